@@ -1,0 +1,215 @@
+"""Alert content: what a finding alert says, rendered to text + HTML, and its MIME form.
+
+Everything here is shape-only by construction: the caller hands in counts, field
+kinds, pseudonymous record references and an already shape-only snippet, never a
+customer value. The templates add nothing but wording.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+Confidence = Literal["low", "medium", "high"]
+CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
+ALERT_ID_HEADER = "X-Leakprint-Alert-Id"
+MAX_LISTED_RECORDS = 50
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True)
+class RecordSummary:
+    """One matched customer record, by its operator-side pseudonymous reference."""
+
+    ref: str
+    confidence: Confidence
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AlertContext:
+    """Everything an alert about one finding may say. No raw customer values."""
+
+    incident_name: str
+    incident_id: int
+    dataset: str
+    source: str
+    url: str
+    first_seen: datetime
+    confidence: Confidence
+    bulk: bool
+    record_counts: dict[str, int] = field(hash=False)
+    fields: tuple[str, ...]
+    records: tuple[RecordSummary, ...]
+    snippet: str
+    finding_id: int
+    is_update: bool = False
+    previous_record_count: int | None = None
+    see_more_command: str = ""
+
+    def __post_init__(self) -> None:
+        if self.confidence not in CONFIDENCES:
+            raise ValueError(f"unknown confidence {self.confidence!r}")
+        if not self.see_more_command:
+            object.__setattr__(
+                self, "see_more_command", f"leakprint findings show {self.finding_id}"
+            )
+
+    @property
+    def host(self) -> str:
+        """The URL's host name, or the source name when the URL has none (a local file)."""
+        try:
+            host = urlsplit(self.url).hostname
+        except ValueError:
+            host = None
+        return host or self.source
+
+    @property
+    def total_records(self) -> int:
+        """Distinct records in the finding (the sum over confidences)."""
+        return sum(self.record_counts.values()) if self.record_counts else len(self.records)
+
+    @property
+    def growth(self) -> int | None:
+        """New records since the previous alert about this finding, if there was one."""
+        if self.previous_record_count is None:
+            return None
+        return self.total_records - self.previous_record_count
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    """A rendered alert, ready for any `Notifier`."""
+
+    subject: str
+    text: str
+    html: str
+    recipients: tuple[str, ...]
+    sender: str | None = None
+    headers: dict[str, str] = field(default_factory=dict, hash=False)
+
+
+def _one_line(value: str) -> str:
+    # Incident names come from the CLI; a CR/LF in a Subject header is header injection.
+    return " ".join(value.split())
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def alert_subject(ctx: AlertContext) -> str:
+    """The Subject line, e.g. `[leakprint] HIGH: 37 customer records at paste.example (…)`."""
+    what = _plural(ctx.total_records, "customer record")
+    growth = ctx.growth
+    if ctx.is_update and growth is not None:
+        what += f" ({growth:+d} {'record' if abs(growth) == 1 else 'records'})"
+    prefix = "UPDATE: " if ctx.is_update else ""
+    incident = f"incident {ctx.incident_id}: {ctx.incident_name}"
+    return _one_line(
+        f"[leakprint] {prefix}{ctx.confidence.upper()}: {what} at {ctx.host} ({incident})"
+    )
+
+
+def _template_vars(ctx: AlertContext) -> dict[str, Any]:
+    shown = ctx.records[:MAX_LISTED_RECORDS]
+    counts = [(c, ctx.record_counts.get(c, 0)) for c in CONFIDENCES]
+    return {
+        "ctx": ctx,
+        "counts": counts,
+        "shown_records": shown,
+        "more_records": max(ctx.total_records - len(shown), 0),
+        "first_seen": _utc_iso(ctx.first_seen),
+        "growth": ctx.growth,
+    }
+
+
+def _utc_iso(moment: datetime) -> str:
+    # Naive datetimes are taken to be UTC already, as the database stores them.
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+
+
+def render_alert(
+    ctx: AlertContext, recipients: tuple[str, ...] | list[str], sender: str | None = None
+) -> AlertMessage:
+    """Render a finding alert (subject, plain text, HTML) for `recipients`."""
+    variables = _template_vars(ctx)
+    return AlertMessage(
+        subject=alert_subject(ctx),
+        text=_env.get_template("alert.txt.j2").render(variables),
+        html=_env.get_template("alert.html.j2").render(variables),
+        recipients=tuple(recipients),
+        sender=sender,
+        headers={
+            "X-Leakprint-Incident-Id": str(ctx.incident_id),
+            "X-Leakprint-Finding-Id": str(ctx.finding_id),
+        },
+    )
+
+
+def render_test_message(
+    recipients: tuple[str, ...] | list[str], sender: str | None = None
+) -> AlertMessage:
+    """The message `leakprint alerts test ADDR` sends to check the SMTP set-up."""
+    variables = {"sent_at": _utc_iso(datetime.now(UTC))}
+    return AlertMessage(
+        subject="[leakprint] test message",
+        text=_env.get_template("test.txt.j2").render(variables),
+        html=_env.get_template("test.html.j2").render(variables),
+        recipients=tuple(recipients),
+        sender=sender,
+    )
+
+
+_UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9.-]")
+
+
+def _message_id(message: AlertMessage) -> str:
+    domain = "leakprint.localhost"
+    if message.sender and "@" in message.sender:
+        domain = message.sender.rsplit("@", 1)[1].strip("<> ") or domain
+    alert_id = message.headers.get(ALERT_ID_HEADER)
+    if alert_id is None:
+        return make_msgid(domain=domain)
+    # Stable across retries, so a duplicate delivered in the at-least-once window is
+    # recognisable (and collapsed by clients that thread on Message-ID).
+    return f"<leakprint-alert.{_UNSAFE_ID_CHARS.sub('_', alert_id)}@{domain}>"
+
+
+def to_email(message: AlertMessage, *, now: datetime | None = None) -> EmailMessage:
+    """Build a multipart/alternative (text, then HTML) e-mail from `message`.
+
+    Raises ValueError for a header value that cannot be put on the wire (e.g. a line break).
+    """
+    email = EmailMessage()
+    email["Subject"] = _one_line(message.subject)
+    if message.sender:
+        email["From"] = message.sender
+    email["To"] = ", ".join(message.recipients)
+    email["Date"] = format_datetime(now or datetime.now(UTC))
+    email["Message-ID"] = _message_id(message)
+    for name, value in message.headers.items():
+        if name.lower() not in {"subject", "from", "to", "date", "message-id"}:
+            email[name] = value
+    # Quoted-printable keeps ASCII readable on the wire (greppable in tests) and 7-bit safe.
+    email.set_content(message.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    email.add_alternative(message.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return email

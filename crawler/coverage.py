@@ -1,0 +1,60 @@
+"""Per-source coverage counters in the crawl stats.
+
+Keys are ``leakprint/source/<name>/<what>``; ``<what>`` is one of ``pages``
+(responses received), ``bytes`` (body bytes received), ``documents`` (items
+emitted), ``errors`` (failed requests: HTTP errors, timeouts, DNS, refused),
+``skipped`` (robots.txt, binary, too large), ``binary``, ``unchanged`` (304) and
+``budget_exhausted`` (links not scheduled because of ``max_pages``). A request's
+source is its ``leakprint_source`` meta key.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
+
+SOURCE_META = "leakprint_source"
+
+
+def source_key(source: str, what: str) -> str:
+    """The stats key of one counter of one source."""
+    return f"leakprint/source/{source}/{what}"
+
+
+def count(stats: StatsCollector | None, request: Request | None, what: str, n: int = 1) -> None:
+    """Add ``n`` to the ``what`` counter of the request's source, if it has one."""
+    source = request.meta.get(SOURCE_META) if request is not None else None
+    if stats is not None and source:
+        stats.inc_value(source_key(str(source), what), n)
+
+
+class CoverageStats:
+    """Counts pages, bytes and documents per source (errors are counted where they occur)."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        ext = cls(crawler.stats)
+        crawler.signals.connect(ext.response_received, signal=signals.response_received)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        return ext
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        count(self.stats, request, "pages")
+        count(self.stats, request, "bytes", len(response.body))
+
+    def item_scraped(self, item: Any, response: Response | None, spider: Spider) -> None:
+        source = getattr(item, "source", None)
+        if source:
+            self.stats.inc_value(source_key(str(source), "documents"))

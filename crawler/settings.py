@@ -1,0 +1,81 @@
+"""Scrapy settings of the crawler project (SPEC 5.2; stack.md 4 for Playwright).
+
+Settings the application passes with ``-s``:
+
+``LEAKPRINT_PIPELINE``    dotted path of the item pipeline, added at order 300
+``LEAKPRINT_VALIDATORS``  dotted path of the ETag/Last-Modified provider
+``LEAKPRINT_WAIT_FOR_TIMEOUT_MS``  how long a rendered page may take to show ``wait_for``
+
+``LEAKPRINT_CHROMIUM`` in the environment overrides the Chromium executable.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "leakprint"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+ADDONS = {"crawler.addon.PipelineAddon": 0}
+ITEM_PIPELINES: dict[str, int] = {}
+LEAKPRINT_PIPELINE = None
+LEAKPRINT_VALIDATORS = None
+LEAKPRINT_WAIT_FOR_TIMEOUT_MS = 10_000
+
+# Politeness and bounds.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+# Depth is bounded per source by the spider (pagination must not count as depth).
+DEPTH_LIMIT = 0
+
+# Hardening: no bodies at rest, no control ports, no items in the log.
+HTTPCACHE_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+COOKIES_ENABLED = False
+LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformatter.QuietLogFormatter"
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.binary.BinaryContentMiddleware": 595,
+    "crawler.conditional.ConditionalRequestMiddleware": 597,
+}
+EXTENSIONS = {"crawler.coverage.CoverageStats": 500}
+
+# Playwright: only requests with meta["playwright"] use the browser.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    # Debian's chromium; `playwright install` is never part of set-up.
+    "executable_path": os.environ.get("LEAKPRINT_CHROMIUM", "/usr/bin/chromium"),
+    "headless": True,
+    "timeout": 30_000,
+    # The --disable-* flags stop Chromium calling home (refused connections offline).
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+    ],
+}
+PLAYWRIGHT_MAX_CONTEXTS = 2
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_ABORT_REQUEST = "crawler.render.abort_heavy_resources"

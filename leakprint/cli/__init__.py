@@ -1,0 +1,39 @@
+"""The ``leakprint`` command line: a thin layer over the library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from leakprint.cli.common import AppContext
+from leakprint.cli.fingerprint_cmd import fingerprint
+from leakprint.cli.init_cmd import init
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="LEAKPRINT_HOME",
+              help="Folder holding leakprint.toml (default: the current folder).")
+@click.version_option(package_name="leakprint")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None) -> None:
+    """leakprint: find your customers' records in leaks without holding them in the clear.
+
+    \b
+    Example:
+      leakprint init
+      leakprint fingerprint import customers.csv --dataset crm-2026 --id-column 顧客ID
+      leakprint scan --file dump.csv
+    """
+    app = AppContext(home=home)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+cli.add_command(init)
+cli.add_command(fingerprint)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="leakprint")

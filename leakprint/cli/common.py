@@ -1,0 +1,108 @@
+"""Shared CLI plumbing: settings and database per invocation, errors as one line + exit 2."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from fingerprints.errors import FingerprintSetError
+from leakprint.config import ConfigError, Settings, load_settings
+from leakprint.db import Database, open_database
+from leakprint.db.engine import DatabaseError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Failures a responder can fix; anything else is a bug and keeps its traceback.
+USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, DatabaseError, FingerprintSetError)
+
+
+class UserError(click.ClickException):
+    """A one-line error with exit status 2 (usage or input problem)."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+@dataclass
+class AppContext:
+    """What every command gets: lazily loaded settings and database."""
+
+    home: Path | None = None
+    _settings: Settings | None = None
+    _db: Database | None = None
+    console: Console = field(default_factory=lambda: Console(stderr=True))
+    out: Console = field(default_factory=lambda: Console(soft_wrap=True))
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.home)
+        return self._settings
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = open_database(self.settings.database_url)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def user_errors(*extra: type[Exception]) -> Callable[[F], F]:
+    """Turn known failures into ``error: …`` on stderr with exit status 2."""
+
+    def decorate(func: F) -> F:
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except (*USER_ERRORS, *extra) as exc:
+                raise UserError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) \
+                    from None
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def emit_json(data: Any) -> None:
+    """Write ``data`` as JSON to stdout (for ``--json``)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
+        func
+    )
+
+
+@contextmanager
+def progress_bar(console: Console, description: str, total: int | None) -> Iterator[Any]:
+    """A rich progress bar on a terminal, nothing when output is redirected."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
+        TimeElapsedColumn
+
+    if not console.is_terminal:
+        yield lambda n: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as prog:
+        task = prog.add_task(description, total=total)
+        yield lambda n: prog.update(task, completed=n)

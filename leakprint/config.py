@@ -1,0 +1,176 @@
+"""Settings: ``leakprint.toml`` in the working folder, overridden by ``LEAKPRINT_*`` variables.
+
+Paths in the file are relative to the file's own folder, so a deployment folder can be
+moved as a whole. Secrets (the key, the SMTP password) are never written back anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from fingerprints.keyed import FingerprintKey
+
+CONFIG_NAME = "leakprint.toml"
+KEY_NAME = "leakprint.key"
+DB_NAME = "leakprint.db"
+THRESHOLDS = ("low", "medium", "high")
+TLS_MODES = ("none", "starttls", "tls")
+
+
+class ConfigError(Exception):
+    """A one-line, user-facing configuration problem (exit status 2)."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 25
+    tls: str = "none"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str = "leakprint@localhost"
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings of one deployment folder."""
+
+    home: Path
+    database_url: str
+    key_file: Path | None
+    key_hex: str | None = field(default=None, repr=False)
+    sets_dir: Path = Path("fingerprints")
+    sources_file: Path | None = None
+    threshold: str = "medium"
+    scan_timeout: int = 3600
+    smtp: SmtpSettings = SmtpSettings()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / CONFIG_NAME
+
+    def load_key(self) -> FingerprintKey:
+        """The deployment key: ``LEAKPRINT_KEY`` (hex) wins over the key file."""
+        if self.key_hex:
+            try:
+                return FingerprintKey.from_hex(self.key_hex)
+            except ValueError as exc:
+                raise ConfigError(f"LEAKPRINT_KEY: {exc}") from None
+        if self.key_file is None:
+            raise ConfigError("no key configured: set LEAKPRINT_KEY or LEAKPRINT_KEY_FILE")
+        if not self.key_file.exists():
+            raise ConfigError(f"key file {self.key_file} not found: run `leakprint init`")
+        try:
+            return FingerprintKey.load(self.key_file)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"key file {self.key_file}: {exc}") from None
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def default_config_text() -> str:
+    """The ``leakprint.toml`` that ``leakprint init`` writes."""
+    return f"""\
+# leakprint settings. Paths are relative to this file.
+# Environment variables override: LEAKPRINT_DATABASE_URL, LEAKPRINT_KEY (hex),
+# LEAKPRINT_KEY_FILE, LEAKPRINT_SMTP_HOST/PORT/USER/PASSWORD/TLS/FROM.
+
+[leakprint]
+database_url = "sqlite:///{DB_NAME}"     # or postgresql+psycopg://user@host:5432/db
+key_file = "{KEY_NAME}"                   # keep it apart from fingerprint sets
+sets_dir = "fingerprints"                 # where fingerprint sets are stored
+sources = "sources.toml"                  # crawl sources (SPEC 5.1); [[source]] tables here work too
+scan_timeout = 3600                       # seconds before a scheduled crawl is killed
+
+[alerts]
+threshold = "medium"                      # low | medium | high
+
+[smtp]
+host = "localhost"
+port = 25
+tls = "none"                              # none | starttls | tls
+from = "leakprint@localhost"
+# user = "alerts"                         # the password only via LEAKPRINT_SMTP_PASSWORD
+"""
+
+
+def _sqlite_url(url: str, home: Path) -> str:
+    # Relative SQLite paths are taken relative to the config folder, not the cwd.
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith("sqlite:////"):
+        rest = url[len(prefix):]
+        if rest and rest != ":memory:" and not Path(rest).is_absolute():
+            return prefix + str((home / rest).resolve())
+    return url
+
+
+def _int(value: Any, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name}: expected a whole number") from None
+
+
+def load_settings(
+    home: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    require_file: bool = True,
+) -> Settings:
+    """Read ``leakprint.toml`` from ``home`` (default: ``LEAKPRINT_HOME`` or the cwd)."""
+    env = os.environ if env is None else env
+    home = Path(home or env.get("LEAKPRINT_HOME") or Path.cwd()).resolve()
+    path = home / CONFIG_NAME
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    elif require_file and not env.get("LEAKPRINT_DATABASE_URL"):
+        raise ConfigError(f"no {CONFIG_NAME} in {home}: run `leakprint init` there first")
+
+    main = data.get("leakprint", {})
+    alerts = data.get("alerts", {})
+    smtp = data.get("smtp", {})
+
+    database_url = env.get("LEAKPRINT_DATABASE_URL") or main.get(
+        "database_url", f"sqlite:///{DB_NAME}"
+    )
+    key_file_value = env.get("LEAKPRINT_KEY_FILE") or main.get("key_file", KEY_NAME)
+    key_file = (home / key_file_value) if key_file_value else None
+    sources_value = main.get("sources", "sources.toml")
+    threshold = str(alerts.get("threshold", "medium"))
+    if threshold not in THRESHOLDS:
+        raise ConfigError(f"{path}: alerts.threshold must be one of {', '.join(THRESHOLDS)}")
+    tls = env.get("LEAKPRINT_SMTP_TLS") or str(smtp.get("tls", "none"))
+    if tls not in TLS_MODES:
+        raise ConfigError(f"smtp tls must be one of {', '.join(TLS_MODES)}, not {tls!r}")
+    smtp_settings = SmtpSettings(
+        host=env.get("LEAKPRINT_SMTP_HOST") or str(smtp.get("host", "localhost")),
+        port=_int(env.get("LEAKPRINT_SMTP_PORT") or smtp.get("port", 25), "smtp port"),
+        tls=tls,
+        user=env.get("LEAKPRINT_SMTP_USER") or smtp.get("user"),
+        password=env.get("LEAKPRINT_SMTP_PASSWORD") or smtp.get("password"),
+        sender=env.get("LEAKPRINT_SMTP_FROM") or str(smtp.get("from", "leakprint@localhost")),
+    )
+    return Settings(
+        home=home,
+        database_url=_sqlite_url(str(database_url), home),
+        key_file=key_file,
+        key_hex=env.get("LEAKPRINT_KEY") or None,
+        sets_dir=home / str(main.get("sets_dir", "fingerprints")),
+        sources_file=home / str(sources_value) if sources_value else None,
+        threshold=threshold,
+        scan_timeout=_int(main.get("scan_timeout", 3600), "scan_timeout"),
+        smtp=smtp_settings,
+        raw=data,
+    )

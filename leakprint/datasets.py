@@ -1,0 +1,156 @@
+"""Registered fingerprint sets: import, list, drop, open."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from fingerprints.fpset import FingerprintSet
+from fingerprints.importer import ColumnPlan, ImportFailed, ImportReport, import_file
+from fingerprints.keyed import FingerprintKey
+from fingerprints.normalizers import NORMALIZER_VERSION
+from leakprint import audit
+from leakprint.config import Settings
+from leakprint.db import Database, Dataset
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+class DatasetError(Exception):
+    """A one-line, user-facing dataset problem."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    id: int
+    name: str
+    path: str
+    key_id: str
+    normalizer_version: int
+    record_count: int
+    kinds: dict[str, Any]
+    bad_rows: int
+    created_at: str
+
+    @classmethod
+    def of(cls, row: Dataset) -> DatasetInfo:
+        return cls(row.id, row.name, row.path, row.key_id, row.normalizer_version,
+                   row.record_count, dict(row.kinds), row.bad_rows, row.created_at.isoformat())
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "path": self.path, "key_id": self.key_id,
+            "normalizer_version": self.normalizer_version, "record_count": self.record_count,
+            "kinds": self.kinds, "bad_rows": self.bad_rows, "created_at": self.created_at,
+        }
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise DatasetError(
+            f"dataset name {name!r} must be letters, digits, '.', '_' or '-' (max 100)"
+        )
+    return name
+
+
+def import_dataset(
+    settings: Settings,
+    db: Database,
+    path: Path,
+    *,
+    name: str,
+    id_column: str,
+    mapping: dict[str, str] | None,
+    encoding: str = "auto",
+    max_bad_share: float = 0.01,
+    replace: bool = False,
+    on_plan: Callable[[ColumnPlan, str], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+    key: FingerprintKey | None = None,
+) -> ImportReport:
+    """Fingerprint ``path`` into ``sets_dir/name`` and register it."""
+    check_name(name)
+    key = key or settings.load_key()
+    with db.session() as session:
+        existing = session.scalars(select(Dataset).where(Dataset.name == name)).first()
+        if existing and not replace:
+            raise DatasetError(f"dataset {name!r} exists: drop it first or pass --replace")
+    out_dir = settings.sets_dir / name
+    report = import_file(
+        path, dataset=name, key=key, out_dir=out_dir, id_column=id_column, mapping=mapping,
+        encoding=encoding, max_bad_share=max_bad_share, overwrite=replace,
+        on_plan=on_plan, progress=progress,
+    )
+    manifest = report.manifest
+    assert manifest is not None
+    kinds = {kind: stats.count for kind, stats in manifest.kinds.items()}
+    with db.session() as session:
+        row = session.scalars(select(Dataset).where(Dataset.name == name)).first()
+        if row is None:
+            row = Dataset(name=name)
+            session.add(row)
+        row.path = str(out_dir)
+        row.key_id = manifest.key_id
+        row.normalizer_version = manifest.normalizer_version
+        row.record_count = manifest.record_count
+        row.kinds = kinds
+        row.bad_rows = report.bad_rows
+        audit.append(session, "fingerprint.import", {
+            "dataset": name, "records": manifest.record_count, "bad_rows": report.bad_rows,
+            "key_id": manifest.key_id, "kinds": kinds,
+        })
+    return report
+
+
+def list_datasets(db: Database) -> list[DatasetInfo]:
+    with db.session() as session:
+        rows = session.scalars(select(Dataset).order_by(Dataset.name)).all()
+        return [DatasetInfo.of(r) for r in rows]
+
+
+def get_dataset(db: Database, name: str) -> DatasetInfo:
+    with db.session() as session:
+        row = session.scalars(select(Dataset).where(Dataset.name == name)).first()
+        if row is None:
+            raise DatasetError(f"no dataset named {name!r} (see `leakprint fingerprint list`)")
+        return DatasetInfo.of(row)
+
+
+def drop_dataset(settings: Settings, db: Database, name: str) -> DatasetInfo:
+    """Unregister ``name`` and delete its set's files (findings keep their record refs)."""
+    with db.session() as session:
+        row = session.scalars(select(Dataset).where(Dataset.name == name)).first()
+        if row is None:
+            raise DatasetError(f"no dataset named {name!r}")
+        info = DatasetInfo.of(row)
+        session.delete(row)
+        audit.append(session, "fingerprint.drop", {"dataset": name})
+    path = Path(info.path)
+    if path.is_dir() and path.resolve().parent == settings.sets_dir.resolve():
+        shutil.rmtree(path)
+    return info
+
+
+def open_sets(
+    settings: Settings, db: Database, names: list[str] | None = None,
+    key: FingerprintKey | None = None,
+) -> list[FingerprintSet]:
+    """Open the named (default: all) registered sets with the deployment key."""
+    infos = [get_dataset(db, n) for n in names] if names else list_datasets(db)
+    if not infos:
+        raise DatasetError("no fingerprint sets yet: run `leakprint fingerprint import` first")
+    key = key or settings.load_key()
+    return [FingerprintSet.open(Path(i.path), key, normalizer_version=NORMALIZER_VERSION)
+            for i in infos]
+
+
+__all__ = [
+    "DatasetError", "DatasetInfo", "ImportFailed", "drop_dataset", "get_dataset",
+    "import_dataset", "list_datasets", "open_sets",
+]
