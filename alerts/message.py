@@ -8,6 +8,7 @@ customer value. The templates add nothing but wording.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -129,7 +130,10 @@ def alert_subject(ctx: AlertContext) -> str:
 
 def _template_vars(ctx: AlertContext) -> dict[str, Any]:
     shown = ctx.records[:MAX_LISTED_RECORDS]
-    counts = [(c, ctx.record_counts.get(c, 0)) for c in CONFIDENCES]
+    by_confidence = ctx.record_counts or {
+        c: sum(1 for r in ctx.records if r.confidence == c) for c in CONFIDENCES
+    }
+    counts = [(c, by_confidence.get(c, 0)) for c in CONFIDENCES]
     return {
         "ctx": ctx,
         "counts": counts,
@@ -147,8 +151,13 @@ def _utc_iso(moment: datetime) -> str:
     return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
+def _recipients(recipients: Iterable[str]) -> tuple[str, ...]:
+    # A lone address passed as a str would otherwise become one recipient per character.
+    return (recipients,) if isinstance(recipients, str) else tuple(recipients)
+
+
 def render_alert(
-    ctx: AlertContext, recipients: tuple[str, ...] | list[str], sender: str | None = None
+    ctx: AlertContext, recipients: Iterable[str], sender: str | None = None
 ) -> AlertMessage:
     """Render a finding alert (subject, plain text, HTML) for `recipients`."""
     variables = _template_vars(ctx)
@@ -156,7 +165,7 @@ def render_alert(
         subject=alert_subject(ctx),
         text=_env.get_template("alert.txt.j2").render(variables),
         html=_env.get_template("alert.html.j2").render(variables),
-        recipients=tuple(recipients),
+        recipients=_recipients(recipients),
         sender=sender,
         headers={
             "X-Leakprint-Incident-Id": str(ctx.incident_id),
@@ -165,16 +174,14 @@ def render_alert(
     )
 
 
-def render_test_message(
-    recipients: tuple[str, ...] | list[str], sender: str | None = None
-) -> AlertMessage:
+def render_test_message(recipients: Iterable[str], sender: str | None = None) -> AlertMessage:
     """The message `leakprint alerts test ADDR` sends to check the SMTP set-up."""
     variables = {"sent_at": _utc_iso(datetime.now(UTC))}
     return AlertMessage(
         subject="[leakprint] test message",
         text=_env.get_template("test.txt.j2").render(variables),
         html=_env.get_template("test.html.j2").render(variables),
-        recipients=tuple(recipients),
+        recipients=_recipients(recipients),
         sender=sender,
     )
 

@@ -91,6 +91,9 @@ class SmtpNotifier:
                 f"{where}: all {len(codes)} recipient(s) refused ({', '.join(map(str, codes))})",
                 permanent=all(code >= 500 for code in codes),
             ) from None
+        except UnicodeError:
+            # smtplib sends credentials as ASCII; the codec error would quote the password.
+            raise DeliveryError(f"{where}: credentials or addresses are not ASCII") from None
         except (smtplib.SMTPException, OSError) as error:
             # ssl.SSLError and socket timeouts are OSErrors too.
             raise DeliveryError(f"{where}: {_reason(error)}") from None

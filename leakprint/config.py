@@ -35,6 +35,7 @@ class SmtpSettings:
     password: str | None = field(default=None, repr=False)
     sender: str = "leakprint@localhost"
     timeout: float = 30.0
+    ca_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ port = 25
 tls = "none"                              # none | starttls | tls
 from = "leakprint@localhost"
 # user = "alerts"                         # the password only via LEAKPRINT_SMTP_PASSWORD
+# ca_file = "smtp-ca.pem"                 # a private CA for the server's certificate
 """
 
 
@@ -161,6 +163,7 @@ def load_settings(
         user=env.get("LEAKPRINT_SMTP_USER") or smtp.get("user"),
         password=env.get("LEAKPRINT_SMTP_PASSWORD") or smtp.get("password"),
         sender=env.get("LEAKPRINT_SMTP_FROM") or str(smtp.get("from", "leakprint@localhost")),
+        ca_file=env.get("LEAKPRINT_SMTP_CA_FILE") or smtp.get("ca_file"),
     )
     return Settings(
         home=home,

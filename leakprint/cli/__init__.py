@@ -7,8 +7,11 @@ from pathlib import Path
 import click
 
 from leakprint.cli.common import AppContext
+from leakprint.cli.findings_cmd import findings
 from leakprint.cli.fingerprint_cmd import fingerprint
 from leakprint.cli.init_cmd import init
+from leakprint.cli.scan_cmd import scan
+from leakprint.cli.search_cmd import search_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -32,6 +35,9 @@ def cli(ctx: click.Context, home: Path | None) -> None:
 
 cli.add_command(init)
 cli.add_command(fingerprint)
+cli.add_command(scan)
+cli.add_command(findings)
+cli.add_command(search_cmd)
 
 
 def main() -> None:

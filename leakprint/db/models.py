@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 
@@ -34,7 +44,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
 
 class Dataset(Base):
@@ -65,3 +75,143 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ScanRun(Base):
+    """One scan (file, URL, sources or scheduled) with its coverage."""
+
+    __tablename__ = "scan_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    datasets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    docs_new: Mapped[int] = mapped_column(Integer, default=0)
+    docs_changed: Mapped[int] = mapped_column(Integer, default=0)
+    docs_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    findings_new: Mapped[int] = mapped_column(Integer, default=0)
+    findings_updated: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Document(Base):
+    """A scanned document: where and what hash, never its body."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    source: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    encoding: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    lossy: Mapped[bool] = mapped_column(Boolean, default=False)
+    etag: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_changed: Mapped[datetime] = mapped_column(default=utcnow)
+    last_scan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scan_runs.id", ondelete="SET NULL"), nullable=True)
+
+    findings: Mapped[list[Finding]] = relationship(back_populates="document")
+
+
+class Finding(Base):
+    """One (document, dataset): how many of our records, how sure, which fields."""
+
+    __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("document_id", "dataset"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    dataset: Mapped[str] = mapped_column(String(200))
+    confidence: Mapped[str] = mapped_column(String(10))
+    bulk: Mapped[bool] = mapped_column(Boolean, default=False)
+    record_count: Mapped[int] = mapped_column(Integer)
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    snippet: Mapped[str] = mapped_column(Text, default="")
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="findings")
+    records: Mapped[list[RecordHitRow]] = relationship(
+        back_populates="finding", cascade="all, delete-orphan", order_by="RecordHitRow.id")
+
+
+class RecordHitRow(Base):
+    """A customer record (by the operator's pseudonymous reference) seen in a finding."""
+
+    __tablename__ = "record_hits"
+    __table_args__ = (UniqueConstraint("finding_id", "record_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"))
+    record_ref: Mapped[str] = mapped_column(String(200), index=True)
+    confidence: Mapped[str] = mapped_column(String(10))
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+    finding: Mapped[Finding] = relationship(back_populates="records")
+
+
+class Incident(Base):
+    """A watch after a leak: datasets, sources, cadence, period, threshold, recipients."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    datasets: Mapped[list[str]] = mapped_column(JSON)
+    sources: Mapped[list[str]] = mapped_column(JSON)
+    every_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cron: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    threshold: Mapped[str] = mapped_column(String(10), default="medium")
+    notify: Mapped[list[str]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ends_at: Mapped[datetime] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_scan_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class IncidentFinding(Base):
+    """A finding produced by an incident's datasets and sources."""
+
+    __tablename__ = "incident_findings"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AlertRow(Base):
+    """The outbox: one pending e-mail per (incident, finding, record count)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("incident_id", "finding_id", "record_count"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"))
+    record_count: Mapped[int] = mapped_column(Integer)
+    previous_record_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    is_update: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)

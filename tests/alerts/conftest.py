@@ -1,14 +1,14 @@
 """SMTP fixtures: real aiosmtpd servers on 127.0.0.1, one per test, each on its own port.
 
-Other test packages can reuse them with
-`pytest_plugins = ["tests.alerts.conftest"]` in their conftest, or use
+Other test packages reuse them by importing the fixtures into their own conftest,
+`from tests.alerts.conftest import smtp_cert, smtp_plain  # noqa: F401`, or use
 `tests.alerts.smtp_sink.SmtpSink` directly.
+Each server fixture has its own free port, so one test may use several.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -23,30 +23,26 @@ def smtp_cert(tmp_path_factory: pytest.TempPathFactory) -> CertPair:
 
 @pytest.fixture
 def smtp_port() -> int:
+    """A free port for a test that builds its own `SmtpSink`."""
     return free_port()
 
 
 @pytest.fixture
-def smtp_plain(smtp_port: int) -> Iterator[SmtpSink]:
+def smtp_plain() -> Iterator[SmtpSink]:
     """Plain SMTP, no TLS, no AUTH."""
-    with SmtpSink("plain", port=smtp_port) as sink:
+    with SmtpSink("plain") as sink:
         yield sink
 
 
 @pytest.fixture
-def smtp_starttls(smtp_port: int, smtp_cert: CertPair) -> Iterator[SmtpSink]:
+def smtp_starttls(smtp_cert: CertPair) -> Iterator[SmtpSink]:
     """STARTTLS required, then AUTH (user "alerts", password "s3cret") required."""
-    with SmtpSink("starttls", port=smtp_port, cert=smtp_cert) as sink:
+    with SmtpSink("starttls", cert=smtp_cert) as sink:
         yield sink
 
 
 @pytest.fixture
-def smtp_tls(smtp_port: int, smtp_cert: CertPair) -> Iterator[SmtpSink]:
+def smtp_tls(smtp_cert: CertPair) -> Iterator[SmtpSink]:
     """Implicit TLS from the first byte, then AUTH required."""
-    with SmtpSink("tls", port=smtp_port, cert=smtp_cert) as sink:
+    with SmtpSink("tls", cert=smtp_cert) as sink:
         yield sink
-
-
-@pytest.fixture
-def cert_dir(smtp_cert: CertPair) -> Path:
-    return smtp_cert.cert_file.parent

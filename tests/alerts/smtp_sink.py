@@ -108,6 +108,17 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        # Enforced here rather than with aiosmtpd's auth_required, which warns on
+        # every connection when combined with implicit TLS (auth_require_tls=False).
+        if self.sink.mode != "plain" and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
@@ -135,8 +146,11 @@ class SmtpSink:
     """aiosmtpd on 127.0.0.1 in one of three modes, with a fixed port across stop/start.
 
     - "plain": no TLS, no AUTH.
-    - "starttls": STARTTLS required before anything else, AUTH required (only over TLS).
-    - "tls": implicit TLS from the first byte, AUTH required.
+    - "starttls": STARTTLS required before anything else, then AUTH required before MAIL
+      (AUTH is not offered before STARTTLS).
+    - "tls": implicit TLS from the first byte, then AUTH required before MAIL.
+
+    `reject_recipients` are refused at RCPT with 550.
     """
 
     def __init__(
@@ -188,7 +202,6 @@ class SmtpSink:
         common: dict[str, Any] = {"hostname": self.host, "port": self.port}
         auth: dict[str, Any] = {
             "authenticator": self._authenticate,
-            "auth_required": True,
             "server_hostname": "localhost",
         }
         if self.mode == "plain":

@@ -1,0 +1,80 @@
+"""``leakprint scan``: files, URLs or declared sources, on demand."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from leakprint.cli.common import AppContext, emit_json, pass_app, user_errors
+from leakprint.cli.render import findings_table
+from leakprint.datasets import DatasetError
+from leakprint.findings import at_least, finding_json, query_findings
+from leakprint.scanning import ScanOutcome, scan_paths
+
+
+@click.command("scan")
+@click.option("--file", "files", multiple=True, metavar="PATH",
+              help="A file to scan (repeatable; '-' reads standard input).")
+@click.option("--url", "urls", multiple=True, metavar="URL", help="A URL to fetch and scan.")
+@click.option("--render", is_flag=True, help="Render --url pages in Chromium (JavaScript).")
+@click.option("--depth", default=0, show_default=True, type=click.IntRange(0, 5),
+              help="Follow links from --url pages this many levels deep.")
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="A declared source.")
+@click.option("--all-sources", is_flag=True, help="Every declared source.")
+@click.option("--full", is_flag=True, help="Match unchanged documents again.")
+@click.option("--dataset", "datasets", multiple=True, help="Only these datasets (default: all).")
+@click.option("--workers", type=click.IntRange(1, 256),
+              help="Processes for large files (default: all cores).")
+@click.option("--fail-on", type=click.Choice(["low", "medium", "high"]),
+              help="Exit with status 1 when a finding reaches this level.")
+@click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
+@pass_app
+@user_errors(DatasetError)
+def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render: bool,
+         depth: int, sources: tuple[str, ...], all_sources: bool, full: bool,
+         datasets: tuple[str, ...], workers: int | None, fail_on: str | None,
+         as_json: bool) -> None:
+    """Scan files, URLs or declared sources for fingerprinted customer records.
+
+    \b
+    Examples:
+      leakprint scan --file dump.csv --fail-on medium
+      cat paste.txt | leakprint scan --file - --json
+      leakprint scan --url https://paste.example/AbCd1234 --render
+      leakprint scan --all-sources
+    """
+    chosen = sum(bool(x) for x in (files, urls, sources or all_sources))
+    if chosen != 1:
+        raise click.UsageError("give exactly one of --file, --url, or --source/--all-sources")
+    if files:
+        outcome = scan_paths(
+            app.settings, app.db, files, datasets=list(datasets) or None, workers=workers,
+            read_stdin=sys.stdin.buffer.read,
+            on_file=None if as_json else lambda n: app.console.print(f"scanning {n}"),
+        )
+    else:
+        from leakprint.crawl import CrawlError, crawl_scan
+
+        try:
+            outcome = crawl_scan(
+                app.settings, app.db, urls=list(urls), sources=list(sources),
+                all_sources=all_sources, render=render, depth=depth, full=full,
+                datasets=list(datasets) or None, console=None if as_json else app.console,
+            )
+        except CrawlError as exc:
+            raise click.ClickException(str(exc)) from None
+    _report(app, outcome, as_json, fail_on)
+
+
+def _report(app: AppContext, outcome: ScanOutcome, as_json: bool, fail_on: str | None) -> None:
+    with app.db.session() as session:
+        rows = [finding_json(f) for f in query_findings(session, ids=outcome.finding_ids)]
+    if as_json:
+        emit_json(rows)
+    else:
+        findings_table(app.out, rows, title=f"scan {outcome.run_id}")
+        app.console.print(f"{outcome.documents} documents, {outcome.bytes:,} bytes scanned "
+                          f"(scan run {outcome.run_id})")
+    if fail_on and any(at_least(r["confidence"], fail_on) for r in rows):
+        raise SystemExit(1)

@@ -1,0 +1,198 @@
+"""Crawl scans: each runs as a child ``scrapy crawl`` process with a timeout.
+
+A crashed or hung crawl cannot take the caller (CLI or scheduler) down; the child
+writes documents and findings through the pipeline, and this side reads the scan run
+back for progress and the report.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from sqlalchemy import select
+
+from leakprint.config import Settings
+from leakprint.datasets import list_datasets
+from leakprint.db import Database, Document, Finding, ScanRun
+from leakprint.scanning import ScanOutcome, finish_run, start_run
+
+POLL_SECONDS = 0.5
+
+
+class CrawlError(Exception):
+    """A one-line, user-facing crawl problem."""
+
+
+def sources_path(settings: Settings) -> Path:
+    """``sources.toml`` beside leakprint.toml, else leakprint.toml's own [[source]] tables."""
+    if settings.sources_file and settings.sources_file.exists():
+        return settings.sources_file
+    if "source" in settings.raw:
+        return settings.config_path
+    raise CrawlError(
+        f"no sources declared: write {settings.sources_file or 'sources.toml'} "
+        "or [[source]] tables in leakprint.toml (see docs/sources.md)")
+
+
+def check_sources(settings: Settings, names: Sequence[str], all_sources: bool) -> list[str]:
+    """Validate the sources file and the requested names before starting a crawl."""
+    from crawler.sources import SourceConfigError, load_sources
+
+    try:
+        declared = [s.name for s in load_sources(sources_path(settings))]
+    except SourceConfigError as exc:
+        raise CrawlError(str(exc)) from None
+    if not names and not all_sources:
+        raise CrawlError("name a source with --source NAME or use --all-sources")
+    unknown = [n for n in names if n not in declared]
+    if unknown:
+        raise CrawlError(f"unknown source {unknown[0]!r} (declared: {', '.join(declared)})")
+    return list(names) or declared
+
+
+def crawl_command(
+    settings: Settings, run_id: int, *, urls: Sequence[str] = (), sources: Sequence[str] = (),
+    render: bool = False, depth: int = 0, full: bool = False,
+    datasets: Sequence[str] = (), incident_id: int | None = None,
+) -> list[str]:
+    """The ``scrapy crawl`` command line of one scan run."""
+    log_dir = settings.home / "logs"
+    cmd = [
+        sys.executable, "-m", "scrapy", "crawl", "sources",
+        "-s", "LEAKPRINT_PIPELINE=leakprint.pipeline.MatchPipeline",
+        "-s", "LEAKPRINT_VALIDATORS=leakprint.pipeline.DocumentValidators",
+        "-s", f"LEAKPRINT_HOME={settings.home}",
+        "-s", f"LEAKPRINT_SCAN_ID={run_id}",
+        "-s", f"LOG_FILE={log_dir / f'scan-{run_id}.log'}",
+    ]
+    if datasets:
+        cmd += ["-s", f"LEAKPRINT_DATASETS={','.join(datasets)}"]
+    if full:
+        cmd += ["-s", "LEAKPRINT_FULL=1"]
+    if incident_id is not None:
+        cmd += ["-s", f"LEAKPRINT_INCIDENT_ID={incident_id}"]
+    if urls:
+        cmd += ["-a", f"urls={','.join(urls)}", "-a", f"depth={depth}"]
+        if render:
+            cmd += ["-a", "render=1"]
+    else:
+        cmd += ["-a", f"sources_file={sources_path(settings)}"]
+        if sources:
+            cmd += ["-a", f"source={','.join(sources)}"]
+    return cmd
+
+
+def crawl_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Works from any folder, not only beside scrapy.cfg.
+    env["SCRAPY_SETTINGS_MODULE"] = "crawler.settings"
+    return env
+
+
+def run_crawl(
+    settings: Settings, db: Database, run_id: int, cmd: list[str], *,
+    timeout: float | None = None, console: Console | None = None,
+) -> int:
+    """Run the child crawl, show live progress, enforce the timeout; returns its exit code."""
+    (settings.home / "logs").mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(cmd, env=crawl_env(), cwd=settings.home,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + timeout if timeout else None
+    status = None
+    if console is not None and console.is_terminal:
+        status = console.status("crawling…")
+        status.start()
+    try:
+        while proc.poll() is None:
+            if deadline and time.monotonic() > deadline:
+                _kill(proc)
+                finish_run(db, run_id, status="killed",
+                           error=f"crawl exceeded its {timeout:.0f} s timeout and was stopped")
+                return -9
+            if status is not None:
+                status.update(_progress_line(db, run_id))
+            time.sleep(POLL_SECONDS)
+    except BaseException:
+        _kill(proc)
+        finish_run(db, run_id, status="killed", error="interrupted")
+        raise
+    finally:
+        if status is not None:
+            status.stop()
+    stderr = (proc.stderr.read() if proc.stderr else b"").decode("utf-8", "replace")
+    if proc.returncode != 0:
+        last = next((ln for ln in reversed(stderr.splitlines()) if ln.strip()), "")
+        finish_run(db, run_id, status="failed",
+                   error=f"crawl exited with status {proc.returncode}: {last[:300]}")
+    else:
+        finish_run(db, run_id, status="ok")
+    return proc.returncode
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
+def _progress_line(db: Database, run_id: int) -> str:
+    with db.session() as session:
+        run = session.get(ScanRun, run_id)
+        if run is None:
+            return "crawling…"
+        docs = run.docs_new + run.docs_changed + run.docs_unchanged
+        return (f"crawling: {run.pages} pages, {docs} documents, "
+                f"{run.findings_new + run.findings_updated} findings so far")
+
+
+def run_findings(db: Database, run_id: int) -> tuple[list[int], int, int]:
+    """Finding ids, documents and bytes touched by one scan run."""
+    with db.session() as session:
+        docs = list(session.scalars(select(Document).where(Document.last_scan_id == run_id)))
+        ids = list(session.scalars(select(Finding.id).where(
+            Finding.document_id.in_([d.id for d in docs]))))
+        run = session.get(ScanRun, run_id)
+        return ids, len(docs), run.bytes if run else 0
+
+
+def crawl_scan(
+    settings: Settings, db: Database, *, urls: Sequence[str] = (), sources: Sequence[str] = (),
+    all_sources: bool = False, render: bool = False, depth: int = 0, full: bool = False,
+    datasets: Sequence[str] | None = None, incident_id: int | None = None,
+    console: Console | None = None, timeout: float | None = None,
+) -> ScanOutcome:
+    """Crawl URLs or declared sources and match what they serve."""
+    if not list_datasets(db):
+        raise CrawlError("no fingerprint sets yet: run `leakprint fingerprint import` first")
+    names = list(datasets or [])
+    if not urls:
+        check_sources(settings, sources, all_sources)
+    run_id = start_run(db, "url" if urls else "sources", datasets=names,
+                       sources=list(urls) if urls else (list(sources) or ["all"]),
+                       incident_id=incident_id)
+    cmd = crawl_command(settings, run_id, urls=urls, sources=[] if all_sources else sources,
+                        render=render, depth=depth, full=full, datasets=names,
+                        incident_id=incident_id)
+    code = run_crawl(settings, db, run_id, cmd, timeout=timeout or settings.scan_timeout,
+                     console=console)
+    if code != 0:
+        with db.session() as session:
+            run = session.get(ScanRun, run_id)
+            reason = run.error if run and run.error else f"crawl failed ({code})"
+        raise CrawlError(f"scan run {run_id}: {reason} (log: logs/scan-{run_id}.log)")
+    ids, docs, size = run_findings(db, run_id)
+    return ScanOutcome(run_id, finding_ids=ids, documents=docs, bytes=size)

@@ -1,0 +1,160 @@
+"""Documents and findings in the database: upsert without duplicates, JSON as SPEC 7."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from leakprint.db.models import Document, Finding, IncidentFinding, RecordHitRow
+from matchers.scan import MatchResult
+
+CONFIDENCE_ORDER = {"low": 1, "medium": 2, "high": 3}
+DocStatus = Literal["new", "changed", "unchanged"]
+
+
+def stronger(a: str | None, b: str | None) -> str:
+    """The higher of two confidence levels."""
+    return max((a or "low", b or "low"), key=lambda c: CONFIDENCE_ORDER.get(c, 0))
+
+
+def at_least(confidence: str, threshold: str) -> bool:
+    return CONFIDENCE_ORDER.get(confidence, 0) >= CONFIDENCE_ORDER[threshold]
+
+
+@dataclass(frozen=True)
+class FindingChange:
+    """What storing one match result did to its finding."""
+
+    finding_id: int
+    status: Literal["new", "grown", "unchanged"]
+    record_count: int
+    previous_count: int
+    confidence: str
+
+
+def upsert_document(
+    session: Session, *, url: str, source: str | None, sha256: str, size: int,
+    encoding: str | None, lossy: bool = False, etag: str | None = None,
+    last_modified: str | None = None, scan_id: int | None = None, now: datetime | None = None,
+) -> tuple[Document, DocStatus]:
+    """Record that ``url`` was seen with content ``sha256``."""
+    now = now or datetime.now(UTC)
+    doc = session.scalars(select(Document).where(Document.url == url)).first()
+    if doc is None:
+        doc = Document(url=url, source=source, content_sha256=sha256, size=size,
+                       encoding=encoding, lossy=lossy, etag=etag, last_modified=last_modified,
+                       first_seen=now, last_seen=now, last_changed=now, last_scan_id=scan_id)
+        session.add(doc)
+        session.flush()
+        return doc, "new"
+    status: DocStatus = "unchanged" if doc.content_sha256 == sha256 else "changed"
+    doc.last_seen = now
+    doc.last_scan_id = scan_id
+    doc.etag = etag or doc.etag
+    doc.last_modified = last_modified or doc.last_modified
+    if status == "changed":
+        doc.content_sha256, doc.size, doc.encoding, doc.lossy = sha256, size, encoding, lossy
+        doc.last_changed = now
+    return doc, status
+
+
+def record_result(
+    session: Session, document: Document, result: MatchResult, *, now: datetime | None = None,
+) -> FindingChange | None:
+    """Merge one dataset's match result into the document's finding (no duplicates)."""
+    if not result.record_hits:
+        return None
+    now = now or datetime.now(UTC)
+    finding = session.scalars(
+        select(Finding).where(Finding.document_id == document.id,
+                              Finding.dataset == result.dataset)
+        .options(selectinload(Finding.records))
+    ).first()
+    is_new = finding is None
+    if finding is None:
+        finding = Finding(document_id=document.id, dataset=result.dataset,
+                          confidence="low", bulk=False, record_count=0, fields=[],
+                          snippet="", content_sha256=document.content_sha256,
+                          first_seen=now, last_seen=now, updated_at=now)
+        session.add(finding)
+        session.flush()
+    previous = finding.record_count
+    existing = {hit.record_ref: hit for hit in finding.records}
+    added = 0
+    for hit in result.record_hits:
+        row = existing.get(hit.ref)
+        if row is None:
+            row = RecordHitRow(record_ref=hit.ref, confidence=hit.confidence,
+                               fields=sorted(hit.fields), first_seen=now)
+            finding.records.append(row)
+            existing[hit.ref] = row
+            added += 1
+        else:
+            row.confidence = stronger(row.confidence, hit.confidence)
+            row.fields = sorted(set(row.fields) | set(hit.fields))
+    finding.record_count = len(existing)
+    finding.bulk = finding.bulk or result.bulk
+    best = "high" if finding.bulk else max(
+        (r.confidence for r in existing.values()), key=lambda c: CONFIDENCE_ORDER[c])
+    finding.confidence = stronger(finding.confidence, best)
+    finding.fields = sorted(set(finding.fields) | set(result.fields))
+    if added or not finding.snippet:
+        finding.snippet = result.snippet
+    finding.content_sha256 = document.content_sha256
+    finding.last_seen = now
+    if added:
+        finding.updated_at = now
+    session.flush()
+    status: Literal["new", "grown", "unchanged"] = (
+        "new" if is_new else "grown" if added else "unchanged")
+    return FindingChange(finding.id, status, finding.record_count, previous,
+                         finding.confidence)
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """The SPEC 7 JSON shape of one finding."""
+    doc = finding.document
+    return {
+        "id": finding.id,
+        "dataset": finding.dataset,
+        "source": doc.source,
+        "url": doc.url,
+        "content_sha256": finding.content_sha256,
+        "first_seen": finding.first_seen.isoformat(),
+        "last_seen": finding.last_seen.isoformat(),
+        "confidence": finding.confidence,
+        "bulk": finding.bulk,
+        "record_count": finding.record_count,
+        "fields": list(finding.fields),
+        "records": [
+            {"ref": r.record_ref, "confidence": r.confidence, "fields": list(r.fields)}
+            for r in sorted(finding.records,
+                            key=lambda r: (-CONFIDENCE_ORDER[r.confidence], r.record_ref))
+        ],
+        "snippet": finding.snippet,
+    }
+
+
+def query_findings(
+    session: Session, *, incident: int | None = None, since: datetime | None = None,
+    ids: Sequence[int] | None = None, min_confidence: str | None = None,
+) -> list[Finding]:
+    """Findings, newest first, with their documents and records loaded."""
+    stmt = select(Finding).options(selectinload(Finding.records),
+                                   selectinload(Finding.document))
+    if incident is not None:
+        stmt = stmt.join(IncidentFinding, IncidentFinding.finding_id == Finding.id).where(
+            IncidentFinding.incident_id == incident)
+    if since is not None:
+        stmt = stmt.where(Finding.last_seen >= since)
+    if ids is not None:
+        stmt = stmt.where(Finding.id.in_(list(ids)))
+    found = list(session.scalars(stmt.order_by(Finding.last_seen.desc(), Finding.id.desc())))
+    if min_confidence:
+        found = [f for f in found if at_least(f.confidence, min_confidence)]
+    return found

@@ -1,0 +1,88 @@
+"""``search``: has this customer been seen? Values are hashed here and never stored.
+
+The audit log records each search by keyed digest (and by record reference for
+``--record``), so a later reader can tell a search happened without learning the value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from fingerprints.normalizers import registry_from_config
+from leakprint import audit
+from leakprint.config import Settings
+from leakprint.datasets import open_sets
+from leakprint.db import Database, Finding, RecordHitRow
+from leakprint.findings import finding_json
+
+SEARCH_KINDS = ("phone", "email", "name")
+
+
+class SearchError(Exception):
+    """A one-line, user-facing search problem."""
+
+
+@dataclass
+class SearchAnswer:
+    """Which of our records the query names, and the findings that hold them."""
+
+    records: dict[str, list[str]] = field(default_factory=dict)  # dataset → refs
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"records": self.records, "findings": self.findings, "invalid": self.invalid}
+
+
+def search(
+    settings: Settings, db: Database, *, values: dict[str, str], record: str | None = None,
+    datasets: list[str] | None = None,
+) -> SearchAnswer:
+    """Find the records matching ``values`` (kind → raw value) and where they were seen."""
+    if not values and not record:
+        raise SearchError("give at least one of --phone, --email, --name or --record")
+    answer = SearchAnswer()
+    digests: dict[str, str] = {}
+    for fpset in open_sets(settings, db, datasets):
+        registry = registry_from_config(fpset.manifest.kind_config)
+        wanted: list[tuple[str, bytes]] = []
+        for kind, value in values.items():
+            pairs = [p for p in registry.fields_for(kind, value) if p[0] == kind]
+            if not pairs:
+                if kind not in answer.invalid:
+                    answer.invalid.append(kind)
+                continue
+            digest = fpset.hasher.digest(kind, pairs[0][1])
+            digests[kind] = digest.hex()
+            wanted.append((kind, digest))
+        refs: set[str] | None = None
+        for _kind, digest in wanted:
+            rows = {hit.row for hit in fpset.lookup([digest])[0]}
+            found = {fpset.record_ref(r) for r in rows}
+            refs = found if refs is None else refs & found  # every given field must agree
+        if record:
+            refs = {record} if refs is None else refs & {record}
+        if refs:
+            answer.records[fpset.dataset] = sorted(refs)
+    with db.session() as session:
+        for dataset, refs in answer.records.items():
+            stmt = (select(Finding).join(RecordHitRow)
+                    .where(Finding.dataset == dataset, RecordHitRow.record_ref.in_(refs))
+                    .options(selectinload(Finding.records), selectinload(Finding.document))
+                    .distinct())
+            for finding in session.scalars(stmt):
+                data = finding_json(finding)
+                # Only the searched records: the other records of the leak are not asked for.
+                data["records"] = [r for r in data["records"] if r["ref"] in refs]
+                answer.findings.append(data)
+        audit.append(session, "search", {
+            "digests": digests, "record": record, "datasets": datasets or "all",
+            "records_found": sum(len(v) for v in answer.records.values()),
+            "findings": [f["id"] for f in answer.findings],
+        })
+    answer.findings.sort(key=lambda f: f["last_seen"], reverse=True)
+    return answer
