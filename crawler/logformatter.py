@@ -23,7 +23,11 @@ class QuietLogFormatter(LogFormatter):
     def scraped(
         self, item: Any, response: Response | Failure | None, spider: Spider
     ) -> LogFormatterResult:
-        return {"level": logging.DEBUG, "msg": "Scraped document %(url)s", "args": {"url": _url(item)}}
+        return {
+            "level": logging.DEBUG,
+            "msg": "Scraped document %(url)s",
+            "args": {"url": _url(item)},
+        }
 
     def dropped(
         self,

@@ -46,6 +46,9 @@ LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawler.logformatter.QuietLogFormatter"
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy 2.19's lets requests through while robots.txt is in flight (crawler/robots.py).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.SharedRobotsTxtMiddleware": 100,
     "crawler.binary.BinaryContentMiddleware": 595,
     "crawler.conditional.ConditionalRequestMiddleware": 597,
 }

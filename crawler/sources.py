@@ -197,7 +197,7 @@ def _parse_one(origin: str, index: int, table: Any) -> Source:
         raise c.fail("max_pages" if max_pages == 0 else "concurrency", "must be at least 1")
     return Source(
         name=name,
-        kind=cast(Kind, kind),
+        kind=kind,
         start_urls=c.urls("start_urls"),
         follow=c.regexes("follow"),
         raw=raw,
