@@ -18,6 +18,7 @@ from fingerprints.errors import FingerprintSetError
 from fingerprints.fpset import FingerprintSetBuilder, Manifest
 from fingerprints.headers import map_columns
 from fingerprints.keyed import FingerprintKey
+from fingerprints.kindconfig import import_fields
 from fingerprints.normalizers import NORMALIZER_VERSION, KindRegistry, default_registry
 
 SNIFF_BYTES = 1 << 20
@@ -90,7 +91,10 @@ def _decoded_lines(path: Path, encoding: str, bad_lines: set[int]) -> Iterator[s
                 line = raw.decode(encoding)
             except UnicodeDecodeError:
                 bad_lines.add(number)
-                line = raw.decode(encoding, errors="replace")
+                # Decode the content alone so a broken trailing byte cannot eat the newline
+                # and glue the next row onto this one.
+                content = raw.rstrip(b"\r\n")
+                line = content.decode(encoding, errors="replace") + "\n"
             if number == 1 and line.startswith("\ufeff"):
                 line = line[1:]
             yield line
@@ -125,8 +129,10 @@ def plan_columns(
     else:
         mapping = map_columns(list(headers))
         if mapping.ambiguous:
-            parts = [f"{header!r} could be {' or '.join(cands)}"
-                     for _, header, cands in mapping.ambiguous]
+            parts = [
+                f"{header!r} could be {' or '.join(cands)}"
+                for _, header, cands in mapping.ambiguous
+            ]
             raise ImportFailed(
                 "ambiguous column mapping: " + "; ".join(parts) + " — give --map COLUMN=KIND"
             )
@@ -174,11 +180,16 @@ def import_file(
     if on_plan:
         on_plan(plan, enc)
 
-    report = ImportReport(dataset=dataset, encoding=enc, delimiter=delimiter,
-                          mapping=plan.describe())
+    report = ImportReport(
+        dataset=dataset, encoding=enc, delimiter=delimiter, mapping=plan.describe()
+    )
     builder = FingerprintSetBuilder(
-        out_dir, dataset, key, normalizer_version=NORMALIZER_VERSION,
-        kind_config=registry.config(), overwrite=overwrite,
+        out_dir,
+        dataset,
+        key,
+        normalizer_version=NORMALIZER_VERSION,
+        kind_config=registry.config(),
+        overwrite=overwrite,
     )
     width = len(plan.headers)
     seen_refs: set[str] = set()
@@ -189,17 +200,20 @@ def import_file(
         if len(report.problems) < MAX_REPORTED_PROBLEMS:
             report.problems.append(RowProblem(row, column, reason))
 
+    last_line = 1  # the header was line 1
     try:
         for cells in reader:
             report.rows += 1
-            row_no = reader.line_num  # physical line of the row's end, as an editor shows it
+            # Physical line numbers as an editor shows them (the header is line 1).
+            first_line, row_no = last_line + 1, reader.line_num + 1
+            last_line = row_no
             if progress and report.rows % 1000 == 0:
                 progress(report.rows)
+            if any(n in bad_lines for n in range(first_line, row_no + 1)):
+                problem(row_no, None, f"bytes that are not valid {enc}")
+                continue
             if not cells or all(not c.strip() for c in cells):
                 report.rows -= 1
-                continue
-            if row_no in bad_lines:
-                problem(row_no, None, f"bytes that are not valid {enc}")
                 continue
             if len(cells) != width:
                 problem(row_no, None, f"{len(cells)} cells where the header has {width}")
@@ -217,7 +231,7 @@ def import_file(
                 cell = cells[index]
                 if not cell.strip():
                     continue
-                pairs = registry.fields_for(kind, cell, strict=True)
+                pairs = import_fields(registry, kind, cell)
                 if not pairs:
                     problem(row_no, plan.headers[index], f"not a valid {kind}")
                     bad = True
@@ -244,7 +258,7 @@ def import_file(
         report.manifest = builder.finish()
     except csv.Error as exc:
         builder.abort()
-        raise ImportFailed(f"row {reader.line_num}: malformed CSV ({exc})") from None
+        raise ImportFailed(f"row {reader.line_num + 1}: malformed CSV ({exc})") from None
     except (ImportFailed, FingerprintSetError):
         builder.abort()
         raise

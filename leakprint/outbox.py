@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -32,6 +32,9 @@ from leakprint.db import AlertRow, Database, Finding, Incident
 from leakprint.findings import CONFIDENCE_ORDER
 
 MAX_REFS = 50
+# SMTP down must mean alerts wait, not vanish: back off up to 30 minutes and keep
+# trying for about a day before an alert is marked failed (`alerts send --retry-failed`).
+APP_RETRY = RetryPolicy(max_attempts=60, max_delay=timedelta(minutes=30))
 
 
 def smtp_config(settings: Settings) -> SmtpConfig:
@@ -110,7 +113,7 @@ def send_pending(settings: Settings, db: Database, *, notifier: Notifier | None 
     """Deliver every alert that is due (the notifier defaults to SMTP from the settings)."""
     notifier = notifier or SmtpNotifier(smtp_config(settings))
     return deliver_pending(DbOutbox(db, settings.smtp.sender), notifier,
-                           now=now or datetime.now(UTC), policy=policy or RetryPolicy())
+                           now=now or datetime.now(UTC), policy=policy or APP_RETRY)
 
 
 def list_alerts(db: Database) -> list[dict[str, Any]]:
@@ -128,3 +131,13 @@ def list_alerts(db: Database) -> list[dict[str, Any]]:
 
 __all__ = ["AlertMessage", "DbOutbox", "alert_context", "list_alerts", "send_pending",
            "smtp_config"]
+
+
+def requeue_failed(db: Database) -> int:
+    """Put alerts that gave up back in the queue (after a long SMTP outage)."""
+    now = datetime.now(UTC)
+    with db.session() as session:
+        rows = session.scalars(select(AlertRow).where(AlertRow.status == "failed")).all()
+        for row in rows:
+            row.status, row.attempts, row.next_attempt_at = "pending", 0, now
+        return len(rows)

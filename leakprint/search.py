@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from fingerprints.normalizers import registry_from_config
+from fingerprints.kindconfig import registry_from_config
 from leakprint import audit
 from leakprint.config import Settings
 from leakprint.datasets import open_sets

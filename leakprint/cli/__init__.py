@@ -7,11 +7,15 @@ from pathlib import Path
 import click
 
 from leakprint.cli.common import AppContext
+from leakprint.cli.alerts_cmd import alerts_group, serve_cmd
+from leakprint.cli.demo_cmd import demo
 from leakprint.cli.findings_cmd import findings
 from leakprint.cli.fingerprint_cmd import fingerprint
+from leakprint.cli.incident_cmd import incident
 from leakprint.cli.init_cmd import init
 from leakprint.cli.scan_cmd import scan
 from leakprint.cli.search_cmd import search_cmd
+from leakprint.cli.sources_cmd import sources
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -38,6 +42,11 @@ cli.add_command(fingerprint)
 cli.add_command(scan)
 cli.add_command(findings)
 cli.add_command(search_cmd)
+cli.add_command(sources)
+cli.add_command(incident)
+cli.add_command(serve_cmd)
+cli.add_command(alerts_group)
+cli.add_command(demo)
 
 
 def main() -> None:

@@ -36,3 +36,17 @@ def test_audit_chain_detects_tampering(db_url: str) -> None:
     with db.session() as s:
         assert audit.verify(s) == 3
     db.close()
+
+
+def test_models_match_migrations(db_url: str) -> None:
+    """The ORM models and the Alembic history describe the same schema."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from leakprint.db import Base
+
+    db = open_database(db_url)
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    db.close()
+    assert diff == []

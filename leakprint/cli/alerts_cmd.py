@@ -1,0 +1,110 @@
+"""``leakprint alerts send|test|list`` and ``leakprint serve``."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from rich.table import Table
+
+from alerts import DeliveryError, SmtpNotifier, render_test_message
+from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
+from leakprint.outbox import list_alerts, send_pending, smtp_config
+
+
+@click.group("alerts")
+def alerts_group() -> None:
+    """The alert outbox: deliver, test the SMTP set-up, list."""
+
+
+@alerts_group.command("send")
+@click.option("--retry-failed", is_flag=True, help="Queue alerts that gave up again first.")
+@pass_app
+@user_errors()
+def send_cmd(app: AppContext, retry_failed: bool) -> None:
+    """Deliver pending alerts now (retries wait for their back-off time).
+
+    \b
+    Example:
+      leakprint alerts send
+    """
+    from leakprint.outbox import requeue_failed
+
+    if retry_failed:
+        click.echo(f"{requeue_failed(app.db)} failed alerts queued again")
+    report = send_pending(app.settings, app.db)
+    click.echo(f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed")
+
+
+@alerts_group.command("test")
+@click.argument("address")
+@pass_app
+@user_errors()
+def test_cmd(app: AppContext, address: str) -> None:
+    """Send a test e-mail through the configured SMTP server.
+
+    \b
+    Example:
+      LEAKPRINT_SMTP_HOST=mail.example.jp leakprint alerts test soc@example.jp
+    """
+    message = render_test_message([address], app.settings.smtp.sender)
+    try:
+        SmtpNotifier(smtp_config(app.settings)).send(message)
+    except DeliveryError as exc:
+        raise click.ClickException(f"test e-mail not delivered: {exc}") from None
+    click.echo(f"test e-mail sent to {address} via {app.settings.smtp.host}:"
+               f"{app.settings.smtp.port}")
+
+
+@alerts_group.command("list")
+@json_option
+@pass_app
+@user_errors()
+def list_cmd(app: AppContext, as_json: bool) -> None:
+    """List the outbox: status pending, sent or failed, attempts and last error.
+
+    \b
+    Example:
+      leakprint alerts list --json
+    """
+    rows = list_alerts(app.db)
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("id", "incident", "finding", "records", "status", "attempts", "last error")
+    for r in rows:
+        table.add_row(str(r["id"]), str(r["incident"]), str(r["finding"]),
+                      str(r["record_count"]) + (" (update)" if r["update"] else ""),
+                      r["status"], str(r["attempts"]), r["last_error"] or "")
+    app.out.print(table)
+
+
+@click.command("serve")
+@click.option("--alert-interval", default=30, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds between outbox deliveries.")
+@click.option("--sync-interval", default=15, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds between checks for new or closed incidents.")
+@pass_app
+@user_errors()
+def serve_cmd(app: AppContext, alert_interval: int, sync_interval: int) -> None:
+    """Run the scheduler and the alert sender until Ctrl-C or SIGTERM.
+
+    Schedules live in the leakprint database, so a restart neither loses nor
+    duplicates them. Stopping waits for running scans to finish.
+
+    \b
+    Example:
+      leakprint serve
+    """
+    from leakprint.scheduler import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+    def ready(sched: object) -> None:
+        jobs = sched.jobs()  # type: ignore[attr-defined]
+        click.echo(f"serving: {len(jobs)} incident scans scheduled; Ctrl-C to stop", err=True)
+
+    serve(app.settings, app.db, alert_interval=alert_interval, sync_interval=sync_interval,
+          on_ready=ready)
+    click.echo("stopped", err=True)

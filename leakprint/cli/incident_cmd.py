@@ -1,0 +1,129 @@
+"""``leakprint incident open|list|show|close``."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
+from leakprint.cli.render import findings_table
+from leakprint.datasets import DatasetError, get_dataset
+from leakprint.findings import finding_json, query_findings
+from leakprint.incidents import IncidentError, close_incident, get_incident, list_incidents, \
+    open_incident
+
+
+@click.group()
+def incident() -> None:
+    """Watch sources after a leak: scheduled scans, findings and alert e-mails."""
+
+
+@incident.command("open")
+@click.argument("name")
+@click.option("--dataset", "datasets", multiple=True, required=True,
+              help="A fingerprint set at risk (repeatable).")
+@click.option("--source", "sources", multiple=True, required=True,
+              help="A declared source to watch (repeatable).")
+@click.option("--every", help="Scan interval, e.g. 30m, 6h (at least 1m).")
+@click.option("--cron", help='Or a crontab schedule in UTC, e.g. "0 */2 * * *".')
+@click.option("--for", "period", default="90d", show_default=True,
+              help="Watch period, e.g. 90d; the incident closes itself after it.")
+@click.option("--notify", multiple=True, required=True, help="Alert recipient (repeatable).")
+@click.option("--threshold", type=click.Choice(["low", "medium", "high"]),
+              help="Alert at or above this confidence (default: alerts.threshold).")
+@click.option("--json", "as_json", is_flag=True, help="Print the incident as JSON.")
+@pass_app
+@user_errors(IncidentError, DatasetError)
+def open_cmd(app: AppContext, name: str, datasets: tuple[str, ...], sources: tuple[str, ...],
+             every: str | None, cron: str | None, period: str, notify: tuple[str, ...],
+             threshold: str | None, as_json: bool) -> None:
+    """Open an incident; `leakprint serve` scans it at once, then on its cadence.
+
+    \b
+    Example:
+      leakprint incident open docomo-2026-11 --dataset crm-2026 --source example-paste \\
+          --source example-forum --every 30m --for 90d --notify soc@example.jp
+    """
+    from leakprint.crawl import CrawlError, check_sources
+
+    for name_ in datasets:
+        get_dataset(app.db, name_)
+    try:
+        check_sources(app.settings, sources, all_sources=False)
+    except CrawlError as exc:
+        raise IncidentError(str(exc)) from None
+    info = open_incident(app.db, name=name, datasets=datasets, sources=sources, every=every,
+                         cron=cron, period=period, notify=notify,
+                         threshold=threshold or app.settings.threshold)
+    if as_json:
+        emit_json(info.as_json())
+        return
+    click.echo(f"incident {info.id} opened: {info.name}, {info.cadence} until "
+               f"{info.ends_at:%Y-%m-%d %H:%M} UTC, alerts at {info.threshold} or above to "
+               f"{', '.join(info.notify)}")
+    click.echo("run `leakprint serve` to start scanning")
+
+
+@incident.command("list")
+@click.option("--state", type=click.Choice(["open", "closed"]), help="Only this state.")
+@json_option
+@pass_app
+@user_errors()
+def list_cmd(app: AppContext, state: str | None, as_json: bool) -> None:
+    """List incidents.
+
+    \b
+    Example:
+      leakprint incident list --state open --json
+    """
+    infos = list_incidents(app.db, state=state)
+    if as_json:
+        emit_json([i.as_json() for i in infos])
+        return
+    table = Table("id", "name", "state", "cadence", "until", "datasets", "sources", "findings",
+                  "last scan")
+    for i in infos:
+        table.add_row(str(i.id), i.name, i.state, i.cadence, f"{i.ends_at:%Y-%m-%d}",
+                      ", ".join(i.datasets), ", ".join(i.sources), str(i.findings),
+                      f"{i.last_scan_at:%Y-%m-%d %H:%M}" if i.last_scan_at else "never")
+    app.out.print(table)
+
+
+@incident.command("show")
+@click.argument("incident_id", type=int)
+@json_option
+@pass_app
+@user_errors(IncidentError)
+def show_cmd(app: AppContext, incident_id: int, as_json: bool) -> None:
+    """Show an incident and its findings.
+
+    \b
+    Example:
+      leakprint incident show 3
+    """
+    info = get_incident(app.db, incident_id)
+    with app.db.session() as session:
+        rows = [finding_json(f) for f in query_findings(session, incident=incident_id)]
+    if as_json:
+        emit_json({**info.as_json(), "findings": rows})
+        return
+    app.out.print(f"[bold]incident {info.id}[/]: {info.name} ({info.state})")
+    app.out.print(f"  datasets: {', '.join(info.datasets)}   sources: {', '.join(info.sources)}")
+    app.out.print(f"  {info.cadence} until {info.ends_at:%Y-%m-%d %H:%M} UTC; alerts at "
+                  f"{info.threshold}+ to {', '.join(info.notify)}")
+    findings_table(app.out, rows)
+
+
+@incident.command("close")
+@click.argument("incident_id", type=int)
+@pass_app
+@user_errors(IncidentError)
+def close_cmd(app: AppContext, incident_id: int) -> None:
+    """Close an incident; its scans stop at the scheduler's next sync.
+
+    \b
+    Example:
+      leakprint incident close 3
+    """
+    info = close_incident(app.db, incident_id)
+    click.echo(f"incident {info.id} closed")

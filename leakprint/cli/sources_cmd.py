@@ -1,0 +1,85 @@
+"""``leakprint sources list|check``."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
+from leakprint.crawl import CrawlError, sources_path
+
+
+def _load(app: AppContext) -> list:  # type: ignore[type-arg]
+    from crawler.sources import load_sources
+
+    return load_sources(sources_path(app.settings))
+
+
+@click.group()
+def sources() -> None:
+    """The declared crawl sources (sources.toml or [[source]] in leakprint.toml)."""
+
+
+@sources.command("list")
+@json_option
+@pass_app
+@user_errors(CrawlError, ValueError)
+def list_cmd(app: AppContext, as_json: bool) -> None:
+    """List the declared sources.
+
+    \b
+    Example:
+      leakprint sources list --json
+    """
+    declared = _load(app)
+    if as_json:
+        emit_json([{"name": s.name, "kind": s.kind, "start_urls": list(s.start_urls),
+                    "render": s.render, "max_depth": s.max_depth, "max_pages": s.max_pages,
+                    "obey_robots": s.obey_robots} for s in declared])
+        return
+    table = Table("name", "kind", "start URLs", "render", "depth", "max pages")
+    for s in declared:
+        table.add_row(s.name, s.kind, "\n".join(s.start_urls), "yes" if s.render else "",
+                      str(s.max_depth), str(s.max_pages))
+    app.out.print(table)
+
+
+@sources.command("check")
+@click.argument("names", nargs=-1)
+@json_option
+@pass_app
+@user_errors(CrawlError, ValueError)
+def check_cmd(app: AppContext, names: tuple[str, ...], as_json: bool) -> None:
+    """Fetch each source's first page and show the links a crawl would follow.
+
+    \b
+    Example:
+      leakprint sources check example-paste
+    """
+    from leakprint.sourcecheck import check_source
+
+    declared = _load(app)
+    unknown = [n for n in names if n not in {s.name for s in declared}]
+    if unknown:
+        raise CrawlError(f"unknown source {unknown[0]!r}")
+    checks = [check_source(s) for s in declared if not names or s.name in names]
+    if as_json:
+        emit_json([c.as_json() for c in checks])
+        return
+    for c in checks:
+        head = f"[bold]{c.name}[/] {c.url}: "
+        app.out.print(head + (f"[red]{c.error}[/]" if c.error else f"HTTP {c.status}"))
+        if c.note:
+            app.out.print(f"  ({c.note})")
+        for link in c.follow[:20]:
+            app.out.print(f"  follow   {link}")
+        if len(c.follow) > 20:
+            app.out.print(f"  … and {len(c.follow) - 20} more")
+        for link in c.offsite[:20]:
+            app.out.print(f"  offsite  {link}")
+        if c.next_page:
+            app.out.print(f"  next     {c.next_page}")
+        if not c.error and not c.follow and not c.offsite:
+            app.out.print("  no link matches `follow`: only the page itself would be read")
+    if any(c.error for c in checks):
+        raise SystemExit(1)

@@ -1,0 +1,208 @@
+"""The demo story: customers → fingerprints → leaks on local sites → incident scan → alert."""
+
+from __future__ import annotations
+
+import email
+import html
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from rich.console import Console
+from rich.panel import Panel
+
+from leakprint.config import load_settings
+from leakprint.demo.data import (
+    cp932_tsv_dump,
+    csv_dump,
+    decoy_text,
+    make_customers,
+    prose_post,
+    write_customer_csv,
+)
+from leakprint.demo.site import Site, serving
+
+
+class _Capture:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+
+@contextmanager
+def smtp_sink() -> Iterator[tuple[Controller, _Capture]]:
+    capture = _Capture()
+    controller = Controller(capture, hostname="127.0.0.1", port=0)
+    controller.start()
+    try:
+        yield controller, capture
+    finally:
+        controller.stop()
+
+
+def _plant(paste: Site, forum: Site, customers: list[Any]) -> None:
+    # Paste site: an archive listing two pages of pastes.
+    paste.raw("/robots.txt", b"User-agent: *\nAllow: /\n")
+    csv_ids = ["Lk7Qm2Xa", "Tsv0Cp93", "Dc0yN0t3", "Dc0yN0t4"]
+    bodies = {
+        "Lk7Qm2Xa": (csv_dump(customers[0:40]), "utf-8"),
+        "Tsv0Cp93": (cp932_tsv_dump(customers[40:65]), "shift_jis"),
+        "Dc0yN0t3": (decoy_text(3).encode(), "utf-8"),
+        "Dc0yN0t4": (b"just some notes\nnothing here\n", "utf-8"),
+        # Only reachable through the forum post's link (not in the archive).
+        "Fr0mF0rm": (csv_dump(customers[65:95]), "utf-8"),
+    }
+    for pid, (body, charset) in bodies.items():
+        paste.raw(f"/raw/{pid}", body, charset)
+        paste.page(f"/{pid}", f"paste {pid}",
+                   f"<pre class='paste'>{html.escape(body.decode(charset if charset != 'shift_jis' else 'cp932'))}</pre>")
+    links = "".join(f"<li><a href='/{pid}'>{pid}</a></li>" for pid in csv_ids[:2])
+    paste.page("/archive", "archive", f"<ul>{links}</ul><a rel='next' href='/archive/2'>next</a>")
+    links2 = "".join(f"<li><a href='/{pid}'>{pid}</a></li>" for pid in csv_ids[2:])
+    paste.page("/archive/2", "archive 2", f"<ul>{links2}</ul>")
+    # A paste whose text only exists after JavaScript runs.
+    js_rows = "\\n".join(f"{c.name},{c.phone},{c.email}" for c in customers[95:110])
+    paste.page("/js/Rndr9Js1", "rendered paste",
+               "<div id='paste'>loading…</div><script>setTimeout(function(){"
+               "var d=document.getElementById('paste');"
+               f"d.textContent='{js_rows}'.split('\\\\n').join('\\n');"
+               "d.className='ready';},300);</script>")
+    # Forum: a thread list, a prose post, and a post linking to the dump.
+    forum.raw("/robots.txt", b"User-agent: *\nAllow: /\n")
+    forum.page("/forum", "forum", "<ul><li><a href='/thread/1'>顧客リスト売ります</a></li>"
+               "<li><a href='/thread/2'>雑談</a></li></ul>")
+    forum.page("/thread/1", "thread 1",
+               f"<div class='post'><div class='post-body'>{html.escape(prose_post(customers[110:113]))}"
+               "</div></div><a rel='next' href='/thread/1/2'>次へ</a>")
+    forum.page("/thread/1/2", "thread 1 page 2",
+               "<div class='post'><div class='post-body'>全件はこちら "
+               f"<a href='{paste.base}/raw/Fr0mF0rm'>{paste.base}/raw/Fr0mF0rm</a></div></div>")
+    forum.page("/thread/2", "thread 2",
+               "<div class='post'><div class='post-body'>今日は晴れ。0120-000-000 に電話した。"
+               "</div></div>")
+
+
+def sources_toml(paste: Site, forum: Site) -> str:
+    p = paste.base.replace(".", r"\.")
+    return f"""\
+[[source]]
+name = "demo-paste"
+kind = "paste"
+start_urls = ["{paste.base}/archive"]
+follow = ['^/[A-Za-z0-9]{{8}}$']
+raw = "/raw/{{id}}"
+next_page = "a[rel=next]"
+
+[[source]]
+name = "demo-paste-js"
+kind = "page"
+start_urls = ["{paste.base}/js/Rndr9Js1"]
+render = true
+wait_for = "#paste.ready"
+
+[[source]]
+name = "demo-forum"
+kind = "forum"
+start_urls = ["{forum.base}/forum"]
+follow = ['^/thread/\\d+$']
+content = ".post-body"
+next_page = "a[rel=next]"
+allow_offsite = ['^{p}/raw/']
+"""
+
+
+def _print_message(console: Console, raw: bytes) -> None:
+    msg: Message = email.message_from_bytes(raw)
+    text = ""
+    for part in msg.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                text = payload.decode(part.get_content_charset() or "utf-8", "replace")
+    head = "\n".join(f"{k}: {msg[k]}" for k in ("From", "To", "Subject", "Date") if msg[k])
+    console.print(Panel(f"{head}\n\n{text}", title="alert e-mail caught by the local SMTP sink",
+                        expand=False), markup=False)
+
+
+def run_demo(console: Console, *, customers: int = 3000, keep: bool = False) -> int:
+    """Run the whole story in a temporary folder; returns an exit status."""
+    from leakprint.cli.render import findings_table
+    from leakprint.config import default_config_text
+    from leakprint.datasets import import_dataset
+    from leakprint.db import open_database
+    from leakprint.findings import finding_json, query_findings
+    from leakprint.incidents import open_incident
+    from leakprint.scheduler import run_incident_scan
+    from fingerprints.keyed import FingerprintKey
+
+    started = time.monotonic()
+    home = Path(tempfile.mkdtemp(prefix="leakprint-demo-"))
+    try:
+        with smtp_sink() as (smtp, capture), serving(Site(), Site()) as (paste, forum):
+            console.rule("[bold]leakprint demo")
+            console.print(f"working folder {home} (SQLite, removed at the end)")
+            port = smtp.server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            config = default_config_text().replace("port = 25", f"port = {port}").replace(
+                'host = "localhost"', 'host = "127.0.0.1"')
+            (home / "leakprint.toml").write_text(config, encoding="utf-8")
+            FingerprintKey.generate().write(home / "leakprint.key")
+            settings = load_settings(home, env={})
+            db = open_database(settings.database_url)
+
+            people = make_customers(customers)
+            csv_path = home / "customers.csv"
+            write_customer_csv(people, csv_path)
+            console.print(f"1. generated {len(people):,} synthetic customers (Faker ja_JP)")
+            report = import_dataset(settings, db, csv_path, name="demo-crm", id_column="顧客ID",
+                                    mapping=None)
+            csv_path.unlink()  # the raw customer file never goes further than this step
+            kinds = ", ".join(report.mapping.values())
+            console.print(f"2. fingerprinted them into set 'demo-crm' ({report.imported:,} "
+                          f"records; columns matched by header: {kinds}); raw file deleted")
+
+            _plant(paste, forum, people)
+            (home / "sources.toml").write_text(sources_toml(paste, forum), encoding="utf-8")
+            console.print(f"3. planted leaks: a CSV paste, a CP932 TSV paste with full-width "
+                          f"digits, a paste shown only by JavaScript, a forum prose post, and a "
+                          f"dump linked from a forum post\n   paste site {paste.base}, forum "
+                          f"{forum.base}")
+
+            incident = open_incident(
+                db, name="demo-contractor-leak", datasets=["demo-crm"],
+                sources=["demo-paste", "demo-paste-js", "demo-forum"], every="30m",
+                cron=None, period="90d", notify=["soc@example.jp"], threshold="medium")
+            console.print(f"4. opened incident {incident.id} ({incident.cadence}, 90 days, "
+                          "alerts to soc@example.jp); running its first scan now…")
+            run_incident_scan(str(home), incident.id)
+
+            with db.session() as session:
+                rows = [finding_json(f) for f in query_findings(session, incident=incident.id)]
+            findings_table(console, rows, title="5. findings of the incident")
+            if not capture.messages:
+                deadline = time.monotonic() + 10
+                while not capture.messages and time.monotonic() < deadline:
+                    time.sleep(0.2)
+            console.print(f"6. {len(capture.messages)} alert e-mail(s) delivered; the first:")
+            if capture.messages:
+                _print_message(console, capture.messages[0])
+            db.close()
+            ok = bool(rows) and bool(capture.messages)
+            console.print(f"demo finished in {time.monotonic() - started:.0f} s "
+                          f"({'ok' if ok else 'something is missing: see above'})")
+            return 0 if ok else 1
+    finally:
+        if keep:
+            console.print(f"kept {home}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)
+        os.environ.pop("LEAKPRINT_HOME", None)
