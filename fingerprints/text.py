@@ -11,18 +11,22 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["DASH_CHARS", "prepare"]
+__all__ = ["DASH_CHARS", "fold_digit_dashes", "prepare"]
 
 #: Dash-like characters (japan.md rule 5). After NFKC the half-width prolonged
 #: sound mark ``ｰ`` has become ``ー``; both are listed so the class also works on
 #: unprepared text.
 DASH_CHARS = "-－﹣−‐⁃‑‒–—﹘―⎯⏤ーｰ─━"
 
-_INVISIBLE = (
-    [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]
-    + list(range(0xFE00, 0xFE10))
-    + list(range(0xE0100, 0xE01F0))
-)
+_INVISIBLE = [
+    0x200B,
+    0x200C,
+    0x200D,
+    0x2060,
+    0xFEFF,
+    *range(0xFE00, 0xFE10),
+    *range(0xE0100, 0xE01F0),
+]
 
 # Both members of each pair come from one JIS byte sequence; which one a file holds
 # depends only on the converter that wrote it, so they must hash alike. Targets are
@@ -39,26 +43,37 @@ _TWINS = {
     "￢": "¬",
 }
 
-_TABLE: dict[int, str | None] = {cp: None for cp in _INVISIBLE}
-_TABLE.update({ord(k): v for k, v in _TWINS.items()})
+_REPLACE: dict[str, str] = {chr(cp): "" for cp in _INVISIBLE}
+_REPLACE.update(_TWINS)
 
-# A regex search is far cheaper than str.translate over long non-ASCII text, so
-# translate only when one of the characters is actually present.
+# Only the characters NFKC leaves alone need a pass of their own: NFKC already
+# maps the full-width twins (～ － ￠ ￡ ￢) to the same targets, and text that is
+# NFKC-normalized cannot contain them. A regex substitution is several times
+# faster than str.translate over long non-ASCII text when matches are sparse.
 _SPECIAL = re.compile(
     "[\u200b-\u200d\u2060\ufeff\ufe00-\ufe0f\U000e0100-\U000e01ef"
-    + re.escape("".join(_TWINS))
+    + re.escape("".join(c for c in _TWINS if unicodedata.normalize("NFKC", c) == c))
     + "]"
 )
 
+# The dash class comes first so the regex engine can skip ahead to candidates
+# (about 3x faster than leading with a look-behind); ASCII '-' needs no folding.
 _DASH_BETWEEN_DIGITS = re.compile(
-    "(?<=[0-9])[" + re.escape(DASH_CHARS) + "](?=[0-9])"
+    "[" + re.escape(DASH_CHARS.replace("-", "")) + "](?<=[0-9].)(?=[0-9])"
 )
 
 
+def _replace(match: re.Match[str]) -> str:
+    return _REPLACE[match.group()]
+
+
 def _clean(text: str) -> str:
-    if _SPECIAL.search(text) is not None:
-        return text.translate(_TABLE)
-    return text
+    return _SPECIAL.sub(_replace, text)
+
+
+def fold_digit_dashes(text: str) -> str:
+    """Replace every dash-like character between two ASCII digits with ``-``."""
+    return _DASH_BETWEEN_DIGITS.sub("-", text)
 
 
 def prepare(text: str) -> str:
@@ -75,11 +90,12 @@ def prepare(text: str) -> str:
         while True:
             text = unicodedata.normalize("NFKC", text)
             cleaned = _clean(text)
-            if cleaned == text:
+            if cleaned is text:  # re.sub returns its input when nothing matched
                 break
             text = cleaned
             if unicodedata.is_normalized("NFKC", text):
                 break
-    if "-" in text or not text.isascii():
+    # ASCII text can only hold ASCII hyphens, which need no folding.
+    if not text.isascii():
         text = _DASH_BETWEEN_DIGITS.sub("-", text)
     return text

@@ -1,0 +1,127 @@
+"""Japanese postal addresses → prefecture+city+town+block numbers.
+
+Pure string rules, microseconds per call: no address dictionary, no inferred
+prefecture. What matters is that customer records and scraped text go through the
+same function, so ``芝公園四丁目2番8号`` and ``芝公園4-2-8 東京タワー3F`` meet.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from fingerprints.normalizers.base import Normalizer, is_cjk
+from fingerprints.text import DASH_CHARS, fold_digit_dashes, prepare
+
+__all__ = ["AddressNormalizer", "kanji_number"]
+
+_KANJI_DIGITS = {
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+_KNUM = "".join(_KANJI_DIGITS) + "".join(_KANJI_UNITS)
+
+# Kanji numerals are converted only in a numbering position (before 丁目/番/号/-
+# or after '-'), so place names such as 八王子, 十日町 or 三番町 keep their kanji.
+_DASH = re.escape(DASH_CHARS)
+_KANJI_RUN = re.compile(
+    rf"(?<=[{_DASH}])[{_KNUM}]+|[{_KNUM}]+(?=丁目|番地|番(?!町)|号|[{_DASH}]|の[0-9{_KNUM}])"
+)
+_POSTAL_PREFIX = re.compile(r"\s*(?:(?:〒|〶|〠|郵便番号)[:\s]*)?[0-9]{3}-?[0-9]{4}(?![0-9-])\s*")
+_UNIT = re.compile(r"(?<=[0-9])(?:丁目|番地|番(?!町)|号)")
+_NO = re.compile(r"(?<=[0-9-])の(?=[0-9])")
+_DASHES = re.compile(r"-{2,}")
+_BLOCK = re.compile(r"[0-9]+(?:-[0-9]+)*")
+
+# Spellings that the same town name is written with (normalize-japanese-addresses'
+# equivalence list, reduced to the unambiguous ones).
+_FOLD = str.maketrans(
+    {
+        "ヶ": "ケ",
+        "ヵ": "ケ",
+        "が": "ケ",
+        "ノ": "の",
+        "之": "の",
+        "條": "条",
+        "藪": "薮",
+        "巿": "市",
+        "曾": "曽",
+    }
+)
+
+
+def kanji_number(run: str) -> str:
+    """``四`` → ``4``, ``二十三`` → ``23``, ``二〇`` → ``20``, ``千二百`` → ``1200``."""
+    if not any(c in _KANJI_UNITS for c in run):
+        return "".join(str(_KANJI_DIGITS[c]) for c in run)
+    total = 0
+    current = 0
+    for c in run:
+        unit = _KANJI_UNITS.get(c)
+        if unit is None:
+            current = current * 10 + _KANJI_DIGITS[c]
+        else:
+            total += (current or 1) * unit
+            current = 0
+    return str(total + current)
+
+
+def _kanji_sub(m: re.Match[str]) -> str:
+    return kanji_number(m.group())
+
+
+class AddressNormalizer(Normalizer):
+    """``東京都港区芝公園四丁目2番8号`` → ``東京都港区芝公園4-2-8``.
+
+    Drops a leading postal code, converts kanji numerals in numbering positions,
+    folds 丁目/番地/番/号/の to ``-``, folds ヶ/ケ/が, keeps the first block of
+    numbers after the town and drops what follows (building, floor, room).
+    """
+
+    kind: ClassVar[str] = "address"
+
+    def canonical(self, value: str) -> str | None:
+        key = self._key(prepare(value))
+        if key is not None and key[1]:
+            # White space inside the town part was removed, which can create new
+            # adjacencies (``三 -一`` → ``三-1``); one more pass over the
+            # space-free key makes the result a fixed point.
+            key = self._key(prepare(key[0]))
+        return None if key is None else key[0]
+
+    @staticmethod
+    def _key(s: str) -> tuple[str, bool] | None:
+        """``(key, town_had_white_space)`` for prepared text, or ``None``."""
+        if m := _POSTAL_PREFIX.match(s):
+            s = s[m.end() :]
+        # White space stays until the block is found: after a number (or 号, 番地
+        # …) it ends the block, so ``4-2-8 101号室`` keeps only ``4-2-8``.
+        s = s.translate(_FOLD)
+        s = _KANJI_RUN.sub(_kanji_sub, s)
+        # Converted numerals can newly flank a dash (四ー二 → 4ー2).
+        s = fold_digit_dashes(s)
+        s = _UNIT.sub("-", s)
+        s = _NO.sub("-", s)
+        if "--" in s:
+            s = _DASHES.sub("-", s)
+        n = len(s)
+        for block in _BLOCK.finditer(s):
+            end = block.end()
+            # A lone number glued to kanji (北1条, 第2地割) is part of the town name;
+            # the block is a dashed group or a number that ends the address part.
+            if "-" in block.group() or end == n or s[end] == "-" or s[end].isspace():
+                town = s[: block.start()]
+                squeezed = "".join(town.split())
+                if not any(is_cjk(c) for c in squeezed):
+                    return None
+                return squeezed + block.group(), len(squeezed) != len(town)
+        return None

@@ -1,0 +1,57 @@
+"""Base class shared by every field normalizer."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+__all__ = ["BUILTIN_KINDS", "Normalizer", "is_cjk"]
+
+#: Every built-in field kind, in manifest order.
+BUILTIN_KINDS: tuple[str, ...] = (
+    "phone",
+    "email",
+    "customer_id",
+    "name",
+    "name_folded",
+    "name_kana",
+    "birthdate",
+    "postal_code",
+    "address",
+)
+
+
+class Normalizer(ABC):
+    """One field kind: raw value in, canonical form out.
+
+    ``canonical`` returns ``None`` when the value is not a plausible value of the
+    kind. Implementations never raise on bad input and never put the value into an
+    exception message.
+    """
+
+    kind: ClassVar[str]
+
+    @abstractmethod
+    def canonical(self, value: str) -> str | None:
+        """Return the canonical form of ``value`` or ``None``."""
+
+    def config(self) -> dict[str, object]:
+        """Settings that change the canonical form (recorded in a set's manifest)."""
+        return {"kind": self.kind}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(kind={self.kind!r})"
+
+
+def is_cjk(ch: str) -> bool:
+    """True for a kanji, kana or CJK iteration/compatibility character."""
+    cp = ord(ch)
+    return (
+        0x3005 <= cp <= 0x3007  # 々 〆 〇
+        or 0x3041 <= cp <= 0x30FF  # hiragana, katakana
+        or 0x31F0 <= cp <= 0x31FF  # small katakana extension
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x4E00 <= cp <= 0x9FFF
+        or 0xF900 <= cp <= 0xFAFF
+        or 0x20000 <= cp <= 0x3FFFF
+    )

@@ -1,0 +1,84 @@
+"""Person names: the written (kanji) form and its variant-folded twin."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import ClassVar
+
+from fingerprints.normalizers.base import Normalizer
+from fingerprints.text import prepare
+
+__all__ = ["NameFoldedNormalizer", "NameNormalizer", "load_variant_table"]
+
+# Punctuation that occurs inside real names (foreign names in katakana, iteration
+# marks are letters already).
+_NAME_PUNCT = frozenset("・ー-'.")
+_MARKS = frozenset("ー々ゝゞヽヾ〻")
+
+
+def _squeeze(value: str) -> str:
+    return "".join(prepare(value).split())
+
+
+def _plausible(name: str) -> bool:
+    if len(name) < 2:
+        return False
+    letters = 0
+    for c in name:
+        if c.isalpha():
+            # Marks that only lengthen or repeat do not make a name on their own.
+            if c not in _MARKS:
+                letters += 1
+        elif c not in _NAME_PUNCT:
+            # Digits, '@' and any other symbol rule the value out.
+            return False
+    return letters > 0
+
+
+class NameNormalizer(Normalizer):
+    """A name with all white space removed: ``山田 太郎`` → ``山田太郎``."""
+
+    kind: ClassVar[str] = "name"
+
+    def canonical(self, value: str) -> str | None:
+        name = _squeeze(value)
+        return name if _plausible(name) else None
+
+
+@functools.cache
+def load_variant_table() -> dict[int, str]:
+    """The reviewed variant→standard kanji table, as a ``str.translate`` map."""
+    text = (
+        resources.files("fingerprints")
+        .joinpath("data/variant_kanji.tsv")
+        .read_text(encoding="utf-8")
+    )
+    table: dict[int, str] = {}
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2 or len(parts[0]) != 1 or len(parts[1]) != 1:
+            raise ValueError(f"variant_kanji.tsv line {lineno}: expected variant<TAB>standard")
+        table[ord(parts[0])] = parts[1]
+    return table
+
+
+class NameFoldedNormalizer(Normalizer):
+    """The name form with variant kanji folded (髙→高, 﨑→崎, 齋→斎 …).
+
+    A match on this form alone is weaker evidence than one on ``name``.
+    """
+
+    kind: ClassVar[str] = "name_folded"
+
+    def canonical(self, value: str) -> str | None:
+        name = _squeeze(value)
+        if not _plausible(name):
+            return None
+        return name.translate(load_variant_table())
+
+    def fold(self, name: str) -> str:
+        """Fold an already canonical ``name`` form (no re-validation)."""
+        return name.translate(load_variant_table())

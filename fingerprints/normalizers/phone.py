@@ -1,0 +1,114 @@
+"""Japanese phone numbers → E.164 (``+81…``)."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from fingerprints.normalizers.base import Normalizer
+from fingerprints.text import prepare
+
+__all__ = ["PhoneNormalizer"]
+
+_DROP = str.maketrans("", "", " \t-().+")
+
+# Mobile 060/070/080/090 and IP phone 050: 11 digits, third digit 1-9 (so the
+# toll-free 0800 block is excluded).
+_MOBILE_OR_VOIP = re.compile(r"0[5-9]0[1-9][0-9]{7}")
+
+# Fixed-line area prefixes, copied from phonenumbers' JP fixed-line metadata
+# (national number pattern, 9 digits after the trunk 0). Using the same pattern
+# keeps the scan side and the import side in agreement without calling the
+# library per candidate; the agreement test fails if the metadata moves.
+_FIXED_LINE = re.compile(
+    r"0(?:1(?:1[235-8]|2[3-6]|3[3-9]|4[2-6]|[58][2-8]|6[2-7]|7[2-9]|9[1-9])"
+    r"|(?:2[2-9]|[36][1-9])[0-9]|4(?:[2-578][0-9]|6[02-8]|9[2-59])"
+    r"|5(?:[2-589][0-9]|6[1-9]|7[2-8])|7(?:[25-9][0-9]|3[4-9]|4[02-9])"
+    r"|8(?:[2679][0-9]|3[2-9]|4[5-9]|5[1-9]|8[03-9])"
+    r"|9(?:[2-58][0-9]|[679][1-9]))[0-9]{6}"
+)
+
+_ACCEPTED_TYPES: frozenset[int] | None = None
+
+
+def _domestic(digits: str, had_plus: bool) -> str | None:
+    """Map an international form to the domestic ``0…`` form."""
+    n = len(digits)
+    if digits.startswith("0081") and n in (13, 14):
+        return "0" + digits[4:]
+    if digits.startswith("01081") and n in (14, 15):
+        # 010 is the international call prefix dialled from Japan.
+        return "0" + digits[5:]
+    if digits.startswith("81") and n in (11, 12):
+        return "0" + digits[2:]
+    if had_plus:
+        return None
+    return digits
+
+
+def _compact(value: str) -> tuple[str, bool] | None:
+    s = prepare(value).strip()
+    had_plus = s.startswith("+")
+    digits = s.translate(_DROP)
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return None
+    return digits, had_plus
+
+
+class PhoneNormalizer(Normalizer):
+    """Plausible Japanese customer numbers (mobile, 050, landlines) as E.164.
+
+    Toll-free (0120, 0800), UAN (0570), premium (0990) and pager (020) numbers
+    are rejected: they are not customer numbers.
+    """
+
+    kind: ClassVar[str] = "phone"
+
+    def canonical(self, value: str) -> str | None:
+        """Fast pure-Python rules, used on the scanning side."""
+        compact = _compact(value)
+        if compact is None:
+            return None
+        domestic = _domestic(*compact)
+        if domestic is None:
+            return None
+        n = len(domestic)
+        if (n == 11 and _MOBILE_OR_VOIP.fullmatch(domestic)) or (
+            n == 10 and _FIXED_LINE.fullmatch(domestic)
+        ):
+            return "+81" + domestic[1:]
+        return None
+
+    def strict(self, value: str) -> str | None:
+        """Validate with ``phonenumbers`` (import side); E.164 or ``None``.
+
+        ``0081``/``81``/``010 81`` prefixes are rewritten to ``+81`` first because
+        the library does not treat ``0081`` as an international prefix.
+        """
+        import phonenumbers
+
+        compact = _compact(value)
+        if compact is None:
+            return None
+        digits, had_plus = compact
+        domestic = _domestic(digits, had_plus)
+        if domestic is None:
+            return None
+        try:
+            number = phonenumbers.parse(domestic, "JP")
+        except phonenumbers.NumberParseException:
+            return None
+        if number.country_code != 81 or not phonenumbers.is_valid_number(number):
+            return None
+        if phonenumbers.number_type(number) not in _accepted_types():
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _accepted_types() -> frozenset[int]:
+    global _ACCEPTED_TYPES
+    if _ACCEPTED_TYPES is None:
+        from phonenumbers import PhoneNumberType as T
+
+        _ACCEPTED_TYPES = frozenset({T.MOBILE, T.FIXED_LINE, T.FIXED_LINE_OR_MOBILE, T.VOIP})
+    return _ACCEPTED_TYPES

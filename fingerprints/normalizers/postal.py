@@ -1,0 +1,28 @@
+"""Japanese postal codes → 7 digits."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from fingerprints.normalizers.base import Normalizer
+from fingerprints.text import prepare
+
+__all__ = ["PostalCodeNormalizer"]
+
+_MARKER = re.compile(r"(?:〒|〶|〠|郵便番号|郵便|zip(?:code)?|postal(?:code)?)[:\s]*", re.I)
+_PLAIN = re.compile(r"([0-9]{3})-?([0-9]{4})")
+# A space between the halves is only believed after a postal marker.
+_AFTER_MARKER = re.compile(r"([0-9]{3})[-\s]?([0-9]{4})")
+
+
+class PostalCodeNormalizer(Normalizer):
+    """``〒105-0011``, ``〒１０５－００１１``, ``105ｰ0011``, ``〶1050011`` → ``1050011``."""
+
+    kind: ClassVar[str] = "postal_code"
+
+    def canonical(self, value: str) -> str | None:
+        s = prepare(value).strip()
+        marker = _MARKER.match(s)
+        m = _AFTER_MARKER.fullmatch(s, marker.end()) if marker else _PLAIN.fullmatch(s)
+        return None if m is None else m[1] + m[2]
