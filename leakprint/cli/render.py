@@ -14,27 +14,48 @@ def findings_table(console: Console, findings: list[dict[str, Any]], title: str 
     if not findings:
         console.print("no findings")
         return
-    table = Table("id", "confidence", "records", "dataset", "fields", "where", "first seen",
-                  title=title or None)
+    table = Table(title=title or None)
+    table.add_column("id", justify="right")
+    table.add_column("confidence")
+    table.add_column("records", justify="right")
+    table.add_column("fields")
+    table.add_column("where", overflow="fold", ratio=3)
+    table.add_column("first seen (UTC)")
     for f in findings:
-        level = f["confidence"] + (" (bulk)" if f["bulk"] else "")
+        level = f["confidence"] + (" bulk" if f["bulk"] else "")
         table.add_row(str(f["id"]), f"[{STYLE.get(f['confidence'], '')}]{level}[/]",
-                      str(f["record_count"]), f["dataset"], ", ".join(f["fields"]),
-                      f["url"], f["first_seen"][:19])
+                      _by_level(f["records"]), short_fields(f["fields"]),
+                      f["url"] + (f"\n({f['dataset']})" if len({x["dataset"] for x in findings}) > 1
+                                  else ""),
+                      f["first_seen"][:16].replace("T", " "))
     console.print(table)
+
+
+def short_fields(fields: list[str]) -> str:
+    """Field kinds for display: the folded name form is an internal detail."""
+    return " ".join(k for k in fields if k != "name_folded")
+
+
+def _by_level(records: list[dict[str, Any]]) -> str:
+    counts = {level: sum(1 for r in records if r["confidence"] == level)
+              for level in ("high", "medium", "low")}
+    total = sum(counts.values())
+    parts = [f"{n} {level[0]}" for level, n in counts.items() if n]
+    return f"{total} ({' '.join(parts)})" if len(parts) > 1 else str(total)
 
 
 def finding_detail(console: Console, f: dict[str, Any], limit: int = 50) -> None:
     console.print(f"[bold]finding {f['id']}[/]  {f['confidence']}"
                   f"{' bulk' if f['bulk'] else ''}  dataset {f['dataset']}")
-    console.print(f"  where:      {f['url']}" + (f"  (source {f['source']})" if f["source"] else ""))
+    source = f"  (source {f['source']})" if f["source"] else ""
+    console.print(f"  where:      {f['url']}{source}")
     console.print(f"  first seen: {f['first_seen']}   last seen: {f['last_seen']}")
     console.print(f"  content:    sha256 {f['content_sha256']}")
-    console.print(f"  fields:     {', '.join(f['fields'])}")
+    console.print(f"  fields:     {short_fields(f['fields'])}")
     console.print(f"  records:    {f['record_count']}")
     table = Table("record", "confidence", "fields")
     for r in f["records"][:limit]:
-        table.add_row(r["ref"], r["confidence"], ", ".join(r["fields"]))
+        table.add_row(r["ref"], r["confidence"], short_fields(r["fields"]))
     console.print(table)
     if len(f["records"]) > limit:
         console.print(f"  … and {len(f['records']) - limit} more (use --json for all)")
