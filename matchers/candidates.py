@@ -1,0 +1,361 @@
+"""Candidate values in prepared text (SPEC 4 step 2).
+
+Primary kinds are found by cheap patterns over *prepared* text (``fingerprints.text
+.prepare`` turns full-width digits into ASCII and folds dash-like characters
+between digits to ``-``, so the patterns tolerate both): one digit-run regex
+classified by digit count for phones, an ASCII e-mail pattern anchored on ``@``,
+for ``customer_id`` alphanumeric tokens of the lengths the set holds, and for
+custom kinds their own declared regex. Supporting kinds
+are tried on the cells of the same row, header hints first. Every value is then
+canonicalized by the import side's own normalizers (``KindRegistry.fields_for``);
+there is no second implementation here, the patterns only decide what is worth
+handing to them.
+
+Prose (windows, substrings of unspaced Japanese) is in :mod:`matchers.prose`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Final, Protocol
+
+from fingerprints.text import prepare
+from matchers.rows import Row
+
+PHONE: Final = "phone"
+EMAIL: Final = "email"
+CUSTOMER_ID: Final = "customer_id"
+NAME: Final = "name"
+NAME_KANA: Final = "name_kana"
+BIRTHDATE: Final = "birthdate"
+POSTAL: Final = "postal_code"
+ADDRESS: Final = "address"
+
+# Cells longer than this are not tried as anything but an address.
+_MAX_CELL: Final = 200
+
+
+class Registry(Protocol):
+    """What the matcher needs of ``fingerprints.normalizers.KindRegistry``."""
+
+    def fields_for(self, kind: str, value: str) -> list[tuple[str, str]]:
+        """Digestible ``(kind, canonical)`` pairs of one raw value (empty if implausible)."""
+        ...
+
+
+# ------------------------------------------------------------------- patterns
+
+CJK_CLASS: Final = "\u3005-\u3007\u3041-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+KANJI_CLASS: Final = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = re.compile(f"[{CJK_CLASS}]")
+_KANA_ONLY = re.compile(r"[\u3041-\u30ff\u31f0-\u31ff ]+")
+_DIGIT = re.compile(r"[0-9]")
+# A run of 10+ digits with the separators phone numbers are written with (single
+# '-', '.', ' ' and parentheses between digits). ASCII-only look-behind: a kanji
+# label right before the number (電話090…) must not hide it.
+_DIGIT_RUN = re.compile(r"(?<![A-Za-z0-9_@\-])\+?\(?[0-9](?:[-. ]?\)?[-. ]?\(?[0-9]){9,}")
+_PHONE_CELL = re.compile(r"\+?\(?[0-9][0-9()\-. ]{8,18}[0-9]")
+_EMAIL_CELL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z0-9\-]+")
+_NON_DIGITS = str.maketrans("", "", " -().+")
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9._%+\-!#$&'*/=?^`{|}~]{1,64}\Z")
+_EMAIL_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62})(?:\.[A-Za-z0-9\-]{1,63})+")
+_ID_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*")
+POSTAL_RE = re.compile(
+    r"(?:〒|〶|郵便番号[:：]?)\s?[0-9]{3}[- ]?[0-9]{4}(?![0-9])"
+    r"|(?<![0-9\-])[0-9]{3}-[0-9]{4}(?![0-9\-])"
+)
+_ADDRESS_MARK = re.compile(r"[都道府県市区町村郡]")
+_ERA_DATE = re.compile(r"(?:[MTSHR]\.?|明治|大正|昭和|平成|令和)(?:[0-9]{1,2}|元)[年./\-]")
+# ------------------------------------------------------------------- results
+
+
+#: What one cell gave: its (kind, canonical) values, how many of them are primary
+#: candidates, and the kind the cell was read as (for the snippet).
+CellResult = tuple[tuple[tuple[str, str], ...], int, str]
+#: Distinct cells remembered across chunks (about 100 MB at most); when full, the
+#: older half is dropped, so memory stays bounded and recent values stay warm.
+CELL_CACHE_SIZE: Final = 300_000
+
+
+def evict_oldest_half(cache: dict[Any, Any]) -> None:
+    """Drop the first-inserted half of a dict (dicts keep insertion order)."""
+    for key in list(islice(cache, len(cache) // 2)):
+        del cache[key]
+
+
+#: A candidate value: ``(kind, canonical)``.
+Pair = tuple[str, str]
+
+
+@dataclass(slots=True)
+class RowCandidates:
+    """The candidates of one row (or prose window).
+
+    ``found`` holds ``((kind, canonical), cell index)``; in prose the "cell" is
+    the start offset of the value in the text.
+    """
+
+    line: int
+    found: list[tuple[Pair, int]]
+    primary: int = 0  # primary candidate occurrences in this row
+    row: Row | None = None
+    span: tuple[int, int] | None = None  # prose: window in the text
+
+
+@dataclass(frozen=True, slots=True)
+class KindPlan:
+    """Which kinds the fingerprint set holds, and the lengths of their values."""
+
+    lengths: Mapping[str, frozenset[int]]
+    primary: frozenset[str]
+    # Custom kinds: a search pattern for each (made from its declared regex).
+    custom: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+
+    def has(self, kind: str) -> bool:
+        return bool(self.lengths.get(kind))
+
+    def length_ok(self, kind: str, n: int) -> bool:
+        lengths = self.lengths.get(kind)
+        return lengths is not None and n in lengths
+
+
+# ----------------------------------------------------------------- extractor
+
+
+class Extractor:
+    """Finds candidates of the kinds a fingerprint set holds and canonicalizes them."""
+
+    def __init__(self, registry: Registry, plan: KindPlan) -> None:
+        self.fields = registry.fields_for
+        self.plan = plan
+        self._cache: dict[tuple[str | None, str], CellResult] = {}
+        self._phone = plan.has(PHONE)
+        self._email = plan.has(EMAIL)
+        self._cid = plan.has(CUSTOMER_ID)
+        self._cid_lengths = _length_range(plan.lengths.get(CUSTOMER_ID, frozenset()), pad=4)
+        self._name_range = _length_range(plan.lengths.get(NAME, frozenset()))
+        # Custom kinds (declared with a regex at import) are primary: searched for
+        # with their own pattern in text and tried on every cell.
+        self._custom = {k: p for k, p in plan.custom.items() if plan.has(k)}
+
+    # ------------------------------------------------------------ primaries
+
+    def primaries(self, text: str) -> list[tuple[str, str, int, int]]:
+        """Primary candidates of prepared ``text`` as ``(kind, canonical, start, end)``."""
+        out: list[tuple[str, str, int, int]] = []
+        if self._phone:
+            self._phones(text, out)
+        if self._email and "@" in text:
+            self._emails(text, out)
+        if self._cid:
+            self._customer_ids(text, out)
+        for kind, pattern in self._custom.items():
+            for m in pattern.finditer(text):
+                for k, canon in self.fields(kind, m.group()):
+                    out.append((k, canon, m.start(), m.end()))
+        return out
+
+    def _phones(self, text: str, out: list[tuple[str, str, int, int]]) -> None:
+        fields = self.fields
+        for m in _DIGIT_RUN.finditer(text):
+            run = m.group()
+            n = len(run.translate(_NON_DIGITS))
+            if n < 10:
+                continue
+            if text.startswith("@", m.end()):
+                continue  # the local part of an e-mail address (090…@docomo.ne.jp)
+            got = fields(PHONE, run) if n <= 15 else []
+            if got:
+                for kind, canon in got:
+                    out.append((kind, canon, m.start(), m.end()))
+            elif " " in run or "." in run:
+                # Space-separated neighbours ("0312345678 19850401") merge into one run.
+                pos = m.start()
+                for piece in re.split(r"[ .]", run):
+                    if len(piece.translate(_NON_DIGITS)) >= 10:
+                        for kind, canon in fields(PHONE, piece):
+                            out.append((kind, canon, pos, pos + len(piece)))
+                    pos += len(piece) + 1
+
+    def _emails(self, text: str, out: list[tuple[str, str, int, int]]) -> None:
+        fields = self.fields
+        at = text.find("@")
+        while at != -1:
+            local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
+            domain = _EMAIL_DOMAIN.match(text, at + 1)
+            if local is not None and domain is not None:
+                start, end = local.start(), domain.end()
+                for kind, canon in fields(EMAIL, text[start:end]):
+                    out.append((kind, canon, start, end))
+                at = text.find("@", end)
+            else:
+                at = text.find("@", at + 1)
+
+    def _customer_ids(self, text: str, out: list[tuple[str, str, int, int]]) -> None:
+        lo, hi = self._cid_lengths
+        fields = self.fields
+        for m in _ID_TOKEN.finditer(text):
+            tok = m.group()
+            if not lo <= len(tok) <= hi or _DIGIT.search(tok) is None:
+                continue
+            for kind, canon in fields(CUSTOMER_ID, tok):
+                out.append((kind, canon, m.start(), m.end()))
+
+    # ------------------------------------------------------------ table rows
+
+    def table_row(self, row: Row) -> RowCandidates | None:
+        """Candidates of one tabular row (``None`` when it has none).
+
+        Cells are read as written; only a cell not seen before is prepared and
+        canonicalized (values repeat a lot in dumps: names, dates, postal codes).
+        This loop runs for every cell of a dump, so it does as little as it can.
+        """
+        hints = row.hints
+        cache = self._cache
+        found: list[tuple[Pair, int]] = []
+        nprim = 0
+        for i, raw in enumerate(row.cells):
+            hint = hints[i] if hints is not None and i < len(hints) else None
+            res = cache.get((hint, raw))
+            if res is None:
+                res = self._cell_cached(raw, hint)
+            if res[0]:
+                for pair in res[0]:
+                    found.append((pair, i))
+                nprim += res[1]
+        if row.pairs:
+            self._neighbour_pairs(row.cells, found)
+        if not found:
+            return None
+        return RowCandidates(row.line, found, nprim, row)
+
+    def labels(self, row: Row) -> dict[int, str]:
+        """The kind each cell of ``row`` was read as (only needed for a snippet)."""
+        hints = row.hints
+        out: dict[int, str] = {}
+        for i, raw in enumerate(row.cells):
+            hint = hints[i] if hints is not None and i < len(hints) else None
+            label = self._cell(raw, hint)[2]
+            if label:
+                out[i] = label
+        return out
+
+    def cell(self, raw: str, hint: str | None) -> CellResult:
+        """What one cell gives (cached across chunks, except one-off primaries)."""
+        res = self._cache.get((hint, raw))
+        return res if res is not None else self._cell_cached(raw, hint)
+
+    def _cell_cached(self, raw: str, hint: str | None) -> CellResult:
+        res = self._cell(raw, hint)
+        # Phone numbers and e-mail addresses rarely repeat: caching them would
+        # only push out the names and dates that do.
+        if not res[1]:
+            cache = self._cache
+            if len(cache) >= CELL_CACHE_SIZE:
+                evict_oldest_half(cache)
+            cache[(hint, raw)] = res
+        return res
+
+    def _cell(self, raw: str, hint: str | None) -> CellResult:
+        cell = raw.strip()
+        if not cell or len(cell) > _MAX_CELL * 4:
+            return (), 0, ""
+        if not cell.isascii():
+            # The same common steps the normalizers start with; prepared once here
+            # so the cheap patterns below only need to know ASCII digits and '-'.
+            cell = prepare(cell)
+        plan = self.plan
+        # Fast path for the cells every dump has: a bare phone number or e-mail address.
+        if self._phone and _PHONE_CELL.fullmatch(cell):
+            got = self.fields(PHONE, cell)
+            if got:
+                return tuple(got), len(got), PHONE
+        elif self._email and _EMAIL_CELL.fullmatch(cell):
+            got = self.fields(EMAIL, cell)
+            if got:
+                return tuple(got), len(got), EMAIL
+        found: list[tuple[str, str]] = []
+        prim = 0
+        label = ""
+        has_digit = _DIGIT.search(cell) is not None
+        if "@" in cell or (has_digit and (len(cell) >= 10 or self._cid)) or self._custom:
+            hits = self.primaries(cell)
+            if hits:
+                prim = len(hits)
+                found.extend((k, c) for k, c, _s, _e in hits)
+                label = hits[0][0]
+        if hint is not None and hint not in plan.primary and hint != label:
+            got = self.fields(hint, cell) if plan.has(hint) else []
+            if got:
+                found.extend(got)
+                return tuple(found), prim, label or hint
+        if prim and not _CJK.search(cell):
+            return tuple(found), prim, label
+        for kind in self._kinds_for(cell, has_digit):
+            got = self.fields(kind, cell)
+            if got:
+                found.extend(got)
+                label = label or kind
+                break
+        if "〒" in cell and POSTAL not in {k for k, _ in found} and plan.has(POSTAL):
+            m = POSTAL_RE.search(cell)
+            if m is not None:
+                found.extend(self.fields(POSTAL, m.group()))
+        return tuple(found), prim, label or hint or ""
+
+    def _kinds_for(self, cell: str, has_digit: bool) -> list[str]:
+        """Supporting kinds worth trying on one cell, cheapest guess first."""
+        plan = self.plan
+        kinds: list[str] = []
+        cjk = _CJK.search(cell) is not None
+        if cjk:
+            n = len(cell) - cell.count(" ")
+            if has_digit:
+                if _ERA_DATE.search(cell) or ("年" in cell and "月" in cell and n <= 14):
+                    kinds.append(BIRTHDATE)
+                if "〒" in cell or "郵便" in cell:
+                    kinds.append(POSTAL)
+                kinds.append(ADDRESS)
+            else:
+                if _KANA_ONLY.fullmatch(cell) and plan.length_ok(NAME_KANA, n):
+                    kinds.append(NAME_KANA)
+                if self._name_range[0] <= n <= self._name_range[1]:
+                    kinds.append(NAME)
+                if n >= 4 and _ADDRESS_MARK.search(cell):
+                    kinds.append(ADDRESS)
+        elif has_digit:
+            digits = sum(c.isdigit() for c in cell)
+            if digits == 7 and len(cell) <= 10:
+                kinds.append(POSTAL)
+            if _ERA_DATE.match(cell) or (5 <= digits <= 8 and len(cell) <= 12):
+                kinds.append(BIRTHDATE)
+        return [k for k in kinds if plan.has(k)]
+
+    def _neighbour_pairs(self, cells: Sequence[str], found: list[tuple[Pair, int]]) -> None:
+        """Whitespace layouts split "山田 太郎" in two; try neighbouring cells joined."""
+        for i in range(len(cells) - 1):
+            a, b = prepare(cells[i]), prepare(cells[i + 1])
+            if not (_CJK.search(a) and _CJK.search(b)) or _DIGIT.search(a) or _DIGIT.search(b):
+                continue
+            joined = f"{a} {b}"
+            n = len(a) + len(b)
+            kinds = []
+            if _KANA_ONLY.fullmatch(joined) and self.plan.length_ok(NAME_KANA, n):
+                kinds.append(NAME_KANA)
+            if self.plan.length_ok(NAME, n):
+                kinds.append(NAME)
+            for kind in kinds:
+                got = self.fields(kind, joined)
+                if got:
+                    for pair in got:
+                        found.append((pair, i))
+                    break
+
+
+def _length_range(lengths: frozenset[int], pad: int = 0) -> tuple[int, int]:
+    if not lengths:
+        return (1, 0)
+    return (max(1, min(lengths) - pad), max(lengths) + pad)

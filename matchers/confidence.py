@@ -1,0 +1,106 @@
+"""SPEC section 4 step 5: confidence of one record hit, and of a whole finding.
+
+The rules, as implemented (each line is a SPEC sentence or a documented choice):
+
+* Fields are counted per record, from the evidence of ONE row or window.
+  ``name`` and ``name_folded`` are one field ("name").
+* ``low``: one field only, or only folded name forms.
+* ``medium``: two fields of the same record, or a primary plus one supporting field.
+* ``high``: a primary plus two or more supporting fields, or three or more fields.
+* Names and birth dates alone never count above ``low``: a record whose fields
+  are all among name / kana name / birth date is ``low`` however many there are.
+* Choice for the folded name (SPEC leaves it open): a name matched *only* through
+  its folded form (variant kanji folded) is weaker evidence; it counts as a
+  supporting field only when a primary field of the same record is present, and
+  otherwise it does not count at all (a folded name + an address is ``low``).
+* A finding is ``bulk`` when it holds >= 10 distinct records at ``medium`` or above,
+  or when >= 20 distinct records matched through primary kinds *and* the primary
+  candidates that matched make up at least half of all primary candidates of the
+  document (a list made of our customers, not a random list containing a few).
+* The finding's confidence is the highest record confidence, raised to ``high``
+  when the finding is ``bulk``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Set
+from typing import Final, Literal
+
+Confidence = Literal["low", "medium", "high"]
+
+LEVELS: Final[tuple[Confidence, ...]] = ("low", "medium", "high")
+RANK: Final[dict[str, int]] = {"low": 1, "medium": 2, "high": 3}
+
+NAME: Final = "name"
+NAME_FOLDED: Final = "name_folded"
+# Kinds that, on their own, can never lift a record above low (SPEC 4.5).
+NAME_AND_BIRTH_KINDS: Final[frozenset[str]] = frozenset({NAME, "name_kana", "birthdate"})
+
+BULK_MEDIUM_RECORDS: Final = 10
+BULK_PRIMARY_RECORDS: Final = 20
+
+
+def field_set(kinds: Iterable[str], primary: Set[str]) -> frozenset[str]:
+    """The distinct *fields* a set of matched kinds stands for.
+
+    ``name_folded`` merges into ``name``; a folded-only name is dropped unless a
+    primary kind is present (see the module docstring).
+    """
+    ks = set(kinds)
+    if NAME_FOLDED in ks:
+        ks.discard(NAME_FOLDED)
+        if NAME not in ks and ks & primary:
+            ks.add(NAME)
+    return frozenset(ks)
+
+
+def record_confidence(kinds: Iterable[str], primary: Set[str]) -> Confidence:
+    """Confidence of one record from the kinds of ITS fields seen in one row/window."""
+    fields = field_set(kinds, primary)
+    n = len(fields)
+    if n <= 1 or fields <= NAME_AND_BIRTH_KINDS:
+        return "low"
+    has_primary = bool(fields & primary)
+    supporting = n - len(fields & primary)
+    if n >= 3 or (has_primary and supporting >= 2):
+        return "high"
+    return "medium"
+
+
+def max_confidence(levels: Iterable[str | None]) -> Confidence | None:
+    """The highest of some confidences (``None`` when there are none)."""
+    best: Confidence | None = None
+    for level in levels:
+        if level is not None and (best is None or RANK[level] > RANK[best]):
+            best = level  # type: ignore[assignment]  # level is a Confidence here
+    return best
+
+
+def is_bulk(
+    *,
+    medium_or_above_records: int,
+    primary_records: int,
+    matched_primary_candidates: int,
+    primary_candidates: int,
+) -> bool:
+    """SPEC 4.5 ``bulk``.
+
+    ``matched_primary_candidates`` / ``primary_candidates`` count primary candidate
+    occurrences in the document (the share is what tells a list of our customers
+    from a random list).
+    """
+    if medium_or_above_records >= BULK_MEDIUM_RECORDS:
+        return True
+    return (
+        primary_records >= BULK_PRIMARY_RECORDS
+        and primary_candidates > 0
+        and 2 * matched_primary_candidates >= primary_candidates
+    )
+
+
+def finding_confidence(record_levels: Iterable[str], *, bulk: bool) -> Confidence | None:
+    """Highest record confidence, raised to ``high`` for a bulk finding."""
+    best = max_confidence(record_levels)
+    if best is None:
+        return None
+    return "high" if bulk else best

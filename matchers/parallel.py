@@ -1,0 +1,165 @@
+"""Scanning one large file on several cores.
+
+The file is cut into byte ranges that end on a line break; each worker process
+opens the (memory-mapped) fingerprint set itself once, reads its ranges from the
+file and scans them. Only byte offsets go to the workers and only results come
+back, so no text crosses process boundaries. The first piece is scanned in the
+parent first: it fixes the encoding and the layout (with its header hints) that
+every range is read with. Line numbers are made document-wide by adding the
+line breaks of the ranges before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+from fingerprints.fpset import FingerprintSet
+from fingerprints.keyed import FingerprintKey
+from matchers.result import Accumulator, MatchResult, RecordHit
+from matchers.rows import Layout
+from matchers.scan import (
+    CHUNK_BYTES,
+    Matcher,
+    decode_piece,
+    detect_encoding,
+    is_wide,
+    line_chunks,
+)
+
+# Ranges per task: a few MB keeps the per-task overhead negligible.
+RANGE_BYTES: Final = 4 * CHUNK_BYTES
+READ_BYTES: Final = 1 << 16
+
+_worker_matcher: Matcher | None = None
+
+
+def scan_file(
+    path: Path | str,
+    fpset_dir: Path | str,
+    key: FingerprintKey,
+    *,
+    workers: int | None = None,
+    range_bytes: int = RANGE_BYTES,
+) -> MatchResult:
+    """Scan a file of any size against one fingerprint set, on ``workers`` processes.
+
+    ``workers`` defaults to ``os.cpu_count()``; 1 scans in this process.
+    """
+    p = Path(path)
+    size = p.stat().st_size
+    workers = workers or os.cpu_count() or 1
+    matcher = Matcher(FingerprintSet.open(fpset_dir, key))
+    head = _read_head(p, size, min(CHUNK_BYTES, range_bytes))
+    if is_wide(detect_encoding(head)):
+        # UTF-16/32 cannot be cut at b"\n" bytes: one process, decoded incrementally.
+        return matcher.scan_stream(_read_all(p), name=p.name)
+    # The first piece, scanned here, fixes the encoding and the layout (with
+    # its header hints) that every later range is read with.
+    text, encoding, lossy = decode_piece(head, None)
+    first, layout = matcher.scan_chunk(text, name=p.name)
+    first.encoding, first.lossy, first.bytes_scanned = encoding, lossy, len(head)
+    total = Accumulator(matcher.dataset, matcher.primary)
+    total.add(first)
+    line = 1 + text.count("\n")
+    rest = size - len(head)
+    # About four ranges per worker keeps them all busy to the end.
+    step = min(range_bytes, max(rest // (4 * workers) + 1, min(range_bytes, CHUNK_BYTES)))
+    ranges = list(_ranges(p, size, step, start=len(head)))
+    tasks = [(str(p), lo, hi, encoding, layout, p.name) for lo, hi in ranges]
+    if workers <= 1 or len(tasks) < 2:
+        _init(matcher)
+        for result, newlines in map(_scan_range, tasks):
+            total.add(_shift(result, line - 1))
+            line += newlines
+        return total.result()
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    with ctx.Pool(workers, initializer=_open, initargs=(str(fpset_dir), key)) as pool:
+        for result, newlines in pool.imap(_scan_range, tasks, chunksize=1):
+            total.add(_shift(result, line - 1))
+            line += newlines
+    return total.result()
+
+
+def _read_all(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        while block := fh.read(CHUNK_BYTES):
+            yield block
+
+
+def _read_head(path: Path, size: int, want: int) -> bytes:
+    """The first ~``want`` bytes of the file, up to and including a line break."""
+    with path.open("rb") as fh:
+        head = fh.read(want)
+        while len(head) < size and not head.endswith(b"\n"):
+            block = fh.read(READ_BYTES)
+            if not block:
+                break
+            nl = block.find(b"\n")
+            if nl >= 0:
+                return head + block[: nl + 1]
+            head += block
+    return head
+
+
+def _ranges(path: Path, size: int, step: int, start: int = 0) -> Iterator[tuple[int, int]]:
+    """``[lo, hi)`` byte ranges of about ``step`` bytes from ``start``, each ending
+    after a ``\\n`` (or at the end of the file)."""
+    with path.open("rb") as fh:
+        lo = start
+        while lo < size:
+            hi = min(size, lo + step)
+            if hi < size:
+                fh.seek(hi)
+                while True:
+                    block = fh.read(READ_BYTES)
+                    if not block:
+                        hi = size
+                        break
+                    nl = block.find(b"\n")
+                    if nl >= 0:
+                        hi += nl + 1
+                        break
+                    hi += len(block)
+            yield lo, hi
+            lo = hi
+
+
+def _open(fpset_dir: str, key: FingerprintKey) -> None:
+    _init(Matcher(FingerprintSet.open(fpset_dir, key)))
+
+
+def _init(matcher: Matcher) -> None:
+    global _worker_matcher
+    _worker_matcher = matcher
+
+
+def _scan_range(task: tuple[str, int, int, str, Layout, str]) -> tuple[MatchResult, int]:
+    path, lo, hi, encoding, layout, name = task
+    matcher = _worker_matcher
+    assert matcher is not None, "worker not initialised"
+    with open(path, "rb") as fh:
+        fh.seek(lo)
+        data = fh.read(hi - lo)
+    total = Accumulator(matcher.dataset, matcher.primary)
+    line = 1
+    for piece in line_chunks([data]):
+        text, _enc, lossy = decode_piece(piece, encoding)
+        result, layout = matcher.scan_chunk(
+            text, name=name, layout=layout, first_line=line, continues=True
+        )
+        result.encoding, result.lossy, result.bytes_scanned = encoding, lossy, len(piece)
+        total.add(result)
+        line += text.count("\n")
+    return total.result(), data.count(b"\n")
+
+
+def _shift(result: MatchResult, lines: int) -> MatchResult:
+    if lines:
+        result.record_hits = [
+            RecordHit(h.row + lines, h.ref, h.confidence, h.fields) for h in result.record_hits
+        ]
+    return result

@@ -1,0 +1,162 @@
+"""Prose: windows of +-300 characters around primary candidates (SPEC 4 steps 1-2).
+
+Free text has no rows, so a "row" is the window around each primary candidate
+(phone, e-mail, customer id). Supporting values are looked for once per merged
+stretch of windows and then assigned to every window they fall in: dates and
+postal codes by pattern, addresses from a prefecture onwards, and names — where
+Japanese has no spaces — as the substrings of kanji/kana runs whose lengths occur
+in the fingerprint set (the manifest's length statistics). The number of
+substrings tried is capped per window, so a wall of kanji costs bounded work.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from typing import Final
+
+from matchers.candidates import (
+    ADDRESS,
+    BIRTHDATE,
+    CJK_CLASS,
+    KANJI_CLASS,
+    NAME,
+    NAME_KANA,
+    POSTAL,
+    POSTAL_RE,
+    Extractor,
+    Pair,
+    RowCandidates,
+)
+
+#: Substrings (and other values) tried per prose window, all kinds together.
+PROSE_SUBSTRING_CAP: Final = 400
+
+DATE_RE = re.compile(
+    r"(?:明治|大正|昭和|平成|令和|(?<![A-Za-z])[MTSHR]\.?)(?:[0-9]{1,2}|元)(?:年[0-9]{1,2}月[0-9]{1,2}日?"
+    r"|[./\-][0-9]{1,2}[./\-][0-9]{1,2})"
+    r"|(?<![0-9])(?:19|20)[0-9]{2}(?:年[0-9]{1,2}月[0-9]{1,2}日?|([./\-])[0-9]{1,2}\1[0-9]{1,2}"
+    r"|[0-9]{4})(?![0-9])"
+)
+_ADDRESS_START = re.compile(
+    f"(?:北海道|東京都|(?:京都|大阪)府|[{KANJI_CLASS}]{{2,3}}県)[^\\s、。,，「」()<>]{{2,80}}"
+)
+# Runs of kanji/kana, single spaces inside allowed (山田 太郎).
+_JRUN = re.compile(f"[{CJK_CLASS}]+(?: [{CJK_CLASS}]+)*")
+_KATA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc\u31f0-\u31ff]{2,}(?: [\u30a1-\u30fa\u30fc]+)*")
+_HIRA_RUN = re.compile(r"[\u3041-\u309f\u30fc]{2,}(?: [\u3041-\u309f\u30fc]+)*")
+_KANJI_START = re.compile(f"[{KANJI_CLASS}]")
+
+
+def prose_rows(
+    ex: Extractor, text: str, line_of: Callable[[int], int], radius: int
+) -> tuple[list[RowCandidates], list[Pair]]:
+    """Windows of +-``radius`` characters around each primary candidate of
+    prepared ``text``, and the values of all primary candidate occurrences."""
+    prim = [((k, c), s, e) for k, c, s, e in ex.primaries(text)]
+    if not prim:
+        return [], []
+    prim.sort(key=lambda t: t[1])
+    prim_starts = [s for _, s, _ in prim]
+    n = len(text)
+    spans = _merge([(max(0, s - radius), min(n, e + radius)) for _, s, e in prim])
+    support: list[tuple[int, Pair]] = []  # (start, value)
+    for lo, hi in spans:
+        windows = bisect.bisect_left(prim_starts, hi) - bisect.bisect_left(prim_starts, lo)
+        _supporting(ex, text, lo, hi, support, PROSE_SUBSTRING_CAP * max(1, windows))
+    support.sort()
+    starts = [s for s, _ in support]
+    out: list[RowCandidates] = []
+    for _pair, s, e in prim:
+        lo, hi = max(0, s - radius), min(n, e + radius)
+        rc = RowCandidates(line_of(s), [], 1, span=(lo, hi))
+        a, b = bisect.bisect_left(prim_starts, lo), bisect.bisect_left(prim_starts, hi)
+        rc.found.extend((prim[j][0], prim[j][1]) for j in range(a, b))
+        a, b = bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)
+        rc.found.extend((support[j][1], support[j][0]) for j in range(a, b))
+        out.append(rc)
+    return out, [pair for pair, _, _ in prim]
+
+
+def _supporting(
+    ex: Extractor, text: str, lo: int, hi: int, out: list[tuple[int, Pair]], cap: int
+) -> None:
+    fields = ex.fields
+    plan = ex.plan
+    budget = [cap]
+    # The same words recur all over a post; canonicalize each once.
+    memo: dict[tuple[str, str], list[Pair]] = {}
+
+    def attempt(kind: str, value: str, pos: int) -> None:
+        if budget[0] <= 0:
+            return
+        budget[0] -= 1
+        got = memo.get((kind, value))
+        if got is None:
+            got = memo[(kind, value)] = fields(kind, value)
+        for pair in got:
+            out.append((pos, pair))
+
+    window = text[lo:hi]
+    if plan.has(BIRTHDATE):
+        for m in DATE_RE.finditer(window):
+            attempt(BIRTHDATE, m.group(), lo + m.start())
+    if plan.has(POSTAL):
+        for m in POSTAL_RE.finditer(window):
+            attempt(POSTAL, m.group(), lo + m.start())
+    if plan.has(ADDRESS):
+        for m in _ADDRESS_START.finditer(window):
+            for value in _address_cuts(m.group()):
+                attempt(ADDRESS, value, lo + m.start())
+    name_lengths = sorted(plan.lengths.get(NAME, ()))
+    if name_lengths:
+        for m in _JRUN.finditer(window):
+            compact = m.group().replace(" ", "")
+            if len(compact) < name_lengths[0]:
+                continue
+            for i in range(len(compact)):
+                # Family names start with a kanji; this halves the substrings.
+                if not _KANJI_START.match(compact, i):
+                    continue
+                for size in name_lengths:
+                    if i + size > len(compact):
+                        break
+                    attempt(NAME, compact[i : i + size], lo + m.start() + i)
+    kana_lengths = sorted(plan.lengths.get(NAME_KANA, ()))
+    if kana_lengths:
+        # A reading in hiragana ("（やまだ たろう）") is tried whole: every
+        # substring of hiragana prose would be mostly particles and endings.
+        for m in _HIRA_RUN.finditer(window):
+            compact = m.group().replace(" ", "")
+            if len(compact) in plan.lengths[NAME_KANA]:
+                attempt(NAME_KANA, compact, lo + m.start())
+        for m in _KATA_RUN.finditer(window):
+            compact = m.group().replace(" ", "")
+            for i in range(len(compact)):
+                for size in kana_lengths:
+                    if i + size > len(compact):
+                        break
+                    attempt(NAME_KANA, compact[i : i + size], lo + m.start() + i)
+
+
+def _address_cuts(span: str) -> list[str]:
+    """An address in prose runs into whatever follows; try it whole and cut after numbers."""
+    cuts = [span]
+    for m in _NUMBER_END.finditer(span):
+        cuts.append(span[: m.end()])
+    return cuts[:6]
+
+
+_NUMBER_END = re.compile(r"[0-9](?:号|番地?|丁目)?(?![0-9\-])")
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if merged and lo <= merged[-1][1]:
+            if hi > merged[-1][1]:
+                merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    return merged

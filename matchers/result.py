@@ -1,0 +1,171 @@
+"""What a scan returns: record hits and the finding-level summary (SPEC 4).
+
+Results of chunks of one document merge into one: per record the highest
+confidence and the union of kinds; ``bulk`` and the finding's confidence are
+recomputed from the merged records and the summed candidate counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Set
+from dataclasses import dataclass, field
+
+from matchers.confidence import RANK, finding_confidence, is_bulk
+
+_PRIMARY_DEFAULT = frozenset({"phone", "email", "customer_id"})
+
+
+@dataclass
+class RecordHit:
+    """One distinct record of the fingerprint set seen in the document.
+
+    ``row`` is the 1-based line where its best evidence starts; ``fields`` are the
+    kinds of this record's fields seen (``name_folded`` when only the variant-folded
+    name form matched).
+    """
+
+    row: int
+    ref: str
+    confidence: str
+    fields: tuple[str, ...]
+
+
+@dataclass
+class MatchResult:
+    """One finding's worth of matching: a document (or chunk) against one dataset.
+
+    ``primary_candidates`` counts primary-kind candidate occurrences in the text,
+    ``matched_primary_candidates`` those of them that matched a record: their
+    share is the second ``bulk`` rule of SPEC 4.5.
+    """
+
+    dataset: str
+    record_hits: list[RecordHit] = field(default_factory=list)
+    confidence: str | None = None
+    bulk: bool = False
+    primary_candidates: int = 0
+    fields: tuple[str, ...] = ()
+    snippet: str = ""
+    encoding: str = ""
+    lossy: bool = False
+    bytes_scanned: int = 0
+    matched_primary_candidates: int = 0
+    # Confidence of the record the snippet shows (picks the snippet on merge).
+    snippet_confidence: str | None = None
+    primary_kinds: frozenset[str] = field(
+        default_factory=lambda: _PRIMARY_DEFAULT, repr=False, compare=False
+    )
+
+    def merge(self, other: MatchResult) -> MatchResult:
+        """A new result for the concatenation of two parts of one document."""
+        acc = Accumulator(self.dataset, self.primary_kinds)
+        acc.add(self)
+        acc.add(other)
+        return acc.result()
+
+
+class Accumulator:
+    """Merges the results of many chunks of one document in one pass.
+
+    Record hits are kept in a dict by reference (highest confidence, union of
+    fields); ``bulk`` and the summary are computed once, in :meth:`result`.
+    """
+
+    def __init__(self, dataset: str, primary_kinds: frozenset[str] = _PRIMARY_DEFAULT) -> None:
+        self.dataset = dataset
+        self.primary_kinds = primary_kinds
+        self._hits: dict[str, RecordHit] = {}
+        self._primary = 0
+        self._matched = 0
+        self._snippet = ""
+        self._snippet_conf: str | None = None
+        self._encoding = ""
+        self._lossy = False
+        self._bytes = 0
+
+    def add(self, part: MatchResult) -> None:
+        hits = self._hits
+        for h in part.record_hits:
+            mine = hits.get(h.ref)
+            if mine is None:
+                hits[h.ref] = h
+                continue
+            best = h if RANK[h.confidence] > RANK[mine.confidence] else mine
+            fields = (
+                mine.fields
+                if set(h.fields) <= set(mine.fields)
+                else (tuple(sorted(set(mine.fields) | set(h.fields))))
+            )
+            hits[h.ref] = RecordHit(best.row, h.ref, best.confidence, fields)
+        if part.snippet and (
+            not self._snippet
+            or RANK.get(part.snippet_confidence or "", 0) > RANK.get(self._snippet_conf or "", 0)
+        ):
+            self._snippet, self._snippet_conf = part.snippet, part.snippet_confidence
+        self.primary_kinds = self.primary_kinds | part.primary_kinds
+        self._primary += part.primary_candidates
+        self._matched += part.matched_primary_candidates
+        self._encoding = self._encoding or part.encoding
+        self._lossy = self._lossy or part.lossy
+        self._bytes += part.bytes_scanned
+
+    def result(self) -> MatchResult:
+        return summarize(
+            self.dataset,
+            self._hits.values(),
+            primary_kinds=self.primary_kinds,
+            primary_candidates=self._primary,
+            matched_primary_candidates=self._matched,
+            snippet=self._snippet,
+            snippet_confidence=self._snippet_conf,
+            encoding=self._encoding,
+            lossy=self._lossy,
+            bytes_scanned=self._bytes,
+        )
+
+
+def summarize(
+    dataset: str,
+    hits: Iterable[RecordHit],
+    *,
+    primary_kinds: Set[str] | None,
+    primary_candidates: int,
+    matched_primary_candidates: int,
+    snippet: str,
+    snippet_confidence: str | None,
+    encoding: str,
+    lossy: bool,
+    bytes_scanned: int,
+) -> MatchResult:
+    """Build a result, computing ``bulk``, the finding confidence and its fields."""
+    records = sorted(hits, key=lambda h: (h.row, h.ref))
+    primary = _PRIMARY_DEFAULT if primary_kinds is None else primary_kinds
+    medium_up = sum(RANK[h.confidence] >= RANK["medium"] for h in records)
+    primary_records = sum(any(f in primary for f in h.fields) for h in records)
+    bulk = is_bulk(
+        medium_or_above_records=medium_up,
+        primary_records=primary_records,
+        matched_primary_candidates=matched_primary_candidates,
+        primary_candidates=primary_candidates,
+    )
+    fields: set[str] = set()
+    for h in records:
+        fields.update(h.fields)
+    return MatchResult(
+        dataset=dataset,
+        record_hits=records,
+        confidence=finding_confidence((h.confidence for h in records), bulk=bulk),
+        bulk=bulk,
+        primary_candidates=primary_candidates,
+        fields=tuple(sorted(fields)),
+        snippet=snippet if records else "",
+        encoding=encoding,
+        lossy=lossy,
+        bytes_scanned=bytes_scanned,
+        matched_primary_candidates=matched_primary_candidates,
+        snippet_confidence=snippet_confidence if records else None,
+        primary_kinds=frozenset(primary),
+    )
+
+
+__all__ = ["Accumulator", "MatchResult", "RecordHit", "summarize"]

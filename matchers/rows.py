@@ -1,0 +1,314 @@
+"""Text -> rows (SPEC 4 step 1).
+
+A document (or one chunk of a large one) is given a :class:`Layout`: delimited
+lines (CSV / TSV / pipe / semicolon, quoted CSV handled), space-aligned columns,
+whitespace-separated tokens, JSON lines, a JSON array of objects, SQL ``INSERT``
+tuples, or prose. Every layout except prose yields :class:`Row` objects made of
+cells; prose is handled as windows of +-300 characters around each primary
+candidate (:mod:`matchers.prose`), because only the candidates say where a
+"row" is in free text. JSON and SQL rows are parsed in :mod:`matchers.structured`.
+
+A header row (or JSON keys, or the column list of an ``INSERT``) is mapped to
+field kinds with the same fuzzy table as the customer-file import
+(``fingerprints.headers``), so that cells of a ``電話番号`` column are tried as
+phone numbers first.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final, Literal
+
+from fingerprints.headers import match_header
+
+LayoutKind = Literal["delimited", "aligned", "spaced", "lines", "jsonl", "json", "sql", "prose"]
+
+PROSE_RADIUS: Final = 300  # characters either side of a primary candidate (EDM's 300)
+_SAMPLE_LINES: Final = 60
+_SAMPLE_CHARS: Final = 64 * 1024
+_DELIMITERS: Final = ("\t", "|", ",", ";")
+# A layout must fit at least this share of the sampled lines.
+_LAYOUT_SHARE: Final = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How one document (or a run of chunks of it) is cut into rows."""
+
+    kind: LayoutKind
+    delimiter: str = ""
+    # Kind hint and header text per column, from a recognised header row.
+    hints: tuple[str | None, ...] | None = None
+    header: tuple[str, ...] | None = None
+
+
+@dataclass(slots=True)
+class Row:
+    """One row of a tabular document: its cells and their kind hints."""
+
+    line: int  # 1-based line of the document where the row starts
+    cells: list[str]
+    hints: Sequence[str | None] | None = None
+    keys: Sequence[str] | None = None  # header / JSON key / SQL column per cell
+    joiner: str = ","  # how the snippet puts the cells back together
+    # Whitespace-separated tokens: a name "山田 太郎" is two tokens, so pairs of
+    # neighbouring cells are tried as well.
+    pairs: bool = False
+    style: str = "table"  # "table", "json" or "sql": how the snippet is laid out
+
+
+# --------------------------------------------------------------------------- HTML
+
+_HTML_HINT = re.compile(r"<(?:!doctype|html|body|div|p|br|pre|table|td|span|a)\b", re.I)
+_HTML_DROP = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>", re.I | re.S)
+_HTML_BLOCK = re.compile(r"</?(?:br|p|div|tr|li|pre|h[1-6]|table|section|article)\b[^>]*>", re.I)
+_HTML_CELL = re.compile(r"</?(?:td|th)\b[^>]*>", re.I)
+_HTML_TAG = re.compile(r"<[^>]{0,2000}>")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def looks_like_html(text: str) -> bool:
+    """True when the start of the text has HTML tags worth stripping."""
+    return _HTML_HINT.search(text, 0, 4096) is not None
+
+
+def strip_html(text: str) -> str:
+    """Remove tags (block tags become line breaks, table cells tabs) and unescape entities."""
+    text = _HTML_COMMENT.sub(" ", text)
+    text = _HTML_DROP.sub(" ", text)
+    text = _HTML_BLOCK.sub("\n", text)
+    text = _HTML_CELL.sub("\t", text)
+    text = _HTML_TAG.sub("", text)
+    return html.unescape(text)
+
+
+# ------------------------------------------------------------------------- headers
+
+
+@lru_cache(maxsize=4096)
+def _header_match(name: str) -> tuple[str | None, bool]:
+    name = name.strip().strip("\"'`[]")
+    if not name or len(name) > 40:
+        return None, False
+    found = match_header(name)
+    if found is None or found.ambiguous:
+        return None, False
+    return found.kind, found.score >= 100.0
+
+
+def header_kind(name: str) -> str | None:
+    """The field kind a column header stands for, via the import's fuzzy table
+    (``None`` when unknown or ambiguous)."""
+    return _header_match(name)[0]
+
+
+def known_header(name: str) -> bool:
+    """True when ``name`` is, up to case and punctuation, an alias of the header table."""
+    return _header_match(name)[1]
+
+
+def _header_hints(cells: Sequence[str]) -> tuple[str | None, ...] | None:
+    """Kinds of a header row, or ``None`` when the row does not look like a header."""
+    if not cells:
+        return None
+    for cell in cells:
+        if "@" in cell or _DIGITS4.search(cell):
+            return None
+    kinds = tuple(header_kind(c) for c in cells)
+    known = sum(k is not None for k in kinds)
+    if known >= 2 or (known == 1 and len(cells) <= 3):
+        return kinds
+    return None
+
+
+_DIGITS4 = re.compile(r"\d{4}")
+
+# -------------------------------------------------------------------------- layout
+
+SQL_INSERT = re.compile(
+    r"INSERT\s+(?:IGNORE\s+)?INTO\s+[`\"\[]?[\w.]+[`\"\]]?\s*(?:\(([^)]*)\))?\s*VALUES\s*",
+    re.I,
+)
+_ALIGNED_SPLIT = re.compile(r"\s{2,}|\t")
+_SPACED_SPLIT = re.compile(r"\s+")
+
+
+def detect_layout(text: str, previous: Layout | None = None) -> Layout:
+    """Decide the layout from a sample of the text.
+
+    ``previous`` is the layout of the chunk before (streaming): a chunk that
+    fits it keeps it, so that a header seen in the first chunk still hints the
+    columns of the later ones.
+    """
+    sample = text[:_SAMPLE_CHARS]
+    lines = [ln for ln in sample.splitlines()[:_SAMPLE_LINES] if ln.strip()]
+    if not lines:
+        return previous or Layout("prose")
+    head = sample.lstrip()
+    if SQL_INSERT.search(sample) or (previous is not None and previous.kind == "sql"):
+        return _sql_layout(previous)
+    if previous is not None and previous.kind in ("json", "jsonl"):
+        return previous
+    if previous is not None and _fits(previous, lines):
+        return previous
+    starts = sum(ln.lstrip().startswith("{") for ln in lines)
+    if head.startswith("[") and "{" in head[:2000]:
+        return Layout("json")
+    if starts >= _LAYOUT_SHARE * len(lines):
+        return Layout("jsonl")
+    delimited = _detect_delimiter(lines)
+    if delimited is not None:
+        return _with_header(Layout("delimited", delimited), lines[0], previous)
+    if len(lines) < 2:
+        # One line says little about columns; as prose it still gets +-300 windows.
+        return Layout("prose")
+    aligned = [len(_ALIGNED_SPLIT.split(ln.strip())) for ln in lines]
+    if sum(n >= 3 for n in aligned) >= _LAYOUT_SHARE * len(lines):
+        return _with_header(Layout("aligned"), lines[0], previous)
+    spaced = [len(_SPACED_SPLIT.split(ln.strip())) for ln in lines]
+    mode = max(set(spaced), key=spaced.count)
+    if mode >= 3 and spaced.count(mode) >= _LAYOUT_SHARE * len(lines):
+        return _with_header(Layout("spaced"), lines[0], previous)
+    if len(lines) >= 2 and sum(_list_item(ln) for ln in lines) >= 0.8 * len(lines):
+        return _with_header(Layout("lines"), lines[0], previous)
+    return Layout("prose")
+
+
+def _list_item(line: str) -> bool:
+    """A short line that is one value (a one-column list), not a sentence or "key: value"."""
+    s = line.strip()
+    return 0 < len(s) <= 40 and not any(c in s for c in "。、:!?")
+
+
+def _sql_layout(previous: Layout | None) -> Layout:
+    if previous is not None and previous.kind == "sql":
+        return previous
+    return Layout("sql")
+
+
+def _fits(layout: Layout, lines: Sequence[str]) -> bool:
+    """A later chunk keeps the layout of the one before when its lines fit it."""
+    if layout.kind != "delimited":
+        return False
+    width = len(layout.header) - 1 if layout.header else 1
+    share = sum(ln.count(layout.delimiter) >= width for ln in lines) / len(lines)
+    return share >= _LAYOUT_SHARE
+
+
+def _detect_delimiter(lines: Sequence[str]) -> str | None:
+    best: tuple[float, str] | None = None
+    for delim in _DELIMITERS:
+        counts = [ln.count(delim) for ln in lines]
+        nonzero = [c for c in counts if c]
+        if not nonzero:
+            continue
+        mode = max(set(nonzero), key=nonzero.count)
+        # Quoted CSV cells may hold extra commas, so "at least the mode" counts.
+        share = sum(c >= mode for c in counts) / len(lines)
+        # Two columns (one separator) are believed only when nearly every line has it.
+        needed = _LAYOUT_SHARE if mode >= 2 or delim == "\t" else 0.9
+        if share >= needed and (best is None or share > best[0]):
+            best = (share, delim)
+    return best[1] if best else None
+
+
+def _with_header(layout: Layout, first_line: str, previous: Layout | None) -> Layout:
+    cells = split_cells(first_line, layout)
+    hints = _header_hints(cells)
+    if hints is not None:
+        return Layout(layout.kind, layout.delimiter, hints, tuple(c.strip() for c in cells))
+    if (
+        previous is not None
+        and previous.kind == layout.kind
+        and previous.delimiter == layout.delimiter
+        and previous.hints is not None
+    ):
+        return previous
+    return layout
+
+
+def split_cells(line: str, layout: Layout) -> list[str]:
+    """Cells of one line of a tabular layout."""
+    if layout.kind == "delimited":
+        if '"' in line and layout.delimiter != "\t":
+            try:
+                return next(csv.reader([line], delimiter=layout.delimiter))
+            except (csv.Error, StopIteration):
+                pass
+        return line.split(layout.delimiter)
+    if layout.kind == "aligned":
+        return _ALIGNED_SPLIT.split(line.strip())
+    if layout.kind == "lines":
+        return [line.strip()]
+    return _SPACED_SPLIT.split(line.strip())
+
+
+# ---------------------------------------------------------------------------- rows
+
+
+def split_rows(
+    text: str, layout: Layout, first_line: int = 1, *, continues: bool = False
+) -> Iterator[Row]:
+    """Rows of a non-prose layout.
+
+    ``first_line`` is the document line of ``text[0]``; ``continues`` says the
+    text is a later chunk of a document whose earlier chunk had this layout.
+    """
+    # structured.py builds on this module (Row, header_kind), hence the late import.
+    from matchers import structured
+
+    if layout.kind in ("delimited", "aligned", "spaced", "lines"):
+        yield from _table_rows(text, layout, first_line)
+    elif layout.kind == "jsonl":
+        yield from structured.jsonl_rows(text, first_line)
+    elif layout.kind == "json":
+        yield from structured.json_rows(text, first_line)
+    elif layout.kind == "sql":
+        yield from structured.sql_rows(text, first_line, continues=continues)
+
+
+def table_cells(
+    text: str, layout: Layout, first_line: int = 1
+) -> tuple[list[list[str]], list[int]]:
+    """All rows of a line-based table as lists of cells, and their line numbers.
+
+    The header row is left out. This is the bulk form of :func:`split_rows` for
+    the column-wise scan: no per-row objects.
+    """
+    header = layout.header
+    delim = layout.delimiter
+    plain = layout.kind == "delimited" and delim != "\t"
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for i, line in enumerate(text.split("\n")):
+        if not line or line.isspace():
+            continue
+        if layout.kind == "delimited" and not (plain and '"' in line):
+            cells = line.split(delim)
+        else:
+            cells = split_cells(line, layout)
+        if header is not None and i < 3 and tuple(c.strip() for c in cells) == header:
+            continue
+        rows.append(cells)
+        lines.append(first_line + i)
+    return rows, lines
+
+
+def _table_rows(text: str, layout: Layout, first_line: int) -> Iterator[Row]:
+    joiner = layout.delimiter or ("  " if layout.kind == "aligned" else " ")
+    hints = layout.hints
+    header = layout.header
+    pairs = layout.kind == "spaced"
+    for i, line in enumerate(text.split("\n")):
+        if not line or line.isspace():
+            continue
+        cells = split_cells(line, layout)
+        # The header row itself carries no data.
+        if header is not None and i < 3 and tuple(c.strip() for c in cells) == header:
+            continue
+        yield Row(first_line + i, cells, hints, header, joiner, pairs)

@@ -1,0 +1,43 @@
+"""scan_file: byte ranges on line boundaries, several processes, same answer."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from matchers.parallel import _ranges, scan_file
+from matchers.scan import Matcher
+from tests.matchers.factories import KEY, Customer, render_delimited, render_sql
+
+
+def _key(result):  # type: ignore[no-untyped-def]
+    return {(h.ref, h.confidence, h.fields, h.row) for h in result.record_hits}
+
+
+def test_ranges_end_on_line_breaks(tmp_path: Path) -> None:
+    p = tmp_path / "f.txt"
+    data = b"".join(b"x" * (i % 50) + b"\n" for i in range(3000))
+    p.write_bytes(data)
+    ranges = list(_ranges(p, len(data), 1000))
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+    for (_, hi), (lo, _) in itertools.pairwise(ranges):
+        assert hi == lo and data[hi - 1 : hi] == b"\n"
+
+
+def test_scan_file_workers_agree(
+    tmp_path: Path, set_dir: Path, matcher: Matcher, customers: list[Customer]
+) -> None:
+    for name, text in (
+        ("dump.csv", render_delimited(customers * 3, ",")),
+        ("dump.sql", render_sql(customers * 3, multiline=True)),
+    ):
+        p = tmp_path / name
+        data = text.encode("cp932", "replace")
+        p.write_bytes(data)
+        whole = matcher.scan_bytes(data, name=name)
+        one = scan_file(p, set_dir, KEY, workers=1, range_bytes=20_000)
+        two = scan_file(p, set_dir, KEY, workers=2, range_bytes=20_000)
+        assert _key(one) == _key(two) == _key(whole)
+        assert one.bytes_scanned == two.bytes_scanned == len(data)
+        assert two.primary_candidates == whole.primary_candidates
+        assert two.encoding == "cp932" and two.bulk and two.confidence == "high"
