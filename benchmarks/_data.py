@@ -7,7 +7,16 @@ from pathlib import Path
 
 from faker import Faker
 
-HEADER = ["顧客ID", "氏名", "フリガナ", "電話番号", "メールアドレス", "生年月日", "郵便番号", "住所"]
+HEADER = [
+    "顧客ID",
+    "氏名",
+    "フリガナ",
+    "電話番号",
+    "メールアドレス",
+    "生年月日",
+    "郵便番号",
+    "住所",
+]
 
 
 def pools(seed: int = 1) -> dict[str, list[tuple[str, str]] | list[str]]:
@@ -27,17 +36,19 @@ def customer_rows(n: int, seed: int = 1) -> list[list[str]]:
     for i in range(n):
         last = p["last"][rng.randrange(300)]
         first = p["first"][rng.randrange(300)]
-        rows.append([
-            f"C{i + 1:08d}",
-            f"{last[0]} {first[0]}",  # type: ignore[index]
-            f"{last[1]} {first[1]}",  # type: ignore[index]
-            f"0{rng.choice('789')}0-{rng.randint(1000, 9999)}-{i % 10000:04d}",
-            f"u{i:08d}@example.ne.jp",
-            f"{rng.randint(1940, 2005)}/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}",
-            f"{rng.randint(100, 999)}-{rng.randint(0, 9999):04d}",
-            f"{p['place'][rng.randrange(500)]}{rng.randint(1, 9)}丁目{rng.randint(1, 30)}番"
-            f"{rng.randint(1, 20)}号",
-        ])
+        rows.append(
+            [
+                f"C{i + 1:08d}",
+                f"{last[0]} {first[0]}",  # type: ignore[index]
+                f"{last[1]} {first[1]}",  # type: ignore[index]
+                f"0{rng.choice('789')}0-{rng.randint(1000, 9999)}-{i % 10000:04d}",
+                f"u{i:08d}@example.ne.jp",
+                f"{rng.randint(1940, 2005)}/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}",
+                f"{rng.randint(100, 999)}-{rng.randint(0, 9999):04d}",
+                f"{p['place'][rng.randrange(500)]}{rng.randint(1, 9)}丁目{rng.randint(1, 30)}番"
+                f"{rng.randint(1, 20)}号",
+            ]
+        )
     return rows
 
 

@@ -16,13 +16,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._data import write_customers  # noqa: E402
-from fingerprints.importer import import_file  # noqa: E402
-from fingerprints.keyed import FingerprintKey  # noqa: E402
+from benchmarks._data import write_customers
+from fingerprints.importer import import_file
+from fingerprints.keyed import FingerprintKey
 
-MAPPING = {"氏名": "name", "フリガナ": "name_kana", "電話番号": "phone",
-           "メールアドレス": "email", "生年月日": "birthdate", "郵便番号": "postal_code",
-           "住所": "address"}
+MAPPING = {
+    "氏名": "name",
+    "フリガナ": "name_kana",
+    "電話番号": "phone",
+    "メールアドレス": "email",
+    "生年月日": "birthdate",
+    "郵便番号": "postal_code",
+    "住所": "address",
+}
 
 
 def main() -> None:
@@ -34,18 +40,28 @@ def main() -> None:
         t0 = time.perf_counter()
         write_customers(src, args.records)
         gen = time.perf_counter() - t0
-        print(f"generated {args.records:,} CP932 rows ({src.stat().st_size / 1e6:.1f} MB) "
-              f"in {gen:.1f} s")
+        print(
+            f"generated {args.records:,} CP932 rows ({src.stat().st_size / 1e6:.1f} MB) "
+            f"in {gen:.1f} s"
+        )
         t0 = time.perf_counter()
-        report = import_file(src, dataset="bench", key=FingerprintKey.generate(),
-                             out_dir=Path(tmp) / "set", id_column="顧客ID", mapping=MAPPING)
+        report = import_file(
+            src,
+            dataset="bench",
+            key=FingerprintKey.generate(),
+            out_dir=Path(tmp) / "set",
+            id_column="顧客ID",
+            mapping=MAPPING,
+        )
         elapsed = time.perf_counter() - t0
         size = sum(f.stat().st_size for f in (Path(tmp) / "set").iterdir())
         rate = report.imported / elapsed
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"imported {report.imported:,} records ({report.bad_rows} bad) in {elapsed:.1f} s")
-        print(f"records/s (1 process): {rate:,.0f}   target ≥ 20,000   "
-              f"ratio to target: {rate / 20000:.2f}")
+        print(
+            f"records/s (1 process): {rate:,.0f}   target ≥ 20,000   "
+            f"ratio to target: {rate / 20000:.2f}"
+        )
         print(f"set on disk: {size / 1e6:.1f} MB; peak RSS {rss:.0f} MB")
         print(f"10M-record estimate: {10_000_000 / rate / 60:.1f} minutes")
 

@@ -59,6 +59,8 @@ def _jp_patterns() -> tuple[tuple[re.Pattern[str], frozenset[int]], ...]:
     import phonenumbers
 
     meta = phonenumbers.PhoneMetadata.metadata_for_region("JP")
+    if meta is None:  # pragma: no cover - the JP metadata ships with phonenumbers
+        raise RuntimeError("phonenumbers has no metadata for JP")
     descs = (meta.fixed_line, meta.mobile, meta.voip)
     return tuple(
         (re.compile(d.national_number_pattern), frozenset(d.possible_length))

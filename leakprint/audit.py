@@ -23,9 +23,16 @@ GENESIS = "0" * 64
 
 def _entry_hash(prev_hash: str, at: datetime, actor: str, action: str, details: Any) -> str:
     body = json.dumps(
-        {"prev": prev_hash, "at": at.isoformat(), "actor": actor, "action": action,
-         "details": details},
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+        {
+            "prev": prev_hash,
+            "at": at.isoformat(),
+            "actor": actor,
+            "action": action,
+            "details": details,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
@@ -46,7 +53,11 @@ def append(
     at = datetime.now(UTC).replace(microsecond=0)
     who = actor or current_actor()
     entry = AuditEntry(
-        at=at, actor=who, action=action, details=details, prev_hash=prev_hash,
+        at=at,
+        actor=who,
+        action=action,
+        details=details,
+        prev_hash=prev_hash,
         hash=_entry_hash(prev_hash, at, who, action, details),
     )
     session.add(entry)

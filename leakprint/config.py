@@ -88,7 +88,7 @@ def default_config_text() -> str:
 database_url = "sqlite:///{DB_NAME}"     # or postgresql+psycopg://user@host:5432/db
 key_file = "{KEY_NAME}"                   # keep it apart from fingerprint sets
 sets_dir = "fingerprints"                 # where fingerprint sets are stored
-sources = "sources.toml"                  # crawl sources (SPEC 5.1); [[source]] tables here work too
+sources = "sources.toml"                  # crawl sources; [[source]] tables here work too
 scan_timeout = 3600                       # seconds before a scheduled crawl is killed
 
 [alerts]
@@ -108,7 +108,7 @@ def _sqlite_url(url: str, home: Path) -> str:
     # Relative SQLite paths are taken relative to the config folder, not the cwd.
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith("sqlite:////"):
-        rest = url[len(prefix):]
+        rest = url[len(prefix) :]
         if rest and rest != ":memory:" and not Path(rest).is_absolute():
             return prefix + str((home / rest).resolve())
     return url

@@ -40,14 +40,29 @@ class DatasetInfo:
 
     @classmethod
     def of(cls, row: Dataset) -> DatasetInfo:
-        return cls(row.id, row.name, row.path, row.key_id, row.normalizer_version,
-                   row.record_count, dict(row.kinds), row.bad_rows, row.created_at.isoformat())
+        return cls(
+            row.id,
+            row.name,
+            row.path,
+            row.key_id,
+            row.normalizer_version,
+            row.record_count,
+            dict(row.kinds),
+            row.bad_rows,
+            row.created_at.isoformat(),
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "path": self.path, "key_id": self.key_id,
-            "normalizer_version": self.normalizer_version, "record_count": self.record_count,
-            "kinds": self.kinds, "bad_rows": self.bad_rows, "created_at": self.created_at,
+            "id": self.id,
+            "name": self.name,
+            "path": self.path,
+            "key_id": self.key_id,
+            "normalizer_version": self.normalizer_version,
+            "record_count": self.record_count,
+            "kinds": self.kinds,
+            "bad_rows": self.bad_rows,
+            "created_at": self.created_at,
         }
 
 
@@ -83,9 +98,17 @@ def import_dataset(
             raise DatasetError(f"dataset {name!r} exists: drop it first or pass --replace")
     out_dir = settings.sets_dir / name
     report = import_file(
-        path, dataset=name, key=key, out_dir=out_dir, id_column=id_column, mapping=mapping,
-        encoding=encoding, max_bad_share=max_bad_share, overwrite=replace,
-        on_plan=on_plan, progress=progress,
+        path,
+        dataset=name,
+        key=key,
+        out_dir=out_dir,
+        id_column=id_column,
+        mapping=mapping,
+        encoding=encoding,
+        max_bad_share=max_bad_share,
+        overwrite=replace,
+        on_plan=on_plan,
+        progress=progress,
     )
     manifest = report.manifest
     assert manifest is not None
@@ -101,10 +124,17 @@ def import_dataset(
         row.record_count = manifest.record_count
         row.kinds = kinds
         row.bad_rows = report.bad_rows
-        audit.append(session, "fingerprint.import", {
-            "dataset": name, "records": manifest.record_count, "bad_rows": report.bad_rows,
-            "key_id": manifest.key_id, "kinds": kinds,
-        })
+        audit.append(
+            session,
+            "fingerprint.import",
+            {
+                "dataset": name,
+                "records": manifest.record_count,
+                "bad_rows": report.bad_rows,
+                "key_id": manifest.key_id,
+                "kinds": kinds,
+            },
+        )
     return report
 
 
@@ -138,7 +168,9 @@ def drop_dataset(settings: Settings, db: Database, name: str) -> DatasetInfo:
 
 
 def open_sets(
-    settings: Settings, db: Database, names: list[str] | None = None,
+    settings: Settings,
+    db: Database,
+    names: list[str] | None = None,
     key: FingerprintKey | None = None,
 ) -> list[FingerprintSet]:
     """Open the named (default: all) registered sets with the deployment key."""
@@ -146,11 +178,18 @@ def open_sets(
     if not infos:
         raise DatasetError("no fingerprint sets yet: run `leakprint fingerprint import` first")
     key = key or settings.load_key()
-    return [FingerprintSet.open(Path(i.path), key, normalizer_version=NORMALIZER_VERSION)
-            for i in infos]
+    return [
+        FingerprintSet.open(Path(i.path), key, normalizer_version=NORMALIZER_VERSION) for i in infos
+    ]
 
 
 __all__ = [
-    "DatasetError", "DatasetInfo", "ImportFailed", "drop_dataset", "get_dataset",
-    "import_dataset", "list_datasets", "open_sets",
+    "DatasetError",
+    "DatasetInfo",
+    "ImportFailed",
+    "drop_dataset",
+    "get_dataset",
+    "import_dataset",
+    "list_datasets",
+    "open_sets",
 ]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from leakprint.cli.common import AppContext
 from leakprint.cli.alerts_cmd import alerts_group, serve_cmd
+from leakprint.cli.common import AppContext
 from leakprint.cli.demo_cmd import demo
 from leakprint.cli.findings_cmd import findings
 from leakprint.cli.fingerprint_cmd import fingerprint
@@ -19,8 +19,12 @@ from leakprint.cli.sources_cmd import sources
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="LEAKPRINT_HOME",
-              help="Folder holding leakprint.toml (default: the current folder).")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="LEAKPRINT_HOME",
+    help="Folder holding leakprint.toml (default: the current folder).",
+)
 @click.version_option(package_name="leakprint")
 @click.pass_context
 def cli(ctx: click.Context, home: Path | None) -> None:

@@ -74,8 +74,9 @@ def user_errors(*extra: type[Exception]) -> Callable[[F], F]:
             try:
                 return func(*args, **kwargs)
             except (*USER_ERRORS, *extra) as exc:
-                raise UserError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) \
-                    from None
+                raise UserError(
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                ) from None
 
         return wrapper  # type: ignore[return-value]
 
@@ -96,13 +97,18 @@ def json_option(func: F) -> F:
 @contextmanager
 def progress_bar(console: Console, description: str, total: int | None) -> Iterator[Any]:
     """A rich progress bar on a terminal, nothing when output is redirected."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
-        TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     if not console.is_terminal:
         yield lambda n: None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as prog:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as prog:
         task = prog.add_task(description, total=total)
         yield lambda n: prog.update(task, completed=n)

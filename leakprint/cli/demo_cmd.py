@@ -7,8 +7,13 @@ from rich.console import Console
 
 
 @click.command("demo")
-@click.option("--customers", default=3000, show_default=True, type=click.IntRange(200, 100000),
-              help="How many synthetic customers to generate.")
+@click.option(
+    "--customers",
+    default=3000,
+    show_default=True,
+    type=click.IntRange(200, 100000),
+    help="How many synthetic customers to generate.",
+)
 @click.option("--keep", is_flag=True, help="Keep the temporary folder for a look around.")
 def demo(customers: int, keep: bool) -> None:
     """Run the end-to-end demo: synthetic customers, local leak sites, a scan and an alert.

@@ -8,10 +8,21 @@ import click
 from rich.table import Table
 
 from fingerprints.importer import ColumnPlan
-from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, progress_bar, \
-    user_errors
-from leakprint.datasets import DatasetError, ImportFailed, drop_dataset, import_dataset, \
-    list_datasets
+from leakprint.cli.common import (
+    AppContext,
+    emit_json,
+    json_option,
+    pass_app,
+    progress_bar,
+    user_errors,
+)
+from leakprint.datasets import (
+    DatasetError,
+    ImportFailed,
+    drop_dataset,
+    import_dataset,
+    list_datasets,
+)
 
 
 @click.group()
@@ -34,21 +45,44 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str] | None:
 @fingerprint.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dataset", "name", required=True, help="Name of the new fingerprint set.")
-@click.option("--id-column", required=True,
-              help="Column holding your pseudonymous record id (the reference findings show).")
-@click.option("--map", "maps", multiple=True, metavar="COL=KIND",
-              help="Map a column to a kind (phone, email, name, name_kana, birthdate, "
-                   "postal_code, address, customer_id). Without it, headers are matched.")
-@click.option("--encoding", default="auto", show_default=True,
-              help="auto, utf-8, utf-8-sig, cp932 or euc-jp.")
-@click.option("--max-bad-rows", default=1.0, show_default=True, type=click.FloatRange(0, 100),
-              help="Fail when more than this percentage of rows is malformed.")
+@click.option(
+    "--id-column",
+    required=True,
+    help="Column holding your pseudonymous record id (the reference findings show).",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COL=KIND",
+    help="Map a column to a kind (phone, email, name, name_kana, birthdate, "
+    "postal_code, address, customer_id). Without it, headers are matched.",
+)
+@click.option(
+    "--encoding", default="auto", show_default=True, help="auto, utf-8, utf-8-sig, cp932 or euc-jp."
+)
+@click.option(
+    "--max-bad-rows",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, 100),
+    help="Fail when more than this percentage of rows is malformed.",
+)
 @click.option("--replace", is_flag=True, help="Replace an existing set of the same name.")
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 @pass_app
 @user_errors(ImportFailed, DatasetError)
-def import_cmd(app: AppContext, file: Path, name: str, id_column: str, maps: tuple[str, ...],
-               encoding: str, max_bad_rows: float, replace: bool, as_json: bool) -> None:
+def import_cmd(
+    app: AppContext,
+    file: Path,
+    name: str,
+    id_column: str,
+    maps: tuple[str, ...],
+    encoding: str,
+    max_bad_rows: float,
+    replace: bool,
+    as_json: bool,
+) -> None:
     """Fingerprint a customer CSV/TSV file (UTF-8, UTF-8-BOM, CP932 or EUC-JP).
 
     Bad rows are skipped and reported by row number and column, never by value.
@@ -63,34 +97,53 @@ def import_cmd(app: AppContext, file: Path, name: str, id_column: str, maps: tup
     def show_plan(plan: ColumnPlan, encoding_used: str) -> None:
         if as_json:
             return
-        console.print(f"[bold]{file.name}[/]: encoding {encoding_used}, "
-                      f"id column {plan.headers[plan.id_index]!r}")
+        console.print(
+            f"[bold]{file.name}[/]: encoding {encoding_used}, "
+            f"id column {plan.headers[plan.id_index]!r}"
+        )
         for column, kind in plan.describe().items():
             console.print(f"  {column} → {kind}")
 
     with progress_bar(console, "fingerprinting", None) as advance:
         report = import_dataset(
-            app.settings, app.db, file, name=name, id_column=id_column,
-            mapping=_parse_map(maps), encoding=encoding, max_bad_share=max_bad_rows / 100,
-            replace=replace, on_plan=show_plan, progress=advance,
+            app.settings,
+            app.db,
+            file,
+            name=name,
+            id_column=id_column,
+            mapping=_parse_map(maps),
+            encoding=encoding,
+            max_bad_share=max_bad_rows / 100,
+            replace=replace,
+            on_plan=show_plan,
+            progress=advance,
         )
     manifest = report.manifest
     assert manifest is not None
     if as_json:
-        emit_json({
-            "dataset": name, "rows": report.rows, "records": report.imported,
-            "bad_rows": report.bad_rows, "encoding": report.encoding, "mapping": report.mapping,
-            "problems": [{"row": p.row, "column": p.column, "reason": p.reason}
-                         for p in report.problems],
-            "key_id": manifest.key_id,
-        })
+        emit_json(
+            {
+                "dataset": name,
+                "rows": report.rows,
+                "records": report.imported,
+                "bad_rows": report.bad_rows,
+                "encoding": report.encoding,
+                "mapping": report.mapping,
+                "problems": [
+                    {"row": p.row, "column": p.column, "reason": p.reason} for p in report.problems
+                ],
+                "key_id": manifest.key_id,
+            }
+        )
         return
     for p in report.problems[:50]:
         console.print(f"  skipped {p}")
     if len(report.problems) > 50:
         console.print(f"  … and {report.bad_rows - 50} more skipped rows")
-    console.print(f"dataset {name!r}: {report.imported} records fingerprinted, "
-                  f"{report.bad_rows} bad rows skipped, key id {manifest.key_id}")
+    console.print(
+        f"dataset {name!r}: {report.imported} records fingerprinted, "
+        f"{report.bad_rows} bad rows skipped, key id {manifest.key_id}"
+    )
 
 
 @fingerprint.command("list")
@@ -111,8 +164,9 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
     table = Table("name", "records", "kinds", "bad rows", "key id", "created")
     for i in infos:
         kinds = ", ".join(f"{k}:{v}" for k, v in sorted(i.kinds.items()))
-        table.add_row(i.name, str(i.record_count), kinds, str(i.bad_rows), i.key_id,
-                      i.created_at[:19])
+        table.add_row(
+            i.name, str(i.record_count), kinds, str(i.bad_rows), i.key_id, i.created_at[:19]
+        )
     app.out.print(table)
 
 

@@ -23,11 +23,14 @@ def findings_table(console: Console, findings: list[dict[str, Any]], title: str 
     table.add_column("first seen (UTC)")
     for f in findings:
         level = f["confidence"] + (" bulk" if f["bulk"] else "")
-        table.add_row(str(f["id"]), f"[{STYLE.get(f['confidence'], '')}]{level}[/]",
-                      _by_level(f["records"]), short_fields(f["fields"]),
-                      f["url"] + (f"\n({f['dataset']})" if len({x["dataset"] for x in findings}) > 1
-                                  else ""),
-                      f["first_seen"][:16].replace("T", " "))
+        table.add_row(
+            str(f["id"]),
+            f"[{STYLE.get(f['confidence'], '')}]{level}[/]",
+            _by_level(f["records"]),
+            short_fields(f["fields"]),
+            f["url"] + (f"\n({f['dataset']})" if len({x["dataset"] for x in findings}) > 1 else ""),
+            f["first_seen"][:16].replace("T", " "),
+        )
     console.print(table)
 
 
@@ -37,16 +40,20 @@ def short_fields(fields: list[str]) -> str:
 
 
 def _by_level(records: list[dict[str, Any]]) -> str:
-    counts = {level: sum(1 for r in records if r["confidence"] == level)
-              for level in ("high", "medium", "low")}
+    counts = {
+        level: sum(1 for r in records if r["confidence"] == level)
+        for level in ("high", "medium", "low")
+    }
     total = sum(counts.values())
     parts = [f"{n} {level[0]}" for level, n in counts.items() if n]
     return f"{total} ({' '.join(parts)})" if len(parts) > 1 else str(total)
 
 
 def finding_detail(console: Console, f: dict[str, Any], limit: int = 50) -> None:
-    console.print(f"[bold]finding {f['id']}[/]  {f['confidence']}"
-                  f"{' bulk' if f['bulk'] else ''}  dataset {f['dataset']}")
+    console.print(
+        f"[bold]finding {f['id']}[/]  {f['confidence']}"
+        f"{' bulk' if f['bulk'] else ''}  dataset {f['dataset']}"
+    )
     source = f"  (source {f['source']})" if f["source"] else ""
     console.print(f"  where:      {f['url']}{source}")
     console.print(f"  first seen: {f['first_seen']}   last seen: {f['last_seen']}")

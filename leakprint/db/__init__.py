@@ -15,6 +15,16 @@ from leakprint.db.models import (
 )
 
 __all__ = [
-    "AlertRow", "AuditEntry", "Base", "Database", "Dataset", "Document", "Finding", "Incident",
-    "IncidentFinding", "RecordHitRow", "ScanRun", "open_database",
+    "AlertRow",
+    "AuditEntry",
+    "Base",
+    "Database",
+    "Dataset",
+    "Document",
+    "Finding",
+    "Incident",
+    "IncidentFinding",
+    "RecordHitRow",
+    "ScanRun",
+    "open_database",
 ]

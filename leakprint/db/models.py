@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -44,7 +44,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+    }
 
 
 class Dataset(Base):
@@ -85,7 +89,8 @@ class ScanRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     incident_id: Mapped[int | None] = mapped_column(
-        ForeignKey("incidents.id", ondelete="SET NULL"), nullable=True)
+        ForeignKey("incidents.id", ondelete="SET NULL"), nullable=True
+    )
     status: Mapped[str] = mapped_column(String(20), default="running")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -120,7 +125,8 @@ class Document(Base):
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_changed: Mapped[datetime] = mapped_column(default=utcnow)
     last_scan_id: Mapped[int | None] = mapped_column(
-        ForeignKey("scan_runs.id", ondelete="SET NULL"), nullable=True)
+        ForeignKey("scan_runs.id", ondelete="SET NULL"), nullable=True
+    )
 
     findings: Mapped[list[Finding]] = relationship(back_populates="document")
 
@@ -146,7 +152,8 @@ class Finding(Base):
 
     document: Mapped[Document] = relationship(back_populates="findings")
     records: Mapped[list[RecordHitRow]] = relationship(
-        back_populates="finding", cascade="all, delete-orphan", order_by="RecordHitRow.id")
+        back_populates="finding", cascade="all, delete-orphan", order_by="RecordHitRow.id"
+    )
 
 
 class RecordHitRow(Base):
@@ -191,9 +198,11 @@ class IncidentFinding(Base):
     __tablename__ = "incident_findings"
 
     incident_id: Mapped[int] = mapped_column(
-        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
     finding_id: Mapped[int] = mapped_column(
-        ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True
+    )
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

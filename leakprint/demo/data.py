@@ -11,7 +11,16 @@ from pathlib import Path
 from faker import Faker
 
 FULLWIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
-HEADER = ["顧客ID", "氏名", "フリガナ", "電話番号", "メールアドレス", "生年月日", "郵便番号", "住所"]
+HEADER = [
+    "顧客ID",
+    "氏名",
+    "フリガナ",
+    "電話番号",
+    "メールアドレス",
+    "生年月日",
+    "郵便番号",
+    "住所",
+]
 
 
 @dataclass(frozen=True)
@@ -26,8 +35,16 @@ class Customer:
     address: str
 
     def row(self) -> list[str]:
-        return [self.ref, self.name, self.kana, self.phone, self.email, self.birthdate,
-                self.postal_code, self.address]
+        return [
+            self.ref,
+            self.name,
+            self.kana,
+            self.phone,
+            self.email,
+            self.birthdate,
+            self.postal_code,
+            self.address,
+        ]
 
 
 def make_customers(count: int, seed: int = 2023) -> list[Customer]:
@@ -45,17 +62,19 @@ def make_customers(count: int, seed: int = 2023) -> list[Customer]:
                 break
         last, first = fake.last_name_pair(), fake.first_name_pair()
         birth = fake.date_of_birth(minimum_age=18, maximum_age=90)
-        customers.append(Customer(
-            ref=f"C{i + 1:07d}",
-            name=f"{last[0]} {first[0]}",
-            kana=f"{last[1]} {first[1]}",
-            phone=phone,
-            email=f"user{i + 1:05d}.{rng.randint(10, 99)}@example.ne.jp",
-            birthdate=birth.strftime("%Y/%m/%d"),
-            postal_code=fake.postcode(),
-            address=f"{fake.prefecture()}{fake.city()}{fake.town()}{rng.randint(1, 9)}丁目"
-                    f"{rng.randint(1, 30)}番{rng.randint(1, 20)}号",
-        ))
+        customers.append(
+            Customer(
+                ref=f"C{i + 1:07d}",
+                name=f"{last[0]} {first[0]}",
+                kana=f"{last[1]} {first[1]}",
+                phone=phone,
+                email=f"user{i + 1:05d}.{rng.randint(10, 99)}@example.ne.jp",
+                birthdate=birth.strftime("%Y/%m/%d"),
+                postal_code=fake.postcode(),
+                address=f"{fake.prefecture()}{fake.city()}{fake.town()}{rng.randint(1, 9)}丁目"
+                f"{rng.randint(1, 30)}番{rng.randint(1, 20)}号",
+            )
+        )
     return customers
 
 
@@ -104,9 +123,15 @@ def decoy_text(seed: int = 7) -> str:
     return "お問い合わせ 0120-123-456\n" + "\n".join(rows)
 
 
-_FULL = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンァィゥェォャュョッー"
+_FULL = (
+    "アイウエオカキクケコサシスセソタチツテトナニヌネノ"
+    "ハヒフヘホマミムメモヤユヨラリルレロワヲンァィゥェォャュョッー"
+)
 _HALF = "ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜｦﾝｧｨｩｪｫｬｭｮｯｰ"
-_VOICED = {chr(ord(k) + 1): v + "ﾞ" for k, v in zip(_FULL[5:30], _HALF[5:30], strict=True)
-           if k not in "ナニヌネノマミムメモヤユヨラリルレロ"}
+_VOICED = {
+    chr(ord(k) + 1): v + "ﾞ"
+    for k, v in zip(_FULL[5:30], _HALF[5:30], strict=True)
+    if k not in "ナニヌネノマミムメモヤユヨラリルレロ"
+}
 _VOICED.update({chr(ord(k) + 2): v + "ﾟ" for k, v in zip(_FULL[25:30], _HALF[25:30], strict=True)})
 _HALF_KANA = str.maketrans({**dict(zip(_FULL, _HALF, strict=True)), **_VOICED, "　": " "})

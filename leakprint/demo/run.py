@@ -6,6 +6,7 @@ import email
 import html
 import os
 import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -39,10 +40,16 @@ class _Capture:
         return "250 Message accepted for delivery"
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @contextmanager
 def smtp_sink() -> Iterator[tuple[Controller, _Capture]]:
     capture = _Capture()
-    controller = Controller(capture, hostname="127.0.0.1", port=0)
+    controller = Controller(capture, hostname="127.0.0.1", port=_free_port())
     controller.start()
     try:
         yield controller, capture
@@ -64,32 +71,56 @@ def _plant(paste: Site, forum: Site, customers: list[Any]) -> None:
     }
     for pid, (body, charset) in bodies.items():
         paste.raw(f"/raw/{pid}", body, charset)
-        paste.page(f"/{pid}", f"paste {pid}",
-                   f"<pre class='paste'>{html.escape(body.decode(charset if charset != 'shift_jis' else 'cp932'))}</pre>")
+        paste.page(
+            f"/{pid}",
+            f"paste {pid}",
+            f"<pre class='paste'>{html.escape(body.decode(_codec(charset)))}</pre>",
+        )
     links = "".join(f"<li><a href='/{pid}'>{pid}</a></li>" for pid in csv_ids[:2])
     paste.page("/archive", "archive", f"<ul>{links}</ul><a rel='next' href='/archive/2'>next</a>")
     links2 = "".join(f"<li><a href='/{pid}'>{pid}</a></li>" for pid in csv_ids[2:])
     paste.page("/archive/2", "archive 2", f"<ul>{links2}</ul>")
     # A paste whose text only exists after JavaScript runs.
     js_rows = "\\n".join(f"{c.name},{c.phone},{c.email}" for c in customers[95:110])
-    paste.page("/js/Rndr9Js1", "rendered paste",
-               "<div id='paste'>loading…</div><script>setTimeout(function(){"
-               "var d=document.getElementById('paste');"
-               f"d.textContent='{js_rows}'.split('\\\\n').join('\\n');"
-               "d.className='ready';},300);</script>")
+    paste.page(
+        "/js/Rndr9Js1",
+        "rendered paste",
+        "<div id='paste'>loading…</div><script>setTimeout(function(){"
+        "var d=document.getElementById('paste');"
+        f"d.textContent='{js_rows}'.split('\\\\n').join('\\n');"
+        "d.className='ready';},300);</script>",
+    )
     # Forum: a thread list, a prose post, and a post linking to the dump.
     forum.raw("/robots.txt", b"User-agent: *\nAllow: /\n")
-    forum.page("/forum", "forum", "<ul><li><a href='/thread/1'>顧客リスト売ります</a></li>"
-               "<li><a href='/thread/2'>雑談</a></li></ul>")
-    forum.page("/thread/1", "thread 1",
-               f"<div class='post'><div class='post-body'>{html.escape(prose_post(customers[110:113]))}"
-               "</div></div><a rel='next' href='/thread/1/2'>次へ</a>")
-    forum.page("/thread/1/2", "thread 1 page 2",
-               "<div class='post'><div class='post-body'>全件はこちら "
-               f"<a href='{paste.base}/raw/Fr0mF0rm'>{paste.base}/raw/Fr0mF0rm</a></div></div>")
-    forum.page("/thread/2", "thread 2",
-               "<div class='post'><div class='post-body'>今日は晴れ。0120-000-000 に電話した。"
-               "</div></div>")
+    forum.page(
+        "/forum",
+        "forum",
+        "<ul><li><a href='/thread/1'>顧客リスト売ります</a></li>"
+        "<li><a href='/thread/2'>雑談</a></li></ul>",
+    )
+    forum.page(
+        "/thread/1",
+        "thread 1",
+        f"<div class='post'><div class='post-body'>{html.escape(prose_post(customers[110:113]))}"
+        "</div></div><a rel='next' href='/thread/1/2'>次へ</a>",
+    )
+    forum.page(
+        "/thread/1/2",
+        "thread 1 page 2",
+        "<div class='post'><div class='post-body'>全件はこちら "
+        f"<a href='{paste.base}/raw/Fr0mF0rm'>{paste.base}/raw/Fr0mF0rm</a></div></div>",
+    )
+    forum.page(
+        "/thread/2",
+        "thread 2",
+        "<div class='post'><div class='post-body'>今日は晴れ。0120-000-000 に電話した。"
+        "</div></div>",
+    )
+
+
+def _codec(charset: str) -> str:
+    # Shift_JIS-family bytes are always decoded as cp932 (SPEC 3.2).
+    return "cp932" if charset == "shift_jis" else charset
 
 
 def sources_toml(paste: Site, forum: Site) -> str:
@@ -130,12 +161,17 @@ def _print_message(console: Console, raw: bytes) -> None:
             if isinstance(payload, bytes):
                 text = payload.decode(part.get_content_charset() or "utf-8", "replace")
     head = "\n".join(f"{k}: {msg[k]}" for k in ("From", "To", "Subject", "Date") if msg[k])
-    console.print(Panel(f"{head}\n\n{text}", title="alert e-mail caught by the local SMTP sink",
-                        expand=False), markup=False)
+    console.print(
+        Panel(
+            f"{head}\n\n{text}", title="alert e-mail caught by the local SMTP sink", expand=False
+        ),
+        markup=False,
+    )
 
 
 def run_demo(console: Console, *, customers: int = 3000, keep: bool = False) -> int:
     """Run the whole story in a temporary folder; returns an exit status."""
+    from fingerprints.keyed import FingerprintKey
     from leakprint.cli.render import findings_table
     from leakprint.config import default_config_text
     from leakprint.datasets import import_dataset
@@ -143,7 +179,6 @@ def run_demo(console: Console, *, customers: int = 3000, keep: bool = False) -> 
     from leakprint.findings import finding_json, query_findings
     from leakprint.incidents import open_incident
     from leakprint.scheduler import run_incident_scan
-    from fingerprints.keyed import FingerprintKey
 
     started = time.monotonic()
     home = Path(tempfile.mkdtemp(prefix="leakprint-demo-"))
@@ -151,9 +186,12 @@ def run_demo(console: Console, *, customers: int = 3000, keep: bool = False) -> 
         with smtp_sink() as (smtp, capture), serving(Site(), Site()) as (paste, forum):
             console.rule("[bold]leakprint demo")
             console.print(f"working folder {home} (SQLite, removed at the end)")
-            port = smtp.server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            config = default_config_text().replace("port = 25", f"port = {port}").replace(
-                'host = "localhost"', 'host = "127.0.0.1"')
+            port = smtp.port
+            config = (
+                default_config_text()
+                .replace("port = 25", f"port = {port}")
+                .replace('host = "localhost"', 'host = "127.0.0.1"')
+            )
             (home / "leakprint.toml").write_text(config, encoding="utf-8")
             FingerprintKey.generate().write(home / "leakprint.key")
             settings = load_settings(home, env={})
@@ -163,26 +201,40 @@ def run_demo(console: Console, *, customers: int = 3000, keep: bool = False) -> 
             csv_path = home / "customers.csv"
             write_customer_csv(people, csv_path)
             console.print(f"1. generated {len(people):,} synthetic customers (Faker ja_JP)")
-            report = import_dataset(settings, db, csv_path, name="demo-crm", id_column="顧客ID",
-                                    mapping=None)
+            report = import_dataset(
+                settings, db, csv_path, name="demo-crm", id_column="顧客ID", mapping=None
+            )
             csv_path.unlink()  # the raw customer file never goes further than this step
             kinds = ", ".join(report.mapping.values())
-            console.print(f"2. fingerprinted them into set 'demo-crm' ({report.imported:,} "
-                          f"records; columns matched by header: {kinds}); raw file deleted")
+            console.print(
+                f"2. fingerprinted them into set 'demo-crm' ({report.imported:,} "
+                f"records; columns matched by header: {kinds}); raw file deleted"
+            )
 
             _plant(paste, forum, people)
             (home / "sources.toml").write_text(sources_toml(paste, forum), encoding="utf-8")
-            console.print(f"3. planted leaks: a CSV paste, a CP932 TSV paste with full-width "
-                          f"digits, a paste shown only by JavaScript, a forum prose post, and a "
-                          f"dump linked from a forum post\n   paste site {paste.base}, forum "
-                          f"{forum.base}")
+            console.print(
+                f"3. planted leaks: a CSV paste, a CP932 TSV paste with full-width "
+                f"digits, a paste shown only by JavaScript, a forum prose post, and a "
+                f"dump linked from a forum post\n   paste site {paste.base}, forum "
+                f"{forum.base}"
+            )
 
             incident = open_incident(
-                db, name="demo-contractor-leak", datasets=["demo-crm"],
-                sources=["demo-paste", "demo-paste-js", "demo-forum"], every="30m",
-                cron=None, period="90d", notify=["soc@example.jp"], threshold="medium")
-            console.print(f"4. opened incident {incident.id} ({incident.cadence}, 90 days, "
-                          "alerts to soc@example.jp); running its first scan now…")
+                db,
+                name="demo-contractor-leak",
+                datasets=["demo-crm"],
+                sources=["demo-paste", "demo-paste-js", "demo-forum"],
+                every="30m",
+                cron=None,
+                period="90d",
+                notify=["soc@example.jp"],
+                threshold="medium",
+            )
+            console.print(
+                f"4. opened incident {incident.id} ({incident.cadence}, 90 days, "
+                "alerts to soc@example.jp); running its first scan now…"
+            )
             run_incident_scan(str(home), incident.id)
 
             with db.session() as session:
@@ -197,8 +249,10 @@ def run_demo(console: Console, *, customers: int = 3000, keep: bool = False) -> 
                 _print_message(console, capture.messages[0])
             db.close()
             ok = bool(rows) and bool(capture.messages)
-            console.print(f"demo finished in {time.monotonic() - started:.0f} s "
-                          f"({'ok' if ok else 'something is missing: see above'})")
+            console.print(
+                f"demo finished in {time.monotonic() - started:.0f} s "
+                f"({'ok' if ok else 'something is missing: see above'})"
+            )
             return 0 if ok else 1
     finally:
         if keep:

@@ -23,11 +23,13 @@ class Site:
     def base(self) -> str:
         assert self.server is not None
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def page(self, path: str, title: str, body_html: str) -> None:
-        doc = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
-               f"</title></head><body>{body_html}</body></html>")
+        doc = (
+            f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+            f"</title></head><body>{body_html}</body></html>"
+        )
         self.routes[path] = ("text/html; charset=utf-8", doc.encode("utf-8"))
 
     def raw(self, path: str, body: bytes, charset: str = "utf-8") -> None:

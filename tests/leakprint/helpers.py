@@ -9,17 +9,50 @@ from click.testing import CliRunner, Result
 from leakprint.cli import cli
 
 HEADER = ["顧客ID", "氏名", "フリガナ", "電話番号", "メールアドレス", "生年月日", "住所"]
-MAP = ["--map", "氏名=name", "--map", "フリガナ=name_kana", "--map", "電話番号=phone",
-       "--map", "メールアドレス=email", "--map", "生年月日=birthdate", "--map", "住所=address"]
+MAP = [
+    "--map",
+    "氏名=name",
+    "--map",
+    "フリガナ=name_kana",
+    "--map",
+    "電話番号=phone",
+    "--map",
+    "メールアドレス=email",
+    "--map",
+    "生年月日=birthdate",
+    "--map",
+    "住所=address",
+]
 
 # Distinctive raw values planted in the customer file; none may appear in any output.
 PLANTED = [
-    ["P0000001", "鷲見 勘兵衛", "スミ カンベエ", "090-8765-4321", "kanbee.planted@example.ne.jp",
-     "1961/02/03", "東京都港区芝公園四丁目2番8号"],
-    ["P0000002", "髙橋 﨑太郎", "タカハシ サキタロウ", "080-2468-1357", "sakitaro.planted@example.jp",
-     "昭和55年7月7日", "大阪府大阪市北区梅田3丁目1番1号"],
-    ["P0000003", "東海林 ジョージ", "ショウジ ジョージ", "070-1122-3344", "george.planted@example.jp",
-     "1990-12-24", "北海道札幌市中央区北1条西2丁目1番地"],
+    [
+        "P0000001",
+        "鷲見 勘兵衛",
+        "スミ カンベエ",
+        "090-8765-4321",
+        "kanbee.planted@example.ne.jp",
+        "1961/02/03",
+        "東京都港区芝公園四丁目2番8号",
+    ],
+    [
+        "P0000002",
+        "髙橋 﨑太郎",
+        "タカハシ サキタロウ",
+        "080-2468-1357",
+        "sakitaro.planted@example.jp",
+        "昭和55年7月7日",
+        "大阪府大阪市北区梅田3丁目1番1号",
+    ],
+    [
+        "P0000003",
+        "東海林 ジョージ",
+        "ショウジ ジョージ",
+        "070-1122-3344",
+        "george.planted@example.jp",
+        "1990-12-24",
+        "北海道札幌市中央区北1条西2丁目1番地",
+    ],
 ]
 
 
@@ -54,16 +87,30 @@ def all_file_bytes(root: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def run(home: Path, *args: str, env: dict[str, str] | None = None, input: bytes | None = None
-        ) -> Result:
-    return CliRunner().invoke(cli, ["--home", str(home), *args], env=env or {},
-                              input=input, catch_exceptions=False)
+def run(
+    home: Path, *args: str, env: dict[str, str] | None = None, input: bytes | None = None
+) -> Result:
+    return CliRunner().invoke(
+        cli, ["--home", str(home), *args], env=env or {}, input=input, catch_exceptions=False
+    )
 
 
-LAST = [("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"),
-        ("伊藤", "イトウ"), ("渡辺", "ワタナベ"), ("山本", "ヤマモト")]
-FIRST = [("花子", "ハナコ"), ("太郎", "タロウ"), ("美咲", "ミサキ"), ("翔", "ショウ"),
-         ("陽菜", "ヒナ")]
+LAST = [
+    ("佐藤", "サトウ"),
+    ("鈴木", "スズキ"),
+    ("高橋", "タカハシ"),
+    ("田中", "タナカ"),
+    ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"),
+    ("山本", "ヤマモト"),
+]
+FIRST = [
+    ("花子", "ハナコ"),
+    ("太郎", "タロウ"),
+    ("美咲", "ミサキ"),
+    ("翔", "ショウ"),
+    ("陽菜", "ヒナ"),
+]
 
 
 def customer_rows(n: int, start: int = 0) -> list[list[str]]:
@@ -71,8 +118,15 @@ def customer_rows(n: int, start: int = 0) -> list[list[str]]:
     rows = []
     for i in range(start, start + n):
         last, first = LAST[i % len(LAST)], FIRST[(i // len(LAST)) % len(FIRST)]
-        rows.append([f"C{i:07d}", f"{last[0]} {first[0]}", f"{last[1]} {first[1]}",
-                     f"080-{5000 + i // 10000:04d}-{i % 10000:04d}", f"user{i}@example.jp",
-                     f"{1950 + i % 50}/{1 + i % 12:02d}/{1 + i % 28:02d}",
-                     f"東京都新宿区西新宿{1 + i % 9}丁目{1 + i % 20}番{1 + i % 5}号"])
+        rows.append(
+            [
+                f"C{i:07d}",
+                f"{last[0]} {first[0]}",
+                f"{last[1]} {first[1]}",
+                f"080-{5000 + i // 10000:04d}-{i % 10000:04d}",
+                f"user{i}@example.jp",
+                f"{1950 + i % 50}/{1 + i % 12:02d}/{1 + i % 28:02d}",
+                f"東京都新宿区西新宿{1 + i % 9}丁目{1 + i % 20}番{1 + i % 5}号",
+            ]
+        )
     return rows

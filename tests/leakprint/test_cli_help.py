@@ -24,11 +24,27 @@ ALL = _commands(cli)
 
 def test_the_spec_commands_exist() -> None:
     names = {" ".join(p) for p in ALL}
-    for expected in ("init", "fingerprint import", "fingerprint list", "fingerprint drop",
-                     "scan", "search", "findings", "findings show", "incident open",
-                     "incident list", "incident show", "incident close", "sources list",
-                     "sources check", "serve", "alerts send", "alerts test", "alerts list",
-                     "demo"):
+    for expected in (
+        "init",
+        "fingerprint import",
+        "fingerprint list",
+        "fingerprint drop",
+        "scan",
+        "search",
+        "findings",
+        "findings show",
+        "incident open",
+        "incident list",
+        "incident show",
+        "incident close",
+        "sources list",
+        "sources check",
+        "serve",
+        "alerts send",
+        "alerts test",
+        "alerts list",
+        "demo",
+    ):
         assert expected in names
 
 
@@ -43,8 +59,9 @@ def test_help_has_an_example(path: tuple[str, ...]) -> None:
         assert "Example" in result.output, f"{' '.join(path)} --help has no example"
 
 
-@pytest.mark.parametrize("path", [p for p in ALL if p[-1] == "list"] + [("findings",)],
-                         ids=lambda p: " ".join(p))
+@pytest.mark.parametrize(
+    "path", [p for p in ALL if p[-1] == "list"] + [("findings",)], ids=lambda p: " ".join(p)
+)
 def test_listings_have_json(path: tuple[str, ...]) -> None:
     result = CliRunner().invoke(cli, [*path, "--help"])
     assert "--json" in result.output

@@ -22,10 +22,16 @@ def test_defaults_are_relative_to_the_config_folder(tmp_path: Path) -> None:
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
-    env = {"LEAKPRINT_DATABASE_URL": "postgresql+psycopg://u@h/db", "LEAKPRINT_SMTP_HOST": "mx",
-           "LEAKPRINT_SMTP_PORT": "2525", "LEAKPRINT_SMTP_TLS": "starttls",
-           "LEAKPRINT_SMTP_USER": "alerts", "LEAKPRINT_SMTP_PASSWORD": "pw",
-           "LEAKPRINT_SMTP_FROM": "lp@example.jp", "LEAKPRINT_KEY": "ab" * 32}
+    env = {
+        "LEAKPRINT_DATABASE_URL": "postgresql+psycopg://u@h/db",
+        "LEAKPRINT_SMTP_HOST": "mx",
+        "LEAKPRINT_SMTP_PORT": "2525",
+        "LEAKPRINT_SMTP_TLS": "starttls",
+        "LEAKPRINT_SMTP_USER": "alerts",
+        "LEAKPRINT_SMTP_PASSWORD": "pw",
+        "LEAKPRINT_SMTP_FROM": "lp@example.jp",
+        "LEAKPRINT_KEY": "ab" * 32,
+    }
     s = load_settings(_home(tmp_path), env=env)
     assert s.database_url == "postgresql+psycopg://u@h/db"
     assert (s.smtp.host, s.smtp.port, s.smtp.tls, s.smtp.user) == ("mx", 2525, "starttls", "alerts")
@@ -39,9 +45,12 @@ def test_missing_file_is_a_one_line_error(tmp_path: Path) -> None:
         load_settings(tmp_path, env={})
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ('\n[extra\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("\n[extra\n", "not valid TOML"),
+    ],
+)
 def test_bad_files(tmp_path: Path, extra: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings(_home(tmp_path, extra), env={})

@@ -8,8 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.leakprint.helpers import HEADER, MAP, PLANTED, all_file_bytes, assert_no_planted, \
-    customer_rows, run
+from tests.leakprint.helpers import (
+    HEADER,
+    MAP,
+    PLANTED,
+    all_file_bytes,
+    assert_no_planted,
+    customer_rows,
+    run,
+)
 
 
 def write_cp932(path: Path, rows: list[list[str]], bad_lines: dict[int, bytes]) -> None:
@@ -35,18 +42,28 @@ def test_cp932_import_reports_bad_rows_by_number_only(
     caplog.set_level(logging.DEBUG)
     rows = PLANTED + customer_rows(1500)
     bad = {
-        10: "B0000001,山田 太郎,ヤマダ タロウ,not-a-phone,x@example.jp,1980/01/01,東京都港区1-1-1\r\n"
-            .encode("cp932"),
+        10: "B0000001,山田 太郎,ヤマダ タロウ,not-a-phone,x@example.jp,1980/01/01,"
+        "東京都港区1-1-1\r\n".encode("cp932"),
         20: "B0000002,只有三列,x\r\n".encode("cp932"),
         30: b"B0000003,\xff\xfe\xfd,\x81\r\n",
-        40: "B0000004,鈴木 一郎,スズキ イチロウ,090-1111-2222,y@example.jp,2001/02/30,東京都港区1-1-1\r\n"
-            .encode("cp932"),
+        40: "B0000004,鈴木 一郎,スズキ イチロウ,090-1111-2222,y@example.jp,2001/02/30,"
+        "東京都港区1-1-1\r\n".encode("cp932"),
     }
     src = home / "customers.csv"
     write_cp932(src, rows, bad)
     env = {"LEAKPRINT_DATABASE_URL": db_url}
-    result = run(home, "fingerprint", "import", str(src), "--dataset", "d1",
-                 "--id-column", "顧客ID", *MAP, env=env)
+    result = run(
+        home,
+        "fingerprint",
+        "import",
+        str(src),
+        "--dataset",
+        "d1",
+        "--id-column",
+        "顧客ID",
+        *MAP,
+        env=env,
+    )
     assert result.exit_code == 0, result.output
     out = result.output
     assert "1503 records fingerprinted, 4 bad rows skipped" in out
@@ -96,8 +113,18 @@ def test_too_many_bad_rows_fails_and_writes_nothing(home: Path, db_url: str) -> 
     src = home / "c.csv"
     write_cp932(src, rows, {})
     env = {"LEAKPRINT_DATABASE_URL": db_url}
-    result = run(home, "fingerprint", "import", str(src), "--dataset", "d2",
-                 "--id-column", "顧客ID", *MAP, env=env)
+    result = run(
+        home,
+        "fingerprint",
+        "import",
+        str(src),
+        "--dataset",
+        "d2",
+        "--id-column",
+        "顧客ID",
+        *MAP,
+        env=env,
+    )
     assert result.exit_code == 2
     assert "5 of 50 rows are bad" in result.output
     assert not (home / "fingerprints" / "d2").exists()
@@ -110,11 +137,26 @@ def test_headers_are_matched_and_shown_without_map(home: Path, db_url: str) -> N
     body = "\n".join(",".join(r) for r in customer_rows(20))
     src.write_text(header + body + "\n", encoding="utf-8-sig")
     env = {"LEAKPRINT_DATABASE_URL": db_url}
-    result = run(home, "fingerprint", "import", str(src), "--dataset", "d3",
-                 "--id-column", "お客様番号", env=env)
+    result = run(
+        home,
+        "fingerprint",
+        "import",
+        str(src),
+        "--dataset",
+        "d3",
+        "--id-column",
+        "お客様番号",
+        env=env,
+    )
     assert result.exit_code == 0, result.output
-    for line in ("お名前 → name", "ﾌﾘｶﾞﾅ → name_kana", "携帯電話 → phone", "E-mail → email",
-                 "誕生日 → birthdate", "ご住所 → address"):
+    for line in (
+        "お名前 → name",
+        "ﾌﾘｶﾞﾅ → name_kana",
+        "携帯電話 → phone",
+        "E-mail → email",
+        "誕生日 → birthdate",
+        "ご住所 → address",
+    ):
         assert line in result.output
 
 
@@ -122,19 +164,34 @@ def test_ambiguous_headers_are_refused(home: Path, db_url: str) -> None:
     src = home / "c.csv"
     src.write_text("id,電話番号,TEL\nC1,090-1234-5678,03-1234-5678\n", encoding="utf-8")
     env = {"LEAKPRINT_DATABASE_URL": db_url}
-    result = run(home, "fingerprint", "import", str(src), "--dataset", "d4", "--id-column", "id",
-                 env=env)
+    result = run(
+        home, "fingerprint", "import", str(src), "--dataset", "d4", "--id-column", "id", env=env
+    )
     assert result.exit_code == 2
     assert "ambiguous" in result.output
 
 
 def test_drop_removes_set_and_registration(home: Path, db_url: str) -> None:
     src = home / "c.csv"
-    src.write_text(",".join(HEADER) + "\n" + "\n".join(",".join(r) for r in customer_rows(5)),
-                   encoding="utf-8")
+    src.write_text(
+        ",".join(HEADER) + "\n" + "\n".join(",".join(r) for r in customer_rows(5)), encoding="utf-8"
+    )
     env = {"LEAKPRINT_DATABASE_URL": db_url}
-    assert run(home, "fingerprint", "import", str(src), "--dataset", "d5",
-               "--id-column", "顧客ID", *MAP, env=env).exit_code == 0
+    assert (
+        run(
+            home,
+            "fingerprint",
+            "import",
+            str(src),
+            "--dataset",
+            "d5",
+            "--id-column",
+            "顧客ID",
+            *MAP,
+            env=env,
+        ).exit_code
+        == 0
+    )
     assert (home / "fingerprints" / "d5").is_dir()
     assert run(home, "fingerprint", "drop", "d5", "--yes", env=env).exit_code == 0
     assert not (home / "fingerprints" / "d5").exists()

@@ -3,6 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -35,8 +36,12 @@ def upgrade() -> None:
         "scan_runs",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("kind", sa.String(20), nullable=False),
-        sa.Column("incident_id", sa.Integer,
-                  sa.ForeignKey("incidents.id", ondelete="SET NULL"), nullable=True),
+        sa.Column(
+            "incident_id",
+            sa.Integer,
+            sa.ForeignKey("incidents.id", ondelete="SET NULL"),
+            nullable=True,
+        ),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("started_at", TS, nullable=False),
         sa.Column("finished_at", TS, nullable=True),
@@ -66,14 +71,22 @@ def upgrade() -> None:
         sa.Column("first_seen", TS, nullable=False),
         sa.Column("last_seen", TS, nullable=False),
         sa.Column("last_changed", TS, nullable=False),
-        sa.Column("last_scan_id", sa.Integer,
-                  sa.ForeignKey("scan_runs.id", ondelete="SET NULL"), nullable=True),
+        sa.Column(
+            "last_scan_id",
+            sa.Integer,
+            sa.ForeignKey("scan_runs.id", ondelete="SET NULL"),
+            nullable=True,
+        ),
     )
     op.create_table(
         "findings",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("document_id", sa.Integer,
-                  sa.ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "document_id",
+            sa.Integer,
+            sa.ForeignKey("documents.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("dataset", sa.String(200), nullable=False),
         sa.Column("confidence", sa.String(10), nullable=False),
         sa.Column("bulk", sa.Boolean, nullable=False),
@@ -89,8 +102,12 @@ def upgrade() -> None:
     op.create_table(
         "record_hits",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("finding_id", sa.Integer,
-                  sa.ForeignKey("findings.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "finding_id",
+            sa.Integer,
+            sa.ForeignKey("findings.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("record_ref", sa.String(200), nullable=False),
         sa.Column("confidence", sa.String(10), nullable=False),
         sa.Column("fields", sa.JSON, nullable=False),
@@ -100,19 +117,35 @@ def upgrade() -> None:
     op.create_index("ix_record_hits_record_ref", "record_hits", ["record_ref"])
     op.create_table(
         "incident_findings",
-        sa.Column("incident_id", sa.Integer,
-                  sa.ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
-        sa.Column("finding_id", sa.Integer,
-                  sa.ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "incident_id",
+            sa.Integer,
+            sa.ForeignKey("incidents.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column(
+            "finding_id",
+            sa.Integer,
+            sa.ForeignKey("findings.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
         sa.Column("linked_at", TS, nullable=False),
     )
     op.create_table(
         "alerts",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("incident_id", sa.Integer,
-                  sa.ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("finding_id", sa.Integer,
-                  sa.ForeignKey("findings.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "incident_id",
+            sa.Integer,
+            sa.ForeignKey("incidents.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "finding_id",
+            sa.Integer,
+            sa.ForeignKey("findings.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("record_count", sa.Integer, nullable=False),
         sa.Column("previous_record_count", sa.Integer, nullable=True),
         sa.Column("is_update", sa.Boolean, nullable=False),
@@ -127,6 +160,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("alerts", "incident_findings", "record_hits", "findings", "documents",
-                  "scan_runs", "incidents"):
+    for table in (
+        "alerts",
+        "incident_findings",
+        "record_hits",
+        "findings",
+        "documents",
+        "scan_runs",
+        "incidents",
+    ):
         op.drop_table(table)
