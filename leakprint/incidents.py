@@ -11,17 +11,21 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
 from leakprint import audit
 from leakprint.db import AlertRow, Database, Incident, IncidentFinding
-from leakprint.findings import FindingChange, at_least
+from leakprint.findings import CONFIDENCE_ORDER, FindingChange, at_least
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MIN_INTERVAL = 60
+MAX_SECONDS = 10 * 366 * 86400
 
 
 class IncidentError(Exception):
@@ -29,11 +33,88 @@ class IncidentError(Exception):
 
 
 def parse_duration(text: str, what: str) -> timedelta:
-    """``30m``, ``6h``, ``90d``, ``2w`` or ``45s``."""
+    """``30m``, ``6h``, ``90d``, ``2w`` or ``45s``; zero is refused."""
     m = DURATION.match(text.strip())
     if not m:
         raise IncidentError(f"{what} {text!r}: use a number and s, m, h, d or w (e.g. 30m, 90d)")
-    return timedelta(seconds=int(m.group(1)) * SECONDS[m.group(2)])
+    seconds = int(m.group(1)) * SECONDS[m.group(2)]
+    if seconds <= 0:
+        raise IncidentError(f"{what} {text!r}: must be longer than zero")
+    if seconds > MAX_SECONDS:
+        raise IncidentError(f"{what} {text!r}: at most 10 years")
+    return timedelta(seconds=seconds)
+
+
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _crontab_weekday(value: str) -> int:
+    value = value.strip().lower()
+    if value in WEEKDAYS:
+        return WEEKDAYS.index(value)
+    if value.isdigit() and 0 <= int(value) <= 7:
+        return int(value) % 7
+    raise ValueError(f"day of week {value!r} is not 0-7 or sun-sat")
+
+
+def _weekday_field(field: str) -> str:
+    """A crontab day-of-week field (0 or 7 = Sunday) as APScheduler weekday names.
+
+    APScheduler 3 counts 0 as Monday, so a crontab ``0`` handed over as is would fire
+    on the wrong day; explicit names cannot be misread.
+    """
+    if field == "*":
+        return field
+    days: set[int] = set()
+    for item in field.split(","):
+        spec, _, step_text = item.partition("/")
+        step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else None
+        if step_text and step is None:
+            raise ValueError(f"day of week step {step_text!r} is not a positive number")
+        if spec == "*":
+            first, last = 0, 6
+        elif "-" in spec:
+            a, b = spec.split("-", 1)
+            first, last = _crontab_weekday(a), _crontab_weekday(b)
+            if b.strip() == "7":
+                last = 7
+            if last < first:
+                raise ValueError(f"day of week range {spec!r} runs backwards")
+        else:
+            first = last = _crontab_weekday(spec)
+            if step:
+                last = 6
+        days.update(d % 7 for d in range(first, last + 1, step or 1))
+    return ",".join(WEEKDAYS[d] for d in sorted(days))
+
+
+def crontab_trigger(expression: str, *, end_date: datetime | None = None) -> CronTrigger:
+    """An APScheduler trigger for a standard five-field crontab line, in UTC."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected 5 fields (minute hour day month weekday), got {len(fields)}")
+    minute, hour, day, month, weekday = fields
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=_weekday_field(weekday),
+        end_date=end_date,
+        timezone="UTC",
+    )
+
+
+def check_cron(expression: str) -> str:
+    """Validate a five-field crontab expression (UTC); returns it with spaces normalized."""
+    expression = " ".join(expression.split())
+    try:
+        crontab_trigger(expression)
+    except ValueError as exc:
+        raise IncidentError(f"--cron {expression!r}: {exc}") from None
+    return expression
 
 
 @dataclass(frozen=True)
@@ -55,9 +136,22 @@ class IncidentInfo:
 
     @classmethod
     def of(cls, row: Incident, findings: int = 0) -> IncidentInfo:
-        return cls(row.id, row.name, list(row.datasets), list(row.sources), row.every_seconds,
-                   row.cron, row.threshold, list(row.notify), row.state, row.created_at,
-                   row.ends_at, row.closed_at, row.last_scan_at, findings)
+        return cls(
+            row.id,
+            row.name,
+            list(row.datasets),
+            list(row.sources),
+            row.every_seconds,
+            row.cron,
+            row.threshold,
+            list(row.notify),
+            row.state,
+            row.created_at,
+            row.ends_at,
+            row.closed_at,
+            row.last_scan_at,
+            findings,
+        )
 
     @property
     def cadence(self) -> str:
@@ -71,9 +165,16 @@ class IncidentInfo:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "datasets": self.datasets, "sources": self.sources,
-            "every_seconds": self.every_seconds, "cron": self.cron, "threshold": self.threshold,
-            "notify": self.notify, "state": self.state, "created_at": self.created_at.isoformat(),
+            "id": self.id,
+            "name": self.name,
+            "datasets": self.datasets,
+            "sources": self.sources,
+            "every_seconds": self.every_seconds,
+            "cron": self.cron,
+            "threshold": self.threshold,
+            "notify": self.notify,
+            "state": self.state,
+            "created_at": self.created_at.isoformat(),
             "ends_at": self.ends_at.isoformat(),
             "closed_at": self.closed_at.isoformat() if self.closed_at else None,
             "last_scan_at": self.last_scan_at.isoformat() if self.last_scan_at else None,
@@ -85,11 +186,24 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
 def open_incident(
-    db: Database, *, name: str, datasets: Sequence[str], sources: Sequence[str],
-    every: str | None, cron: str | None, period: str, notify: Sequence[str],
-    threshold: str = "medium", now: datetime | None = None,
+    db: Database,
+    *,
+    name: str,
+    datasets: Sequence[str],
+    sources: Sequence[str],
+    every: str | None,
+    cron: str | None,
+    period: str,
+    notify: Sequence[str],
+    threshold: str = "medium",
+    now: datetime | None = None,
 ) -> IncidentInfo:
     """Create an incident (the scheduler picks it up on its next sync)."""
+    name = " ".join(name.split())
+    if not name:
+        raise IncidentError("the incident needs a name")
+    if len(name) > 200:
+        raise IncidentError("the incident name is longer than 200 characters")
     if bool(every) == bool(cron):
         raise IncidentError("give exactly one of --every or --cron")
     every_seconds = None
@@ -98,37 +212,57 @@ def open_incident(
         if every_seconds < MIN_INTERVAL:
             raise IncidentError("--every must be at least 1m")
     if cron:
-        from apscheduler.triggers.cron import CronTrigger
-
-        try:
-            CronTrigger.from_crontab(cron, timezone="UTC")
-        except ValueError as exc:
-            raise IncidentError(f"--cron {cron!r}: {exc}") from None
+        cron = check_cron(cron)
+    if threshold not in CONFIDENCE_ORDER:
+        raise IncidentError(f"--threshold {threshold!r}: use low, medium or high")
+    watch = parse_duration(period, "--for")
     bad = [a for a in notify if not EMAIL.match(a)]
     if bad:
         raise IncidentError(f"--notify {bad[0]!r} is not an e-mail address")
+    if not notify:
+        raise IncidentError("give at least one --notify address")
     if not datasets:
         raise IncidentError("give at least one --dataset")
     if not sources:
         raise IncidentError("give at least one --source")
     now = now or datetime.now(UTC)
     with db.session() as session:
-        row = Incident(name=name, datasets=list(datasets), sources=list(sources),
-                       every_seconds=every_seconds, cron=cron, threshold=threshold,
-                       notify=list(notify), state="open", created_at=now,
-                       ends_at=now + parse_duration(period, "--for"))
+        row = Incident(
+            name=name,
+            datasets=_unique(datasets),
+            sources=_unique(sources),
+            every_seconds=every_seconds,
+            cron=cron,
+            threshold=threshold,
+            notify=_unique(notify),
+            state="open",
+            created_at=now,
+            ends_at=now + watch,
+        )
         session.add(row)
         session.flush()
-        audit.append(session, "incident.open", {"incident": row.id, "datasets": list(datasets),
-                                                "sources": list(sources)})
+        audit.append(
+            session,
+            "incident.open",
+            {"incident": row.id, "datasets": row.datasets, "sources": row.sources},
+        )
         return IncidentInfo.of(row)
+
+
+def _unique(values: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(v.strip() for v in values))
 
 
 def list_incidents(db: Database, *, state: str | None = None) -> list[IncidentInfo]:
     with db.session() as session:
-        counts = dict(session.execute(
-            select(IncidentFinding.incident_id, func.count())
-            .group_by(IncidentFinding.incident_id)).tuples().all())
+        counts: dict[int, int] = {
+            incident_id: count
+            for incident_id, count in session.execute(
+                select(IncidentFinding.incident_id, func.count()).group_by(
+                    IncidentFinding.incident_id
+                )
+            )
+        }
         stmt = select(Incident).order_by(Incident.id)
         if state:
             stmt = stmt.where(Incident.state == state)
@@ -136,47 +270,92 @@ def list_incidents(db: Database, *, state: str | None = None) -> list[IncidentIn
 
 
 def get_incident(db: Database, incident_id: int) -> IncidentInfo:
-    for info in list_incidents(db):
-        if info.id == incident_id:
-            return info
-    raise IncidentError(f"no incident {incident_id} (see `leakprint incident list`)")
-
-
-def close_incident(db: Database, incident_id: int, *, reason: str = "closed") -> IncidentInfo:
     with db.session() as session:
         row = session.get(Incident, incident_id)
         if row is None:
-            raise IncidentError(f"no incident {incident_id}")
+            raise IncidentError(f"no incident {incident_id} (see `leakprint incident list`)")
+        count = (
+            session.scalar(
+                select(func.count())
+                .select_from(IncidentFinding)
+                .where(IncidentFinding.incident_id == incident_id)
+            )
+            or 0
+        )
+        return IncidentInfo.of(row, count)
+
+
+def close_incident(
+    db: Database, incident_id: int, *, reason: str = "closed", now: datetime | None = None
+) -> IncidentInfo:
+    """Close an incident; the scheduler drops its job at its next sync."""
+    with db.session() as session:
+        row = session.get(Incident, incident_id)
+        if row is None:
+            raise IncidentError(f"no incident {incident_id} (see `leakprint incident list`)")
         if row.state != "closed":
             row.state = "closed"
-            row.closed_at = datetime.now(UTC)
+            row.closed_at = now or datetime.now(UTC)
             audit.append(session, "incident.close", {"incident": incident_id, "reason": reason})
     return get_incident(db, incident_id)
 
 
+def close_expired(db: Database, now: datetime | None = None) -> list[int]:
+    """Close every open incident whose watch period is over; returns their ids."""
+    now = now or datetime.now(UTC)
+    closed: list[int] = []
+    with db.session() as session:
+        for row in session.scalars(
+            select(Incident).where(Incident.state == "open", Incident.ends_at <= now)
+        ):
+            row.state, row.closed_at = "closed", now
+            audit.append(
+                session, "incident.close", {"incident": row.id, "reason": "watch period over"}
+            )
+            closed.append(row.id)
+    return closed
+
+
 def link_changes(db: Database, incident_id: int, changes: Sequence[FindingChange]) -> int:
-    """Link findings to the incident and queue alerts; returns the number of new alerts."""
+    """Link findings to the incident and queue alerts; returns the number of new alerts.
+
+    A finding below the incident's threshold is linked but not alerted. One alert per
+    (incident, finding, record count): the same content again queues nothing, a grown
+    finding queues one update.
+    """
+    latest: dict[int, FindingChange] = {}
+    for change in changes:
+        seen = latest.get(change.finding_id)
+        if seen is None or change.record_count >= seen.record_count:
+            latest[change.finding_id] = change
     queued = 0
     with db.session() as session:
         incident = session.get(Incident, incident_id)
         if incident is None:
             return 0
-        for change in changes:
+        for change in latest.values():
             if session.get(IncidentFinding, (incident_id, change.finding_id)) is None:
-                session.add(IncidentFinding(incident_id=incident_id,
-                                            finding_id=change.finding_id))
+                session.add(IncidentFinding(incident_id=incident_id, finding_id=change.finding_id))
             if not at_least(change.confidence, incident.threshold):
                 continue
             alerted = session.scalar(
                 select(func.max(AlertRow.record_count)).where(
-                    AlertRow.incident_id == incident_id,
-                    AlertRow.finding_id == change.finding_id))
+                    AlertRow.incident_id == incident_id, AlertRow.finding_id == change.finding_id
+                )
+            )
             if alerted is not None and change.record_count <= alerted:
                 continue  # the same content again: nothing new to say
-            session.add(AlertRow(
-                incident_id=incident_id, finding_id=change.finding_id,
-                record_count=change.record_count, previous_record_count=alerted,
-                is_update=alerted is not None, status="pending", attempts=0))
+            session.add(
+                AlertRow(
+                    incident_id=incident_id,
+                    finding_id=change.finding_id,
+                    record_count=change.record_count,
+                    previous_record_count=alerted,
+                    is_update=alerted is not None,
+                    status="pending",
+                    attempts=0,
+                )
+            )
             queued += 1
         session.flush()
     return queued

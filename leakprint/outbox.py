@@ -6,15 +6,17 @@ alert carries the current counts; nothing rendered is stored.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from alerts import (
+    ALERT_ID_HEADER,
     AlertContext,
     AlertMessage,
     DeliveryReport,
@@ -31,61 +33,119 @@ from leakprint.config import Settings
 from leakprint.db import AlertRow, Database, Finding, Incident
 from leakprint.findings import CONFIDENCE_ORDER
 
-MAX_REFS = 50
 # SMTP down must mean alerts wait, not vanish: back off up to 30 minutes and keep
 # trying for about a day before an alert is marked failed (`alerts send --retry-failed`).
 APP_RETRY = RetryPolicy(max_attempts=60, max_delay=timedelta(minutes=30))
+# Alerts claimed per delivery run, and how long a claimed alert stays out of other
+# senders' way: at least the time the whole batch may take with a slow server.
+BATCH = 20
+MAX_BATCHES = 50
+LEASE = timedelta(minutes=10)
 
 
 def smtp_config(settings: Settings) -> SmtpConfig:
     s = settings.smtp
-    return SmtpConfig(host=s.host, port=s.port, tls=s.tls,  # type: ignore[arg-type]
-                      username=s.user, password=s.password, sender=s.sender,
-                      timeout=s.timeout, ca_file=s.ca_file)
+    return SmtpConfig(
+        host=s.host,
+        port=s.port,
+        tls=s.tls,  # type: ignore[arg-type]
+        username=s.user,
+        password=s.password,
+        sender=s.sender,
+        timeout=s.timeout,
+        ca_file=s.ca_file,
+    )
 
 
 def alert_context(row: AlertRow, finding: Finding, incident: Incident) -> AlertContext:
-    records = sorted(finding.records,
-                     key=lambda r: (-CONFIDENCE_ORDER[r.confidence], r.record_ref))
+    records = sorted(finding.records, key=lambda r: (-CONFIDENCE_ORDER[r.confidence], r.record_ref))
     counts = Counter(r.confidence for r in records)
     return AlertContext(
-        incident_name=incident.name, incident_id=incident.id, dataset=finding.dataset,
-        source=finding.document.source or "on-demand", url=finding.document.url,
-        first_seen=finding.first_seen, confidence=finding.confidence,  # type: ignore[arg-type]
-        bulk=finding.bulk, record_counts=dict(counts), fields=tuple(finding.fields),
-        records=tuple(RecordSummary(r.record_ref, r.confidence,  # type: ignore[arg-type]
-                                    tuple(r.fields)) for r in records),
-        snippet=finding.snippet, finding_id=finding.id, is_update=row.is_update,
+        incident_name=incident.name,
+        incident_id=incident.id,
+        dataset=finding.dataset,
+        source=finding.document.source or "on-demand",
+        url=finding.document.url,
+        first_seen=finding.first_seen,
+        confidence=finding.confidence,  # type: ignore[arg-type]
+        bulk=finding.bulk,
+        record_counts=dict(counts),
+        fields=tuple(finding.fields),
+        records=tuple(
+            RecordSummary(
+                r.record_ref,
+                r.confidence,  # type: ignore[arg-type]
+                tuple(r.fields),
+            )
+            for r in records
+        ),
+        snippet=finding.snippet,
+        finding_id=finding.id,
+        is_update=row.is_update,
         previous_record_count=row.previous_record_count,
     )
 
 
 @dataclass
 class DbOutbox:
-    """``alerts.OutboxStore`` over the ``alerts`` table."""
+    """``alerts.OutboxStore`` over the ``alerts`` table.
+
+    ``due`` claims each alert it returns by moving its ``next_attempt_at`` a lease
+    ahead (a compare-and-set on the old value), so two senders at once (``serve`` and
+    ``alerts send``, or the scan job and the alert job) never send the same alert
+    twice; an alert whose sender died is tried again when the lease runs out.
+    """
 
     db: Database
     sender: str | None = None
+    lease: timedelta = LEASE
 
     def due(self, now: datetime, limit: int) -> list[PendingAlert]:
         with self.db.session() as session:
-            rows = session.scalars(
-                select(AlertRow).where(AlertRow.status == "pending",
-                                       AlertRow.next_attempt_at <= now)
-                .order_by(AlertRow.id).limit(limit)).all()
-            due: list[PendingAlert] = []
-            for row in rows:
-                finding = session.scalars(
-                    select(Finding).where(Finding.id == row.finding_id)
-                    .options(selectinload(Finding.records), selectinload(Finding.document))
-                ).one()
-                incident = session.get(Incident, row.incident_id)
-                assert incident is not None
-                message = render_alert(alert_context(row, finding, incident),
-                                       incident.notify, self.sender)
-                message.headers["X-Leakprint-Alert-Id"] = str(row.id)
+            candidates = session.execute(
+                select(AlertRow.id, AlertRow.next_attempt_at)
+                .where(AlertRow.status == "pending", AlertRow.next_attempt_at <= now)
+                .order_by(AlertRow.next_attempt_at, AlertRow.id)
+                .limit(limit)
+            ).all()
+        due: list[PendingAlert] = []
+        for alert_id, next_attempt_at in candidates:
+            if not self._claim(alert_id, next_attempt_at, now + self.lease):
+                continue  # another sender took it
+            with self.db.session() as session:
+                row = session.get(AlertRow, alert_id)
+                finding = (
+                    session.scalars(
+                        select(Finding)
+                        .where(Finding.id == row.finding_id)
+                        .options(selectinload(Finding.records), selectinload(Finding.document))
+                    ).first()
+                    if row is not None
+                    else None
+                )
+                incident = session.get(Incident, row.incident_id) if row is not None else None
+                if row is None or finding is None or incident is None:
+                    continue
+                message = render_alert(
+                    alert_context(row, finding, incident), incident.notify, self.sender
+                )
+                message.headers[ALERT_ID_HEADER] = str(row.id)
                 due.append(PendingAlert(row.id, message, row.attempts))
-            return due
+        return due
+
+    def _claim(self, alert_id: int, seen: datetime, until: datetime) -> bool:
+        with self.db.session() as session:
+            result = session.execute(
+                update(AlertRow)
+                .where(
+                    AlertRow.id == alert_id,
+                    AlertRow.status == "pending",
+                    AlertRow.next_attempt_at == seen,
+                )
+                .values(next_attempt_at=until)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(getattr(result, "rowcount", 0) == 1)
 
     def mark_sent(self, alert_id: int, now: datetime) -> None:
         with self.db.session() as session:
@@ -94,8 +154,9 @@ class DbOutbox:
                 row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
                 row.last_error = None
 
-    def mark_retry(self, alert_id: int, attempts: int, next_attempt_at: datetime,
-                   error: str) -> None:
+    def mark_retry(
+        self, alert_id: int, attempts: int, next_attempt_at: datetime, error: str
+    ) -> None:
         with self.db.session() as session:
             row = session.get(AlertRow, alert_id)
             if row is not None:
@@ -108,36 +169,80 @@ class DbOutbox:
                 row.status, row.attempts, row.last_error = "failed", attempts, error
 
 
-def send_pending(settings: Settings, db: Database, *, notifier: Notifier | None = None,
-                 policy: RetryPolicy | None = None, now: datetime | None = None) -> DeliveryReport:
+# One delivery run at a time in this process (the scan job and the alert job share it);
+# the lease in DbOutbox covers other processes.
+_SENDING = threading.Lock()
+
+
+def send_pending(
+    settings: Settings,
+    db: Database,
+    *,
+    notifier: Notifier | None = None,
+    policy: RetryPolicy | None = None,
+    now: datetime | None = None,
+) -> DeliveryReport:
     """Deliver every alert that is due (the notifier defaults to SMTP from the settings)."""
     notifier = notifier or SmtpNotifier(smtp_config(settings))
-    return deliver_pending(DbOutbox(db, settings.smtp.sender), notifier,
-                           now=now or datetime.now(UTC), policy=policy or APP_RETRY)
+    lease = max(LEASE, 2 * BATCH * timedelta(seconds=settings.smtp.timeout))
+    store = DbOutbox(db, settings.smtp.sender, lease)
+    now = now or datetime.now(UTC)
+    sent = retried = failed = 0
+    with _SENDING:
+        for _ in range(MAX_BATCHES):  # a long backlog goes out batch by batch
+            report = deliver_pending(
+                store, notifier, now=now, policy=policy or APP_RETRY, limit=BATCH
+            )
+            sent, retried, failed = (
+                sent + report.sent,
+                retried + report.retried,
+                failed + report.failed,
+            )
+            if report.sent + report.retried + report.failed < BATCH:
+                break
+    return DeliveryReport(sent=sent, retried=retried, failed=failed)
 
 
 def list_alerts(db: Database) -> list[dict[str, Any]]:
+    """The outbox for ``alerts list``: status, attempts and last error, never content."""
     with db.session() as session:
         rows = session.scalars(select(AlertRow).order_by(AlertRow.id)).all()
-        return [{
-            "id": r.id, "incident": r.incident_id, "finding": r.finding_id,
-            "record_count": r.record_count, "update": r.is_update, "status": r.status,
-            "attempts": r.attempts, "last_error": r.last_error,
-            "created_at": r.created_at.isoformat(),
-            "next_attempt_at": r.next_attempt_at.isoformat() if r.status == "pending" else None,
-            "sent_at": r.sent_at.isoformat() if r.sent_at else None,
-        } for r in rows]
+        return [
+            {
+                "id": r.id,
+                "incident": r.incident_id,
+                "finding": r.finding_id,
+                "record_count": r.record_count,
+                "previous_record_count": r.previous_record_count,
+                "update": r.is_update,
+                "status": r.status,
+                "attempts": r.attempts,
+                "last_error": r.last_error,
+                "created_at": r.created_at.isoformat(),
+                "next_attempt_at": r.next_attempt_at.isoformat() if r.status == "pending" else None,
+                "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+            }
+            for r in rows
+        ]
 
 
-__all__ = ["AlertMessage", "DbOutbox", "alert_context", "list_alerts", "send_pending",
-           "smtp_config"]
-
-
-def requeue_failed(db: Database) -> int:
+def requeue_failed(db: Database, now: datetime | None = None) -> int:
     """Put alerts that gave up back in the queue (after a long SMTP outage)."""
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     with db.session() as session:
         rows = session.scalars(select(AlertRow).where(AlertRow.status == "failed")).all()
         for row in rows:
             row.status, row.attempts, row.next_attempt_at = "pending", 0, now
         return len(rows)
+
+
+__all__ = [
+    "APP_RETRY",
+    "AlertMessage",
+    "DbOutbox",
+    "alert_context",
+    "list_alerts",
+    "requeue_failed",
+    "send_pending",
+    "smtp_config",
+]

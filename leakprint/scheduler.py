@@ -1,16 +1,24 @@
 """``leakprint serve``: APScheduler 3 with its job store in the leakprint database.
 
 Incident scans are persistent jobs (``incident-N``) that survive restarts; a sync job
-adds jobs for new incidents and closes incidents whose watch period is over; an alert
-job delivers the outbox. Each scan is a child ``scrapy crawl`` with a timeout, so a
-crashed or hung crawl is recorded and the other jobs go on.
+adds jobs for new incidents, removes those of closed ones and closes incidents whose
+watch period is over; an alert job delivers the outbox. Each scan is a child
+``scrapy crawl`` with a timeout, so a crashed or hung crawl is recorded and the other
+jobs go on.
+
+APScheduler 3 does not coordinate several schedulers on one job store: run one
+``leakprint serve`` per database.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import re
 import signal
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,13 +30,19 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from leakprint.config import Settings, load_settings
-from leakprint.db import Database, Incident, open_database
+from leakprint.db import Database, Incident, ScanRun, open_database
+from leakprint.incidents import close_expired, crontab_trigger
 
 log = logging.getLogger(__name__)
 JOBS_TABLE = "apscheduler_jobs"
+# Stored in the SQL job store by text: the pickled job keeps only this reference and
+# its (picklable) arguments, so it is found again after a restart or an upgrade.
+SCAN_JOB = "leakprint.scheduler:run_incident_scan"
+JOB_ID = re.compile(r"^incident-(\d+)$")
+HOUSEKEEPING = "housekeeping"
 
 
 def job_id(incident_id: int) -> str:
@@ -38,45 +52,111 @@ def job_id(incident_id: int) -> str:
 def run_incident_scan(home: str, incident_id: int) -> None:
     """The persistent job: one scan of an incident's sources, then deliver alerts.
 
-    Referenced by text (``leakprint.scheduler:run_incident_scan``) so the stored job
-    survives restarts and upgrades.
+    Never raises for a failed scan: the failure is recorded in ``scan_runs`` (status
+    ``failed`` or ``killed``, with the reason) and the scheduler goes on.
     """
-    from leakprint.crawl import CrawlError, crawl_scan
+    from leakprint.crawl import crawl_scan
     from leakprint.outbox import send_pending
 
     settings = load_settings(Path(home))
     db = open_database(settings.database_url, migrate_schema=False)
     try:
+        now = datetime.now(UTC)
         with db.session() as session:
             incident = session.get(Incident, incident_id)
-            if incident is None or incident.state != "open":
+            if incident is None or incident.state != "open" or incident.ends_at <= now:
+                log.info("incident %s: not open any more, scan skipped", incident_id)
                 return
-            first = incident.last_scan_at is None
             sources, datasets = list(incident.sources), list(incident.datasets)
+            last_run = session.scalar(select(func.max(ScanRun.id))) or 0
+            completed = session.scalar(
+                select(func.count())
+                .select_from(ScanRun)
+                .where(ScanRun.incident_id == incident_id, ScanRun.status.in_(("ok", "partial")))
+            )
+        log.info("incident %s: scanning %s", incident_id, ", ".join(sources))
         try:
-            # The first scan matches everything again, so documents seen before the
-            # incident was opened are linked to it too.
-            crawl_scan(settings, db, sources=sources, datasets=datasets,
-                       incident_id=incident_id, full=first, timeout=settings.scan_timeout)
-        except CrawlError as exc:
-            log.error("incident %s: scan failed: %s", incident_id, exc)
+            # Until one scan has completed, every document is matched again, so those
+            # seen before the incident was opened are linked to it too.
+            outcome = crawl_scan(
+                settings,
+                db,
+                sources=sources,
+                datasets=datasets,
+                incident_id=incident_id,
+                full=not completed,
+                timeout=settings.scan_timeout,
+            )
+            log.info(
+                "incident %s: scan run %s done, %d documents, %d findings",
+                incident_id,
+                outcome.run_id,
+                outcome.documents,
+                len(outcome.finding_ids),
+            )
+            if outcome.error:
+                log.warning("incident %s: %s", incident_id, outcome.error)
+        except Exception as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            log.error("incident %s: scan failed: %s", incident_id, reason)
+            _record_failure(db, incident_id, last_run, sources, datasets, reason)
         finally:
             with db.session() as session:
                 row = session.get(Incident, incident_id)
                 if row is not None:
                     row.last_scan_at = datetime.now(UTC)
-        report = send_pending(settings, db)
-        if report.sent or report.failed or report.retried:
-            log.info("alerts: %s sent, %s to retry, %s failed",
-                     report.sent, report.retried, report.failed)
+        try:
+            report = send_pending(settings, db)
+        except Exception:  # delivery is retried by the alert job; the scan is done
+            log.exception("alert delivery after the scan of incident %s failed", incident_id)
+        else:
+            if report.sent or report.failed or report.retried:
+                log.info(
+                    "alerts: %s sent, %s to retry, %s failed",
+                    report.sent,
+                    report.retried,
+                    report.failed,
+                )
     finally:
         db.close()
 
 
+def _record_failure(
+    db: Database,
+    incident_id: int,
+    last_run: int,
+    sources: list[str],
+    datasets: list[str],
+    reason: str,
+) -> None:
+    """Make sure a failed scan leaves a ``failed`` scan run behind (the crawl may not
+    have got as far as creating one, e.g. a source no longer declared)."""
+    from leakprint.scanning import finish_run, start_run
+
+    with db.session() as session:
+        recorded = session.scalar(
+            select(func.count())
+            .select_from(ScanRun)
+            .where(
+                ScanRun.id > last_run,
+                ScanRun.incident_id == incident_id,
+                ScanRun.status != "running",
+            )
+        )
+    if not recorded:
+        run_id = start_run(
+            db, "sources", datasets=datasets, sources=sources, incident_id=incident_id
+        )
+        finish_run(db, run_id, status="failed", error=reason[:500])
+
+
 def incident_trigger(incident: Incident) -> IntervalTrigger | CronTrigger:
+    """The incident's cadence, ending with its watch period."""
     if incident.cron:
-        return CronTrigger.from_crontab(incident.cron, timezone="UTC")
-    return IntervalTrigger(seconds=incident.every_seconds or 1800, timezone="UTC")
+        return crontab_trigger(incident.cron, end_date=incident.ends_at)
+    return IntervalTrigger(
+        seconds=incident.every_seconds or 1800, end_date=incident.ends_at, timezone="UTC"
+    )
 
 
 @dataclass
@@ -96,87 +176,211 @@ class LeakprintScheduler:
                 "default": SQLAlchemyJobStore(engine=self.db.engine, tablename=JOBS_TABLE),
                 "memory": MemoryJobStore(),
             },
-            executors={"default": ThreadPoolExecutor(self.workers)},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+            # Scans get their own threads, so a long crawl never holds up the sync or
+            # the alert sender (and the other way round).
+            executors={
+                "default": ThreadPoolExecutor(self.workers),
+                HOUSEKEEPING: ThreadPoolExecutor(2),
+            },
+            # Missed runs (serve was down, or a scan outlasted its interval) coalesce
+            # into one run as soon as possible, however late.
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone="UTC",
         )
+        self._sync_lock = threading.Lock()
 
     def start(self) -> None:
         self.scheduler.start()
         self.sync()
-        self.scheduler.add_job(self.sync, "interval", seconds=self.sync_interval,
-                               id="sync", jobstore="memory", replace_existing=True)
-        self.scheduler.add_job(self.send_alerts, "interval", seconds=self.alert_interval,
-                               id="alerts", jobstore="memory", replace_existing=True,
-                               next_run_time=datetime.now(UTC))
+        self.scheduler.add_job(
+            self._sync_job,
+            "interval",
+            seconds=self.sync_interval,
+            id="sync",
+            jobstore="memory",
+            executor=HOUSEKEEPING,
+            replace_existing=True,
+        )
+        self.scheduler.add_job(
+            self.send_alerts,
+            "interval",
+            seconds=self.alert_interval,
+            id="alerts",
+            jobstore="memory",
+            executor=HOUSEKEEPING,
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),
+        )
+
+    def _sync_job(self) -> None:
+        try:
+            self.sync()
+        except Exception:  # e.g. the database is briefly unreachable: try again next time
+            log.exception("incident sync failed")
 
     def sync(self, now: datetime | None = None) -> list[str]:
         """Add jobs for open incidents, remove those of closed or expired ones."""
-        now = now or datetime.now(UTC)
-        wanted: dict[str, Incident] = {}
+        with self._sync_lock:
+            return self._sync(now or datetime.now(UTC))
+
+    def _sync(self, now: datetime) -> list[str]:
+        for incident_id in close_expired(self.db, now):
+            log.info("incident %s: watch period over, closed", incident_id)
         with self.db.session() as session:
-            for incident in session.scalars(select(Incident).where(Incident.state == "open")):
-                if incident.ends_at <= now:
-                    incident.state = "closed"
-                    incident.closed_at = now
-                    log.info("incident %s: watch period over, closed", incident.id)
-                    continue
-                wanted[job_id(incident.id)] = incident
-            existing = {job.id for job in self.scheduler.get_jobs(jobstore="default")}
-            for jid in existing - wanted.keys():
-                self.scheduler.remove_job(jid, jobstore="default")
-            for jid, incident in wanted.items():
-                if jid in existing:
-                    continue
-                # A new incident scans as soon as serve is up, then on its cadence.
-                first = now if incident.last_scan_at is None else None
-                self.scheduler.add_job(
-                    "leakprint.scheduler:run_incident_scan", incident_trigger(incident),
-                    args=[str(self.settings.home), incident.id], id=jid, name=incident.name,
-                    end_date=incident.ends_at, replace_existing=True,
-                    **({"next_run_time": first} if first else {}),
+            wanted = {
+                job_id(i.id): i
+                for i in session.scalars(
+                    select(Incident).where(Incident.state == "open").order_by(Incident.id)
                 )
-                log.info("incident %s: scheduled (%s)", incident.id, jid)
+            }
+        existing = {job.id for job in self.scheduler.get_jobs(jobstore="default")}
+        for jid in sorted(existing - wanted.keys()):
+            if JOB_ID.match(jid):
+                self.scheduler.remove_job(jid, jobstore="default")
+                log.info("%s: incident closed, job removed", jid)
+        for jid, incident in wanted.items():
+            if jid in existing:
+                continue  # kept from the job store, with its next run time
+            trigger = incident_trigger(incident)
+            if incident.last_scan_at is None:
+                first: datetime | None = now  # a new incident scans as soon as serve is up
+            elif incident.every_seconds:
+                first = max(now, incident.last_scan_at + timedelta(seconds=incident.every_seconds))
+            else:
+                first = trigger.get_next_fire_time(None, now)
+            if first is None:
+                continue
+            self.scheduler.add_job(
+                SCAN_JOB,
+                trigger,
+                args=[str(self.settings.home), incident.id],
+                id=jid,
+                name=incident.name,
+                jobstore="default",
+                replace_existing=True,
+                next_run_time=first,
+            )
+            log.info(
+                "incident %s: scheduled (%s), first scan %s",
+                incident.id,
+                jid,
+                first.isoformat(timespec="seconds"),
+            )
         return sorted(wanted)
 
     def send_alerts(self) -> None:
         from leakprint.outbox import send_pending
 
         try:
-            send_pending(self.settings, self.db)
+            report = send_pending(self.settings, self.db)
         except Exception:  # a broken sender must not stop the scheduler
             log.exception("alert delivery failed")
+            return
+        if report.sent or report.failed or report.retried:
+            log.info(
+                "alerts: %s sent, %s to retry, %s failed",
+                report.sent,
+                report.retried,
+                report.failed,
+            )
 
     def jobs(self) -> list[dict[str, Any]]:
-        return [{"id": j.id, "name": j.name,
-                 "next_run": j.next_run_time.isoformat() if j.next_run_time else None}
-                for j in self.scheduler.get_jobs(jobstore="default")]
+        return [
+            {
+                "id": j.id,
+                "name": j.name,
+                "next_run": j.next_run_time.isoformat() if j.next_run_time else None,
+            }
+            for j in self.scheduler.get_jobs(jobstore="default")
+        ]
 
     def shutdown(self) -> None:
         """Stop taking new work and wait for running scans to finish."""
         self.scheduler.shutdown(wait=True)
 
 
-def serve(settings: Settings, db: Database, *, alert_interval: int = 30,
-          sync_interval: int = 15, stop: threading.Event | None = None,
-          on_ready: Any = None) -> None:
-    """Run until SIGINT/SIGTERM (or ``stop`` is set), then stop cleanly."""
+class ServeError(Exception):
+    """A one-line reason why ``serve`` cannot run."""
+
+
+@contextmanager
+def one_scheduler(db: Database) -> Iterator[None]:
+    """Refuse a second ``serve`` on the same database (APScheduler 3 would run every job
+    twice): a lock file beside a SQLite database, an advisory lock per schema on
+    PostgreSQL. Both are released by the operating system or server if serve dies."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            yield
+            return
+        lock_path = Path(url.database).with_name(Path(url.database).name + ".serve-lock")
+        with lock_path.open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ServeError(
+                    f"another `leakprint serve` is running on {url.database}"
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    if url.get_backend_name() == "postgresql":
+        with db.engine.connect() as conn:
+            key = conn.execute(
+                text("SELECT hashtext('leakprint serve ' || current_schema())")
+            ).scalar_one()
+            locked = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            conn.commit()  # the lock is held by the session, not the transaction
+            if not locked:
+                raise ServeError("another `leakprint serve` is running on this database")
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+        return
+    yield
+
+
+def serve(
+    settings: Settings,
+    db: Database,
+    *,
+    alert_interval: int = 30,
+    sync_interval: int = 15,
+    workers: int = 2,
+    stop: threading.Event | None = None,
+    on_ready: Callable[[LeakprintScheduler], None] | None = None,
+) -> None:
+    """Run until SIGINT/SIGTERM (or ``stop`` is set), then stop after the running scans."""
     stop = stop or threading.Event()
-    sched = LeakprintScheduler(settings, db, alert_interval=alert_interval,
-                               sync_interval=sync_interval)
+    sched = LeakprintScheduler(
+        settings, db, alert_interval=alert_interval, sync_interval=sync_interval, workers=workers
+    )
 
     def _stop(signum: int, _frame: Any) -> None:
-        log.info("signal %s: stopping after the running scans", signum)
+        if stop.is_set():
+            log.info("still stopping: waiting for the running scans")
+        else:
+            log.info("signal %s: stopping after the running scans", signum)
         stop.set()
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, _stop)
-        signal.signal(signal.SIGTERM, _stop)
-    sched.start()
-    if on_ready:
-        on_ready(sched)
-    try:
-        while not stop.wait(timedelta(seconds=1).total_seconds()):
-            pass
-    finally:
-        sched.shutdown()
+    with one_scheduler(db):
+        previous: dict[signal.Signals, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                previous[sig] = signal.signal(sig, _stop)
+        try:
+            sched.start()
+            try:
+                if on_ready:
+                    on_ready(sched)
+                while not stop.wait(1.0):
+                    pass
+            finally:
+                sched.shutdown()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

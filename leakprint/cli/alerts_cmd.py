@@ -10,6 +10,7 @@ from rich.table import Table
 from alerts import DeliveryError, SmtpNotifier, render_test_message
 from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
 from leakprint.outbox import list_alerts, send_pending, smtp_config
+from leakprint.scheduler import ServeError
 
 
 @click.group("alerts")
@@ -52,8 +53,9 @@ def test_cmd(app: AppContext, address: str) -> None:
         SmtpNotifier(smtp_config(app.settings)).send(message)
     except DeliveryError as exc:
         raise click.ClickException(f"test e-mail not delivered: {exc}") from None
-    click.echo(f"test e-mail sent to {address} via {app.settings.smtp.host}:"
-               f"{app.settings.smtp.port}")
+    click.echo(
+        f"test e-mail sent to {address} via {app.settings.smtp.host}:{app.settings.smtp.port}"
+    )
 
 
 @alerts_group.command("list")
@@ -73,38 +75,72 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
         return
     table = Table("id", "incident", "finding", "records", "status", "attempts", "last error")
     for r in rows:
-        table.add_row(str(r["id"]), str(r["incident"]), str(r["finding"]),
-                      str(r["record_count"]) + (" (update)" if r["update"] else ""),
-                      r["status"], str(r["attempts"]), r["last_error"] or "")
+        table.add_row(
+            str(r["id"]),
+            str(r["incident"]),
+            str(r["finding"]),
+            str(r["record_count"]) + (" (update)" if r["update"] else ""),
+            r["status"],
+            str(r["attempts"]),
+            r["last_error"] or "",
+        )
     app.out.print(table)
 
 
 @click.command("serve")
-@click.option("--alert-interval", default=30, show_default=True, type=click.IntRange(1, 3600),
-              help="Seconds between outbox deliveries.")
-@click.option("--sync-interval", default=15, show_default=True, type=click.IntRange(1, 3600),
-              help="Seconds between checks for new or closed incidents.")
+@click.option(
+    "--alert-interval",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds between outbox deliveries.",
+)
+@click.option(
+    "--sync-interval",
+    default=15,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds between checks for new or closed incidents.",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Scans that may run at the same time.",
+)
 @pass_app
-@user_errors()
-def serve_cmd(app: AppContext, alert_interval: int, sync_interval: int) -> None:
+@user_errors(ServeError)
+def serve_cmd(app: AppContext, alert_interval: int, sync_interval: int, workers: int) -> None:
     """Run the scheduler and the alert sender until Ctrl-C or SIGTERM.
 
     Schedules live in the leakprint database, so a restart neither loses nor
-    duplicates them. Stopping waits for running scans to finish.
+    duplicates them. Stopping waits for running scans to finish. Run one `serve`
+    per database.
 
     \b
     Example:
-      leakprint serve
+      LEAKPRINT_SMTP_HOST=mail.example.jp LEAKPRINT_SMTP_TLS=starttls leakprint serve
     """
-    from leakprint.scheduler import serve
+    from leakprint.scheduler import LeakprintScheduler, serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for noisy in ("apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    app.settings.load_key()  # fail now, not in every scan, when the key is missing
 
-    def ready(sched: object) -> None:
-        jobs = sched.jobs()  # type: ignore[attr-defined]
+    def ready(sched: LeakprintScheduler) -> None:
+        jobs = sched.jobs()
         click.echo(f"serving: {len(jobs)} incident scans scheduled; Ctrl-C to stop", err=True)
+        for job in jobs:
+            click.echo(f"  {job['id']} ({job['name']}): next scan {job['next_run']}", err=True)
 
-    serve(app.settings, app.db, alert_interval=alert_interval, sync_interval=sync_interval,
-          on_ready=ready)
+    serve(
+        app.settings,
+        app.db,
+        alert_interval=alert_interval,
+        sync_interval=sync_interval,
+        workers=workers,
+        on_ready=ready,
+    )
     click.echo("stopped", err=True)

@@ -9,8 +9,13 @@ from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, u
 from leakprint.cli.render import findings_table
 from leakprint.datasets import DatasetError, get_dataset
 from leakprint.findings import finding_json, query_findings
-from leakprint.incidents import IncidentError, close_incident, get_incident, list_incidents, \
-    open_incident
+from leakprint.incidents import (
+    IncidentError,
+    close_incident,
+    get_incident,
+    list_incidents,
+    open_incident,
+)
 
 
 @click.group()
@@ -20,23 +25,50 @@ def incident() -> None:
 
 @incident.command("open")
 @click.argument("name")
-@click.option("--dataset", "datasets", multiple=True, required=True,
-              help="A fingerprint set at risk (repeatable).")
-@click.option("--source", "sources", multiple=True, required=True,
-              help="A declared source to watch (repeatable).")
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    required=True,
+    help="A fingerprint set at risk (repeatable).",
+)
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    required=True,
+    help="A declared source to watch (repeatable).",
+)
 @click.option("--every", help="Scan interval, e.g. 30m, 6h (at least 1m).")
 @click.option("--cron", help='Or a crontab schedule in UTC, e.g. "0 */2 * * *".')
-@click.option("--for", "period", default="90d", show_default=True,
-              help="Watch period, e.g. 90d; the incident closes itself after it.")
+@click.option(
+    "--for",
+    "period",
+    default="90d",
+    show_default=True,
+    help="Watch period, e.g. 90d; the incident closes itself after it.",
+)
 @click.option("--notify", multiple=True, required=True, help="Alert recipient (repeatable).")
-@click.option("--threshold", type=click.Choice(["low", "medium", "high"]),
-              help="Alert at or above this confidence (default: alerts.threshold).")
+@click.option(
+    "--threshold",
+    type=click.Choice(["low", "medium", "high"]),
+    help="Alert at or above this confidence (default: alerts.threshold).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the incident as JSON.")
 @pass_app
 @user_errors(IncidentError, DatasetError)
-def open_cmd(app: AppContext, name: str, datasets: tuple[str, ...], sources: tuple[str, ...],
-             every: str | None, cron: str | None, period: str, notify: tuple[str, ...],
-             threshold: str | None, as_json: bool) -> None:
+def open_cmd(
+    app: AppContext,
+    name: str,
+    datasets: tuple[str, ...],
+    sources: tuple[str, ...],
+    every: str | None,
+    cron: str | None,
+    period: str,
+    notify: tuple[str, ...],
+    threshold: str | None,
+    as_json: bool,
+) -> None:
     """Open an incident; `leakprint serve` scans it at once, then on its cadence.
 
     \b
@@ -52,15 +84,25 @@ def open_cmd(app: AppContext, name: str, datasets: tuple[str, ...], sources: tup
         check_sources(app.settings, sources, all_sources=False)
     except CrawlError as exc:
         raise IncidentError(str(exc)) from None
-    info = open_incident(app.db, name=name, datasets=datasets, sources=sources, every=every,
-                         cron=cron, period=period, notify=notify,
-                         threshold=threshold or app.settings.threshold)
+    info = open_incident(
+        app.db,
+        name=name,
+        datasets=datasets,
+        sources=sources,
+        every=every,
+        cron=cron,
+        period=period,
+        notify=notify,
+        threshold=threshold or app.settings.threshold,
+    )
     if as_json:
         emit_json(info.as_json())
         return
-    click.echo(f"incident {info.id} opened: {info.name}, {info.cadence} until "
-               f"{info.ends_at:%Y-%m-%d %H:%M} UTC, alerts at {info.threshold} or above to "
-               f"{', '.join(info.notify)}")
+    click.echo(
+        f"incident {info.id} opened: {info.name}, {info.cadence} until "
+        f"{info.ends_at:%Y-%m-%d %H:%M} UTC, alerts at {info.threshold} or above to "
+        f"{', '.join(info.notify)}"
+    )
     click.echo("run `leakprint serve` to start scanning")
 
 
@@ -80,12 +122,21 @@ def list_cmd(app: AppContext, state: str | None, as_json: bool) -> None:
     if as_json:
         emit_json([i.as_json() for i in infos])
         return
-    table = Table("id", "name", "state", "cadence", "until", "datasets", "sources", "findings",
-                  "last scan")
+    table = Table(
+        "id", "name", "state", "cadence", "until", "datasets", "sources", "findings", "last scan"
+    )
     for i in infos:
-        table.add_row(str(i.id), i.name, i.state, i.cadence, f"{i.ends_at:%Y-%m-%d}",
-                      ", ".join(i.datasets), ", ".join(i.sources), str(i.findings),
-                      f"{i.last_scan_at:%Y-%m-%d %H:%M}" if i.last_scan_at else "never")
+        table.add_row(
+            str(i.id),
+            i.name,
+            i.state,
+            i.cadence,
+            f"{i.ends_at:%Y-%m-%d}",
+            ", ".join(i.datasets),
+            ", ".join(i.sources),
+            str(i.findings),
+            f"{i.last_scan_at:%Y-%m-%d %H:%M}" if i.last_scan_at else "never",
+        )
     app.out.print(table)
 
 
@@ -109,8 +160,10 @@ def show_cmd(app: AppContext, incident_id: int, as_json: bool) -> None:
         return
     app.out.print(f"[bold]incident {info.id}[/]: {info.name} ({info.state})")
     app.out.print(f"  datasets: {', '.join(info.datasets)}   sources: {', '.join(info.sources)}")
-    app.out.print(f"  {info.cadence} until {info.ends_at:%Y-%m-%d %H:%M} UTC; alerts at "
-                  f"{info.threshold}+ to {', '.join(info.notify)}")
+    app.out.print(
+        f"  {info.cadence} until {info.ends_at:%Y-%m-%d %H:%M} UTC; alerts at "
+        f"{info.threshold}+ to {', '.join(info.notify)}"
+    )
     findings_table(app.out, rows)
 
 
