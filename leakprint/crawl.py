@@ -7,13 +7,18 @@ back for progress and the report.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from rich.console import Console
 from sqlalchemy import select
@@ -60,16 +65,20 @@ def check_sources(settings: Settings, names: Sequence[str], all_sources: bool) -
 def crawl_command(
     settings: Settings, run_id: int, *, urls: Sequence[str] = (), sources: Sequence[str] = (),
     render: bool = False, depth: int = 0, full: bool = False,
-    datasets: Sequence[str] = (), incident_id: int | None = None,
+    datasets: Sequence[str] = (), incident_id: int | None = None, wait_for: str | None = None,
 ) -> list[str]:
     """The ``scrapy crawl`` command line of one scan run."""
     log_dir = settings.home / "logs"
     cmd = [
-        sys.executable, "-m", "scrapy", "crawl", "sources",
+        # -P: the deployment folder (the child's cwd) must not shadow our packages; its
+        # default fingerprint-set folder is called ``fingerprints``, like the package.
+        sys.executable, "-P", "-m", "scrapy", "crawl", "sources",
         "-s", "LEAKPRINT_PIPELINE=leakprint.pipeline.MatchPipeline",
         "-s", "LEAKPRINT_VALIDATORS=leakprint.pipeline.DocumentValidators",
         "-s", f"LEAKPRINT_HOME={settings.home}",
         "-s", f"LEAKPRINT_SCAN_ID={run_id}",
+        # The crawl stops itself when this process dies (no orphan crawls).
+        "-s", f"LEAKPRINT_PARENT_PID={os.getpid()}",
         "-s", f"LOG_FILE={log_dir / f'scan-{run_id}.log'}",
     ]
     if datasets:
@@ -82,6 +91,8 @@ def crawl_command(
         cmd += ["-a", f"urls={','.join(urls)}", "-a", f"depth={depth}"]
         if render:
             cmd += ["-a", "render=1"]
+            if wait_for:
+                cmd += ["-a", f"wait_for={wait_for}"]
     else:
         cmd += ["-a", f"sources_file={sources_path(settings)}"]
         if sources:
@@ -102,9 +113,27 @@ def run_crawl(
 ) -> int:
     """Run the child crawl, show live progress, enforce the timeout; returns its exit code."""
     (settings.home / "logs").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile() as errfile:
+        return _run_crawl(settings, db, run_id, cmd, errfile, timeout, console)
+
+
+def _raise_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _run_crawl(
+    settings: Settings, db: Database, run_id: int, cmd: list[str], errfile: IO[bytes],
+    timeout: float | None, console: Console | None,
+) -> int:
+    # stderr goes to an unnamed temporary file: a pipe nobody reads would fill up
+    # and stall a chatty crawl.
     proc = subprocess.Popen(cmd, env=crawl_env(), cwd=settings.home,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=errfile,
                             start_new_session=True)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM to the CLI stops the crawl too (and marks the run), like Ctrl-C.
+        previous = signal.signal(signal.SIGTERM, _raise_on_sigterm)
     deadline = time.monotonic() + timeout if timeout else None
     status = None
     if console is not None and console.is_terminal:
@@ -127,14 +156,37 @@ def run_crawl(
     finally:
         if status is not None:
             status.stop()
-    stderr = (proc.stderr.read() if proc.stderr else b"").decode("utf-8", "replace")
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    errfile.seek(0)
+    stderr = errfile.read()[-65536:].decode("utf-8", "replace")
     if proc.returncode != 0:
-        last = next((ln for ln in reversed(stderr.splitlines()) if ln.strip()), "")
+        reason = _failure_reason(stderr, settings.home / "logs" / f"scan-{run_id}.log")
         finish_run(db, run_id, status="failed",
-                   error=f"crawl exited with status {proc.returncode}: {last[:300]}")
-    else:
-        finish_run(db, run_id, status="ok")
+                   error=f"crawl exited with status {proc.returncode}: {reason}")
+        return proc.returncode
+    with db.session() as session:
+        run = session.get(ScanRun, run_id)
+        problem = run.error if run is not None else None
+    # The pipeline leaves an error on the run when documents could not be matched.
+    finish_run(db, run_id, status="partial" if problem else "ok", error=problem)
     return proc.returncode
+
+
+_EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))\b")
+
+
+def _failure_reason(stderr: str, log_file: Path) -> str:
+    """The last exception *type* in the child's stderr or log (messages may quote text)."""
+    text = stderr
+    with contextlib.suppress(OSError), log_file.open("rb") as fh:
+        fh.seek(max(0, log_file.stat().st_size - 65536))
+        text += "\n" + fh.read().decode("utf-8", "replace")
+    for line in reversed(text.splitlines()):
+        m = _EXC_LINE.match(line.strip())
+        if m:
+            return m.group(1)
+    return "no reason given"
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -142,10 +194,8 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait()
 
 
@@ -172,7 +222,8 @@ def run_findings(db: Database, run_id: int) -> tuple[list[int], int, int]:
 def crawl_scan(
     settings: Settings, db: Database, *, urls: Sequence[str] = (), sources: Sequence[str] = (),
     all_sources: bool = False, render: bool = False, depth: int = 0, full: bool = False,
-    datasets: Sequence[str] | None = None, incident_id: int | None = None,
+    wait_for: str | None = None, datasets: Sequence[str] | None = None,
+    incident_id: int | None = None,
     console: Console | None = None, timeout: float | None = None,
 ) -> ScanOutcome:
     """Crawl URLs or declared sources and match what they serve."""
@@ -185,7 +236,7 @@ def crawl_scan(
                        sources=list(urls) if urls else (list(sources) or ["all"]),
                        incident_id=incident_id)
     cmd = crawl_command(settings, run_id, urls=urls, sources=[] if all_sources else sources,
-                        render=render, depth=depth, full=full, datasets=names,
+                        render=render, depth=depth, full=full, datasets=names, wait_for=wait_for,
                         incident_id=incident_id)
     code = run_crawl(settings, db, run_id, cmd, timeout=timeout or settings.scan_timeout,
                      console=console)
@@ -195,4 +246,12 @@ def crawl_scan(
             reason = run.error if run and run.error else f"crawl failed ({code})"
         raise CrawlError(f"scan run {run_id}: {reason} (log: logs/scan-{run_id}.log)")
     ids, docs, size = run_findings(db, run_id)
-    return ScanOutcome(run_id, finding_ids=ids, documents=docs, bytes=size)
+    with db.session() as session:
+        run = session.get(ScanRun, run_id)
+        problem = run.error if run is not None and run.status == "partial" else None
+        errors = run.errors if run is not None else 0
+    if urls and not docs and errors:
+        problem = f"no page could be fetched ({errors} fetch errors)"
+    return ScanOutcome(run_id, finding_ids=ids, documents=docs, bytes=size, errors=errors,
+                       error=f"scan run {run_id}: {problem} (log: logs/scan-{run_id}.log)"
+                       if problem else None)

@@ -11,9 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from leakprint.db.models import Document, Finding, IncidentFinding, RecordHitRow
-from matchers.scan import MatchResult
+from matchers.scan import MatchResult, RecordHit
 
 CONFIDENCE_ORDER = {"low": 1, "medium": 2, "high": 3}
+# Kinds that alone say nothing about WHICH customer is in a document: common names and
+# birth dates are shared by many customers of a large operator (with 20,000 synthetic
+# customers one page of other people's names gave ~1,500 such low hits). A record hit
+# made only of these is not stored; one with any other field (a phone, an e-mail, an
+# address …) or at medium or above is.
+WEAK_ONLY_KINDS = frozenset({"name", "name_folded", "name_kana", "birthdate"})
 DocStatus = Literal["new", "changed", "unchanged"]
 
 
@@ -41,16 +47,26 @@ def upsert_document(
     session: Session, *, url: str, source: str | None, sha256: str, size: int,
     encoding: str | None, lossy: bool = False, etag: str | None = None,
     last_modified: str | None = None, scan_id: int | None = None, now: datetime | None = None,
+    known: dict[str, Document] | None = None,
 ) -> tuple[Document, DocStatus]:
-    """Record that ``url`` was seen with content ``sha256``."""
+    """Record that ``url`` was seen with content ``sha256``.
+
+    ``known``: documents of this session already loaded by URL (a batch loads them
+    with one query); a new document is added to it.
+    """
     now = now or datetime.now(UTC)
-    doc = session.scalars(select(Document).where(Document.url == url)).first()
+    if known is not None:
+        doc = known.get(url)
+    else:
+        doc = session.scalars(select(Document).where(Document.url == url)).first()
     if doc is None:
         doc = Document(url=url, source=source, content_sha256=sha256, size=size,
                        encoding=encoding, lossy=lossy, etag=etag, last_modified=last_modified,
                        first_seen=now, last_seen=now, last_changed=now, last_scan_id=scan_id)
         session.add(doc)
         session.flush()
+        if known is not None:
+            known[url] = doc
         return doc, "new"
     status: DocStatus = "unchanged" if doc.content_sha256 == sha256 else "changed"
     doc.last_seen = now
@@ -63,11 +79,17 @@ def upsert_document(
     return doc, status
 
 
+def is_evidence(hit: RecordHit) -> bool:
+    """Whether a record hit names a customer (see ``WEAK_ONLY_KINDS``)."""
+    return hit.confidence != "low" or not set(hit.fields) <= WEAK_ONLY_KINDS
+
+
 def record_result(
     session: Session, document: Document, result: MatchResult, *, now: datetime | None = None,
 ) -> FindingChange | None:
     """Merge one dataset's match result into the document's finding (no duplicates)."""
-    if not result.record_hits:
+    hits = [h for h in result.record_hits if is_evidence(h)]
+    if not hits:
         return None
     now = now or datetime.now(UTC)
     finding = session.scalars(
@@ -86,7 +108,7 @@ def record_result(
     previous = finding.record_count
     existing = {hit.record_ref: hit for hit in finding.records}
     added = 0
-    for hit in result.record_hits:
+    for hit in hits:
         row = existing.get(hit.ref)
         if row is None:
             row = RecordHitRow(record_ref=hit.ref, confidence=hit.confidence,
@@ -102,7 +124,7 @@ def record_result(
     best = "high" if finding.bulk else max(
         (r.confidence for r in existing.values()), key=lambda c: CONFIDENCE_ORDER[c])
     finding.confidence = stronger(finding.confidence, best)
-    finding.fields = sorted(set(finding.fields) | set(result.fields))
+    finding.fields = sorted(set(finding.fields).union(*(h.fields for h in hits)))
     if added or not finding.snippet:
         finding.snippet = result.snippet
     finding.content_sha256 = document.content_sha256

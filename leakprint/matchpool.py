@@ -1,40 +1,172 @@
-"""Matching off the reactor: a worker process holding the memory-mapped fingerprint sets.
+"""Matching and storing off the reactor: worker processes holding the fingerprint sets.
 
-The key reaches the worker through its start-up arguments (a pipe), never a file.
+The crawl's item pipeline hands documents to these workers in batches. A worker
+matches every document of a batch against each memory-mapped fingerprint set and
+stores the documents and findings of the batch in ONE transaction, so the reactor
+process does no matching and no per-document database work, and a crawl killed
+half-way leaves either a whole batch or nothing (the next scan redoes the rest;
+findings are unique per document and dataset, so nothing is duplicated).
+
+The key and the database URL reach the workers through their start-up arguments
+(a pipe), never a file or the command line. Bodies are dropped as soon as they are
+matched; errors are reported by exception type only (a message could quote text).
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import traceback
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
 from fingerprints.normalizers import NORMALIZER_VERSION
+from leakprint.db import Database, open_database
+from leakprint.findings import FindingChange
 from matchers.scan import Matcher, MatchResult
 
-_matchers: list[Matcher] = []
+if TYPE_CHECKING:
+    from leakprint.scanning import StoreEntry
+
+logger = logging.getLogger(__name__)
+
+TaskKind = Literal["match", "touch", "seen"]
 
 
-def _init(set_dirs: list[str], key_hex: str) -> None:
+@dataclass
+class DocTask:
+    """One document for a worker.
+
+    ``match``: match ``text`` (or ``body`` when there is no extracted text) and store;
+    ``touch``: content unchanged (same SHA-256), only refresh last-seen;
+    ``seen``: the server answered 304, refresh last-seen of the known document.
+    """
+
+    kind: TaskKind
+    url: str
+    source: str | None
+    sha256: str = ""
+    size: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+    body: bytes = field(default=b"", repr=False)
+    text: str | None = field(default=None, repr=False)
+
+
+@dataclass
+class DocOutcome:
+    url: str
+    status: str  # new | changed | unchanged | seen | error
+    changes: list[FindingChange] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class _Worker:
+    matchers: list[Matcher]
+    db: Database | None
+
+
+_state: _Worker | None = None
+
+
+def _init(set_dirs: list[str], key_hex: str, database_url: str | None) -> None:
+    global _state
     key = FingerprintKey.from_hex(key_hex)
-    _matchers[:] = [
+    matchers = [
         Matcher(FingerprintSet.open(Path(d), key, normalizer_version=NORMALIZER_VERSION))
         for d in set_dirs
     ]
+    db = open_database(database_url, migrate_schema=False) if database_url else None
+    _state = _Worker(matchers, db)
+
+
+def _match(task: DocTask) -> list[MatchResult]:
+    assert _state is not None, "worker not initialised"
+    if task.text is not None:
+        results = [m.scan_text(task.text, name=task.url) for m in _state.matchers]
+    else:
+        results = [m.scan_bytes(task.body, name=task.url) for m in _state.matchers]
+    return results
+
+
+def ready() -> int:
+    """A no-op task: submitting it starts a worker (and opens the sets) ahead of the
+    first document."""
+    return len(_state.matchers) if _state is not None else 0
 
 
 def match_document(body: bytes, text: str | None, name: str) -> list[MatchResult]:
     """Match one document against every loaded set (runs in the worker)."""
-    if text is not None:
-        return [m.scan_text(text, name=name) for m in _matchers]
-    return [m.scan_bytes(body, name=name) for m in _matchers]
+    return _match(DocTask("match", name, None, body=body, text=text))
 
 
-def start_pool(set_dirs: list[Path], key: FingerprintKey, workers: int = 1) -> ProcessPoolExecutor:
+def process_batch(tasks: list[DocTask], run_id: int, incident_id: int | None
+                  ) -> list[DocOutcome]:
+    """Match a batch of documents and store it in one transaction (runs in the worker)."""
+    from leakprint.scanning import StoreEntry
+
+    assert _state is not None and _state.db is not None, "worker not initialised"
+    entries: list[StoreEntry] = []
+    failed: list[DocOutcome] = []
+    for task in tasks:
+        results: list[MatchResult] = []
+        if task.kind == "match":
+            try:
+                results = _match(task)
+            except Exception as exc:
+                failed.append(DocOutcome(task.url, "error", error=_where(exc)))
+                continue
+        task.body, task.text = b"", None
+        entries.append(StoreEntry(task.kind, task.url, task.source, task.sha256, task.size,
+                                  results, task.etag, task.last_modified))
+    stored = _store_with_retry(_state.db, entries, run_id)
+    outcomes = [DocOutcome(e.url, status, changes) for e, (status, changes)
+                in zip(entries, stored, strict=True)]
+    if incident_id is not None:
+        from leakprint.incidents import link_changes
+
+        changes = [c for o in outcomes for c in o.changes]
+        if changes:
+            link_changes(_state.db, incident_id, changes)
+    return outcomes + failed
+
+
+def _where(exc: BaseException) -> str:
+    """The exception's type and innermost frame (file:line, function): no message, as a
+    message may quote the document."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return type(exc).__name__
+    last = frames[-1]
+    return f"{type(exc).__name__} at {Path(last.filename).name}:{last.lineno} in {last.name}"
+
+
+def _store_with_retry(db: Database, entries: list[StoreEntry], run_id: int
+                      ) -> list[tuple[str, list[FindingChange]]]:
+    from leakprint.scanning import store_batch
+
+    for attempt in range(3):
+        try:
+            return store_batch(db, entries, run_id)
+        except (IntegrityError, OperationalError):
+            # Another worker stored the same URL first, or the database was busy:
+            # the transaction was rolled back as a whole; try again.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def start_pool(set_dirs: list[Path], key: FingerprintKey, workers: int = 1,
+               database_url: str | None = None) -> ProcessPoolExecutor:
     """A process pool whose workers have the sets open (spawned: safe beside the reactor)."""
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init, initargs=([str(d) for d in set_dirs], key.raw.hex()),
+        initializer=_init, initargs=([str(d) for d in set_dirs], key.raw.hex(), database_url),
     )

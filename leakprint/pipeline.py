@@ -9,15 +9,17 @@ stored by URL and SHA-256.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
+import os
+import signal
 import time
-from datetime import UTC, datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
 
@@ -25,10 +27,8 @@ from crawler.signals import document_unchanged
 from leakprint.config import Settings, load_settings
 from leakprint.datasets import get_dataset, list_datasets
 from leakprint.db import Database, Document, ScanRun, open_database
-from leakprint.findings import FindingChange
-from leakprint.incidents import link_changes
-from leakprint.matchpool import match_document, start_pool
-from leakprint.scanning import store_results
+from leakprint.matchpool import DocOutcome, DocTask, process_batch, ready, start_pool
+from leakprint.scanning import StoreEntry, store_batch
 
 if TYPE_CHECKING:
     from typing import Self
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 1.0
+PARENT_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -62,34 +63,49 @@ class PipelineConfig:
         incident = settings.getint("LEAKPRINT_INCIDENT_ID") or None
         return cls(Path(home), scan_id, settings.getlist("LEAKPRINT_DATASETS"),
                    settings.getbool("LEAKPRINT_FULL"), incident,
-                   max(1, settings.getint("LEAKPRINT_MATCH_WORKERS", 1)))
+                   max(1, settings.getint("LEAKPRINT_MATCH_WORKERS", os.cpu_count() or 1)))
 
 
 class DocumentValidators:
-    """``LEAKPRINT_VALIDATORS``: the ETag/Last-Modified leakprint last saw for a URL."""
+    """``LEAKPRINT_VALIDATORS``: the ETag/Last-Modified leakprint last saw for a URL.
 
-    def __init__(self, db: Database, full: bool) -> None:
-        self.db = db
-        self.full = full
+    Loaded once when the crawl starts (one query), so the conditional-request
+    middleware never waits for the database on the reactor thread.
+    """
+
+    def __init__(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
+        self.validators = validators
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        if crawler.settings.getbool("LEAKPRINT_FULL"):
+            return cls({})
         settings = load_settings(Path(crawler.settings.get("LEAKPRINT_HOME", ".")))
-        return cls(open_database(settings.database_url, migrate_schema=False),
-                   crawler.settings.getbool("LEAKPRINT_FULL"))
+        db = open_database(settings.database_url, migrate_schema=False)
+        try:
+            with db.session() as session:
+                rows = session.execute(
+                    select(Document.url, Document.etag, Document.last_modified).where(
+                        (Document.etag.is_not(None)) | (Document.last_modified.is_not(None))))
+                return cls({url: (etag, lm) for url, etag, lm in rows})
+        finally:
+            db.close()
 
     def get(self, url: str) -> tuple[str | None, str | None] | None:
-        if self.full:
-            return None
-        with self.db.session() as session:
-            doc = session.scalars(select(Document).where(Document.url == url)).first()
-            if doc is None or not (doc.etag or doc.last_modified):
-                return None
-            return doc.etag, doc.last_modified
+        return self.validators.get(url)
 
 
 class MatchPipeline:
-    """Scrapy item pipeline storing findings, not pages."""
+    """Scrapy item pipeline storing findings, not pages.
+
+    On the reactor thread it only hashes the body, looks the URL up in a map of
+    known URL → SHA-256 loaded at start, and queues the document. Batches (up to
+    ``LEAKPRINT_BATCH_DOCS`` documents or ``LEAKPRINT_BATCH_BYTES`` bytes, or
+    whatever is queued after ``LEAKPRINT_BATCH_SECONDS``) go to the worker
+    processes of :mod:`leakprint.matchpool`, which match and store them. When the
+    work queued exceeds ``LEAKPRINT_BACKLOG_BYTES``, ``process_item`` waits, so a
+    slow matcher slows the crawl instead of filling memory with bodies.
+    """
 
     def __init__(self, crawler: Crawler, config: PipelineConfig, settings: Settings,
                  db: Database) -> None:
@@ -99,11 +115,30 @@ class MatchPipeline:
         self.db = db
         names = config.datasets or [d.name for d in list_datasets(db)]
         self.set_dirs = [Path(get_dataset(db, n).path) for n in names]
-        self.pool = start_pool(self.set_dirs, settings.load_key(), config.workers) \
-            if self.set_dirs else None
+        self.pool = start_pool(self.set_dirs, settings.load_key(), config.workers,
+                               settings.database_url) if self.set_dirs else None
+        self.known: dict[str, str] = {} if config.full else self._load_known()
+        # What a worker runs per batch (a picklable module-level function).
+        self.batch_fn: Callable[[list[DocTask], int, int | None], list[DocOutcome]] = \
+            process_batch
         self.counts = {"docs_new": 0, "docs_changed": 0, "docs_unchanged": 0,
                        "findings_new": 0, "findings_updated": 0}
+        self.match_errors = 0
+        s = crawler.settings
+        self.batch_docs = max(1, s.getint("LEAKPRINT_BATCH_DOCS", 32))
+        self.batch_bytes = max(1, s.getint("LEAKPRINT_BATCH_BYTES", 1 << 20))
+        self.batch_seconds = s.getfloat("LEAKPRINT_BATCH_SECONDS", 0.25)
+        self.backlog_limit = max(1, s.getint("LEAKPRINT_BACKLOG_BYTES", 64 << 20))
+        self._batch: list[DocTask] = []
+        self._batch_size = 0
+        self._timer: asyncio.TimerHandle | None = None
+        self._pending: set[asyncio.Future[None]] = set()
+        self._backlog = 0
+        self._drained: asyncio.Event | None = None
         self._last_progress = 0.0
+        self._progress_task: asyncio.Future[None] | None = None
+        self._watch: asyncio.Future[None] | None = None
+        self._warm: asyncio.Future[int] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -111,79 +146,163 @@ class MatchPipeline:
         settings = load_settings(config.home)
         db = open_database(settings.database_url, migrate_schema=False)
         pipe = cls(crawler, config, settings, db)
-        crawler.signals.connect(pipe.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipe.unchanged, signal=document_unchanged)
         return pipe
 
+    async def open_spider(self) -> None:
+        if self.pool is not None:
+            # Spawn the worker and open the sets while the first requests go out.
+            self._warm = asyncio.get_running_loop().run_in_executor(self.pool, ready)
+        parent = self.crawler.settings.getint("LEAKPRINT_PARENT_PID")
+        if parent:
+            self._watch = asyncio.ensure_future(self._watch_parent(parent))
+
+    async def _watch_parent(self, parent: int) -> None:
+        """Stop the crawl (gracefully: queued documents are still stored) when the
+        process that started it is gone, so a killed CLI leaves no orphan crawl."""
+        while True:
+            await asyncio.sleep(PARENT_CHECK_SECONDS)
+            if os.getppid() != parent:
+                logger.warning("The process that started this crawl is gone; stopping")
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    def _load_known(self) -> dict[str, str]:
+        with self.db.session() as session:
+            rows = session.execute(select(Document.url, Document.content_sha256))
+            return {url: sha for url, sha in rows}
+
     async def process_item(self, item: DocumentItem) -> DocumentItem:
         sha = hashlib.sha256(item.body).hexdigest()
-        known = await asyncio.to_thread(self._known_sha, item.url)
-        if known == sha and not self.config.full:
-            await asyncio.to_thread(self._touch, item, sha)
+        size = len(item.body)
+        if self.known.get(item.url) == sha:
+            self._queue(DocTask("touch", item.url, item.source, sha, size, item.etag,
+                                item.last_modified))
         elif self.pool is not None:
-            loop = asyncio.get_running_loop()
-            results = await loop.run_in_executor(
-                self.pool, match_document, item.body, item.text, item.url)
-            await asyncio.to_thread(self._store, item, sha, results)
+            self.known[item.url] = sha
+            self._queue(DocTask("match", item.url, item.source, sha, size, item.etag,
+                                item.last_modified, body=b"" if item.text is not None
+                                else item.body, text=item.text))
         # Bodies stop here: the item goes on without them.
         item.body = b""
         item.text = None
-        await asyncio.to_thread(self._maybe_progress)
+        self._maybe_progress()
+        while self._backlog > self.backlog_limit and self._pending:
+            self._drained = self._drained or asyncio.Event()
+            await self._drained.wait()
         return item
-
-    def _known_sha(self, url: str) -> str | None:
-        with self.db.session() as session:
-            return session.scalars(
-                select(Document.content_sha256).where(Document.url == url)).first()
-
-    def _touch(self, item: DocumentItem, sha: str) -> None:
-        store_results(self.db, url=item.url, source=item.source, sha256=sha,
-                      size=len(item.body), results=[], run_id=self.config.scan_id,
-                      etag=item.etag, last_modified=item.last_modified)
-        self.counts["docs_unchanged"] += 1
-
-    def _store(self, item: DocumentItem, sha: str, results: list[Any]) -> None:
-        status, changes = store_results(
-            self.db, url=item.url, source=item.source, sha256=sha, size=len(item.body),
-            results=results, run_id=self.config.scan_id, etag=item.etag,
-            last_modified=item.last_modified)
-        self.counts[f"docs_{status}"] += 1
-        self._count_changes(changes)
-        if self.config.incident_id is not None and changes:
-            link_changes(self.db, self.config.incident_id, changes)
-
-    def _count_changes(self, changes: list[FindingChange]) -> None:
-        for change in changes:
-            if change.status == "new":
-                self.counts["findings_new"] += 1
-            elif change.status == "grown":
-                self.counts["findings_updated"] += 1
 
     def unchanged(self, url: str, source: str | None, spider: Any = None) -> None:
         """A 304: the document is still there; refresh its last-seen time."""
-        self.counts["docs_unchanged"] += 1
-        with self.db.session() as session:
-            doc = session.scalars(select(Document).where(Document.url == url)).first()
-            if doc is not None:
-                doc.last_seen = datetime.now(UTC)
-                doc.last_scan_id = self.config.scan_id
+        self._queue(DocTask("seen", url, source))
 
-    def _maybe_progress(self, force: bool = False) -> None:
+    # ----------------------------------------------------------------- batching
+
+    def _queue(self, task: DocTask) -> None:
+        self._batch.append(task)
+        self._batch_size += len(task.body) + len(task.text or "") * 3
+        if len(self._batch) >= self.batch_docs or self._batch_size >= self.batch_bytes:
+            self._flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.batch_seconds, self._flush)
+
+    def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, size = self._batch, self._batch_size
+        self._batch, self._batch_size = [], 0
+        if not batch:
+            return
+        if self.pool is None:
+            # No fingerprint set to match against: still record what was seen.
+            batch = [t for t in batch if t.kind != "match"]
+            if not batch:
+                return
+        loop = asyncio.get_running_loop()
+        if self.pool is None:
+            fut = loop.run_in_executor(None, self._store_here, batch)
+        else:
+            fut = loop.run_in_executor(self.pool, self.batch_fn, batch,
+                                       self.config.scan_id, self.config.incident_id)
+        self._backlog += size
+        done: asyncio.Future[None] = asyncio.ensure_future(self._collect(fut, batch, size))
+        self._pending.add(done)
+        done.add_done_callback(self._pending.discard)
+
+    def _store_here(self, batch: list[DocTask]) -> list[DocOutcome]:
+        entries = [StoreEntry(t.kind, t.url, t.source, t.sha256, t.size, [], t.etag,
+                              t.last_modified) for t in batch]
+        return [DocOutcome(e.url, status, changes) for e, (status, changes)
+                in zip(entries, store_batch(self.db, entries, self.config.scan_id), strict=True)]
+
+    async def _collect(self, fut: asyncio.Future[list[DocOutcome]], batch: list[DocTask],
+                       size: int) -> None:
+        try:
+            outcomes = await fut
+        except Exception as exc:
+            logger.error("Could not match or store %d documents (%s); the next scan "
+                         "will retry them", len(batch), type(exc).__name__)
+            for task in batch:
+                self.known.pop(task.url, None)
+            self.match_errors += len(batch)
+            outcomes = []
+        finally:
+            self._backlog -= size
+            if self._drained is not None and self._backlog <= self.backlog_limit:
+                self._drained.set()
+                self._drained = None
+        for outcome in outcomes:
+            if outcome.status == "error":
+                logger.error("Could not match %s (%s); the next scan will retry it",
+                             outcome.url, outcome.error)
+                self.known.pop(outcome.url, None)
+                self.match_errors += 1
+                continue
+            self.counts[f"docs_{outcome.status}"] += 1
+            for change in outcome.changes:
+                if change.status == "new":
+                    self.counts["findings_new"] += 1
+                elif change.status == "grown":
+                    self.counts["findings_updated"] += 1
+
+    # ----------------------------------------------------------------- progress
+
+    def _maybe_progress(self) -> None:
         now = time.monotonic()
-        if not force and now - self._last_progress < PROGRESS_EVERY:
+        if now - self._last_progress < PROGRESS_EVERY:
+            return
+        if self._progress_task is not None and not self._progress_task.done():
             return
         self._last_progress = now
+        self._progress_task = asyncio.ensure_future(asyncio.to_thread(self._write_progress))
+
+    def _write_progress(self) -> None:
         pages, byte_count, errors = coverage(self.crawler.stats)
         with self.db.session() as session:
             run = session.get(ScanRun, self.config.scan_id)
             if run is None:
                 return
-            run.pages, run.bytes, run.errors = pages, byte_count, errors
+            run.pages, run.bytes = pages, byte_count
+            run.errors = errors + self.match_errors
             for name, value in self.counts.items():
                 setattr(run, name, value)
+            if self.match_errors:
+                run.error = (f"{self.match_errors} documents could not be matched or stored "
+                             "(see the scan log); the next scan retries them")
 
-    def spider_closed(self, spider: Any, reason: str) -> None:
-        self._maybe_progress(force=True)
+    async def close_spider(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+        if self._warm is not None:
+            with contextlib.suppress(Exception):
+                await self._warm
+        self._flush()
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        if self._progress_task is not None:
+            await self._progress_task
+        await asyncio.to_thread(self._write_progress)
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
         self.db.close()

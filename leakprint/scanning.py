@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from fingerprints.fpset import FingerprintSet
+from fingerprints.keyed import FingerprintKey
 from leakprint.config import Settings
 from leakprint.datasets import open_sets
-from leakprint.db import Database, ScanRun
+from leakprint.db import Database, Document, Finding, ScanRun
 from leakprint.findings import FindingChange, record_result, upsert_document
 from matchers.parallel import scan_file
-from matchers.scan import Matcher, MatchResult
+from matchers.rows import Layout
+from matchers.scan import Matcher, MatchResult, decode_piece, line_chunks
 
 CHUNK = 1 << 20
 
@@ -29,6 +35,8 @@ class ScanOutcome:
     changes: list[FindingChange] = field(default_factory=list)
     documents: int = 0
     bytes: int = 0
+    error: str | None = None  # the scan covered less than asked (findings are still valid)
+    errors: int = 0  # pages that could not be fetched
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -55,6 +63,7 @@ def start_run(db: Database, kind: str, *, datasets: Sequence[str] = (),
 
 def finish_run(db: Database, run_id: int, *, status: str = "ok", error: str | None = None,
                **counts: int) -> None:
+    """Mark a run finished (``counts`` are added to its counters)."""
     with db.session() as session:
         run = session.get(ScanRun, run_id)
         if run is None:
@@ -86,30 +95,120 @@ def store_results(
     return status, changes
 
 
+@dataclass
+class StoreEntry:
+    """One document to store: ``match`` (with its results), ``touch`` or ``seen`` (304)."""
+
+    kind: str
+    url: str
+    source: str | None
+    sha256: str
+    size: int
+    results: Sequence[MatchResult] = ()
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def store_batch(db: Database, entries: Sequence[StoreEntry], run_id: int
+                ) -> list[tuple[str, list[FindingChange]]]:
+    """Store many documents in ONE transaction: all of them, or (on error) none.
+
+    Returns each entry's document status (``new``/``changed``/``unchanged``, or
+    ``seen`` for a 304 of a known document) and its finding changes.
+    """
+    out: list[tuple[str, list[FindingChange]]] = []
+    now = datetime.now(UTC)
+    with db.session() as session:
+        urls = list({e.url for e in entries})
+        known: dict[str, Document] = {}
+        still_there: list[int] = []
+        for i in range(0, len(urls), 500):
+            known.update((d.url, d) for d in session.scalars(
+                select(Document).where(Document.url.in_(urls[i:i + 500]))))
+        for e in entries:
+            if e.kind == "seen":
+                doc = known.get(e.url)
+                if doc is not None:
+                    doc.last_seen = now
+                    doc.last_scan_id = run_id
+                    still_there.append(doc.id)
+                out.append(("unchanged", []))
+                continue
+            encoding = next((r.encoding for r in e.results if r.encoding), None)
+            doc, status = upsert_document(
+                session, url=e.url, source=e.source, sha256=e.sha256, size=e.size,
+                encoding=encoding, lossy=any(r.lossy for r in e.results), etag=e.etag,
+                last_modified=e.last_modified, scan_id=run_id, now=now, known=known)
+            if e.kind == "touch":
+                still_there.append(doc.id)
+            changes = []
+            for result in e.results:
+                change = record_result(session, doc, result, now=now)
+                if change is not None:
+                    changes.append(change)
+            out.append((status, changes))
+        _still_there(session, still_there, now)
+    return out
+
+
+class ScanInputError(Exception):
+    """A file to scan is missing or unreadable (one line, exit status 2)."""
+
+
+def check_paths(paths: Sequence[str]) -> list[Path | None]:
+    """Resolve the paths to scan (``None`` for ``-``, standard input) or raise."""
+    out: list[Path | None] = []
+    for name in paths:
+        if name == "-":
+            out.append(None)
+            continue
+        path = Path(name)
+        if not path.exists():
+            raise ScanInputError(f"{name}: no such file")
+        if not path.is_file():
+            raise ScanInputError(f"{name}: not a regular file")
+        if not os.access(path, os.R_OK):
+            raise ScanInputError(f"{name}: not readable")
+        out.append(path.resolve())
+    if out.count(None) > 1:
+        raise ScanInputError("'-' (standard input) can be given only once")
+    return out
+
+
+def _still_there(session: Session, document_ids: list[int], now: datetime) -> None:
+    """Unchanged documents seen again: their findings are still out there."""
+    for i in range(0, len(document_ids), 500):
+        session.execute(update(Finding).where(Finding.document_id.in_(document_ids[i:i + 500]))
+                        .values(last_seen=now))
+
+
 def scan_paths(
     settings: Settings, db: Database, paths: Sequence[str], *,
     datasets: Sequence[str] | None = None, workers: int | None = None,
-    read_stdin: Callable[[], bytes] | None = None,
+    stdin: BinaryIO | None = None,
     on_file: Callable[[str], None] | None = None,
 ) -> ScanOutcome:
-    """Scan files (``-`` is standard input) against the fingerprint sets."""
+    """Scan files (``-`` is standard input) against the fingerprint sets.
+
+    Files and standard input are read in pieces (bounded memory, nothing written to
+    disk); large files are scanned on ``workers`` processes (default: all cores).
+    """
+    resolved = check_paths(paths)
     sets = open_sets(settings, db, list(datasets) if datasets else None)
     key = settings.load_key()
-    run_id = start_run(db, "file", datasets=[s.dataset for s in sets])
+    run_id = start_run(db, "file", datasets=[s.dataset for s in sets],
+                       sources=["stdin" if p is None else p.name for p in resolved])
     outcome = ScanOutcome(run_id)
-    counts = {"docs_new": 0, "docs_changed": 0, "docs_unchanged": 0,
-              "findings_new": 0, "findings_updated": 0, "pages": 0, "bytes": 0}
+    counts: dict[str, int] = {"docs_new": 0, "docs_changed": 0, "docs_unchanged": 0,
+                              "findings_new": 0, "findings_updated": 0, "pages": 0, "bytes": 0}
     try:
-        for name in paths:
+        for name, path in zip(paths, resolved, strict=True):
             if on_file:
                 on_file(name)
-            if name == "-":
-                data = read_stdin() if read_stdin else b""
-                sha, size = hashlib.sha256(data).hexdigest(), len(data)
-                url = f"stdin:{sha[:16]}"
-                results = [Matcher(s).scan_bytes(data, name="stdin") for s in sets]
+            if path is None:
+                sha, size, results = _scan_stdin(stdin, sets)
+                url = f"stdin:sha256:{sha}"
             else:
-                path = Path(name).resolve()
                 sha, size = file_digest(path)
                 url = path.as_uri()
                 results = [_scan_one_file(path, s, key, workers) for s in sets]
@@ -128,26 +227,70 @@ def scan_paths(
             outcome.documents += 1
             outcome.bytes += size
     except BaseException as exc:
-        finish_run(db, run_id, status="failed", error=str(exc).splitlines()[0][:500]
-                   if str(exc) else type(exc).__name__, **counts)
+        # The reason by type and errno only: an exception message may quote input.
+        reason = type(exc).__name__
+        if isinstance(exc, OSError) and exc.strerror:
+            reason += f": {exc.strerror}"
+        _finish_counted(db, run_id, counts, status="failed", error=reason)
         raise
-    finish_run(db, run_id, **counts)
+    _finish_counted(db, run_id, counts)
     return outcome
 
 
-def _scan_one_file(path: Path, fpset: FingerprintSet, key: object,
+def _finish_counted(db: Database, run_id: int, counts: dict[str, int], *,
+                    status: str = "ok", error: str | None = None) -> None:
+    finish_run(db, run_id, status=status, error=error)
+    with db.session() as session:
+        run = session.get(ScanRun, run_id)
+        if run is not None:
+            for name, value in counts.items():
+                setattr(run, name, getattr(run, name) + value)
+
+
+def _scan_stdin(stdin: BinaryIO | None, sets: Sequence[FingerprintSet]
+                ) -> tuple[str, int, list[MatchResult]]:
+    """Hash and scan standard input in one pass against every set (no temp file)."""
+    matchers = [Matcher(s) for s in sets]
+    totals = [MatchResult(m.dataset, primary_kinds=m.primary) for m in matchers]
+    layouts: list[Layout | None] = [None] * len(matchers)
+    h = hashlib.sha256()
+    size = 0
+
+    def pieces() -> Iterator[bytes]:
+        nonlocal size
+        if stdin is None:
+            return
+        while chunk := stdin.read(CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+            yield chunk
+
+    encoding: str | None = None
+    line = 1
+    for piece in line_chunks(pieces()):
+        text, encoding, lossy = decode_piece(piece, encoding)
+        for i, m in enumerate(matchers):
+            result, layouts[i] = m.scan_chunk(text, name="stdin", layout=layouts[i],
+                                              first_line=line, continues=line > 1)
+            result.encoding, result.lossy, result.bytes_scanned = encoding, lossy, len(piece)
+            totals[i] = totals[i].merge(result)
+        line += text.count("\n")
+    for total in totals:
+        total.encoding = total.encoding or encoding or "utf-8"
+    return h.hexdigest(), size, totals
+
+
+def _scan_one_file(path: Path, fpset: FingerprintSet, key: FingerprintKey,
                    workers: int | None) -> MatchResult:
     n = workers or os.cpu_count() or 1
     size = path.stat().st_size
     if n <= 1 or size < 4 * CHUNK:
         # Small files: starting worker processes costs more than it saves.
-        return Matcher(fpset).scan_stream(_chunks(path))
+        return Matcher(fpset).scan_stream(_chunks(path), name=path.name)
     return scan_file(path, fpset.directory, key, workers=n)
 
 
-def _chunks(path: Path) -> list[bytes] | object:
-    def gen() -> object:
-        with path.open("rb") as fh:
-            while chunk := fh.read(CHUNK):
-                yield chunk
-    return gen()
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            yield chunk

@@ -6,12 +6,16 @@ The audit log records each search by keyed digest (and by record reference for
 
 from __future__ import annotations
 
+import mmap
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from fingerprints.fpset import FingerprintSet
+from fingerprints.index import REFS_FILE
 from fingerprints.kindconfig import registry_from_config
 from leakprint import audit
 from leakprint.config import Settings
@@ -38,6 +42,24 @@ class SearchAnswer:
         return {"records": self.records, "findings": self.findings, "invalid": self.invalid}
 
 
+def _has_ref(fpset: FingerprintSet, ref: str) -> bool:
+    """Whether ``ref`` is a record of the set (one pass over its memory-mapped refs)."""
+    path = fpset.directory / REFS_FILE
+    needle = ref.encode("utf-8")
+    if not needle or b"\n" in needle:
+        return False
+    try:
+        with path.open("rb") as fh:
+            if os.fstat(fh.fileno()).st_size == 0:
+                return False
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as blob:
+                if blob[: len(needle) + 1] == needle + b"\n":
+                    return True
+                return blob.find(b"\n" + needle + b"\n") >= 0
+    except OSError:
+        return any(fpset.record_ref(row) == ref for row in range(fpset.record_count))
+
+
 def search(
     settings: Settings, db: Database, *, values: dict[str, str], record: str | None = None,
     datasets: list[str] | None = None,
@@ -59,25 +81,31 @@ def search(
             digest = fpset.hasher.digest(kind, pairs[0][1])
             digests[kind] = digest.hex()
             wanted.append((kind, digest))
+        if not wanted and not record:
+            continue  # nothing valid to look for in this set
         refs: set[str] | None = None
         for _kind, digest in wanted:
             rows = {hit.row for hit in fpset.lookup([digest])[0]}
             found = {fpset.record_ref(r) for r in rows}
             refs = found if refs is None else refs & found  # every given field must agree
         if record:
-            refs = {record} if refs is None else refs & {record}
+            refs = ({record} if refs is None else refs & {record}) \
+                if _has_ref(fpset, record) else set()
         if refs:
             answer.records[fpset.dataset] = sorted(refs)
     with db.session() as session:
-        for dataset, refs in answer.records.items():
-            stmt = (select(Finding).join(RecordHitRow)
-                    .where(Finding.dataset == dataset, RecordHitRow.record_ref.in_(refs))
-                    .options(selectinload(Finding.records), selectinload(Finding.document))
-                    .distinct())
+        for dataset, dataset_refs in answer.records.items():
+            # A subquery, not DISTINCT: PostgreSQL cannot compare the JSON columns.
+            holding = select(RecordHitRow.finding_id).where(
+                RecordHitRow.record_ref.in_(dataset_refs))
+            stmt = (select(Finding)
+                    .where(Finding.dataset == dataset, Finding.id.in_(holding))
+                    .options(selectinload(Finding.records), selectinload(Finding.document)))
+            wanted_refs = set(dataset_refs)
             for finding in session.scalars(stmt):
                 data = finding_json(finding)
                 # Only the searched records: the other records of the leak are not asked for.
-                data["records"] = [r for r in data["records"] if r["ref"] in refs]
+                data["records"] = [r for r in data["records"] if r["ref"] in wanted_refs]
                 answer.findings.append(data)
         audit.append(session, "search", {
             "digests": digests, "record": record, "datasets": datasets or "all",

@@ -39,9 +39,10 @@ class SourceCheck:
 
 def _robots_allows(url: str, timeout: float) -> bool:
     parts = urlsplit(url)
-    robots = urllib.robotparser.RobotFileParser(f"{parts.scheme}://{parts.netloc}/robots.txt")
+    robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+    robots = urllib.robotparser.RobotFileParser(robots_url)
     try:
-        with urllib.request.urlopen(robots.url, timeout=timeout) as resp:  # noqa: S310
+        with urllib.request.urlopen(robots_url, timeout=timeout) as resp:  # noqa: S310
             robots.parse(resp.read(65536).decode("utf-8", "replace").splitlines())
     except (urllib.error.URLError, OSError, ValueError):
         return True  # no robots.txt (or unreachable): Scrapy treats that as allowed too
@@ -57,7 +58,7 @@ def check_source(source: Source, timeout: float = 15.0) -> SourceCheck:
     if source.obey_robots and not _robots_allows(url, timeout):
         check.error = "robots.txt disallows this URL"
         return check
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
             check.status = resp.status

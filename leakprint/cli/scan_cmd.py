@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from leakprint.cli.common import AppContext, emit_json, pass_app, user_errors
+from leakprint.cli.common import AppContext, UserError, emit_json, pass_app, user_errors
 from leakprint.cli.render import findings_table
 from leakprint.datasets import DatasetError
 from leakprint.findings import at_least, finding_json, query_findings
-from leakprint.scanning import ScanOutcome, scan_paths
+from leakprint.scanning import ScanInputError, ScanOutcome, scan_paths
 
 
 @click.command("scan")
@@ -18,6 +18,9 @@ from leakprint.scanning import ScanOutcome, scan_paths
               help="A file to scan (repeatable; '-' reads standard input).")
 @click.option("--url", "urls", multiple=True, metavar="URL", help="A URL to fetch and scan.")
 @click.option("--render", is_flag=True, help="Render --url pages in Chromium (JavaScript).")
+@click.option("--wait-for", metavar="CSS",
+              help="With --render: wait until this selector is on the page (text written "
+                   "by scripts after loading).")
 @click.option("--depth", default=0, show_default=True, type=click.IntRange(0, 5),
               help="Follow links from --url pages this many levels deep.")
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="A declared source.")
@@ -30,9 +33,9 @@ from leakprint.scanning import ScanOutcome, scan_paths
               help="Exit with status 1 when a finding reaches this level.")
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 @pass_app
-@user_errors(DatasetError)
+@user_errors(DatasetError, ScanInputError)
 def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render: bool,
-         depth: int, sources: tuple[str, ...], all_sources: bool, full: bool,
+         wait_for: str | None, depth: int, sources: tuple[str, ...], all_sources: bool, full: bool,
          datasets: tuple[str, ...], workers: int | None, fail_on: str | None,
          as_json: bool) -> None:
     """Scan files, URLs or declared sources for fingerprinted customer records.
@@ -41,16 +44,18 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
     Examples:
       leakprint scan --file dump.csv --fail-on medium
       cat paste.txt | leakprint scan --file - --json
-      leakprint scan --url https://paste.example/AbCd1234 --render
+      leakprint scan --url https://paste.example/AbCd1234 --render --wait-for pre
       leakprint scan --all-sources
     """
+    if wait_for and not render:
+        raise click.UsageError("--wait-for needs --render")
     chosen = sum(bool(x) for x in (files, urls, sources or all_sources))
     if chosen != 1:
         raise click.UsageError("give exactly one of --file, --url, or --source/--all-sources")
     if files:
         outcome = scan_paths(
             app.settings, app.db, files, datasets=list(datasets) or None, workers=workers,
-            read_stdin=sys.stdin.buffer.read,
+            stdin=sys.stdin.buffer if "-" in files else None,
             on_file=None if as_json else lambda n: app.console.print(f"scanning {n}"),
         )
     else:
@@ -59,12 +64,16 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
         try:
             outcome = crawl_scan(
                 app.settings, app.db, urls=list(urls), sources=list(sources),
-                all_sources=all_sources, render=render, depth=depth, full=full,
+                all_sources=all_sources, render=render, wait_for=wait_for, depth=depth,
+                full=full,
                 datasets=list(datasets) or None, console=None if as_json else app.console,
             )
         except CrawlError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise UserError(str(exc)) from None
     _report(app, outcome, as_json, fail_on)
+    if outcome.error:
+        # Findings above are real, but the scan did not cover everything it should have.
+        raise UserError(outcome.error)
 
 
 def _report(app: AppContext, outcome: ScanOutcome, as_json: bool, fail_on: str | None) -> None:
@@ -74,7 +83,10 @@ def _report(app: AppContext, outcome: ScanOutcome, as_json: bool, fail_on: str |
         emit_json(rows)
     else:
         findings_table(app.out, rows, title=f"scan {outcome.run_id}")
-        app.console.print(f"{outcome.documents} documents, {outcome.bytes:,} bytes scanned "
-                          f"(scan run {outcome.run_id})")
+        errors = f", {outcome.errors} fetch errors" if outcome.errors else ""
+        app.console.print(f"{outcome.documents} documents, {outcome.bytes:,} bytes scanned"
+                          f"{errors} (scan run {outcome.run_id})")
     if fail_on and any(at_least(r["confidence"], fail_on) for r in rows):
+        if outcome.error:
+            click.echo(f"error: {outcome.error}", err=True)
         raise SystemExit(1)

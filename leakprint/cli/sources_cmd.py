@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from rich.table import Table
 
 from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
 from leakprint.crawl import CrawlError, sources_path
 
+if TYPE_CHECKING:
+    from crawler.sources import Source
 
-def _load(app: AppContext) -> list:  # type: ignore[type-arg]
+
+def _load(app: AppContext) -> list[Source]:
     from crawler.sources import load_sources
 
     return load_sources(sources_path(app.settings))
