@@ -46,7 +46,7 @@ class Settings:
     database_url: str
     key_file: Path | None
     key_hex: str | None = field(default=None, repr=False)
-    sets_dir: Path = Path("fingerprints")
+    sets_dir: Path = Path("fingerprint-sets")
     sources_file: Path | None = None
     threshold: str = "medium"
     scan_timeout: int = 3600
@@ -87,7 +87,7 @@ def default_config_text() -> str:
 [leakprint]
 database_url = "sqlite:///{DB_NAME}"     # or postgresql+psycopg://user@host:5432/db
 key_file = "{KEY_NAME}"                   # keep it apart from fingerprint sets
-sets_dir = "fingerprints"                 # where fingerprint sets are stored
+sets_dir = "fingerprint-sets"             # where fingerprint sets are stored
 sources = "sources.toml"                  # crawl sources; [[source]] tables here work too
 scan_timeout = 3600                       # seconds before a scheduled crawl is killed
 
@@ -170,7 +170,7 @@ def load_settings(
         database_url=_sqlite_url(str(database_url), home),
         key_file=key_file,
         key_hex=env.get("LEAKPRINT_KEY") or None,
-        sets_dir=home / str(main.get("sets_dir", "fingerprints")),
+        sets_dir=home / str(main.get("sets_dir", "fingerprint-sets")),
         sources_file=home / str(sources_value) if sources_value else None,
         threshold=threshold,
         scan_timeout=_int(main.get("scan_timeout", 3600), "scan_timeout"),

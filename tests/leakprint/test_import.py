@@ -127,7 +127,7 @@ def test_too_many_bad_rows_fails_and_writes_nothing(home: Path, db_url: str) -> 
     )
     assert result.exit_code == 2
     assert "5 of 50 rows are bad" in result.output
-    assert not (home / "fingerprints" / "d2").exists()
+    assert not (home / "fingerprint-sets" / "d2").exists()
     assert json.loads(run(home, "fingerprint", "list", "--json", env=env).output) == []
 
 
@@ -192,7 +192,7 @@ def test_drop_removes_set_and_registration(home: Path, db_url: str) -> None:
         ).exit_code
         == 0
     )
-    assert (home / "fingerprints" / "d5").is_dir()
+    assert (home / "fingerprint-sets" / "d5").is_dir()
     assert run(home, "fingerprint", "drop", "d5", "--yes", env=env).exit_code == 0
-    assert not (home / "fingerprints" / "d5").exists()
+    assert not (home / "fingerprint-sets" / "d5").exists()
     assert run(home, "fingerprint", "drop", "d5", "--yes", env=env).exit_code == 2
