@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["DASH_CHARS", "fold_digit_dashes", "prepare"]
+__all__ = ["DASH_CHARS", "fold_digit_dashes", "prepare", "prepare_full"]
 
 #: Dash-like characters (japan.md rule 5). After NFKC the half-width prolonged
 #: sound mark ``ｰ`` has become ``ー``; both are listed so the class also works on
@@ -82,6 +82,16 @@ def prepare(text: str) -> str:
     Idempotent: ``prepare(prepare(s)) == prepare(s)``. Leading and trailing white
     space is kept (normalizers trim).
     """
+    if text.isascii():
+        # Fast path, same result as the full steps: every character they remove,
+        # unify or fold is non-ASCII, and ASCII text is NFKC-normalized already.
+        # Most scanned cells (phone numbers, e-mail addresses, dates) are ASCII.
+        return text
+    return prepare_full(text)
+
+
+def prepare_full(text: str) -> str:
+    """``prepare`` without its ASCII fast path (the tests check both agree)."""
     text = _clean(text)
     if not unicodedata.is_normalized("NFKC", text):
         # NFKC can create characters we remove or unify (e.g. superscript minus

@@ -17,7 +17,7 @@ Prose (windows, substrings of unspaced Japanese) is in :mod:`matchers.prose`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Final, Protocol
@@ -38,11 +38,22 @@ ADDRESS: Final = "address"
 _MAX_CELL: Final = 200
 
 
+class Canonicalizer(Protocol):
+    """One normalizer of ``fingerprints.normalizers``."""
+
+    def canonical(self, value: str) -> str | None: ...
+
+
 class Registry(Protocol):
     """What the matcher needs of ``fingerprints.normalizers.KindRegistry``."""
 
     def fields_for(self, kind: str, value: str) -> list[tuple[str, str]]:
         """Digestible ``(kind, canonical)`` pairs of one raw value (empty if implausible)."""
+        ...
+
+    def get(self, kind: str) -> Canonicalizer:
+        """The normalizer of ``kind`` (``fields_for`` of phone and e-mail is
+        ``[(kind, normalizer.canonical(value))]``, or ``[]`` for ``None``)."""
         ...
 
 
@@ -59,6 +70,15 @@ _DIGIT = re.compile(r"[0-9]")
 _DIGIT_RUN = re.compile(r"(?<![A-Za-z0-9_@\-])\+?\(?[0-9](?:[-. ]?\)?[-. ]?\(?[0-9]){9,}")
 _PHONE_CELL = re.compile(r"\+?\(?[0-9][0-9()\-. ]{8,18}[0-9]")
 _EMAIL_CELL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z0-9\-]+")
+# The same two shapes, one per line of a column's distinct values joined with
+# "\n": found by one C-level search instead of a Python call per cell. Only
+# ASCII cells without surrounding white space match, for which ``prepare`` and
+# ``strip`` change nothing, so a match is exactly a cell ``_cell`` would send
+# down its phone / e-mail fast path.
+_PHONE_LINE = re.compile(r"^\+?\(?[0-9][0-9()\-. ]{8,18}[0-9]$", re.M)
+_EMAIL_LINE = re.compile(r"^[!-?A-~]{1,64}@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z0-9\-]+$", re.M)
+# How many of a column's values are looked at to decide whether those searches pay.
+_SHAPE_SAMPLE: Final = 32
 _NON_DIGITS = str.maketrans("", "", " -().+")
 _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9._%+\-!#$&'*/=?^`{|}~]{1,64}\Z")
 _EMAIL_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62})(?:\.[A-Za-z0-9\-]{1,63})+")
@@ -140,6 +160,9 @@ class Extractor:
         # Custom kinds (declared with a regex at import) are primary: searched for
         # with their own pattern in text and tried on every cell.
         self._custom = {k: p for k, p in plan.custom.items() if plan.has(k)}
+        # The same normalizers ``fields_for`` calls, for the column fast path.
+        self._phone_canonical = registry.get(PHONE).canonical
+        self._email_canonical = registry.get(EMAIL).canonical
 
     # ------------------------------------------------------------ primaries
 
@@ -242,6 +265,53 @@ class Extractor:
             if label:
                 out[i] = label
         return out
+
+    def column(self, values: Collection[str], hint: str | None) -> dict[str, CellResult]:
+        """What each of some distinct cells of one column gives, for those that give
+        any candidate: exactly :meth:`cell` per value, in fewer Python steps.
+
+        A column of bare phone numbers or e-mail addresses (every dump has them,
+        and their values hardly repeat) is searched for those shapes as a whole;
+        each cell found is canonicalized by the normalizer ``_cell`` would call.
+        """
+        found: dict[str, CellResult] = {}
+        if self._phone or self._email:
+            self._shaped_cells(values, found)
+        get = self._cache.get
+        for value in values:
+            if value in found:
+                continue
+            res = get((hint, value))
+            if res is None:
+                res = self._cell_cached(value, hint)
+            if res[0]:
+                found[value] = res
+        return found
+
+    def _shaped_cells(self, values: Collection[str], found: dict[str, CellResult]) -> None:
+        sample = list(islice(values, _SHAPE_SAMPLE))
+        phones = self._phone and sum(1 for v in sample if _PHONE_CELL.fullmatch(v)) * 2 > len(
+            sample
+        )
+        emails = self._email and sum(1 for v in sample if "@" in v) * 2 > len(sample)
+        if not (phones or emails):
+            return
+        joined = "\n".join(values)
+        if joined.count("\n") != len(values) - 1:
+            return  # a value holds a line break: one line is not one cell
+        if phones:
+            canonical = self._phone_canonical
+            for cell in _PHONE_LINE.findall(joined):
+                canon = canonical(cell)
+                if canon is not None:
+                    found[cell] = ((PHONE, canon),), 1, PHONE
+        elif emails:
+            canonical = self._email_canonical
+            for cell in _EMAIL_LINE.findall(joined):
+                if len(cell) <= _MAX_CELL * 4:
+                    canon = canonical(cell)
+                    if canon is not None:
+                        found[cell] = ((EMAIL, canon),), 1, EMAIL
 
     def cell(self, raw: str, hint: str | None) -> CellResult:
         """What one cell gives (cached across chunks, except one-off primaries)."""

@@ -4,21 +4,26 @@ Most of a dump's cells are values that cannot match, and many values repeat
 (names, dates, postal codes). So instead of walking row by row, the chunk is
 transposed into columns (``zip`` runs in C), each column's *distinct* values are
 canonicalized once, all distinct candidate values of the chunk are probed in one
-batch, and only then are rows looked at — and only the rows in which some value
-hit a record. Evidence, confidence and counts come out exactly as from the
-row-by-row path (:meth:`Extractor.table_row`); this is purely a faster order of
-the same work.
+batch, and only then are rows looked at — only the rows in which some value
+hit a record, and of rows with the same hit cells only the first. Evidence,
+confidence and counts come out exactly as from the row-by-row path
+(:meth:`Extractor.table_row`); this is purely a faster order of the same work
+(tests/matchers/test_columns.py checks it).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
-from itertools import zip_longest
+from collections.abc import Callable, Sequence, Set
+from itertools import chain, compress, repeat, zip_longest
+from operator import itemgetter, not_
 
 from matchers.candidates import CellResult, Extractor, Pair, RowCandidates
 from matchers.probe import Hits
 from matchers.rows import Layout, Row, table_cells
+
+_PAIRS = itemgetter(0)  # of a CellResult: its (kind, canonical) values
+_NPRIM = itemgetter(1)  # of a CellResult: how many of them are primary candidates
 
 
 def scan_columns(
@@ -27,6 +32,7 @@ def scan_columns(
     text: str,
     layout: Layout,
     first_line: int,
+    primary: Set[str],
 ) -> tuple[list[RowCandidates], dict[Pair, Hits], int, int]:
     """Rows with hits, the probe answers, and primary candidate counts (all, matched)."""
     rows, lines = table_cells(text, layout, first_line)
@@ -35,65 +41,92 @@ def scan_columns(
     columns = list(zip_longest(*rows, fillvalue=""))
     hints = layout.hints or ()
     results: list[dict[str, CellResult]] = []
-    wanted: dict[Pair, None] = {}
+    n_prim = 0
+    prim_columns: list[tuple[int, dict[str, int]]] = []  # columns with primary candidates
+    # Tens of thousands of distinct values per chunk, nearly all of them
+    # misses: everything per value below runs in C (map, zip, compress, chain).
     for j, column in enumerate(columns):
-        hint = hints[j] if j < len(hints) else None
-        found: dict[str, CellResult] = {}
-        for value in dict.fromkeys(column):
-            res = ex.cell(value, hint)
-            if res[0]:
-                found[value] = res
-                for pair in res[0]:
-                    wanted[pair] = None
+        found = ex.column(dict.fromkeys(column), hints[j] if j < len(hints) else None)
         results.append(found)
-    unique = list(wanted)
-    hits = dict(zip(unique, probe(unique), strict=True))
+        if any(map(_NPRIM, found.values())):
+            # Primary candidate occurrences: every row's cell counts.
+            prim_of = dict(zip(found, map(_NPRIM, found.values()), strict=True))
+            n_prim += sum(map(prim_of.get, column, repeat(0)))
+            prim_columns.append((j, prim_of))
+    unique = list(
+        dict.fromkeys(
+            chain.from_iterable(
+                chain.from_iterable(map(_PAIRS, found.values())) for found in results
+            )
+        )
+    )
+    answers = probe(unique)
+    hits = dict(zip(unique, answers, strict=True))
+    hit_set = set(compress(unique, answers))
 
-    n_prim = n_matched = 0
-    per_column: list[list[int]] = []  # rows in which the column's value hit
-    for column, found in zip(columns, results, strict=True):
-        rows_hit: list[int] = []
-        per_column.append(rows_hit)
-        if not found:
+    # Per column: cell value -> its candidates that hit, as ((kind, canonical), column),
+    # in the cell's own order (it decides the cell's label in a snippet). Only the
+    # few values with a hit are visited in Python.
+    n_matched = 0
+    hit_columns: list[int] = []
+    hit_cells: dict[int, dict[str, list[tuple[Pair, int]]]] = {}
+    marks: list[list[str | None]] = []  # per hit column: each row's value if it hit
+    for j, found in enumerate(results):
+        if not found or hit_set.isdisjoint(chain.from_iterable(map(_PAIRS, found.values()))):
             continue
-        primaries = {v: r for v, r in found.items() if r[1]}
-        if primaries:
-            counts = Counter(column)
-            for value, (pairs, nprim, _label) in primaries.items():
-                n = counts[value]
-                n_prim += n * nprim
-                n_matched += n * sum(1 for pair in pairs[:nprim] if hits[pair])
-        hit_values = {v for v, r in found.items() if any(hits[p] for p in r[0])}
-        if hit_values:
-            rows_hit.extend(i for i, v in enumerate(column) if v in hit_values)
+        misses = map(hit_set.isdisjoint, map(_PAIRS, found.values()))
+        cell_hits: dict[str, list[tuple[Pair, int]]] = {}
+        counts: Counter[str] | None = None
+        for value in compress(found, map(not_, misses)):
+            pairs, nprim, _label = found[value]
+            if len(pairs) == 1:
+                cell_hits[value] = [(pairs[0], j)]  # it is the one that hit
+                matched = nprim
+            else:
+                cell_hits[value] = [(pair, j) for pair in pairs if hits[pair]]
+                matched = 0
+                for pair in pairs[:nprim]:
+                    if hits[pair]:
+                        matched += 1
+            if matched:
+                if counts is None:
+                    counts = Counter(columns[j])
+                n_matched += counts[value] * matched
+        hit_cells[j] = cell_hits
+        hit_columns.append(j)
+        marks.append([v if v in cell_hits else None for v in columns[j]])
+    if not marks:
+        return [], hits, n_prim, n_matched
 
-    # A row with hits in one cell only holds one field per record: the same cell
-    # value anywhere else in the chunk is the same evidence, so each distinct
-    # (column, value) is scored once, at its first row. Rows with hits in two or
-    # more cells are scored as rows.
-    hit_cells = Counter(i for rows_hit in per_column for i in rows_hit)
+    # The evidence of a row is fixed by the (column, value) cells that hit in it:
+    # a row whose hit cells equal those of an earlier row adds nothing (same
+    # records, same kinds, a later line), so each distinct set is scored once, at
+    # its first row. In particular a row with hits in one cell only is scored once
+    # per distinct (column, value). A row's set is the tuple of its hit values per
+    # hit column (None where it did not hit); the first row of each distinct
+    # tuple is found by C-level zips (reversed, so that the first row wins).
+    signatures = list(zip(*marks, strict=True))
+    first = dict(zip(reversed(signatures), range(len(signatures) - 1, -1, -1), strict=True))
+    first.pop((None,) * len(marks), None)
+    # Only candidates that hit are kept: nothing after this (evidence, snippet)
+    # looks at the others.
     joiner = layout.delimiter or ("  " if layout.kind == "aligned" else " ")
-    picked: dict[int, tuple[int, ...] | None] = {}  # row -> columns to keep (None: all)
-    for j, rows_hit in enumerate(per_column):
-        seen: set[str] = set()
-        column = columns[j]
-        for i in rows_hit:
-            if hit_cells[i] > 1:
-                picked[i] = None
-            elif column[i] not in seen:
-                seen.add(column[i])
-                picked[i] = (j,)
     out: list[RowCandidates] = []
-    for i in sorted(picked):
+    for i in sorted(first.values()):
         cells = rows[i]
-        keep = picked[i]
-        row_found: list[tuple[Pair, int]] = []
-        nprim = 0
-        for j in keep if keep is not None else range(len(cells)):
-            got = results[j].get(cells[j])
-            if got is not None:
-                row_found.extend((pair, j) for pair in got[0])
-                nprim += got[1]
+        cols = [j for j, v in zip(hit_columns, signatures[i], strict=True) if v is not None]
+        if len(cols) == 1:
+            j = cols[0]
+            row_found = hit_cells[j][cells[j]]
+            nprim = results[j][cells[j]][1]
+        else:
+            row_found = []
+            for j in cols:
+                row_found += hit_cells[j][cells[j]]
+            nprim = 0
+            for j, prim_of in prim_columns:
+                if j < len(cells):
+                    nprim += prim_of.get(cells[j], 0)
         row = Row(lines[i], cells, layout.hints, layout.header, joiner)
         out.append(RowCandidates(lines[i], row_found, nprim, row))
     return out, hits, n_prim, n_matched

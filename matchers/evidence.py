@@ -6,6 +6,13 @@ field kinds found there. One customer's name beside another's address beside a
 third's birth date are three records with one field each, never one record
 with three. A record's result over a document is its best row (highest
 confidence, then most fields), with the union of the kinds seen anywhere.
+
+A row in which some record matched through a primary field (phone, e-mail,
+customer id, custom kinds) is *that* record's row: other records matched there
+only through supporting fields (a common name, a birth date shared with another
+customer) are coincidences and get nothing from it. Where no record has a
+primary match, supporting-only matches stay (``low``, or more when several of
+one record's fields meet).
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ class RecordEvidence:
     line: int
     row_index: int  # index of the best RowCandidates (for the snippet)
     kinds: set[str] = field(default_factory=set)
+    # ``kinds`` sorted (what a RecordHit reports), shared between records.
+    fields: tuple[str, ...] = ()
 
 
 def collect(
@@ -35,44 +44,98 @@ def collect(
     hits: Mapping[Pair, Hits],
     primary: Set[str],
 ) -> dict[int, RecordEvidence]:
-    """Per record (set row), its best row evidence and all kinds seen."""
-    best: dict[int, RecordEvidence] = {}
-    memo: dict[frozenset[str], tuple[Confidence, int]] = {}
+    """Per record (set row), its best row evidence and all kinds seen.
+
+    Runs for every row with a hit, so kinds are handled as bit masks: a record's
+    kinds in a row are OR-ed together, and each distinct mask is scored once.
+    """
+    bits: dict[str, int] = {}
+    primary_bits = 0  # the bits of primary kinds
+    kinds_of: list[str] = []
+    # Per value: its records with their kind bits, and all its bits, converted once.
+    masked: dict[Pair, tuple[dict[int, int], int]] = {}
+    # mask -> (confidence, number of fields, rank key)
+    scored: dict[int, tuple[Confidence, int, int]] = {}
+    state: dict[int, _Best] = {}
     for ri, rc in enumerate(rows):
-        per: dict[int, set[str]] | None = None
+        per: dict[int, int] | None = None
+        anchored = False  # some record of this row matched through a primary kind
         for pair, _where in rc.found:
-            h = hits[pair]
-            if not h:
+            known = masked.get(pair)
+            if known is None:
+                records: dict[int, int] = {}
+                pair_bits = 0
+                for record, kind in hits[pair]:
+                    b = bits.get(kind)
+                    if b is None:
+                        b = bits[kind] = 1 << len(kinds_of)
+                        kinds_of.append(kind)
+                        if kind in primary:
+                            primary_bits |= b
+                    records[record] = records.get(record, 0) | b
+                    pair_bits |= b
+                known = masked[pair] = (records, pair_bits)
+            records, pair_bits = known
+            if not pair_bits:
                 continue
+            if pair_bits & primary_bits:
+                anchored = True
             if per is None:
-                per = {}
-            for record, kind in h:
-                ks = per.get(record)
-                if ks is None:
-                    per[record] = {kind}
-                else:
-                    ks.add(kind)
+                per = records.copy()
+                continue
+            get = per.get
+            for record, b in records.items():
+                per[record] = get(record, 0) | b
         if per is None:
             continue
+        if anchored:
+            # SPEC 4 steps 3-5: where some record matched through a primary field,
+            # records matched there only through supporting fields are coincidences
+            # (another customer with the same name), not hits of this row.
+            per = {r: m for r, m in per.items() if m & primary_bits}
         line = rc.line
-        for record, kinds in per.items():
+        for record, mask in per.items():
             # Few distinct kind combinations occur: score each one once.
-            key = frozenset(kinds)
-            scored = memo.get(key)
-            if scored is None:
-                scored = memo[key] = (
-                    record_confidence(key, primary),
-                    len(field_set(key, primary)),
-                )
-            conf, nfields = scored
-            ev = best.get(record)
-            if ev is None:
-                best[record] = RecordEvidence(record, conf, nfields, line, ri, set(kinds))
-                continue
-            ev.kinds |= kinds
-            if (RANK[conf], nfields) > (RANK[ev.confidence], ev.nfields):
-                ev.confidence, ev.nfields, ev.line, ev.row_index = conf, nfields, line, ri
+            score = scored.get(mask)
+            if score is None:
+                key = frozenset(k for i, k in enumerate(kinds_of) if mask >> i & 1)
+                conf = record_confidence(key, primary)
+                nfields = len(field_set(key, primary))
+                score = scored[mask] = (conf, nfields, RANK[conf] * 1024 + nfields)
+            st = state.get(record)
+            if st is None:
+                state[record] = _Best(score, mask, line, ri)
+            else:
+                st.mask |= mask
+                if score[2] > st.score[2]:
+                    st.score, st.line, st.row_index = score, line, ri
+    best: dict[int, RecordEvidence] = {}
+    names: dict[int, tuple[str, ...]] = {}
+    for record, st in state.items():
+        fields = names.get(st.mask)
+        if fields is None:
+            fields = names[st.mask] = tuple(
+                sorted(k for i, k in enumerate(kinds_of) if st.mask >> i & 1)
+            )
+        conf, nfields, _key = st.score
+        best[record] = RecordEvidence(
+            record, conf, nfields, st.line, st.row_index, set(fields), fields
+        )
     return best
+
+
+class _Best:
+    """A record's best row so far, and the kinds seen in any row (as a bit mask)."""
+
+    __slots__ = ("line", "mask", "row_index", "score")
+
+    def __init__(
+        self, score: tuple[Confidence, int, int], mask: int, line: int, row_index: int
+    ) -> None:
+        self.score = score
+        self.mask = mask
+        self.line = line
+        self.row_index = row_index
 
 
 def matched_cells(

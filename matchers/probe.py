@@ -21,6 +21,8 @@ from fingerprints.fpset import FingerprintSet
 from matchers.candidates import evict_oldest_half
 
 HIT_CACHE_SIZE = 300_000
+#: Kinds whose values rarely repeat in a dump: their misses are not cached.
+ONE_OFF_KINDS: frozenset[str] = frozenset({"phone", "email"})
 
 #: What one candidate value hit: ``(record row, kind)`` pairs.
 Hits = tuple[tuple[int, str], ...]
@@ -53,6 +55,7 @@ class DigestProber:
         # repeat across a dump); the older half goes when full: memory is bounded.
         self._cache: dict[tuple[str, str], Hits] = {}
         self._cache_size = cache_size
+        self._once = ONE_OFF_KINDS
 
     @property
     def dataset(self) -> str:
@@ -78,27 +81,37 @@ class DigestProber:
         # Group by kind so each kind's pre-keyed state is reused in a tight loop.
         by_kind: dict[str, list[int]] = {}
         kinds_held = self._kinds
+        get = cache.get
         for i, pair in enumerate(pairs):
-            known = cache.get(pair)
+            known = get(pair)
             if known is not None:
                 out[i] = known
             elif pair[0] in kinds_held:
-                by_kind.setdefault(pair[0], []).append(i)
+                idx = by_kind.get(pair[0])
+                if idx is None:
+                    by_kind[pair[0]] = [i]
+                else:
+                    idx.append(i)
         if not by_kind:
             return out
         order: list[int] = []
         chunks: list[bytes] = []
         kinds: list[str] = []
         for kind, idx in by_kind.items():
-            digests = self._hasher.digest_many(kind, (pairs[i][1] for i in idx))
+            digests = self._hasher.digest_many(kind, [pairs[i][1] for i in idx])
             chunks.append(b"".join(digests))
             order.extend(idx)
             kinds.extend([kind] * len(idx))
         arr = np.frombuffer(b"".join(chunks), dtype=np.uint8).reshape(-1, 16)
         # Bloom filter over the whole batch; only its survivors go to the index.
         survivors = np.flatnonzero(self.fpset.maybe_contains(arr)).tolist()
-        for i in order:
-            cache[pairs[i]] = NO_HITS
+        # Misses are remembered too, except those of the kinds that rarely repeat
+        # (phone numbers, e-mail addresses): they would only push out the names
+        # and dates that do.
+        for kind, idx in by_kind.items():
+            if kind not in self._once:
+                for i in idx:
+                    cache[pairs[i]] = NO_HITS
         if not survivors:
             return out
         looked = self.fpset.lookup(arr[survivors], [kinds[j] for j in survivors])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from matchers.confidence import RANK, finding_confidence, is_bulk
 
@@ -90,12 +91,16 @@ class Accumulator:
             if mine is None:
                 hits[h.ref] = h
                 continue
-            best = h if RANK[h.confidence] > RANK[mine.confidence] else mine
-            fields = (
-                mine.fields
-                if set(h.fields) <= set(mine.fields)
-                else (tuple(sorted(set(mine.fields) | set(h.fields))))
-            )
+            # Most records of a long dump are seen again and again with nothing
+            # new: keep the record hit as it is then.
+            higher = RANK[h.confidence] > RANK[mine.confidence]
+            if h.fields == mine.fields or set(h.fields) <= set(mine.fields):
+                if not higher:
+                    continue
+                fields = mine.fields
+            else:
+                fields = tuple(sorted(set(mine.fields) | set(h.fields)))
+            best = h if higher else mine
             hits[h.ref] = RecordHit(best.row, h.ref, best.confidence, fields)
         if part.snippet and (
             not self._snippet
@@ -124,6 +129,9 @@ class Accumulator:
         )
 
 
+_order = attrgetter("row", "ref")
+
+
 def summarize(
     dataset: str,
     hits: Iterable[RecordHit],
@@ -138,10 +146,10 @@ def summarize(
     bytes_scanned: int,
 ) -> MatchResult:
     """Build a result, computing ``bulk``, the finding confidence and its fields."""
-    records = sorted(hits, key=lambda h: (h.row, h.ref))
+    records = sorted(hits, key=_order)
     primary = _PRIMARY_DEFAULT if primary_kinds is None else primary_kinds
-    medium_up = sum(RANK[h.confidence] >= RANK["medium"] for h in records)
-    primary_records = sum(any(f in primary for f in h.fields) for h in records)
+    medium_up = sum(1 for h in records if h.confidence != "low")
+    primary_records = sum(1 for h in records if not primary.isdisjoint(h.fields))
     bulk = is_bulk(
         medium_or_above_records=medium_up,
         primary_records=primary_records,

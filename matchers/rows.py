@@ -285,6 +285,21 @@ def table_cells(
     plain = layout.kind == "delimited" and delim != "\t"
     rows: list[list[str]] = []
     lines: list[int] = []
+    if layout.kind == "delimited" and not (plain and '"' in text):
+        # Every line is split on the delimiter: the same rows, in list comprehensions.
+        all_lines = text.split("\n")
+        kept = [i for i, line in enumerate(all_lines) if line and not line.isspace()]
+        rows = [all_lines[i].split(delim) for i in kept]
+        if header is not None:
+            # The header row itself carries no data (among the first three lines).
+            drop = [
+                n
+                for n, i in enumerate(kept[:3])
+                if i < 3 and tuple(c.strip() for c in rows[n]) == header
+            ]
+            for n in reversed(drop):
+                del rows[n], kept[n]
+        return rows, [first_line + i for i in kept]
     for i, line in enumerate(text.split("\n")):
         if not line or line.isspace():
             continue

@@ -34,22 +34,38 @@ _ACCEPTED_TYPES: frozenset[int] | None = None
 def _domestic(digits: str, had_plus: bool) -> str | None:
     """Map an international form to the domestic ``0…`` form."""
     n = len(digits)
-    if digits.startswith("0081") and n in (13, 14):
-        return "0" + digits[4:]
-    if digits.startswith("01081") and n in (14, 15):
-        # 010 is the international call prefix dialled from Japan.
-        return "0" + digits[5:]
-    if digits.startswith("81") and n in (11, 12):
-        return "0" + digits[2:]
+    if n > 12 or digits[:1] == "8":
+        if digits.startswith("0081") and n in (13, 14):
+            return "0" + digits[4:]
+        if digits.startswith("01081") and n in (14, 15):
+            # 010 is the international call prefix dialled from Japan.
+            return "0" + digits[5:]
+        if digits.startswith("81") and n in (11, 12):
+            return "0" + digits[2:]
     if had_plus:
         return None
     return digits
 
 
+def _drop_separators(s: str) -> str:
+    """``s.translate(_DROP)``: the same deletions, several times faster on short text."""
+    if s.isdigit():
+        return s
+    return (
+        s.replace("-", "")
+        .replace(" ", "")
+        .replace("(", "")
+        .replace(")", "")
+        .replace(".", "")
+        .replace("+", "")
+        .replace("\t", "")
+    )
+
+
 def _compact(value: str) -> tuple[str, bool] | None:
     s = prepare(value).strip()
     had_plus = s.startswith("+")
-    digits = s.translate(_DROP)
+    digits = _drop_separators(s)
     if not digits or not digits.isascii() or not digits.isdigit():
         return None
     return digits, had_plus

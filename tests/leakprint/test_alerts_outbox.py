@@ -24,7 +24,8 @@ from tests.alerts.conftest import smtp_cert, smtp_plain, smtp_starttls, smtp_tls
 from tests.alerts.smtp_sink import CertPair, SmtpSink
 from tests.leakprint.helpers import run
 
-T0 = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+# A minute ahead of the wall clock, so alerts queued by the tests (at real time) are due.
+T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
 FAST = RetryPolicy(
     max_attempts=4, base_delay=timedelta(seconds=1), factor=2.0, max_delay=timedelta(seconds=4)
 )

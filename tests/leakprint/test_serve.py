@@ -543,7 +543,8 @@ def test_serve_process_sigterm_waits_for_scan_and_restart_keeps_schedule(
         assert first.terminate() == 0, "\n".join(first.lines)
     finally:
         first.kill()
-    assert first.saw("stopping after the running scans") and first.lines[-1] == "stopped"
+    # "stopped" is serve's last own line (interpreter warnings may follow it at exit).
+    assert first.saw("stopping after the running scans") and "stopped" in first.lines
     assert [(r[0], r[1]) for r in d.scan_runs()] == [(incident, "ok")]
     assert len(d.sink.messages) == 1  # the job delivered its alert before serve stopped
     assert_clean_email(d.sink.messages[0], d.paste.site.base)

@@ -1,0 +1,159 @@
+"""Fast paths inside the normalizers give exactly the results of the slow paths.
+
+The scan side calls the same normalizers as the import side; these fast paths
+only skip work whose result is known. Each is compared with the plain form of
+the same step over thousands of generated inputs (and, where the domain is
+small enough, over all of it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fingerprints.normalizers import default_registry
+from fingerprints.normalizers import phone as phone_module
+from fingerprints.normalizers.email import _SPACE
+from fingerprints.text import DASH_CHARS, prepare, prepare_full
+
+# Characters the fast paths have to tell apart: ASCII, full-width forms,
+# dashes, white space of every kind, invisible characters, kana, kanji, and
+# characters NFKC changes.
+_INTERESTING = (
+    "0123456789０１２３４５６７８９+-().@ \t\u3000\u00a0\u2009\u200b\ufeff\ufe0f"
+    "aAzZａＡ＠．" + DASH_CHARS + "ｱｶﾞﾔﾏﾀﾞヤマダやまだ山田髙﨑〒〜～−－―∥①㍻\u0305\u203e"
+)
+TEXT = st.text(alphabet=st.sampled_from(_INTERESTING), max_size=30) | st.text(max_size=30)
+ASCII_TEXT = st.text(alphabet=st.characters(max_codepoint=127), max_size=40)
+
+
+@settings(max_examples=3000)
+@given(TEXT)
+def test_prepare_fast_path_agrees(value: str) -> None:
+    assert prepare(value) == prepare_full(value)
+
+
+@settings(max_examples=3000)
+@given(ASCII_TEXT)
+def test_prepare_is_identity_on_ascii(value: str) -> None:
+    assert prepare_full(value) == value
+    assert prepare(value) is value
+
+
+def test_email_space_check_is_str_isspace_on_every_code_point() -> None:
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        assert (_SPACE.search(c) is not None) == c.isspace(), hex(cp)
+
+
+def _email_reference(value: str) -> str | None:
+    """EmailNormalizer.canonical as first written (a per-character white-space loop)."""
+    s = prepare_full(value).strip()
+    if s.count("@") != 1 or any(c.isspace() for c in s):
+        return None
+    local, domain = s.split("@")
+    if not local or "." not in domain or domain[0] == "." or domain[-1] == ".":
+        return None
+    lowered = domain.lower()
+    if lowered != domain:
+        lowered = prepare_full(lowered)
+        if lowered.lower() != lowered:
+            return None
+    return f"{local}@{lowered}"
+
+
+EMAILS = st.builds(
+    lambda a, b, c: f"{a}@{b}.{c}",
+    st.text(alphabet=st.sampled_from(_INTERESTING + "._%+"), min_size=0, max_size=12),
+    st.text(alphabet=st.sampled_from(_INTERESTING + ".-"), min_size=0, max_size=12),
+    st.sampled_from(["jp", "ne.jp", "COM", "ｊｐ", "co. jp", ""]),
+)
+
+
+@settings(max_examples=3000)
+@given(EMAILS | TEXT)
+def test_email_agrees_with_reference(value: str) -> None:
+    assert default_registry().get("email").canonical(value) == _email_reference(value)
+
+
+_DROP = str.maketrans("", "", " \t-().+")
+
+
+def _domestic_reference(digits: str, had_plus: bool) -> str | None:
+    n = len(digits)
+    if digits.startswith("0081") and n in (13, 14):
+        return "0" + digits[4:]
+    if digits.startswith("01081") and n in (14, 15):
+        return "0" + digits[5:]
+    if digits.startswith("81") and n in (11, 12):
+        return "0" + digits[2:]
+    if had_plus:
+        return None
+    return digits
+
+
+_MOBILE_OR_VOIP = re.compile(r"0[5-9]0[1-9][0-9]{7}")
+
+
+def _phone_reference(value: str) -> str | None:
+    """PhoneNormalizer.canonical as first written (``str.translate``, plain prefix checks)."""
+    s = prepare_full(value).strip()
+    had_plus = s.startswith("+")
+    digits = s.translate(_DROP)
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return None
+    domestic = _domestic_reference(digits, had_plus)
+    if domestic is None:
+        return None
+    n = len(domestic)
+    if (n == 11 and _MOBILE_OR_VOIP.fullmatch(domestic)) or (
+        n == 10 and phone_module._FIXED_LINE.fullmatch(domestic)
+    ):
+        return "+81" + domestic[1:]
+    return None
+
+
+PHONES = st.builds(
+    lambda prefix, digits, seps: (
+        prefix + "".join(d + s for d, s in zip(digits, seps + [""] * len(digits), strict=False))
+    ),
+    st.sampled_from(["", "+", "+81", "+81 ", "0081", "81", "01081", "(", "０", "＋８１"]),
+    st.text(alphabet=st.sampled_from("0123456789０１２３４５６７８９"), min_size=0, max_size=16),
+    st.lists(
+        st.sampled_from(["", "", "", "-", " ", "(", ")", ".", "\t", "ｰ", "－", "ー"]), max_size=16
+    ),
+)
+
+
+@settings(max_examples=5000)
+@given(PHONES | TEXT)
+def test_phone_agrees_with_reference(value: str) -> None:
+    assert default_registry().get("phone").canonical(value) == _phone_reference(value)
+
+
+@settings(max_examples=3000)
+@given(st.text(alphabet=st.sampled_from("0123456789 \t-().+８ー"), max_size=24) | TEXT)
+def test_drop_separators_is_translate(value: str) -> None:
+    assert phone_module._drop_separators(value) == value.translate(_DROP)
+
+
+@settings(max_examples=3000)
+@given(st.text(alphabet=st.sampled_from("0123456789"), max_size=17), st.booleans())
+def test_domestic_prefix_checks_agree(digits: str, had_plus: bool) -> None:
+    assert phone_module._domestic(digits, had_plus) == _domestic_reference(digits, had_plus)
+
+
+def test_domestic_prefix_checks_agree_exhaustively_on_prefixes() -> None:
+    # Every 5-digit head over the digits the prefixes are made of (0, 1, 8) and
+    # two others, at every total length 1..17.
+    for head in itertools.product("01289", repeat=5):
+        for length in range(1, 18):
+            digits = ("".join(head) + "3" * length)[:length]
+            for had_plus in (False, True):
+                assert phone_module._domestic(digits, had_plus) == _domestic_reference(
+                    digits, had_plus
+                )

@@ -1,0 +1,181 @@
+"""The column-wise scan is only a faster order of the row-by-row work.
+
+``Extractor.column`` (which searches whole columns of bare phone numbers and
+e-mail addresses at once) must give exactly what ``Extractor.cell`` gives per
+value, and ``scan_columns`` must give the same record hits as scoring every row.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fingerprints.normalizers import default_registry
+from matchers.candidates import Extractor, KindPlan
+from matchers.evidence import collect
+from matchers.rows import Layout, detect_layout, split_rows, table_cells
+from matchers.scan import Matcher
+from tests.matchers.factories import Customer, email_variants, phone_variants, render_delimited
+
+PRIMARY = frozenset({"phone", "email", "customer_id"})
+LENGTHS = {
+    "phone": frozenset({12, 13}),
+    "email": frozenset(range(5, 60)),
+    "name": frozenset({3, 4, 5}),
+    "name_kana": frozenset(range(4, 12)),
+    "birthdate": frozenset({10}),
+    "postal_code": frozenset({7}),
+    "address": frozenset(range(8, 40)),
+}
+
+
+def _extractor() -> Extractor:
+    return Extractor(default_registry(), KindPlan(LENGTHS, PRIMARY))
+
+
+_PIECES = st.sampled_from(
+    [
+        "090-1234-5678",
+        "09012345678",
+        "0120-123-456",
+        "03-1234-5678",
+        "+81 90 1234 5678",
+        "(090)1234-5678",
+        "０９０－１２３４－５６７８",
+        "090ｰ1234ｰ5678",
+        " 090-1234-5678 ",
+        "090-1234-5678\t",
+        "1234567890123456789",
+        "taro@example.jp",
+        "Taro.Yamada@EXAMPLE.CO.JP",
+        "taro..yamada.@docomo.ne.jp",
+        "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ",
+        "a@b.c",
+        "x@@y.jp",
+        "@example.jp",
+        "taro@example",
+        "山田 太郎",
+        "ヤマダ タロウ",
+        "1985/04/01",
+        "〒105-0011",
+        "東京都港区芝公園4丁目2番8号",
+        "",
+        " ",
+        "a" * 70 + "@example.jp",
+    ]
+)
+_CELLS = _PIECES | st.text(
+    alphabet=st.sampled_from("0123456789-+() .@abcXYZ０＠ー\t山"), max_size=24
+)
+
+
+@settings(max_examples=1500)
+@given(
+    st.lists(_CELLS, min_size=1, max_size=60),
+    st.sampled_from([None, "phone", "email", "name", "address"]),
+)
+def test_column_equals_cell_by_cell(values: list[str], hint: str | None) -> None:
+    distinct = dict.fromkeys(values)
+    got = _extractor().column(distinct, hint)
+    one = _extractor()
+    want = {v: res for v in distinct if (res := one.cell(v, hint))[0]}
+    assert got == want
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["090-1234-5678", "taro@example.jp", "山田 太郎"]), min_size=40))
+def test_column_with_a_line_break_in_a_value(values: list[str]) -> None:
+    values = [*values, "x\n090-8765-4321"]
+    distinct = dict.fromkeys(values)
+    one = _extractor()
+    assert _extractor().column(distinct, None) == {
+        v: res for v in distinct if (res := one.cell(v, None))[0]
+    }
+
+
+def test_phone_and_email_columns_of_every_variant(customers: list[Customer]) -> None:
+    phones = [v for c in customers[:100] for v in phone_variants(c.phone)]
+    emails = [v for c in customers[:100] for v in email_variants(c.email)]
+    for values in (phones, emails):
+        distinct = dict.fromkeys(values)
+        one = _extractor()
+        assert _extractor().column(distinct, None) == {
+            v: res for v in distinct if (res := one.cell(v, None))[0]
+        }
+
+
+def test_scan_columns_equals_row_by_row(matcher: Matcher, customers: list[Customer]) -> None:
+    """Deduplicated column-wise rows give the evidence of every row scored."""
+    text = render_delimited(customers[:150], ",") + render_delimited(customers[100:200], ",")
+    fast = matcher.scan_text(text)
+    layout_rows = list(split_rows(text, detect_layout(text)))
+    rows = [rc for row in layout_rows if (rc := matcher.extractor.table_row(row)) is not None]
+    unique = list(dict.fromkeys(pair for rc in rows for pair, _ in rc.found))
+    hits = dict(zip(unique, matcher.prober.probe(unique), strict=True))
+    slow = collect(rows, hits, matcher.primary)
+    want = {
+        (matcher.prober.record_ref(r), ev.confidence, tuple(sorted(ev.kinds)), ev.line)
+        for r, ev in slow.items()
+    }
+    assert {(h.ref, h.confidence, h.fields, h.row) for h in fast.record_hits} == want
+
+
+_PHONE_SHAPED = st.builds(
+    lambda head, digits, sep: head + sep.join([digits[:4], digits[4:8], digits[8:]]),
+    st.sampled_from(["0", "+81", "(0", "81", "0081", "+", ""]),
+    st.text(alphabet=st.sampled_from("0123456789"), min_size=6, max_size=13),
+    st.sampled_from(["", "-", " ", ".", ")", "--", "ｰ"]),
+)
+_EMAIL_SHAPED = st.builds(
+    lambda local, domain, tld: f"{local}@{domain}.{tld}",
+    st.text(alphabet=st.sampled_from("abcXYZ019._-+!#é "), min_size=0, max_size=10),
+    st.text(alphabet=st.sampled_from("abcXYZ019.-"), min_size=0, max_size=10),
+    st.sampled_from(["jp", "ne.jp", "COM", "", "j p", "-"]),
+)
+
+
+@settings(max_examples=1500)
+@given(
+    st.lists(
+        st.one_of(_PHONE_SHAPED, _PHONE_SHAPED, _PHONE_SHAPED, _CELLS), min_size=1, max_size=80
+    )
+    | st.lists(
+        st.one_of(_EMAIL_SHAPED, _EMAIL_SHAPED, _EMAIL_SHAPED, _CELLS), min_size=1, max_size=80
+    ),
+    st.sampled_from([None, "phone", "email", "name"]),
+)
+def test_mostly_phone_or_email_columns_equal_cell_by_cell(
+    values: list[str], hint: str | None
+) -> None:
+    distinct = dict.fromkeys(values)
+    got = _extractor().column(distinct, hint)
+    one = _extractor()
+    assert got == {v: res for v in distinct if (res := one.cell(v, hint))[0]}
+
+
+_LINE_CELLS = st.sampled_from(
+    ["山田 太郎", "090-1234-5678", "", " ", "氏名", "電話番号", 'a"b', "x"]
+)
+
+
+@settings(max_examples=1000)
+@given(
+    st.lists(st.lists(_LINE_CELLS, min_size=1, max_size=5), max_size=12),
+    st.sampled_from([",", "\t", "|"]),
+    st.sampled_from(["\n", "\n\n", "\n \n"]),
+    st.booleans(),
+)
+def test_table_cells_equals_split_rows(
+    lines: list[list[str]], delimiter: str, newline: str, with_header: bool
+) -> None:
+    """The bulk splitter gives the rows (and line numbers) of the row-by-row one."""
+    header = ("氏名", "電話番号") if with_header else None
+    body = [delimiter.join(cells) for cells in lines]
+    if with_header:
+        body = [delimiter.join(header or ()), *body]
+    text = newline.join(body) + "\n"
+    hints = ("name", "phone") if with_header else None
+    layout = Layout("delimited", delimiter, hints, header)
+    rows, numbers = table_cells(text, layout, first_line=5)
+    want = [(row.cells, row.line) for row in split_rows(text, layout, 5)]
+    assert list(zip(rows, numbers, strict=True)) == want

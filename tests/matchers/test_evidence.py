@@ -1,0 +1,151 @@
+"""SPEC 4 steps 3-5: a primary match makes a row one record's row.
+
+Where a record matched through a primary field (phone, e-mail, customer id),
+other records matched in the same row only through supporting fields (a name
+and kana shared with another customer) are coincidences and are not reported
+from that row. Rows without any primary match keep their supporting-only
+matches, at ``low``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from fingerprints.fpset import FingerprintSet
+from matchers.candidates import RowCandidates
+from matchers.evidence import collect
+from matchers.scan import Matcher
+from tests.matchers.factories import Customer, build_set, make_customers
+
+PRIMARY = frozenset({"phone", "email", "customer_id"})
+
+
+@pytest.fixture(scope="module")
+def people() -> dict[str, Customer]:
+    a, b, c = make_customers(3, seed=41)
+    # B and C are other customers with exactly A's name and kana (and C also
+    # A's birth date): what a small name pool gives.
+    b = replace(b, name=a.name, kana=a.kana)
+    c = replace(c, name=a.name, kana=a.kana, birthdate=a.birthdate)
+    return {"A": a, "B": b, "C": c}
+
+
+@pytest.fixture(scope="module")
+def same_name_matcher(
+    tmp_path_factory: pytest.TempPathFactory, people: dict[str, Customer]
+) -> Matcher:
+    directory: Path = tmp_path_factory.mktemp("evidence") / "set"
+    fpset: FingerprintSet = build_set(directory, list(people.values()))
+    return Matcher(fpset)
+
+
+def _cells(c: Customer, fields: tuple[str, ...]) -> list[str]:
+    return [c.value(f) for f in fields]
+
+
+# (rows as (customer, fields), expected {customer: confidence}) — one CSV document each.
+TABLE: list[tuple[str, list[tuple[str, tuple[str, ...]]], dict[str, str]]] = [
+    (
+        "name+kana+phone of A: B and C share the name, only A is reported",
+        [("A", ("name", "name_kana", "phone"))],
+        {"A": "high"},
+    ),
+    (
+        "name+phone of A",
+        [("A", ("name", "phone"))],
+        {"A": "medium"},
+    ),
+    (
+        "name+kana+birthdate+e-mail of A: C shares name, kana and birth date, still only A",
+        [("A", ("name", "name_kana", "email", "birthdate"))],
+        {"A": "high"},
+    ),
+    (
+        "name+kana without a primary: A, B and C all low",
+        [("A", ("name", "name_kana"))],
+        {"A": "low", "B": "low", "C": "low"},
+    ),
+    (
+        "name+kana+birthdate without a primary: names and birth dates stay low",
+        [("A", ("name", "name_kana", "birthdate"))],
+        {"A": "low", "B": "low", "C": "low"},
+    ),
+    (
+        "name+kana of B's row with B's phone, then a name-only row: B from its row, A and C low",
+        [("B", ("name", "name_kana", "phone")), ("A", ("name",))],
+        {"A": "low", "B": "high", "C": "low"},
+    ),
+    (
+        "phone of B beside the shared name, and A's phone in another row",
+        [("B", ("name", "phone")), ("A", ("name_kana", "phone"))],
+        {"A": "medium", "B": "medium"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "rows", "expected"), TABLE, ids=[t[0] for t in TABLE])
+def test_primary_match_owns_the_row(
+    same_name_matcher: Matcher,
+    people: dict[str, Customer],
+    label: str,
+    rows: list[tuple[str, tuple[str, ...]]],
+    expected: dict[str, str],
+) -> None:
+    lines = [",".join(["id", *_cells(people[who], fields), "x"]) for who, fields in rows]
+    # Filler rows so the layout is clearly CSV (and not a one-line document).
+    filler = ["0,なし,なし,x", "1,なし,なし,x"]
+    text = "\n".join([*filler, *lines, *filler]) + "\n"
+    result = same_name_matcher.scan_text(text, name="dump.csv")
+    got = {h.ref: h.confidence for h in result.record_hits}
+    want = {people[who].ref: conf for who, conf in expected.items()}
+    assert got == want, label
+
+
+def test_same_in_a_tab_separated_dump_and_prose(
+    same_name_matcher: Matcher, people: dict[str, Customer]
+) -> None:
+    a = people["A"]
+    tsv = "\n".join(
+        [
+            "\t".join(["0", "なし", "x"]),
+            "\t".join([a.name, a.kana, a.phone]),
+            "\t".join(["1", "なし", "x"]),
+        ]
+    )
+    got = {h.ref for h in same_name_matcher.scan_text(tsv + "\n").record_hits}
+    assert got == {a.ref}
+    prose = f"昨日の件ですが、{a.name}さん（{a.kana}）の連絡先は{a.phone}だそうです。よろしく。"
+    got = {h.ref for h in same_name_matcher.scan_text(prose).record_hits}
+    assert got == {a.ref}
+
+
+def test_collect_drops_supporting_only_records_beside_a_primary_match() -> None:
+    """The rule at the level of one row: records 1 and 2 share a name; 1 has the phone."""
+    name, phone, date = (
+        ("name", "山田太郎"),
+        ("phone", "+819012345678"),
+        ("birthdate", "1980-01-01"),
+    )
+    hits = {
+        name: ((1, "name"), (2, "name")),
+        phone: ((1, "phone"),),
+        date: ((3, "birthdate"),),
+    }
+    with_phone = RowCandidates(1, [(name, 0), (phone, 1), (date, 2)])
+    without = RowCandidates(2, [(name, 0), (date, 2)])
+    ev = collect([with_phone], hits, PRIMARY)
+    assert set(ev) == {1}
+    assert ev[1].confidence == "medium" and ev[1].kinds == {"name", "phone"}
+    ev = collect([without], hits, PRIMARY)
+    assert {r: e.confidence for r, e in ev.items()} == {1: "low", 2: "low", 3: "low"}
+    # Both rows: record 2 keeps its low from the row without a primary match.
+    ev = collect([with_phone, without], hits, PRIMARY)
+    assert {r: (e.confidence, e.line) for r, e in ev.items()} == {
+        1: ("medium", 1),
+        2: ("low", 2),
+        3: ("low", 2),
+    }
+    assert ev[2].kinds == {"name"}
