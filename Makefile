@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-# Playwright renders JS pages with Debian's Chromium; `playwright install` is never used.
+# Playwright renders JS pages with Debian's Chromium; browsers are never downloaded.
 system-deps:
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  echo "installing Debian's chromium"; \

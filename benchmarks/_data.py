@@ -7,16 +7,9 @@ from pathlib import Path
 
 from faker import Faker
 
-HEADER = [
-    "顧客ID",
-    "氏名",
-    "フリガナ",
-    "電話番号",
-    "メールアドレス",
-    "生年月日",
-    "郵便番号",
-    "住所",
-]
+from leakprint.demo.data import HEADER  # one customer-file layout for demo and benchmarks
+
+__all__ = ["HEADER", "customer_rows", "pools", "write_customers"]
 
 
 def pools(seed: int = 1) -> dict[str, list[tuple[str, str]] | list[str]]:

@@ -62,7 +62,7 @@ DOWNLOAD_HANDLERS = {
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {
-    # Debian's chromium; `playwright install` is never part of set-up.
+    # Debian's chromium; set-up never downloads a browser.
     "executable_path": os.environ.get("LEAKPRINT_CHROMIUM", "/usr/bin/chromium"),
     "headless": True,
     "timeout": 30_000,
