@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +72,6 @@ class Settings:
             return FingerprintKey.load(self.key_file)
         except (OSError, ValueError) as exc:
             raise ConfigError(f"key file {self.key_file}: {exc}") from None
-
-    def with_overrides(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
 
 
 def default_config_text() -> str:

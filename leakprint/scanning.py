@@ -20,8 +20,7 @@ from leakprint.datasets import open_sets
 from leakprint.db import Database, Document, Finding, ScanRun
 from leakprint.findings import FindingChange, record_result, upsert_document
 from matchers.parallel import scan_file
-from matchers.rows import Layout
-from matchers.scan import Matcher, MatchResult, decode_piece, line_chunks
+from matchers.scan import Matcher, MatchResult, scan_stream_many
 
 CHUNK = 1 << 20
 
@@ -206,12 +205,11 @@ def scan_paths(
             if on_file:
                 on_file(name)
             if path is None:
-                sha, size, results = _scan_stdin(stdin, sets)
+                sha, size, results = _scan_stream(stdin, sets, "stdin")
                 url = f"stdin:sha256:{sha}"
             else:
-                sha, size = file_digest(path)
+                sha, size, results = _scan_file(path, sets, key, workers)
                 url = path.as_uri()
-                results = [_scan_one_file(path, s, key, workers) for s in sets]
             status, changes = store_results(db, url=url, source=None, sha256=sha, size=size,
                                             results=results, run_id=run_id)
             counts[f"docs_{status}"] += 1
@@ -247,50 +245,38 @@ def _finish_counted(db: Database, run_id: int, counts: dict[str, int], *,
                 setattr(run, name, getattr(run, name) + value)
 
 
-def _scan_stdin(stdin: BinaryIO | None, sets: Sequence[FingerprintSet]
-                ) -> tuple[str, int, list[MatchResult]]:
-    """Hash and scan standard input in one pass against every set (no temp file)."""
-    matchers = [Matcher(s) for s in sets]
-    totals = [MatchResult(m.dataset, primary_kinds=m.primary) for m in matchers]
-    layouts: list[Layout | None] = [None] * len(matchers)
-    h = hashlib.sha256()
-    size = 0
+class HashingReader:
+    """Yields a stream's pieces while hashing and counting them (one read, no temp file)."""
 
-    def pieces() -> Iterator[bytes]:
-        nonlocal size
-        if stdin is None:
+    def __init__(self, stream: BinaryIO | None) -> None:
+        self.stream = stream
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self.stream is None:
             return
-        while chunk := stdin.read(CHUNK):
-            h.update(chunk)
-            size += len(chunk)
+        while chunk := self.stream.read(CHUNK):
+            self.sha256.update(chunk)
+            self.size += len(chunk)
             yield chunk
 
-    encoding: str | None = None
-    line = 1
-    for piece in line_chunks(pieces()):
-        text, encoding, lossy = decode_piece(piece, encoding)
-        for i, m in enumerate(matchers):
-            result, layouts[i] = m.scan_chunk(text, name="stdin", layout=layouts[i],
-                                              first_line=line, continues=line > 1)
-            result.encoding, result.lossy, result.bytes_scanned = encoding, lossy, len(piece)
-            totals[i] = totals[i].merge(result)
-        line += text.count("\n")
-    for total in totals:
-        total.encoding = total.encoding or encoding or "utf-8"
-    return h.hexdigest(), size, totals
+
+def _scan_stream(stream: BinaryIO | None, sets: Sequence[FingerprintSet], name: str
+                 ) -> tuple[str, int, list[MatchResult]]:
+    """Hash and scan a stream in one pass against every set."""
+    reader = HashingReader(stream)
+    results = scan_stream_many([Matcher(s) for s in sets], reader, name=name)
+    return reader.sha256.hexdigest(), reader.size, results
 
 
-def _scan_one_file(path: Path, fpset: FingerprintSet, key: FingerprintKey,
-                   workers: int | None) -> MatchResult:
+def _scan_file(path: Path, sets: Sequence[FingerprintSet], key: FingerprintKey,
+               workers: int | None) -> tuple[str, int, list[MatchResult]]:
     n = workers or os.cpu_count() or 1
-    size = path.stat().st_size
-    if n <= 1 or size < 4 * CHUNK:
-        # Small files: starting worker processes costs more than it saves.
-        return Matcher(fpset).scan_stream(_chunks(path), name=path.name)
-    return scan_file(path, fpset.directory, key, workers=n)
-
-
-def _chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            yield chunk
+    if n <= 1 or path.stat().st_size < 4 * CHUNK:
+        # Small files: starting worker processes costs more than it saves, and one
+        # read serves the digest and every set.
+        with path.open("rb") as fh:
+            return _scan_stream(fh, sets, path.name)
+    sha, size = file_digest(path)
+    return sha, size, [scan_file(path, s.directory, key, workers=n) for s in sets]

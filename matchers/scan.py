@@ -138,48 +138,7 @@ class Matcher:
 
     def scan_stream(self, chunks: Iterable[bytes], *, name: str = "") -> MatchResult:
         """Scan a large document given as byte pieces, in bounded memory."""
-        # The collector stays paused for the whole stream, not chunk by chunk:
-        # re-enabled between chunks it would walk the value caches every time.
-        with no_cyclic_gc():
-            return self._scan_stream(chunks, name)
-
-    def _scan_stream(self, chunks: Iterable[bytes], name: str) -> MatchResult:
-        total = Accumulator(self.dataset, self.primary)
-        layout: Layout | None = None
-        encoding: str | None = None
-        line = 1
-        pieces = line_chunks(chunks)
-        for piece in pieces:
-            if encoding is None:
-                detected = detect_encoding(piece)
-                if is_wide(detected):
-                    # UTF-16/32: a b"\n" byte is not a line break; decode incrementally.
-                    return self._scan_wide(chain([piece], pieces), detected, name)
-            text, encoding, lossy = decode_piece(piece, encoding)
-            result, layout = self.scan_chunk(
-                text, name=name, layout=layout, first_line=line, continues=line > 1
-            )
-            result.encoding, result.lossy, result.bytes_scanned = encoding, lossy, len(piece)
-            total.add(result)
-            line += text.count("\n")
-        merged = total.result()
-        merged.encoding = merged.encoding or encoding or "utf-8"
-        return merged
-
-    def _scan_wide(self, raw: Iterable[bytes], encoding: str, name: str) -> MatchResult:
-        total = Accumulator(self.dataset, self.primary)
-        layout: Layout | None = None
-        line = 1
-        for text, size, lossy in wide_text_chunks(raw, encoding):
-            result, layout = self.scan_chunk(
-                text, name=name, layout=layout, first_line=line, continues=line > 1
-            )
-            result.encoding, result.lossy, result.bytes_scanned = encoding, lossy, size
-            total.add(result)
-            line += text.count("\n")
-        merged = total.result()
-        merged.encoding = encoding
-        return merged
+        return scan_stream_many([self], chunks, name=name)[0]
 
     # ---------------------------------------------------------------------- core
 
@@ -286,6 +245,52 @@ class Matcher:
             center = min((where for _pair, where in rc.found), default=lo)
             snippet = prose_snippet(text[lo:hi], max(0, center - lo))
         return scrub(snippet, values)
+
+
+def scan_stream_many(
+    matchers: list[Matcher], chunks: Iterable[bytes], *, name: str = ""
+) -> list[MatchResult]:
+    """Scan one document, given as byte pieces, against several sets in ONE pass.
+
+    The pieces are read once (standard input cannot be read twice, and a big file
+    should not be), decoded once, and each piece is scanned by every matcher.
+    """
+    # The collector stays paused for the whole stream, not chunk by chunk:
+    # re-enabled between chunks it would walk the value caches every time.
+    with no_cyclic_gc():
+        totals = [Accumulator(m.dataset, m.primary) for m in matchers]
+        layouts: list[Layout | None] = [None] * len(matchers)
+        pieces = line_chunks(chunks)
+        texts = _decoded_pieces(pieces)
+        encoding = ""
+        line = 1
+        for text, encoding, lossy, size in texts:
+            for i, m in enumerate(matchers):
+                result, layouts[i] = m.scan_chunk(
+                    text, name=name, layout=layouts[i], first_line=line, continues=line > 1
+                )
+                result.encoding, result.lossy, result.bytes_scanned = encoding, lossy, size
+                totals[i].add(result)
+            line += text.count("\n")
+        merged = [t.result() for t in totals]
+        for result in merged:
+            result.encoding = result.encoding or encoding or "utf-8"
+        return merged
+
+
+def _decoded_pieces(pieces: Iterator[bytes]) -> Iterator[tuple[str, str, bool, int]]:
+    """(text, encoding, lossy, byte size) per piece; UTF-16/32 decoded incrementally."""
+    encoding: str | None = None
+    for piece in pieces:
+        if encoding is None:
+            detected = detect_encoding(piece)
+            if is_wide(detected):
+                # UTF-16/32: a b"\n" byte is not a line break.
+                for text, size, lossy in wide_text_chunks(chain([piece], pieces), detected):
+                    yield text, detected, lossy, size
+                return
+        text, encoding, lossy = decode_piece(piece, encoding)
+        yield text, encoding, lossy, len(piece)
 
 
 @contextmanager
