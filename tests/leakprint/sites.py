@@ -13,7 +13,8 @@ Forum (``forum``):
   ``/forum?page=N``     thread list with pagination
   ``/thread/<n>?page=M`` thread pages (3 pages), posts in ``.post-body``; one post of
                         thread 2 links to ``/raw/HIDDEN_ID`` on the paste host
-Slow site (``slow``): ``/list`` links to ``/p/<n>`` pages, each answered after a delay.
+Slow site (``slow``): ``/list`` links to ``/p/<n>`` pages, each answered after a delay
+(and, with a ``Gate``, only a few of them until the test opens it).
 
 Every dump holds synthetic customers from ``tests.leakprint.helpers`` in CSV form;
 the first paste also holds the planted customers.
@@ -129,8 +130,28 @@ def forum_routes(paste: Site, hidden_id: str = HIDDEN_ID) -> Callable[[Site], Ca
     return make
 
 
-def slow_routes(pages: int, delay: float, texts: Callable[[int], str]
-                ) -> Callable[[Site], Callable[..., Reply]]:
+@dataclass
+class Gate:
+    """Holds back the slow site: the first ``free`` item requests are answered,
+    later ones wait until ``opened`` is set, so a test knows that most pages are
+    still unfetched when it kills a crawl, however fast or loaded the machine."""
+
+    free: int
+    opened: threading.Event = field(default_factory=threading.Event)
+    served: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait(self, stop: threading.Event) -> None:
+        with self.lock:
+            self.served += 1
+            if self.served <= self.free:
+                return
+        while not self.opened.wait(0.1) and not stop.is_set():
+            pass
+
+
+def slow_routes(pages: int, delay: float, texts: Callable[[int], str],
+                gate: Gate | None = None) -> Callable[[Site], Callable[..., Reply]]:
     def make(site: Site) -> Callable[..., Reply]:
         def route(path: str, query: dict[str, list[str]]) -> Reply:
             if path == "/robots.txt":
@@ -139,6 +160,8 @@ def slow_routes(pages: int, delay: float, texts: Callable[[int], str]
                 links = "".join(f'<a href="/p/{n}">{n}</a> ' for n in range(pages))
                 return 200, HTML, html(links)
             if path.startswith("/p/"):
+                if gate is not None:
+                    gate.wait(site.stop)
                 site.stop.wait(delay)
                 n = int(path.rsplit("/", 1)[1])
                 return 200, TEXT, texts(n).encode()

@@ -299,10 +299,25 @@ def slow_text(n: int) -> str:
 
 
 @pytest.fixture
-def slow_site() -> Iterator[sites.Site]:
-    site = sites.start_site(sites.slow_routes(SLOW_PAGES, 0.4, slow_text))
-    yield site
+def slow_site() -> Iterator[tuple[sites.Site, sites.Gate]]:
+    # Four pages come at once, the rest only when the test opens the gate: the
+    # killed crawl cannot have fetched everything, however loaded the machine.
+    gate = sites.Gate(free=4)
+    site = sites.start_site(sites.slow_routes(SLOW_PAGES, 0.4, slow_text, gate))
+    yield site, gate
+    gate.opened.set()
     sites.stop_site(site)
+
+
+def _wait_for_log(home: Path, needles: tuple[str, ...]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for log in (home / "logs").glob("scan-*.log"):
+            text = log.read_text("utf-8", "replace")
+            if any(n in text for n in needles):
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the crawl never logged any of {needles}")
 
 
 def _children(pid: int) -> list[int]:
@@ -343,14 +358,16 @@ def _wait_gone(pids: list[int]) -> None:
 
 @pytest.mark.parametrize("how", ["cli-sigterm", "cli-sigkill", "crawl-sigkill"])
 def test_killed_crawl_then_next_scan_completes_without_duplicates(
-    home: tuple[Path, dict[str, str], str], slow_site: sites.Site, how: str
+    home: tuple[Path, dict[str, str], str], slow_site: tuple[sites.Site, sites.Gate],
+    how: str
 ) -> None:
     h, env, db_url = home
+    site, gate = slow_site
     (h / "sources.toml").write_text(f"""
 [[source]]
 name = "slow"
 kind = "paste"
-start_urls = ["{slow_site.url('/list')}"]
+start_urls = ["{site.url('/list')}"]
 follow = ['^/p/\\d+$']
 raw = "/p/{{id}}"
 """, encoding="utf-8")
@@ -368,6 +385,11 @@ raw = "/p/{{id}}"
             proc.kill()
         else:  # the crawl and its matcher worker die on the spot
             os.killpg(crawl[0], signal.SIGKILL)
+        if how != "crawl-sigkill":
+            # A graceful stop waits for the requests in flight: let them finish
+            # once the crawl has stopped taking new ones.
+            _wait_for_log(h, ("shutting down gracefully", "started this crawl is gone"))
+        gate.opened.set()
         proc.wait(60)
         _wait_gone(family)  # no orphan crawl is left behind
     finally:
@@ -391,7 +413,7 @@ raw = "/p/{{id}}"
     assert len(found) == SLOW_PAGES
     by_url = {f["url"]: f for f in found}
     for n in range(SLOW_PAGES):
-        assert strong_refs(by_url[slow_site.url(f"/p/{n}")]) == refs(2 * n, 2)
+        assert strong_refs(by_url[site.url(f"/p/{n}")]) == refs(2 * n, 2)
     assert_no_duplicates(db_url)
     listed = json.loads(run(h, "findings", "--json", env=env).stdout)
     assert len(listed) == SLOW_PAGES
