@@ -73,6 +73,10 @@ class RawSetProber:
         get = self._index.get
         return [tuple(get(p, ())) for p in pairs]
 
+    def probe_kind(self, kind: str, values: Sequence[str]) -> list[Hits]:
+        get = self._index.get
+        return [tuple(get((kind, v), ())) for v in values]
+
     def record_ref(self, row: int) -> str:
         return self._fpset.record_ref(row)
 

@@ -17,12 +17,13 @@ Prose (windows, substrings of unspaced Japanese) is in :mod:`matchers.prose`.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import compress, islice
+from operator import not_
 from typing import Any, Final, Protocol
 
-from fingerprints.text import prepare
+from fingerprints.text import prepare, prepare_full
 from matchers.rows import Row
 
 PHONE: Final = "phone"
@@ -42,6 +43,8 @@ class Canonicalizer(Protocol):
     """One normalizer of ``fingerprints.normalizers``."""
 
     def canonical(self, value: str) -> str | None: ...
+
+    def canonical_many(self, values: Sequence[str]) -> list[str | None]: ...
 
 
 class Registry(Protocol):
@@ -70,13 +73,6 @@ _DIGIT = re.compile(r"[0-9]")
 _DIGIT_RUN = re.compile(r"(?<![A-Za-z0-9_@\-])\+?\(?[0-9](?:[-. ]?\)?[-. ]?\(?[0-9]){9,}")
 _PHONE_CELL = re.compile(r"\+?\(?[0-9][0-9()\-. ]{8,18}[0-9]")
 _EMAIL_CELL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z0-9\-]+")
-# The same two shapes, one per line of a column's distinct values joined with
-# "\n": found by one C-level search instead of a Python call per cell. Only
-# ASCII cells without surrounding white space match, for which ``prepare`` and
-# ``strip`` change nothing, so a match is exactly a cell ``_cell`` would send
-# down its phone / e-mail fast path.
-_PHONE_LINE = re.compile(r"^\+?\(?[0-9][0-9()\-. ]{8,18}[0-9]$", re.M)
-_EMAIL_LINE = re.compile(r"^[!-?A-~]{1,64}@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z0-9\-]+$", re.M)
 # How many of a column's values are looked at to decide whether those searches pay.
 _SHAPE_SAMPLE: Final = 32
 _NON_DIGITS = str.maketrans("", "", " -().+")
@@ -108,6 +104,17 @@ def evict_oldest_half(cache: dict[Any, Any]) -> None:
 
 #: A candidate value: ``(kind, canonical)``.
 Pair = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ShapedCells:
+    """Cells of one column that are bare values of one primary kind: ``values``
+    (in column order, as a dict used as an ordered set) and their canonical forms,
+    position by position."""
+
+    kind: str
+    values: dict[str, None]
+    canonicals: list[str]
 
 
 @dataclass(slots=True)
@@ -161,8 +168,8 @@ class Extractor:
         # with their own pattern in text and tried on every cell.
         self._custom = {k: p for k, p in plan.custom.items() if plan.has(k)}
         # The same normalizers ``fields_for`` calls, for the column fast path.
-        self._phone_canonical = registry.get(PHONE).canonical
-        self._email_canonical = registry.get(EMAIL).canonical
+        self._phone_many = registry.get(PHONE).canonical_many
+        self._email_many = registry.get(EMAIL).canonical_many
 
     # ------------------------------------------------------------ primaries
 
@@ -268,50 +275,72 @@ class Extractor:
 
     def column(self, values: Collection[str], hint: str | None) -> dict[str, CellResult]:
         """What each of some distinct cells of one column gives, for those that give
-        any candidate: exactly :meth:`cell` per value, in fewer Python steps.
+        any candidate: exactly :meth:`cell` per value, in fewer Python steps."""
+        found, shaped = self.column_parts(values, hint)
+        if shaped is not None:
+            kind = shaped.kind
+            for value, canon in zip(shaped.values, shaped.canonicals, strict=True):
+                found[value] = ((kind, canon),), 1, kind
+        return found
+
+    def column_parts(
+        self, values: Collection[str], hint: str | None
+    ) -> tuple[dict[str, CellResult], ShapedCells | None]:
+        """:meth:`column` in two parts: the cells that give candidates, and apart
+        from them (as plain lists) the bare phone numbers or e-mail addresses.
 
         A column of bare phone numbers or e-mail addresses (every dump has them,
         and their values hardly repeat) is searched for those shapes as a whole;
-        each cell found is canonicalized by the normalizer ``_cell`` would call.
+        each cell found is canonicalized by the normalizer ``_cell`` would call,
+        and gives exactly one candidate of that kind (``((kind, canonical),), 1,
+        kind`` in :meth:`cell`'s terms).
         """
+        shaped = self._shaped_cells(values) if self._phone or self._email else None
+        rest: Iterable[str] = values
+        if shaped is not None and shaped.values:
+            rest = compress(values, map(not_, map(shaped.values.__contains__, values)))
         found: dict[str, CellResult] = {}
-        if self._phone or self._email:
-            self._shaped_cells(values, found)
         get = self._cache.get
-        for value in values:
-            if value in found:
-                continue
+        for value in rest:
             res = get((hint, value))
             if res is None:
                 res = self._cell_cached(value, hint)
             if res[0]:
                 found[value] = res
-        return found
+        return found, shaped
 
-    def _shaped_cells(self, values: Collection[str], found: dict[str, CellResult]) -> None:
+    def _shaped_cells(self, values: Collection[str]) -> ShapedCells | None:
         sample = list(islice(values, _SHAPE_SAMPLE))
-        phones = self._phone and sum(1 for v in sample if _PHONE_CELL.fullmatch(v)) * 2 > len(
-            sample
-        )
+        phones = self._phone and sum(
+            1 for v in sample if _PHONE_CELL.fullmatch(prepare(v.strip()))
+        ) * 2 > len(sample)
         emails = self._email and sum(1 for v in sample if "@" in v) * 2 > len(sample)
         if not (phones or emails):
-            return
-        joined = "\n".join(values)
-        if joined.count("\n") != len(values) - 1:
-            return  # a value holds a line break: one line is not one cell
-        if phones:
-            canonical = self._phone_canonical
-            for cell in _PHONE_LINE.findall(joined):
-                canon = canonical(cell)
-                if canon is not None:
-                    found[cell] = ((PHONE, canon),), 1, PHONE
-        elif emails:
-            canonical = self._email_canonical
-            for cell in _EMAIL_LINE.findall(joined):
-                if len(cell) <= _MAX_CELL * 4:
-                    canon = canonical(cell)
-                    if canon is not None:
-                        found[cell] = ((EMAIL, canon),), 1, EMAIL
+            return None
+        # Exactly what ``_cell`` looks at: each value trimmed, then prepared — here
+        # for the whole column at once (``prepare`` works line by line).
+        raw = list(values)
+        stripped = list(map(str.strip, raw))
+        if max(map(len, stripped), default=0) > _MAX_CELL * 4:
+            return None  # ``_cell`` skips such a cell: leave this column to it
+        joined = "\n".join(stripped)
+        if not joined.isascii():
+            joined = prepare_full(joined)
+        cells = joined.split("\n")
+        if len(cells) != len(raw):
+            return None  # a value holds a line break: one line is not one cell
+        kind, shape, many = (
+            (PHONE, _PHONE_CELL, self._phone_many) if phones
+            else (EMAIL, _EMAIL_CELL, self._email_many)
+        )
+        shaped = list(map(shape.fullmatch, cells))
+        canons = many(list(compress(cells, shaped)))
+        keep = list(map(bool, canons))  # canonical forms are never empty
+        return ShapedCells(
+            kind,
+            dict.fromkeys(compress(compress(raw, shaped), keep)),
+            list(filter(None, canons)),
+        )
 
     def cell(self, raw: str, hint: str | None) -> CellResult:
         """What one cell gives (cached across chunks, except one-off primaries)."""

@@ -14,12 +14,13 @@ confidence and counts come out exactly as from the row-by-row path
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Iterator
 from itertools import chain, compress, repeat, zip_longest
 from operator import itemgetter, not_
 
-from matchers.candidates import CellResult, Extractor, Pair, RowCandidates
-from matchers.probe import Hits
+from matchers.candidates import CellResult, Extractor, Pair, RowCandidates, ShapedCells
+from matchers.confidence import WEAK_KINDS
+from matchers.probe import Hits, Prober
 from matchers.rows import Layout, Row, table_cells
 
 _PAIRS = itemgetter(0)  # of a CellResult: its (kind, canonical) values
@@ -28,31 +29,39 @@ _NPRIM = itemgetter(1)  # of a CellResult: how many of them are primary candidat
 
 def scan_columns(
     ex: Extractor,
-    probe: Callable[[Sequence[Pair]], list[Hits]],
+    prober: Prober,
     text: str,
     layout: Layout,
     first_line: int,
-    primary: Set[str],
 ) -> tuple[list[RowCandidates], dict[Pair, Hits], int, int]:
-    """Rows with hits, the probe answers, and primary candidate counts (all, matched)."""
+    """Rows with hits, the probe answers they need, and primary candidate counts
+    (all, matched)."""
     rows, lines = table_cells(text, layout, first_line)
     if not rows:
         return [], {}, 0, 0
     columns = list(zip_longest(*rows, fillvalue=""))
     hints = layout.hints or ()
     results: list[dict[str, CellResult]] = []
+    shaped_of: dict[int, ShapedCells] = {}
     n_prim = 0
-    prim_columns: list[tuple[int, dict[str, int]]] = []  # columns with primary candidates
+    prim_of: dict[int, dict[str, int]] = {}  # per column with primary candidates
     # Tens of thousands of distinct values per chunk, nearly all of them
     # misses: everything per value below runs in C (map, zip, compress, chain).
     for j, column in enumerate(columns):
-        found = ex.column(dict.fromkeys(column), hints[j] if j < len(hints) else None)
+        found, shaped = ex.column_parts(
+            dict.fromkeys(column), hints[j] if j < len(hints) else None
+        )
         results.append(found)
+        prim: dict[str, int] = {}
+        if shaped is not None and shaped.values:
+            shaped_of[j] = shaped
+            prim = dict.fromkeys(shaped.values, 1)
         if any(map(_NPRIM, found.values())):
+            prim.update(zip(found, map(_NPRIM, found.values()), strict=True))
+        if prim:
             # Primary candidate occurrences: every row's cell counts.
-            prim_of = dict(zip(found, map(_NPRIM, found.values()), strict=True))
-            n_prim += sum(map(prim_of.get, column, repeat(0)))
-            prim_columns.append((j, prim_of))
+            n_prim += sum(map(prim.get, column, repeat(0)))
+            prim_of[j] = prim
     unique = list(
         dict.fromkeys(
             chain.from_iterable(
@@ -60,9 +69,22 @@ def scan_columns(
             )
         )
     )
-    answers = probe(unique)
+    answers = prober.probe(unique)
     hits = dict(zip(unique, answers, strict=True))
     hit_set = set(compress(unique, answers))
+    # Bare phone numbers and e-mail addresses: probed as plain lists, and only
+    # the few that hit are made into pairs.
+    shaped_hits: dict[int, dict[str, Pair]] = {}
+    for j, shaped in shaped_of.items():
+        got = prober.probe_kind(shaped.kind, shaped.canonicals)
+        if any(got):
+            kind, values, canons = shaped.kind, list(shaped.values), shaped.canonicals
+            cells: dict[str, Pair] = {}
+            for i in compress(range(len(got)), got):
+                pair = (kind, canons[i])
+                hits[pair] = got[i]
+                cells[values[i]] = pair
+            shaped_hits[j] = cells
 
     # Per column: cell value -> its candidates that hit, as ((kind, canonical), column),
     # in the cell's own order (it decides the cell's label in a snippet). Only the
@@ -71,31 +93,51 @@ def scan_columns(
     hit_columns: list[int] = []
     hit_cells: dict[int, dict[str, list[tuple[Pair, int]]]] = {}
     marks: list[list[str | None]] = []  # per hit column: each row's value if it hit
+    strong: list[Iterator[bool]] = []  # per column with strong hits: does each row's?
     for j, found in enumerate(results):
-        if not found or hit_set.isdisjoint(chain.from_iterable(map(_PAIRS, found.values()))):
-            continue
-        misses = map(hit_set.isdisjoint, map(_PAIRS, found.values()))
         cell_hits: dict[str, list[tuple[Pair, int]]] = {}
-        counts: Counter[str] | None = None
-        for value in compress(found, map(not_, misses)):
-            pairs, nprim, _label = found[value]
-            if len(pairs) == 1:
-                cell_hits[value] = [(pairs[0], j)]  # it is the one that hit
-                matched = nprim
-            else:
-                cell_hits[value] = [(pair, j) for pair in pairs if hits[pair]]
-                matched = 0
-                for pair in pairs[:nprim]:
-                    if hits[pair]:
-                        matched += 1
-            if matched:
-                if counts is None:
-                    counts = Counter(columns[j])
-                n_matched += counts[value] * matched
+        strong_values: set[str] = set()
+        matched_values: dict[str, int] = {}
+        if found and not hit_set.isdisjoint(chain.from_iterable(map(_PAIRS, found.values()))):
+            misses = map(hit_set.isdisjoint, map(_PAIRS, found.values()))
+            for value in compress(found, map(not_, misses)):
+                pairs, nprim, _label = found[value]
+                if len(pairs) == 1:
+                    pair = pairs[0]  # it is the one that hit
+                    cell_hits[value] = [(pair, j)]
+                    if pair[0] not in WEAK_KINDS:
+                        strong_values.add(value)
+                    matched = nprim
+                else:
+                    got_pairs = cell_hits[value] = [(pair, j) for pair in pairs if hits[pair]]
+                    for pair, _j in got_pairs:
+                        if pair[0] not in WEAK_KINDS:
+                            strong_values.add(value)
+                            break
+                    matched = 0
+                    for pair in pairs[:nprim]:
+                        if hits[pair]:
+                            matched += 1
+                if matched:
+                    matched_values[value] = matched
+        for value, pair in shaped_hits.get(j, {}).items():
+            cell_hits[value] = [(pair, j)]
+            strong_values.add(value)  # phone and e-mail are primary kinds
+            matched_values[value] = 1
+        if not cell_hits:
+            continue
+        if matched_values:
+            counts = Counter(columns[j])
+            n_matched += sum(counts[v] * m for v, m in matched_values.items())
         hit_cells[j] = cell_hits
         hit_columns.append(j)
-        marks.append([v if v in cell_hits else None for v in columns[j]])
-    if not marks:
+        same = dict(zip(cell_hits, cell_hits, strict=True))
+        marks.append(list(map(same.get, columns[j])))
+        if strong_values:
+            strong.append(map(strong_values.__contains__, columns[j]))
+    if not strong:
+        # Names, kana and birth dates only: no evidence of anyone (evidence.collect
+        # would skip every one of these rows).
         return [], hits, n_prim, n_matched
 
     # The evidence of a row is fixed by the (column, value) cells that hit in it:
@@ -104,29 +146,29 @@ def scan_columns(
     # its first row. In particular a row with hits in one cell only is scored once
     # per distinct (column, value). A row's set is the tuple of its hit values per
     # hit column (None where it did not hit); the first row of each distinct
-    # tuple is found by C-level zips (reversed, so that the first row wins).
+    # tuple is found by C-level zips (reversed, so that the first row wins). Rows
+    # without a strong hit (evidence.collect skips them) are left out first.
     signatures = list(zip(*marks, strict=True))
-    first = dict(zip(reversed(signatures), range(len(signatures) - 1, -1, -1), strict=True))
-    first.pop((None,) * len(marks), None)
+    keep = list(map(any, zip(*strong, strict=True)))
+    kept = list(compress(range(len(signatures)), keep))
+    first = dict(zip(reversed(list(compress(signatures, keep))), reversed(kept), strict=True))
     # Only candidates that hit are kept: nothing after this (evidence, snippet)
     # looks at the others.
     joiner = layout.delimiter or ("  " if layout.kind == "aligned" else " ")
     out: list[RowCandidates] = []
     for i in sorted(first.values()):
-        cells = rows[i]
+        cells_i = rows[i]
         cols = [j for j, v in zip(hit_columns, signatures[i], strict=True) if v is not None]
         if len(cols) == 1:
-            j = cols[0]
-            row_found = hit_cells[j][cells[j]]
-            nprim = results[j][cells[j]][1]
+            row_found = hit_cells[cols[0]][cells_i[cols[0]]]
         else:
             row_found = []
             for j in cols:
-                row_found += hit_cells[j][cells[j]]
-            nprim = 0
-            for j, prim_of in prim_columns:
-                if j < len(cells):
-                    nprim += prim_of.get(cells[j], 0)
-        row = Row(lines[i], cells, layout.hints, layout.header, joiner)
+                row_found += hit_cells[j][cells_i[j]]
+        nprim = 0
+        for j, prim in prim_of.items():
+            if j < len(cells_i):
+                nprim += prim.get(cells_i[j], 0)
+        row = Row(lines[i], cells_i, layout.hints, layout.header, joiner)
         out.append(RowCandidates(lines[i], row_found, nprim, row))
     return out, hits, n_prim, n_matched

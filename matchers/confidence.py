@@ -13,6 +13,11 @@ The rules, as implemented (each line is a SPEC sentence or a documented choice):
   its folded form (variant kanji folded) is weaker evidence; it counts as a
   supporting field only when a primary field of the same record is present, and
   otherwise it does not count at all (a folded name + an address is ``low``).
+* Choice (SPEC 4 step 4 read with the rule above): a record's evidence in a row
+  counts only when it holds some field other than a name, kana name, folded
+  name or birth date (``WEAK_KINDS``). A large customer base shares those with a
+  good part of the country, so a row of them names nobody; a record seen only
+  that way is no hit at all, and such rows add nothing to any record's fields.
 * A finding is ``bulk`` when it holds >= 10 distinct records at ``medium`` or above,
   or when >= 20 distinct records matched through primary kinds *and* the primary
   candidates that matched make up at least half of all primary candidates of the
@@ -35,6 +40,8 @@ NAME: Final = "name"
 NAME_FOLDED: Final = "name_folded"
 # Kinds that, on their own, can never lift a record above low (SPEC 4.5).
 NAME_AND_BIRTH_KINDS: Final[frozenset[str]] = frozenset({NAME, "name_kana", "birthdate"})
+# Kinds that are no evidence of a record on their own in a row (see the docstring).
+WEAK_KINDS: Final[frozenset[str]] = NAME_AND_BIRTH_KINDS | {NAME_FOLDED}
 
 BULK_MEDIUM_RECORDS: Final = 10
 BULK_PRIMARY_RECORDS: Final = 20

@@ -12,7 +12,8 @@ customer id, custom kinds) is *that* record's row: other records matched there
 only through supporting fields (a common name, a birth date shared with another
 customer) are coincidences and get nothing from it. Where no record has a
 primary match, supporting-only matches stay (``low``, or more when several of
-one record's fields meet).
+one record's fields meet) — but only for a record with some field besides names,
+kana and birth dates there (``WEAK_KINDS``): a row of only those names nobody.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 from matchers.candidates import Pair, RowCandidates
-from matchers.confidence import RANK, Confidence, field_set, record_confidence
+from matchers.confidence import RANK, WEAK_KINDS, Confidence, field_set, record_confidence
 from matchers.probe import Hits
 
 
@@ -51,6 +52,7 @@ def collect(
     """
     bits: dict[str, int] = {}
     primary_bits = 0  # the bits of primary kinds
+    strong_bits = 0  # the bits of kinds outside WEAK_KINDS
     kinds_of: list[str] = []
     # Per value: its records with their kind bits, and all its bits, converted once.
     masked: dict[Pair, tuple[dict[int, int], int]] = {}
@@ -60,6 +62,7 @@ def collect(
     for ri, rc in enumerate(rows):
         per: dict[int, int] | None = None
         anchored = False  # some record of this row matched through a primary kind
+        strong = False  # some record of this row matched through a non-weak kind
         for pair, _where in rc.found:
             known = masked.get(pair)
             if known is None:
@@ -72,27 +75,33 @@ def collect(
                         kinds_of.append(kind)
                         if kind in primary:
                             primary_bits |= b
+                        if kind not in WEAK_KINDS:
+                            strong_bits |= b
                     records[record] = records.get(record, 0) | b
                     pair_bits |= b
                 known = masked[pair] = (records, pair_bits)
             records, pair_bits = known
             if not pair_bits:
                 continue
-            if pair_bits & primary_bits:
-                anchored = True
+            if pair_bits & strong_bits:
+                strong = True
+                if pair_bits & primary_bits:
+                    anchored = True
             if per is None:
                 per = records.copy()
                 continue
             get = per.get
             for record, b in records.items():
                 per[record] = get(record, 0) | b
-        if per is None:
-            continue
+        if per is None or not strong:
+            continue  # nothing but names and birth dates: no evidence of anyone
         if anchored:
             # SPEC 4 steps 3-5: where some record matched through a primary field,
             # records matched there only through supporting fields are coincidences
             # (another customer with the same name), not hits of this row.
             per = {r: m for r, m in per.items() if m & primary_bits}
+        else:
+            per = {r: m for r, m in per.items() if m & strong_bits}
         line = rc.line
         for record, mask in per.items():
             # Few distinct kind combinations occur: score each one once.

@@ -13,6 +13,8 @@ only ever uses :class:`DigestProber`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import compress, groupby, repeat
+from operator import is_, itemgetter
 from typing import Protocol
 
 import numpy as np
@@ -27,6 +29,8 @@ ONE_OFF_KINDS: frozenset[str] = frozenset({"phone", "email"})
 #: What one candidate value hit: ``(record row, kind)`` pairs.
 Hits = tuple[tuple[int, str], ...]
 NO_HITS: Hits = ()
+_KIND = itemgetter(0)
+_VALUE = itemgetter(1)
 
 
 class Prober(Protocol):
@@ -37,6 +41,11 @@ class Prober(Protocol):
 
     def probe(self, pairs: Sequence[tuple[str, str]]) -> list[Hits]:
         """One ``Hits`` per ``(kind, canonical)`` pair, in order."""
+        ...
+
+    def probe_kind(self, kind: str, values: Sequence[str]) -> list[Hits]:
+        """``probe`` of ``(kind, v)`` for each of ``values``: for the many distinct
+        values of one kind that hardly repeat (a column of phone numbers)."""
         ...
 
     def record_ref(self, row: int) -> str: ...
@@ -67,56 +76,64 @@ class DigestProber:
     def kind_lengths(self, kind: str) -> list[int]:
         return self.fpset.kind_lengths(kind)
 
+    def probe_kind(self, kind: str, values: Sequence[str]) -> list[Hits]:
+        out: list[Hits] = [NO_HITS] * len(values)
+        if not values or kind not in self._kinds:
+            return out
+        arr = np.frombuffer(
+            b"".join(self._hasher.digest_many(kind, values)), dtype=np.uint8
+        ).reshape(-1, 16)
+        survivors = np.flatnonzero(self.fpset.maybe_contains(arr)).tolist()
+        if survivors:
+            looked = self.fpset.lookup(arr[survivors], [kind] * len(survivors))
+            for i, hits in zip(survivors, looked, strict=True):
+                if hits:
+                    out[i] = tuple((h.row, h.kind) for h in hits)
+        return out
+
     def probe(self, pairs: Sequence[tuple[str, str]]) -> list[Hits]:
         n = len(pairs)
-        out: list[Hits] = [NO_HITS] * n
         if not n:
-            return out
+            return []
         cache = self._cache
         if len(cache) + n > self._cache_size:
             if n > self._cache_size // 2:
                 cache.clear()
             else:
                 evict_oldest_half(cache)
-        # Group by kind so each kind's pre-keyed state is reused in a tight loop.
-        by_kind: dict[str, list[int]] = {}
-        kinds_held = self._kinds
-        get = cache.get
-        for i, pair in enumerate(pairs):
-            known = get(pair)
-            if known is not None:
-                out[i] = known
-            elif pair[0] in kinds_held:
-                idx = by_kind.get(pair[0])
-                if idx is None:
-                    by_kind[pair[0]] = [i]
-                else:
-                    idx.append(i)
-        if not by_kind:
-            return out
-        order: list[int] = []
-        chunks: list[bytes] = []
+        # Hundreds of thousands of values per chunk: every step per value below
+        # runs in C (map, compress, sort, zip); Python only loops per kind and
+        # per Bloom survivor.
+        known = list(map(cache.get, pairs))
+        missing = list(compress(pairs, map(is_, known, repeat(None))))
+        if not missing:
+            return known  # type: ignore[return-value]  # no None left in it
+        # Grouped by kind (a stable sort), so each kind's pre-keyed state is reused.
+        missing.sort(key=_KIND)
+        fresh = dict.fromkeys(missing, NO_HITS)
+        probed: list[tuple[str, str]] = []
         kinds: list[str] = []
-        for kind, idx in by_kind.items():
-            digests = self._hasher.digest_many(kind, [pairs[i][1] for i in idx])
-            chunks.append(b"".join(digests))
-            order.extend(idx)
-            kinds.extend([kind] * len(idx))
-        arr = np.frombuffer(b"".join(chunks), dtype=np.uint8).reshape(-1, 16)
-        # Bloom filter over the whole batch; only its survivors go to the index.
-        survivors = np.flatnonzero(self.fpset.maybe_contains(arr)).tolist()
-        # Misses are remembered too, except those of the kinds that rarely repeat
-        # (phone numbers, e-mail addresses): they would only push out the names
-        # and dates that do.
-        for kind, idx in by_kind.items():
+        chunks: list[bytes] = []
+        for kind, group in groupby(missing, _KIND):
+            if kind not in self._kinds:
+                continue
+            values = list(group)
+            chunks.append(b"".join(self._hasher.digest_many(kind, map(_VALUE, values))))
+            probed += values
+            kinds += repeat(kind, len(values))
+            # Misses are remembered too, except those of the kinds that rarely
+            # repeat (phone numbers, e-mail addresses): they would only push out
+            # the names and dates that do.
             if kind not in self._once:
-                for i in idx:
-                    cache[pairs[i]] = NO_HITS
-        if not survivors:
-            return out
-        looked = self.fpset.lookup(arr[survivors], [kinds[j] for j in survivors])
-        for j, hits in zip(survivors, looked, strict=True):
-            if hits:
-                i = order[j]
-                out[i] = cache[pairs[i]] = tuple((h.row, h.kind) for h in hits)
-        return out
+                cache.update(zip(values, repeat(NO_HITS)))
+        if probed:
+            arr = np.frombuffer(b"".join(chunks), dtype=np.uint8).reshape(-1, 16)
+            # Bloom filter over the whole batch; only its survivors go to the index.
+            survivors = np.flatnonzero(self.fpset.maybe_contains(arr)).tolist()
+            if survivors:
+                looked = self.fpset.lookup(arr[survivors], [kinds[j] for j in survivors])
+                for j, hits in zip(survivors, looked, strict=True):
+                    if hits:
+                        pair = probed[j]
+                        fresh[pair] = cache[pair] = tuple((h.row, h.kind) for h in hits)
+        return list(map(fresh.get, pairs, known))  # type: ignore[arg-type]

@@ -169,7 +169,7 @@ class Matcher:
         rows: list[RowCandidates]
         if layout.kind in _COLUMNAR:
             rows, hits, n_prim, n_matched = scan_columns(
-                self.extractor, self.prober.probe, text, layout, first_line, self.primary
+                self.extractor, self.prober, text, layout, first_line
             )
         else:
             if layout.kind == "prose":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import ClassVar
 
 __all__ = ["BUILTIN_KINDS", "Normalizer", "is_cjk"]
@@ -34,6 +35,12 @@ class Normalizer(ABC):
     @abstractmethod
     def canonical(self, value: str) -> str | None:
         """Return the canonical form of ``value`` or ``None``."""
+
+    def canonical_many(self, values: Sequence[str]) -> list[str | None]:
+        """``[self.canonical(v) for v in values]``; kinds whose values hardly repeat
+        (phone numbers, e-mail addresses) override it with whole-column string
+        operations that run in C, and their tests hold them to this definition."""
+        return list(map(self.canonical, values))
 
     def config(self) -> dict[str, object]:
         """Settings that change the canonical form (recorded in a set's manifest)."""

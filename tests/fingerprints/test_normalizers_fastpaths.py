@@ -157,3 +157,49 @@ def test_domestic_prefix_checks_agree_exhaustively_on_prefixes() -> None:
                 assert phone_module._domestic(digits, had_plus) == _domestic_reference(
                     digits, had_plus
                 )
+
+
+# ``canonical_many`` (whole-column string operations) against ``canonical`` per
+# value: columns of phone-like, e-mail-like and arbitrary text, with values that
+# hold line breaks too (they take the per-value path).
+_PHONE_CHARS = "0123456789０１２３４５６７８９+-(). \t\u3000\r\x1c" + DASH_CHARS + "a@"
+PHONE_LIKE = (
+    st.text(alphabet=st.sampled_from(_PHONE_CHARS), max_size=20)
+    | st.builds(
+        lambda p, a, b, c, sep: f"{p}{a}{sep}{b}{sep}{c}",
+        st.sampled_from(["0", "+81 ", "+81-", "81", "0081", "010-81-", "+", "", "(0", "０"]),
+        st.integers(0, 999).map(str),
+        st.integers(0, 9999).map(lambda n: f"{n:04d}"),
+        st.integers(0, 9999).map(lambda n: f"{n:04d}"),
+        st.sampled_from(["-", "", " ", "ｰ", "－", ").", "\t"]),
+    )
+)
+
+
+@settings(max_examples=1500)
+@given(st.lists(PHONE_LIKE | TEXT, max_size=30))
+def test_phone_canonical_many_is_canonical_per_value(values: list[str]) -> None:
+    phone = default_registry().get("phone")
+    assert phone.canonical_many(values) == [phone.canonical(v) for v in values]
+
+
+@settings(max_examples=1500)
+@given(st.lists(EMAILS | TEXT, max_size=30))
+def test_email_canonical_many_is_canonical_per_value(values: list[str]) -> None:
+    email = default_registry().get("email")
+    assert email.canonical_many(values) == [email.canonical(v) for v in values]
+
+
+def test_canonical_many_on_a_large_generated_column() -> None:
+    import random
+
+    rnd = random.Random(5)
+    phone, email = default_registry().get("phone"), default_registry().get("email")
+    phones = [f"0{rnd.choice('3456789')}0{rnd.choice(['-', '', ' '])}{rnd.randrange(10**4):04d}"
+              f"-{rnd.randrange(10**4):04d}" for _ in range(5000)]
+    phones += [p.translate(str.maketrans("0123456789-", "０１２３４５６７８９－")) for p in phones[:500]]
+    emails = [f"u{rnd.randrange(10**6)}.X@Mail{rnd.randrange(9)}.Example.JP" for _ in range(5000)]
+    assert phone.canonical_many(phones) == [phone.canonical(v) for v in phones]
+    assert email.canonical_many(emails) == [email.canonical(v) for v in emails]
+    assert sum(v is not None for v in phone.canonical_many(phones)) > 3000  # 03x/04x are not
+    assert all(v is not None for v in email.canonical_many(emails))

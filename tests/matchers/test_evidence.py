@@ -64,19 +64,24 @@ TABLE: list[tuple[str, list[tuple[str, tuple[str, ...]]], dict[str, str]]] = [
         {"A": "high"},
     ),
     (
-        "name+kana without a primary: A, B and C all low",
+        "name+kana without a primary: names alone name nobody",
         [("A", ("name", "name_kana"))],
-        {"A": "low", "B": "low", "C": "low"},
+        {},
     ),
     (
-        "name+kana+birthdate without a primary: names and birth dates stay low",
+        "name+kana+birthdate without a primary: names and birth dates name nobody",
         [("A", ("name", "name_kana", "birthdate"))],
-        {"A": "low", "B": "low", "C": "low"},
+        {},
     ),
     (
-        "name+kana of B's row with B's phone, then a name-only row: B from its row, A and C low",
+        "name+address without a primary: A from its address (medium), B and C nothing",
+        [("A", ("name", "address"))],
+        {"A": "medium"},
+    ),
+    (
+        "name+kana of B's row with B's phone, then a name-only row: B only",
         [("B", ("name", "name_kana", "phone")), ("A", ("name",))],
-        {"A": "low", "B": "high", "C": "low"},
+        {"B": "high"},
     ),
     (
         "phone of B beside the shared name, and A's phone in another row",
@@ -139,13 +144,23 @@ def test_collect_drops_supporting_only_records_beside_a_primary_match() -> None:
     ev = collect([with_phone], hits, PRIMARY)
     assert set(ev) == {1}
     assert ev[1].confidence == "medium" and ev[1].kinds == {"name", "phone"}
-    ev = collect([without], hits, PRIMARY)
-    assert {r: e.confidence for r, e in ev.items()} == {1: "low", 2: "low", 3: "low"}
-    # Both rows: record 2 keeps its low from the row without a primary match.
+    # A row of names and birth dates only is no evidence of anyone.
+    assert collect([without], hits, PRIMARY) == {}
     ev = collect([with_phone, without], hits, PRIMARY)
-    assert {r: (e.confidence, e.line) for r, e in ev.items()} == {
-        1: ("medium", 1),
-        2: ("low", 2),
-        3: ("low", 2),
+    assert {r: (e.confidence, e.line) for r, e in ev.items()} == {1: ("medium", 1)}
+    assert ev[1].kinds == {"name", "phone"}
+
+
+def test_collect_keeps_supporting_records_with_a_strong_field() -> None:
+    """Without a primary match, a record counts from a field that is not a name or a
+    birth date (an address, a postal code); the others in the row get nothing."""
+    name, addr, date = (
+        ("name", "山田太郎"),
+        ("address", "東京都千代田区1-1"),
+        ("birthdate", "1980-01-01"),
+    )
+    hits = {name: ((1, "name"), (2, "name")), addr: ((1, "address"),), date: ((3, "birthdate"),)}
+    ev = collect([RowCandidates(4, [(name, 0), (addr, 1), (date, 2)])], hits, PRIMARY)
+    assert {r: (e.confidence, e.kinds) for r, e in ev.items()} == {
+        1: ("medium", {"name", "address"})
     }
-    assert ev[2].kinds == {"name"}
