@@ -13,7 +13,6 @@ confidence and counts come out exactly as from the row-by-row path
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from itertools import chain, compress, repeat, zip_longest
 from operator import itemgetter, not_
@@ -92,7 +91,6 @@ def scan_columns(
     n_matched = 0
     hit_columns: list[int] = []
     hit_cells: dict[int, dict[str, list[tuple[Pair, int]]]] = {}
-    marks: list[list[str | None]] = []  # per hit column: each row's value if it hit
     strong: list[Iterator[bool]] = []  # per column with strong hits: does each row's?
     for j, found in enumerate(results):
         cell_hits: dict[str, list[tuple[Pair, int]]] = {}
@@ -127,12 +125,9 @@ def scan_columns(
         if not cell_hits:
             continue
         if matched_values:
-            counts = Counter(columns[j])
-            n_matched += sum(counts[v] * m for v, m in matched_values.items())
+            n_matched += sum(map(matched_values.get, columns[j], repeat(0)))
         hit_cells[j] = cell_hits
         hit_columns.append(j)
-        same = dict(zip(cell_hits, cell_hits, strict=True))
-        marks.append(list(map(same.get, columns[j])))
         if strong_values:
             strong.append(map(strong_values.__contains__, columns[j]))
     if not strong:
@@ -148,17 +143,22 @@ def scan_columns(
     # hit column (None where it did not hit); the first row of each distinct
     # tuple is found by C-level zips (reversed, so that the first row wins). Rows
     # without a strong hit (evidence.collect skips them) are left out first.
-    signatures = list(zip(*marks, strict=True))
     keep = list(map(any, zip(*strong, strict=True)))
-    kept = list(compress(range(len(signatures)), keep))
-    first = dict(zip(reversed(list(compress(signatures, keep))), reversed(kept), strict=True))
+    kept = list(compress(range(len(rows)), keep))
+    marks = []  # per hit column: each kept row's value if it hit, else None
+    for j in hit_columns:
+        same = dict(zip(hit_cells[j], hit_cells[j], strict=True))
+        marks.append(map(same.get, compress(columns[j], keep)))
+    signatures = list(zip(*marks, strict=True))
+    first = dict(zip(reversed(signatures), reversed(kept), strict=True))
     # Only candidates that hit are kept: nothing after this (evidence, snippet)
     # looks at the others.
     joiner = layout.delimiter or ("  " if layout.kind == "aligned" else " ")
     out: list[RowCandidates] = []
-    for i in sorted(first.values()):
+    # (Row numbers are distinct: sorting never compares two signatures.)
+    for i, signature in sorted(zip(first.values(), first, strict=True)):
         cells_i = rows[i]
-        cols = [j for j, v in zip(hit_columns, signatures[i], strict=True) if v is not None]
+        cols = [j for j, v in zip(hit_columns, signature, strict=True) if v is not None]
         if len(cols) == 1:
             row_found = hit_cells[cols[0]][cells_i[cols[0]]]
         else:
