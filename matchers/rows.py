@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, repeat
 from typing import Final, Literal
 
 from fingerprints.headers import match_header
@@ -288,8 +289,10 @@ def table_cells(
     if layout.kind == "delimited" and not (plain and '"' in text):
         # Every line is split on the delimiter: the same rows, in list comprehensions.
         all_lines = text.split("\n")
-        kept = [i for i, line in enumerate(all_lines) if line and not line.isspace()]
-        rows = [all_lines[i].split(delim) for i in kept]
+        # A line is blank when stripping leaves nothing ("" is false); C-level steps.
+        content = list(map(str.strip, all_lines))
+        kept = list(compress(range(len(all_lines)), content))
+        rows = list(map(str.split, compress(all_lines, content), repeat(delim)))
         if header is not None:
             # The header row itself carries no data (among the first three lines).
             drop = [
