@@ -72,6 +72,7 @@ _DIGIT = re.compile(r"[0-9]")
 # label right before the number (電話090…) must not hide it.
 _DIGIT_RUN = re.compile(r"(?<![A-Za-z0-9_@\-])\+?\(?[0-9](?:[-. ]?\)?[-. ]?\(?[0-9]){9,}")
 _PHONE_CELL = re.compile(r"\+?\(?[0-9][0-9()\-. ]{8,18}[0-9]")
+_PHONE_START: Final = frozenset("+(0123456789")  # what a _PHONE_CELL match starts with
 _EMAIL_CELL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z0-9\-]+")
 # How many of a column's values are looked at to decide whether those searches pay.
 _SHAPE_SAMPLE: Final = 32
@@ -368,11 +369,12 @@ class Extractor:
             cell = prepare(cell)
         plan = self.plan
         # Fast path for the cells every dump has: a bare phone number or e-mail address.
-        if self._phone and _PHONE_CELL.fullmatch(cell):
+        # (The cheap character tests first: most cells are names, dates, addresses.)
+        if self._phone and cell[0] in _PHONE_START and _PHONE_CELL.fullmatch(cell):
             got = self.fields(PHONE, cell)
             if got:
                 return tuple(got), len(got), PHONE
-        elif self._email and _EMAIL_CELL.fullmatch(cell):
+        elif self._email and "@" in cell and _EMAIL_CELL.fullmatch(cell):
             got = self.fields(EMAIL, cell)
             if got:
                 return tuple(got), len(got), EMAIL
