@@ -60,9 +60,8 @@ def collect(
     scored: dict[int, tuple[Confidence, int, int]] = {}
     state: dict[int, _Best] = {}
     for ri, rc in enumerate(rows):
-        per: dict[int, int] | None = None
-        anchored = False  # some record of this row matched through a primary kind
-        strong = False  # some record of this row matched through a non-weak kind
+        resolved: list[tuple[dict[int, int], int]] = []
+        row_bits = 0
         for pair, _where in rc.found:
             known = masked.get(pair)
             if known is None:
@@ -80,27 +79,32 @@ def collect(
                     records[record] = records.get(record, 0) | b
                     pair_bits |= b
                 known = masked[pair] = (records, pair_bits)
-            records, pair_bits = known
-            if not pair_bits:
-                continue
-            if pair_bits & strong_bits:
-                strong = True
-                if pair_bits & primary_bits:
-                    anchored = True
-            if per is None:
-                per = records.copy()
-                continue
-            get = per.get
-            for record, b in records.items():
-                per[record] = get(record, 0) | b
-        if per is None or not strong:
+            if known[1]:
+                resolved.append(known)
+                row_bits |= known[1]
+        if not row_bits & strong_bits:
             continue  # nothing but names and birth dates: no evidence of anyone
-        if anchored:
+        per: dict[int, int] = {}
+        if row_bits & primary_bits:
             # SPEC 4 steps 3-5: where some record matched through a primary field,
             # records matched there only through supporting fields are coincidences
-            # (another customer with the same name), not hits of this row.
-            per = {r: m for r, m in per.items() if m & primary_bits}
+            # (another customer with the same name), not hits of this row. So only
+            # those records are followed (a common name hits dozens of others).
+            for records, pair_bits in resolved:
+                if pair_bits & primary_bits:
+                    for record, b in records.items():
+                        if b & primary_bits:
+                            per[record] = 0
+            for records, _bits in resolved:
+                for record in per:
+                    b = records.get(record)
+                    if b:
+                        per[record] |= b
         else:
+            for records, _bits in resolved:
+                get = per.get
+                for record, b in records.items():
+                    per[record] = get(record, 0) | b
             per = {r: m for r, m in per.items() if m & strong_bits}
         line = rc.line
         for record, mask in per.items():
