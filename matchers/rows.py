@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, repeat
+from operator import itemgetter
 from typing import Final, Literal
 
 from fingerprints.headers import match_header
@@ -315,6 +316,83 @@ def table_cells(
         rows.append(cells)
         lines.append(first_line + i)
     return rows, lines
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A line-based table by columns (short rows padded with ""), for the
+    column-wise scan; ``cells(i)`` is row ``i`` as :func:`table_cells` gives it."""
+
+    columns: list[list[str]]
+    lines: list[int]
+    _rows: list[list[str]] | None
+    _texts: list[str]
+    _delimiter: str
+
+    def cells(self, i: int) -> list[str]:
+        if self._rows is not None:
+            return self._rows[i]
+        return self._texts[i].split(self._delimiter)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+def table_columns(text: str, layout: Layout, first_line: int = 1) -> Table:
+    """:func:`table_cells`, transposed into columns.
+
+    When every row is one line split on the delimiter (no quoting), the lines are
+    joined by the delimiter and split once, and each column is a slice with a
+    step of that flat list: a few C-level passes instead of one list per row.
+    """
+    delim = layout.delimiter
+    if (
+        layout.kind != "delimited"
+        or delim is None
+        or (delim != "\t" and '"' in text)
+    ):
+        rows, lines = table_cells(text, layout, first_line)
+        return Table(_transpose(rows), lines, rows, [], "")
+    all_lines = text.split("\n")
+    content = list(map(str.strip, all_lines))  # "" (false) for a blank line
+    kept = list(compress(range(len(all_lines)), content))
+    texts = list(compress(all_lines, content))
+    if layout.header is not None:
+        # The header row itself carries no data (among the first three lines).
+        drop = [
+            n
+            for n, i in enumerate(kept[:3])
+            if i < 3 and tuple(c.strip() for c in texts[n].split(delim)) == layout.header
+        ]
+        for n in reversed(drop):
+            del texts[n], kept[n]
+    lines = [first_line + i for i in kept]
+    if not texts:
+        return Table([], lines, None, texts, delim)
+    counts = list(map(str.count, texts, repeat(delim)))
+    most = max(counts)
+    padded = texts
+    if min(counts) != most:
+        padded = texts.copy()
+        for i in compress(range(len(texts)), map(most.__ne__, counts)):
+            padded[i] = texts[i] + delim * (most - counts[i])
+    flat = delim.join(padded).split(delim)
+    width = most + 1
+    return Table([flat[j::width] for j in range(width)], lines, None, texts, delim)
+
+
+def _transpose(rows: list[list[str]]) -> list[list[str]]:
+    """Columns of ``rows``, short rows padded with "" (like ``zip_longest``, but
+    one C-level pass per column instead of one iterator per row)."""
+    if not rows:
+        return []
+    lengths = list(map(len, rows))
+    width = max(lengths)
+    if min(lengths) != width:
+        rows = rows.copy()
+        for i in compress(range(len(rows)), map(width.__ne__, lengths)):
+            rows[i] = [*rows[i], *repeat("", width - lengths[i])]
+    return [list(map(itemgetter(j), rows)) for j in range(width)]
 
 
 def _table_rows(text: str, layout: Layout, first_line: int) -> Iterator[Row]:

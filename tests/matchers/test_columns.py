@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from fingerprints.normalizers import default_registry
 from matchers.candidates import Extractor, KindPlan
 from matchers.evidence import collect
-from matchers.rows import Layout, detect_layout, split_rows, table_cells
+from matchers.rows import Layout, detect_layout, split_rows, table_cells, table_columns
 from matchers.scan import Matcher
 from tests.matchers.factories import Customer, email_variants, phone_variants, render_delimited
 
@@ -179,3 +179,10 @@ def test_table_cells_equals_split_rows(
     rows, numbers = table_cells(text, layout, first_line=5)
     want = [(row.cells, row.line) for row in split_rows(text, layout, 5)]
     assert list(zip(rows, numbers, strict=True)) == want
+    # By columns (the flat split): the same cells, short rows padded with "".
+    table = table_columns(text, layout, first_line=5)
+    assert table.lines == numbers
+    assert [table.cells(i) for i in range(len(table))] == rows
+    width = max(map(len, rows), default=0)
+    padded = [[*r, *[""] * (width - len(r))] for r in rows]
+    assert table.columns == [list(col) for col in zip(*padded, strict=True)]
