@@ -31,6 +31,8 @@ HEADER_SIZE = 64
 _HEADER = struct.Struct("<8sIQIQ16s8s")  # magic, version, m, k, n, key id, reserved
 _FAST_LIMIT = 1 << 32  # multiply-shift needs m < 2**32 to stay inside uint64
 _BATCH = 1 << 16  # elements per vectorized step: temporaries stay cache-sized
+_STEPWISE_PROBES = 2  # probes always done one at a time ...
+_FEW = 512  # ... before the rest in one step, for this many digests left or fewer
 _BUILD_CHUNK = 1 << 20
 _MAX_SCATTER_BYTES = 1 << 30  # bool scratch per build pass: one pass up to ~37M elements
 
@@ -251,10 +253,20 @@ class BloomFilter:
         return self.contains(as_digest_array(digests))
 
     def _survivors(self, d: DigestArray) -> npt.NDArray[np.intp]:
-        m, words = self._m, self._words
-        x, y = _state(d, m)
-        idx = np.arange(d.shape[0])
-        for i in range(self._k):
+        m, words, k = self._m, self._words, self._k
+        x0, y0 = _state(d, m)
+        x, y = x0, y0
+        idx: npt.NDArray[np.intp] = np.arange(d.shape[0])
+        # Probe by probe, each a vectorized step over the digests still in; the
+        # first probes drop nearly every non-member. Once few digests are left
+        # (members, mostly: small documents hit names), their remaining probes
+        # go in one step rather than ~10 small numpy calls per probe.
+        for i in range(k):
+            if idx.size <= _FEW and i >= _STEPWISE_PROBES:
+                pos = _positions(_probe_states(x0[idx], y0[idx], i, k), m)
+                bits = (words[pos >> np.uint64(6)] >> (pos & np.uint64(63))) & np.uint64(1)
+                keep: BoolArray = bits.astype(np.bool_).all(axis=1)
+                return idx[keep]
             pos = _positions(x, m)
             ok = ((words[pos >> np.uint64(6)] >> (pos & np.uint64(63))) & np.uint64(1)).astype(
                 np.bool_
@@ -264,6 +276,20 @@ class BloomFilter:
                 break
             x, y = _advance(x, y, i)
         return idx
+
+def _probe_states(x0: npt.NDArray[Any], y0: npt.NDArray[Any], start: int, stop: int
+                  ) -> npt.NDArray[Any]:
+    """The ``x`` of probes ``start``..``stop-1`` of each digest, as rows: what
+    ``_advance`` reaches step by step, in closed form. After ``i`` steps
+    ``y = y0 + i(i-1)/2`` and ``x = x0 + i*y0 + i(i-1)(i-2)/6``; the arithmetic wraps
+    in the state's unsigned type exactly as the steps do."""
+    dtype = x0.dtype
+    wrap = 1 << (8 * dtype.itemsize)
+    steps = np.arange(start, stop, dtype=dtype)
+    extra = np.array([(i * (i - 1) * (i - 2) // 6) % wrap for i in range(start, stop)],
+                     dtype=dtype)
+    states: npt.NDArray[Any] = x0[:, None] + steps[None, :] * y0[:, None] + extra[None, :]
+    return states
 
 
 def _scatter(d: DigestArray, m: int, k: int, lo: int, hi: int, scratch: BoolArray) -> None:

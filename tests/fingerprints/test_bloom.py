@@ -172,3 +172,22 @@ def test_header_layout(saved: Path) -> None:
     assert int.from_bytes(head[24:32], "little") == 1000
     assert head[32:48] == KEY_ID.encode()
     assert m == parameters(1000, 1e-6)[0]
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint64])
+def test_probe_states_in_closed_form_equal_the_steps(dtype: type) -> None:
+    from fingerprints.bloom import _advance, _probe_states
+
+    rng = np.random.default_rng(3)
+    info = np.iinfo(dtype)
+    x0 = rng.integers(0, info.max, size=500, dtype=dtype, endpoint=True)
+    y0 = rng.integers(0, info.max, size=500, dtype=dtype, endpoint=True) | dtype(1)
+    x0[:3] = info.max  # wrap-around from the first step
+    x, y = x0, y0
+    stepped = []
+    for i in range(40):
+        stepped.append(x)
+        x, y = _advance(x, y, i)
+    want = np.stack(stepped, axis=1)
+    assert (_probe_states(x0, y0, 0, 40) == want).all()
+    assert (_probe_states(x0, y0, 2, 40) == want[:, 2:]).all()
