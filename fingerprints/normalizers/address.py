@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from fingerprints.normalizers.base import Normalizer, is_cjk
+from fingerprints.normalizers.base import Normalizer
 from fingerprints.text import DASH_CHARS, fold_digit_dashes, prepare
 
 __all__ = ["AddressNormalizer", "kanji_number"]
@@ -37,10 +37,17 @@ _KANJI_RUN = re.compile(
     rf"(?<=[{_DASH}])[{_KNUM}]+|[{_KNUM}]+(?=丁目|番地|番(?!町)|号|[{_DASH}]|の[0-9{_KNUM}])"
 )
 _POSTAL_PREFIX = re.compile(r"\s*(?:(?:〒|〶|〠|郵便番号)[:\s]*)?[0-9]{3}-?[0-9]{4}(?![0-9-])\s*")
-_UNIT = re.compile(r"(?<=[0-9])(?:丁目|番地|番(?!町)|号)")
-_NO = re.compile(r"(?<=[0-9-])の(?=[0-9])")
+# (Each pattern starts with a literal, so the engine skips ahead to candidates;
+# a leading look-behind would be tried at every position.)
+_UNIT = re.compile(r"丁目(?<=[0-9]..)|番地(?<=[0-9]..)|番(?!町)(?<=[0-9].)|号(?<=[0-9].)")
+_NO = re.compile(r"の(?<=[0-9\-].)(?=[0-9])")
+_KNUM_CHAR = re.compile(f"[{_KNUM}]")
 _DASHES = re.compile(r"-{2,}")
 _BLOCK = re.compile(r"[0-9]+(?:-[0-9]+)*")
+
+# ``is_cjk`` as one search (the tests compare the two on every code point).
+CJK_CHAR = re.compile("[\u3005-\u3007\u3041-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+                      "\uf900-\ufaff\U00020000-\U0003ffff]")
 
 # Spellings that the same town name is written with (normalize-japanese-addresses'
 # equivalence list, reduced to the unambiguous ones).
@@ -57,6 +64,10 @@ _FOLD = str.maketrans(
         "曾": "曽",
     }
 )
+
+
+# Most addresses hold none of the folded characters: one search finds out.
+_FOLDED = re.compile("[" + "".join(chr(c) for c in _FOLD) + "]")
 
 
 def kanji_number(run: str) -> str:
@@ -105,8 +116,10 @@ class AddressNormalizer(Normalizer):
             s = s[m.end() :]
         # White space stays until the block is found: after a number (or 号, 番地
         # …) it ends the block, so ``4-2-8 101号室`` keeps only ``4-2-8``.
-        s = s.translate(_FOLD)
-        s = _KANJI_RUN.sub(_kanji_sub, s)
+        if _FOLDED.search(s):
+            s = s.translate(_FOLD)
+        if _KNUM_CHAR.search(s):
+            s = _KANJI_RUN.sub(_kanji_sub, s)
         # Converted numerals can newly flank a dash (四ー二 → 4ー2).
         s = fold_digit_dashes(s)
         s = _UNIT.sub("-", s)
@@ -121,7 +134,7 @@ class AddressNormalizer(Normalizer):
             if "-" in block.group() or end == n or s[end] == "-" or s[end].isspace():
                 town = s[: block.start()]
                 squeezed = "".join(town.split())
-                if not any(is_cjk(c) for c in squeezed):
+                if CJK_CHAR.search(squeezed) is None:
                     return None
                 return squeezed + block.group(), len(squeezed) != len(town)
         return None

@@ -203,3 +203,28 @@ def test_canonical_many_on_a_large_generated_column() -> None:
     assert email.canonical_many(emails) == [email.canonical(v) for v in emails]
     assert sum(v is not None for v in phone.canonical_many(phones)) > 3000  # 03x/04x are not
     assert all(v is not None for v in email.canonical_many(emails))
+
+
+def test_address_cjk_search_is_is_cjk_on_every_code_point() -> None:
+    from fingerprints.normalizers.address import CJK_CHAR
+    from fingerprints.normalizers.base import is_cjk
+
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        assert (CJK_CHAR.search(c) is not None) == is_cjk(c), hex(cp)
+
+
+_ADDRESS_BITS = st.text(
+    alphabet=st.sampled_from("0123456789-丁目番地号町のノ一二三四十百東京都港区芝公園 ー−"), max_size=30
+)
+
+
+@settings(max_examples=3000)
+@given(_ADDRESS_BITS)
+def test_address_unit_patterns_equal_their_look_behind_forms(value: str) -> None:
+    from fingerprints.normalizers import address
+
+    unit = re.compile(r"(?<=[0-9])(?:丁目|番地|番(?!町)|号)")
+    no = re.compile(r"(?<=[0-9-])の(?=[0-9])")
+    assert address._UNIT.sub("-", value) == unit.sub("-", value)
+    assert address._NO.sub("-", value) == no.sub("-", value)
