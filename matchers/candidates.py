@@ -350,9 +350,9 @@ class Extractor:
 
     def _cell_cached(self, raw: str, hint: str | None) -> CellResult:
         res = self._cell(raw, hint)
-        # Phone numbers and e-mail addresses rarely repeat: caching them would
-        # only push out the names and dates that do.
-        if not res[1]:
+        # Phone numbers, e-mail addresses and postal addresses rarely repeat:
+        # caching them would only push out the names and dates that do.
+        if not res[1] and res[2] != ADDRESS:
             cache = self._cache
             if len(cache) >= CELL_CACHE_SIZE:
                 evict_oldest_half(cache)
