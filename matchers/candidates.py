@@ -163,7 +163,10 @@ class Extractor:
         self._phone = plan.has(PHONE)
         self._email = plan.has(EMAIL)
         self._cid = plan.has(CUSTOMER_ID)
-        self._cid_lengths = _length_range(plan.lengths.get(CUSTOMER_ID, frozenset()), pad=4)
+        # Lengths of the customer IDs the set holds: a token can only be one when,
+        # without its '-' separators (all the canonical form drops from a token),
+        # it has one of these lengths.
+        self._cid_lengths = plan.lengths.get(CUSTOMER_ID, frozenset())
         self._name_range = _length_range(plan.lengths.get(NAME, frozenset()))
         # Custom kinds (declared with a regex at import) are primary: searched for
         # with their own pattern in text and tried on every cell.
@@ -226,11 +229,11 @@ class Extractor:
                 at = text.find("@", at + 1)
 
     def _customer_ids(self, text: str, out: list[tuple[str, str, int, int]]) -> None:
-        lo, hi = self._cid_lengths
+        lengths = self._cid_lengths
         fields = self.fields
         for m in _ID_TOKEN.finditer(text):
             tok = m.group()
-            if not lo <= len(tok) <= hi or _DIGIT.search(tok) is None:
+            if len(tok) - tok.count("-") not in lengths or _DIGIT.search(tok) is None:
                 continue
             for kind, canon in fields(CUSTOMER_ID, tok):
                 out.append((kind, canon, m.start(), m.end()))
