@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Callable
 from importlib import resources
 from typing import ClassVar
 
@@ -81,4 +83,14 @@ class NameFoldedNormalizer(Normalizer):
 
     def fold(self, name: str) -> str:
         """Fold an already canonical ``name`` form (no re-validation)."""
+        # Few names hold a variant kanji: one search, and the translation only then.
+        if _variant_search()(name) is None:
+            return name
         return name.translate(load_variant_table())
+
+
+@functools.cache
+def _variant_search() -> Callable[[str], re.Match[str] | None]:
+    """``search`` of a pattern matching any variant kanji of the table."""
+    chars = "".join(chr(cp) for cp in load_variant_table())
+    return re.compile(f"[{re.escape(chars)}]").search

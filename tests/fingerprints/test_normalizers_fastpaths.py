@@ -228,3 +228,11 @@ def test_address_unit_patterns_equal_their_look_behind_forms(value: str) -> None
     no = re.compile(r"(?<=[0-9-])の(?=[0-9])")
     assert address._UNIT.sub("-", value) == unit.sub("-", value)
     assert address._NO.sub("-", value) == no.sub("-", value)
+
+
+@settings(max_examples=2000)
+@given(st.text(alphabet=st.sampled_from("山田髙﨑齋藤高崎斎太郎𠮷吉邊辺"), max_size=12) | TEXT)
+def test_name_fold_fast_path_is_the_translation(value: str) -> None:
+    from fingerprints.normalizers.name import NameFoldedNormalizer, load_variant_table
+
+    assert NameFoldedNormalizer().fold(value) == value.translate(load_variant_table())
