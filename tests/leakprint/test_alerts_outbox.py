@@ -26,6 +26,14 @@ from tests.leakprint.helpers import run
 
 # A minute ahead of the wall clock, so alerts queued by the tests (at real time) are due.
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
+
+
+@pytest.fixture(autouse=True)
+def _clock_of_this_test() -> None:
+    """T0 is one minute after *this test* starts: alerts are queued on the real clock,
+    and a T0 taken at import lay in the past once the suite ran longer than a minute."""
+    global T0
+    T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
 FAST = RetryPolicy(
     max_attempts=4, base_delay=timedelta(seconds=1), factor=2.0, max_delay=timedelta(seconds=4)
 )
