@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, islice
-from operator import not_
+from itertools import compress, islice, repeat
+from operator import is_, itemgetter, not_
 from typing import Any, Final, Protocol
 
 from fingerprints.text import prepare, prepare_full
@@ -105,6 +105,9 @@ def evict_oldest_half(cache: dict[Any, Any]) -> None:
 
 #: A candidate value: ``(kind, canonical)``.
 Pair = tuple[str, str]
+# "Not in the cache" (a CellResult with no pairs, told apart by identity).
+_UNSEEN: CellResult = ((), -1, "")
+_PAIRS = itemgetter(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,12 +306,13 @@ class Extractor:
         rest: Iterable[str] = values
         if shaped is not None and shaped.values:
             rest = compress(values, map(not_, map(shaped.values.__contains__, values)))
-        found: dict[str, CellResult] = {}
-        get = self._cache.get
-        for value in rest:
-            res = get((hint, value))
-            if res is None:
-                res = self._cell_cached(value, hint)
+        # Values seen before (names and dates repeat) come from the cache, looked
+        # up in C-level passes; only the others go through ``_cell``.
+        values_left = list(rest)
+        known = list(map(self._cache.get, zip(repeat(hint), values_left), repeat(_UNSEEN)))
+        found = dict(compress(zip(values_left, known, strict=True), map(_PAIRS, known)))
+        for value in compress(values_left, map(is_, known, repeat(_UNSEEN))):
+            res = self._cell_cached(value, hint)
             if res[0]:
                 found[value] = res
         return found, shaped
