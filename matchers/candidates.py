@@ -332,11 +332,20 @@ class Extractor:
         if max(map(len, stripped), default=0) > _MAX_CELL * 4:
             return None  # ``_cell`` skips such a cell: leave this column to it
         joined = "\n".join(stripped)
-        if not joined.isascii():
-            joined = prepare_full(joined)
-        cells = joined.split("\n")
-        if len(cells) != len(raw):
+        if joined.count("\n") != len(raw) - 1:
             return None  # a value holds a line break: one line is not one cell
+        if joined.isascii():
+            cells = stripped
+        else:
+            # Only the non-ASCII values need preparing (``prepare`` leaves ASCII
+            # alone): NFKC over those alone, not over the whole column.
+            wide = list(map(not_, map(str.isascii, stripped)))
+            prepared = prepare_full("\n".join(compress(stripped, wide))).split("\n")
+            if len(prepared) != sum(wide):
+                return None
+            cells = stripped.copy()
+            for i, cell in zip(compress(range(len(cells)), wide), prepared, strict=True):
+                cells[i] = cell
         kind, shape, many = (
             (PHONE, _PHONE_CELL, self._phone_many) if phones
             else (EMAIL, _EMAIL_CELL, self._email_many)
