@@ -12,7 +12,7 @@ only ever uses :class:`DigestProber`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import compress, groupby, repeat
 from operator import is_, itemgetter
 from typing import Protocol
@@ -82,16 +82,22 @@ class DigestProber:
         out: list[Hits] = [NO_HITS] * len(values)
         if not values or kind not in self._kinds:
             return out
-        arr = np.frombuffer(
-            b"".join(self._hasher.digest_many(kind, values)), dtype=np.uint8
-        ).reshape(-1, 16)
-        survivors = np.flatnonzero(self.fpset.maybe_contains(arr)).tolist()
-        if survivors:
-            looked = self.fpset.lookup(arr[survivors], [kind] * len(survivors))
-            for i, hits in zip(survivors, looked, strict=True):
-                if hits:
-                    out[i] = tuple((h.row, h.kind) for h in hits)
+        for i, hits in self._found(b"".join(self._hasher.digest_many(kind, values)),
+                                   repeat(kind, len(values))):
+            out[i] = hits
         return out
+
+    def _found(self, digests: bytes, kinds: Iterable[str]) -> list[tuple[int, Hits]]:
+        """``(position, hits)`` of the digests that hit: the Bloom filter over the whole
+        batch, and only its survivors through the exact index."""
+        arr = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16)
+        survivors = np.flatnonzero(self.fpset.maybe_contains(arr)).tolist()
+        if not survivors:
+            return []
+        kinds = list(kinds)
+        looked = self.fpset.lookup(arr[survivors], [kinds[j] for j in survivors])
+        return [(j, tuple((h.row, h.kind) for h in hits))
+                for j, hits in zip(survivors, looked, strict=True) if hits]
 
     def probe(self, pairs: Sequence[tuple[str, str]]) -> list[Hits]:
         n = len(pairs)
@@ -128,14 +134,7 @@ class DigestProber:
             # the names and dates that do.
             if kind not in self._once:
                 cache.update(zip(values, repeat(NO_HITS)))
-        if probed:
-            arr = np.frombuffer(b"".join(chunks), dtype=np.uint8).reshape(-1, 16)
-            # Bloom filter over the whole batch; only its survivors go to the index.
-            survivors = np.flatnonzero(self.fpset.maybe_contains(arr)).tolist()
-            if survivors:
-                looked = self.fpset.lookup(arr[survivors], [kinds[j] for j in survivors])
-                for j, hits in zip(survivors, looked, strict=True):
-                    if hits:
-                        pair = probed[j]
-                        fresh[pair] = cache[pair] = tuple((h.row, h.kind) for h in hits)
+        for j, hits in self._found(b"".join(chunks), kinds):
+            pair = probed[j]
+            fresh[pair] = cache[pair] = hits
         return list(map(fresh.get, pairs, known))  # type: ignore[arg-type]

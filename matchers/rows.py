@@ -279,31 +279,20 @@ def table_cells(
 ) -> tuple[list[list[str]], list[int]]:
     """All rows of a line-based table as lists of cells, and their line numbers.
 
-    The header row is left out. This is the bulk form of :func:`split_rows` for
-    the column-wise scan: no per-row objects.
+    The header row is left out. This is the bulk form of :func:`split_rows`; the
+    column-wise scan uses :func:`table_columns`, which gives the same rows.
     """
+    table = table_columns(text, layout, first_line)
+    return [table.cells(i) for i in range(len(table))], table.lines
+
+
+def _split_lines(text: str, layout: Layout, first_line: int) -> tuple[list[list[str]], list[int]]:
+    """:func:`table_cells` line by line, for layouts whose cells are not plain splits."""
     header = layout.header
     delim = layout.delimiter
     plain = layout.kind == "delimited" and delim != "\t"
     rows: list[list[str]] = []
     lines: list[int] = []
-    if layout.kind == "delimited" and not (plain and '"' in text):
-        # Every line is split on the delimiter: the same rows, in list comprehensions.
-        all_lines = text.split("\n")
-        # A line is blank when stripping leaves nothing ("" is false); C-level steps.
-        content = list(map(str.strip, all_lines))
-        kept = list(compress(range(len(all_lines)), content))
-        rows = list(map(str.split, compress(all_lines, content), repeat(delim)))
-        if header is not None:
-            # The header row itself carries no data (among the first three lines).
-            drop = [
-                n
-                for n, i in enumerate(kept[:3])
-                if i < 3 and tuple(c.strip() for c in rows[n]) == header
-            ]
-            for n in reversed(drop):
-                del rows[n], kept[n]
-        return rows, [first_line + i for i in kept]
     for i, line in enumerate(text.split("\n")):
         if not line or line.isspace():
             continue
@@ -339,7 +328,7 @@ class Table:
 
 
 def table_columns(text: str, layout: Layout, first_line: int = 1) -> Table:
-    """:func:`table_cells`, transposed into columns.
+    """The rows of a line-based table (header left out), transposed into columns.
 
     When every row is one line split on the delimiter (no quoting), the lines are
     joined by the delimiter and split once, and each column is a slice with a
@@ -351,7 +340,7 @@ def table_columns(text: str, layout: Layout, first_line: int = 1) -> Table:
         or delim is None
         or (delim != "\t" and '"' in text)
     ):
-        rows, lines = table_cells(text, layout, first_line)
+        rows, lines = _split_lines(text, layout, first_line)
         return Table(_transpose(rows), lines, rows, [], "")
     all_lines = text.split("\n")
     content = list(map(str.strip, all_lines))  # "" (false) for a blank line
