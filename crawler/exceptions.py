@@ -10,3 +10,11 @@ class SkippedResponse(IgnoreRequest):
 
     The spider's errback leaves these alone instead of reporting them as errors.
     """
+
+
+class PageTooLarge(Exception):
+    """A page that arrived whole (rendered by the browser) is larger than DOWNLOAD_MAXSIZE.
+
+    Scrapy cancels a plain download past that size while it streams; this is the
+    same bound for pages it does not stream. Reported like any failed fetch.
+    """

@@ -50,6 +50,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.SharedRobotsTxtMiddleware": 100,
     "crawler.binary.BinaryContentMiddleware": 595,
+    "crawler.rendered.RenderedSizeMiddleware": 596,
     "crawler.conditional.ConditionalRequestMiddleware": 597,
 }
 EXTENSIONS = {"crawler.coverage.CoverageStats": 500}

@@ -36,7 +36,7 @@ from twisted.internet.error import (
 
 from crawler.coverage import SOURCE_META, count, source_key
 from crawler.encoding import encoding_hint
-from crawler.exceptions import SkippedResponse
+from crawler.exceptions import PageTooLarge, SkippedResponse
 from crawler.items import DocumentItem
 from crawler.render import render_meta
 
@@ -60,6 +60,7 @@ _REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (ConnectionRefusedError, "connection refused"),
     # Scrapy cancels a download whose size exceeds DOWNLOAD_MAXSIZE.
     (DownloadCancelledError, "cancelled"),
+    (PageTooLarge, "too large"),
     (ResponseDataLossError, "incomplete response"),
     (DownloadFailedError, "download failed"),
 )

@@ -128,6 +128,13 @@ def main_routes(site: Site, paste: Site) -> Callable[[str, dict[str, list[str]]]
                 f"e.textContent='{JS_MARKER}';e.className='done';}},300);"
             )
             return 200, ok_html, html(f'<div id="out">loading</div><script>{script}</script>')
+        if path == "/js-huge":
+            # Small as served; its script builds 1 MB of text in the page.
+            script = (
+                "var e=document.getElementById('out');"
+                "e.textContent='x'.repeat(1048576);e.className='done';"
+            )
+            return 200, ok_html, html(f'<div id="out">loading</div><script>{script}</script>')
         if path in ENCODED:
             return 200, {"Content-Type": ENCODED[path][2]}, encoded_body(path)
         if path == "/private/secret":

@@ -42,3 +42,33 @@ def test_javascript_text_only_when_rendered(mock_sites: Sites, tmp_path: Path) -
     assert plain["rendered"] is False
     assert sites.JS_MARKER not in plain["markers"]
     assert sites.JS_MARKER not in result.log
+
+
+HUGE_SOURCES = """
+[[source]]
+name = "js-huge"
+kind = "page"
+start_urls = ["{M}/js-huge", "{M}/js"]
+render = true
+wait_for = "#out.done"
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"
+)
+def test_rendered_page_over_maxsize_is_a_failed_fetch(mock_sites: Sites, tmp_path: Path) -> None:
+    """A page whose script builds more text than DOWNLOAD_MAXSIZE is refused with one
+    log line, like a plain download over the bound; the crawl goes on."""
+    result = run_crawl(tmp_path, HUGE_SOURCES.format(M=mock_sites.main.base), timeout=180,
+                       settings={"DOWNLOAD_MAXSIZE": str(256 * 1024)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    huge, small = mock_sites.main.url("/js-huge"), mock_sites.main.url("/js")
+    assert [i["url"] for i in result.items] == [small]
+    assert sites.JS_MARKER in result.items[0]["markers"]
+    [line] = [ln for ln in result.log.splitlines() if huge in ln]
+    assert f"Fetch failed {huge}: too large: rendered page of " in line
+    assert "exceeds DOWNLOAD_MAXSIZE (262144 B)" in line
+    assert result.stats["leakprint/source/js-huge/errors"] == 1
+    assert "Traceback" not in result.log
