@@ -11,146 +11,60 @@ canonicalized by the import side's own normalizers (``KindRegistry.fields_for``)
 there is no second implementation here, the patterns only decide what is worth
 handing to them.
 
-Prose (windows, substrings of unspaced Japanese) is in :mod:`matchers.prose`.
+Prose (windows, substrings of unspaced Japanese) is in :mod:`matchers.prose`; the
+patterns and the candidate types are in :mod:`matchers.shapes`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Sequence
 from itertools import compress, islice, repeat
 from operator import is_, itemgetter, not_
-from typing import Any, Final, Protocol
+from typing import Final
 
 from fingerprints.text import prepare, prepare_full
 from matchers.rows import Row
-
-PHONE: Final = "phone"
-EMAIL: Final = "email"
-CUSTOMER_ID: Final = "customer_id"
-NAME: Final = "name"
-NAME_KANA: Final = "name_kana"
-BIRTHDATE: Final = "birthdate"
-POSTAL: Final = "postal_code"
-ADDRESS: Final = "address"
+from matchers.shapes import (
+    ADDRESS,
+    ADDRESS_MARK_RE,
+    BIRTHDATE,
+    CELL_CACHE_SIZE,
+    CJK_RE,
+    CUSTOMER_ID,
+    DIGIT_RE,
+    DIGIT_RUN_RE,
+    EMAIL,
+    EMAIL_CELL_RE,
+    EMAIL_DOMAIN_RE,
+    EMAIL_LOCAL_RE,
+    ERA_DATE_RE,
+    ID_TOKEN_RE,
+    KANA_ONLY_RE,
+    NAME,
+    NAME_KANA,
+    NON_DIGITS,
+    PHONE,
+    PHONE_CELL_RE,
+    PHONE_START,
+    POSTAL,
+    POSTAL_RE,
+    CellResult,
+    KindPlan,
+    Pair,
+    Registry,
+    RowCandidates,
+    ShapedCells,
+    evict_oldest_half,
+)
 
 # Cells longer than this are not tried as anything but an address.
 _MAX_CELL: Final = 200
-
-
-class Canonicalizer(Protocol):
-    """One normalizer of ``fingerprints.normalizers``."""
-
-    def canonical(self, value: str) -> str | None: ...
-
-    def canonical_many(self, values: Sequence[str]) -> list[str | None]: ...
-
-
-class Registry(Protocol):
-    """What the matcher needs of ``fingerprints.normalizers.KindRegistry``."""
-
-    def fields_for(self, kind: str, value: str) -> list[tuple[str, str]]:
-        """Digestible ``(kind, canonical)`` pairs of one raw value (empty if implausible)."""
-        ...
-
-    def get(self, kind: str) -> Canonicalizer:
-        """The normalizer of ``kind`` (``fields_for`` of phone and e-mail is
-        ``[(kind, normalizer.canonical(value))]``, or ``[]`` for ``None``)."""
-        ...
-
-
-# ------------------------------------------------------------------- patterns
-
-CJK_CLASS: Final = "\u3005-\u3007\u3041-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-KANJI_CLASS: Final = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK = re.compile(f"[{CJK_CLASS}]")
-_KANA_ONLY = re.compile(r"[\u3041-\u30ff\u31f0-\u31ff ]+")
-_DIGIT = re.compile(r"[0-9]")
-# A run of 10+ digits with the separators phone numbers are written with (single
-# '-', '.', ' ' and parentheses between digits). ASCII-only look-behind: a kanji
-# label right before the number (電話090…) must not hide it.
-_DIGIT_RUN = re.compile(r"(?<![A-Za-z0-9_@\-])\+?\(?[0-9](?:[-. ]?\)?[-. ]?\(?[0-9]){9,}")
-_PHONE_CELL = re.compile(r"\+?\(?[0-9][0-9()\-. ]{8,18}[0-9]")
-_PHONE_START: Final = frozenset("+(0123456789")  # what a _PHONE_CELL match starts with
-_EMAIL_CELL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z0-9\-]+")
 # How many of a column's values are looked at to decide whether those searches pay.
 _SHAPE_SAMPLE: Final = 32
-_NON_DIGITS = str.maketrans("", "", " -().+")
-_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9._%+\-!#$&'*/=?^`{|}~]{1,64}\Z")
-_EMAIL_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62})(?:\.[A-Za-z0-9\-]{1,63})+")
-_ID_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*")
-POSTAL_RE = re.compile(
-    r"(?:〒|〶|郵便番号[:：]?)\s?[0-9]{3}[- ]?[0-9]{4}(?![0-9])"
-    r"|(?<![0-9\-])[0-9]{3}-[0-9]{4}(?![0-9\-])"
-)
-_ADDRESS_MARK = re.compile(r"[都道府県市区町村郡]")
-_ERA_DATE = re.compile(r"(?:[MTSHR]\.?|明治|大正|昭和|平成|令和)(?:[0-9]{1,2}|元)[年./\-]")
-# ------------------------------------------------------------------- results
-
-
-#: What one cell gave: its (kind, canonical) values, how many of them are primary
-#: candidates, and the kind the cell was read as (for the snippet).
-CellResult = tuple[tuple[tuple[str, str], ...], int, str]
-#: Distinct cells remembered across chunks (about 100 MB at most); when full, the
-#: older half is dropped, so memory stays bounded and recent values stay warm.
-CELL_CACHE_SIZE: Final = 300_000
-
-
-def evict_oldest_half(cache: dict[Any, Any]) -> None:
-    """Drop the first-inserted half of a dict (dicts keep insertion order)."""
-    for key in list(islice(cache, len(cache) // 2)):
-        del cache[key]
-
-
-#: A candidate value: ``(kind, canonical)``.
-Pair = tuple[str, str]
 # "Not in the cache" (a CellResult with no pairs, told apart by identity).
 _UNSEEN: CellResult = ((), -1, "")
 _PAIRS = itemgetter(0)
-
-
-@dataclass(frozen=True, slots=True)
-class ShapedCells:
-    """Cells of one column that are bare values of one primary kind: ``values``
-    (in column order, as a dict used as an ordered set) and their canonical forms,
-    position by position."""
-
-    kind: str
-    values: dict[str, None]
-    canonicals: list[str]
-
-
-@dataclass(slots=True)
-class RowCandidates:
-    """The candidates of one row (or prose window).
-
-    ``found`` holds ``((kind, canonical), cell index)``; in prose the "cell" is
-    the start offset of the value in the text.
-    """
-
-    line: int
-    found: list[tuple[Pair, int]]
-    primary: int = 0  # primary candidate occurrences in this row
-    row: Row | None = None
-    span: tuple[int, int] | None = None  # prose: window in the text
-
-
-@dataclass(frozen=True, slots=True)
-class KindPlan:
-    """Which kinds the fingerprint set holds, and the lengths of their values."""
-
-    lengths: Mapping[str, frozenset[int]]
-    primary: frozenset[str]
-    # Custom kinds: a search pattern for each (made from its declared regex).
-    custom: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
-
-    def has(self, kind: str) -> bool:
-        return bool(self.lengths.get(kind))
-
-    def length_ok(self, kind: str, n: int) -> bool:
-        lengths = self.lengths.get(kind)
-        return lengths is not None and n in lengths
 
 
 # ----------------------------------------------------------------- extractor
@@ -197,9 +111,9 @@ class Extractor:
 
     def _phones(self, text: str, out: list[tuple[str, str, int, int]]) -> None:
         fields = self.fields
-        for m in _DIGIT_RUN.finditer(text):
+        for m in DIGIT_RUN_RE.finditer(text):
             run = m.group()
-            n = len(run.translate(_NON_DIGITS))
+            n = len(run.translate(NON_DIGITS))
             if n < 10:
                 continue
             if text.startswith("@", m.end()):
@@ -212,7 +126,7 @@ class Extractor:
                 # Space-separated neighbours ("0312345678 19850401") merge into one run.
                 pos = m.start()
                 for piece in re.split(r"[ .]", run):
-                    if len(piece.translate(_NON_DIGITS)) >= 10:
+                    if len(piece.translate(NON_DIGITS)) >= 10:
                         for kind, canon in fields(PHONE, piece):
                             out.append((kind, canon, pos, pos + len(piece)))
                     pos += len(piece) + 1
@@ -221,8 +135,8 @@ class Extractor:
         fields = self.fields
         at = text.find("@")
         while at != -1:
-            local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
-            domain = _EMAIL_DOMAIN.match(text, at + 1)
+            local = EMAIL_LOCAL_RE.search(text, max(0, at - 64), at)
+            domain = EMAIL_DOMAIN_RE.match(text, at + 1)
             if local is not None and domain is not None:
                 start, end = local.start(), domain.end()
                 for kind, canon in fields(EMAIL, text[start:end]):
@@ -234,9 +148,9 @@ class Extractor:
     def _customer_ids(self, text: str, out: list[tuple[str, str, int, int]]) -> None:
         lengths = self._cid_lengths
         fields = self.fields
-        for m in _ID_TOKEN.finditer(text):
+        for m in ID_TOKEN_RE.finditer(text):
             tok = m.group()
-            if len(tok) - tok.count("-") not in lengths or _DIGIT.search(tok) is None:
+            if len(tok) - tok.count("-") not in lengths or DIGIT_RE.search(tok) is None:
                 continue
             for kind, canon in fields(CUSTOMER_ID, tok):
                 out.append((kind, canon, m.start(), m.end()))
@@ -320,7 +234,7 @@ class Extractor:
     def _shaped_cells(self, values: Collection[str]) -> ShapedCells | None:
         sample = list(islice(values, _SHAPE_SAMPLE))
         phones = self._phone and sum(
-            1 for v in sample if _PHONE_CELL.fullmatch(prepare(v.strip()))
+            1 for v in sample if PHONE_CELL_RE.fullmatch(prepare(v.strip()))
         ) * 2 > len(sample)
         emails = self._email and sum(1 for v in sample if "@" in v) * 2 > len(sample)
         if not (phones or emails):
@@ -347,8 +261,8 @@ class Extractor:
             for i, cell in zip(compress(range(len(cells)), wide), prepared, strict=True):
                 cells[i] = cell
         kind, shape, many = (
-            (PHONE, _PHONE_CELL, self._phone_many) if phones
-            else (EMAIL, _EMAIL_CELL, self._email_many)
+            (PHONE, PHONE_CELL_RE, self._phone_many) if phones
+            else (EMAIL, EMAIL_CELL_RE, self._email_many)
         )
         shaped = list(map(shape.fullmatch, cells))
         canons = many(list(compress(cells, shaped)))
@@ -386,18 +300,18 @@ class Extractor:
         plan = self.plan
         # Fast path for the cells every dump has: a bare phone number or e-mail address.
         # (The cheap character tests first: most cells are names, dates, addresses.)
-        if self._phone and cell[0] in _PHONE_START and _PHONE_CELL.fullmatch(cell):
+        if self._phone and cell[0] in PHONE_START and PHONE_CELL_RE.fullmatch(cell):
             got = self.fields(PHONE, cell)
             if got:
                 return tuple(got), len(got), PHONE
-        elif self._email and "@" in cell and _EMAIL_CELL.fullmatch(cell):
+        elif self._email and "@" in cell and EMAIL_CELL_RE.fullmatch(cell):
             got = self.fields(EMAIL, cell)
             if got:
                 return tuple(got), len(got), EMAIL
         found: list[tuple[str, str]] = []
         prim = 0
         label = ""
-        has_digit = _DIGIT.search(cell) is not None
+        has_digit = DIGIT_RE.search(cell) is not None
         if "@" in cell or (has_digit and (len(cell) >= 10 or self._cid)) or self._custom:
             hits = self.primaries(cell)
             if hits:
@@ -409,7 +323,7 @@ class Extractor:
             if got:
                 found.extend(got)
                 return tuple(found), prim, label or hint
-        if prim and not _CJK.search(cell):
+        if prim and not CJK_RE.search(cell):
             return tuple(found), prim, label
         for kind in self._kinds_for(cell, has_digit):
             got = self.fields(kind, cell)
@@ -427,27 +341,27 @@ class Extractor:
         """Supporting kinds worth trying on one cell, cheapest guess first."""
         plan = self.plan
         kinds: list[str] = []
-        cjk = _CJK.search(cell) is not None
+        cjk = CJK_RE.search(cell) is not None
         if cjk:
             n = len(cell) - cell.count(" ")
             if has_digit:
-                if _ERA_DATE.search(cell) or ("年" in cell and "月" in cell and n <= 14):
+                if ERA_DATE_RE.search(cell) or ("年" in cell and "月" in cell and n <= 14):
                     kinds.append(BIRTHDATE)
                 if "〒" in cell or "郵便" in cell:
                     kinds.append(POSTAL)
                 kinds.append(ADDRESS)
             else:
-                if _KANA_ONLY.fullmatch(cell) and plan.length_ok(NAME_KANA, n):
+                if KANA_ONLY_RE.fullmatch(cell) and plan.length_ok(NAME_KANA, n):
                     kinds.append(NAME_KANA)
                 if self._name_range[0] <= n <= self._name_range[1]:
                     kinds.append(NAME)
-                if n >= 4 and _ADDRESS_MARK.search(cell):
+                if n >= 4 and ADDRESS_MARK_RE.search(cell):
                     kinds.append(ADDRESS)
         elif has_digit:
             digits = sum(c.isdigit() for c in cell)
             if digits == 7 and len(cell) <= 10:
                 kinds.append(POSTAL)
-            if _ERA_DATE.match(cell) or (5 <= digits <= 8 and len(cell) <= 12):
+            if ERA_DATE_RE.match(cell) or (5 <= digits <= 8 and len(cell) <= 12):
                 kinds.append(BIRTHDATE)
         return [k for k in kinds if plan.has(k)]
 
@@ -455,12 +369,13 @@ class Extractor:
         """Whitespace layouts split "山田 太郎" in two; try neighbouring cells joined."""
         for i in range(len(cells) - 1):
             a, b = prepare(cells[i]), prepare(cells[i + 1])
-            if not (_CJK.search(a) and _CJK.search(b)) or _DIGIT.search(a) or _DIGIT.search(b):
+            if (not (CJK_RE.search(a) and CJK_RE.search(b))
+                    or DIGIT_RE.search(a) or DIGIT_RE.search(b)):
                 continue
             joined = f"{a} {b}"
             n = len(a) + len(b)
             kinds = []
-            if _KANA_ONLY.fullmatch(joined) and self.plan.length_ok(NAME_KANA, n):
+            if KANA_ONLY_RE.fullmatch(joined) and self.plan.length_ok(NAME_KANA, n):
                 kinds.append(NAME_KANA)
             if self.plan.length_ok(NAME, n):
                 kinds.append(NAME)

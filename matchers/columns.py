@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from itertools import chain, compress, repeat
 from operator import itemgetter, not_
 
-from matchers.candidates import CellResult, Extractor, Pair, RowCandidates, ShapedCells
+from matchers.candidates import Extractor
 from matchers.confidence import WEAK_KINDS
 from matchers.probe import Hits, Prober
 from matchers.rows import Layout, Row, table_columns
+from matchers.shapes import CellResult, Pair, RowCandidates, ShapedCells
 
 _PAIRS = itemgetter(0)  # of a CellResult: its (kind, canonical) values
 _NPRIM = itemgetter(1)  # of a CellResult: how many of them are primary candidates

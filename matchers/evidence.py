@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
-from matchers.candidates import Pair, RowCandidates
 from matchers.confidence import RANK, WEAK_KINDS, Confidence, field_set, record_confidence
 from matchers.probe import Hits
+from matchers.shapes import Pair, RowCandidates
 
 
 @dataclass(slots=True)

@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from fingerprints.fpset import FingerprintSet
-from matchers.candidates import evict_oldest_half
+from matchers.shapes import evict_oldest_half
 
 HIT_CACHE_SIZE = 300_000
 #: Kinds whose values rarely repeat in a dump: their misses are not cached (they

@@ -16,7 +16,8 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-from matchers.candidates import (
+from matchers.candidates import Extractor
+from matchers.shapes import (
     ADDRESS,
     BIRTHDATE,
     CJK_CLASS,
@@ -25,7 +26,6 @@ from matchers.candidates import (
     NAME_KANA,
     POSTAL,
     POSTAL_RE,
-    Extractor,
     Pair,
     RowCandidates,
 )

@@ -26,7 +26,7 @@ from fingerprints.fpset import FingerprintSet
 from fingerprints.kindconfig import registry_from_config
 from fingerprints.normalizers import KindRegistry
 from fingerprints.text import prepare
-from matchers.candidates import Extractor, KindPlan, Pair, RowCandidates
+from matchers.candidates import Extractor
 from matchers.columns import scan_columns
 from matchers.confidence import RANK
 from matchers.evidence import collect, matched_cells
@@ -41,6 +41,7 @@ from matchers.rows import (
     split_rows,
     strip_html,
 )
+from matchers.shapes import KindPlan, Pair, RowCandidates
 from matchers.snippet import prose_snippet, row_snippet, scrub
 
 # Text scanned at once. Per chunk, every record that hit is scored and merged;

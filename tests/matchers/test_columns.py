@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints.normalizers import default_registry
-from matchers.candidates import Extractor, KindPlan
+from matchers.candidates import Extractor
 from matchers.evidence import collect
 from matchers.rows import Layout, detect_layout, split_rows, table_cells, table_columns
 from matchers.scan import Matcher
+from matchers.shapes import KindPlan
 from tests.matchers.factories import Customer, email_variants, phone_variants, render_delimited
 
 PRIMARY = frozenset({"phone", "email", "customer_id"})

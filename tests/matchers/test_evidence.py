@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from fingerprints.fpset import FingerprintSet
-from matchers.candidates import RowCandidates
 from matchers.evidence import collect
 from matchers.scan import Matcher
+from matchers.shapes import RowCandidates
 from tests.matchers.factories import Customer, build_set, make_customers
 
 PRIMARY = frozenset({"phone", "email", "customer_id"})

@@ -1,0 +1,141 @@
+"""What the extractor looks for, and what it gives.
+
+The names of the field kinds, what the extractor needs of the normalizers, the
+cheap patterns over *prepared* text that decide which text is worth handing to a
+normalizer (they tolerate full-width digits and dash variants because
+``fingerprints.text.prepare`` has folded them already), and the candidate types
+that :mod:`matchers.candidates` produces and :mod:`matchers.columns`,
+:mod:`matchers.prose` and :mod:`matchers.evidence` consume.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Final, Protocol
+
+from matchers.rows import Row
+
+PHONE: Final = "phone"
+EMAIL: Final = "email"
+CUSTOMER_ID: Final = "customer_id"
+NAME: Final = "name"
+NAME_KANA: Final = "name_kana"
+BIRTHDATE: Final = "birthdate"
+POSTAL: Final = "postal_code"
+ADDRESS: Final = "address"
+
+
+# ------------------------------------------------------------- what it needs
+
+
+class Canonicalizer(Protocol):
+    """One normalizer of ``fingerprints.normalizers``."""
+
+    def canonical(self, value: str) -> str | None: ...
+
+    def canonical_many(self, values: Sequence[str]) -> list[str | None]: ...
+
+
+class Registry(Protocol):
+    """What the matcher needs of ``fingerprints.normalizers.KindRegistry``."""
+
+    def fields_for(self, kind: str, value: str) -> list[tuple[str, str]]:
+        """Digestible ``(kind, canonical)`` pairs of one raw value (empty if implausible)."""
+        ...
+
+    def get(self, kind: str) -> Canonicalizer:
+        """The normalizer of ``kind`` (``fields_for`` of phone and e-mail is
+        ``[(kind, normalizer.canonical(value))]``, or ``[]`` for ``None``)."""
+        ...
+
+
+# ------------------------------------------------------------------- patterns
+
+CJK_CLASS: Final = "\u3005-\u3007\u3041-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+KANJI_CLASS: Final = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_RE = re.compile(f"[{CJK_CLASS}]")
+KANA_ONLY_RE = re.compile(r"[\u3041-\u30ff\u31f0-\u31ff ]+")
+DIGIT_RE = re.compile(r"[0-9]")
+# A run of 10+ digits with the separators phone numbers are written with (single
+# '-', '.', ' ' and parentheses between digits). ASCII-only look-behind: a kanji
+# label right before the number (電話090…) must not hide it.
+DIGIT_RUN_RE = re.compile(r"(?<![A-Za-z0-9_@\-])\+?\(?[0-9](?:[-. ]?\)?[-. ]?\(?[0-9]){9,}")
+PHONE_CELL_RE = re.compile(r"\+?\(?[0-9][0-9()\-. ]{8,18}[0-9]")
+PHONE_START: Final = frozenset("+(0123456789")  # what a PHONE_CELL_RE match starts with
+EMAIL_CELL_RE = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z0-9\-]+")
+NON_DIGITS = str.maketrans("", "", " -().+")
+EMAIL_LOCAL_RE = re.compile(r"[A-Za-z0-9._%+\-!#$&'*/=?^`{|}~]{1,64}\Z")
+EMAIL_DOMAIN_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62})(?:\.[A-Za-z0-9\-]{1,63})+")
+ID_TOKEN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*")
+POSTAL_RE = re.compile(
+    r"(?:〒|〶|郵便番号[:：]?)\s?[0-9]{3}[- ]?[0-9]{4}(?![0-9])"
+    r"|(?<![0-9\-])[0-9]{3}-[0-9]{4}(?![0-9\-])"
+)
+ADDRESS_MARK_RE = re.compile(r"[都道府県市区町村郡]")
+ERA_DATE_RE = re.compile(r"(?:[MTSHR]\.?|明治|大正|昭和|平成|令和)(?:[0-9]{1,2}|元)[年./\-]")
+
+
+# ------------------------------------------------------------------- results
+
+#: What one cell gave: its (kind, canonical) values, how many of them are primary
+#: candidates, and the kind the cell was read as (for the snippet).
+CellResult = tuple[tuple[tuple[str, str], ...], int, str]
+#: Distinct cells remembered across chunks (about 100 MB at most); when full, the
+#: older half is dropped, so memory stays bounded and recent values stay warm.
+CELL_CACHE_SIZE: Final = 300_000
+
+
+def evict_oldest_half(cache: dict[Any, Any]) -> None:
+    """Drop the first-inserted half of a dict (dicts keep insertion order)."""
+    for key in list(islice(cache, len(cache) // 2)):
+        del cache[key]
+
+
+#: A candidate value: ``(kind, canonical)``.
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ShapedCells:
+    """Cells of one column that are bare values of one primary kind: ``values``
+    (in column order, as a dict used as an ordered set) and their canonical forms,
+    position by position."""
+
+    kind: str
+    values: dict[str, None]
+    canonicals: list[str]
+
+
+@dataclass(slots=True)
+class RowCandidates:
+    """The candidates of one row (or prose window).
+
+    ``found`` holds ``((kind, canonical), cell index)``; in prose the "cell" is
+    the start offset of the value in the text.
+    """
+
+    line: int
+    found: list[tuple[Pair, int]]
+    primary: int = 0  # primary candidate occurrences in this row
+    row: Row | None = None
+    span: tuple[int, int] | None = None  # prose: window in the text
+
+
+@dataclass(frozen=True, slots=True)
+class KindPlan:
+    """Which kinds the fingerprint set holds, and the lengths of their values."""
+
+    lengths: Mapping[str, frozenset[int]]
+    primary: frozenset[str]
+    # Custom kinds: a search pattern for each (made from its declared regex).
+    custom: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+
+    def has(self, kind: str) -> bool:
+        return bool(self.lengths.get(kind))
+
+    def length_ok(self, kind: str, n: int) -> bool:
+        lengths = self.lengths.get(kind)
+        return lengths is not None and n in lengths
