@@ -13,13 +13,12 @@ record references the operator chose.
 
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
 import tempfile
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,104 +43,17 @@ from fingerprints.index import (
     write_fsync,
 )
 from fingerprints.keyed import DIGEST_SIZE, FingerprintKey, Hasher, check_kind
-
-SET_FORMAT_VERSION = 1
-MANIFEST_FILE = "manifest.json"
-BLOOM_FILE = "bloom.bin"
-MAX_KINDS = 256  # kind codes are uint8
-
-
-def _tool_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("leakprint")
-    except Exception:  # metadata missing in a source checkout: not worth failing a build
-        return "0+unknown"
-
-
-def _default_normalizer_version() -> int:
-    # Only for callers that follow the short contract signature; the import keeps this
-    # module free of a hard dependency on the normalizers.
-    try:
-        module = importlib.import_module("fingerprints.normalizers")
-        return int(module.NORMALIZER_VERSION)
-    except (ImportError, AttributeError):
-        raise FingerprintSetError(
-            "normalizer version unknown: pass normalizer_version explicitly"
-        ) from None
-
-
-@dataclass
-class KindStats:
-    """Per-kind count and value-length statistics (lengths in characters)."""
-
-    count: int = 0
-    min_len: int = 0
-    max_len: int = 0
-    lengths: list[int] = field(default_factory=list)
-
-
-@dataclass
-class FilterParams:
-    bits: int
-    probes: int
-    fp_rate: float
-    count: int
-    target_fp_rate: float
-
-
-@dataclass
-class Manifest:
-    """The ``manifest.json`` of a set. Public data only: no key, no customer value."""
-
-    format_version: int
-    dataset: str
-    key_id: str
-    normalizer_version: int
-    record_count: int
-    kinds: dict[str, KindStats]
-    kind_codes: list[str]
-    filter: FilterParams
-    built_at: str
-    tool_version: str
-    kind_config: dict[str, Any] = field(default_factory=dict)
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> Manifest:
-        """Parse a manifest; anything malformed is a FingerprintSetError."""
-        try:
-            raw = json.loads(text)
-            version = raw.get("format_version")
-        except (ValueError, AttributeError):
-            raise FingerprintSetError(
-                "manifest.json is malformed: copy the set again or re-fingerprint"
-            ) from None
-        if version != SET_FORMAT_VERSION:
-            raise FingerprintSetError(
-                f"fingerprint set format version {version!r}, this leakprint reads "
-                f"{SET_FORMAT_VERSION}: re-fingerprint with this version"
-            )
-        try:
-            kinds = {str(k): KindStats(**v) for k, v in raw.pop("kinds").items()}
-            flt = FilterParams(**raw.pop("filter"))
-            manifest = cls(kinds=kinds, filter=flt, **raw)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            raise FingerprintSetError(
-                "manifest.json is malformed: copy the set again or re-fingerprint"
-            ) from None
-        if (
-            not isinstance(manifest.record_count, int)
-            or not isinstance(manifest.kind_codes, list)
-            or not isinstance(manifest.files, dict)
-            or not all(isinstance(v, dict) for v in manifest.files.values())
-        ):
-            raise FingerprintSetError("manifest.json is malformed: re-fingerprint")
-        return manifest
+from fingerprints.manifest import (
+    BLOOM_FILE,
+    MANIFEST_FILE,
+    MAX_KINDS,
+    SET_FORMAT_VERSION,
+    FilterParams,
+    KindStats,
+    Manifest,
+    default_normalizer_version,
+    tool_version,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +90,7 @@ class FingerprintSetBuilder:
         self.directory = Path(directory)
         self.dataset = dataset
         self.normalizer_version = (
-            _default_normalizer_version() if normalizer_version is None else normalizer_version
+            default_normalizer_version() if normalizer_version is None else normalizer_version
         )
         self.kind_config = dict(kind_config or {})
         try:
@@ -319,7 +231,7 @@ class FingerprintSetBuilder:
             kind_codes=list(self._codes),
             filter=FilterParams(m, k, expected_fp_rate(m, k, n), n, self.fp_rate),
             built_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            tool_version=_tool_version(),
+            tool_version=tool_version(),
             kind_config=self.kind_config,
             files={name: file_info(tmp / name) for name in _data_files()},
         )
@@ -367,7 +279,7 @@ class FingerprintSet:
         """
         d = Path(directory)
         expected_norm = (
-            _default_normalizer_version() if normalizer_version is None else normalizer_version
+            default_normalizer_version() if normalizer_version is None else normalizer_version
         )
         try:
             text = (d / MANIFEST_FILE).read_text(encoding="utf-8")

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from fingerprints.decode import decode_bytes
 from fingerprints.errors import FingerprintSetError
-from fingerprints.fpset import FingerprintSetBuilder, Manifest
+from fingerprints.fpset import FingerprintSetBuilder
 from fingerprints.headers import map_columns
 from fingerprints.keyed import FingerprintKey
 from fingerprints.kindconfig import import_fields
+from fingerprints.manifest import Manifest
 from fingerprints.normalizers import NORMALIZER_VERSION, KindRegistry, default_registry
 
 SNIFF_BYTES = 1 << 20

@@ -16,9 +16,9 @@ from fingerprints.fpset import (
     FingerprintSet,
     FingerprintSetBuilder,
     Hit,
-    Manifest,
 )
 from fingerprints.keyed import FingerprintKey, Hasher
+from fingerprints.manifest import Manifest
 
 NV = 1
 KEY = FingerprintKey(bytes(range(100, 132)))
