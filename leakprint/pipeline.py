@@ -28,7 +28,7 @@ from leakprint.config import Settings, load_settings
 from leakprint.datasets import get_dataset, list_datasets
 from leakprint.db import Database, Document, ScanRun, open_database
 from leakprint.matchpool import DocOutcome, DocTask, process_batch, ready, start_pool
-from leakprint.scanning import StoreEntry, store_batch
+from leakprint.scanning import StoreEntry, finish_run, store_batch
 
 if TYPE_CHECKING:
     from typing import Self
@@ -149,6 +149,9 @@ class MatchPipeline:
         self._progress_task: asyncio.Future[None] | None = None
         self._watch: asyncio.Future[None] | None = None
         self._warm: asyncio.Future[int] | None = None
+        # Set when the process that started the crawl died: nobody else is left to
+        # close the scan run, so this crawl does it on the way out.
+        self._orphaned = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -174,6 +177,7 @@ class MatchPipeline:
             await asyncio.sleep(PARENT_CHECK_SECONDS)
             if os.getppid() != parent:
                 logger.warning("The process that started this crawl is gone; stopping")
+                self._orphaned = True
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
 
@@ -315,6 +319,9 @@ class MatchPipeline:
         await asyncio.to_thread(self._write_progress)
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        if self._orphaned:
+            finish_run(self.db, self.config.scan_id, status="killed",
+                       error="interrupted: the process that started the scan was killed")
         self.db.close()
 
 

@@ -400,7 +400,12 @@ raw = "/p/{{id}}"
     [first] = scan_runs(db_url)
     if how == "cli-sigterm":
         assert first["status"] == "killed" and first["error"] == "interrupted"
-    elif how == "crawl-sigkill":
+    elif how == "cli-sigkill":
+        # Nobody is left to close the run but the crawl itself, on its way out.
+        assert first["status"] == "killed"
+        assert first["error"] == "interrupted: the process that started the scan was killed"
+        assert first["finished_at"] is not None
+    else:
         assert first["status"] == "failed" and "-9" in str(first["error"])
     stored = len(db_rows(db_url, ("documents",))["documents"])
     assert 0 < stored < SLOW_PAGES
