@@ -280,9 +280,12 @@ class Extractor:
 
     def _cell_cached(self, raw: str, hint: str | None) -> CellResult:
         res = self._cell(raw, hint)
-        # Phone numbers, e-mail addresses and postal addresses rarely repeat:
-        # caching them would only push out the names and dates that do.
-        if not res[1] and res[2] != ADDRESS:
+        # Phone numbers and e-mail addresses rarely repeat: caching them would only
+        # push out the names and dates that do. Postal addresses are cached: they
+        # repeat wherever a customer holds several contracts or a household shares
+        # one, they are the costliest cells to normalize, and where they do not
+        # repeat (measured on crawled pages) caching them costs nothing.
+        if not res[1]:
             cache = self._cache
             if len(cache) >= CELL_CACHE_SIZE:
                 evict_oldest_half(cache)

@@ -26,7 +26,7 @@ HIT_CACHE_SIZE = 300_000
 #: Kinds whose values rarely repeat in a dump: their misses are not cached (they
 #: would only push out the names and dates that do, and make every lookup in a
 #: larger table slower).
-ONE_OFF_KINDS: frozenset[str] = frozenset({"phone", "email", "address"})
+ONE_OFF_KINDS: frozenset[str] = frozenset({"phone", "email"})
 
 #: What one candidate value hit: ``(record row, kind)`` pairs.
 Hits = tuple[tuple[int, str], ...]
