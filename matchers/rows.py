@@ -10,8 +10,8 @@ candidate (:mod:`matchers.prose`), because only the candidates say where a
 
 A header row (or JSON keys, or the column list of an ``INSERT``) is mapped to
 field kinds with the same fuzzy table as the customer-file import
-(``fingerprints.headers``), so that cells of a ``電話番号`` column are tried as
-phone numbers first.
+(:mod:`matchers.headers`), so that cells of a ``電話番号`` column are tried as
+phone numbers first; the header may follow a title or comment line.
 """
 
 from __future__ import annotations
@@ -21,18 +21,20 @@ import html
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import compress, repeat
 from operator import itemgetter
 from typing import Final, Literal
 
-from fingerprints.headers import match_header
+from matchers.headers import header_hints
 
 LayoutKind = Literal["delimited", "aligned", "spaced", "lines", "jsonl", "json", "sql", "prose"]
 
 PROSE_RADIUS: Final = 300  # characters either side of a primary candidate (EDM's 300)
 _SAMPLE_LINES: Final = 60
 _SAMPLE_CHARS: Final = 64 * 1024
+# A header row is looked for, and left out, among the first lines of a document:
+# a title, a comment or a line of the post may come before it ("# dump 1").
+HEADER_LINES: Final = 5
 _DELIMITERS: Final = ("\t", "|", ",", ";")
 # A layout must fit at least this share of the sampled lines.
 _LAYOUT_SHARE: Final = 0.6
@@ -89,47 +91,6 @@ def strip_html(text: str) -> str:
     return html.unescape(text)
 
 
-# ------------------------------------------------------------------------- headers
-
-
-@lru_cache(maxsize=4096)
-def _header_match(name: str) -> tuple[str | None, bool]:
-    name = name.strip().strip("\"'`[]")
-    if not name or len(name) > 40:
-        return None, False
-    found = match_header(name)
-    if found is None or found.ambiguous:
-        return None, False
-    return found.kind, found.score >= 100.0
-
-
-def header_kind(name: str) -> str | None:
-    """The field kind a column header stands for, via the import's fuzzy table
-    (``None`` when unknown or ambiguous)."""
-    return _header_match(name)[0]
-
-
-def known_header(name: str) -> bool:
-    """True when ``name`` is, up to case and punctuation, an alias of the header table."""
-    return _header_match(name)[1]
-
-
-def _header_hints(cells: Sequence[str]) -> tuple[str | None, ...] | None:
-    """Kinds of a header row, or ``None`` when the row does not look like a header."""
-    if not cells:
-        return None
-    for cell in cells:
-        if "@" in cell or _DIGITS4.search(cell):
-            return None
-    kinds = tuple(header_kind(c) for c in cells)
-    known = sum(k is not None for k in kinds)
-    if known >= 2 or (known == 1 and len(cells) <= 3):
-        return kinds
-    return None
-
-
-_DIGITS4 = re.compile(r"\d{4}")
-
 # -------------------------------------------------------------------------- layout
 
 SQL_INSERT = re.compile(
@@ -152,6 +113,7 @@ def detect_layout(text: str, previous: Layout | None = None) -> Layout:
     if not lines:
         return previous or Layout("prose")
     head = sample.lstrip()
+    head_lines = sample.splitlines()[:HEADER_LINES]
     if SQL_INSERT.search(sample) or (previous is not None and previous.kind == "sql"):
         return _sql_layout(previous)
     if previous is not None and previous.kind in ("json", "jsonl"):
@@ -165,19 +127,19 @@ def detect_layout(text: str, previous: Layout | None = None) -> Layout:
         return Layout("jsonl")
     delimited = _detect_delimiter(lines)
     if delimited is not None:
-        return _with_header(Layout("delimited", delimited), lines[0], previous)
+        return _with_header(Layout("delimited", delimited), head_lines, previous)
     if len(lines) < 2:
         # One line says little about columns; as prose it still gets +-300 windows.
         return Layout("prose")
     aligned = [len(_ALIGNED_SPLIT.split(ln.strip())) for ln in lines]
     if sum(n >= 3 for n in aligned) >= _LAYOUT_SHARE * len(lines):
-        return _with_header(Layout("aligned"), lines[0], previous)
+        return _with_header(Layout("aligned"), head_lines, previous)
     spaced = [len(_SPACED_SPLIT.split(ln.strip())) for ln in lines]
     mode = max(set(spaced), key=spaced.count)
     if mode >= 3 and spaced.count(mode) >= _LAYOUT_SHARE * len(lines):
-        return _with_header(Layout("spaced"), lines[0], previous)
+        return _with_header(Layout("spaced"), head_lines, previous)
     if len(lines) >= 2 and sum(_list_item(ln) for ln in lines) >= 0.8 * len(lines):
-        return _with_header(Layout("lines"), lines[0], previous)
+        return _with_header(Layout("lines"), head_lines, previous)
     return Layout("prose")
 
 
@@ -219,11 +181,20 @@ def _detect_delimiter(lines: Sequence[str]) -> str | None:
     return best[1] if best else None
 
 
-def _with_header(layout: Layout, first_line: str, previous: Layout | None) -> Layout:
-    cells = split_cells(first_line, layout)
-    hints = _header_hints(cells)
-    if hints is not None:
-        return Layout(layout.kind, layout.delimiter, hints, tuple(c.strip() for c in cells))
+def _with_header(layout: Layout, head_lines: Sequence[str], previous: Layout | None) -> Layout:
+    """``layout`` with the hints of a header row among ``head_lines``, if there is one
+    (after the first line, only a row naming two kinds or more is taken for one)."""
+    first = True
+    for line in head_lines:
+        if not line.strip():
+            continue
+        cells = split_cells(line, layout)
+        hints = header_hints(cells)
+        if hints is not None and (first or sum(h is not None for h in hints) >= 2):
+            return Layout(layout.kind, layout.delimiter, hints, tuple(c.strip() for c in cells))
+        if layout.kind == "lines":
+            break  # a one-column list: only its first line can name the column
+        first = False
     if (
         previous is not None
         and previous.kind == layout.kind
@@ -261,7 +232,7 @@ def split_rows(
     ``first_line`` is the document line of ``text[0]``; ``continues`` says the
     text is a later chunk of a document whose earlier chunk had this layout.
     """
-    # structured.py builds on this module (Row, header_kind), hence the late import.
+    # structured.py builds on this module (Row, SQL_INSERT), hence the late import.
     from matchers import structured
 
     if layout.kind in ("delimited", "aligned", "spaced", "lines"):
@@ -300,7 +271,7 @@ def _split_lines(text: str, layout: Layout, first_line: int) -> tuple[list[list[
             cells = line.split(delim)
         else:
             cells = split_cells(line, layout)
-        if header is not None and i < 3 and tuple(c.strip() for c in cells) == header:
+        if header is not None and i < HEADER_LINES and tuple(c.strip() for c in cells) == header:
             continue
         rows.append(cells)
         lines.append(first_line + i)
@@ -347,11 +318,12 @@ def table_columns(text: str, layout: Layout, first_line: int = 1) -> Table:
     kept = list(compress(range(len(all_lines)), content))
     texts = list(compress(all_lines, content))
     if layout.header is not None:
-        # The header row itself carries no data (among the first three lines).
+        # The header row itself carries no data.
         drop = [
             n
-            for n, i in enumerate(kept[:3])
-            if i < 3 and tuple(c.strip() for c in texts[n].split(delim)) == layout.header
+            for n, i in enumerate(kept[:HEADER_LINES])
+            if i < HEADER_LINES
+            and tuple(c.strip() for c in texts[n].split(delim)) == layout.header
         ]
         for n in reversed(drop):
             del texts[n], kept[n]
@@ -394,6 +366,6 @@ def _table_rows(text: str, layout: Layout, first_line: int) -> Iterator[Row]:
             continue
         cells = split_cells(line, layout)
         # The header row itself carries no data.
-        if header is not None and i < 3 and tuple(c.strip() for c in cells) == header:
+        if header is not None and i < HEADER_LINES and tuple(c.strip() for c in cells) == header:
             continue
         yield Row(first_line + i, cells, hints, header, joiner, pairs)

@@ -16,7 +16,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
-from matchers.rows import Row, known_header
+from matchers.headers import known_header
+from matchers.rows import Row
 
 MAX_SNIPPET: Final = 300
 _KEEP: Final = frozenset({"NULL", "null", "None", "true", "false", "TRUE", "FALSE", "nil"})

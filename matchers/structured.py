@@ -12,7 +12,8 @@ import json
 import re
 from collections.abc import Iterator
 
-from matchers.rows import SQL_INSERT, Row, header_kind
+from matchers.headers import header_kind
+from matchers.rows import SQL_INSERT, Row
 
 
 def _flatten(value: object, key: str, keys: list[str], cells: list[str]) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from matchers.rows import Layout, detect_layout, looks_like_html, split_rows, strip_html
+from matchers.rows import (
+    Layout,
+    detect_layout,
+    looks_like_html,
+    split_rows,
+    strip_html,
+    table_cells,
+)
 
 
 def rows(text: str) -> tuple[Layout, list[list[str]]]:
@@ -39,6 +46,28 @@ def test_header_row_gives_hints_and_is_not_data() -> None:
     layout, cells = rows("氏名,ﾌﾘｶﾞﾅ,電話番号,備考\n山田 太郎,ﾔﾏﾀﾞ ﾀﾛｳ,090-1234-5678,x\n")
     assert layout.hints == ("name", "name_kana", "phone", None)
     assert cells == [["山田 太郎", "ﾔﾏﾀﾞ ﾀﾛｳ", "090-1234-5678", "x"]]
+
+
+@pytest.mark.parametrize(
+    "preamble",
+    ["# dump 1\n", "顧客リスト（抜粋）\n\n", "件数: 2\n出典不明\n"],
+)
+def test_header_after_a_title_line_gives_hints(preamble: str) -> None:
+    text = preamble + "氏名,フリガナ,電話番号\n山田 太郎,ヤマダ タロウ,090-1234-5678\n" + (
+        "鈴木 花子,スズキ ハナコ,080-1111-2222\n佐藤 一郎,サトウ イチロウ,070-3333-4444\n"
+    )
+    layout, cells = rows(text)
+    assert layout.hints == ("name", "name_kana", "phone")
+    assert ["氏名", "フリガナ", "電話番号"] not in cells
+    assert ["山田 太郎", "ヤマダ タロウ", "090-1234-5678"] in cells
+    # The column-wise split leaves the header out the same way.
+    assert table_cells(text, layout)[0] == cells
+
+
+def test_a_data_row_after_the_first_line_is_not_taken_for_a_header() -> None:
+    # One known header word is enough on the first line, not on a later one.
+    layout = detect_layout("注意\n電話番号,メモ\n090-1234-5678,x\n080-1111-2222,y\n")
+    assert layout.hints is None
 
 
 def test_quoted_csv() -> None:

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from matchers.rows import Row, known_header
+from matchers.headers import known_header
+from matchers.rows import Row
 from matchers.scan import Matcher
 from matchers.snippet import prose_snippet, row_snippet, scrub, shape, shape_unknown
 from tests.matchers.factories import RENDERERS, Customer, vary
