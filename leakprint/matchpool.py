@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -76,8 +77,12 @@ class _Worker:
 _state: _Worker | None = None
 
 
-def _init(set_dirs: list[str], key_hex: str, database_url: str | None) -> None:
+def _init(set_dirs: list[str], key_hex: str, database_url: str | None, nice: int = 0) -> None:
     global _state
+    if nice > 0:
+        # Matching takes the CPU time the crawl leaves: the reactor is never
+        # starved of a core, and once fetching ends every worker gets one.
+        os.nice(nice)
     key = FingerprintKey.from_hex(key_hex)
     matchers = [
         Matcher(FingerprintSet.open(Path(d), key, normalizer_version=NORMALIZER_VERSION))
@@ -164,9 +169,16 @@ def _store_with_retry(db: Database, entries: list[StoreEntry], run_id: int
 
 
 def start_pool(set_dirs: list[Path], key: FingerprintKey, workers: int = 1,
-               database_url: str | None = None) -> ProcessPoolExecutor:
-    """A process pool whose workers have the sets open (spawned: safe beside the reactor)."""
+               database_url: str | None = None, nice: int = 0) -> ProcessPoolExecutor:
+    """A process pool whose workers have the sets open (spawned: safe beside the reactor),
+    each lowered by ``nice`` in scheduling priority."""
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init, initargs=([str(d) for d in set_dirs], key.raw.hex(), database_url),
+        initializer=_init,
+        initargs=([str(d) for d in set_dirs], key.raw.hex(), database_url, nice),
     )
+
+
+def niceness() -> int:
+    """This process's niceness (a task for tests: what a worker runs at)."""
+    return os.nice(0)

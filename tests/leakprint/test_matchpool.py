@@ -1,0 +1,37 @@
+"""The matcher processes of the crawl pipeline: how many, and at what priority."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from scrapy.settings import Settings
+
+from leakprint.matchpool import match_document, niceness, start_pool
+from leakprint.pipeline import MATCH_NICE, PipelineConfig, default_match_workers
+from tests.matchers.factories import KEY, build_set, make_customers
+
+
+def test_workers_match_at_lowered_priority(tmp_path: Path) -> None:
+    customers = make_customers(20, seed=3)
+    build_set(tmp_path / "set", customers)
+    base = os.nice(0)
+    with start_pool([tmp_path / "set"], KEY, workers=2, nice=5) as pool:
+        levels = {pool.submit(niceness).result(timeout=120) for _ in range(4)}
+        text = f"名前,電話番号\n{customers[0].name},{customers[0].phone}\n"
+        [result] = pool.submit(match_document, b"", text, "t.csv").result(timeout=120)
+    assert levels == {min(base + 5, 19)}
+    assert [h.ref for h in result.record_hits] == [customers[0].ref]
+
+
+def test_default_is_every_core_at_the_lowest_priority(tmp_path: Path) -> None:
+    config = PipelineConfig.from_settings(
+        Settings({"LEAKPRINT_HOME": str(tmp_path), "LEAKPRINT_SCAN_ID": "1"})
+    )
+    assert config.workers == default_match_workers() == (os.cpu_count() or 1)
+    assert config.nice == MATCH_NICE == 19
+    custom = PipelineConfig.from_settings(Settings({
+        "LEAKPRINT_HOME": str(tmp_path), "LEAKPRINT_SCAN_ID": "1",
+        "LEAKPRINT_MATCH_WORKERS": "3", "LEAKPRINT_MATCH_NICE": "0",
+    }))
+    assert (custom.workers, custom.nice) == (3, 0)
