@@ -50,6 +50,8 @@ class Settings:
     sources_file: Path | None = None
     threshold: str = "medium"
     scan_timeout: int = 3600
+    match_workers: int | None = None  # matcher processes per crawl (None: one per core)
+    match_nice: int | None = None  # their niceness (None: the pipeline's default, 19)
     smtp: SmtpSettings = SmtpSettings()
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
@@ -79,7 +81,8 @@ def default_config_text() -> str:
     return f"""\
 # leakprint settings. Paths are relative to this file.
 # Environment variables override: LEAKPRINT_DATABASE_URL, LEAKPRINT_KEY (hex),
-# LEAKPRINT_KEY_FILE, LEAKPRINT_SMTP_HOST/PORT/USER/PASSWORD/TLS/FROM.
+# LEAKPRINT_KEY_FILE, LEAKPRINT_SMTP_HOST/PORT/USER/PASSWORD/TLS/FROM,
+# LEAKPRINT_MATCH_WORKERS, LEAKPRINT_MATCH_NICE.
 
 [leakprint]
 database_url = "sqlite:///{DB_NAME}"     # or postgresql+psycopg://user@host:5432/db
@@ -87,6 +90,8 @@ key_file = "{KEY_NAME}"                   # keep it apart from fingerprint sets
 sets_dir = "fingerprint-sets"             # where fingerprint sets are stored
 sources = "sources.toml"                  # crawl sources; [[source]] tables here work too
 scan_timeout = 3600                       # seconds before a scheduled crawl is killed
+# match_workers = 2                       # matcher processes per crawl (default: one per core)
+# match_nice = 19                         # their niceness; 19: only CPU the crawl leaves
 
 [alerts]
 threshold = "medium"                      # low | medium | high
@@ -116,6 +121,15 @@ def _int(value: Any, name: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{name}: expected a whole number") from None
+
+
+def _optional_int(value: Any, name: str, low: int, high: int) -> int | None:
+    if value is None or value == "":
+        return None
+    n = _int(value, name)
+    if not low <= n <= high:
+        raise ConfigError(f"{name}: expected a whole number from {low} to {high}")
+    return n
 
 
 def load_settings(
@@ -171,6 +185,13 @@ def load_settings(
         sources_file=home / str(sources_value) if sources_value else None,
         threshold=threshold,
         scan_timeout=_int(main.get("scan_timeout", 3600), "scan_timeout"),
+        match_workers=_optional_int(
+            env.get("LEAKPRINT_MATCH_WORKERS") or main.get("match_workers"), "match_workers",
+            1, 256,
+        ),
+        match_nice=_optional_int(
+            env.get("LEAKPRINT_MATCH_NICE") or main.get("match_nice"), "match_nice", 0, 19
+        ),
         smtp=smtp_settings,
         raw=data,
     )

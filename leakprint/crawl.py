@@ -81,6 +81,10 @@ def crawl_command(
         "-s", f"LEAKPRINT_PARENT_PID={os.getpid()}",
         "-s", f"LOG_FILE={log_dir / f'scan-{run_id}.log'}",
     ]
+    if settings.match_workers is not None:
+        cmd += ["-s", f"LEAKPRINT_MATCH_WORKERS={settings.match_workers}"]
+    if settings.match_nice is not None:
+        cmd += ["-s", f"LEAKPRINT_MATCH_NICE={settings.match_nice}"]
     if datasets:
         cmd += ["-s", f"LEAKPRINT_DATASETS={','.join(datasets)}"]
     if full:

@@ -40,6 +40,30 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     assert "pw" not in repr(s) and "ab" * 32 not in repr(s)
 
 
+def test_matcher_processes_from_file_or_environment(tmp_path: Path) -> None:
+    from leakprint.crawl import crawl_command
+
+    home = _home(tmp_path)
+    default = load_settings(home, env={})
+    assert (default.match_workers, default.match_nice) == (None, None)
+    cmd = crawl_command(default, 1, urls=["http://x/"])
+    assert not [a for a in cmd if a.startswith("LEAKPRINT_MATCH")]
+    text = (home / "leakprint.toml").read_text(encoding="utf-8")
+    (home / "leakprint.toml").write_text(
+        text.replace("# match_workers = 2", "match_workers = 3"), encoding="utf-8"
+    )
+    s = load_settings(home, env={"LEAKPRINT_MATCH_NICE": "0"})
+    assert (s.match_workers, s.match_nice) == (3, 0)
+    cmd = crawl_command(s, 1, urls=["http://x/"])
+    assert "LEAKPRINT_MATCH_WORKERS=3" in cmd and "LEAKPRINT_MATCH_NICE=0" in cmd
+    for env, message in [({"LEAKPRINT_MATCH_WORKERS": "0"}, "match_workers: expected a whole"
+                          " number from 1 to 256"),
+                         ({"LEAKPRINT_MATCH_NICE": "-5"}, "match_nice: expected"),
+                         ({"LEAKPRINT_MATCH_NICE": "low"}, "match_nice: expected a whole number")]:
+        with pytest.raises(ConfigError, match=message):
+            load_settings(home, env=env)
+
+
 def test_missing_file_is_a_one_line_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="run `leakprint init`"):
         load_settings(tmp_path, env={})
