@@ -30,6 +30,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Scrapy starts this many tasks for the output of every response; a page gives one
+# document and its links, and 100 (the default) cost the reactor ~0.7 ms a page.
+CONCURRENT_ITEMS = 16
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30
