@@ -14,6 +14,7 @@ matched; errors are reported by exception type only (a message could quote text)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -77,12 +78,11 @@ class _Worker:
 _state: _Worker | None = None
 
 
-def _init(set_dirs: list[str], key_hex: str, database_url: str | None, nice: int = 0) -> None:
+def _init(set_dirs: list[str], key_hex: str, database_url: str | None,
+          priority: int | None = None) -> None:
     global _state
-    if nice > 0:
-        # Matching takes the CPU time the crawl leaves: the reactor is never
-        # starved of a core, and once fetching ends every worker gets one.
-        os.nice(nice)
+    if priority is not None:
+        lower_priority(0, priority)
     key = FingerprintKey.from_hex(key_hex)
     matchers = [
         Matcher(FingerprintSet.open(Path(d), key, normalizer_version=NORMALIZER_VERSION))
@@ -168,17 +168,47 @@ def _store_with_retry(db: Database, entries: list[StoreEntry], run_id: int
     raise AssertionError("unreachable")
 
 
+def lower_priority(pid: int, niceness: int) -> None:
+    """Set process ``pid`` (0: this one) to ``niceness`` unless it is lower already."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.getpriority(os.PRIO_PROCESS, pid) < niceness:
+            os.setpriority(os.PRIO_PROCESS, pid, niceness)
+
+
+class MatchPool(ProcessPoolExecutor):
+    """The worker processes, ``nice`` steps below this process in priority.
+
+    Matching then takes the CPU time the crawl leaves: the reactor is never starved
+    of a core, and once fetching ends every worker gets one. A worker lowers itself
+    when it starts; this process also lowers each new worker the moment it is
+    spawned, so its start-up (imports, opening the sets) is low-priority too.
+    """
+
+    def __init__(self, set_dirs: list[Path], key: FingerprintKey, workers: int,
+                 database_url: str | None, nice: int) -> None:
+        self.priority = min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice) if nice > 0 else None
+        super().__init__(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init,
+            initargs=([str(d) for d in set_dirs], key.raw.hex(), database_url, self.priority),
+        )
+
+    def _adjust_process_count(self) -> None:
+        # (A private hook of ProcessPoolExecutor, where it starts processes; were it
+        # ever renamed, the workers would still lower themselves in ``_init``.)
+        super()._adjust_process_count()
+        if self.priority is not None:
+            for pid in list(getattr(self, "_processes", None) or ()):
+                lower_priority(pid, self.priority)
+
+
 def start_pool(set_dirs: list[Path], key: FingerprintKey, workers: int = 1,
                database_url: str | None = None, nice: int = 0) -> ProcessPoolExecutor:
     """A process pool whose workers have the sets open (spawned: safe beside the reactor),
-    each lowered by ``nice`` in scheduling priority."""
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init,
-        initargs=([str(d) for d in set_dirs], key.raw.hex(), database_url, nice),
-    )
+    each ``nice`` steps lower in scheduling priority."""
+    return MatchPool(set_dirs, key, workers, database_url, nice)
 
 
 def niceness() -> int:
     """This process's niceness (a task for tests: what a worker runs at)."""
-    return os.nice(0)
+    return os.getpriority(os.PRIO_PROCESS, 0)

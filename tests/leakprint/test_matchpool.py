@@ -24,6 +24,21 @@ def test_workers_match_at_lowered_priority(tmp_path: Path) -> None:
     assert [h.ref for h in result.record_hits] == [customers[0].ref]
 
 
+def test_workers_are_lowered_as_soon_as_they_are_spawned(tmp_path: Path) -> None:
+    """Their start-up (a fresh interpreter importing the matcher, ~1 s) already runs
+    at the lower priority: the pool lowers each one the moment it starts it."""
+    build_set(tmp_path / "set", make_customers(5, seed=4))
+    base = os.nice(0)
+    with start_pool([tmp_path / "set"], KEY, workers=2, nice=7) as pool:
+        futures = [pool.submit(niceness) for _ in range(2)]
+        # Right after submit: the workers are still starting up (far from their
+        # initializer), yet already lowered.
+        pids = list(pool._processes)  # type: ignore[attr-defined]
+        assert len(pids) == 2
+        assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in pids} == {min(base + 7, 19)}
+        assert {f.result(timeout=120) for f in futures} == {min(base + 7, 19)}
+
+
 def test_default_is_every_core_at_the_lowest_priority(tmp_path: Path) -> None:
     config = PipelineConfig.from_settings(
         Settings({"LEAKPRINT_HOME": str(tmp_path), "LEAKPRINT_SCAN_ID": "1"})
