@@ -90,7 +90,7 @@ key_file = "{KEY_NAME}"                   # keep it apart from fingerprint sets
 sets_dir = "fingerprint-sets"             # where fingerprint sets are stored
 sources = "sources.toml"                  # crawl sources; [[source]] tables here work too
 scan_timeout = 3600                       # seconds before a scheduled crawl is killed
-# match_workers = 2                       # matcher processes per crawl (default: one per core)
+# match_workers = 2                       # matcher processes per crawl (default: 1 per core, ≤ 8)
 # match_nice = 19                         # their niceness; 19: only CPU the crawl leaves
 
 [alerts]

@@ -43,6 +43,10 @@ PROGRESS_EVERY = 1.0
 PARENT_CHECK_SECONDS = 1.0
 #: Niceness of the matcher processes (``LEAKPRINT_MATCH_NICE``): the lowest priority.
 MATCH_NICE = 19
+#: At most this many matcher processes by default: each holds its own interpreter
+#: and value caches (55 MB at start, up to about 150 MB), and one crawl's polite
+#: per-host concurrency rarely feeds more.
+MAX_MATCH_WORKERS = 8
 
 
 @dataclass(frozen=True)
@@ -71,15 +75,15 @@ class PipelineConfig:
 
 
 def default_match_workers() -> int:
-    """One matcher process per core. They run at the lowest priority
-    (``MATCH_NICE``), so they take only the CPU time the reactor leaves.
+    """One matcher process per core (at most ``MAX_MATCH_WORKERS``). They run at the
+    lowest priority (``MATCH_NICE``), so they take only the CPU time the reactor leaves.
 
     Measured on 2 cores (docs/benchmarks.md): one normal-priority worker, two niced
     workers: pages fetched 0.61-0.82x against 0.91-1.12x the speed of a crawl
     without the pipeline; every page matched and stored at 112-132 against 165-191
     pages/s.
     """
-    return max(1, os.cpu_count() or 1)
+    return max(1, min(MAX_MATCH_WORKERS, os.cpu_count() or 1))
 
 
 class DocumentValidators:

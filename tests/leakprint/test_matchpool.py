@@ -8,7 +8,12 @@ from pathlib import Path
 from scrapy.settings import Settings
 
 from leakprint.matchpool import match_document, niceness, start_pool
-from leakprint.pipeline import MATCH_NICE, PipelineConfig, default_match_workers
+from leakprint.pipeline import (
+    MATCH_NICE,
+    MAX_MATCH_WORKERS,
+    PipelineConfig,
+    default_match_workers,
+)
 from tests.matchers.factories import KEY, build_set, make_customers
 
 
@@ -43,7 +48,8 @@ def test_default_is_every_core_at_the_lowest_priority(tmp_path: Path) -> None:
     config = PipelineConfig.from_settings(
         Settings({"LEAKPRINT_HOME": str(tmp_path), "LEAKPRINT_SCAN_ID": "1"})
     )
-    assert config.workers == default_match_workers() == (os.cpu_count() or 1)
+    assert config.workers == default_match_workers() == min(os.cpu_count() or 1, 8)
+    assert MAX_MATCH_WORKERS == 8
     assert config.nice == MATCH_NICE == 19
     custom = PipelineConfig.from_settings(Settings({
         "LEAKPRINT_HOME": str(tmp_path), "LEAKPRINT_SCAN_ID": "1",
