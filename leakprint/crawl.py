@@ -81,8 +81,11 @@ def crawl_command(
         "-s", f"LEAKPRINT_PARENT_PID={os.getpid()}",
         "-s", f"LOG_FILE={log_dir / f'scan-{run_id}.log'}",
     ]
-    if settings.match_workers is not None:
-        cmd += ["-s", f"LEAKPRINT_MATCH_WORKERS={settings.match_workers}"]
+    # An on-demand scan of a few links needs one matcher, not one per core (each
+    # costs a second or so of start-up); crawls of declared sources get the default.
+    workers = settings.match_workers or (1 if urls else None)
+    if workers is not None:
+        cmd += ["-s", f"LEAKPRINT_MATCH_WORKERS={workers}"]
     if settings.match_nice is not None:
         cmd += ["-s", f"LEAKPRINT_MATCH_NICE={settings.match_nice}"]
     if datasets:

@@ -47,7 +47,13 @@ def test_matcher_processes_from_file_or_environment(tmp_path: Path) -> None:
     default = load_settings(home, env={})
     assert (default.match_workers, default.match_nice) == (None, None)
     cmd = crawl_command(default, 1, urls=["http://x/"])
-    assert not [a for a in cmd if a.startswith("LEAKPRINT_MATCH")]
+    # An on-demand scan of links: one matcher; no niceness given (the pipeline's own).
+    assert [a for a in cmd if a.startswith("LEAKPRINT_MATCH")] == ["LEAKPRINT_MATCH_WORKERS=1"]
+    # A crawl of declared sources: the pipeline's default (one per core).
+    (home / "sources.toml").write_text(
+        '[[source]]\nname = "s"\nkind = "page"\nstart_urls = ["http://x/"]\n', encoding="utf-8"
+    )
+    assert not [a for a in crawl_command(default, 1) if a.startswith("LEAKPRINT_MATCH")]
     text = (home / "leakprint.toml").read_text(encoding="utf-8")
     (home / "leakprint.toml").write_text(
         text.replace("# match_workers = 2", "match_workers = 3"), encoding="utf-8"
