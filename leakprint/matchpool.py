@@ -169,7 +169,7 @@ def _store_with_retry(db: Database, entries: list[StoreEntry], run_id: int
 
 
 def lower_priority(pid: int, niceness: int) -> None:
-    """Set process ``pid`` (0: this one) to ``niceness`` unless it is lower already."""
+    """Set process ``pid`` (0: this one) to ``niceness``, unless it is already that nice."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         if os.getpriority(os.PRIO_PROCESS, pid) < niceness:
             os.setpriority(os.PRIO_PROCESS, pid, niceness)
