@@ -10,111 +10,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
 from leakprint import audit
-from leakprint.db import AlertRow, Database, Incident, IncidentFinding
+from leakprint.cadence import MIN_INTERVAL, check_cron, parse_duration
+from leakprint.cadence import IncidentError as IncidentError  # the error of both modules
+from leakprint.db import AlertRow, Database, Incident, IncidentFinding, ScanRun
 from leakprint.findings import CONFIDENCE_ORDER, FindingChange, at_least
 
 if TYPE_CHECKING:
-    from apscheduler.triggers.cron import CronTrigger
-
-DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
-SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-MIN_INTERVAL = 60
-MAX_SECONDS = 10 * 366 * 86400
-
-
-class IncidentError(Exception):
-    """A one-line, user-facing incident problem."""
-
-
-def parse_duration(text: str, what: str) -> timedelta:
-    """``30m``, ``6h``, ``90d``, ``2w`` or ``45s``; zero is refused."""
-    m = DURATION.match(text.strip())
-    if not m:
-        raise IncidentError(f"{what} {text!r}: use a number and s, m, h, d or w (e.g. 30m, 90d)")
-    seconds = int(m.group(1)) * SECONDS[m.group(2)]
-    if seconds <= 0:
-        raise IncidentError(f"{what} {text!r}: must be longer than zero")
-    if seconds > MAX_SECONDS:
-        raise IncidentError(f"{what} {text!r}: at most 10 years")
-    return timedelta(seconds=seconds)
-
-
-WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-def _crontab_weekday(value: str) -> int:
-    value = value.strip().lower()
-    if value in WEEKDAYS:
-        return WEEKDAYS.index(value)
-    if value.isdigit() and 0 <= int(value) <= 7:
-        return int(value) % 7
-    raise ValueError(f"day of week {value!r} is not 0-7 or sun-sat")
-
-
-def _weekday_field(field: str) -> str:
-    """A crontab day-of-week field (0 or 7 = Sunday) as APScheduler weekday names.
-
-    APScheduler 3 counts 0 as Monday, so a crontab ``0`` handed over as is would fire
-    on the wrong day; explicit names cannot be misread.
-    """
-    if field == "*":
-        return field
-    days: set[int] = set()
-    for item in field.split(","):
-        spec, _, step_text = item.partition("/")
-        step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else None
-        if step_text and step is None:
-            raise ValueError(f"day of week step {step_text!r} is not a positive number")
-        if spec == "*":
-            first, last = 0, 6
-        elif "-" in spec:
-            a, b = spec.split("-", 1)
-            first, last = _crontab_weekday(a), _crontab_weekday(b)
-            if b.strip() == "7":
-                last = 7
-            if last < first:
-                raise ValueError(f"day of week range {spec!r} runs backwards")
-        else:
-            first = last = _crontab_weekday(spec)
-            if step:
-                last = 6
-        days.update(d % 7 for d in range(first, last + 1, step or 1))
-    return ",".join(WEEKDAYS[d] for d in sorted(days))
-
-
-def crontab_trigger(expression: str, *, end_date: datetime | None = None) -> CronTrigger:
-    """An APScheduler trigger for a standard five-field crontab line, in UTC."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ValueError(f"expected 5 fields (minute hour day month weekday), got {len(fields)}")
-    minute, hour, day, month, weekday = fields
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=_weekday_field(weekday),
-        end_date=end_date,
-        timezone="UTC",
-    )
-
-
-def check_cron(expression: str) -> str:
-    """Validate a five-field crontab expression (UTC); returns it with spaces normalized."""
-    expression = " ".join(expression.split())
-    try:
-        crontab_trigger(expression)
-    except ValueError as exc:
-        raise IncidentError(f"--cron {expression!r}: {exc}") from None
-    return expression
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -133,9 +41,16 @@ class IncidentInfo:
     closed_at: datetime | None
     last_scan_at: datetime | None
     findings: int = 0
+    # The outcome of the incident's latest scan run (ok, partial, failed, killed,
+    # running) and its reason: a watch whose scans fail finds nothing, and says so.
+    last_scan_status: str | None = None
+    last_scan_error: str | None = None
+    last_scan_run: int | None = None
 
     @classmethod
-    def of(cls, row: Incident, findings: int = 0) -> IncidentInfo:
+    def of(cls, row: Incident, findings: int = 0,
+           last_run: tuple[int, str, str | None] | None = None) -> IncidentInfo:
+        run_id, status, error = last_run or (None, None, None)
         return cls(
             row.id,
             row.name,
@@ -151,6 +66,9 @@ class IncidentInfo:
             row.closed_at,
             row.last_scan_at,
             findings,
+            status,
+            error,
+            run_id,
         )
 
     @property
@@ -178,8 +96,21 @@ class IncidentInfo:
             "ends_at": self.ends_at.isoformat(),
             "closed_at": self.closed_at.isoformat() if self.closed_at else None,
             "last_scan_at": self.last_scan_at.isoformat() if self.last_scan_at else None,
+            "last_scan_status": self.last_scan_status,
+            "last_scan_error": self.last_scan_error,
+            "last_scan_run": self.last_scan_run,
             "findings": self.findings,
         }
+
+    @property
+    def last_scan(self) -> str:
+        """When the latest scan ran and, unless it went well, how it ended."""
+        if self.last_scan_at is None:
+            return "never"
+        when = f"{self.last_scan_at:%Y-%m-%d %H:%M}"
+        if self.last_scan_status in (None, "ok"):
+            return when
+        return f"{when} {self.last_scan_status}"
 
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -266,7 +197,28 @@ def list_incidents(db: Database, *, state: str | None = None) -> list[IncidentIn
         stmt = select(Incident).order_by(Incident.id)
         if state:
             stmt = stmt.where(Incident.state == state)
-        return [IncidentInfo.of(r, counts.get(r.id, 0)) for r in session.scalars(stmt)]
+        rows = list(session.scalars(stmt))
+        last = _last_runs(session, [r.id for r in rows])
+        return [IncidentInfo.of(r, counts.get(r.id, 0), last.get(r.id)) for r in rows]
+
+
+def _last_runs(
+    session: Session, incident_ids: list[int]
+) -> dict[int, tuple[int, str, str | None]]:
+    """Id, status and error of each incident's latest scan run."""
+    if not incident_ids:
+        return {}
+    latest = (
+        select(func.max(ScanRun.id))
+        .where(ScanRun.incident_id.in_(incident_ids))
+        .group_by(ScanRun.incident_id)
+    )
+    rows = session.execute(
+        select(ScanRun.incident_id, ScanRun.id, ScanRun.status, ScanRun.error)
+        .where(ScanRun.id.in_(latest))
+    )
+    return {incident_id: (run_id, status, error) for incident_id, run_id, status, error in rows
+            if incident_id is not None}
 
 
 def get_incident(db: Database, incident_id: int) -> IncidentInfo:
@@ -282,7 +234,7 @@ def get_incident(db: Database, incident_id: int) -> IncidentInfo:
             )
             or 0
         )
-        return IncidentInfo.of(row, count)
+        return IncidentInfo.of(row, count, _last_runs(session, [incident_id]).get(incident_id))
 
 
 def close_incident(

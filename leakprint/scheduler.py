@@ -32,9 +32,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select, text
 
+from leakprint.cadence import crontab_trigger
 from leakprint.config import Settings, load_settings
 from leakprint.db import Database, Incident, ScanRun, open_database
-from leakprint.incidents import close_expired, crontab_trigger
+from leakprint.incidents import close_expired
 
 log = logging.getLogger(__name__)
 JOBS_TABLE = "apscheduler_jobs"

@@ -135,7 +135,7 @@ def list_cmd(app: AppContext, state: str | None, as_json: bool) -> None:
             ", ".join(i.datasets),
             ", ".join(i.sources),
             str(i.findings),
-            f"{i.last_scan_at:%Y-%m-%d %H:%M}" if i.last_scan_at else "never",
+            i.last_scan,
         )
     app.out.print(table)
 
@@ -164,6 +164,11 @@ def show_cmd(app: AppContext, incident_id: int, as_json: bool) -> None:
         f"  {info.cadence} until {info.ends_at:%Y-%m-%d %H:%M} UTC; alerts at "
         f"{info.threshold}+ to {', '.join(info.notify)}"
     )
+    last = f"  last scan: {info.last_scan}"
+    if info.last_scan_status not in (None, "ok"):
+        n = info.last_scan_run
+        last += f" (scan run {n}, log logs/scan-{n}.log: {info.last_scan_error or 'no reason'})"
+    app.out.print(last, markup=False, highlight=False)
     findings_table(app.out, rows)
 
 

@@ -10,19 +10,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from leakprint.cadence import check_cron, crontab_trigger, parse_duration
 from leakprint.db import AlertRow, Database, Document, Finding, IncidentFinding, open_database
 from leakprint.findings import FindingChange
 from leakprint.incidents import (
     IncidentError,
-    check_cron,
     close_expired,
     close_incident,
-    crontab_trigger,
     get_incident,
     link_changes,
     list_incidents,
     open_incident,
-    parse_duration,
 )
 from tests.leakprint.helpers import HEADER, MAP, customer_rows, run
 
