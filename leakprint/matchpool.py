@@ -187,6 +187,7 @@ class MatchPool(ProcessPoolExecutor):
     def __init__(self, set_dirs: list[Path], key: FingerprintKey, workers: int,
                  database_url: str | None, nice: int) -> None:
         self.priority = min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice) if nice > 0 else None
+        self._lowered: set[int] = set()
         super().__init__(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_init,
@@ -198,8 +199,9 @@ class MatchPool(ProcessPoolExecutor):
         # ever renamed, the workers would still lower themselves in ``_init``.)
         super()._adjust_process_count()
         if self.priority is not None:
-            for pid in list(getattr(self, "_processes", None) or ()):
+            for pid in set(getattr(self, "_processes", None) or ()) - self._lowered:
                 lower_priority(pid, self.priority)
+                self._lowered.add(pid)
 
 
 def start_pool(set_dirs: list[Path], key: FingerprintKey, workers: int = 1,
@@ -207,8 +209,3 @@ def start_pool(set_dirs: list[Path], key: FingerprintKey, workers: int = 1,
     """A process pool whose workers have the sets open (spawned: safe beside the reactor),
     each ``nice`` steps lower in scheduling priority."""
     return MatchPool(set_dirs, key, workers, database_url, nice)
-
-
-def niceness() -> int:
-    """This process's niceness (a task for tests: what a worker runs at)."""
-    return os.getpriority(os.PRIO_PROCESS, 0)

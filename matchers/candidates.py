@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Sequence
 from itertools import compress, islice, repeat
-from operator import is_, itemgetter, not_
+from operator import is_, not_
 from typing import Final
 
 from fingerprints.text import prepare, prepare_full
@@ -30,6 +30,7 @@ from matchers.shapes import (
     ADDRESS_MARK_RE,
     BIRTHDATE,
     CELL_CACHE_SIZE,
+    CELL_PAIRS,
     CJK_RE,
     CUSTOMER_ID,
     DIGIT_RE,
@@ -64,7 +65,6 @@ _MAX_CELL: Final = 200
 _SHAPE_SAMPLE: Final = 32
 # "Not in the cache" (a CellResult with no pairs, told apart by identity).
 _UNSEEN: CellResult = ((), -1, "")
-_PAIRS = itemgetter(0)
 
 
 # ----------------------------------------------------------------- extractor
@@ -224,7 +224,7 @@ class Extractor:
         # up in C-level passes; only the others go through ``_cell``.
         values_left = list(rest)
         known = list(map(self._cache.get, zip(repeat(hint), values_left), repeat(_UNSEEN)))
-        found = dict(compress(zip(values_left, known, strict=True), map(_PAIRS, known)))
+        found = dict(compress(zip(values_left, known, strict=True), map(CELL_PAIRS, known)))
         for value in compress(values_left, map(is_, known, repeat(_UNSEEN))):
             res = self._cell_cached(value, hint)
             if res[0]:

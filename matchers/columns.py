@@ -15,16 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import chain, compress, repeat
-from operator import itemgetter, not_
+from operator import not_
 
 from matchers.candidates import Extractor
 from matchers.confidence import WEAK_KINDS
 from matchers.probe import Hits, Prober
 from matchers.rows import Layout, Row, table_columns
-from matchers.shapes import CellResult, Pair, RowCandidates, ShapedCells
-
-_PAIRS = itemgetter(0)  # of a CellResult: its (kind, canonical) values
-_NPRIM = itemgetter(1)  # of a CellResult: how many of them are primary candidates
+from matchers.shapes import (
+    CELL_PAIRS,
+    CELL_PRIMARIES,
+    CellResult,
+    Pair,
+    RowCandidates,
+    ShapedCells,
+)
 
 
 def scan_columns(
@@ -57,8 +61,8 @@ def scan_columns(
         if shaped is not None and shaped.values:
             shaped_of[j] = shaped
             prim = dict.fromkeys(shaped.values, 1)
-        if any(map(_NPRIM, found.values())):
-            prim.update(zip(found, map(_NPRIM, found.values()), strict=True))
+        if any(map(CELL_PRIMARIES, found.values())):
+            prim.update(zip(found, map(CELL_PRIMARIES, found.values()), strict=True))
         if prim:
             # Primary candidate occurrences: every row's cell counts.
             n_prim += sum(map(prim.get, column, repeat(0)))
@@ -66,7 +70,7 @@ def scan_columns(
     unique = list(
         dict.fromkeys(
             chain.from_iterable(
-                chain.from_iterable(map(_PAIRS, found.values())) for found in results
+                chain.from_iterable(map(CELL_PAIRS, found.values())) for found in results
             )
         )
     )
@@ -98,8 +102,8 @@ def scan_columns(
         cell_hits: dict[str, list[tuple[Pair, int]]] = {}
         strong_values: set[str] = set()
         matched_values: dict[str, int] = {}
-        if found and not hit_set.isdisjoint(chain.from_iterable(map(_PAIRS, found.values()))):
-            misses = map(hit_set.isdisjoint, map(_PAIRS, found.values()))
+        if found and not hit_set.isdisjoint(chain.from_iterable(map(CELL_PAIRS, found.values()))):
+            misses = map(hit_set.isdisjoint, map(CELL_PAIRS, found.values()))
             for value in compress(found, map(not_, misses)):
                 pairs, nprim, _label = found[value]
                 if len(pairs) == 1:

@@ -16,12 +16,11 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+from fingerprints.normalizers.base import CJK_CLASS, KANJI_CLASS
 from matchers.candidates import Extractor
 from matchers.shapes import (
     ADDRESS,
     BIRTHDATE,
-    CJK_CLASS,
-    KANJI_CLASS,
     NAME,
     NAME_KANA,
     POSTAL,

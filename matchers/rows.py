@@ -257,9 +257,17 @@ def table_cells(
     return [table.cells(i) for i in range(len(table))], table.lines
 
 
+def _is_header_row(layout: Layout, line_index: int, cells: Sequence[str]) -> bool:
+    """True for the layout's header row itself (it carries no data)."""
+    return (
+        layout.header is not None
+        and line_index < HEADER_LINES
+        and tuple(c.strip() for c in cells) == layout.header
+    )
+
+
 def _split_lines(text: str, layout: Layout, first_line: int) -> tuple[list[list[str]], list[int]]:
     """:func:`table_cells` line by line, for layouts whose cells are not plain splits."""
-    header = layout.header
     delim = layout.delimiter
     plain = layout.kind == "delimited" and delim != "\t"
     rows: list[list[str]] = []
@@ -271,7 +279,7 @@ def _split_lines(text: str, layout: Layout, first_line: int) -> tuple[list[list[
             cells = line.split(delim)
         else:
             cells = split_cells(line, layout)
-        if header is not None and i < HEADER_LINES and tuple(c.strip() for c in cells) == header:
+        if _is_header_row(layout, i, cells):
             continue
         rows.append(cells)
         lines.append(first_line + i)
@@ -318,12 +326,10 @@ def table_columns(text: str, layout: Layout, first_line: int = 1) -> Table:
     kept = list(compress(range(len(all_lines)), content))
     texts = list(compress(all_lines, content))
     if layout.header is not None:
-        # The header row itself carries no data.
         drop = [
             n
             for n, i in enumerate(kept[:HEADER_LINES])
-            if i < HEADER_LINES
-            and tuple(c.strip() for c in texts[n].split(delim)) == layout.header
+            if _is_header_row(layout, i, texts[n].split(delim))
         ]
         for n in reversed(drop):
             del texts[n], kept[n]
@@ -365,7 +371,6 @@ def _table_rows(text: str, layout: Layout, first_line: int) -> Iterator[Row]:
         if not line or line.isspace():
             continue
         cells = split_cells(line, layout)
-        # The header row itself carries no data.
-        if header is not None and i < HEADER_LINES and tuple(c.strip() for c in cells) == header:
+        if _is_header_row(layout, i, cells):
             continue
         yield Row(first_line + i, cells, hints, header, joiner, pairs)

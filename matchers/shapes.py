@@ -14,8 +14,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import itemgetter
 from typing import Any, Final, Protocol
 
+from fingerprints.normalizers.base import CJK_CLASS
 from matchers.rows import Row
 
 PHONE: Final = "phone"
@@ -54,8 +56,6 @@ class Registry(Protocol):
 
 # ------------------------------------------------------------------- patterns
 
-CJK_CLASS: Final = "\u3005-\u3007\u3041-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-KANJI_CLASS: Final = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_RE = re.compile(f"[{CJK_CLASS}]")
 KANA_ONLY_RE = re.compile(r"[\u3041-\u30ff\u31f0-\u31ff ]+")
 DIGIT_RE = re.compile(r"[0-9]")
@@ -83,6 +83,9 @@ ERA_DATE_RE = re.compile(r"(?:[MTSHR]\.?|明治|大正|昭和|平成|令和)(?:[
 #: What one cell gave: its (kind, canonical) values, how many of them are primary
 #: candidates, and the kind the cell was read as (for the snippet).
 CellResult = tuple[tuple[tuple[str, str], ...], int, str]
+#: A CellResult's (kind, canonical) values, and how many of them are primary.
+CELL_PAIRS = itemgetter(0)
+CELL_PRIMARIES = itemgetter(1)
 #: Distinct cells remembered across chunks (about 100 MB at most); when full, the
 #: older half is dropped, so memory stays bounded and recent values stay warm.
 CELL_CACHE_SIZE: Final = 300_000

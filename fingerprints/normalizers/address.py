@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from fingerprints.normalizers.base import Normalizer
+from fingerprints.normalizers.base import CJK_CLASS, Normalizer
 from fingerprints.text import DASH_CHARS, fold_digit_dashes, prepare
 
 __all__ = ["AddressNormalizer", "kanji_number"]
@@ -45,9 +45,8 @@ _KNUM_CHAR = re.compile(f"[{_KNUM}]")
 _DASHES = re.compile(r"-{2,}")
 _BLOCK = re.compile(r"[0-9]+(?:-[0-9]+)*")
 
-# ``is_cjk`` as one search (the tests compare the two on every code point).
-CJK_CHAR = re.compile("[\u3005-\u3007\u3041-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-                      "\uf900-\ufaff\U00020000-\U0003ffff]")
+# ``is_cjk`` as one search.
+CJK_CHAR = re.compile(f"[{CJK_CLASS}]")
 
 # Spellings that the same town name is written with (normalize-japanese-addresses'
 # equivalence list, reduced to the unambiguous ones).

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar
 
-__all__ = ["BUILTIN_KINDS", "Normalizer", "is_cjk"]
+__all__ = ["BUILTIN_KINDS", "CJK_CLASS", "KANJI_CLASS", "Normalizer", "is_cjk"]
 
 #: Every built-in field kind, in manifest order.
 BUILTIN_KINDS: tuple[str, ...] = (
@@ -48,6 +48,12 @@ class Normalizer(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(kind={self.kind!r})"
+
+
+#: ``is_cjk`` as a regex character class (the tests compare the two on every code
+#: point), and its kanji part alone (iteration marks, CJK ideographs, extensions).
+KANJI_CLASS = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+CJK_CLASS = "\u3041-\u30ff\u31f0-\u31ff" + KANJI_CLASS
 
 
 def is_cjk(ch: str) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from scrapy.settings import Settings
 
-from leakprint.matchpool import match_document, niceness, start_pool
+from leakprint.matchpool import match_document, start_pool
 from leakprint.pipeline import (
     MATCH_NICE,
     MAX_MATCH_WORKERS,
@@ -15,6 +15,11 @@ from leakprint.pipeline import (
     default_match_workers,
 )
 from tests.matchers.factories import KEY, build_set, make_customers
+
+
+def niceness() -> int:
+    """A worker task: the niceness the worker runs at."""
+    return os.getpriority(os.PRIO_PROCESS, 0)
 
 
 def test_workers_match_at_lowered_priority(tmp_path: Path) -> None:

@@ -178,3 +178,14 @@ def test_prose_work_is_bounded(matcher: Matcher) -> None:
     text = "電話090-1234-5678 " + "漢字" * 5000
     rows, _ = prose_rows(matcher.extractor, prepare(text), lambda _p: 1, 300)
     assert len({pair for rc in rows for pair, _ in rc.found}) <= PROSE_SUBSTRING_CAP + 1
+
+
+def test_the_matcher_reads_cjk_as_the_normalizers_do() -> None:
+    """One character class for both sides (fingerprints.normalizers.base), so a
+    supplementary-plane kanji such as 𠮷 (U+20BB7) counts as kanji in cells and prose."""
+    from fingerprints.normalizers.base import is_cjk
+    from matchers.shapes import CJK_RE
+
+    for c in ("𠮷", "山", "ヤ", "や", "々", "A", "1", "\u3000", "ｱ"):
+        assert (CJK_RE.search(c) is not None) == is_cjk(c), c
+    assert CJK_RE.search("𠮷") is not None
