@@ -1,4 +1,5 @@
-"""Alerts: render a finding into an e-mail, deliver it over SMTP, retry through an outbox.
+"""Alerts: render a finding, or a notice that an incident's scans fail, into an e-mail;
+deliver it over SMTP; retry through an outbox.
 
 Imports nothing else of leakprint; the application supplies an `OutboxStore`.
 """
@@ -23,6 +24,7 @@ from alerts.outbox import (
     RetryPolicy,
     deliver_pending,
 )
+from alerts.scannotice import NoticeKind, ScanNoticeContext, render_scan_notice
 from alerts.smtp import SmtpConfig, SmtpNotifier
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "DeliveryError",
     "DeliveryReport",
     "MemoryOutbox",
+    "NoticeKind",
     "Notifier",
     "OutboxEntry",
     "OutboxStore",
@@ -39,11 +42,13 @@ __all__ = [
     "RecordSummary",
     "RecordingNotifier",
     "RetryPolicy",
+    "ScanNoticeContext",
     "SmtpConfig",
     "SmtpNotifier",
     "alert_subject",
     "deliver_pending",
     "render_alert",
+    "render_scan_notice",
     "render_test_message",
     "to_email",
 ]

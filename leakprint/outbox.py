@@ -10,7 +10,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -28,10 +28,15 @@ from alerts import (
     SmtpNotifier,
     deliver_pending,
     render_alert,
+    render_scan_notice,
 )
 from leakprint.config import Settings
 from leakprint.db import AlertRow, Database, Finding, Incident
 from leakprint.findings import CONFIDENCE_ORDER
+from leakprint.notices import notice_context
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # SMTP down must mean alerts wait, not vanish: back off up to 30 minutes and keep
 # trying for about a day before an alert is marked failed (`alerts send --retry-failed`).
@@ -114,24 +119,32 @@ class DbOutbox:
                 continue  # another sender took it
             with self.db.session() as session:
                 row = session.get(AlertRow, alert_id)
-                finding = (
-                    session.scalars(
-                        select(Finding)
-                        .where(Finding.id == row.finding_id)
-                        .options(selectinload(Finding.records), selectinload(Finding.document))
-                    ).first()
-                    if row is not None
-                    else None
-                )
-                incident = session.get(Incident, row.incident_id) if row is not None else None
-                if row is None or finding is None or incident is None:
+                message = self._render(session, row) if row is not None else None
+                if row is None or message is None:
                     continue
-                message = render_alert(
-                    alert_context(row, finding, incident), incident.notify, self.sender
-                )
                 message.headers[ALERT_ID_HEADER] = str(row.id)
                 due.append(PendingAlert(row.id, message, row.attempts))
         return due
+
+    def _render(self, session: Session, row: AlertRow) -> AlertMessage | None:
+        incident = session.get(Incident, row.incident_id)
+        if incident is None:
+            return None
+        if row.kind != "finding":
+            notice = notice_context(session, row)
+            return (
+                render_scan_notice(notice, incident.notify, self.sender)
+                if notice is not None
+                else None
+            )
+        finding = session.scalars(
+            select(Finding)
+            .where(Finding.id == row.finding_id)
+            .options(selectinload(Finding.records), selectinload(Finding.document))
+        ).first()
+        if finding is None:
+            return None
+        return render_alert(alert_context(row, finding, incident), incident.notify, self.sender)
 
     def _claim(self, alert_id: int, seen: datetime, until: datetime) -> bool:
         with self.db.session() as session:
@@ -204,14 +217,19 @@ def send_pending(
 
 
 def list_alerts(db: Database) -> list[dict[str, Any]]:
-    """The outbox for ``alerts list``: status, attempts and last error, never content."""
+    """The outbox for ``alerts list``: status, attempts and last error, never content.
+
+    ``kind`` is ``finding`` (with ``finding`` and ``record_count``) or a scan notice,
+    ``scan_failed`` / ``scan_recovered`` (with ``scan_run``)."""
     with db.session() as session:
         rows = session.scalars(select(AlertRow).order_by(AlertRow.id)).all()
         return [
             {
                 "id": r.id,
                 "incident": r.incident_id,
+                "kind": r.kind,
                 "finding": r.finding_id,
+                "scan_run": r.scan_run_id,
                 "record_count": r.record_count,
                 "previous_record_count": r.previous_record_count,
                 "update": r.is_update,

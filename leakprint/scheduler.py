@@ -57,6 +57,7 @@ def run_incident_scan(home: str, incident_id: int) -> None:
     ``failed`` or ``killed``, with the reason) and the scheduler goes on.
     """
     from leakprint.crawl import crawl_scan
+    from leakprint.notices import note_scan_health
     from leakprint.outbox import send_pending
 
     settings = load_settings(Path(home))
@@ -106,6 +107,13 @@ def run_incident_scan(home: str, incident_id: int) -> None:
                 row = session.get(Incident, incident_id)
                 if row is not None:
                     row.last_scan_at = datetime.now(UTC)
+        try:
+            notice = note_scan_health(db, incident_id)
+        except Exception:  # the scan itself is recorded; a notice is a courtesy
+            log.exception("incident %s: could not queue a scan notice", incident_id)
+        else:
+            if notice:
+                log.info("incident %s: %s notice queued", incident_id, notice)
         try:
             report = send_pending(settings, db)
         except Exception:  # delivery is retried by the alert job; the scan is done

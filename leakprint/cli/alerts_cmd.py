@@ -73,13 +73,14 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table = Table("id", "incident", "finding", "records", "status", "attempts", "last error")
+    table = Table("id", "incident", "about", "records", "status", "attempts", "last error")
     for r in rows:
+        finding = r["kind"] == "finding"
         table.add_row(
             str(r["id"]),
             str(r["incident"]),
-            str(r["finding"]),
-            str(r["record_count"]) + (" (update)" if r["update"] else ""),
+            f"finding {r['finding']}" if finding else f"{r['kind']} (scan run {r['scan_run']})",
+            (str(r["record_count"]) + (" (update)" if r["update"] else "")) if finding else "",
             r["status"],
             str(r["attempts"]),
             r["last_error"] or "",

@@ -207,14 +207,25 @@ class IncidentFinding(Base):
 
 
 class AlertRow(Base):
-    """The outbox: one pending e-mail per (incident, finding, record count)."""
+    """The outbox: one pending e-mail per (incident, finding, record count), or per
+    (incident, scan run) for a notice about the incident's scans (``kind``
+    ``scan_failed`` or ``scan_recovered``; ``finding_id`` is then empty)."""
 
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("incident_id", "finding_id", "record_count"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "finding_id", "record_count"),
+        UniqueConstraint("incident_id", "kind", "scan_run_id", name="uq_alerts_scan_notice"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="finding", server_default="finding")
+    finding_id: Mapped[int | None] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), nullable=True
+    )
+    scan_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scan_runs.id", name="fk_alerts_scan_run", ondelete="CASCADE"), nullable=True
+    )
     record_count: Mapped[int] = mapped_column(Integer)
     previous_record_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     is_update: Mapped[bool] = mapped_column(Boolean, default=False)

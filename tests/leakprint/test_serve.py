@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -128,7 +129,7 @@ class Deployment:
         return self.rows(f"SELECT id, next_run_time FROM {JOBS_TABLE} ORDER BY id")
 
     def scan_runs(self) -> list[tuple[object, ...]]:
-        return self.rows("SELECT incident_id, status, error FROM scan_runs ORDER BY id")
+        return self.rows("SELECT incident_id, status, error, id FROM scan_runs ORDER BY id")
 
 
 def smtp_env(sink: SmtpSink) -> dict[str, str]:
@@ -345,6 +346,23 @@ def check_alert_email(
 PLANTED_REFS = [r[0] for r in PLANTED]
 
 
+def finding_mails(d: Deployment) -> list[Received]:
+    """The alert e-mails about findings (not the notices about failing scans)."""
+    return [m for m in d.sink.messages if not is_notice(m)]
+
+
+def notice_subjects(d: Deployment) -> list[str]:
+    return [str(m.message["Subject"]) for m in d.sink.messages if is_notice(m)]
+
+
+def is_notice(received: Received) -> bool:
+    return str(received.message["Subject"]).startswith(("[leakprint] SCAN", "[leakprint] SCANS"))
+
+
+def finding_alerts(d: Deployment) -> list[dict[str, Any]]:
+    return [a for a in list_alerts(d.open_db()) if a["kind"] == "finding"]
+
+
 def test_scheduled_scan_alerts_once_survives_restart_and_updates(deployment: Deployment) -> None:
     d = deployment
     incident = open_incident_cli(d)
@@ -353,11 +371,16 @@ def test_scheduled_scan_alerts_once_survives_restart_and_updates(deployment: Dep
 
     with InProcessServe(d) as s:
         # The first scans run as soon as serve is up.
-        wait_for(lambda: len(d.sink.messages) >= 1, "the alert e-mail")
+        wait_for(lambda: len(d.sink.messages) >= 2, "the alert e-mail and the scan notice")
         wait_for(lambda: len(d.scan_runs()) >= 2, "both first scans")
         s.cycles(2)
         first_jobs = d.jobs()
-    assert len(d.sink.messages) == 1
+    assert len(finding_mails(d)) == 1
+    # The incident whose scans fail is told so, once.
+    assert notice_subjects(d) == [
+        f"[leakprint] SCAN FAILED: incident {failing}: old paste is not being watched"
+        f" (scan run {next(r[3] for r in d.scan_runs() if r[0] == failing)})"
+    ]
     runs = d.scan_runs()
     assert sorted((r[0], r[1]) for r in runs) == [(incident, "ok"), (failing, "failed")]
     assert "unknown source 'old-paste'" in str(next(r[2] for r in runs if r[0] == failing))
@@ -372,8 +395,10 @@ def test_scheduled_scan_alerts_once_survives_restart_and_updates(deployment: Dep
     assert len(findings) == 1
     finding = findings[0]["id"]
     assert sorted(r["ref"] for r in findings[0]["records"]) == refs
-    check_alert_email(d.sink.messages[0], d, incident, finding, refs)
-    (alert,) = list_alerts(d.open_db())
+    check_alert_email(finding_mails(d)[0], d, incident, finding, refs)
+    for received in d.sink.messages:
+        assert_clean_email(received, d.paste.site.base)
+    (alert,) = finding_alerts(d)
     assert (alert["status"], alert["attempts"], alert["record_count"]) == ("sent", 1, len(refs))
 
     # (f) restart: the same jobs with the same next run times, no scan, no e-mail.
@@ -384,7 +409,7 @@ def test_scheduled_scan_alerts_once_survives_restart_and_updates(deployment: Dep
         assert d.jobs() == first_jobs
     assert d.jobs() == first_jobs
     assert len(d.scan_runs()) == 2
-    assert len(d.sink.messages) == 1
+    assert len(d.sink.messages) == 2
     with d.open_db().engine.connect() as conn:
         job_state = conn.execute(sa.text(f"SELECT job_state FROM {JOBS_TABLE}")).scalars().all()
     assert all(SCAN_JOB.encode() in bytes(state) for state in job_state)
@@ -392,16 +417,16 @@ def test_scheduled_scan_alerts_once_survives_restart_and_updates(deployment: Dep
     # (c) the next scheduled scan of the same content: linked again, no alert.
     run_incident_scan(str(d.home), incident)
     assert sorted(str(r[1]) for r in d.scan_runs() if r[0] == incident) == ["ok", "ok"]
-    assert len(d.sink.messages) == 1
-    assert len(list_alerts(d.open_db())) == 1
+    assert len(d.sink.messages) == 2
+    assert len(finding_alerts(d)) == 1
 
     # (d) a record is appended to the paste: one update e-mail, +1 record.
     d.paste.text = leak_rows([*PLANTED, *CUSTOMERS[:3]])
     run_incident_scan(str(d.home), incident)
-    assert len(d.sink.messages) == 2
+    assert len(finding_mails(d)) == 2 and len(d.sink.messages) == 3
     refs_now = sorted([*refs, CUSTOMERS[2][0]])
-    check_alert_email(d.sink.messages[1], d, incident, finding, refs_now, update_from=len(refs))
-    alerts = list_alerts(d.open_db())
+    check_alert_email(finding_mails(d)[1], d, incident, finding, refs_now, update_from=len(refs))
+    alerts = finding_alerts(d)
     assert [(a["record_count"], a["update"], a["status"]) for a in alerts] == [
         (len(refs), False, "sent"),
         (len(refs_now), True, "sent"),
@@ -469,15 +494,26 @@ def test_hung_crawl_is_killed_then_the_next_scan_links_what_was_seen_before(
     assert [r[1] for r in incident_runs] == ["killed"]
     assert "timeout" in str(incident_runs[0][2])
     assert d.scalar("SELECT last_scan_at FROM incidents WHERE id = :i", i=incident) is not None
-    assert d.sink.messages == []
+    killed, name = incident_runs[0][3], "docomo-2026-11"
+    assert notice_subjects(d) == [
+        f"[leakprint] SCAN FAILED: incident {incident}: {name} is not being watched"
+        f" (scan run {killed})"
+    ]
+    assert finding_mails(d) == []
 
     # The next scan completes: the unchanged paste is matched again (no scan of this
-    # incident had completed), linked to the incident and alerted once.
+    # incident had completed), linked to the incident and alerted once; and the
+    # recipients hear that the scans work again.
     config.write_text(original, encoding="utf-8")
     run_incident_scan(str(d.home), incident)
     assert [r[1] for r in d.scan_runs() if r[0] == incident] == ["killed", "ok"]
-    assert len(d.sink.messages) == 1
-    assert_clean_email(d.sink.messages[0], d.paste.site.base)
+    assert len(finding_mails(d)) == 1
+    ok = [r[3] for r in d.scan_runs() if r[0] == incident][1]
+    assert notice_subjects(d)[1:] == [
+        f"[leakprint] SCANS WORK AGAIN: incident {incident}: {name} (scan run {ok})"
+    ]
+    for received in d.sink.messages:
+        assert_clean_email(received, d.paste.site.base)
     findings = json.loads(run(d.home, "findings", "--incident", str(incident), "--json").output)
     assert [f["id"] for f in findings] == [json.loads(scanned.output)[0]["id"]]
 

@@ -1,0 +1,135 @@
+"""Scan notices in the outbox: one e-mail when an incident's scans start failing, one
+when they work again.
+
+A streak is the run of consecutive failed (or killed) scan runs of one incident.
+The first scan run of a streak that is seen gets a ``scan_failed`` alert; the first
+good run after a streak that was notified gets a ``scan_recovered`` alert. Alerts
+are unique per (incident, kind, scan run), so looking twice queues nothing twice,
+and a streak that started while nobody looked (a crawl whose parent was killed
+closes its own run) is notified at its next failed run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from alerts import NoticeKind, ScanNoticeContext
+from leakprint.db import AlertRow, Database, Incident, ScanRun
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+BLIND = ("failed", "killed")
+FAILED: NoticeKind = "scan_failed"
+RECOVERED: NoticeKind = "scan_recovered"
+
+
+def note_scan_health(db: Database, incident_id: int) -> NoticeKind | None:
+    """Queue a scan notice if the incident's latest finished scan run calls for one;
+    returns the kind queued, if any."""
+    with db.session() as session:
+        latest = session.scalars(
+            select(ScanRun)
+            .where(ScanRun.incident_id == incident_id, ScanRun.status != "running")
+            .order_by(ScanRun.id.desc())
+            .limit(1)
+        ).first()
+        if latest is None:
+            return None
+        # The last good run before this one: the streak (if any) comes after it.
+        good_before = (
+            session.scalar(
+                select(func.max(ScanRun.id)).where(
+                    ScanRun.incident_id == incident_id,
+                    ScanRun.id < latest.id,
+                    ScanRun.status.not_in((*BLIND, "running")),
+                )
+            )
+            or 0
+        )
+        notified = session.scalar(
+            select(func.count())
+            .select_from(AlertRow)
+            .where(
+                AlertRow.incident_id == incident_id,
+                AlertRow.kind == FAILED,
+                AlertRow.scan_run_id > good_before,
+            )
+        )
+        kind: NoticeKind | None
+        if latest.status in BLIND:
+            kind = None if notified else FAILED
+        else:
+            kind = RECOVERED if notified else None
+        if kind is None:
+            return None
+        exists = session.scalar(
+            select(func.count())
+            .select_from(AlertRow)
+            .where(
+                AlertRow.incident_id == incident_id,
+                AlertRow.kind == kind,
+                AlertRow.scan_run_id == latest.id,
+            )
+        )
+        if exists:
+            return None
+        session.add(
+            AlertRow(
+                incident_id=incident_id,
+                kind=kind,
+                scan_run_id=latest.id,
+                record_count=0,
+                is_update=False,
+                status="pending",
+                attempts=0,
+            )
+        )
+    return kind
+
+
+def notice_context(session: Session, row: AlertRow) -> ScanNoticeContext | None:
+    """What the notice ``row`` says, from its incident and scan runs as they are now."""
+    incident = session.get(Incident, row.incident_id)
+    run = session.get(ScanRun, row.scan_run_id) if row.scan_run_id is not None else None
+    if incident is None or run is None:
+        return None
+    blind_since = None
+    failed = 1
+    if row.kind == RECOVERED:
+        good_before = (
+            session.scalar(
+                select(func.max(ScanRun.id)).where(
+                    ScanRun.incident_id == row.incident_id,
+                    ScanRun.id < run.id,
+                    ScanRun.status.not_in((*BLIND, "running")),
+                )
+            )
+            or 0
+        )
+        streak = session.scalars(
+            select(ScanRun)
+            .where(
+                ScanRun.incident_id == row.incident_id,
+                ScanRun.id > good_before,
+                ScanRun.id < run.id,
+                ScanRun.status.in_(BLIND),
+            )
+            .order_by(ScanRun.id)
+        ).all()
+        failed = len(streak)
+        blind_since = streak[0].started_at if streak else None
+    return ScanNoticeContext(
+        kind=FAILED if row.kind == FAILED else RECOVERED,
+        incident_name=incident.name,
+        incident_id=incident.id,
+        scan_run_id=run.id,
+        status=run.status,
+        at=run.finished_at or run.started_at,
+        sources=tuple(run.sources or incident.sources),
+        reason=run.error or "",
+        blind_since=blind_since,
+        failed_scans=failed,
+    )
