@@ -41,6 +41,18 @@ class RowProblem:
         return f"{where}: {self.reason}"
 
 
+def _commonest(kinds: dict[tuple[str | None, str], list[int]], top: int = 3) -> str:
+    """The commonest kinds of problem, each with its count and first row (row numbers
+    and column names only), so a refused import still says where to look."""
+    ranked = sorted(kinds.items(), key=lambda item: -item[1][0])
+    parts = []
+    for (column, reason), (count, first_row) in ranked[:top]:
+        where = f"column {column!r}: " if column else ""
+        parts.append(f"{count} × {where}{reason} (first at row {first_row})")
+    more = len(ranked) - top
+    return "most: " + "; ".join(parts) + (f"; and {more} other kinds" if more > 0 else "")
+
+
 @dataclass
 class ImportReport:
     dataset: str
@@ -51,6 +63,9 @@ class ImportReport:
     delimiter: str = ","
     mapping: dict[str, str] = field(default_factory=dict)
     problems: list[RowProblem] = field(default_factory=list)
+    # (column, reason) -> [count, first row], over every bad row (problems stops at
+    # MAX_REPORTED_PROBLEMS).
+    problem_kinds: dict[tuple[str | None, str], list[int]] = field(default_factory=dict)
     manifest: Manifest | None = None
 
 
@@ -198,6 +213,7 @@ def import_file(
 
     def problem(row: int, column: str | None, reason: str) -> None:
         report.bad_rows += 1
+        report.problem_kinds.setdefault((column, reason), [0, row])[0] += 1
         if len(report.problems) < MAX_REPORTED_PROBLEMS:
             report.problems.append(RowProblem(row, column, reason))
 
@@ -252,7 +268,8 @@ def import_file(
             share = 100 * report.bad_rows / report.rows
             raise ImportFailed(
                 f"{report.bad_rows} of {report.rows} rows are bad ({share:.1f}%, more than "
-                f"--max-bad-rows {100 * max_bad_share:g}%): nothing was written"
+                f"--max-bad-rows {100 * max_bad_share:g}%): nothing was written; "
+                f"{_commonest(report.problem_kinds)}"
             )
         if report.imported == 0:
             raise ImportFailed("no valid rows: nothing was written")

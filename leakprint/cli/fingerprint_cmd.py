@@ -10,6 +10,7 @@ from rich.table import Table
 from fingerprints.importer import ColumnPlan
 from leakprint.cli.common import (
     AppContext,
+    UserError,
     emit_json,
     json_option,
     pass_app,
@@ -101,6 +102,8 @@ def import_cmd(
             f"[bold]{file.name}[/]: encoding {encoding_used}, "
             f"id column {plan.headers[plan.id_index]!r}"
         )
+        if not maps:
+            console.print("columns matched by their header names (--map COL=KIND overrides):")
         for column, kind in plan.describe().items():
             console.print(f"  {column} → {kind}")
 
@@ -183,6 +186,11 @@ def drop_cmd(app: AppContext, name: str, yes: bool) -> None:
       leakprint fingerprint drop crm-2025 --yes
     """
     if not yes:
-        click.confirm(f"drop dataset {name!r} and delete its files?", abort=True)
+        try:
+            confirmed = click.confirm(f"drop dataset {name!r} and delete its files?")
+        except click.Abort:  # no answer: stdin closed (a script) or Ctrl-C
+            confirmed = False
+        if not confirmed:
+            raise UserError(f"dataset {name!r} not dropped: answer y, or pass --yes")
     info = drop_dataset(app.settings, app.db, name)
     click.echo(f"dropped {info.name} ({info.record_count} records)")

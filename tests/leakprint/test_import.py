@@ -127,6 +127,9 @@ def test_too_many_bad_rows_fails_and_writes_nothing(home: Path, db_url: str) -> 
     )
     assert result.exit_code == 2
     assert "5 of 50 rows are bad" in result.output
+    # The one-line refusal still says where to look: by column and row, no value.
+    assert "most: 5 × column '電話番号': not a valid phone (first at row 2)" in result.output
+    assert "0120" not in result.output
     assert not (home / "fingerprint-sets" / "d2").exists()
     assert json.loads(run(home, "fingerprint", "list", "--json", env=env).output) == []
 
@@ -150,6 +153,7 @@ def test_headers_are_matched_and_shown_without_map(home: Path, db_url: str) -> N
     )
     assert result.exit_code == 0, result.output
     for line in (
+        "columns matched by their header names (--map COL=KIND overrides):",
         "お名前 → name",
         "ﾌﾘｶﾞﾅ → name_kana",
         "携帯電話 → phone",
@@ -193,6 +197,29 @@ def test_drop_removes_set_and_registration(home: Path, db_url: str) -> None:
         == 0
     )
     assert (home / "fingerprint-sets" / "d5").is_dir()
+    # Without --yes: no answer (a script's closed stdin) or "n" keeps the set, exit 2.
+    for answer in (None, b"n\n"):
+        kept = run(home, "fingerprint", "drop", "d5", env=env, input=answer)
+        assert kept.exit_code == 2, kept.output
+        assert "error: dataset 'd5' not dropped: answer y, or pass --yes" in kept.output
+        assert (home / "fingerprint-sets" / "d5").is_dir()
+    assert run(home, "fingerprint", "drop", "d5", env=env, input=b"y\n").exit_code == 0
+    assert not (home / "fingerprint-sets" / "d5").exists()
+    assert (
+        run(
+            home,
+            "fingerprint",
+            "import",
+            str(src),
+            "--dataset",
+            "d5",
+            "--id-column",
+            "顧客ID",
+            *MAP,
+            env=env,
+        ).exit_code
+        == 0
+    )
     assert run(home, "fingerprint", "drop", "d5", "--yes", env=env).exit_code == 0
     assert not (home / "fingerprint-sets" / "d5").exists()
     assert run(home, "fingerprint", "drop", "d5", "--yes", env=env).exit_code == 2
