@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 
 from leakprint import audit
 from leakprint.cadence import MIN_INTERVAL, check_cron, parse_duration
@@ -23,6 +23,16 @@ from leakprint.findings import CONFIDENCE_ORDER, FindingChange, at_least
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+
+# `leakprint serve` keeps each open incident's job in APScheduler's SQL job store,
+# in the leakprint database, under this table and id.
+JOBS_TABLE = "apscheduler_jobs"
+JOB_ID = re.compile(r"^incident-(\d+)$")
+
+
+def job_id(incident_id: int) -> str:
+    return f"incident-{incident_id}"
 
 
 @dataclass(frozen=True)
@@ -46,10 +56,17 @@ class IncidentInfo:
     last_scan_status: str | None = None
     last_scan_error: str | None = None
     last_scan_run: int | None = None
+    # When the scheduler will scan next (its job store); None before `serve` first ran.
+    next_scan_at: datetime | None = None
 
     @classmethod
-    def of(cls, row: Incident, findings: int = 0,
-           last_run: tuple[int, str, str | None] | None = None) -> IncidentInfo:
+    def of(
+        cls,
+        row: Incident,
+        findings: int = 0,
+        last_run: tuple[int, str, str | None] | None = None,
+        next_scan_at: datetime | None = None,
+    ) -> IncidentInfo:
         run_id, status, error = last_run or (None, None, None)
         return cls(
             row.id,
@@ -69,6 +86,7 @@ class IncidentInfo:
             status,
             error,
             run_id,
+            next_scan_at if row.state == "open" else None,
         )
 
     @property
@@ -99,6 +117,7 @@ class IncidentInfo:
             "last_scan_status": self.last_scan_status,
             "last_scan_error": self.last_scan_error,
             "last_scan_run": self.last_scan_run,
+            "next_scan_at": self.next_scan_at.isoformat() if self.next_scan_at else None,
             "findings": self.findings,
         }
 
@@ -111,6 +130,17 @@ class IncidentInfo:
         if self.last_scan_status in (None, "ok"):
             return when
         return f"{when} {self.last_scan_status}"
+
+    def next_scan(self, now: datetime | None = None) -> str:
+        """When the next scheduled scan is due, as `serve` has it."""
+        if self.state != "open":
+            return "none (closed)"
+        if self.next_scan_at is None:
+            return "when `leakprint serve` runs"
+        when = f"{self.next_scan_at:%Y-%m-%d %H:%M}"
+        if self.next_scan_at < (now or datetime.now(UTC)):
+            return f"{when}, overdue: is `leakprint serve` running?"
+        return when
 
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -199,12 +229,26 @@ def list_incidents(db: Database, *, state: str | None = None) -> list[IncidentIn
             stmt = stmt.where(Incident.state == state)
         rows = list(session.scalars(stmt))
         last = _last_runs(session, [r.id for r in rows])
-        return [IncidentInfo.of(r, counts.get(r.id, 0), last.get(r.id)) for r in rows]
+        nexts = _next_runs(session)
+        return [
+            IncidentInfo.of(r, counts.get(r.id, 0), last.get(r.id), nexts.get(r.id)) for r in rows
+        ]
 
 
-def _last_runs(
-    session: Session, incident_ids: list[int]
-) -> dict[int, tuple[int, str, str | None]]:
+def _next_runs(session: Session) -> dict[int, datetime]:
+    """Each scheduled incident's next run time, from the scheduler's job store (there
+    is none before `serve` first ran)."""
+    if not inspect(session.connection()).has_table(JOBS_TABLE):
+        return {}
+    out: dict[int, datetime] = {}
+    for job, next_run in session.execute(text(f"SELECT id, next_run_time FROM {JOBS_TABLE}")):
+        m = JOB_ID.match(str(job))
+        if m is not None and next_run is not None:
+            out[int(m.group(1))] = datetime.fromtimestamp(float(next_run), UTC)
+    return out
+
+
+def _last_runs(session: Session, incident_ids: list[int]) -> dict[int, tuple[int, str, str | None]]:
     """Id, status and error of each incident's latest scan run."""
     if not incident_ids:
         return {}
@@ -214,11 +258,15 @@ def _last_runs(
         .group_by(ScanRun.incident_id)
     )
     rows = session.execute(
-        select(ScanRun.incident_id, ScanRun.id, ScanRun.status, ScanRun.error)
-        .where(ScanRun.id.in_(latest))
+        select(ScanRun.incident_id, ScanRun.id, ScanRun.status, ScanRun.error).where(
+            ScanRun.id.in_(latest)
+        )
     )
-    return {incident_id: (run_id, status, error) for incident_id, run_id, status, error in rows
-            if incident_id is not None}
+    return {
+        incident_id: (run_id, status, error)
+        for incident_id, run_id, status, error in rows
+        if incident_id is not None
+    }
 
 
 def get_incident(db: Database, incident_id: int) -> IncidentInfo:
@@ -234,7 +282,12 @@ def get_incident(db: Database, incident_id: int) -> IncidentInfo:
             )
             or 0
         )
-        return IncidentInfo.of(row, count, _last_runs(session, [incident_id]).get(incident_id))
+        return IncidentInfo.of(
+            row,
+            count,
+            _last_runs(session, [incident_id]).get(incident_id),
+            _next_runs(session).get(incident_id),
+        )
 
 
 def close_incident(

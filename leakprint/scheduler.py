@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import re
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -35,19 +34,13 @@ from sqlalchemy import func, select, text
 from leakprint.cadence import crontab_trigger
 from leakprint.config import Settings, load_settings
 from leakprint.db import Database, Incident, ScanRun, open_database
-from leakprint.incidents import close_expired
+from leakprint.incidents import JOB_ID, JOBS_TABLE, close_expired, job_id
 
 log = logging.getLogger(__name__)
-JOBS_TABLE = "apscheduler_jobs"
 # Stored in the SQL job store by text: the pickled job keeps only this reference and
 # its (picklable) arguments, so it is found again after a restart or an upgrade.
 SCAN_JOB = "leakprint.scheduler:run_incident_scan"
-JOB_ID = re.compile(r"^incident-(\d+)$")
 HOUSEKEEPING = "housekeeping"
-
-
-def job_id(incident_id: int) -> str:
-    return f"incident-{incident_id}"
 
 
 def run_incident_scan(home: str, incident_id: int) -> None:

@@ -123,7 +123,16 @@ def list_cmd(app: AppContext, state: str | None, as_json: bool) -> None:
         emit_json([i.as_json() for i in infos])
         return
     table = Table(
-        "id", "name", "state", "cadence", "until", "datasets", "sources", "findings", "last scan"
+        "id",
+        "name",
+        "state",
+        "cadence",
+        "until",
+        "datasets",
+        "sources",
+        "findings",
+        "last scan",
+        "next scan",
     )
     for i in infos:
         table.add_row(
@@ -136,6 +145,7 @@ def list_cmd(app: AppContext, state: str | None, as_json: bool) -> None:
             ", ".join(i.sources),
             str(i.findings),
             i.last_scan,
+            i.next_scan(),
         )
     app.out.print(table)
 
@@ -169,6 +179,7 @@ def show_cmd(app: AppContext, incident_id: int, as_json: bool) -> None:
         n = info.last_scan_run
         last += f" (scan run {n}, log logs/scan-{n}.log: {info.last_scan_error or 'no reason'})"
     app.out.print(last, markup=False, highlight=False)
+    app.out.print(f"  next scan: {info.next_scan()}", markup=False, highlight=False)
     findings_table(app.out, rows)
 
 

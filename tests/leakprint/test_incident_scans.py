@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -82,3 +82,43 @@ def test_cli_shows_a_failing_watch(home: Path) -> None:  # noqa: F811
             in shown.output)
     as_json = json.loads(run(home, "incident", "show", "1", "--json").output)
     assert (as_json["last_scan_status"], as_json["last_scan_error"]) == ("failed", FAILURE)
+
+
+def test_next_scan_comes_from_the_schedulers_job_store(home: Path) -> None:  # noqa: F811
+    from leakprint.scheduler import LeakprintScheduler
+
+    opened = run(home, "incident", "open", "watch", "--dataset", "crm", "--source", "paste",
+                 "--every", "30m", "--notify", "soc@example.jp")
+    assert opened.exit_code == 0, opened.output
+    # Before `serve` ever ran there is no job store: the scan waits for serve.
+    assert "next scan: when `leakprint serve` runs" in run(home, "incident", "show", "1").output
+    assert json.loads(run(home, "incident", "show", "1", "--json").output)["next_scan_at"] is None
+
+    settings = load_settings(home)
+    db = open_database(settings.database_url)
+    try:
+        sched = LeakprintScheduler(settings, db)
+        sched.scheduler.start(paused=True)  # jobs stored, never run
+        sched.sync()
+        (job,) = sched.scheduler.get_jobs()
+        due = job.next_run_time
+        sched.scheduler.modify_job(job.id, next_run_time=due + timedelta(hours=2))
+        sched.shutdown()
+        expected = (due + timedelta(hours=2)).astimezone(UTC)
+        info = get_incident(db, 1)
+        assert info.next_scan_at == expected
+        assert info.next_scan(now=expected - timedelta(minutes=1)) == f"{expected:%Y-%m-%d %H:%M}"
+        # A due time long past: serve is not running.
+        assert info.next_scan(now=expected + timedelta(hours=1)).endswith(
+            "overdue: is `leakprint serve` running?"
+        )
+        listed = json.loads(run(home, "incident", "list", "--json").output)
+        assert datetime.fromisoformat(listed[0]["next_scan_at"]) == expected
+        shown = run(home, "incident", "show", "1").output
+        assert f"next scan: {expected:%Y-%m-%d %H:%M}" in shown
+        assert f"{expected:%Y-%m-%d %H:%M}" in run(home, "incident", "list").output
+        assert run(home, "incident", "close", "1").exit_code == 0
+        assert "next scan: none (closed)" in run(home, "incident", "show", "1").output
+        assert get_incident(db, 1).next_scan_at is None
+    finally:
+        db.close()
