@@ -175,6 +175,14 @@ def _run_crawl(
     with db.session() as session:
         run = session.get(ScanRun, run_id)
         problem = run.error if run is not None else None
+        errors = run.errors if run is not None else 0
+        docs = run.docs_new + run.docs_changed + run.docs_unchanged if run is not None else 0
+    if errors and not docs:
+        # Every source dead or refusing: the crawl ran, but it saw nothing. Recorded
+        # as a failure, or a watch whose sites are gone would look merely quiet.
+        finish_run(db, run_id, status="failed",
+                   error=f"no page could be fetched ({errors} fetch errors)")
+        return proc.returncode
     # The pipeline leaves an error on the run when documents could not be matched.
     finish_run(db, run_id, status="partial" if problem else "ok", error=problem)
     return proc.returncode
@@ -255,10 +263,8 @@ def crawl_scan(
     ids, docs, size = run_findings(db, run_id)
     with db.session() as session:
         run = session.get(ScanRun, run_id)
-        problem = run.error if run is not None and run.status == "partial" else None
+        problem = run.error if run is not None and run.status in ("partial", "failed") else None
         errors = run.errors if run is not None else 0
-    if urls and not docs and errors:
-        problem = f"no page could be fetched ({errors} fetch errors)"
     return ScanOutcome(run_id, finding_ids=ids, documents=docs, bytes=size, errors=errors,
                        error=f"scan run {run_id}: {problem} (log: logs/scan-{run_id}.log)"
                        if problem else None)

@@ -349,11 +349,16 @@ def finding_mails(d: Deployment) -> list[Received]:
 
 
 def notice_subjects(d: Deployment) -> list[str]:
-    return [str(m.message["Subject"]) for m in d.sink.messages if is_notice(m)]
+    return [subject(m) for m in d.sink.messages if is_notice(m)]
+
+
+def subject(received: Received) -> str:
+    """The Subject header unfolded (a long one is folded, maybe right after the name)."""
+    return " ".join(str(received.message["Subject"]).split())
 
 
 def is_notice(received: Received) -> bool:
-    return str(received.message["Subject"]).startswith(("[leakprint] SCAN", "[leakprint] SCANS"))
+    return subject(received).startswith(("[leakprint] SCAN FAILED", "[leakprint] SCANS WORK"))
 
 
 def finding_alerts(d: Deployment) -> list[dict[str, Any]]:

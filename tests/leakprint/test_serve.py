@@ -17,6 +17,7 @@ from leakprint.config import load_settings
 from leakprint.outbox import list_alerts, send_pending
 from leakprint.scheduler import JOBS_TABLE, SCAN_JOB, run_incident_scan
 from tests.alerts.conftest import smtp_cert, smtp_starttls  # noqa: F401
+from tests.alerts.smtp_sink import free_port
 from tests.leakprint.helpers import PLANTED, assert_no_planted, run
 from tests.leakprint.serving import (  # the fixtures too
     CUSTOMERS,
@@ -230,3 +231,30 @@ def test_serve_process_sigterm_waits_for_scan_and_restart_keeps_schedule(
     assert d.jobs() == jobs
     assert len(d.scan_runs()) == 1
     assert len(d.sink.messages) == 1
+
+
+def test_a_source_that_serves_nothing_is_a_failed_scan_with_a_notice(
+    deployment: Deployment,  # noqa: F811
+) -> None:
+    """A watched page that is gone (404) or a site that refuses connections: the crawl
+    runs, but sees nothing. That is a failed scan, not a quiet one."""
+    d = deployment
+    incident = open_incident_cli(d, name="gone", source="old-paste")
+    run_incident_scan(str(d.home), incident)
+    (run_row,) = d.scan_runs()
+    assert run_row[:3] == (incident, "failed", "no page could be fetched (1 fetch errors)")
+    assert notice_subjects(d) == [
+        f"[leakprint] SCAN FAILED: incident {incident}: gone is not being watched"
+        f" (scan run {run_row[3]})"
+    ]
+    shown = run(d.home, "incident", "show", str(incident))
+    assert "failed (scan run 1, log logs/scan-1.log: no page could be fetched" in shown.output
+
+    # A refused connection, on the command line: a one-line error, exit status 2.
+    path = d.home / "sources.toml"
+    dead = f"http://127.0.0.1:{free_port()}/x"  # nothing listens there
+    path.write_text(path.read_text(encoding="utf-8").replace(d.paste.url, dead), "utf-8")
+    scanned = run(d.home, "scan", "--source", "paste")
+    assert scanned.exit_code == 2, scanned.output
+    assert "no page could be fetched (1 fetch errors)" in scanned.output
+    assert [r[1] for r in d.scan_runs()] == ["failed", "failed"]
