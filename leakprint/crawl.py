@@ -224,12 +224,17 @@ def _progress_line(db: Database, run_id: int) -> str:
                 f"{run.findings_new + run.findings_updated} findings so far")
 
 
-def run_findings(db: Database, run_id: int) -> tuple[list[int], int, int]:
-    """Finding ids, documents and bytes touched by one scan run."""
+def run_findings(
+    db: Database, run_id: int, datasets: Sequence[str] = ()
+) -> tuple[list[int], int, int]:
+    """Finding ids, documents and bytes touched by one scan run; only the findings of
+    ``datasets`` when given (a document may hold findings of other sets from other scans)."""
     with db.session() as session:
         docs = list(session.scalars(select(Document).where(Document.last_scan_id == run_id)))
-        ids = list(session.scalars(select(Finding.id).where(
-            Finding.document_id.in_([d.id for d in docs]))))
+        query = select(Finding.id).where(Finding.document_id.in_([d.id for d in docs]))
+        if datasets:
+            query = query.where(Finding.dataset.in_(list(datasets)))
+        ids = list(session.scalars(query))
         run = session.get(ScanRun, run_id)
         return ids, len(docs), run.bytes if run else 0
 
@@ -260,7 +265,7 @@ def crawl_scan(
             run = session.get(ScanRun, run_id)
             reason = run.error if run and run.error else f"crawl failed ({code})"
         raise CrawlError(f"scan run {run_id}: {reason} (log: logs/scan-{run_id}.log)")
-    ids, docs, size = run_findings(db, run_id)
+    ids, docs, size = run_findings(db, run_id, names)
     with db.session() as session:
         run = session.get(ScanRun, run_id)
         problem = run.error if run is not None and run.status in ("partial", "failed") else None

@@ -186,6 +186,9 @@ def test_all_sources_unchanged_full_and_changed(
     run4 = scan_runs(db_url)[3]
     crm2_all = [f for f in full if f["dataset"] == "crm2"]
     assert run4["findings_new"] == len(crm2_all) and run4["docs_unchanged"] == 24
+    # --dataset lists that set's findings only, though the documents hold crm's too.
+    only = scan(h, env, "--all-sources", "--dataset", "crm2")
+    assert sorted(f["id"] for f in only) == sorted(f["id"] for f in crm2_all)
 
     # 4. A paste grows: its finding grows (same id), the rest stays unchanged.
     with web.content.lock:
@@ -194,7 +197,7 @@ def test_all_sources_unchanged_full_and_changed(
              if f["dataset"] == "crm"}
     assert grown["/raw/CcCc0003"]["id"] == by_path["/raw/CcCc0003"]["id"]
     assert strong_refs(grown["/raw/CcCc0003"]) == refs(30, 2) | refs(200, 4)
-    run5 = scan_runs(db_url)[4]
+    run5 = scan_runs(db_url)[5]
     assert run5["docs_changed"] == 1 and run5["docs_unchanged"] == 23
     assert run5["findings_updated"] == 1 and run5["findings_new"] == 0
     assert_no_duplicates(db_url)
