@@ -93,6 +93,9 @@ def search(
                 if _has_ref(fpset, record) else set()
         if refs:
             answer.records[fpset.dataset] = sorted(refs)
+    if values and not record and set(answer.invalid) >= set(values):
+        given = ", ".join(f"--{kind}" for kind in values)
+        raise SearchError(f"not a valid value for {given}: nothing was searched")
     with db.session() as session:
         for dataset, dataset_refs in answer.records.items():
             # A subquery, not DISTINCT: PostgreSQL cannot compare the JSON columns.

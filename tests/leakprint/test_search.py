@@ -85,8 +85,13 @@ def test_email_name_and_record_searches(scanned: tuple[Path, dict[str, str], str
     assert stranger["records"] == {} and stranger["findings"] == []
     assert "not one of the fingerprinted customers" in run(
         home, "search", "--phone", "090-1357-2468", env=env).output
-    # Not a phone number at all.
-    assert search_json(home, env, "--phone", "12")["invalid"] == ["phone"]
+    # Not a phone number at all: nothing searched, so no answer either way; exit 2.
+    bad = run(home, "search", "--phone", "12", env=env)
+    assert bad.exit_code == 2
+    assert bad.output == "error: not a valid value for --phone: nothing was searched\n"
+    # With a valid value beside it, the valid one is searched and the other named.
+    both = search_json(home, env, "--phone", "12", "--email", "nobody@example.jp")
+    assert both["invalid"] == ["phone"] and both["records"] == {}
     assert run(home, "search", env=env).exit_code == 2
 
 
