@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from leakprint.cli.alerts_cmd import alerts_group, serve_cmd
-from leakprint.cli.common import AppContext
+from leakprint.cli.common import AppContext, OneLineErrors
 from leakprint.cli.demo_cmd import demo
 from leakprint.cli.findings_cmd import findings
 from leakprint.cli.fingerprint_cmd import fingerprint
@@ -18,7 +18,10 @@ from leakprint.cli.search_cmd import search_cmd
 from leakprint.cli.sources_cmd import sources
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=OneLineErrors,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),

@@ -8,14 +8,28 @@ import click
 from rich.table import Table
 
 from alerts import DeliveryError, SmtpNotifier, render_test_message
-from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
+from leakprint.cli.common import (
+    AppContext,
+    UserError,
+    emit_json,
+    json_option,
+    pass_app,
+    user_errors,
+)
+from leakprint.incidents import EMAIL
 from leakprint.outbox import list_alerts, send_pending, smtp_config
 from leakprint.scheduler import ServeError
 
 
 @click.group("alerts")
 def alerts_group() -> None:
-    """The alert outbox: deliver, test the SMTP set-up, list."""
+    """The alert outbox: deliver, test the SMTP set-up, list.
+
+    \b
+    Example:
+      leakprint alerts test soc@example.jp
+      leakprint alerts list --json
+    """
 
 
 @alerts_group.command("send")
@@ -48,11 +62,13 @@ def test_cmd(app: AppContext, address: str) -> None:
     Example:
       LEAKPRINT_SMTP_HOST=mail.example.jp leakprint alerts test soc@example.jp
     """
+    if not EMAIL.match(address):
+        raise UserError(f"not an e-mail address: {address!r}")
     message = render_test_message([address], app.settings.smtp.sender)
     try:
         SmtpNotifier(smtp_config(app.settings)).send(message)
     except DeliveryError as exc:
-        raise click.ClickException(f"test e-mail not delivered: {exc}") from None
+        raise UserError(f"test e-mail not delivered: {exc}") from None
     click.echo(
         f"test e-mail sent to {address} via {app.settings.smtp.host}:{app.settings.smtp.port}"
     )

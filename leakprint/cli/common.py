@@ -34,6 +34,39 @@ class UserError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+class OneLineErrors(click.Group):
+    """Usage errors and other click errors as one ``error: …`` line on stderr with exit
+    status 2 (SPEC 7), wherever they are raised below this group; a group called
+    without a command still shows its help."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:
+            raise _one_line(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            raise _one_line(exc) from None
+
+
+def _one_line(exc: click.ClickException) -> click.ClickException:
+    if isinstance(exc, UserError) or type(exc).__name__ == "NoArgsIsHelpError":
+        return exc
+    message = " ".join(exc.format_message().split())
+    if isinstance(exc, click.UsageError) and exc.ctx is not None:
+        message += f" (see `{exc.ctx.command_path} --help`)"
+    return UserError(message)
+
+
 @dataclass
 class AppContext:
     """What every command gets: lazily loaded settings and database."""

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from leakprint import audit
-from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
+from leakprint.cli.common import (
+    AppContext,
+    UserError,
+    emit_json,
+    json_option,
+    pass_app,
+    user_errors,
+)
 from leakprint.cli.render import finding_detail, findings_table
 from leakprint.findings import finding_json, query_findings
 
@@ -22,21 +29,30 @@ def parse_since(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter("use 7d, 12h, 30m or an ISO date such as 2026-11-01",
-                                 param_hint="--since") from None
+        raise click.BadParameter(
+            "use 7d, 12h, 30m or an ISO date such as 2026-11-01", param_hint="--since"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @click.group(invoke_without_command=True)
 @click.option("--incident", type=int, help="Only findings linked to this incident.")
 @click.option("--since", help="Only findings seen since (7d, 12h, 2026-11-01…).")
-@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]),
-              help="Hide findings below this level.")
+@click.option(
+    "--min-confidence",
+    type=click.Choice(["low", "medium", "high"]),
+    help="Hide findings below this level.",
+)
 @json_option
 @click.pass_context
 @user_errors()
-def findings(ctx: click.Context, incident: int | None, since: str | None,
-             min_confidence: str | None, as_json: bool) -> None:
+def findings(
+    ctx: click.Context,
+    incident: int | None,
+    since: str | None,
+    min_confidence: str | None,
+    as_json: bool,
+) -> None:
     """List findings: which records, which fields, where and since when.
 
     \b
@@ -48,8 +64,12 @@ def findings(ctx: click.Context, incident: int | None, since: str | None,
         return
     app: AppContext = ctx.obj
     with app.db.session() as session:
-        rows = [finding_json(f) for f in query_findings(
-            session, incident=incident, since=parse_since(since), min_confidence=min_confidence)]
+        rows = [
+            finding_json(f)
+            for f in query_findings(
+                session, incident=incident, since=parse_since(since), min_confidence=min_confidence
+            )
+        ]
     if as_json:
         emit_json(rows)
     else:
@@ -71,7 +91,7 @@ def show(app: AppContext, finding_id: int, as_json: bool) -> None:
     with app.db.session() as session:
         found = query_findings(session, ids=[finding_id])
         if not found:
-            raise click.ClickException(f"no finding {finding_id}")
+            raise UserError(f"no finding {finding_id} (see `leakprint findings`)")
         data = finding_json(found[0])
         audit.append(session, "finding.view", {"finding": finding_id})
     if as_json:

@@ -28,7 +28,13 @@ from leakprint.datasets import (
 
 @click.group()
 def fingerprint() -> None:
-    """Build, list and drop fingerprint sets (keyed digests of customer records)."""
+    """Build, list and drop fingerprint sets (keyed digests of customer records).
+
+    \b
+    Example:
+      leakprint fingerprint import customers.csv --dataset crm-2026 --id-column 顧客ID
+      leakprint fingerprint list --json
+    """
 
 
 def _parse_map(values: tuple[str, ...]) -> dict[str, str] | None:

@@ -20,7 +20,14 @@ from leakprint.incidents import (
 
 @click.group()
 def incident() -> None:
-    """Watch sources after a leak: scheduled scans, findings and alert e-mails."""
+    """Watch sources after a leak: scheduled scans, findings and alert e-mails.
+
+    \b
+    Example:
+      leakprint incident open leak-2026-11 --dataset crm-2026 --source example-paste \\
+          --every 30m --for 90d --notify soc@example.jp
+      leakprint incident show 1
+    """
 
 
 @incident.command("open")

@@ -22,7 +22,13 @@ def _load(app: AppContext) -> list[Source]:
 
 @click.group()
 def sources() -> None:
-    """The declared crawl sources (sources.toml or [[source]] in leakprint.toml)."""
+    """The declared crawl sources (sources.toml or [[source]] in leakprint.toml).
+
+    \b
+    Example:
+      leakprint sources list
+      leakprint sources check example-paste
+    """
 
 
 @sources.command("list")

@@ -295,14 +295,14 @@ def test_alerts_test_command(
 
     monkeypatch.setenv("LEAKPRINT_SMTP_PASSWORD", "wrong")
     refused = run(home, "alerts", "test", "soc@example.jp")
-    assert refused.exit_code != 0
+    assert refused.exit_code == 2
     assert "test e-mail not delivered" in refused.output and "535" in refused.output
     assert "wrong" not in refused.output
 
     smtp_starttls.stop()
     down = run(home, "alerts", "test", "soc@example.jp")
-    assert down.exit_code != 0
-    assert "test e-mail not delivered" in down.output
+    assert down.exit_code == 2
+    assert down.output.startswith("error: test e-mail not delivered")
     assert len(down.output.strip().splitlines()) == 1
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import pytest
 from click.testing import CliRunner
 
 from leakprint.cli import cli
+from tests.leakprint.helpers import run
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -55,8 +58,30 @@ def test_help_has_an_example(path: tuple[str, ...]) -> None:
     cmd = cli
     for part in path:
         cmd = cmd.commands[part]  # type: ignore[attr-defined]
-    if not isinstance(cmd, click.Group):
-        assert "Example" in result.output, f"{' '.join(path)} --help has no example"
+    assert "Example" in result.output, f"{' '.join(path)} --help has no example"
+
+
+def test_the_top_level_help_has_an_example() -> None:
+    assert "Example" in CliRunner().invoke(cli, ["--help"]).output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scan"], "give exactly one of --file, --url, or --source/--all-sources"),
+        (["scan", "--file", "a", "b"], "unexpected extra argument"),
+        (["no-such-command"], "No such command"),
+        (["findings", "--min-confidence", "huge"], "Invalid value for '--min-confidence'"),
+        (["fingerprint", "drop"], "Missing argument 'NAME'"),
+    ],
+)
+def test_usage_errors_are_one_line_with_status_2(args: list[str], message: str) -> None:
+    """SPEC 7: exit status 2 with a one-line reason (not click's usage block)."""
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1, result.output
+    assert result.output.startswith("error: ") and message in result.output
+    assert "--help`)" in result.output  # where to look next
 
 
 @pytest.mark.parametrize(
@@ -65,3 +90,19 @@ def test_help_has_an_example(path: tuple[str, ...]) -> None:
 def test_listings_have_json(path: tuple[str, ...]) -> None:
     result = CliRunner().invoke(cli, [*path, "--help"])
     assert "--json" in result.output
+
+
+def test_input_errors_are_one_line_with_status_2(tmp_path: Path) -> None:
+    env = {"LEAKPRINT_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    assert run(tmp_path, "init", env=env).exit_code == 0
+    for args, message in (
+        (["findings", "show", "12"], "error: no finding 12 (see `leakprint findings`)\n"),
+        (["findings", "--since", "bogus"], None),
+        (["alerts", "test", "not-an-address"], "error: not an e-mail address: 'not-an-address'\n"),
+        (["incident", "show", "99"], None),
+    ):
+        result = run(tmp_path, *args, env=env)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.output.startswith("error: ") and result.output.count("\n") == 1, args
+        if message:
+            assert result.output == message
