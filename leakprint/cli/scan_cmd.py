@@ -83,10 +83,14 @@ def _report(app: AppContext, outcome: ScanOutcome, as_json: bool, fail_on: str |
         emit_json(rows)
     else:
         findings_table(app.out, rows, title=f"scan {outcome.run_id}")
-        errors = f", {outcome.errors} fetch errors" if outcome.errors else ""
-        app.console.print(f"{outcome.documents} documents, {outcome.bytes:,} bytes scanned"
-                          f"{errors} (scan run {outcome.run_id})")
+        errors = f", {_count(outcome.errors, 'fetch error')}" if outcome.errors else ""
+        app.console.print(f"{_count(outcome.documents, 'document')}, {outcome.bytes:,} bytes "
+                          f"scanned{errors} (scan run {outcome.run_id})")
     if fail_on and any(at_least(r["confidence"], fail_on) for r in rows):
         if outcome.error:
             click.echo(f"error: {outcome.error}", err=True)
         raise SystemExit(1)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
