@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from rich.console import Console
@@ -68,4 +69,4 @@ def finding_detail(console: Console, f: dict[str, Any], limit: int = 50) -> None
         console.print(f"  … and {len(f['records']) - limit} more (use --json for all)")
     if f["snippet"]:
         console.print("  example row (shape only):")
-        console.print(f"    {f['snippet']}", markup=False)
+        console.print(textwrap.indent(f["snippet"], "    "), markup=False)
