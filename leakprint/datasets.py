@@ -6,6 +6,7 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,8 @@ def import_dataset(
         if row is None:
             row = Dataset(name=name)
             session.add(row)
+        else:  # --replace: the set was built anew, and `fingerprint list` says when
+            row.created_at = datetime.now(UTC)
         row.path = str(out_dir)
         row.key_id = manifest.key_id
         row.normalizer_version = manifest.normalizer_version

@@ -203,6 +203,23 @@ def test_drop_removes_set_and_registration(home: Path, db_url: str) -> None:
         assert kept.exit_code == 2, kept.output
         assert "error: dataset 'd5' not dropped: answer y, or pass --yes" in kept.output
         assert (home / "fingerprint-sets" / "d5").is_dir()
+    before = json.loads(run(home, "fingerprint", "list", "--json", env=env).output)[0]
+    again = run(
+        home,
+        "fingerprint",
+        "import",
+        str(src),
+        "--dataset",
+        "d5",
+        "--id-column",
+        "顧客ID",
+        "--replace",
+        *MAP,
+        env=env,
+    )
+    assert again.exit_code == 0, again.output
+    after = json.loads(run(home, "fingerprint", "list", "--json", env=env).output)[0]
+    assert after["created_at"] > before["created_at"]  # the replaced set is a new build
     assert run(home, "fingerprint", "drop", "d5", env=env, input=b"y\n").exit_code == 0
     assert not (home / "fingerprint-sets" / "d5").exists()
     assert (
