@@ -156,34 +156,41 @@ def _recipients(recipients: Iterable[str]) -> tuple[str, ...]:
     return (recipients,) if isinstance(recipients, str) else tuple(recipients)
 
 
+def rendered(
+    template: str,
+    subject: str,
+    variables: dict[str, Any],
+    recipients: Iterable[str],
+    sender: str | None,
+    headers: dict[str, str] | None = None,
+) -> AlertMessage:
+    """An `AlertMessage` from the text and HTML forms of `template` (``NAME.txt.j2``,
+    ``NAME.html.j2``)."""
+    return AlertMessage(
+        subject=subject,
+        text=_env.get_template(f"{template}.txt.j2").render(variables),
+        html=_env.get_template(f"{template}.html.j2").render(variables),
+        recipients=_recipients(recipients),
+        sender=sender,
+        headers=headers or {},
+    )
+
+
 def render_alert(
     ctx: AlertContext, recipients: Iterable[str], sender: str | None = None
 ) -> AlertMessage:
     """Render a finding alert (subject, plain text, HTML) for `recipients`."""
-    variables = _template_vars(ctx)
-    return AlertMessage(
-        subject=alert_subject(ctx),
-        text=_env.get_template("alert.txt.j2").render(variables),
-        html=_env.get_template("alert.html.j2").render(variables),
-        recipients=_recipients(recipients),
-        sender=sender,
-        headers={
-            "X-Leakprint-Incident-Id": str(ctx.incident_id),
-            "X-Leakprint-Finding-Id": str(ctx.finding_id),
-        },
-    )
+    headers = {
+        "X-Leakprint-Incident-Id": str(ctx.incident_id),
+        "X-Leakprint-Finding-Id": str(ctx.finding_id),
+    }
+    return rendered("alert", alert_subject(ctx), _template_vars(ctx), recipients, sender, headers)
 
 
 def render_test_message(recipients: Iterable[str], sender: str | None = None) -> AlertMessage:
     """The message `leakprint alerts test ADDR` sends to check the SMTP set-up."""
     variables = {"sent_at": _utc_iso(datetime.now(UTC))}
-    return AlertMessage(
-        subject="[leakprint] test message",
-        text=_env.get_template("test.txt.j2").render(variables),
-        html=_env.get_template("test.html.j2").render(variables),
-        recipients=_recipients(recipients),
-        sender=sender,
-    )
+    return rendered("test", "[leakprint] test message", variables, recipients, sender)
 
 
 _UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9.-]")

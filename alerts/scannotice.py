@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from alerts.message import AlertMessage, _env, _one_line, _recipients, _utc_iso
+from alerts.message import AlertMessage, _one_line, _utc_iso, rendered
 
 NoticeKind = Literal["scan_failed", "scan_recovered"]
 NOTICE_KINDS: tuple[NoticeKind, ...] = ("scan_failed", "scan_recovered")
@@ -65,14 +65,8 @@ def render_scan_notice(
         "at": _utc_iso(ctx.at),
         "blind_since": _utc_iso(ctx.blind_since) if ctx.blind_since else "",
     }
-    return AlertMessage(
-        subject=notice_subject(ctx),
-        text=_env.get_template("scan_notice.txt.j2").render(variables),
-        html=_env.get_template("scan_notice.html.j2").render(variables),
-        recipients=_recipients(recipients),
-        sender=sender,
-        headers={
-            "X-Leakprint-Incident-Id": str(ctx.incident_id),
-            "X-Leakprint-Scan-Run-Id": str(ctx.scan_run_id),
-        },
-    )
+    headers = {
+        "X-Leakprint-Incident-Id": str(ctx.incident_id),
+        "X-Leakprint-Scan-Run-Id": str(ctx.scan_run_id),
+    }
+    return rendered("scan_notice", notice_subject(ctx), variables, recipients, sender, headers)

@@ -181,8 +181,9 @@ def test_drop_removes_set_and_registration(home: Path, db_url: str) -> None:
         ",".join(HEADER) + "\n" + "\n".join(",".join(r) for r in customer_rows(5)), encoding="utf-8"
     )
     env = {"LEAKPRINT_DATABASE_URL": db_url}
-    assert (
-        run(
+
+    def import_d5(*extra: str) -> None:
+        result = run(
             home,
             "fingerprint",
             "import",
@@ -191,11 +192,13 @@ def test_drop_removes_set_and_registration(home: Path, db_url: str) -> None:
             "d5",
             "--id-column",
             "顧客ID",
+            *extra,
             *MAP,
             env=env,
-        ).exit_code
-        == 0
-    )
+        )
+        assert result.exit_code == 0, result.output
+
+    import_d5()
     assert (home / "fingerprint-sets" / "d5").is_dir()
     # Without --yes: no answer (a script's closed stdin) or "n" keeps the set, exit 2.
     for answer in (None, b"n\n"):
@@ -204,39 +207,12 @@ def test_drop_removes_set_and_registration(home: Path, db_url: str) -> None:
         assert "error: dataset 'd5' not dropped: answer y, or pass --yes" in kept.output
         assert (home / "fingerprint-sets" / "d5").is_dir()
     before = json.loads(run(home, "fingerprint", "list", "--json", env=env).output)[0]
-    again = run(
-        home,
-        "fingerprint",
-        "import",
-        str(src),
-        "--dataset",
-        "d5",
-        "--id-column",
-        "顧客ID",
-        "--replace",
-        *MAP,
-        env=env,
-    )
-    assert again.exit_code == 0, again.output
+    import_d5("--replace")
     after = json.loads(run(home, "fingerprint", "list", "--json", env=env).output)[0]
     assert after["created_at"] > before["created_at"]  # the replaced set is a new build
     assert run(home, "fingerprint", "drop", "d5", env=env, input=b"y\n").exit_code == 0
     assert not (home / "fingerprint-sets" / "d5").exists()
-    assert (
-        run(
-            home,
-            "fingerprint",
-            "import",
-            str(src),
-            "--dataset",
-            "d5",
-            "--id-column",
-            "顧客ID",
-            *MAP,
-            env=env,
-        ).exit_code
-        == 0
-    )
+    import_d5()
     assert run(home, "fingerprint", "drop", "d5", "--yes", env=env).exit_code == 0
     assert not (home / "fingerprint-sets" / "d5").exists()
     assert run(home, "fingerprint", "drop", "d5", "--yes", env=env).exit_code == 2
