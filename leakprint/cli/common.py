@@ -130,7 +130,14 @@ def json_option(func: F) -> F:
 @contextmanager
 def progress_bar(console: Console, description: str, total: int | None) -> Iterator[Any]:
     """A rich progress bar on a terminal, nothing when output is redirected."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     if not console.is_terminal:
         yield lambda n: None
@@ -140,6 +147,7 @@ def progress_bar(console: Console, description: str, total: int | None) -> Itera
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        *([TimeRemainingColumn()] if total else []),
         console=console,
         transient=True,
     ) as prog:

@@ -216,3 +216,14 @@ def test_drop_removes_set_and_registration(home: Path, db_url: str) -> None:
     assert run(home, "fingerprint", "drop", "d5", "--yes", env=env).exit_code == 0
     assert not (home / "fingerprint-sets" / "d5").exists()
     assert run(home, "fingerprint", "drop", "d5", "--yes", env=env).exit_code == 2
+
+
+def test_progress_total_counts_the_data_lines(tmp_path: Path) -> None:
+    from leakprint.cli.fingerprint_cmd import _data_lines
+
+    src = tmp_path / "c.csv"
+    src.write_bytes(b"id,name\nC1,a\nC2,b\nC3,c\n")
+    assert _data_lines(src) == 3
+    src.write_bytes(b"id,name\n")
+    assert _data_lines(src) is None  # no rows: no total, the bar just counts
+    assert _data_lines(tmp_path / "missing.csv") is None
