@@ -296,50 +296,6 @@ class InProcessServe:
         assert not self.error, self.error
 
 
-def check_alert_email(
-    received: Received,
-    d: Deployment,
-    incident: int,
-    finding: int,
-    refs: list[str],
-    update_from: int | None = None,
-) -> None:
-    email = received.message
-    host = "127.0.0.1"
-    count = len(refs)
-    if update_from is None:
-        assert email["Subject"] == (
-            f"[leakprint] HIGH: {count} customer records at {host} "
-            f"(incident {incident}: docomo-2026-11)"
-        )
-    else:
-        growth = count - update_from
-        assert email["Subject"] == (
-            f"[leakprint] UPDATE: HIGH: {count} customer records "
-            f"(+{growth} record{'s' if growth != 1 else ''}) at {host} "
-            f"(incident {incident}: docomo-2026-11)"
-        )
-    assert received.rcpt_tos == ("soc@example.jp",)
-    assert received.authenticated  # STARTTLS, then AUTH
-    text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    html = email.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    assert f"Distinct records: {count}" in text
-    assert re.search(rf"high\s+{count}\b", text)
-    assert "Confidence:   HIGH" in text
-    assert d.paste.url in text and d.paste.url in html
-    assert "Source:       paste" in text
-    for ref in refs:
-        assert ref in text and ref in html
-    assert f"leakprint findings show {finding}" in text
-    assert f"leakprint findings show {finding}" in html
-    # The snippet is shape only: kinds and lengths.
-    snippet = text.split("Example row, shape only", 1)[1].split("What to do next", 1)[0]
-    assert re.search(r"⟨name:\d+⟩,⟨name_kana:\d+⟩,⟨phone⟩,⟨email⟩", snippet), snippet
-    if update_from is not None:
-        assert f"It held {update_from} before; it holds {count} now" in text
-    assert_clean_email(received, d.paste.site.base)
-
-
 PLANTED_REFS = [r[0] for r in PLANTED]
 
 
