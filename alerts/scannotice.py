@@ -32,6 +32,7 @@ class ScanNoticeContext:
     at: datetime  # when the run ended
     sources: tuple[str, ...]
     reason: str = ""
+    log_file: str = ""  # the scan's log, relative to the leakprint folder, if there is one
     blind_since: datetime | None = None  # start of the first failed scan of the streak
     failed_scans: int = 1  # scans in the streak that failed
 

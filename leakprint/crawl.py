@@ -24,7 +24,7 @@ from rich.console import Console
 from sqlalchemy import select
 
 from leakprint.config import Settings
-from leakprint.datasets import list_datasets
+from leakprint.datasets import get_dataset, list_datasets
 from leakprint.db import Database, Document, Finding, ScanRun
 from leakprint.scanning import ScanOutcome, finish_run, start_run
 
@@ -181,7 +181,7 @@ def _run_crawl(
         # Every source dead or refusing: the crawl ran, but it saw nothing. Recorded
         # as a failure, or a watch whose sites are gone would look merely quiet.
         finish_run(db, run_id, status="failed",
-                   error=f"no page could be fetched ({errors} fetch errors)")
+                   error=f"no page could be fetched ({_plural(errors, 'fetch error')})")
         return proc.returncode
     # The pipeline leaves an error on the run when documents could not be matched.
     finish_run(db, run_id, status="partial" if problem else "ok", error=problem)
@@ -250,6 +250,8 @@ def crawl_scan(
     if not list_datasets(db):
         raise CrawlError("no fingerprint sets yet: run `leakprint fingerprint import` first")
     names = list(datasets or [])
+    for name in names:  # before any crawl: a typo is a one-line error, not a failed run
+        get_dataset(db, name)
     if not urls:
         check_sources(settings, sources, all_sources)
     run_id = start_run(db, "url" if urls else "sources", datasets=names,
@@ -273,3 +275,7 @@ def crawl_scan(
     return ScanOutcome(run_id, finding_ids=ids, documents=docs, bytes=size, errors=errors,
                        error=f"scan run {run_id}: {problem} (log: logs/scan-{run_id}.log)"
                        if problem else None)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -11,6 +11,7 @@ closes its own run) is notified at its next failed run.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -90,8 +91,11 @@ def note_scan_health(db: Database, incident_id: int) -> NoticeKind | None:
     return kind
 
 
-def notice_context(session: Session, row: AlertRow) -> ScanNoticeContext | None:
-    """What the notice ``row`` says, from its incident and scan runs as they are now."""
+def notice_context(
+    session: Session, row: AlertRow, logs: Path | None = None
+) -> ScanNoticeContext | None:
+    """What the notice ``row`` says, from its incident and scan runs as they are now
+    (``logs``: the deployment's scan-log folder, to name the failed scan's log)."""
     incident = session.get(Incident, row.incident_id)
     run = session.get(ScanRun, row.scan_run_id) if row.scan_run_id is not None else None
     if incident is None or run is None:
@@ -121,6 +125,7 @@ def notice_context(session: Session, row: AlertRow) -> ScanNoticeContext | None:
         ).all()
         failed = len(streak)
         blind_since = streak[0].started_at if streak else None
+    has_log = logs is not None and (logs / f"scan-{run.id}.log").is_file()
     return ScanNoticeContext(
         kind=FAILED if row.kind == FAILED else RECOVERED,
         incident_name=incident.name,
@@ -130,6 +135,7 @@ def notice_context(session: Session, row: AlertRow) -> ScanNoticeContext | None:
         at=run.finished_at or run.started_at,
         sources=tuple(run.sources or incident.sources),
         reason=run.error or "",
+        log_file=f"logs/scan-{run.id}.log" if has_log else "",
         blind_since=blind_since,
         failed_scans=failed,
     )

@@ -10,6 +10,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -104,6 +105,7 @@ class DbOutbox:
     db: Database
     sender: str | None = None
     lease: timedelta = LEASE
+    logs: Path | None = None  # scan logs, named in scan notices
 
     def due(self, now: datetime, limit: int) -> list[PendingAlert]:
         with self.db.session() as session:
@@ -131,7 +133,7 @@ class DbOutbox:
         if incident is None:
             return None
         if row.kind != "finding":
-            notice = notice_context(session, row)
+            notice = notice_context(session, row, self.logs)
             return (
                 render_scan_notice(notice, incident.notify, self.sender)
                 if notice is not None
@@ -198,7 +200,7 @@ def send_pending(
     """Deliver every alert that is due (the notifier defaults to SMTP from the settings)."""
     notifier = notifier or SmtpNotifier(smtp_config(settings))
     lease = max(LEASE, 2 * BATCH * timedelta(seconds=settings.smtp.timeout))
-    store = DbOutbox(db, settings.smtp.sender, lease)
+    store = DbOutbox(db, settings.smtp.sender, lease, settings.home / "logs")
     now = now or datetime.now(UTC)
     sent = retried = failed = 0
     with _SENDING:

@@ -48,7 +48,13 @@ def send_cmd(app: AppContext, retry_failed: bool) -> None:
     if retry_failed:
         click.echo(f"{requeue_failed(app.db)} failed alerts queued again")
     report = send_pending(app.settings, app.db)
-    click.echo(f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed")
+    line = f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed"
+    waiting = sorted(
+        r["next_attempt_at"] for r in list_alerts(app.db) if r["status"] == "pending"
+    )
+    if waiting and not report.retried:
+        line += f"; {len(waiting)} pending, the next retry at {waiting[0][:19]} UTC"
+    click.echo(line)
 
 
 @alerts_group.command("test")

@@ -205,8 +205,8 @@ def drop_cmd(app: AppContext, name: str, yes: bool) -> None:
     """
     if not yes:
         try:
-            confirmed = click.confirm(f"drop dataset {name!r} and delete its files?")
-        except click.Abort:  # no answer: stdin closed (a script) or Ctrl-C
+            confirmed = click.confirm(f"drop dataset {name!r} and delete its files?", err=True)
+        except (click.Abort, RuntimeError):  # no answer: stdin at its end or closed, Ctrl-C
             confirmed = False
         if not confirmed:
             raise UserError(f"dataset {name!r} not dropped: answer y, or pass --yes")

@@ -80,7 +80,7 @@ def open_cmd(
 
     \b
     Example:
-      leakprint incident open docomo-2026-11 --dataset crm-2026 --source example-paste \\
+      leakprint incident open leak-2026-11 --dataset crm-2026 --source example-paste \\
           --source example-forum --every 30m --for 90d --notify soc@example.jp
     """
     from leakprint.crawl import CrawlError, check_sources

@@ -82,7 +82,8 @@ def _report(app: AppContext, outcome: ScanOutcome, as_json: bool, fail_on: str |
     if as_json:
         emit_json(rows)
     else:
-        findings_table(app.out, rows, title=f"scan {outcome.run_id}")
+        if rows or not outcome.error:  # "no findings" would read as a clean result
+            findings_table(app.out, rows, title=f"scan {outcome.run_id}")
         errors = f", {_count(outcome.errors, 'fetch error')}" if outcome.errors else ""
         app.console.print(f"{_count(outcome.documents, 'document')}, {outcome.bytes:,} bytes "
                           f"scanned{errors} (scan run {outcome.run_id})")

@@ -27,7 +27,9 @@ def notice(**overrides: object) -> ScanNoticeContext:
 
 
 def test_failed_notice() -> None:
-    message = render_scan_notice(notice(), ["soc@example.jp"], "leakprint@example.jp")
+    message = render_scan_notice(
+        notice(log_file="logs/scan-12.log"), ["soc@example.jp"], "leakprint@example.jp"
+    )
     assert message.subject == (
         "[leakprint] SCAN FAILED: incident 3: leak-2026-11 is not being watched (scan run 12)"
     )
@@ -36,6 +38,7 @@ def test_failed_notice() -> None:
         assert "example-paste, forum" in body
         assert "2026-11-28T06:00:05Z" in body
         assert "leakprint incident show 3" in body
+        assert "logs/scan-12.log" in body
     assert message.headers == {"X-Leakprint-Incident-Id": "3", "X-Leakprint-Scan-Run-Id": "12"}
     assert message.recipients == ("soc@example.jp",)
 

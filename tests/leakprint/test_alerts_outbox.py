@@ -234,6 +234,27 @@ def test_long_outage_gives_up_then_requeue(
     assert len(smtp_plain.messages) == 1
 
 
+def test_alerts_send_says_what_still_waits(
+    home: Path,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    smtp_plain: SmtpSink,  # noqa: F811
+) -> None:
+    queue_alert(db)
+    use_sink(monkeypatch, smtp_plain, home)
+    smtp_plain.stop()
+    first = run(home, "alerts", "send")
+    assert first.exit_code == 0, first.output
+    assert first.output == "0 sent, 1 to retry later, 0 failed\n"
+    # Asked again before the back-off is over: nothing is tried, and it says so.
+    second = run(home, "alerts", "send")
+    (row,) = list_alerts(db)
+    assert second.output == (
+        "0 sent, 0 to retry later, 0 failed; 1 pending, the next retry at "
+        f"{str(row['next_attempt_at'])[:19]} UTC\n"
+    )
+
+
 def test_app_policy_keeps_alerts_for_about_a_day() -> None:
     total = sum((APP_RETRY.next_delay(n) for n in range(1, APP_RETRY.max_attempts)), timedelta())
     assert total > timedelta(hours=24)

@@ -233,10 +233,16 @@ def test_scan_url_on_demand(home: tuple[Path, dict[str, str], str], web: Web) ->
     # An unreachable URL: a one-line error naming the scan run, exit status 2.
     gone = run(h, "scan", "--url", web.paste.url("/nothing-here"), env=env)
     assert gone.exit_code == 2
-    assert "no page could be fetched (1 fetch errors)" in gone.output
+    assert "no page could be fetched (1 fetch error)" in gone.output
     # No sources.toml needed for --url; a source scan without one is a one-line error.
     bad = run(h, "scan", "--all-sources", env=env)
     assert bad.exit_code == 2 and "no sources declared" in bad.output
+    # An unknown --dataset is refused before any crawl starts.
+    typo = run(h, "scan", "--url", web.paste.url("/AaAa0001"), "--dataset", "nosuch", env=env)
+    assert typo.exit_code == 2
+    assert typo.output.startswith("error: no dataset named 'nosuch'"), typo.output
+    assert "no findings" not in typo.output
+    assert len(scan_runs(db_url)) == 4  # the three above and the unreachable one
 
 
 @pytest.mark.browser

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,6 +38,9 @@ def home(tmp_path: Path, db_url: str) -> Path:
     result = run(tmp_path, "init", env={"LEAKPRINT_DATABASE_URL": db_url})
     assert result.exit_code == 0, result.output
     return tmp_path
+
+
+LEAKPRINT = Path(sys.executable).with_name("leakprint")
 
 
 def test_cp932_import_reports_bad_rows_by_number_only(
@@ -206,6 +213,19 @@ def test_drop_removes_set_and_registration(home: Path, db_url: str) -> None:
         assert kept.exit_code == 2, kept.output
         assert "error: dataset 'd5' not dropped: answer y, or pass --yes" in kept.output
         assert (home / "fingerprint-sets" / "d5").is_dir()
+    # A script with stdin closed altogether: the same one line, no traceback.
+    closed = subprocess.run(
+        f"{shlex.quote(str(LEAKPRINT))} --home {shlex.quote(str(home))} fingerprint drop d5 <&-",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
+    assert closed.returncode == 2, closed.stderr
+    assert closed.stderr.splitlines()[-1] == (
+        "error: dataset 'd5' not dropped: answer y, or pass --yes"
+    )
+    assert "Traceback" not in closed.stderr and (home / "fingerprint-sets" / "d5").is_dir()
     before = json.loads(run(home, "fingerprint", "list", "--json", env=env).output)[0]
     import_d5("--replace")
     after = json.loads(run(home, "fingerprint", "list", "--json", env=env).output)[0]

@@ -124,6 +124,7 @@ def test_a_failing_scheduled_scan_mails_one_notice_over_smtp(
     )
     text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "fingerprint" in text  # the stored reason: no set to match against
+    assert "Log:" not in text  # the crawl never started: there is no log to name
     rows = list_alerts(db)
     assert [(r["kind"], r["status"], r["finding"]) for r in rows] == [("scan_failed", "sent", None)]
 

@@ -286,13 +286,18 @@ def test_a_source_that_serves_nothing_is_a_failed_scan_with_a_notice(
     incident = open_incident_cli(d, name="gone", source="old-paste")
     run_incident_scan(str(d.home), incident)
     (run_row,) = d.scan_runs()
-    assert run_row[:3] == (incident, "failed", "no page could be fetched (1 fetch errors)")
+    assert run_row[:3] == (incident, "failed", "no page could be fetched (1 fetch error)")
     assert notice_subjects(d) == [
         f"[leakprint] SCAN FAILED: incident {incident}: gone is not being watched"
         f" (scan run {run_row[3]})"
     ]
     shown = run(d.home, "incident", "show", str(incident))
     assert "failed (scan run 1, log logs/scan-1.log: no page could be fetched" in shown.output
+    (mail,) = d.sink.messages
+    text = mail.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Log:          logs/scan-1.log (in the leakprint folder)" in text
+    assert (d.home / "logs" / "scan-1.log").is_file()
+    assert_clean_email(mail, d.paste.site.base)
 
     # A refused connection, on the command line: a one-line error, exit status 2.
     path = d.home / "sources.toml"
@@ -300,5 +305,5 @@ def test_a_source_that_serves_nothing_is_a_failed_scan_with_a_notice(
     path.write_text(path.read_text(encoding="utf-8").replace(d.paste.url, dead), "utf-8")
     scanned = run(d.home, "scan", "--source", "paste")
     assert scanned.exit_code == 2, scanned.output
-    assert "no page could be fetched (1 fetch errors)" in scanned.output
+    assert "no page could be fetched (1 fetch error)" in scanned.output
     assert [r[1] for r in d.scan_runs()] == ["failed", "failed"]
