@@ -20,6 +20,12 @@ CONFIDENCE_ORDER = {"low": 1, "medium": 2, "high": 3}
 # made only of these is not stored; one with any other field (a phone, an e-mail, an
 # address …) or at medium or above is.
 WEAK_ONLY_KINDS = frozenset({"name", "name_folded", "name_kana", "birthdate"})
+
+
+def display_fields(fields: Sequence[str]) -> tuple[str, ...]:
+    """Field kinds as a responder reads them: the folded name form (variant kanji
+    unified) is a name match, shown once as ``name``. JSON keeps the kinds as stored."""
+    return tuple(dict.fromkeys("name" if k == "name_folded" else k for k in fields))
 DocStatus = Literal["new", "changed", "unchanged"]
 
 

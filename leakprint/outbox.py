@@ -33,7 +33,7 @@ from alerts import (
 )
 from leakprint.config import Settings
 from leakprint.db import AlertRow, Database, Finding, Incident
-from leakprint.findings import CONFIDENCE_ORDER
+from leakprint.findings import CONFIDENCE_ORDER, display_fields
 from leakprint.notices import notice_context
 
 if TYPE_CHECKING:
@@ -76,12 +76,12 @@ def alert_context(row: AlertRow, finding: Finding, incident: Incident) -> AlertC
         confidence=finding.confidence,  # type: ignore[arg-type]
         bulk=finding.bulk,
         record_counts=dict(counts),
-        fields=tuple(finding.fields),
+        fields=display_fields(finding.fields),
         records=tuple(
             RecordSummary(
                 r.record_ref,
                 r.confidence,  # type: ignore[arg-type]
-                tuple(r.fields),
+                display_fields(r.fields),
             )
             for r in records
         ),

@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from leakprint.findings import display_fields
+
 STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
 
@@ -36,8 +38,8 @@ def findings_table(console: Console, findings: list[dict[str, Any]], title: str 
 
 
 def short_fields(fields: list[str]) -> str:
-    """Field kinds for display: the folded name form is an internal detail."""
-    return " ".join(k for k in fields if k != "name_folded")
+    """Field kinds for display (the folded name form shown as ``name``)."""
+    return " ".join(display_fields(fields))
 
 
 def _by_level(records: list[dict[str, Any]]) -> str:

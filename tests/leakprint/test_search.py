@@ -139,3 +139,12 @@ def test_audit_log_holds_searches_by_digest_only(
         for short in runs:
             assert short not in text, "a digit run of a searched value is in the audit log"
         assert_no_planted(text.encode(), "audit log")
+
+
+def test_display_fields_show_a_folded_name_match_as_a_name() -> None:
+    from leakprint.findings import display_fields
+
+    assert display_fields(["name", "name_folded", "phone"]) == ("name", "phone")
+    # Matched only through variant kanji (髙橋 for 高橋): still a name match.
+    assert display_fields(["name_folded", "address"]) == ("name", "address")
+    assert display_fields([]) == ()

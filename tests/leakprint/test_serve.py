@@ -72,6 +72,7 @@ def check_alert_email(
     assert "Confidence:   HIGH" in text
     assert d.paste.url in text and d.paste.url in html
     assert "Source:       paste" in text
+    assert "name_folded" not in text and "name_folded" not in html  # shown as "name"
     for ref in refs:
         assert ref in text and ref in html
     assert f"leakprint findings show {finding}" in text
