@@ -27,6 +27,21 @@ FAILED: NoticeKind = "scan_failed"
 RECOVERED: NoticeKind = "scan_recovered"
 
 
+def _last_good_run(session: Session, incident_id: int, before: int) -> int:
+    """The incident's last good scan run before run ``before`` (0 if none): a streak of
+    failed runs, if any, comes after it."""
+    return (
+        session.scalar(
+            select(func.max(ScanRun.id)).where(
+                ScanRun.incident_id == incident_id,
+                ScanRun.id < before,
+                ScanRun.status.not_in((*BLIND, "running")),
+            )
+        )
+        or 0
+    )
+
+
 def note_scan_health(db: Database, incident_id: int) -> NoticeKind | None:
     """Queue a scan notice if the incident's latest finished scan run calls for one;
     returns the kind queued, if any."""
@@ -39,17 +54,7 @@ def note_scan_health(db: Database, incident_id: int) -> NoticeKind | None:
         ).first()
         if latest is None:
             return None
-        # The last good run before this one: the streak (if any) comes after it.
-        good_before = (
-            session.scalar(
-                select(func.max(ScanRun.id)).where(
-                    ScanRun.incident_id == incident_id,
-                    ScanRun.id < latest.id,
-                    ScanRun.status.not_in((*BLIND, "running")),
-                )
-            )
-            or 0
-        )
+        good_before = _last_good_run(session, incident_id, latest.id)
         notified = session.scalar(
             select(func.count())
             .select_from(AlertRow)
@@ -103,16 +108,7 @@ def notice_context(
     blind_since = None
     failed = 1
     if row.kind == RECOVERED:
-        good_before = (
-            session.scalar(
-                select(func.max(ScanRun.id)).where(
-                    ScanRun.incident_id == row.incident_id,
-                    ScanRun.id < run.id,
-                    ScanRun.status.not_in((*BLIND, "running")),
-                )
-            )
-            or 0
-        )
+        good_before = _last_good_run(session, row.incident_id, run.id)
         streak = session.scalars(
             select(ScanRun)
             .where(
