@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, inspect, select, text
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # in the leakprint database, under this table and id.
 JOBS_TABLE = "apscheduler_jobs"
 JOB_ID = re.compile(r"^incident-(\d+)$")
+OVERDUE_AFTER = timedelta(minutes=2)
 
 
 def job_id(incident_id: int) -> str:
@@ -138,7 +139,9 @@ class IncidentInfo:
         if self.next_scan_at is None:
             return "when `leakprint serve` runs"
         when = f"{self.next_scan_at:%Y-%m-%d %H:%M}"
-        if self.next_scan_at < (now or datetime.now(UTC)):
+        # A due scan starts within seconds under a running serve: only a clearly
+        # missed one says serve may be down.
+        if self.next_scan_at < (now or datetime.now(UTC)) - OVERDUE_AFTER:
             return f"{when}, overdue: is `leakprint serve` running?"
         return when
 

@@ -108,6 +108,8 @@ def test_next_scan_comes_from_the_schedulers_job_store(home: Path) -> None:  # n
         info = get_incident(db, 1)
         assert info.next_scan_at == expected
         assert info.next_scan(now=expected - timedelta(minutes=1)) == f"{expected:%Y-%m-%d %H:%M}"
+        # Just due: a running serve starts it within seconds, so not "overdue" yet.
+        assert info.next_scan(now=expected + timedelta(minutes=1)) == f"{expected:%Y-%m-%d %H:%M}"
         # A due time long past: serve is not running.
         assert info.next_scan(now=expected + timedelta(hours=1)).endswith(
             "overdue: is `leakprint serve` running?"
