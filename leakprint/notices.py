@@ -12,7 +12,7 @@ closes its own run) is notified at its next failed run.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -42,6 +42,18 @@ def _last_good_run(session: Session, incident_id: int, before: int) -> int:
     )
 
 
+def _notices(session: Session, incident_id: int, kind: NoticeKind, *where: Any) -> int:
+    """How many notices of ``kind`` the incident has, among those matching ``where``."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(AlertRow)
+            .where(AlertRow.incident_id == incident_id, AlertRow.kind == kind, *where)
+        )
+        or 0
+    )
+
+
 def note_scan_health(db: Database, incident_id: int) -> NoticeKind | None:
     """Queue a scan notice if the incident's latest finished scan run calls for one;
     returns the kind queued, if any."""
@@ -55,32 +67,17 @@ def note_scan_health(db: Database, incident_id: int) -> NoticeKind | None:
         if latest is None:
             return None
         good_before = _last_good_run(session, incident_id, latest.id)
-        notified = session.scalar(
-            select(func.count())
-            .select_from(AlertRow)
-            .where(
-                AlertRow.incident_id == incident_id,
-                AlertRow.kind == FAILED,
-                AlertRow.scan_run_id > good_before,
-            )
-        )
-        kind: NoticeKind | None
+        notified = _notices(session, incident_id, FAILED, AlertRow.scan_run_id > good_before)
         if latest.status in BLIND:
-            kind = None if notified else FAILED
+            # A streak with no failure notice yet gets one (it cannot hold this run's).
+            kind: NoticeKind | None = None if notified else FAILED
+        elif notified and not _notices(
+            session, incident_id, RECOVERED, AlertRow.scan_run_id == latest.id
+        ):
+            kind = RECOVERED
         else:
-            kind = RECOVERED if notified else None
+            kind = None
         if kind is None:
-            return None
-        exists = session.scalar(
-            select(func.count())
-            .select_from(AlertRow)
-            .where(
-                AlertRow.incident_id == incident_id,
-                AlertRow.kind == kind,
-                AlertRow.scan_run_id == latest.id,
-            )
-        )
-        if exists:
             return None
         session.add(
             AlertRow(
