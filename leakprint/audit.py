@@ -1,24 +1,44 @@
-"""Append-only, hash-chained audit log (SPEC 10).
+"""Append-only, hash-chained audit log (SPEC 10), anchored outside the database.
 
 Each entry's hash covers the previous entry's hash and the entry's own canonical JSON,
-so deleting or editing an entry breaks the chain at that point. Details carry digests
-and identifiers only, never a searched value.
+so editing or deleting an entry breaks the chain at that point. A chain alone cannot
+show that its *last* entries were deleted, or that someone with write access
+recomputed every hash after an edit; so after each audited action the chain's head
+(last id, its hash, the number of entries) is written to an **anchor file** outside
+the database, MAC'd with a key derived from the master key (:class:`AuditAnchor`).
+``leakprint audit verify`` checks both.
+
+Details carry digests and identifiers only, never a searched value. The actor is the
+operating system's user of the process (``os.getuid()``), never an environment
+variable that anyone can set.
 """
 
 from __future__ import annotations
 
-import getpass
-import hashlib
+import contextlib
+import hmac
 import json
+import os
+import pwd
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from hashlib import sha256
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
+from fingerprints.keyed import FingerprintKey
 from leakprint.db.models import AuditEntry
 
 GENESIS = "0" * 64
+#: The PostgreSQL advisory lock held while appending: concurrent writers (a CLI, the
+#: scheduler, a second CLI) append one after the other and never fork the chain.
+PG_LOCK_ID = 0x6C70_6175_6469_74  # "lpaudit"
+_ANCHOR_LABEL = b"leakprint/audit-anchor/v1"
 
 
 def _entry_hash(prev_hash: str, at: datetime, actor: str, action: str, details: Any) -> str:
@@ -34,20 +54,124 @@ def _entry_hash(prev_hash: str, at: datetime, actor: str, action: str, details: 
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return sha256(body.encode("utf-8")).hexdigest()
 
 
 def current_actor() -> str:
+    """The operating system user running this process (by uid, not ``LOGNAME``/``USER``)."""
+    uid = os.getuid()
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid:{uid}"
+
+
+# --------------------------------------------------------------------- anchor
+
+
+class AnchorError(Exception):
+    """The anchor file is missing, unreadable or does not carry a valid MAC."""
+
+
+@dataclass(frozen=True)
+class Head:
+    """The head of the chain: the last entry's id and hash, and how many entries."""
+
+    last_id: int
+    hash: str
+    count: int
+
+
+class AuditAnchor:
+    """The chain's head in a file outside the database, MAC'd (HMAC-SHA256) with a key
+    derived from the master key: whoever can rewrite the table but does not hold the
+    key cannot make the file agree with a shortened or recomputed chain.
+
+    ``key`` is a loader, called only when the anchor is written or checked (so
+    commands that need no key do not fail when it is absent).
+    """
+
+    def __init__(self, path: Path, key: Callable[[], FingerprintKey]) -> None:
+        self.path = path
+        self._key_loader = key
+        self._mac_key: bytes | None = None
+
+    def _mac(self, head: Head) -> str:
+        if self._mac_key is None:
+            from leakprint.urlsafe import derive_key
+
+            self._mac_key = derive_key(self._key_loader(), _ANCHOR_LABEL)
+        body = f"{head.last_id}:{head.hash}:{head.count}".encode("ascii")
+        return hmac.new(self._mac_key, body, sha256).hexdigest()
+
+    def read(self) -> Head | None:
+        """The anchored head (``None`` when there is no anchor file yet)."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise AnchorError(f"anchor file {self.path}: unreadable ({type(exc).__name__})"
+                              ) from None
+        try:
+            head = Head(int(data["last_id"]), str(data["hash"]), int(data["count"]))
+            mac = str(data["mac"])
+        except (KeyError, TypeError, ValueError):
+            raise AnchorError(f"anchor file {self.path}: not an anchor") from None
+        if not hmac.compare_digest(mac, self._mac(head)):
+            raise AnchorError(f"anchor file {self.path}: its MAC does not match "
+                              "(edited, or written with another key)")
+        return head
+
+    def write(self, head: Head, *, force: bool = False) -> bool:
+        """Write ``head`` atomically; unless ``force``, only when it is past the
+        anchored one (two writers finishing out of order never move it back).
+        Returns whether it was written."""
+        if not force:
+            try:
+                current = self.read()
+            except AnchorError:
+                # A damaged anchor is left for `audit verify` to report: overwriting
+                # it here would hide the tampering.
+                return False
+            if current is not None and current.last_id >= head.last_id:
+                return False
+        payload = {"last_id": head.last_id, "hash": head.hash, "count": head.count,
+                   "mac": self._mac(head)}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".audit-anchor.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(payload, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            Path(tmp).chmod(0o600)
+            Path(tmp).replace(self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                Path(tmp).unlink()
+            raise
+        return True
+
+
+# --------------------------------------------------------------------- append
+
+
+def _lock(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # Held to the end of the transaction: the next writer reads our entry as last.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_ID})
 
 
 def append(
     session: Session, action: str, details: dict[str, Any], *, actor: str | None = None
 ) -> AuditEntry:
-    """Add one entry at the end of the chain (inside the caller's transaction)."""
+    """Add one entry at the end of the chain (inside the caller's transaction).
+
+    When the session's database has an anchor (``session.info["audit_anchor"]``),
+    the new head is written to it once the transaction commits.
+    """
+    _lock(session)
     last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
     prev_hash = last.hash if last else GENESIS
     at = datetime.now(UTC).replace(microsecond=0)
@@ -62,15 +186,111 @@ def append(
     )
     session.add(entry)
     session.flush()
+    anchor = session.info.get("audit_anchor")
+    if isinstance(anchor, AuditAnchor):
+        count = session.scalar(select(func.count()).select_from(AuditEntry)
+                               .where(AuditEntry.id <= entry.id)) or 0
+        session.info["audit_head"] = Head(entry.id, entry.hash, count)
+        if not session.info.get("audit_hooked"):
+            session.info["audit_hooked"] = True
+            event.listen(session, "after_commit", _anchor_after_commit)
+            event.listen(session, "after_soft_rollback", _forget_head)
     return entry
+
+
+def _anchor_after_commit(session: Session) -> None:
+    head = session.info.pop("audit_head", None)
+    anchor = session.info.get("audit_anchor")
+    if isinstance(head, Head) and isinstance(anchor, AuditAnchor):
+        anchor.write(head)
+
+
+def _forget_head(session: Session, _previous: Any) -> None:
+    session.info.pop("audit_head", None)
+
+
+# --------------------------------------------------------------------- verify
 
 
 def verify(session: Session) -> int | None:
     """Return the id of the first entry that breaks the chain, or ``None`` when intact."""
+    broken = check_chain(session)
+    return broken[0] if broken else None
+
+
+def check_chain(session: Session) -> tuple[int, str] | None:
+    """The first entry that breaks the chain and why, or ``None`` when intact."""
     prev = GENESIS
+    prev_id = 0
     for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.id)):
+        if entry.prev_hash != prev:
+            return entry.id, (f"entry {entry.id} does not follow entry {prev_id} "
+                              "(an entry before it was deleted or changed)"
+                              if prev_id else f"entry {entry.id} is not the chain's start")
         expected = _entry_hash(prev, entry.at, entry.actor, entry.action, entry.details)
-        if entry.prev_hash != prev or entry.hash != expected:
-            return entry.id
-        prev = entry.hash
+        if entry.hash != expected:
+            return entry.id, f"entry {entry.id} does not match its hash (edited)"
+        prev, prev_id = entry.hash, entry.id
     return None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ``audit verify`` found: ``problem`` is ``None`` when all is intact."""
+
+    entries: int
+    head: Head | None
+    anchored: Head | None
+    problem: str | None
+    after_anchor: int = 0
+
+
+def current_head(session: Session) -> Head | None:
+    """The chain's head as the table holds it (``None`` when empty)."""
+    last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
+    if last is None:
+        return None
+    count = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    return Head(last.id, last.hash, count)
+
+
+def verify_all(session: Session, anchor: AuditAnchor | None) -> Verdict:
+    """Check the chain, then the table against the anchored head.
+
+    Entries after the anchored head are fine (a writer whose anchor update lost a
+    race, or one without the key); a missing anchored entry, another hash for it
+    (the chain recomputed) or fewer entries up to it (entries deleted) is a break.
+    """
+    head = current_head(session)
+    entries = head.count if head else 0
+    broken = check_chain(session)
+    if broken is not None:
+        return Verdict(entries, head, None, broken[1])
+    if anchor is None:
+        return Verdict(entries, head, None, None)
+    try:
+        anchored = anchor.read()
+    except AnchorError as exc:
+        return Verdict(entries, head, None, str(exc))
+    if anchored is None:
+        if head is None:
+            return Verdict(0, None, None, None)
+        return Verdict(entries, head, None,
+                       f"no anchor file at {anchor.path} for {entries} audit entries "
+                       "(deleted? `leakprint audit anchor --reset` writes one deliberately)")
+    row = session.get(AuditEntry, anchored.last_id)
+    if row is None:
+        return Verdict(entries, head, anchored,
+                       f"entry {anchored.last_id}, the anchored head, is gone "
+                       "(entries deleted from the end)")
+    if not hmac.compare_digest(row.hash, anchored.hash):
+        return Verdict(entries, head, anchored,
+                       f"entry {anchored.last_id} is not the anchored head "
+                       "(the chain was rewritten and its hashes recomputed)")
+    upto = session.scalar(select(func.count()).select_from(AuditEntry)
+                          .where(AuditEntry.id <= anchored.last_id)) or 0
+    if upto != anchored.count:
+        return Verdict(entries, head, anchored,
+                       f"{upto} entries up to entry {anchored.last_id}, the anchor holds "
+                       f"{anchored.count} (entries deleted)")
+    return Verdict(entries, head, anchored, None, entries - upto)

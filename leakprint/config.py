@@ -54,6 +54,22 @@ class Settings:
     match_nice: int | None = None  # their niceness (None: the pipeline's default, 19)
     smtp: SmtpSettings = SmtpSettings()
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    #: ``[audit] anchor_file``: the audit chain's anchored head (default: beside the
+    #: SQLite database, else in the deployment folder).
+    audit_anchor_file: Path | None = None
+
+    @property
+    def anchor_path(self) -> Path:
+        """Where the audit anchor lives (see ``audit_anchor_file``)."""
+        if self.audit_anchor_file is not None:
+            return self.audit_anchor_file
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix):
+            db_file = self.database_url[len(prefix):]
+            if db_file and db_file != ":memory:":
+                path = Path(db_file)
+                return path.with_name(path.name + ".audit-anchor")
+        return self.home / "audit-anchor.json"
 
     @property
     def config_path(self) -> Path:
@@ -95,6 +111,10 @@ scan_timeout = 3600                       # seconds before a scheduled crawl is 
 
 [alerts]
 threshold = "medium"                      # low | medium | high
+
+[audit]
+# anchor_file = "leakprint.db.audit-anchor"  # the audit chain's MAC'd head (default:
+                                             # beside the SQLite database)
 
 [smtp]
 host = "localhost"
@@ -154,6 +174,7 @@ def load_settings(
     main = data.get("leakprint", {})
     alerts = data.get("alerts", {})
     smtp = data.get("smtp", {})
+    audit = data.get("audit", {})
 
     database_url = env.get("LEAKPRINT_DATABASE_URL") or main.get(
         "database_url", f"sqlite:///{DB_NAME}"
@@ -194,4 +215,5 @@ def load_settings(
         ),
         smtp=smtp_settings,
         raw=data,
+        audit_anchor_file=home / str(audit["anchor_file"]) if audit.get("anchor_file") else None,
     )

@@ -27,6 +27,7 @@ from leakprint.config import Settings
 from leakprint.datasets import get_dataset, list_datasets
 from leakprint.db import Database, Document, Finding, ScanRun
 from leakprint.scanning import ScanOutcome, finish_run, start_run
+from leakprint.urlsafe import guard_for
 
 POLL_SECONDS = 0.5
 
@@ -254,8 +255,10 @@ def crawl_scan(
         get_dataset(db, name)
     if not urls:
         check_sources(settings, sources, all_sources)
+    # The run records the URLs redacted (SPEC 10.2); the crawl gets them in full.
+    shown = [guard_for(settings, db, names).redact(u) for u in urls] if urls else []
     run_id = start_run(db, "url" if urls else "sources", datasets=names,
-                       sources=list(urls) if urls else (list(sources) or ["all"]),
+                       sources=shown if urls else (list(sources) or ["all"]),
                        incident_id=incident_id)
     cmd = crawl_command(settings, run_id, urls=urls, sources=[] if all_sources else sources,
                         render=render, depth=depth, full=full, datasets=names, wait_for=wait_for,

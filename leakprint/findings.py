@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from leakprint.db.models import Document, Finding, IncidentFinding, RecordHitRow
 from matchers.scan import MatchResult, RecordHit
+
+if TYPE_CHECKING:
+    from leakprint.urlsafe import UrlGuard
 
 CONFIDENCE_ORDER = {"low": 1, "medium": 2, "high": 3}
 # Kinds that alone say nothing about WHICH customer is in a document: common names and
@@ -51,28 +54,38 @@ class FindingChange:
 
 def upsert_document(
     session: Session, *, url: str, source: str | None, sha256: str, size: int,
-    encoding: str | None, lossy: bool = False, etag: str | None = None,
+    encoding: str | None, guard: UrlGuard, lossy: bool = False, etag: str | None = None,
     last_modified: str | None = None, scan_id: int | None = None, now: datetime | None = None,
     known: dict[str, Document] | None = None,
 ) -> tuple[Document, DocStatus]:
-    """Record that ``url`` was seen with content ``sha256``.
+    """Record that ``url`` (the full URL or path) was seen with content ``sha256``.
 
-    ``known``: documents of this session already loaded by URL (a batch loads them
-    with one query); a new document is added to it.
+    The document is found by the keyed digest of ``url`` and stored with the
+    redacted URL and the sealed full one (``guard``, SPEC 10.2). ``known``:
+    documents of this session already loaded, by URL key (a batch loads them with
+    one query); a new document is added to it.
     """
     now = now or datetime.now(UTC)
-    if known is not None:
-        doc = known.get(url)
-    else:
-        doc = session.scalars(select(Document).where(Document.url == url)).first()
+    key = guard.url_key(url)
+    doc = known.get(key) if known is not None else None
+    if doc is None and known is None:
+        doc = session.scalars(select(Document).where(Document.url_key == key)).first()
     if doc is None:
-        doc = Document(url=url, source=source, content_sha256=sha256, size=size,
+        doc = _legacy_document(session, url)
+        if doc is not None:
+            doc.url_key = key
+            doc.url, doc.url_sealed = guard.redact(url), guard.seal(url)
+            if known is not None:
+                known[key] = doc
+    if doc is None:
+        doc = Document(url=guard.redact(url), url_key=key, url_sealed=guard.seal(url),
+                       source=source, content_sha256=sha256, size=size,
                        encoding=encoding, lossy=lossy, etag=etag, last_modified=last_modified,
                        first_seen=now, last_seen=now, last_changed=now, last_scan_id=scan_id)
         session.add(doc)
         session.flush()
         if known is not None:
-            known[url] = doc
+            known[key] = doc
         return doc, "new"
     status: DocStatus = "unchanged" if doc.content_sha256 == sha256 else "changed"
     doc.last_seen = now
@@ -83,6 +96,23 @@ def upsert_document(
         doc.content_sha256, doc.size, doc.encoding, doc.lossy = sha256, size, encoding, lossy
         doc.last_changed = now
     return doc, status
+
+
+def _legacy_document(session: Session, url: str) -> Document | None:
+    """A document stored before URLs were keyed and redacted (migration 0006)."""
+    return session.scalars(select(Document).where(
+        Document.url_key.is_(None), Document.url == url)).first()
+
+
+def load_documents(session: Session, guard: UrlGuard, urls: Sequence[str]
+                   ) -> dict[str, Document]:
+    """The stored documents of ``urls``, by URL key (what ``upsert_document`` takes)."""
+    keys = list({guard.url_key(u) for u in urls})
+    known: dict[str, Document] = {}
+    for i in range(0, len(keys), 500):
+        known.update((d.url_key, d) for d in session.scalars(
+            select(Document).where(Document.url_key.in_(keys[i:i + 500]))) if d.url_key)
+    return known
 
 
 def is_evidence(hit: RecordHit) -> bool:

@@ -31,6 +31,7 @@ from fingerprints.keyed import FingerprintKey
 from fingerprints.normalizers import NORMALIZER_VERSION
 from leakprint.db import Database, open_database
 from leakprint.findings import FindingChange
+from leakprint.urlsafe import UrlGuard
 from matchers.scan import Matcher, MatchResult
 
 if TYPE_CHECKING:
@@ -63,16 +64,18 @@ class DocTask:
 
 @dataclass
 class DocOutcome:
-    url: str
+    url: str  # the full URL: for bookkeeping in memory, never printed
     status: str  # new | changed | unchanged | seen | error
     changes: list[FindingChange] = field(default_factory=list)
     error: str | None = None
+    shown: str = ""  # the redacted URL (SPEC 10.2): what a log line may name
 
 
 @dataclass
 class _Worker:
     matchers: list[Matcher]
     db: Database | None
+    guard: UrlGuard
 
 
 _state: _Worker | None = None
@@ -89,7 +92,7 @@ def _init(set_dirs: list[str], key_hex: str, database_url: str | None,
         for d in set_dirs
     ]
     db = open_database(database_url, migrate_schema=False) if database_url else None
-    _state = _Worker(matchers, db)
+    _state = _Worker(matchers, db, UrlGuard(key, matchers))
 
 
 def _match(task: DocTask) -> list[MatchResult]:
@@ -126,12 +129,13 @@ def process_batch(tasks: list[DocTask], run_id: int, incident_id: int | None
             try:
                 results = _match(task)
             except Exception as exc:
-                failed.append(DocOutcome(task.url, "error", error=_where(exc)))
+                failed.append(DocOutcome(task.url, "error", error=_where(exc),
+                                         shown=_state.guard.redact(task.url)))
                 continue
         task.body, task.text = b"", None
         entries.append(StoreEntry(task.kind, task.url, task.source, task.sha256, task.size,
                                   results, task.etag, task.last_modified))
-    stored = _store_with_retry(_state.db, entries, run_id)
+    stored = _store_with_retry(_state.db, entries, run_id, _state.guard)
     outcomes = [DocOutcome(e.url, status, changes) for e, (status, changes)
                 in zip(entries, stored, strict=True)]
     if incident_id is not None:
@@ -153,13 +157,13 @@ def _where(exc: BaseException) -> str:
     return f"{type(exc).__name__} at {Path(last.filename).name}:{last.lineno} in {last.name}"
 
 
-def _store_with_retry(db: Database, entries: list[StoreEntry], run_id: int
+def _store_with_retry(db: Database, entries: list[StoreEntry], run_id: int, guard: UrlGuard
                       ) -> list[tuple[str, list[FindingChange]]]:
     from leakprint.scanning import store_batch
 
     for attempt in range(3):
         try:
-            return store_batch(db, entries, run_id)
+            return store_batch(db, entries, run_id, guard)
         except (IntegrityError, OperationalError):
             # Another worker stored the same URL first, or the database was busy:
             # the transaction was rolled back as a whole; try again.

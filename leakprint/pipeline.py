@@ -24,11 +24,17 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
 
 from crawler.signals import document_unchanged
+from fingerprints.fpset import FingerprintSet
+from fingerprints.keyed import FingerprintKey
+from fingerprints.normalizers import NORMALIZER_VERSION
 from leakprint.config import Settings, load_settings
 from leakprint.datasets import get_dataset, list_datasets
 from leakprint.db import Database, Document, ScanRun, open_database
+from leakprint.logredact import install as install_log_redaction
 from leakprint.matchpool import DocOutcome, DocTask, process_batch, ready, start_pool
 from leakprint.scanning import StoreEntry, finish_run, store_batch
+from leakprint.urlsafe import UrlGuard
+from matchers.scan import Matcher
 
 if TYPE_CHECKING:
     from typing import Self
@@ -93,8 +99,10 @@ class DocumentValidators:
     middleware never waits for the database on the reactor thread.
     """
 
-    def __init__(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
-        self.validators = validators
+    def __init__(self, validators: dict[str, tuple[str | None, str | None]],
+                 guard: UrlGuard | None = None) -> None:
+        self.validators = validators  # by URL key (documents are stored by it)
+        self.guard = guard
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -105,14 +113,18 @@ class DocumentValidators:
         try:
             with db.session() as session:
                 rows = session.execute(
-                    select(Document.url, Document.etag, Document.last_modified).where(
+                    select(Document.url_key, Document.etag, Document.last_modified).where(
+                        Document.url_key.is_not(None),
                         (Document.etag.is_not(None)) | (Document.last_modified.is_not(None))))
-                return cls({url: (etag, lm) for url, etag, lm in rows})
+                return cls({k: (etag, lm) for k, etag, lm in rows if k},
+                           UrlGuard(settings.load_key()))
         finally:
             db.close()
 
     def get(self, url: str) -> tuple[str | None, str | None] | None:
-        return self.validators.get(url)
+        if self.guard is None:
+            return None
+        return self.validators.get(self.guard.url_key(url))
 
 
 class MatchPipeline:
@@ -128,15 +140,20 @@ class MatchPipeline:
     """
 
     def __init__(self, crawler: Crawler, config: PipelineConfig, settings: Settings,
-                 db: Database) -> None:
+                 db: Database, guard: UrlGuard | None = None) -> None:
         self.crawler = crawler
         self.config = config
         self.settings = settings
         self.db = db
         names = config.datasets or [d.name for d in list_datasets(db)]
         self.set_dirs = [Path(get_dataset(db, n).path) for n in names]
-        self.pool = start_pool(self.set_dirs, settings.load_key(), config.workers,
+        key = settings.load_key()
+        self.pool = start_pool(self.set_dirs, key, config.workers,
                                settings.database_url, config.nice) if self.set_dirs else None
+        # Keys, seals and redacts URLs here (the crawl log, documents stored without
+        # a set); the workers hold their own for what they store.
+        self.guard = guard if guard is not None else url_guard(key, self.set_dirs)
+        # Known documents: URL key → content SHA-256.
         self.known: dict[str, str] = {} if config.full else self._load_known()
         # What a worker runs per batch (a picklable module-level function).
         self.batch_fn: Callable[[list[DocTask], int, int | None], list[DocOutcome]] = \
@@ -169,6 +186,8 @@ class MatchPipeline:
         settings = load_settings(config.home)
         db = open_database(settings.database_url, migrate_schema=False)
         pipe = cls(crawler, config, settings, db)
+        # URLs in the crawl's log are redacted too (SPEC 10.2).
+        install_log_redaction(pipe.guard.redact)
         crawler.signals.connect(pipe.unchanged, signal=document_unchanged)
         return pipe
 
@@ -197,17 +216,19 @@ class MatchPipeline:
 
     def _load_known(self) -> dict[str, str]:
         with self.db.session() as session:
-            rows = session.execute(select(Document.url, Document.content_sha256))
-            return {url: sha for url, sha in rows}
+            rows = session.execute(select(Document.url_key, Document.content_sha256)
+                                   .where(Document.url_key.is_not(None)))
+            return {key: sha for key, sha in rows if key}
 
     async def process_item(self, item: DocumentItem) -> DocumentItem:
         sha = hashlib.sha256(item.body).hexdigest()
         size = len(item.body)
-        if self.known.get(item.url) == sha:
+        url_key = self.guard.url_key(item.url)
+        if self.known.get(url_key) == sha:
             self._queue(DocTask("touch", item.url, item.source, sha, size, item.etag,
                                 item.last_modified))
         elif self.pool is not None:
-            self.known[item.url] = sha
+            self.known[url_key] = sha
             self._queue(DocTask("match", item.url, item.source, sha, size, item.etag,
                                 item.last_modified, body=b"" if item.text is not None
                                 else item.body, text=item.text))
@@ -261,8 +282,9 @@ class MatchPipeline:
     def _store_here(self, batch: list[DocTask]) -> list[DocOutcome]:
         entries = [StoreEntry(t.kind, t.url, t.source, t.sha256, t.size, [], t.etag,
                               t.last_modified) for t in batch]
+        stored = store_batch(self.db, entries, self.config.scan_id, self.guard)
         return [DocOutcome(e.url, status, changes) for e, (status, changes)
-                in zip(entries, store_batch(self.db, entries, self.config.scan_id), strict=True)]
+                in zip(entries, stored, strict=True)]
 
     async def _collect(self, fut: asyncio.Future[list[DocOutcome]], batch: list[DocTask],
                        size: int) -> None:
@@ -272,7 +294,7 @@ class MatchPipeline:
             logger.error("Could not match or store %d documents (%s); the next scan "
                          "will retry them", len(batch), type(exc).__name__)
             for task in batch:
-                self.known.pop(task.url, None)
+                self.known.pop(self.guard.url_key(task.url), None)
             self.match_errors += len(batch)
             outcomes = []
         finally:
@@ -283,8 +305,8 @@ class MatchPipeline:
         for outcome in outcomes:
             if outcome.status == "error":
                 logger.error("Could not match %s (%s); the next scan will retry it",
-                             outcome.url, outcome.error)
-                self.known.pop(outcome.url, None)
+                             outcome.shown or self.guard.redact(outcome.url), outcome.error)
+                self.known.pop(self.guard.url_key(outcome.url), None)
                 self.match_errors += 1
                 continue
             self.counts[f"docs_{outcome.status}"] += 1
@@ -337,6 +359,13 @@ class MatchPipeline:
             finish_run(self.db, self.config.scan_id, status="killed",
                        error="interrupted: the process that started the scan was killed")
         self.db.close()
+
+
+def url_guard(key: FingerprintKey, set_dirs: list[Path]) -> UrlGuard:
+    """A guard whose redaction knows the values of the sets in ``set_dirs``."""
+    return UrlGuard(key, [
+        Matcher(FingerprintSet.open(d, key, normalizer_version=NORMALIZER_VERSION))
+        for d in set_dirs])
 
 
 def coverage(stats: StatsCollector | None) -> tuple[int, int, int]:

@@ -10,15 +10,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
 from leakprint.config import Settings
 from leakprint.datasets import open_sets
-from leakprint.db import Database, Document, Finding, ScanRun
-from leakprint.findings import FindingChange, record_result, upsert_document
+from leakprint.db import Database, Finding, ScanRun
+from leakprint.findings import FindingChange, load_documents, record_result, upsert_document
+from leakprint.urlsafe import UrlGuard
 from matchers.parallel import scan_file
 from matchers.scan import Matcher, MatchResult, scan_stream_many
 
@@ -76,17 +77,19 @@ def finish_run(db: Database, run_id: int, *, status: str = "ok", error: str | No
 
 def store_results(
     db: Database, *, url: str, source: str | None, sha256: str, size: int,
-    results: Sequence[MatchResult], run_id: int, etag: str | None = None,
+    results: Sequence[MatchResult], run_id: int, guard: UrlGuard, etag: str | None = None,
     last_modified: str | None = None,
 ) -> tuple[str, list[FindingChange]]:
-    """Upsert the document and merge each dataset's result into its finding."""
+    """Upsert the document and merge each dataset's result into its finding.
+
+    ``url`` is the full URL or path; ``guard`` stores it redacted, keyed and sealed."""
     encoding = next((r.encoding for r in results if r.encoding), None)
     lossy = any(r.lossy for r in results)
     changes: list[FindingChange] = []
     with db.session() as session:
         doc, status = upsert_document(
             session, url=url, source=source, sha256=sha256, size=size, encoding=encoding,
-            lossy=lossy, etag=etag, last_modified=last_modified, scan_id=run_id)
+            lossy=lossy, etag=etag, last_modified=last_modified, scan_id=run_id, guard=guard)
         for result in results:
             change = record_result(session, doc, result)
             if change is not None:
@@ -108,9 +111,11 @@ class StoreEntry:
     last_modified: str | None = None
 
 
-def store_batch(db: Database, entries: Sequence[StoreEntry], run_id: int
+def store_batch(db: Database, entries: Sequence[StoreEntry], run_id: int, guard: UrlGuard
                 ) -> list[tuple[str, list[FindingChange]]]:
     """Store many documents in ONE transaction: all of them, or (on error) none.
+
+    Entries carry full URLs; ``guard`` keys, redacts and seals them (SPEC 10.2).
 
     Returns each entry's document status (``new``/``changed``/``unchanged``, or
     ``seen`` for a 304 of a known document) and its finding changes.
@@ -118,15 +123,11 @@ def store_batch(db: Database, entries: Sequence[StoreEntry], run_id: int
     out: list[tuple[str, list[FindingChange]]] = []
     now = datetime.now(UTC)
     with db.session() as session:
-        urls = list({e.url for e in entries})
-        known: dict[str, Document] = {}
+        known = load_documents(session, guard, [e.url for e in entries])
         still_there: list[int] = []
-        for i in range(0, len(urls), 500):
-            known.update((d.url, d) for d in session.scalars(
-                select(Document).where(Document.url.in_(urls[i:i + 500]))))
         for e in entries:
             if e.kind == "seen":
-                doc = known.get(e.url)
+                doc = known.get(guard.url_key(e.url))
                 if doc is not None:
                     doc.last_seen = now
                     doc.last_scan_id = run_id
@@ -137,7 +138,8 @@ def store_batch(db: Database, entries: Sequence[StoreEntry], run_id: int
             doc, status = upsert_document(
                 session, url=e.url, source=e.source, sha256=e.sha256, size=e.size,
                 encoding=encoding, lossy=any(r.lossy for r in e.results), etag=e.etag,
-                last_modified=e.last_modified, scan_id=run_id, now=now, known=known)
+                last_modified=e.last_modified, scan_id=run_id, now=now, known=known,
+                guard=guard)
             if e.kind == "touch":
                 still_there.append(doc.id)
             changes = []
@@ -195,15 +197,17 @@ def scan_paths(
     resolved = check_paths(paths)
     sets = open_sets(settings, db, list(datasets) if datasets else None)
     key = settings.load_key()
+    guard = UrlGuard(key, [Matcher(s) for s in sets])
     run_id = start_run(db, "file", datasets=[s.dataset for s in sets],
-                       sources=["stdin" if p is None else p.name for p in resolved])
+                       sources=["stdin" if p is None else guard.redact(p.name)
+                                for p in resolved])
     outcome = ScanOutcome(run_id)
     counts: dict[str, int] = {"docs_new": 0, "docs_changed": 0, "docs_unchanged": 0,
                               "findings_new": 0, "findings_updated": 0, "pages": 0, "bytes": 0}
     try:
         for name, path in zip(paths, resolved, strict=True):
             if on_file:
-                on_file(name)
+                on_file(guard.redact(name))
             if path is None:
                 sha, size, results = _scan_stream(stdin, sets, "stdin")
                 url = f"stdin:sha256:{sha}"
@@ -211,7 +215,7 @@ def scan_paths(
                 sha, size, results = _scan_file(path, sets, key, workers)
                 url = path.as_uri()
             status, changes = store_results(db, url=url, source=None, sha256=sha, size=size,
-                                            results=results, run_id=run_id)
+                                            results=results, run_id=run_id, guard=guard)
             counts[f"docs_{status}"] += 1
             counts["pages"] += 1
             counts["bytes"] += size

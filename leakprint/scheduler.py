@@ -31,6 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select, text
 
+from leakprint.audit import AuditAnchor
 from leakprint.cadence import crontab_trigger
 from leakprint.config import Settings, load_settings
 from leakprint.db import Database, Incident, ScanRun, open_database
@@ -55,6 +56,7 @@ def run_incident_scan(home: str, incident_id: int) -> None:
 
     settings = load_settings(Path(home))
     db = open_database(settings.database_url, migrate_schema=False)
+    db.audit_anchor = AuditAnchor(settings.anchor_path, settings.load_key)
     try:
         now = datetime.now(UTC)
         with db.session() as session:

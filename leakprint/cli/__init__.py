@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from leakprint.cli.alerts_cmd import alerts_group, serve_cmd
+from leakprint.cli.audit_cmd import audit_group
 from leakprint.cli.common import AppContext, OneLineErrors
 from leakprint.cli.demo_cmd import demo
 from leakprint.cli.findings_cmd import findings
@@ -54,6 +55,7 @@ cli.add_command(incident)
 cli.add_command(serve_cmd)
 cli.add_command(alerts_group)
 cli.add_command(demo)
+cli.add_command(audit_group)
 
 
 def main() -> None:

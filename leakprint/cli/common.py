@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 
 from fingerprints.errors import FingerprintSetError
+from leakprint.audit import AuditAnchor
 from leakprint.config import ConfigError, Settings, load_settings
 from leakprint.db import Database, open_database
 from leakprint.db.engine import DatabaseError
@@ -87,12 +88,18 @@ class AppContext:
     def db(self) -> Database:
         if self._db is None:
             self._db = open_database(self.settings.database_url)
+            self._db.audit_anchor = audit_anchor(self.settings)
         return self._db
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def audit_anchor(settings: Settings) -> AuditAnchor:
+    """The deployment's audit anchor (its key loaded only when it is used)."""
+    return AuditAnchor(settings.anchor_path, settings.load_key)
 
 
 pass_app = click.make_pass_decorator(AppContext)

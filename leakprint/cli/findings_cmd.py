@@ -17,6 +17,7 @@ from leakprint.cli.common import (
 )
 from leakprint.cli.render import finding_detail, findings_table
 from leakprint.findings import finding_json, query_findings
+from leakprint.urlsafe import SealError, UrlGuard
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -70,6 +71,11 @@ def findings(
                 session, incident=incident, since=parse_since(since), min_confidence=min_confidence
             )
         ]
+        if as_json:
+            # The JSON lists every record reference of every finding: a view, audited.
+            audit.append(session, "findings.list", {
+                "findings": [r["id"] for r in rows], "incident": incident, "since": since,
+                "min_confidence": min_confidence})
     if as_json:
         emit_json(rows)
     else:
@@ -78,22 +84,36 @@ def findings(
 
 @findings.command("show")
 @click.argument("finding_id", type=int)
+@click.option("--full-url", is_flag=True,
+              help="Also show the full URL or path, unsealed (audited as its own view).")
 @json_option
 @pass_app
-@user_errors()
-def show(app: AppContext, finding_id: int, as_json: bool) -> None:
+@user_errors(SealError)
+def show(app: AppContext, finding_id: int, full_url: bool, as_json: bool) -> None:
     """Show one finding with its record references (the view is audited).
+
+    Where the document's URL or path held a customer value, it is shown redacted
+    (``/u/[email]/dump.txt``); ``--full-url`` unseals the full one for taking it
+    down, and the audit log records that it was asked for.
 
     \b
     Example:
       leakprint findings show 12
+      leakprint findings show 12 --full-url
     """
+    guard = UrlGuard(app.settings.load_key()) if full_url else None
     with app.db.session() as session:
         found = query_findings(session, ids=[finding_id])
         if not found:
             raise UserError(f"no finding {finding_id} (see `leakprint findings`)")
         data = finding_json(found[0])
         audit.append(session, "finding.view", {"finding": finding_id})
+        if guard is not None:
+            doc = found[0].document
+            # A document stored before URLs were sealed holds its full URL as is.
+            data["full_url"] = guard.unseal(doc.url_sealed) if doc.url_sealed else doc.url
+            audit.append(session, "finding.full_url",
+                         {"finding": finding_id, "document": doc.id})
     if as_json:
         emit_json(data)
     else:

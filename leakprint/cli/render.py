@@ -6,6 +6,7 @@ import textwrap
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from leakprint.findings import display_fields
@@ -24,6 +25,7 @@ def findings_table(console: Console, findings: list[dict[str, Any]], title: str 
     table.add_column("fields")
     table.add_column("where", overflow="fold", ratio=3)
     table.add_column("first seen (UTC)")
+    several = len({x["dataset"] for x in findings}) > 1
     for f in findings:
         level = f["confidence"] + (" bulk" if f["bulk"] else "")
         table.add_row(
@@ -31,7 +33,7 @@ def findings_table(console: Console, findings: list[dict[str, Any]], title: str 
             f"[{STYLE.get(f['confidence'], '')}]{level}[/]",
             _by_level(f["records"]),
             short_fields(f["fields"]),
-            f["url"] + (f"\n({f['dataset']})" if len({x["dataset"] for x in findings}) > 1 else ""),
+            escape(f["url"]) + (f"\n({f['dataset']})" if several else ""),
             f["first_seen"][:16].replace("T", " "),
         )
     console.print(table)
@@ -58,7 +60,11 @@ def finding_detail(console: Console, f: dict[str, Any], limit: int = 50) -> None
         f"{' bulk' if f['bulk'] else ''}  dataset {f['dataset']}"
     )
     source = f"  (source {f['source']})" if f["source"] else ""
-    console.print(f"  where:      {f['url']}{source}")
+    # escape: a redacted URL's "[email]" is not rich markup.
+    console.print(f"  where:      {escape(f['url'])}{escape(source)}")
+    if f.get("full_url"):
+        console.print(f"  full URL:   {escape(f['full_url'])}  (sealed; this view is audited)",
+                      soft_wrap=True)
     console.print(f"  first seen: {f['first_seen']}   last seen: {f['last_seen']}")
     console.print(f"  content:    sha256 {f['content_sha256']}")
     console.print(f"  fields:     {short_fields(f['fields'])}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from rich.markup import escape
 
 from leakprint.cli.common import AppContext, UserError, emit_json, pass_app, user_errors
 from leakprint.cli.render import findings_table
@@ -56,7 +57,7 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
         outcome = scan_paths(
             app.settings, app.db, files, datasets=list(datasets) or None, workers=workers,
             stdin=sys.stdin.buffer if "-" in files else None,
-            on_file=None if as_json else lambda n: app.console.print(f"scanning {n}"),
+            on_file=None if as_json else lambda n: app.console.print(f"scanning {escape(n)}"),
         )
     else:
         from leakprint.crawl import CrawlError, crawl_scan

@@ -49,11 +49,28 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
-    with engine.begin() as connection:
-        cfg = alembic_config(engine)
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+    """Bring the schema to the newest revision (idempotent).
+
+    On SQLite, foreign keys are off while migrating: a batch migration rebuilds a
+    table (copy, drop, rename), and with them on, dropping the old table would
+    cascade its ``ON DELETE`` rules to the rows that refer to it (findings of the
+    documents, say). The pragma cannot change inside a transaction, so it is set
+    before the migration's transaction starts and restored after.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                cfg = alembic_config(engine)
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 @dataclass
@@ -62,11 +79,16 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    #: Where audited actions anchor the chain's head (``leakprint.audit.AuditAnchor``);
+    #: ``None``: not anchored (workers that audit nothing, tests of the chain alone).
+    audit_anchor: Any = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in a transaction: committed on success, rolled back on error."""
         with self.sessions.begin() as session:
+            if self.audit_anchor is not None:
+                session.info["audit_anchor"] = self.audit_anchor
             yield session
 
     def table_names(self) -> list[str]:

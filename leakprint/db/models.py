@@ -111,9 +111,16 @@ class Document(Base):
     """A scanned document: where and what hash, never its body."""
 
     __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("url_key", name="uq_documents_url_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    #: The redacted URL or path (SPEC 10.2): what is shown; several documents may share it.
+    url: Mapped[str] = mapped_column(String(2000), index=True)
+    #: Keyed digest of the full URL: the document's identity (empty on rows from
+    #: before migration 0006 until a scan sees their URL again).
+    url_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The full URL, AES-GCM sealed with a key derived from the master key.
+    url_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     source: Mapped[str | None] = mapped_column(String(200), nullable=True)
     content_sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger)
