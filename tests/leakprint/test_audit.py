@@ -92,7 +92,7 @@ def test_verify_and_anchor_catch_every_kind_of_tampering(
                             ).scalar_one()
         at = datetime(2026, 1, 1, tzinfo=UTC)
         h = _entry_hash(prev, at, "root", "search", {"forged": 1})
-        conn.execute(sa.insert(AuditEntry.__table__).values(
+        conn.execute(sa.insert(AuditEntry).values(
             id=last, at=at, actor="root", action="search", details={"forged": 1},
             prev_hash=prev, hash=h))
     engine.dispose()

@@ -433,3 +433,46 @@ raw = "/p/{{id}}"
     assert len(listed) == SLOW_PAGES
     for path, blob in all_file_bytes(h).items():
         assert_no_planted(blob, str(path))
+
+
+def test_value_in_a_url_path_is_redacted_everywhere(
+    home: tuple[Path, dict[str, str], str]
+) -> None:
+    """SPEC 10.2 end to end: a dump at ``/raw/u/<planted e-mail>/dump-<phone>.txt``
+    and a 404 naming another planted customer. Documents, scan runs, the scan's log
+    (Scrapy logs the 404's URL), outputs and files hold the redacted URL only."""
+    h, env, db_url = home
+    kanbee, sakitaro = PLANTED[0], PLANTED[1]
+    item = f"u/{kanbee[4]}/dump-{kanbee[3].replace('-', '')}.txt"
+    content = sites.PasteContent(listed={item: sites.planted_dump()}, hidden="", js="")
+    paste = sites.start_site(sites.paste_routes(content))
+    try:
+        full = paste.url(f"/raw/{item}")
+        gone = paste.url(f"/raw/u/{sakitaro[4]}/gone.txt")
+        result = run(h, "scan", "--url", full, "--url", gone, "--json", env=env)
+        assert result.exit_code == 0, result.output
+        [finding] = json.loads(result.stdout)
+        assert finding["url"] == paste.url("/raw/u/[email]/dump-[phone].txt")
+        assert strong_refs(finding) == {r[0] for r in PLANTED}
+        [scan_run] = scan_runs(db_url)
+        assert scan_run["sources"] and "[email]" in str(scan_run["sources"])
+        log = h / "logs" / f"scan-{scan_run['id']}.log"
+        assert "[email]/gone.txt" in log.read_text(encoding="utf-8")  # the 404, redacted
+        shown = run(h, "findings", "show", str(finding["id"]), env=env)
+        listing = run(h, "findings", "--json", env=env)
+        for text in (result.output, shown.output, listing.stdout):
+            assert_no_planted(text.encode(), "CLI output")
+        for file, data in all_file_bytes(h).items():
+            assert_no_planted(data, str(file))
+        for table, table_rows in db_rows(db_url).items():
+            assert_no_planted(repr(table_rows).encode(), f"table {table}")
+        unsealed = run(h, "findings", "show", str(finding["id"]), "--full-url", "--json",
+                       env=env)
+        assert json.loads(unsealed.stdout)["full_url"] == full
+        # A re-scan finds the same document by its keyed URL: unchanged, no duplicate.
+        again = run(h, "scan", "--url", full, "--json", env=env)
+        assert again.exit_code == 0, again.output
+        assert len(db_rows(db_url, ("documents",))["documents"]) == 1
+        assert scan_runs(db_url)[-1]["docs_unchanged"] == 1
+    finally:
+        sites.stop_site(paste)

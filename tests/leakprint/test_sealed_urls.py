@@ -82,12 +82,12 @@ def test_value_in_a_file_path_is_redacted_everywhere(tmp_path: Path, db_url: str
     assert listing.exit_code == 0
 
     outputs = [scanned.stdout, table.output, shown.output, listing.stdout]
-    for blob in outputs:
-        assert_no_planted(blob.encode(), "CLI output")
+    for text in outputs:
+        assert_no_planted(text.encode(), "CLI output")
     for table_name, rows in db_rows(db_url).items():
         assert_no_planted(repr(rows).encode(), f"table {table_name}")
-    for file, blob in all_file_bytes(home).items():
-        assert_no_planted(blob, str(file))
+    for file, data in all_file_bytes(home).items():
+        assert_no_planted(data, str(file))
 
     # The full path, on an explicit request that the audit log records.
     full = run(home, "findings", "show", str(finding["id"]), "--full-url", "--json", env=env)
