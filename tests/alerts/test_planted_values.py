@@ -73,3 +73,24 @@ def test_no_planted_value_reaches_the_wire(smtp_plain: SmtpSink) -> None:
         for run in re.findall(r"\d{4,}", haystack):
             leaked = [w for w in windows if w in run]
             assert not leaked, f"digits of a planted phone in {run!r}"
+
+
+def test_redacted_urls_and_paths_reach_the_wire_intact(smtp_plain: SmtpSink) -> None:
+    """SPEC 10.2: leakprint hands alerts the redacted URL or path of a document
+    (``/u/[email]/…``, see tests/leakprint/test_sealed_urls.py). The e-mail must show
+    that form as is — the brackets neither eaten as markup nor re-encoded — so the
+    responder sees which part held a customer value."""
+    outbox = MemoryOutbox()
+    urls = ("https://paste.example/u/[email]/dump-[phone].txt",
+            "file:///srv/drops/u/[email]/[phone].csv")
+    for i, url in enumerate(urls):
+        ctx = make_context(url=url, finding_id=20 + i)
+        outbox.add(render_alert(ctx, ["soc@example.jp"], sender="lp@example.jp"), now=NOW)
+    deliver_pending(outbox, SmtpNotifier(smtp_plain.config()), now=NOW)
+    assert len(smtp_plain.messages) == 2
+    for received, url in zip(smtp_plain.messages, urls, strict=True):
+        text = received.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        html = received.message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        assert url in text and url in html
+        for value in PLANTED_VALUES:
+            assert value not in text and value not in html

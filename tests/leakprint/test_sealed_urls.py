@@ -9,6 +9,7 @@ and ``findings show ID --full-url`` unseals it on an audited request.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -16,9 +17,15 @@ import pytest
 import sqlalchemy as sa
 
 from fingerprints.keyed import FingerprintKey
+from leakprint.config import load_settings
 from leakprint.db import open_database
 from leakprint.findings import upsert_document
+from leakprint.incidents import link_changes, open_incident
+from leakprint.outbox import send_pending
+from leakprint.scanning import scan_paths
 from leakprint.urlsafe import SealError, UrlGuard
+from tests.alerts.conftest import smtp_plain  # noqa: F401
+from tests.alerts.smtp_sink import SmtpSink
 from tests.leakprint.helpers import PLANTED, all_file_bytes, assert_no_planted, customer_rows, run
 from tests.leakprint.sites import db_rows, make_deployment
 
@@ -136,3 +143,42 @@ def test_migration_keeps_documents_and_the_next_scan_keys_them(tmp_path: Path) -
         assert doc.url_key == guard.url_key(full) and doc.url_sealed
         assert guard.unseal(doc.url_sealed) == full
     db.close()
+
+
+def test_alert_email_names_the_redacted_path(
+    tmp_path: Path, db_url: str, smtp_plain: SmtpSink  # noqa: F811
+) -> None:
+    """The alert e-mail for a finding in ``…/u/<e-mail>/dump.txt`` carries the
+    redacted path, checked on the bytes the SMTP server received."""
+    home = tmp_path / "home"
+    env = make_deployment(home, db_url, CUSTOMERS)
+    who = PLANTED[2]
+    folder = tmp_path / "u" / who[4]
+    folder.mkdir(parents=True)
+    path = folder / f"{who[3]}.csv"
+    path.write_text(dump([who, *CUSTOMERS[20:30]]), encoding="utf-8")
+    settings = load_settings(home, env={**os.environ, **env, **sink_env(smtp_plain)})
+    db = open_database(settings.database_url)
+    try:
+        outcome = scan_paths(settings, db, [str(path)])
+        incident = open_incident(db, name="leak-2026", datasets=["crm"], sources=["paste"],
+                                 every="30m", cron=None, period="90d",
+                                 notify=["soc@example.jp"]).id
+        assert link_changes(db, incident, outcome.changes) == 1
+        assert send_pending(settings, db).sent == 1
+    finally:
+        db.close()
+    [received] = smtp_plain.messages
+    raw = received.content.decode("utf-8", "replace")
+    text = received.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert f"/u/[email]/[phone].csv" in text
+    for boundary in [str(p.get_boundary()) for p in received.message.walk()
+                     if p.is_multipart()] + [str(received.message["Message-ID"])]:
+        raw = raw.replace(boundary, "")
+    assert_no_planted(raw.encode(), "alert e-mail")
+    assert_no_planted(text.encode(), "alert e-mail text")
+
+
+def sink_env(sink: SmtpSink) -> dict[str, str]:
+    return {"LEAKPRINT_SMTP_HOST": sink.host, "LEAKPRINT_SMTP_PORT": str(sink.port),
+            "LEAKPRINT_SMTP_TLS": "none", "LEAKPRINT_SMTP_FROM": "leakprint@soc.example.jp"}
