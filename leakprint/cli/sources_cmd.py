@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
 from leakprint.crawl import CrawlError, sources_path
+from leakprint.urlsafe import guard_for
 
 if TYPE_CHECKING:
     from crawler.sources import Source
@@ -74,22 +76,28 @@ def check_cmd(app: AppContext, names: tuple[str, ...], as_json: bool) -> None:
     if unknown:
         raise CrawlError(f"unknown source {unknown[0]!r}")
     checks = [check_source(s) for s in declared if not names or s.name in names]
+    # Links a leak site lists may name customers (/u/<e-mail>/…): shown redacted.
+    redact = guard_for(app.settings, app.db).redact
+    for c in checks:
+        c.url, c.follow, c.offsite = redact(c.url), [redact(u) for u in c.follow], \
+            [redact(u) for u in c.offsite]
+        c.next_page = redact(c.next_page) if c.next_page else None
     if as_json:
         emit_json([c.as_json() for c in checks])
         return
     for c in checks:
-        head = f"[bold]{c.name}[/] {c.url}: "
+        head = f"[bold]{escape(c.name)}[/] {escape(c.url)}: "
         app.out.print(head + (f"[red]{c.error}[/]" if c.error else f"HTTP {c.status}"))
         if c.note:
             app.out.print(f"  ({c.note})")
         for link in c.follow[:20]:
-            app.out.print(f"  follow   {link}")
+            app.out.print(f"  follow   {escape(link)}")
         if len(c.follow) > 20:
             app.out.print(f"  … and {len(c.follow) - 20} more")
         for link in c.offsite[:20]:
-            app.out.print(f"  offsite  {link}")
+            app.out.print(f"  offsite  {escape(link)}")
         if c.next_page:
-            app.out.print(f"  next     {c.next_page}")
+            app.out.print(f"  next     {escape(c.next_page)}")
         if not c.error and not c.follow and not c.offsite:
             app.out.print("  no link matches `follow`: only the page itself would be read")
     if any(c.error for c in checks):

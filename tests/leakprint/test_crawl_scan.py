@@ -474,5 +474,16 @@ def test_value_in_a_url_path_is_redacted_everywhere(
         assert again.exit_code == 0, again.output
         assert len(db_rows(db_url, ("documents",))["documents"]) == 1
         assert scan_runs(db_url)[-1]["docs_unchanged"] == 1
+        # `sources check` lists the links a listing leads to: redacted too.
+        (h / "sources.toml").write_text(
+            f'[[source]]\nname = "p"\nkind = "paste"\nstart_urls = ["{paste.url("/archive")}"]'
+            "\nfollow = ['^/u/']\n", encoding="utf-8")
+        checked = run(h, "sources", "check", "--json", env={**env, "COLUMNS": "300"})
+        [check] = json.loads(checked.stdout)
+        assert check["follow"] == [paste.url("/u/[email]/dump-[phone].txt")]
+        text = run(h, "sources", "check", env={**env, "COLUMNS": "300"})
+        assert "/u/[email]/dump-[phone].txt" in text.output
+        for out in (checked.stdout, text.output):
+            assert_no_planted(out.encode(), "sources check")
     finally:
         sites.stop_site(paste)

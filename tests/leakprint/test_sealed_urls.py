@@ -171,7 +171,7 @@ def test_alert_email_names_the_redacted_path(
     [received] = smtp_plain.messages
     raw = received.content.decode("utf-8", "replace")
     text = received.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert f"/u/[email]/[phone].csv" in text
+    assert "/u/[email]/[phone].csv" in text
     for boundary in [str(p.get_boundary()) for p in received.message.walk()
                      if p.is_multipart()] + [str(received.message["Message-ID"])]:
         raw = raw.replace(boundary, "")
