@@ -481,9 +481,9 @@ def test_value_in_a_url_path_is_redacted_everywhere(
         checked = run(h, "sources", "check", "--json", env={**env, "COLUMNS": "300"})
         [check] = json.loads(checked.stdout)
         assert check["follow"] == [paste.url("/u/[email]/dump-[phone].txt")]
-        text = run(h, "sources", "check", env={**env, "COLUMNS": "300"})
-        assert "/u/[email]/dump-[phone].txt" in text.output
-        for out in (checked.stdout, text.output):
+        listing = run(h, "sources", "check", env={**env, "COLUMNS": "300"})
+        assert "/u/[email]/dump-[phone].txt" in listing.output
+        for out in (checked.stdout, listing.output):
             assert_no_planted(out.encode(), "sources check")
     finally:
         sites.stop_site(paste)
