@@ -100,8 +100,8 @@ def test_value_in_a_file_path_is_redacted_everywhere(tmp_path: Path, db_url: str
     full = run(home, "findings", "show", str(finding["id"]), "--full-url", "--json", env=env)
     assert full.exit_code == 0, full.output
     assert json.loads(full.stdout)["full_url"] == paths[0].as_uri()
-    text = run(home, "findings", "show", str(finding["id"]), "--full-url", env=env)
-    assert f"full URL:   {paths[0].as_uri()}" in text.output
+    plain = run(home, "findings", "show", str(finding["id"]), "--full-url", env=env)
+    assert f"full URL:   {paths[0].as_uri()}" in plain.output
     actions = [r[3] for r in db_rows(db_url, ("audit_log",))["audit_log"]]
     assert actions.count("finding.full_url") == 2
     assert "findings.list" in actions and "finding.view" in actions
