@@ -88,10 +88,9 @@ def value_weight(kind: str, count: int, records: int) -> float:
     """Match weight ``-log10 u`` of one matched value shared by ``count`` records."""
     count = max(count, 1)
     prior = PRIORS.get(kind, DEFAULT_PRIOR)
-    if kind in WEAK_FIELD_KINDS:
-        u = max(prior, count / max(records, 1))
-    else:
-        u = count * prior
+    # Weak kinds: the set's own frequency (term-frequency adjustment), floored by
+    # the prior; identifiers: each record sharing the value is one more person.
+    u = max(prior, count / max(records, 1)) if kind in WEAK_FIELD_KINDS else count * prior
     return -math.log10(min(u, 1.0))
 
 
