@@ -23,7 +23,11 @@ from matchers.scan import Matcher
 from tests.matchers.factories import Customer, build_set, make_customers
 
 N = 900
-NAMES = (("佐藤 花子", "サトウ ハナコ"), ("鈴木 一郎", "スズキ イチロウ"), ("高橋 健", "タカハシ ケン"))
+NAMES = (
+    ("佐藤 花子", "サトウ ハナコ"),
+    ("鈴木 一郎", "スズキ イチロウ"),
+    ("高橋 健", "タカハシ ケン"),
+)
 BIRTHDATES = (dt.date(1980, 1, 2), dt.date(1975, 6, 30), dt.date(1990, 11, 11))
 POSTALS = ("105-0011", "150-0002", "530-0001", "460-0008", "810-0001")
 HEADER = "氏名,フリガナ,電話番号,メールアドレス,生年月日,郵便番号,住所"
