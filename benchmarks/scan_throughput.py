@@ -22,6 +22,13 @@ each is reported: on a shared machine it is the least disturbed one.
 Usage::
 
     .venv/bin/python benchmarks/scan_throughput.py --mb 50 --workers 2
+
+``--hit-dense`` runs the dump full of other people's data of issue 12 instead
+(``benchmarks/hit_dense.py``): ``--customers N`` from pools, the set kept in
+``--set-dir`` for the next run, ``--no-raw`` where a raw dict does not fit::
+
+    .venv/bin/python benchmarks/scan_throughput.py --hit-dense --customers 1000000 \
+        --set-dir /tmp/sets/1m
 """
 
 from __future__ import annotations
@@ -225,7 +232,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true", help="cProfile run (a) and print the top")
     ap.add_argument("--repeat", type=int, default=3,
                     help="runs of (a), (b), (c); the fastest of each is reported")
+    ap.add_argument("--hit-dense", action="store_true",
+                    help="issue 12: strangers' rows made of customers' weak fields")
+    ap.add_argument("--strangers", type=int, default=60_000, help="--hit-dense noise rows")
+    ap.add_argument("--planted", type=int, default=600, help="--hit-dense planted customers")
+    ap.add_argument("--set-dir", type=Path, help="--hit-dense: build the set here once, reuse")
+    ap.add_argument("--no-raw", action="store_true", help="--hit-dense: skip the raw baseline")
     args = ap.parse_args(argv)
+    if args.hit_dense:
+        from benchmarks.hit_dense import run
+
+        with tempfile.TemporaryDirectory(prefix="leakprint-hitdense-") as work:
+            return run(args.customers, args.strangers, args.planted, args.set_dir,
+                       not args.no_raw, args.repeat, Path(work))
 
     tmp = Path(tempfile.mkdtemp(prefix="leakprint-bench-"))
     try:

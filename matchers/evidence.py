@@ -139,26 +139,29 @@ def collect(
                 rare.append((data, pbits, kind, w))  # type: ignore[arg-type]
         if not row_bits & strong_bits:
             continue  # nothing but names, birth dates, postal codes: no evidence of anyone
-        # Candidate records: only those the row's rare values name (a value held by
-        # thousands is never expanded). Where some record matched through a primary
-        # field, only those records (SPEC 4 steps 3-5: others there are namesakes).
+        # Candidate records: only those the row's rare values of a kind that can be
+        # reported name (a value held by thousands is never expanded, and a record
+        # hit only through names, birth dates or postal codes is never reported, so
+        # those values do not propose candidates: they are checked against them).
+        # Where some record matched through a primary field, only those records
+        # (SPEC 4 steps 3-5: the others there are namesakes).
+        has_primary = bool(row_bits & primary_bits)
+        wanted = primary_bits if has_primary else strong_bits
         per: dict[int, int] = {}
-        wts: dict[int, dict[str, float]] = {}
-        has_primary = any(pb & primary_bits for _r, pb, _k, _w in rare)
         for recs, pb, _k, _w in rare:
-            if has_primary and not pb & primary_bits:
-                continue
-            for record, b in recs.items():
-                if not has_primary or b & primary_bits:
-                    per[record] = 0
-                    wts[record] = {}
+            if pb & wanted:
+                for record, b in recs.items():
+                    if b & wanted:
+                        per[record] = 0
         if not per:
             continue
+        wts: dict[int, dict[str, float]] = {record: {} for record in per}
         for recs, _pb, kind, w in rare:
-            for record, b in recs.items():
-                m = per.get(record)
-                if m is not None:
-                    per[record] = m | b
+            get = recs.get
+            for record in per:
+                b = get(record)
+                if b:
+                    per[record] |= b
                     d = wts[record]
                     if w > d.get(kind, -1.0):
                         d[kind] = w
