@@ -109,21 +109,28 @@ def groups(kinds: Iterable[str]) -> frozenset[str]:
     return frozenset(GROUP.get(k, k) for k in kinds)
 
 
+def rules(kinds: Iterable[str]) -> tuple[bool, bool]:
+    """The SPEC 12.1 invariants for some matched kinds: ``(low at most, medium at
+    least)`` — one field group or only weak fields; a phone or e-mail plus more."""
+    ks = frozenset(kinds)
+    capped = len(groups(ks)) <= 1 or ks <= WEAK_FIELD_KINDS
+    return capped, not capped and bool(ks & PERSONAL_KINDS)
+
+
+def level_of(log10_chance: float, capped: bool, floored: bool) -> Confidence:
+    """The level from the chance and :func:`rules`."""
+    if capped:
+        return "low"
+    if log10_chance <= _LOG_HIGH:
+        return "high"
+    if log10_chance <= _LOG_MEDIUM or floored:
+        return "medium"
+    return "low"
+
+
 def level(kinds: Iterable[str], log10_chance: float) -> Confidence:
     """The level of a record hit from its matched kinds and its chance (SPEC 12.1)."""
-    ks = frozenset(kinds)
-    if log10_chance <= _LOG_HIGH:
-        conf: Confidence = "high"
-    elif log10_chance <= _LOG_MEDIUM:
-        conf = "medium"
-    else:
-        conf = "low"
-    n_groups = len(groups(ks))
-    if n_groups <= 1 or ks <= WEAK_FIELD_KINDS:
-        return "low"
-    if conf == "low" and ks & PERSONAL_KINDS:
-        return "medium"
-    return conf
+    return level_of(log10_chance, *rules(kinds))
 
 
 def record_level(
@@ -164,7 +171,9 @@ __all__ = [
     "explain",
     "groups",
     "level",
+    "level_of",
     "log_chance",
     "record_level",
+    "rules",
     "value_weight",
 ]

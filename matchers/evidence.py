@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
-from matchers.chance import explain, level, log_chance, value_weight
+from matchers.chance import explain, level_of, log_chance, rules, value_weight
 from matchers.confidence import NAME, NAME_FOLDED, RANK, WEAK_KINDS, Confidence, field_set
 from matchers.probe import Common, Hits
 from matchers.shapes import Pair, RowCandidates
@@ -87,7 +87,8 @@ def collect(
     # were read, ('c', key, bit, kind, weight) for common ones.
     resolved_of: dict[Pair, tuple[str, object, int, str, float]] = {}
     weights: dict[tuple[str, int], float] = {}
-    kind_sets: dict[int, frozenset[str]] = {}
+    # mask -> (fields, drop the folded name's weight, low at most, medium at least)
+    shapes: dict[int, tuple[frozenset[str], bool, bool, bool]] = {}
     state: dict[int, _Best] = {}
 
     def bit_of(kind: str) -> int:
@@ -159,34 +160,37 @@ def collect(
         for recs, _pb, kind, w in rare:
             get = recs.get
             for record in per:
-                b = get(record)
-                if b:
-                    per[record] |= b
+                rb = get(record)
+                if rb:
+                    per[record] |= rb
                     d = wts[record]
                     if w > d.get(kind, -1.0):
                         d[kind] = w
-        for key, b, kind, w in common:
+        if common:
             for record in per:
-                if key in record_keys(record):
-                    per[record] |= b
-                    d = wts[record]
-                    if w > d.get(kind, -1.0):
-                        d[kind] = w
+                keys = record_keys(record)
+                for key, b, kind, w in common:
+                    if key in keys:
+                        per[record] |= b
+                        d = wts[record]
+                        if w > d.get(kind, -1.0):
+                            d[kind] = w
         line = rc.line
         for record, mask in per.items():
             if not mask & strong_bits:
                 continue
-            kinds = kind_sets.get(mask)
-            if kinds is None:
-                kinds = kind_sets[mask] = frozenset(
-                    k for i, k in enumerate(kinds_of) if mask >> i & 1
-                )
-            fields = field_set(kinds, primary)
+            shape = shapes.get(mask)
+            if shape is None:
+                kinds = frozenset(k for i, k in enumerate(kinds_of) if mask >> i & 1)
+                fields = field_set(kinds, primary)
+                shape = shapes[mask] = (fields, NAME_FOLDED in kinds and NAME not in fields,
+                                        *rules(fields))
+            fields, drop_folded, capped, floored = shape
             d = wts[record]
-            if NAME_FOLDED in d and NAME not in fields:
-                del d[NAME_FOLDED]  # a folded-only name that does not count
+            if drop_folded:
+                d.pop(NAME_FOLDED, None)  # a folded-only name that does not count
             lc = log_chance(d, records)
-            conf = level(fields, lc)
+            conf = level_of(lc, capped, floored)
             score = (RANK[conf], -lc)
             st = state.get(record)
             if st is None:
