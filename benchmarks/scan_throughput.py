@@ -42,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from fingerprints.fpset import FingerprintSet  # noqa: E402
 from fingerprints.normalizers import NORMALIZER_VERSION  # noqa: E402
-from matchers.probe import Hits  # noqa: E402
+from matchers.probe import POSTINGS_CAP, Common, Hits  # noqa: E402
 from matchers.scan import Matcher, line_chunks  # noqa: E402
 from tests.matchers.factories import (  # noqa: E402
     KEY,
@@ -69,26 +69,44 @@ NOISE = (
 
 
 class RawSetProber:
-    """Baseline (b): raw canonical values in a dict. Never use outside a benchmark."""
+    """Baseline (b): raw canonical values in a dict, answered as the production probe
+    answers (values held by more than ``POSTINGS_CAP`` records as ``Common``).
+    Never use outside a benchmark."""
 
     def __init__(self, fpset: FingerprintSet, customers: Sequence[Customer]) -> None:
         self._fpset = fpset
-        self._index: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        self._index: dict[tuple[str, str], list[int]] = {}
+        self._rec: list[frozenset[tuple[str, str]]] = []
         for row, c in enumerate(customers):
-            for kind, canonical in import_fields(c):
-                self._index.setdefault((kind, canonical), []).append((row, kind))
+            pairs = import_fields(c)
+            self._rec.append(frozenset(pairs))
+            for pair in pairs:
+                self._index.setdefault(pair, []).append(row)
 
     @property
     def dataset(self) -> str:
         return self._fpset.dataset
 
+    @property
+    def record_count(self) -> int:
+        return len(self._rec)
+
+    def record_keys(self, row: int) -> Container[object]:
+        return self._rec[row]
+
+    def _answer(self, pair: tuple[str, str]) -> Hits:
+        rows = self._index.get(pair)
+        if not rows:
+            return ()
+        if len(rows) > POSTINGS_CAP:
+            return Common(pair[0], len(rows), pair)
+        return tuple((row, pair[0]) for row in rows)
+
     def probe(self, pairs: Sequence[tuple[str, str]]) -> list[Hits]:
-        get = self._index.get
-        return [tuple(get(p, ())) for p in pairs]
+        return [self._answer(p) for p in pairs]
 
     def probe_kind(self, kind: str, values: Sequence[str]) -> list[Hits]:
-        get = self._index.get
-        return [tuple(get((kind, v), ())) for v in values]
+        return [self._answer((kind, v)) for v in values]
 
     def record_ref(self, row: int) -> str:
         return self._fpset.record_ref(row)
