@@ -31,8 +31,7 @@ from pathlib import Path
 from faker import Faker
 
 from fingerprints.fpset import FingerprintSet, FingerprintSetBuilder
-from fingerprints.kindconfig import default_registry
-from fingerprints.normalizers import NORMALIZER_VERSION
+from fingerprints.normalizers import NORMALIZER_VERSION, default_registry
 from matchers.probe import POSTINGS_CAP, Common, Hits
 from tests.matchers.factories import KEY
 

@@ -42,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,7 +189,7 @@ def timed(fn, label: str = "", repeat: int = 1):  # type: ignore[no-untyped-def]
 
 
 def scan_one_process(path: Path, matcher: Matcher) -> object:
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         with path.open("rb") as fh:
             while block := fh.read(1 << 20):
                 yield block
@@ -310,8 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         a, b, d = mb / t_a, mb / t_b, mb / t_d
         c = sample_bytes / 1e6 / t_c
         a_cpu, c_cpu = mb / _cpu["a"], sample_bytes / 1e6 / _cpu["c"]
-        n_a = len(res_a.record_hits)  # type: ignore[attr-defined]
-        n_b = len(res_b.record_hits)  # type: ignore[attr-defined]
+        n_a = len(res_a.record_hits)
+        n_b = len(res_b.record_hits)
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
         print(
             f"(a) leakprint, 1 process:         {a:6.2f} MB/s  ({t_a:.2f} s, {n_a:,} records; "
