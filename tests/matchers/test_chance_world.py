@@ -133,3 +133,16 @@ def test_values_shared_by_hundreds_are_never_expanded(matcher: Matcher) -> None:
     assert isinstance(birth, Common) and hit_count(birth) == N // 3
     assert list(name) == [] and bool(name)
     assert not nobody
+
+
+def test_snippet_labels_common_values_and_shows_none(
+    matcher: Matcher, world: list[Customer]
+) -> None:
+    """A name held by hundreds (never expanded) is still labelled in the snippet, and
+    no value of the row appears in it."""
+    c = world[42]
+    result = matcher.scan_text("\n".join([HEADER, _row(c, c, c, c, c, c, c)]) + "\n",
+                               name="dump.csv")
+    assert "⟨name:" in result.snippet and "⟨phone⟩" in result.snippet
+    for value in (c.name, c.kana, c.phone, c.email, c.address, c.postal):
+        assert value not in result.snippet
