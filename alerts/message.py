@@ -41,6 +41,8 @@ class RecordSummary:
     ref: str
     confidence: Confidence
     fields: tuple[str, ...]
+    # Why it has its level (kinds tied on and the chance of a coincidence), no value.
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,33 @@ class AlertContext:
         return sum(self.record_counts.values()) if self.record_counts else len(self.records)
 
     @property
+    def best_record_level(self) -> Confidence | None:
+        """The highest level among the finding's records."""
+        counts = self.record_counts or {
+            c: sum(1 for r in self.records if r.confidence == c) for c in CONFIDENCES
+        }
+        return next((c for c in CONFIDENCES if counts.get(c)), None)
+
+    @property
+    def raised_by_bulk(self) -> bool:
+        """The finding's level is above every record's: SPEC 4.5 raised it (a bulk list).
+        Heading and record list then say so, rather than disagree (issue 18)."""
+        best = self.best_record_level
+        return (
+            self.bulk
+            and best is not None
+            and CONFIDENCES.index(self.confidence) < CONFIDENCES.index(best)
+        )
+
+    @property
+    def level_breakdown(self) -> str:
+        """Records per level, e.g. ``150 medium, 2 low``."""
+        counts = self.record_counts or {
+            c: sum(1 for r in self.records if r.confidence == c) for c in CONFIDENCES
+        }
+        return ", ".join(f"{counts[c]} {c}" for c in CONFIDENCES if counts.get(c))
+
+    @property
     def growth(self) -> int | None:
         """New records since the previous alert about this finding, if there was one."""
         if self.previous_record_count is None:
@@ -118,6 +147,10 @@ def _plural(count: int, word: str) -> str:
 def alert_subject(ctx: AlertContext) -> str:
     """The Subject line, e.g. `[leakprint] HIGH: 37 customer records at paste.example (…)`."""
     what = _plural(ctx.total_records, "customer record")
+    if ctx.raised_by_bulk:
+        # The records' own levels in the heading too: "HIGH" over a list of medium
+        # records would read as high records (issue 18).
+        what = f"bulk list of {what} ({ctx.level_breakdown})"
     growth = ctx.growth
     if ctx.is_update and growth is not None:
         what += f" ({growth:+d} {'record' if abs(growth) == 1 else 'records'})"

@@ -22,6 +22,13 @@ each is reported: on a shared machine it is the least disturbed one.
 Usage::
 
     .venv/bin/python benchmarks/scan_throughput.py --mb 50 --workers 2
+
+``--hit-dense`` runs the dump full of other people's data of issue 12 instead
+(``benchmarks/hit_dense.py``): ``--customers N`` from pools, the set kept in
+``--set-dir`` for the next run, ``--no-raw`` where a raw dict does not fit::
+
+    .venv/bin/python benchmarks/scan_throughput.py --hit-dense --customers 1000000 \
+        --set-dir /tmp/sets/1m
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Container, Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from fingerprints.fpset import FingerprintSet  # noqa: E402
 from fingerprints.normalizers import NORMALIZER_VERSION  # noqa: E402
-from matchers.probe import Hits  # noqa: E402
+from matchers.probe import POSTINGS_CAP, Common, Hits  # noqa: E402
 from matchers.scan import Matcher, line_chunks  # noqa: E402
 from tests.matchers.factories import (  # noqa: E402
     KEY,
@@ -62,26 +69,44 @@ NOISE = (
 
 
 class RawSetProber:
-    """Baseline (b): raw canonical values in a dict. Never use outside a benchmark."""
+    """Baseline (b): raw canonical values in a dict, answered as the production probe
+    answers (values held by more than ``POSTINGS_CAP`` records as ``Common``).
+    Never use outside a benchmark."""
 
     def __init__(self, fpset: FingerprintSet, customers: Sequence[Customer]) -> None:
         self._fpset = fpset
-        self._index: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        self._index: dict[tuple[str, str], list[int]] = {}
+        self._rec: list[frozenset[tuple[str, str]]] = []
         for row, c in enumerate(customers):
-            for kind, canonical in import_fields(c):
-                self._index.setdefault((kind, canonical), []).append((row, kind))
+            pairs = import_fields(c)
+            self._rec.append(frozenset(pairs))
+            for pair in pairs:
+                self._index.setdefault(pair, []).append(row)
 
     @property
     def dataset(self) -> str:
         return self._fpset.dataset
 
+    @property
+    def record_count(self) -> int:
+        return len(self._rec)
+
+    def record_keys(self, row: int) -> Container[object]:
+        return self._rec[row]
+
+    def _answer(self, pair: tuple[str, str]) -> Hits:
+        rows = self._index.get(pair)
+        if not rows:
+            return ()
+        if len(rows) > POSTINGS_CAP:
+            return Common(pair[0], len(rows), pair)
+        return tuple((row, pair[0]) for row in rows)
+
     def probe(self, pairs: Sequence[tuple[str, str]]) -> list[Hits]:
-        get = self._index.get
-        return [tuple(get(p, ())) for p in pairs]
+        return [self._answer(p) for p in pairs]
 
     def probe_kind(self, kind: str, values: Sequence[str]) -> list[Hits]:
-        get = self._index.get
-        return [tuple(get((kind, v), ())) for v in values]
+        return [self._answer((kind, v)) for v in values]
 
     def record_ref(self, row: int) -> str:
         return self._fpset.record_ref(row)
@@ -164,7 +189,7 @@ def timed(fn, label: str = "", repeat: int = 1):  # type: ignore[no-untyped-def]
 
 
 def scan_one_process(path: Path, matcher: Matcher) -> object:
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         with path.open("rb") as fh:
             while block := fh.read(1 << 20):
                 yield block
@@ -225,7 +250,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true", help="cProfile run (a) and print the top")
     ap.add_argument("--repeat", type=int, default=3,
                     help="runs of (a), (b), (c); the fastest of each is reported")
+    ap.add_argument("--hit-dense", action="store_true",
+                    help="issue 12: strangers' rows made of customers' weak fields")
+    ap.add_argument("--strangers", type=int, default=60_000, help="--hit-dense noise rows")
+    ap.add_argument("--planted", type=int, default=600, help="--hit-dense planted customers")
+    ap.add_argument("--set-dir", type=Path, help="--hit-dense: build the set here once, reuse")
+    ap.add_argument("--no-raw", action="store_true", help="--hit-dense: skip the raw baseline")
     args = ap.parse_args(argv)
+    if args.hit_dense:
+        from benchmarks.hit_dense import run
+
+        with tempfile.TemporaryDirectory(prefix="leakprint-hitdense-") as work:
+            return run(args.customers, args.strangers, args.planted, args.set_dir,
+                       not args.no_raw, args.repeat, Path(work))
 
     tmp = Path(tempfile.mkdtemp(prefix="leakprint-bench-"))
     try:
@@ -273,8 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         a, b, d = mb / t_a, mb / t_b, mb / t_d
         c = sample_bytes / 1e6 / t_c
         a_cpu, c_cpu = mb / _cpu["a"], sample_bytes / 1e6 / _cpu["c"]
-        n_a = len(res_a.record_hits)  # type: ignore[attr-defined]
-        n_b = len(res_b.record_hits)  # type: ignore[attr-defined]
+        n_a = len(res_a.record_hits)
+        n_b = len(res_b.record_hits)
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
         print(
             f"(a) leakprint, 1 process:         {a:6.2f} MB/s  ({t_a:.2f} s, {n_a:,} records; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from leakprint.db.models import Document, Finding, IncidentFinding, RecordHitRow
+from matchers.chance import explain
 from matchers.scan import MatchResult, RecordHit
 
 if TYPE_CHECKING:
@@ -22,7 +24,8 @@ CONFIDENCE_ORDER = {"low": 1, "medium": 2, "high": 3}
 # customers one page of other people's names gave ~1,500 such low hits). A record hit
 # made only of these is not stored; one with any other field (a phone, an e-mail, an
 # address …) or at medium or above is.
-WEAK_ONLY_KINDS = frozenset({"name", "name_folded", "name_kana", "birthdate"})
+# Issue 18: a postal code alone neither (a 7-digit code covers ~1,000 people).
+WEAK_ONLY_KINDS = frozenset({"name", "name_folded", "name_kana", "birthdate", "postal_code"})
 
 
 def display_fields(fields: Sequence[str]) -> tuple[str, ...]:
@@ -148,11 +151,14 @@ def record_result(
         row = existing.get(hit.ref)
         if row is None:
             row = RecordHitRow(record_ref=hit.ref, confidence=hit.confidence,
-                               fields=sorted(hit.fields), first_seen=now)
+                               fields=sorted(hit.fields), first_seen=now,
+                               chance=hit.chance, chance_fields=list(hit.matched))
             finding.records.append(row)
             existing[hit.ref] = row
             added += 1
         else:
+            if _better(hit, row):
+                row.chance, row.chance_fields = hit.chance, list(hit.matched)
             row.confidence = stronger(row.confidence, hit.confidence)
             row.fields = sorted(set(row.fields) | set(hit.fields))
     finding.record_count = len(existing)
@@ -174,6 +180,28 @@ def record_result(
                          finding.confidence)
 
 
+def _better(hit: RecordHit, row: RecordHitRow) -> bool:
+    """Whether a new hit's evidence beats the stored one (higher level, then a smaller
+    chance of a coincidental tie)."""
+    if row.chance is None:
+        return True
+    return (CONFIDENCE_ORDER[hit.confidence], -hit.chance) > (
+        CONFIDENCE_ORDER[row.confidence], -row.chance)
+
+
+def record_why(row: RecordHitRow) -> str:
+    """Why a stored record hit has its level: kinds and chance, never a value."""
+    if row.chance is None or not row.chance_fields:
+        return f"{' + '.join(display_fields(row.fields))}: scored before chance estimates"
+    return explain(row.chance_fields, math.log10(max(row.chance, 1e-300)))
+
+
+def record_json(row: RecordHitRow) -> dict[str, Any]:
+    """One record of a finding in the SPEC 7 / 12.1 JSON shape."""
+    return {"ref": row.record_ref, "confidence": row.confidence, "fields": list(row.fields),
+            "chance": row.chance, "why": record_why(row)}
+
+
 def finding_json(finding: Finding) -> dict[str, Any]:
     """The SPEC 7 JSON shape of one finding."""
     doc = finding.document
@@ -190,7 +218,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "record_count": finding.record_count,
         "fields": list(finding.fields),
         "records": [
-            {"ref": r.record_ref, "confidence": r.confidence, "fields": list(r.fields)}
+            record_json(r)
             for r in sorted(finding.records,
                             key=lambda r: (-CONFIDENCE_ORDER[r.confidence], r.record_ref))
         ],

@@ -33,7 +33,7 @@ from alerts import (
 )
 from leakprint.config import Settings
 from leakprint.db import AlertRow, Database, Finding, Incident
-from leakprint.findings import CONFIDENCE_ORDER, display_fields
+from leakprint.findings import CONFIDENCE_ORDER, display_fields, record_why
 from leakprint.notices import notice_context
 
 if TYPE_CHECKING:
@@ -82,6 +82,7 @@ def alert_context(row: AlertRow, finding: Finding, incident: Incident) -> AlertC
                 r.record_ref,
                 r.confidence,  # type: ignore[arg-type]
                 display_fields(r.fields),
+                record_why(r),
             )
             for r in records
         ),

@@ -1,21 +1,19 @@
 """SPEC section 4 step 5: confidence of one record hit, and of a whole finding.
 
-The rules, as implemented (each line is a SPEC sentence or a documented choice):
+A record hit's level is set by ``matchers.chance`` (SPEC 12.1, chance-aware),
+which replaced the small-base counting rule of SPEC 4.5 ("two fields =
+medium"). What stays here (each line is a SPEC sentence or a documented choice):
 
 * Fields are counted per record, from the evidence of ONE row or window.
   ``name`` and ``name_folded`` are one field ("name").
-* ``low``: one field only, or only folded name forms.
-* ``medium``: two fields of the same record, or a primary plus one supporting field.
-* ``high``: a primary plus two or more supporting fields, or three or more fields.
-* Names and birth dates alone never count above ``low``: a record whose fields
-  are all among name / kana name / birth date is ``low`` however many there are.
 * Choice for the folded name (SPEC leaves it open): a name matched *only* through
   its folded form (variant kanji folded) is weaker evidence; it counts as a
   supporting field only when a primary field of the same record is present, and
   otherwise it does not count at all (a folded name + an address is ``low``).
 * Choice (SPEC 4 step 4 read with the rule above): a record's evidence in a row
   counts only when it holds some field other than a name, kana name, folded
-  name or birth date (``WEAK_KINDS``). A large customer base shares those with a
+  name, birth date or postal code (``WEAK_KINDS``; issue 18: a 7-digit postal
+  code is shared by about a thousand people). A large customer base shares those with a
   good part of the country, so a row of them names nobody; a record seen only
   that way is no hit at all, and such rows add nothing to any record's fields.
 * A finding is ``bulk`` when it holds >= 10 distinct records at ``medium`` or above,
@@ -41,7 +39,7 @@ NAME_FOLDED: Final = "name_folded"
 # Kinds that, on their own, can never lift a record above low (SPEC 4.5).
 NAME_AND_BIRTH_KINDS: Final[frozenset[str]] = frozenset({NAME, "name_kana", "birthdate"})
 # Kinds that are no evidence of a record on their own in a row (see the docstring).
-WEAK_KINDS: Final[frozenset[str]] = NAME_AND_BIRTH_KINDS | {NAME_FOLDED}
+WEAK_KINDS: Final[frozenset[str]] = NAME_AND_BIRTH_KINDS | {NAME_FOLDED, "postal_code"}
 
 BULK_MEDIUM_RECORDS: Final = 10
 BULK_PRIMARY_RECORDS: Final = 20
@@ -59,19 +57,6 @@ def field_set(kinds: Iterable[str], primary: Set[str]) -> frozenset[str]:
         if NAME not in ks and ks & primary:
             ks.add(NAME)
     return frozenset(ks)
-
-
-def record_confidence(kinds: Iterable[str], primary: Set[str]) -> Confidence:
-    """Confidence of one record from the kinds of ITS fields seen in one row/window."""
-    fields = field_set(kinds, primary)
-    n = len(fields)
-    if n <= 1 or fields <= NAME_AND_BIRTH_KINDS:
-        return "low"
-    has_primary = bool(fields & primary)
-    supporting = n - len(fields & primary)
-    if n >= 3 or (has_primary and supporting >= 2):
-        return "high"
-    return "medium"
 
 
 def max_confidence(levels: Iterable[str | None]) -> Confidence | None:

@@ -5,7 +5,13 @@ record they belong to; a record's evidence in that row is the set of *its own*
 field kinds found there. One customer's name beside another's address beside a
 third's birth date are three records with one field each, never one record
 with three. A record's result over a document is its best row (highest
-confidence, then most fields), with the union of the kinds seen anywhere.
+level, then the smallest chance of a coincidental tie: ``matchers.chance``),
+with the union of the kinds seen anywhere.
+
+Work per row is bounded (issue 12): a value held by more than
+``POSTINGS_CAP`` records comes from the probe as :class:`Common`, never
+expanded; a row's candidate records are those its rarer values name, and the
+common values are checked against each candidate's own field keys.
 
 A row in which some record matched through a primary field (phone, e-mail,
 customer id, custom kinds) is *that* record's row: other records matched there
@@ -13,17 +19,21 @@ only through supporting fields (a common name, a birth date shared with another
 customer) are coincidences and get nothing from it. Where no record has a
 primary match, supporting-only matches stay (``low``, or more when several of
 one record's fields meet) — but only for a record with some field besides names,
-kana and birth dates there (``WEAK_KINDS``): a row of only those names nobody.
+kana, birth dates and postal codes there (``WEAK_KINDS``): a row of only those
+names nobody.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Container, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
-from matchers.confidence import RANK, WEAK_KINDS, Confidence, field_set, record_confidence
-from matchers.probe import Hits
+from matchers.chance import explain, level_of, log_chance, rules, value_weight
+from matchers.confidence import NAME, NAME_FOLDED, RANK, WEAK_KINDS, Confidence, field_set
+from matchers.probe import Common, Hits
 from matchers.shapes import Pair, RowCandidates
+
+_NO_KEYS: frozenset[object] = frozenset()
 
 
 @dataclass(slots=True)
@@ -38,101 +48,169 @@ class RecordEvidence:
     kinds: set[str] = field(default_factory=set)
     # ``kinds`` sorted (what a RecordHit reports), shared between records.
     fields: tuple[str, ...] = ()
+    # SPEC 12.1: the chance of a coincidental tie of the best row, the kinds it
+    # rests on, and the sentence that says so (never a value).
+    chance: float = 1.0
+    matched: tuple[str, ...] = ()
+    why: str = ""
+
+
+def _no_keys(_row: int) -> Container[object]:
+    return _NO_KEYS
 
 
 def collect(
     rows: Sequence[RowCandidates],
     hits: Mapping[Pair, Hits],
     primary: Set[str],
+    *,
+    records: int = 0,
+    record_keys: Callable[[int], Container[object]] = _no_keys,
 ) -> dict[int, RecordEvidence]:
     """Per record (set row), its best row evidence and all kinds seen.
 
-    Runs for every row with a hit, so kinds are handled as bit masks: a record's
-    kinds in a row are OR-ed together, and each distinct mask is scored once.
+    ``records`` is the number of records in the set (``N`` of the chance model;
+    0: the highest record row seen + 1). ``record_keys`` gives the keys of a
+    record's fields, to tie a value too common to have been expanded into its
+    records (:class:`matchers.probe.Common`) to the rows' candidate records.
+    Kinds are handled as bit masks; a record's kinds in a row are OR-ed together.
     """
+    if records <= 0:
+        records = 1 + max(
+            (r for h in hits.values() for r, _k in h), default=0
+        )
     bits: dict[str, int] = {}
     primary_bits = 0  # the bits of primary kinds
     strong_bits = 0  # the bits of kinds outside WEAK_KINDS
     kinds_of: list[str] = []
-    # Per value: its records with their kind bits, and all its bits, converted once.
-    masked: dict[Pair, tuple[dict[int, int], int]] = {}
-    # mask -> (confidence, number of fields, rank key)
-    scored: dict[int, tuple[Confidence, int, int]] = {}
+    # Per value: ('r', {record: bits}, bits, kind, weight) for values whose records
+    # were read, ('c', key, bit, kind, weight) for common ones.
+    resolved_of: dict[Pair, tuple[str, object, int, str, float]] = {}
+    weights: dict[tuple[str, int], float] = {}
+    # mask -> (fields, drop the folded name's weight, low at most, medium at least)
+    shapes: dict[int, tuple[frozenset[str], bool, bool, bool]] = {}
     state: dict[int, _Best] = {}
+
+    def bit_of(kind: str) -> int:
+        nonlocal primary_bits, strong_bits
+        b = bits.get(kind)
+        if b is None:
+            b = bits[kind] = 1 << len(kinds_of)
+            kinds_of.append(kind)
+            if kind in primary:
+                primary_bits |= b
+            if kind not in WEAK_KINDS:
+                strong_bits |= b
+        return b
+
+    def weight(kind: str, count: int) -> float:
+        w = weights.get((kind, count))
+        if w is None:
+            w = weights[(kind, count)] = value_weight(kind, count, records)
+        return w
+
     for ri, rc in enumerate(rows):
-        resolved: list[tuple[dict[int, int], int]] = []
+        rare: list[tuple[dict[int, int], int, str, float]] = []
+        common: list[tuple[object, int, str, float]] = []
         row_bits = 0
         for pair, _where in rc.found:
-            known = masked.get(pair)
+            known = resolved_of.get(pair)
             if known is None:
-                records: dict[int, int] = {}
-                pair_bits = 0
-                for record, kind in hits[pair]:
-                    b = bits.get(kind)
-                    if b is None:
-                        b = bits[kind] = 1 << len(kinds_of)
-                        kinds_of.append(kind)
-                        if kind in primary:
-                            primary_bits |= b
-                        if kind not in WEAK_KINDS:
-                            strong_bits |= b
-                    records[record] = records.get(record, 0) | b
-                    pair_bits |= b
-                known = masked[pair] = (records, pair_bits)
-            if known[1]:
-                resolved.append(known)
-                row_bits |= known[1]
+                h = hits[pair]
+                if isinstance(h, Common):
+                    b = bit_of(h.kind)
+                    known = ("c", h.key, b, h.kind, weight(h.kind, h.records))
+                else:
+                    recs: dict[int, int] = {}
+                    pair_bits = 0
+                    for record, kind in h:
+                        b = bit_of(kind)
+                        recs[record] = recs.get(record, 0) | b
+                        pair_bits |= b
+                    kind = h[0][1] if h else pair[0]
+                    known = ("r", recs, pair_bits, kind, weight(kind, len(h)))
+                resolved_of[pair] = known
+            tag, data, pbits, kind, w = known
+            if not pbits:
+                continue
+            row_bits |= pbits
+            if tag == "c":
+                common.append((data, pbits, kind, w))
+            else:
+                rare.append((data, pbits, kind, w))  # type: ignore[arg-type]
         if not row_bits & strong_bits:
-            continue  # nothing but names and birth dates: no evidence of anyone
+            continue  # nothing but names, birth dates, postal codes: no evidence of anyone
+        # Candidate records: only those the row's rare values of a kind that can be
+        # reported name (a value held by thousands is never expanded, and a record
+        # hit only through names, birth dates or postal codes is never reported, so
+        # those values do not propose candidates: they are checked against them).
+        # Where some record matched through a primary field, only those records
+        # (SPEC 4 steps 3-5: the others there are namesakes).
+        has_primary = bool(row_bits & primary_bits)
+        wanted = primary_bits if has_primary else strong_bits
         per: dict[int, int] = {}
-        if row_bits & primary_bits:
-            # SPEC 4 steps 3-5: where some record matched through a primary field,
-            # records matched there only through supporting fields are coincidences
-            # (another customer with the same name), not hits of this row. So only
-            # those records are followed (a common name hits dozens of others).
-            for records, pair_bits in resolved:
-                if pair_bits & primary_bits:
-                    for record, b in records.items():
-                        if b & primary_bits:
-                            per[record] = 0
-            for records, _bits in resolved:
-                for record in per:
-                    b = records.get(record)
-                    if b:
+        for recs, pb, _k, _w in rare:
+            if pb & wanted:
+                for record, b in recs.items():
+                    if b & wanted:
+                        per[record] = 0
+        if not per:
+            continue
+        wts: dict[int, dict[str, float]] = {record: {} for record in per}
+        for recs, _pb, kind, w in rare:
+            get = recs.get
+            for record in per:
+                rb = get(record)
+                if rb:
+                    per[record] |= rb
+                    d = wts[record]
+                    if w > d.get(kind, -1.0):
+                        d[kind] = w
+        if common:
+            for record in per:
+                keys = record_keys(record)
+                for key, b, kind, w in common:
+                    if key in keys:
                         per[record] |= b
-        else:
-            for records, _bits in resolved:
-                get = per.get
-                for record, b in records.items():
-                    per[record] = get(record, 0) | b
-            per = {r: m for r, m in per.items() if m & strong_bits}
+                        d = wts[record]
+                        if w > d.get(kind, -1.0):
+                            d[kind] = w
         line = rc.line
         for record, mask in per.items():
-            # Few distinct kind combinations occur: score each one once.
-            score = scored.get(mask)
-            if score is None:
-                key = frozenset(k for i, k in enumerate(kinds_of) if mask >> i & 1)
-                conf = record_confidence(key, primary)
-                nfields = len(field_set(key, primary))
-                score = scored[mask] = (conf, nfields, RANK[conf] * 1024 + nfields)
+            if not mask & strong_bits:
+                continue
+            shape = shapes.get(mask)
+            if shape is None:
+                kinds = frozenset(k for i, k in enumerate(kinds_of) if mask >> i & 1)
+                fields = field_set(kinds, primary)
+                shape = shapes[mask] = (fields, NAME_FOLDED in kinds and NAME not in fields,
+                                        *rules(fields))
+            fields, drop_folded, capped, floored = shape
+            d = wts[record]
+            if drop_folded:
+                d.pop(NAME_FOLDED, None)  # a folded-only name that does not count
+            lc = log_chance(d, records)
+            conf = level_of(lc, capped, floored)
+            score = (RANK[conf], -lc)
             st = state.get(record)
             if st is None:
-                state[record] = _Best(score, mask, line, ri)
+                state[record] = _Best(score, conf, lc, fields, mask, line, ri)
             else:
                 st.mask |= mask
-                if score[2] > st.score[2]:
-                    st.score, st.line, st.row_index = score, line, ri
+                if score > st.score:
+                    st.score, st.conf, st.lc, st.fields = score, conf, lc, fields
+                    st.line, st.row_index = line, ri
     best: dict[int, RecordEvidence] = {}
     names: dict[int, tuple[str, ...]] = {}
     for record, st in state.items():
-        fields = names.get(st.mask)
-        if fields is None:
-            fields = names[st.mask] = tuple(
+        all_fields = names.get(st.mask)
+        if all_fields is None:
+            all_fields = names[st.mask] = tuple(
                 sorted(k for i, k in enumerate(kinds_of) if st.mask >> i & 1)
             )
-        conf, nfields, _key = st.score
         best[record] = RecordEvidence(
-            record, conf, nfields, st.line, st.row_index, set(fields), fields
+            record, st.conf, len(st.fields), st.line, st.row_index, set(all_fields), all_fields,
+            10.0**st.lc, tuple(sorted(st.fields)), explain(st.fields, st.lc),
         )
     return best
 
@@ -140,12 +218,22 @@ def collect(
 class _Best:
     """A record's best row so far, and the kinds seen in any row (as a bit mask)."""
 
-    __slots__ = ("line", "mask", "row_index", "score")
+    __slots__ = ("conf", "fields", "lc", "line", "mask", "row_index", "score")
 
     def __init__(
-        self, score: tuple[Confidence, int, int], mask: int, line: int, row_index: int
+        self,
+        score: tuple[int, float],
+        conf: Confidence,
+        lc: float,
+        fields: frozenset[str],
+        mask: int,
+        line: int,
+        row_index: int,
     ) -> None:
         self.score = score
+        self.conf = conf
+        self.lc = lc
+        self.fields = fields
         self.mask = mask
         self.line = line
         self.row_index = row_index

@@ -14,12 +14,13 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
 from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
-from matchers.result import Accumulator, MatchResult, RecordHit
+from matchers.result import Accumulator, MatchResult
 from matchers.rows import Layout
 from matchers.scan import (
     CHUNK_BYTES,
@@ -177,6 +178,6 @@ def _scan_range(task: tuple[str, int, int, str, Layout, str]) -> tuple[MatchResu
 def _shift(result: MatchResult, lines: int) -> MatchResult:
     if lines:
         result.record_hits = [
-            RecordHit(h.row + lines, h.ref, h.confidence, h.fields) for h in result.record_hits
+            replace(h, row=h.row + lines) for h in result.record_hits
         ]
     return result

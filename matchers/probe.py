@@ -12,7 +12,7 @@ only ever uses :class:`DigestProber`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from itertools import compress, groupby, repeat
 from operator import is_, itemgetter
 from typing import Protocol
@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from fingerprints.fpset import FingerprintSet
+from fingerprints.index import digest_keys
 from matchers.shapes import evict_oldest_half
 
 HIT_CACHE_SIZE = 300_000
@@ -28,9 +29,43 @@ HIT_CACHE_SIZE = 300_000
 #: larger table slower).
 ONE_OFF_KINDS: frozenset[str] = frozenset({"phone", "email"})
 
+#: A value held by more records than this is never expanded into its records
+#: (issue 12: the work per row must not grow with how many customers share a
+#: name or a birth date); it comes back as :class:`Common` and is checked
+#: against the candidate records that the row's rarer values name.
+POSTINGS_CAP = 32
+
 #: What one candidate value hit: ``(record row, kind)`` pairs.
 Hits = tuple[tuple[int, str], ...]
 NO_HITS: Hits = ()
+
+
+class Common(tuple):  # type: ignore[type-arg]
+    """The answer for a value shared by more than ``POSTINGS_CAP`` records.
+
+    Holds no records (iterating it yields nothing) but is true: the value *is*
+    in the set. ``key`` is what :meth:`Prober.record_keys` holds for it.
+    """
+
+    kind: str
+    records: int
+    key: object
+
+    def __new__(cls, kind: str, records: int, key: object) -> Common:
+        self = super().__new__(cls)
+        self.kind, self.records, self.key = kind, records, key
+        return self
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"Common({self.kind!r}, {self.records})"
+
+
+def hit_count(hits: Hits) -> int:
+    """How many records hold the value ``hits`` answers for."""
+    return hits.records if isinstance(hits, Common) else len(hits)
 _KIND = itemgetter(0)
 _VALUE = itemgetter(1)
 
@@ -54,6 +89,15 @@ class Prober(Protocol):
 
     def kind_lengths(self, kind: str) -> list[int]: ...
 
+    @property
+    def record_count(self) -> int:
+        """Records in the set (the ``N`` of the chance model)."""
+        ...
+
+    def record_keys(self, row: int) -> Container[object]:
+        """The ``Common.key`` of every field of record ``row``."""
+        ...
+
 
 class DigestProber:
     """Keyed digests, Bloom filter, exact index: the production path."""
@@ -67,6 +111,22 @@ class DigestProber:
         self._cache: dict[tuple[str, str], Hits] = {}
         self._cache_size = cache_size
         self._once = ONE_OFF_KINDS
+        self._codes = {kind: code for code, kind in enumerate(fpset.manifest.kind_codes)}
+        self._rec_keys: dict[int, frozenset[int]] = {}
+
+    @property
+    def record_count(self) -> int:
+        return self.fpset.record_count
+
+    def record_keys(self, row: int) -> frozenset[int]:
+        got = self._rec_keys.get(row)
+        if got is None:
+            if len(self._rec_keys) >= HIT_CACHE_SIZE:
+                evict_oldest_half(self._rec_keys)
+            idx = self.fpset.index
+            lo, hi = int(idx.rec_offsets[row]), int(idx.rec_offsets[row + 1])
+            got = self._rec_keys[row] = frozenset(idx.rec_keys[lo:hi].tolist())
+        return got
 
     @property
     def dataset(self) -> str:
@@ -89,15 +149,36 @@ class DigestProber:
 
     def _found(self, digests: bytes, kinds: Iterable[str]) -> list[tuple[int, Hits]]:
         """``(position, hits)`` of the digests that hit: the Bloom filter over the whole
-        batch, and only its survivors through the exact index."""
+        batch, and only its survivors through the exact index. Postings are read
+        only for values held by at most ``POSTINGS_CAP`` records."""
         arr = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16)
-        survivors = np.flatnonzero(self.fpset.maybe_contains(arr)).tolist()
-        if not survivors:
+        survivors = np.flatnonzero(self.fpset.maybe_contains(arr))
+        if not survivors.size:
             return []
         kinds = list(kinds)
-        looked = self.fpset.lookup(arr[survivors], [kinds[j] for j in survivors])
-        return [(j, tuple((h.row, h.kind) for h in hits))
-                for j, hits in zip(survivors, looked, strict=True) if hits]
+        index = self.fpset.index
+        keys = digest_keys(arr[survivors])
+        hit, left, right = index.ranges(keys)
+        out: list[tuple[int, Hits]] = []
+        codes = self._codes
+        cap = POSTINGS_CAP
+        rows, kcodes = index.rows, index.kinds
+        where = survivors[hit].tolist()
+        for j, h, lo, hi in zip(where, hit.tolist(), left.tolist(), right.tolist(), strict=True):
+            kind = kinds[j]
+            code = codes.get(kind, -1)
+            if hi - lo > cap:
+                if int(kcodes[lo]) == code:
+                    out.append((j, Common(kind, hi - lo, int(keys[h]))))
+                continue
+            found = tuple(
+                (r, kind)
+                for r, c in zip(rows[lo:hi].tolist(), kcodes[lo:hi].tolist(), strict=True)
+                if c == code
+            )
+            if found:
+                out.append((j, found))
+        return out
 
     def probe(self, pairs: Sequence[tuple[str, str]]) -> list[Hits]:
         n = len(pairs)

@@ -22,13 +22,18 @@ class RecordHit:
 
     ``row`` is the 1-based line where its best evidence starts; ``fields`` are the
     kinds of this record's fields seen (``name_folded`` when only the variant-folded
-    name form matched).
+    name form matched). SPEC 12.1: ``chance`` is the estimated chance that the
+    best row's values of this record met by coincidence, ``matched`` the kinds
+    that row rests on and ``why`` says both in words (never a value).
     """
 
     row: int
     ref: str
     confidence: str
     fields: tuple[str, ...]
+    chance: float = 1.0
+    matched: tuple[str, ...] = ()
+    why: str = ""
 
 
 @dataclass
@@ -93,7 +98,7 @@ class Accumulator:
                 continue
             # Most records of a long dump are seen again and again with nothing
             # new: keep the record hit as it is then.
-            higher = RANK[h.confidence] > RANK[mine.confidence]
+            higher = (RANK[h.confidence], -h.chance) > (RANK[mine.confidence], -mine.chance)
             if h.fields == mine.fields or set(h.fields) <= set(mine.fields):
                 if not higher:
                     continue
@@ -101,7 +106,9 @@ class Accumulator:
             else:
                 fields = tuple(sorted(set(mine.fields) | set(h.fields)))
             best = h if higher else mine
-            hits[h.ref] = RecordHit(best.row, h.ref, best.confidence, fields)
+            hits[h.ref] = RecordHit(
+                best.row, h.ref, best.confidence, fields, best.chance, best.matched, best.why
+            )
         if part.snippet and (
             not self._snippet
             or RANK.get(part.snippet_confidence or "", 0) > RANK.get(self._snippet_conf or "", 0)

@@ -180,10 +180,13 @@ class Matcher:
             unique = list(dict.fromkeys(pair for rc in rows for pair, _ in rc.found))
             hits = dict(zip(unique, self.prober.probe(unique), strict=True))
             n_prim, n_matched = self._primary_counts(rows, prim_pairs, hits)
-        evidence = collect(rows, hits, self.primary)
-        ref = self.prober.record_ref
+        prober = self.prober
+        evidence = collect(rows, hits, self.primary,
+                           records=prober.record_count, record_keys=prober.record_keys)
+        ref = prober.record_ref
         record_hits = [
-            RecordHit(ev.line, ref(rec), ev.confidence, ev.fields) for rec, ev in evidence.items()
+            RecordHit(ev.line, ref(rec), ev.confidence, ev.fields, ev.chance, ev.matched, ev.why)
+            for rec, ev in evidence.items()
         ]
         snippet, snippet_conf = "", None
         if evidence:

@@ -73,6 +73,12 @@ def finding_detail(console: Console, f: dict[str, Any], limit: int = 50) -> None
     for r in f["records"][:limit]:
         table.add_row(r["ref"], r["confidence"], short_fields(r["fields"]))
     console.print(table)
+    # SPEC 12.1: why each record has its level, one line each (a table column would
+    # wrap the sentence on a terminal of usual width).
+    console.print("  why (what the best row ties on, and the chance it met by coincidence):")
+    for r in f["records"][:limit]:
+        if r.get("why"):
+            console.print(f"    {r['ref']}  {r['why']}", markup=False, soft_wrap=True)
     if len(f["records"]) > limit:
         console.print(f"  … and {len(f['records']) - limit} more (use --json for all)")
     if f["snippet"]:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -175,6 +176,10 @@ class RecordHitRow(Base):
     confidence: Mapped[str] = mapped_column(String(10))
     fields: Mapped[list[str]] = mapped_column(JSON)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    # SPEC 12.1: estimated chance of a coincidental tie of the record's best row, and
+    # the kinds it rests on (None for hits stored before chance-aware scoring).
+    chance: Mapped[float | None] = mapped_column(Float, nullable=True)
+    chance_fields: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
     finding: Mapped[Finding] = relationship(back_populates="records")
 

@@ -158,3 +158,25 @@ def test_header_injection_is_refused() -> None:
 
 def test_a_single_address_string_is_one_recipient() -> None:
     assert render_test_message("a@example.jp").recipients == ("a@example.jp",)
+
+
+def test_heading_and_record_list_use_the_same_levels() -> None:
+    """Issue 18: a bulk finding raised to HIGH over medium records says so in the
+    subject and the body, and lists each record at its own level with why."""
+    from alerts.message import RecordSummary
+
+    listed = tuple(
+        RecordSummary(f"C{i:07d}", "medium", ("phone", "name"), "phone + name: chance ≈ 1 in 10⁸")
+        for i in range(150)
+    )
+    ctx = make_context(record_counts={"medium": 150}, records=listed, bulk=True)
+    message = render_alert(ctx, RCPT)
+    assert message.subject.startswith(
+        "[leakprint] HIGH: bulk list of 150 customer records (150 medium) at"
+    )
+    for body in (message.text, message.html):
+        assert "raised from MEDIUM" in body
+        assert "phone + name: chance ≈ 1 in 10⁸" in body
+    assert "  C0000000  medium  phone, name  (phone + name: chance ≈ 1 in 10⁸)" in message.text
+    # When a record is at the finding's level, the heading is unchanged.
+    assert "bulk list" not in render_alert(make_context(), RCPT).subject

@@ -90,8 +90,12 @@ def check_shape(f: dict[str, Any]) -> None:
     assert isinstance(records, list)
     assert f["record_count"] == len(records)
     for rec in records:
-        assert set(rec) == {"ref", "confidence", "fields"}
+        # SPEC 12.1 adds records[].why and records[].chance (was ref/confidence/fields)
+        assert set(rec) == {"ref", "confidence", "fields", "why", "chance"}
         assert rec["confidence"] in ("low", "medium", "high")
+        assert isinstance(rec["chance"], float) and 0.0 <= rec["chance"] <= 1.0
+        assert re.fullmatch(r"[a-z_]+( \+ [a-z_]+)*: (chance ≈ 1 in 10[⁰¹²³⁴⁵⁶⁷⁸⁹]+"
+                            r"|a coincidence is likely)", rec["why"]), rec["why"]
         assert rec["fields"] == sorted(rec["fields"]) and rec["fields"]
     fields = f["fields"]
     assert isinstance(fields, list) and fields == sorted(fields)
@@ -252,6 +256,8 @@ def test_stdin_cp932_and_findings_show(deployment: tuple[Path, dict[str, str], s
     assert json.loads(shown.stdout) == again
     human = run(home, "findings", "show", str(f["id"]), env=env)
     assert human.exit_code == 0 and "P0000002" in human.output
+    # SPEC 12.1: each record says what it is tied on and the chance of a coincidence.
+    assert "phone + email + name: chance ≈ 1 in 10" in human.output
     assert run(home, "findings", "show", "999", env=env).exit_code != 0
     audit = db_rows(db_url, ("audit_log",))["audit_log"]
     assert sum(1 for row in audit if row[3] == "finding.view") == 2

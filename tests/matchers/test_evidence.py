@@ -49,9 +49,10 @@ def _cells(c: Customer, fields: tuple[str, ...]) -> list[str]:
 # (rows as (customer, fields), expected {customer: confidence}) — one CSV document each.
 TABLE: list[tuple[str, list[tuple[str, tuple[str, ...]]], dict[str, str]]] = [
     (
+        # SPEC 12.1: a name every record of the set holds tells nothing (was high)
         "name+kana+phone of A: B and C share the name, only A is reported",
         [("A", ("name", "name_kana", "phone"))],
-        {"A": "high"},
+        {"A": "medium"},
     ),
     (
         "name+phone of A",
@@ -59,9 +60,10 @@ TABLE: list[tuple[str, list[tuple[str, tuple[str, ...]]], dict[str, str]]] = [
         {"A": "medium"},
     ),
     (
+        # SPEC 12.1: name and birth date shared within the set (was high)
         "name+kana+birthdate+e-mail of A: C shares name, kana and birth date, still only A",
         [("A", ("name", "name_kana", "email", "birthdate"))],
-        {"A": "high"},
+        {"A": "medium"},
     ),
     (
         "name+kana without a primary: names alone name nobody",
@@ -74,14 +76,15 @@ TABLE: list[tuple[str, list[tuple[str, tuple[str, ...]]], dict[str, str]]] = [
         {},
     ),
     (
-        "name+address without a primary: A from its address (medium), B and C nothing",
+        # SPEC 12.1: weak fields only stay low (was medium)
+        "name+address without a primary: A from its address (low), B and C nothing",
         [("A", ("name", "address"))],
-        {"A": "medium"},
+        {"A": "low"},
     ),
     (
         "name+kana of B's row with B's phone, then a name-only row: B only",
         [("B", ("name", "name_kana", "phone")), ("A", ("name",))],
-        {"B": "high"},
+        {"B": "medium"},  # SPEC 12.1: the shared name tells nothing (was high)
     ),
     (
         "phone of B beside the shared name, and A's phone in another row",
@@ -152,8 +155,9 @@ def test_collect_drops_supporting_only_records_beside_a_primary_match() -> None:
 
 
 def test_collect_keeps_supporting_records_with_a_strong_field() -> None:
-    """Without a primary match, a record counts from a field that is not a name or a
-    birth date (an address, a postal code); the others in the row get nothing."""
+    """Without a primary match, a record counts from a field that is not a name, a
+    birth date or a postal code (an address); the others in the row get nothing.
+    SPEC 12.1: name + address are weak fields only, so low (was medium)."""
     name, addr, date = (
         ("name", "山田太郎"),
         ("address", "東京都千代田区1-1"),
@@ -162,5 +166,5 @@ def test_collect_keeps_supporting_records_with_a_strong_field() -> None:
     hits = {name: ((1, "name"), (2, "name")), addr: ((1, "address"),), date: ((3, "birthdate"),)}
     ev = collect([RowCandidates(4, [(name, 0), (addr, 1), (date, 2)])], hits, PRIMARY)
     assert {r: (e.confidence, e.kinds) for r, e in ev.items()} == {
-        1: ("medium", {"name", "address"})
+        1: ("low", {"name", "address"})
     }
