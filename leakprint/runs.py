@@ -338,3 +338,23 @@ def reap_and_notify(db: Database) -> Reaped:
     for incident_id in sorted(reaped.incidents):
         note_scan_health(db, incident_id)
     return reaped
+
+
+def blind_runs(db: Database, incident_id: int) -> list[dict[str, object]]:
+    """The incident's failed, killed and missed scan runs since its last good one
+    (oldest first): what a responder must know the watch did not see."""
+    with db.session() as session:
+        last_good = session.scalar(
+            select(ScanRun.id)
+            .where(ScanRun.incident_id == incident_id,
+                   ScanRun.status.in_((RunStatus.OK.value, RunStatus.PARTIAL.value)))
+            .order_by(ScanRun.id.desc())
+            .limit(1)) or 0
+        rows = session.scalars(
+            select(ScanRun)
+            .where(ScanRun.incident_id == incident_id, ScanRun.id > last_good,
+                   ScanRun.status.in_(BLIND))
+            .order_by(ScanRun.started_at, ScanRun.id)).all()
+        return [{"scan_run": r.id, "status": r.status,
+                 "at": (r.started_at).isoformat(timespec="seconds"),
+                 "error": r.error} for r in rows]

@@ -34,20 +34,35 @@ from sqlalchemy import func, select, text
 from leakprint.cadence import crontab_trigger
 from leakprint.config import Settings, load_settings
 from leakprint.db import Database, Incident, ScanRun, open_database
+from leakprint.dbwatch import DatabaseWatch
 from leakprint.incidents import JOB_ID, JOBS_TABLE, close_expired, job_id
+from leakprint.runs import (
+    abandon_thread_runs,
+    is_outage,
+    note_missed,
+    outage_reason,
+    reap_and_notify,
+    record_missed,
+)
 
 log = logging.getLogger(__name__)
 # Stored in the SQL job store by text: the pickled job keeps only this reference and
 # its (picklable) arguments, so it is found again after a restart or an upgrade.
 SCAN_JOB = "leakprint.scheduler:run_incident_scan"
 HOUSEKEEPING = "housekeeping"
+# The scan jobs' view of the database (a persistent job is a module-level function
+# with picklable arguments, so it cannot be handed the scheduler's watch).
+SCAN_WATCH = DatabaseWatch(log)
 
 
 def run_incident_scan(home: str, incident_id: int) -> None:
     """The persistent job: one scan of an incident's sources, then deliver alerts.
 
     Never raises for a failed scan: the failure is recorded in ``scan_runs`` (status
-    ``failed`` or ``killed``, with the reason) and the scheduler goes on.
+    ``failed`` or ``killed``, with the reason) and the scheduler goes on. While the
+    database is away, a scan that cannot start is recorded as ``missed`` and one
+    that cannot close its run as ``failed``, both once the database is back
+    (leakprint.runs); each outage is one log line, never a traceback.
     """
     from leakprint.crawl import crawl_scan
     from leakprint.notices import note_scan_health
@@ -55,21 +70,35 @@ def run_incident_scan(home: str, incident_id: int) -> None:
 
     settings = load_settings(Path(home))
     db = open_database(settings.database_url, migrate_schema=False)
+    component = f"incident {incident_id} scan"
     try:
         now = datetime.now(UTC)
-        with db.session() as session:
-            incident = session.get(Incident, incident_id)
-            if incident is None or incident.state != "open" or incident.ends_at <= now:
-                log.info("incident %s: not open any more, scan skipped", incident_id)
-                return
-            sources, datasets = list(incident.sources), list(incident.datasets)
-            last_run = session.scalar(select(func.max(ScanRun.id))) or 0
-            completed = session.scalar(
-                select(func.count())
-                .select_from(ScanRun)
-                .where(ScanRun.incident_id == incident_id, ScanRun.status.in_(("ok", "partial")))
-            )
+        try:
+            with db.session() as session:
+                incident = session.get(Incident, incident_id)
+                if incident is None or incident.state != "open" or incident.ends_at <= now:
+                    log.info("incident %s: not open any more, scan skipped", incident_id)
+                    return
+                sources, datasets = list(incident.sources), list(incident.datasets)
+                last_run = session.scalar(select(func.max(ScanRun.id))) or 0
+                completed = session.scalar(
+                    select(func.count())
+                    .select_from(ScanRun)
+                    .where(
+                        ScanRun.incident_id == incident_id,
+                        ScanRun.status.in_(("ok", "partial")),
+                    )
+                )
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            SCAN_WATCH.failed(component, exc)
+            note_missed(incident_id, now, f"database unreachable: {outage_reason(exc)}")
+            log.error("incident %s: scan missed: the database is unreachable", incident_id)
+            return
+        SCAN_WATCH.ok(component)
         log.info("incident %s: scanning %s", incident_id, ", ".join(sources))
+        outage = False
         try:
             # Until one scan has completed, every document is matched again, so those
             # seen before the incident was opened are linked to it too.
@@ -92,25 +121,38 @@ def run_incident_scan(home: str, incident_id: int) -> None:
             if outcome.error:
                 log.warning("incident %s: %s", incident_id, outcome.error)
         except Exception as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            outage = is_outage(exc)
+            if outage:
+                reason = f"database unreachable: {outage_reason(exc)}"
+            else:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             log.error("incident %s: scan failed: %s", incident_id, reason)
-            _record_failure(db, incident_id, last_run, sources, datasets, reason)
-        finally:
+            if not abandon_thread_runs(db, reason) and outage:
+                note_missed(incident_id, now, reason, sources=sources, datasets=datasets)
+            elif not outage:
+                _record_failure(db, incident_id, last_run, sources, datasets, reason)
+        if outage:
+            return  # the rest needs the database: the next sync writes what is pending
+        try:
             with db.session() as session:
                 row = session.get(Incident, incident_id)
                 if row is not None:
                     row.last_scan_at = datetime.now(UTC)
-        try:
             notice = note_scan_health(db, incident_id)
-        except Exception:  # the scan itself is recorded; a notice is a courtesy
-            log.exception("incident %s: could not queue a scan notice", incident_id)
+        except Exception as exc:  # the scan itself is recorded; a notice is a courtesy
+            if not is_outage(exc):
+                log.exception("incident %s: could not queue a scan notice", incident_id)
+            else:
+                SCAN_WATCH.failed(component, exc)
         else:
             if notice:
                 log.info("incident %s: %s notice queued", incident_id, notice)
         try:
             report = send_pending(settings, db)
-        except Exception:  # delivery is retried by the alert job; the scan is done
-            log.exception("alert delivery after the scan of incident %s failed", incident_id)
+        except Exception as exc:  # delivery is retried by the alert job; the scan is done
+            if not is_outage(exc):
+                log.exception("alert delivery after the scan of incident %s failed",
+                              incident_id)
         else:
             if report.sent or report.failed or report.retried:
                 log.info(
@@ -161,6 +203,84 @@ def incident_trigger(incident: Incident) -> IntervalTrigger | CronTrigger:
     )
 
 
+class OutageTolerantJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
+    """The SQL job store, riding out a database outage.
+
+    APScheduler calls the job store from its main loop, where an error in some calls
+    would end the loop: while the database is away, no job is due, the next look is
+    a few seconds away and a job's new run time waits (it runs again, coalesced, once
+    back). Scans that fell due while the store could not be read are recorded as
+    ``missed`` when it can be read again (they then run late, once).
+    """
+
+    COMPONENT = "job store"
+
+    def __init__(self, db: Database, watch: DatabaseWatch, **kwargs: Any) -> None:
+        super().__init__(engine=db.engine, **kwargs)
+        self.db = db
+        self.watch = watch
+        self._last_read = datetime.now(UTC)
+
+    def get_due_jobs(self, now: datetime) -> list[Any]:
+        if not self.watch.ready(self.COMPONENT):
+            return []
+        try:
+            jobs: list[Any] = super().get_due_jobs(now)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            self.watch.failed(self.COMPONENT, exc)
+            return []
+        if self.watch.ok(self.COMPONENT) is not None:
+            self._record_missed(jobs, now)
+        self._last_read = now
+        return jobs
+
+    def _record_missed(self, jobs: list[Any], now: datetime) -> None:
+        for job in jobs:
+            m = JOB_ID.match(job.id)
+            if m is None or job.next_run_time is None or job.next_run_time <= self._last_read:
+                continue
+            incident_id = int(m.group(1))
+            try:
+                record_missed(self.db, incident_id, job.next_run_time,
+                              "database unreachable when the scan was due")
+                from leakprint.notices import note_scan_health
+
+                note_scan_health(self.db, incident_id)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                self.watch.failed(self.COMPONENT, exc)
+                return
+            log.warning("incident %s: the scan due at %s was missed (database unreachable)",
+                        incident_id, job.next_run_time.isoformat(timespec="seconds"))
+
+    def get_next_run_time(self) -> datetime | None:
+        if self.watch.is_down(self.COMPONENT):
+            return datetime.now(UTC) + timedelta(seconds=FIRST_LOOK)
+        try:
+            when: datetime | None = super().get_next_run_time()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            self.watch.failed(self.COMPONENT, exc)
+            return datetime.now(UTC) + timedelta(seconds=FIRST_LOOK)
+        return when
+
+    def update_job(self, job: Any) -> None:
+        try:
+            super().update_job(job)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            self.watch.failed(self.COMPONENT, exc)
+
+
+#: Seconds between looks at the job store while the database is away.
+FIRST_LOOK = 2
+
+
 @dataclass
 class LeakprintScheduler:
     """Owns the APScheduler instance; ``sync()`` makes its jobs follow the incidents."""
@@ -171,11 +291,13 @@ class LeakprintScheduler:
     sync_interval: int = 15
     workers: int = 2
     scheduler: BackgroundScheduler = field(init=False)
+    watch: DatabaseWatch = field(init=False)
 
     def __post_init__(self) -> None:
+        self.watch = DatabaseWatch(log)
         self.scheduler = BackgroundScheduler(
             jobstores={
-                "default": SQLAlchemyJobStore(engine=self.db.engine, tablename=JOBS_TABLE),
+                "default": OutageTolerantJobStore(self.db, self.watch, tablename=JOBS_TABLE),
                 "memory": MemoryJobStore(),
             },
             # Scans get their own threads, so a long crawl never holds up the sync or
@@ -192,6 +314,7 @@ class LeakprintScheduler:
         self._sync_lock = threading.Lock()
 
     def start(self) -> None:
+        reap_and_notify(self.db)  # runs a previous serve or scan left open
         self.scheduler.start()
         self.sync()
         self.scheduler.add_job(
@@ -216,8 +339,10 @@ class LeakprintScheduler:
 
     def _sync_job(self) -> None:
         try:
-            self.sync()
-        except Exception:  # e.g. the database is briefly unreachable: try again next time
+            # Runs nobody else will close (their process is gone, or their end could
+            # not be written while the database was away), then the incidents.
+            self.watch.call("incident sync", lambda: (reap_and_notify(self.db), self.sync()))
+        except Exception:  # a bug, not an outage: logged in full, tried again next time
             log.exception("incident sync failed")
 
     def sync(self, now: datetime | None = None) -> list[str]:
@@ -274,9 +399,12 @@ class LeakprintScheduler:
         from leakprint.outbox import send_pending
 
         try:
-            report = send_pending(self.settings, self.db)
+            report = self.watch.call("alert delivery",
+                                     lambda: send_pending(self.settings, self.db))
         except Exception:  # a broken sender must not stop the scheduler
             log.exception("alert delivery failed")
+            return
+        if report is None:  # the database is away: tried again with backoff
             return
         if report.sent or report.failed or report.retried:
             log.info(
@@ -340,8 +468,13 @@ def one_scheduler(db: Database) -> Iterator[None]:
             try:
                 yield
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
+                try:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
+                except Exception as exc:
+                    # The server restarted since: the lock went with the session.
+                    if not is_outage(exc):
+                        raise
         return
     yield
 
