@@ -72,7 +72,7 @@ class DatabaseWatch:
         if down is None:
             return None
         seconds = self.clock() - down.since
-        self.log.warning("%s: database back after %.0f s", component, seconds)
+        self.log.info("%s: database back after %.0f s", component, seconds)
         return seconds
 
     def call(self, component: str, fn: Callable[[], T]) -> T | None:

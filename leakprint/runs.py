@@ -139,6 +139,7 @@ class _Pending:
     status: str
     error: str | None
     at: datetime
+    thread: int
 
 
 @dataclass
@@ -203,7 +204,8 @@ def finish_run(db: Database, run_id: int, *, status: str = RunStatus.OK,
         if is_outage(exc):
             with _ledger.lock:
                 if run_id in _ledger.in_flight:
-                    _ledger.pending[run_id] = _Pending(str(status), error, now)
+                    _ledger.pending[run_id] = _Pending(str(status), error, now,
+                                                       _ledger.in_flight[run_id])
         raise
     finally:
         with _ledger.lock:
@@ -213,17 +215,19 @@ def finish_run(db: Database, run_id: int, *, status: str = RunStatus.OK,
 def abandon_thread_runs(db: Database, reason: str) -> list[int]:
     """Close as ``failed`` (with ``reason``) the runs this thread started and did not
     close — a scan that ended by an exception before it could close its run. Kept
-    for later when the database is away; never raises for that."""
+    for later when the database is away; never raises for that. Returns those runs
+    and the thread's runs whose close is still waiting for the database."""
     me = threading.get_ident()
     with _ledger.lock:
         mine = [r for r, t in _ledger.in_flight.items() if t == me]
+        kept = [r for r, p in _ledger.pending.items() if p.thread == me]
     for run_id in mine:
         try:
             finish_run(db, run_id, status=RunStatus.FAILED, error=reason[:500])
         except Exception as exc:
             if not is_outage(exc):
                 raise
-    return mine
+    return mine + kept
 
 
 def note_missed(incident_id: int, due: datetime, reason: str, *,
