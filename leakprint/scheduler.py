@@ -12,12 +12,10 @@ APScheduler 3 does not coordinate several schedulers on one job store: run one
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,25 +23,27 @@ from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from leakprint.cadence import crontab_trigger
 from leakprint.config import Settings, load_settings
 from leakprint.db import Database, Incident, ScanRun, open_database
 from leakprint.dbwatch import DatabaseWatch
-from leakprint.incidents import JOB_ID, JOBS_TABLE, close_expired, job_id
+from leakprint.incidents import JOB_ID, close_expired, job_id
+from leakprint.incidents import JOBS_TABLE as JOBS_TABLE
+from leakprint.jobstore import OutageTolerantJobStore as OutageTolerantJobStore
 from leakprint.runs import (
     abandon_thread_runs,
     is_outage,
     note_missed,
     outage_reason,
     reap_and_notify,
-    record_missed,
 )
+from leakprint.servelock import ServeError as ServeError
+from leakprint.servelock import one_scheduler
 
 log = logging.getLogger(__name__)
 # Stored in the SQL job store by text: the pickled job keeps only this reference and
@@ -203,84 +203,6 @@ def incident_trigger(incident: Incident) -> IntervalTrigger | CronTrigger:
     )
 
 
-class OutageTolerantJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
-    """The SQL job store, riding out a database outage.
-
-    APScheduler calls the job store from its main loop, where an error in some calls
-    would end the loop: while the database is away, no job is due, the next look is
-    a few seconds away and a job's new run time waits (it runs again, coalesced, once
-    back). Scans that fell due while the store could not be read are recorded as
-    ``missed`` when it can be read again (they then run late, once).
-    """
-
-    COMPONENT = "job store"
-
-    def __init__(self, db: Database, watch: DatabaseWatch, **kwargs: Any) -> None:
-        super().__init__(engine=db.engine, **kwargs)
-        self.db = db
-        self.watch = watch
-        self._last_read = datetime.now(UTC)
-
-    def get_due_jobs(self, now: datetime) -> list[Any]:
-        if not self.watch.ready(self.COMPONENT):
-            return []
-        try:
-            jobs: list[Any] = super().get_due_jobs(now)
-        except Exception as exc:
-            if not is_outage(exc):
-                raise
-            self.watch.failed(self.COMPONENT, exc)
-            return []
-        if self.watch.ok(self.COMPONENT) is not None:
-            self._record_missed(jobs, now)
-        self._last_read = now
-        return jobs
-
-    def _record_missed(self, jobs: list[Any], now: datetime) -> None:
-        for job in jobs:
-            m = JOB_ID.match(job.id)
-            if m is None or job.next_run_time is None or job.next_run_time <= self._last_read:
-                continue
-            incident_id = int(m.group(1))
-            try:
-                record_missed(self.db, incident_id, job.next_run_time,
-                              "database unreachable when the scan was due")
-                from leakprint.notices import note_scan_health
-
-                note_scan_health(self.db, incident_id)
-            except Exception as exc:
-                if not is_outage(exc):
-                    raise
-                self.watch.failed(self.COMPONENT, exc)
-                return
-            log.warning("incident %s: the scan due at %s was missed (database unreachable)",
-                        incident_id, job.next_run_time.isoformat(timespec="seconds"))
-
-    def get_next_run_time(self) -> datetime | None:
-        if self.watch.is_down(self.COMPONENT):
-            return datetime.now(UTC) + timedelta(seconds=FIRST_LOOK)
-        try:
-            when: datetime | None = super().get_next_run_time()
-        except Exception as exc:
-            if not is_outage(exc):
-                raise
-            self.watch.failed(self.COMPONENT, exc)
-            return datetime.now(UTC) + timedelta(seconds=FIRST_LOOK)
-        return when
-
-    def update_job(self, job: Any) -> None:
-        try:
-            super().update_job(job)
-        except Exception as exc:
-            if not is_outage(exc):
-                raise
-            self.watch.failed(self.COMPONENT, exc)
-
-
-#: Seconds between looks at the job store while the database is away.
-FIRST_LOOK = 2
-
-
 @dataclass
 class LeakprintScheduler:
     """Owns the APScheduler instance; ``sync()`` makes its jobs follow the incidents."""
@@ -427,56 +349,6 @@ class LeakprintScheduler:
     def shutdown(self) -> None:
         """Stop taking new work and wait for running scans to finish."""
         self.scheduler.shutdown(wait=True)
-
-
-class ServeError(Exception):
-    """A one-line reason why ``serve`` cannot run."""
-
-
-@contextmanager
-def one_scheduler(db: Database) -> Iterator[None]:
-    """Refuse a second ``serve`` on the same database (APScheduler 3 would run every job
-    twice): a lock file beside a SQLite database, an advisory lock per schema on
-    PostgreSQL. Both are released by the operating system or server if serve dies."""
-    url = db.engine.url
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:":
-            yield
-            return
-        lock_path = Path(url.database).with_name(Path(url.database).name + ".serve-lock")
-        with lock_path.open("a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ServeError(
-                    f"another `leakprint serve` is running on {url.database}"
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-        return
-    if url.get_backend_name() == "postgresql":
-        with db.engine.connect() as conn:
-            key = conn.execute(
-                text("SELECT hashtext('leakprint serve ' || current_schema())")
-            ).scalar_one()
-            locked = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
-            conn.commit()  # the lock is held by the session, not the transaction
-            if not locked:
-                raise ServeError("another `leakprint serve` is running on this database")
-            try:
-                yield
-            finally:
-                try:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                    conn.commit()
-                except Exception as exc:
-                    # The server restarted since: the lock went with the session.
-                    if not is_outage(exc):
-                        raise
-        return
-    yield
 
 
 def serve(
