@@ -168,17 +168,26 @@ def start_run(db: Database, kind: str, *, datasets: Sequence[str] = (),
               sources: Sequence[str] = (), incident_id: int | None = None) -> int:
     """Create a ``running`` run owned by this process (and this thread); its id."""
     owner = Owner.current()
-    with db.session() as session:
-        run = ScanRun(kind=kind, datasets=list(datasets), sources=list(sources),
-                      incident_id=incident_id, status=RunStatus.RUNNING.value, pages=0,
-                      bytes=0, errors=0, docs_new=0, docs_changed=0, docs_unchanged=0,
-                      findings_new=0, findings_updated=0, owner_host=owner.host,
-                      owner_pid=owner.pid, owner_started=owner.started)
-        session.add(run)
-        session.flush()
-        run_id = run.id
-    with _ledger.lock:
-        _ledger.in_flight[run_id] = threading.get_ident()
+    run_id = None
+    try:
+        with db.session() as session:
+            run = ScanRun(kind=kind, datasets=list(datasets), sources=list(sources),
+                          incident_id=incident_id, status=RunStatus.RUNNING.value, pages=0,
+                          bytes=0, errors=0, docs_new=0, docs_changed=0, docs_unchanged=0,
+                          findings_new=0, findings_updated=0, owner_host=owner.host,
+                          owner_pid=owner.pid, owner_started=owner.started)
+            session.add(run)
+            session.flush()
+            run_id = run.id
+            # In flight before anyone can see the row: this process's own reap (serve's
+            # sync thread) must never take it for an abandoned run.
+            with _ledger.lock:
+                _ledger.in_flight[run_id] = threading.get_ident()
+    except BaseException:
+        if run_id is not None:
+            with _ledger.lock:
+                _ledger.in_flight.pop(run_id, None)
+        raise
     return run_id
 
 
