@@ -22,6 +22,35 @@ THRESHOLDS = ("low", "medium", "high")
 TLS_MODES = ("none", "starttls", "tls")
 
 
+#: Every key ``leakprint.toml`` may hold, by table; any other is warned about by name
+#: (a typo must not silently leave a setting at its default). ``[[source]]`` tables
+#: are checked by the sources loader.
+KNOWN_KEYS: dict[str, frozenset[str]] = {
+    "leakprint": frozenset({"database_url", "key_file", "sets_dir", "sources", "scan_timeout",
+                            "match_workers", "match_nice"}),
+    "alerts": frozenset({"threshold"}),
+    "smtp": frozenset({"host", "port", "tls", "from", "user", "password", "ca_file"}),
+    "crawl": frozenset({"allow_private_networks", "allowed_networks"}),
+    "audit": frozenset({"anchor_file"}),
+}
+FREE_TABLES = frozenset({"source"})
+
+
+def unknown_keys(data: Mapping[str, Any]) -> list[str]:
+    """The keys of a parsed ``leakprint.toml`` that leakprint does not know, as
+    ``table.key`` (or ``table`` for an unknown table)."""
+    out: list[str] = []
+    for table, value in data.items():
+        if table in FREE_TABLES:
+            continue
+        known = KNOWN_KEYS.get(table)
+        if known is None or not isinstance(value, dict):
+            out.append(table)
+            continue
+        out += [f"{table}.{key}" for key in value if key not in known]
+    return out
+
+
 class ConfigError(Exception):
     """A one-line, user-facing configuration problem (exit status 2)."""
 
@@ -70,6 +99,12 @@ class Settings:
                 path = Path(db_file)
                 return path.with_name(path.name + ".audit-anchor")
         return self.home / "audit-anchor.json"
+    unknown: tuple[str, ...] = ()  # keys of the file leakprint ignores (warned about)
+
+    def warnings(self) -> list[str]:
+        """One line per key of ``leakprint.toml`` that leakprint does not know."""
+        return [f"{self.config_path}: unknown key {key!r} ignored (a typo?)"
+                for key in self.unknown]
 
     @property
     def config_path(self) -> Path:
@@ -216,4 +251,5 @@ def load_settings(
         smtp=smtp_settings,
         raw=data,
         audit_anchor_file=home / str(audit["anchor_file"]) if audit.get("anchor_file") else None,
+        unknown=tuple(unknown_keys(data)),
     )

@@ -147,6 +147,7 @@ class IncidentInfo:
 
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+LIST_SEPARATORS = re.compile(r"[,;<>\s]")
 
 
 def open_incident(
@@ -180,6 +181,12 @@ def open_incident(
     if threshold not in CONFIDENCE_ORDER:
         raise IncidentError(f"--threshold {threshold!r}: use low, medium or high")
     watch = parse_duration(period, "--for")
+    listed = [a for a in notify if LIST_SEPARATORS.search(a)]
+    if listed:
+        # "a@b,c" would reach two mailboxes (or one that does not exist): refuse it.
+        raise IncidentError(
+            f"--notify {listed[0]!r} holds several addresses: give one per --notify"
+        )
     bad = [a for a in notify if not EMAIL.match(a)]
     if bad:
         raise IncidentError(f"--notify {bad[0]!r} is not an e-mail address")

@@ -32,6 +32,7 @@ from fingerprints.normalizers import NORMALIZER_VERSION
 from leakprint.db import Database, open_database
 from leakprint.findings import FindingChange
 from leakprint.urlsafe import UrlGuard
+from matchers.lifeline import die_with_parent
 from matchers.scan import Matcher, MatchResult
 
 if TYPE_CHECKING:
@@ -82,8 +83,11 @@ _state: _Worker | None = None
 
 
 def _init(set_dirs: list[str], key_hex: str, database_url: str | None,
-          priority: int | None = None) -> None:
+          priority: int | None = None, parent: int | None = None) -> None:
     global _state
+    # A worker ends with the crawl, whatever killed it (a spawned worker would
+    # otherwise wait on its task queue for ever).
+    die_with_parent(parent)
     if priority is not None:
         lower_priority(0, priority)
     key = FingerprintKey.from_hex(key_hex)
@@ -195,7 +199,8 @@ class MatchPool(ProcessPoolExecutor):
         super().__init__(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_init,
-            initargs=([str(d) for d in set_dirs], key.raw.hex(), database_url, self.priority),
+            initargs=([str(d) for d in set_dirs], key.raw.hex(), database_url, self.priority,
+                      os.getpid()),
         )
 
     def _adjust_process_count(self) -> None:

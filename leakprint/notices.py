@@ -22,7 +22,7 @@ from leakprint.db import AlertRow, Database, Incident, ScanRun
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-BLIND = ("failed", "killed")
+BLIND = ("failed", "killed", "missed")  # as leakprint.runs.BLIND
 FAILED: NoticeKind = "scan_failed"
 RECOVERED: NoticeKind = "scan_recovered"
 

@@ -34,6 +34,7 @@ from leakprint.logredact import install as install_log_redaction
 from leakprint.matchpool import DocOutcome, DocTask, process_batch, ready, start_pool
 from leakprint.scanning import StoreEntry, finish_run, store_batch
 from leakprint.urlsafe import UrlGuard
+from matchers.lifeline import die_with_parent
 from matchers.scan import Matcher
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 1.0
 PARENT_CHECK_SECONDS = 1.0
+#: How long an orphaned crawl may take to stop gracefully before it is ended.
+ORPHAN_GRACE_SECONDS = 30
 #: Niceness of the matcher processes (``LEAKPRINT_MATCH_NICE``): the lowest priority.
 MATCH_NICE = 19
 #: At most this many matcher processes by default: each holds its own interpreter
@@ -189,6 +192,9 @@ class MatchPipeline:
         # URLs in the crawl's log are redacted too (SPEC 10.2).
         install_log_redaction(pipe.guard.redact)
         crawler.signals.connect(pipe.unchanged, signal=document_unchanged)
+        parent = crawler.settings.getint("LEAKPRINT_PARENT_PID")
+        if parent:
+            arm_lifeline(parent, pipe.orphaned)
         return pipe
 
     async def open_spider(self) -> None:
@@ -209,10 +215,16 @@ class MatchPipeline:
         while True:
             await asyncio.sleep(PARENT_CHECK_SECONDS)
             if os.getppid() != parent:
+                if self._orphaned:
+                    return  # already stopping (SIGHUP came first)
                 logger.warning("The process that started this crawl is gone; stopping")
                 self._orphaned = True
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
+
+    def orphaned(self) -> None:
+        """The process that started the crawl is gone: this crawl closes its run."""
+        self._orphaned = True
 
     def _load_known(self) -> dict[str, str]:
         with self.db.session() as session:
@@ -355,7 +367,8 @@ class MatchPipeline:
         await asyncio.to_thread(self._write_progress)
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
-        if self._orphaned:
+        parent = self.crawler.settings.getint("LEAKPRINT_PARENT_PID")
+        if self._orphaned or (parent and os.getppid() != parent):
             finish_run(self.db, self.config.scan_id, status="killed",
                        error="interrupted: the process that started the scan was killed")
         self.db.close()
@@ -366,6 +379,28 @@ def url_guard(key: FingerprintKey, set_dirs: list[Path]) -> UrlGuard:
     return UrlGuard(key, [
         Matcher(FingerprintSet.open(d, key, normalizer_version=NORMALIZER_VERSION))
         for d in set_dirs])
+def arm_lifeline(parent: int, on_orphaned: Callable[[], None]) -> None:
+    """The crawl runs in its own session, so a signal to the command that started it
+    (SIGKILL included) never reaches it: ask the kernel for SIGHUP when that process
+    dies, and stop on it like on SIGTERM (queued documents are still stored, the run
+    is closed as ``killed``). The polling watch in ``open_spider`` stays as a second
+    line; a graceful stop that cannot finish (a reactor stuck in a callback) is cut
+    short by SIGALRM after ``ORPHAN_GRACE_SECONDS``, and the next scan closes the run."""
+
+    def parent_died(signum: int, frame: object) -> None:
+        # The kernel signals again each time the crawl is handed to another thread of
+        # the dying process, and once when only the thread that started it ended.
+        if os.getppid() == parent:
+            return
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        on_orphaned()
+        logger.warning("SIGHUP: the process that started this crawl is gone; stopping")
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)  # SIGALRM's default action ends us
+        signal.alarm(ORPHAN_GRACE_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGHUP, parent_died)
+    die_with_parent(parent, signal.SIGHUP)
 
 
 def coverage(stats: StatsCollector | None) -> tuple[int, int, int]:

@@ -19,6 +19,8 @@ from leakprint.config import Settings
 from leakprint.datasets import open_sets
 from leakprint.db import Database, Finding, ScanRun
 from leakprint.findings import FindingChange, load_documents, record_result, upsert_document
+from leakprint.runs import finish_run as finish_run  # run states live in leakprint.runs
+from leakprint.runs import start_run as start_run
 from leakprint.urlsafe import UrlGuard
 from matchers.parallel import scan_file
 from matchers.scan import Matcher, MatchResult, scan_stream_many
@@ -47,32 +49,6 @@ def file_digest(path: Path) -> tuple[str, int]:
             h.update(chunk)
             size += len(chunk)
     return h.hexdigest(), size
-
-
-def start_run(db: Database, kind: str, *, datasets: Sequence[str] = (),
-              sources: Sequence[str] = (), incident_id: int | None = None) -> int:
-    with db.session() as session:
-        run = ScanRun(kind=kind, datasets=list(datasets), sources=list(sources),
-                      incident_id=incident_id, status="running", pages=0, bytes=0, errors=0,
-                      docs_new=0, docs_changed=0, docs_unchanged=0, findings_new=0,
-                      findings_updated=0)
-        session.add(run)
-        session.flush()
-        return run.id
-
-
-def finish_run(db: Database, run_id: int, *, status: str = "ok", error: str | None = None,
-               **counts: int) -> None:
-    """Mark a run finished (``counts`` are added to its counters)."""
-    with db.session() as session:
-        run = session.get(ScanRun, run_id)
-        if run is None:
-            return
-        for name, value in counts.items():
-            setattr(run, name, getattr(run, name) + value)
-        run.status = status
-        run.error = error
-        run.finished_at = datetime.now(UTC)
 
 
 def store_results(

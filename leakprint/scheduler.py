@@ -12,12 +12,10 @@ APScheduler 3 does not coordinate several schedulers on one job store: run one
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,30 +23,47 @@ from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from leakprint.audit import AuditAnchor
 from leakprint.cadence import crontab_trigger
 from leakprint.config import Settings, load_settings
 from leakprint.db import Database, Incident, ScanRun, open_database
-from leakprint.incidents import JOB_ID, JOBS_TABLE, close_expired, job_id
+from leakprint.dbwatch import DatabaseWatch
+from leakprint.incidents import JOB_ID, close_expired, job_id
+from leakprint.incidents import JOBS_TABLE as JOBS_TABLE
+from leakprint.jobstore import OutageTolerantJobStore as OutageTolerantJobStore
+from leakprint.runs import (
+    abandon_thread_runs,
+    is_outage,
+    note_missed,
+    outage_reason,
+    reap_and_notify,
+)
+from leakprint.servelock import ServeError as ServeError
+from leakprint.servelock import one_scheduler
 
 log = logging.getLogger(__name__)
 # Stored in the SQL job store by text: the pickled job keeps only this reference and
 # its (picklable) arguments, so it is found again after a restart or an upgrade.
 SCAN_JOB = "leakprint.scheduler:run_incident_scan"
 HOUSEKEEPING = "housekeeping"
+# The scan jobs' view of the database (a persistent job is a module-level function
+# with picklable arguments, so it cannot be handed the scheduler's watch).
+SCAN_WATCH = DatabaseWatch(log)
 
 
 def run_incident_scan(home: str, incident_id: int) -> None:
     """The persistent job: one scan of an incident's sources, then deliver alerts.
 
     Never raises for a failed scan: the failure is recorded in ``scan_runs`` (status
-    ``failed`` or ``killed``, with the reason) and the scheduler goes on.
+    ``failed`` or ``killed``, with the reason) and the scheduler goes on. While the
+    database is away, a scan that cannot start is recorded as ``missed`` and one
+    that cannot close its run as ``failed``, both once the database is back
+    (leakprint.runs); each outage is one log line, never a traceback.
     """
     from leakprint.crawl import crawl_scan
     from leakprint.notices import note_scan_health
@@ -57,21 +72,35 @@ def run_incident_scan(home: str, incident_id: int) -> None:
     settings = load_settings(Path(home))
     db = open_database(settings.database_url, migrate_schema=False)
     db.audit_anchor = AuditAnchor(settings.anchor_path, settings.load_key)
+    component = f"incident {incident_id} scan"
     try:
         now = datetime.now(UTC)
-        with db.session() as session:
-            incident = session.get(Incident, incident_id)
-            if incident is None or incident.state != "open" or incident.ends_at <= now:
-                log.info("incident %s: not open any more, scan skipped", incident_id)
-                return
-            sources, datasets = list(incident.sources), list(incident.datasets)
-            last_run = session.scalar(select(func.max(ScanRun.id))) or 0
-            completed = session.scalar(
-                select(func.count())
-                .select_from(ScanRun)
-                .where(ScanRun.incident_id == incident_id, ScanRun.status.in_(("ok", "partial")))
-            )
+        try:
+            with db.session() as session:
+                incident = session.get(Incident, incident_id)
+                if incident is None or incident.state != "open" or incident.ends_at <= now:
+                    log.info("incident %s: not open any more, scan skipped", incident_id)
+                    return
+                sources, datasets = list(incident.sources), list(incident.datasets)
+                last_run = session.scalar(select(func.max(ScanRun.id))) or 0
+                completed = session.scalar(
+                    select(func.count())
+                    .select_from(ScanRun)
+                    .where(
+                        ScanRun.incident_id == incident_id,
+                        ScanRun.status.in_(("ok", "partial")),
+                    )
+                )
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            SCAN_WATCH.failed(component, exc)
+            note_missed(incident_id, now, f"database unreachable: {outage_reason(exc)}")
+            log.error("incident %s: scan missed: the database is unreachable", incident_id)
+            return
+        SCAN_WATCH.ok(component)
         log.info("incident %s: scanning %s", incident_id, ", ".join(sources))
+        outage = False
         try:
             # Until one scan has completed, every document is matched again, so those
             # seen before the incident was opened are linked to it too.
@@ -94,25 +123,38 @@ def run_incident_scan(home: str, incident_id: int) -> None:
             if outcome.error:
                 log.warning("incident %s: %s", incident_id, outcome.error)
         except Exception as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            outage = is_outage(exc)
+            if outage:
+                reason = f"database unreachable: {outage_reason(exc)}"
+            else:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             log.error("incident %s: scan failed: %s", incident_id, reason)
-            _record_failure(db, incident_id, last_run, sources, datasets, reason)
-        finally:
+            if not abandon_thread_runs(db, reason) and outage:
+                note_missed(incident_id, now, reason, sources=sources, datasets=datasets)
+            elif not outage:
+                _record_failure(db, incident_id, last_run, sources, datasets, reason)
+        if outage:
+            return  # the rest needs the database: the next sync writes what is pending
+        try:
             with db.session() as session:
                 row = session.get(Incident, incident_id)
                 if row is not None:
                     row.last_scan_at = datetime.now(UTC)
-        try:
             notice = note_scan_health(db, incident_id)
-        except Exception:  # the scan itself is recorded; a notice is a courtesy
-            log.exception("incident %s: could not queue a scan notice", incident_id)
+        except Exception as exc:  # the scan itself is recorded; a notice is a courtesy
+            if not is_outage(exc):
+                log.exception("incident %s: could not queue a scan notice", incident_id)
+            else:
+                SCAN_WATCH.failed(component, exc)
         else:
             if notice:
                 log.info("incident %s: %s notice queued", incident_id, notice)
         try:
             report = send_pending(settings, db)
-        except Exception:  # delivery is retried by the alert job; the scan is done
-            log.exception("alert delivery after the scan of incident %s failed", incident_id)
+        except Exception as exc:  # delivery is retried by the alert job; the scan is done
+            if not is_outage(exc):
+                log.exception("alert delivery after the scan of incident %s failed",
+                              incident_id)
         else:
             if report.sent or report.failed or report.retried:
                 log.info(
@@ -173,11 +215,13 @@ class LeakprintScheduler:
     sync_interval: int = 15
     workers: int = 2
     scheduler: BackgroundScheduler = field(init=False)
+    watch: DatabaseWatch = field(init=False)
 
     def __post_init__(self) -> None:
+        self.watch = DatabaseWatch(log)
         self.scheduler = BackgroundScheduler(
             jobstores={
-                "default": SQLAlchemyJobStore(engine=self.db.engine, tablename=JOBS_TABLE),
+                "default": OutageTolerantJobStore(self.db, self.watch, tablename=JOBS_TABLE),
                 "memory": MemoryJobStore(),
             },
             # Scans get their own threads, so a long crawl never holds up the sync or
@@ -194,6 +238,7 @@ class LeakprintScheduler:
         self._sync_lock = threading.Lock()
 
     def start(self) -> None:
+        reap_and_notify(self.db)  # runs a previous serve or scan left open
         self.scheduler.start()
         self.sync()
         self.scheduler.add_job(
@@ -218,8 +263,10 @@ class LeakprintScheduler:
 
     def _sync_job(self) -> None:
         try:
-            self.sync()
-        except Exception:  # e.g. the database is briefly unreachable: try again next time
+            # Runs nobody else will close (their process is gone, or their end could
+            # not be written while the database was away), then the incidents.
+            self.watch.call("incident sync", lambda: (reap_and_notify(self.db), self.sync()))
+        except Exception:  # a bug, not an outage: logged in full, tried again next time
             log.exception("incident sync failed")
 
     def sync(self, now: datetime | None = None) -> list[str]:
@@ -276,9 +323,12 @@ class LeakprintScheduler:
         from leakprint.outbox import send_pending
 
         try:
-            report = send_pending(self.settings, self.db)
+            report = self.watch.call("alert delivery",
+                                     lambda: send_pending(self.settings, self.db))
         except Exception:  # a broken sender must not stop the scheduler
             log.exception("alert delivery failed")
+            return
+        if report is None:  # the database is away: tried again with backoff
             return
         if report.sent or report.failed or report.retried:
             log.info(
@@ -301,51 +351,6 @@ class LeakprintScheduler:
     def shutdown(self) -> None:
         """Stop taking new work and wait for running scans to finish."""
         self.scheduler.shutdown(wait=True)
-
-
-class ServeError(Exception):
-    """A one-line reason why ``serve`` cannot run."""
-
-
-@contextmanager
-def one_scheduler(db: Database) -> Iterator[None]:
-    """Refuse a second ``serve`` on the same database (APScheduler 3 would run every job
-    twice): a lock file beside a SQLite database, an advisory lock per schema on
-    PostgreSQL. Both are released by the operating system or server if serve dies."""
-    url = db.engine.url
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:":
-            yield
-            return
-        lock_path = Path(url.database).with_name(Path(url.database).name + ".serve-lock")
-        with lock_path.open("a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ServeError(
-                    f"another `leakprint serve` is running on {url.database}"
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-        return
-    if url.get_backend_name() == "postgresql":
-        with db.engine.connect() as conn:
-            key = conn.execute(
-                text("SELECT hashtext('leakprint serve ' || current_schema())")
-            ).scalar_one()
-            locked = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
-            conn.commit()  # the lock is held by the session, not the transaction
-            if not locked:
-                raise ServeError("another `leakprint serve` is running on this database")
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
-        return
-    yield
 
 
 def serve(

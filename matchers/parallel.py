@@ -20,6 +20,7 @@ from typing import Final
 
 from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
+from matchers.lifeline import die_with_parent
 from matchers.result import Accumulator, MatchResult
 from matchers.rows import Layout
 from matchers.scan import (
@@ -89,10 +90,11 @@ def scan_file(
         # value caches the first piece warmed (names, dates, addresses repeat).
         _init(matcher)
         ctx = mp.get_context("fork")
-        pool = ctx.Pool(workers)
+        # Workers end with this process, whatever killed it (matchers.lifeline).
+        pool = ctx.Pool(workers, initializer=die_with_parent, initargs=(os.getpid(),))
     else:
         pool = mp.get_context("spawn").Pool(
-            workers, initializer=_open, initargs=(str(fpset_dir), key)
+            workers, initializer=_open, initargs=(str(fpset_dir), key, os.getpid())
         )
     with pool:
         for result, newlines in pool.imap(_scan_range, tasks, chunksize=1):
@@ -145,7 +147,8 @@ def _ranges(path: Path, size: int, step: int, start: int = 0) -> Iterator[tuple[
             lo = hi
 
 
-def _open(fpset_dir: str, key: FingerprintKey) -> None:
+def _open(fpset_dir: str, key: FingerprintKey, parent: int | None = None) -> None:
+    die_with_parent(parent)
     _init(Matcher(FingerprintSet.open(fpset_dir, key)))
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,17 +17,22 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from sqlalchemy.exc import OperationalError
 
 from fingerprints.errors import FingerprintSetError
 from leakprint.audit import AuditAnchor
 from leakprint.config import ConfigError, Settings, load_settings
 from leakprint.db import Database, open_database
 from leakprint.db.engine import DatabaseError
+from leakprint.runs import outage_reason
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Failures a responder can fix; anything else is a bug and keeps its traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, DatabaseError, FingerprintSetError)
+
+
+SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
 
 
 class UserError(click.ClickException):
@@ -57,6 +66,17 @@ class OneLineErrors(click.Group):
             return super().invoke(ctx)
         except click.ClickException as exc:
             raise _one_line(exc) from None
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            # Locked, full, or unreachable: the responder's to fix, not a bug report.
+            raise UserError(f"database unavailable: {outage_reason(exc)}") from None
+        except OSError as exc:
+            # numpy's ``tofile`` reports a short write (a full disk) without an errno.
+            short_write = exc.errno is None and SHORT_WRITE.fullmatch(str(exc)) is not None
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT) and not short_write:
+                raise
+            where = f" ({exc.filename})" if exc.filename else ""
+            reason = exc.strerror or os.strerror(errno.ENOSPC)
+            raise UserError(f"disk full: {reason}{where}") from None
 
 
 def _one_line(exc: click.ClickException) -> click.ClickException:
@@ -82,6 +102,8 @@ class AppContext:
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(self.home)
+            for line in self._settings.warnings():
+                click.echo(f"warning: {line}", err=True)
         return self._settings
 
     @property

@@ -26,7 +26,12 @@ def parse_since(value: str | None) -> datetime | None:
         return None
     units = {"d": "days", "h": "hours", "m": "minutes"}
     if value[-1:] in units and value[:-1].isdigit():
-        return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
+        try:
+            return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
+        except (OverflowError, ValueError):
+            raise click.BadParameter(
+                f"{value} reaches back before the year 1", param_hint="--since"
+            ) from None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

@@ -172,8 +172,11 @@ def show_cmd(app: AppContext, incident_id: int, as_json: bool) -> None:
     info = get_incident(app.db, incident_id)
     with app.db.session() as session:
         rows = [finding_json(f) for f in query_findings(session, incident=incident_id)]
+    from leakprint.runs import blind_runs
+
+    blind = blind_runs(app.db, incident_id)
     if as_json:
-        emit_json({**info.as_json(), "findings": rows})
+        emit_json({**info.as_json(), "blind_scans": blind, "findings": rows})
         return
     app.out.print(f"[bold]incident {info.id}[/]: {info.name} ({info.state})")
     app.out.print(f"  datasets: {', '.join(info.datasets)}   sources: {', '.join(info.sources)}")
@@ -187,6 +190,13 @@ def show_cmd(app: AppContext, incident_id: int, as_json: bool) -> None:
         last += f" (scan run {n}, log logs/scan-{n}.log: {info.last_scan_error or 'no reason'})"
     app.out.print(last, markup=False, highlight=False)
     app.out.print(f"  next scan: {info.next_scan()}", markup=False, highlight=False)
+    if blind:
+        app.out.print(f"  scans that saw nothing since the last good one ({len(blind)}):",
+                      highlight=False)
+        for b in blind:
+            app.out.print(f"    {str(b['at'])[:16].replace('T', ' ')} {b['status']} "
+                          f"(scan run {b['scan_run']}): {b['error'] or 'no reason'}",
+                          markup=False, highlight=False)
     findings_table(app.out, rows)
 
 

@@ -14,14 +14,17 @@ from leakprint.findings import display_fields
 STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
 
-def findings_table(console: Console, findings: list[dict[str, Any]], title: str = "") -> None:
+def findings_table(console: Console, findings: list[dict[str, Any]], title: str = "",
+                   records: str = "customer records") -> None:
+    """Findings as a table; ``records`` heads the column counting each finding's
+    records of our customers (by level)."""
     if not findings:
         console.print("no findings")
         return
     table = Table(title=title or None)
     table.add_column("id", justify="right")
     table.add_column("confidence")
-    table.add_column("records", justify="right")
+    table.add_column(records, justify="right")
     table.add_column("fields")
     table.add_column("where", overflow="fold", ratio=3)
     table.add_column("first seen (UTC)")

@@ -53,6 +53,9 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
     chosen = sum(bool(x) for x in (files, urls, sources or all_sources))
     if chosen != 1:
         raise click.UsageError("give exactly one of --file, --url, or --source/--all-sources")
+    from leakprint.runs import reap_and_notify
+
+    reap_and_notify(app.db)  # runs left running by a scan whose process is gone
     if files:
         outcome = scan_paths(
             app.settings, app.db, files, datasets=list(datasets) or None, workers=workers,

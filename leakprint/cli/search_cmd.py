@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from typing import TextIO
+
 import click
 
 from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
@@ -9,29 +12,62 @@ from leakprint.cli.render import findings_table
 from leakprint.datasets import DatasetError
 from leakprint.search import SearchError, search
 
+KINDS = ("phone", "email", "name", "record")
+
+
+def read_stdin_values(stream: TextIO, given: dict[str, str | None]) -> dict[str, str | None]:
+    """``KIND=VALUE`` lines (blank lines and ``#`` comments skipped) merged into the
+    values given as options. Errors never quote a value."""
+    out = dict(given)
+    for n, line in enumerate(stream, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        kind, sep, value = text.partition("=")
+        kind = kind.strip().lower()
+        if not sep or kind not in KINDS:
+            raise SearchError(f"standard input line {n}: expected KIND=VALUE, KIND one of "
+                              f"{', '.join(KINDS)}")
+        if out.get(kind):
+            raise SearchError(f"standard input line {n}: {kind} given twice")
+        out[kind] = value.strip() or None
+    return out
+
 
 @click.command("search")
 @click.option("--phone", help="A phone number in any format (hashed locally).")
 @click.option("--email", help="An e-mail address (hashed locally).")
 @click.option("--name", help="A kanji name (hashed locally).")
 @click.option("--record", help="Your record reference (the --id-column value).")
+@click.option("--stdin", "from_stdin", is_flag=True,
+              help="Read the values from standard input, one KIND=VALUE a line (KIND: phone, "
+                   "email, name or record), so they do not show in the process list.")
 @click.option("--dataset", "datasets", multiple=True, help="Only these datasets.")
 @json_option
 @pass_app
 @user_errors(SearchError, DatasetError)
 def search_cmd(app: AppContext, phone: str | None, email: str | None, name: str | None,
-               record: str | None, datasets: tuple[str, ...], as_json: bool) -> None:
+               record: str | None, from_stdin: bool, datasets: tuple[str, ...],
+               as_json: bool) -> None:
     """Has this customer been seen? Answers from fingerprints, stores no value.
 
     Values are normalized and hashed with the deployment key on this machine; the
     search is written to the audit log by digest only.
 
+    A value given as an option is visible to every user of the machine while the
+    command runs (/proc/*/cmdline, `ps`); --stdin keeps it out of there.
+
     \b
     Example:
       leakprint search --phone 090-1234-5678
       leakprint search --record C0012345 --json
+      printf 'phone=090-1234-5678\\nname=山田 太郎\\n' | leakprint search --stdin
     """
-    values = {k: v for k, v in (("phone", phone), ("email", email), ("name", name)) if v}
+    given = {"phone": phone, "email": email, "name": name, "record": record}
+    if from_stdin:
+        given = read_stdin_values(sys.stdin, given)
+    record = given.pop("record")
+    values = {k: v for k, v in given.items() if v}
     answer = search(app.settings, app.db, values=values, record=record,
                     datasets=list(datasets) or None)
     if as_json:
@@ -47,4 +83,5 @@ def search_cmd(app: AppContext, phone: str | None, email: str | None, name: str 
     if not answer.findings:
         app.out.print("fingerprinted, but not seen in any scanned document")
         return
-    findings_table(app.out, answer.findings, title="seen in")
+    # Each finding lists only the searched records, not the leak's others: say so.
+    findings_table(app.out, answer.findings, title="seen in", records="searched records")

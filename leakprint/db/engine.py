@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,7 +13,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,22 +24,30 @@ class DatabaseError(Exception):
     """A one-line, user-facing database problem."""
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_ms: int = 30000) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the crawler pipeline write while a responder reads; busy_timeout rides
     # over short locks instead of failing with "database is locked".
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.close()
 
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` with leakprint's connection settings."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        # ``?timeout=SECONDS`` in the URL: how long to wait for a lock (default 30 s).
+        parsed = make_url(url)
+        try:
+            timeout = float(parsed.query.get("timeout", 30))  # type: ignore[arg-type]
+        except ValueError:
+            raise DatabaseError("database_url: timeout must be a number of seconds") from None
+        engine = create_engine(parsed.difference_update_query(["timeout"]),
+                               connect_args={"timeout": timeout})
+        event.listen(engine, "connect",
+                     functools.partial(_sqlite_pragmas, busy_ms=int(timeout * 1000)))
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -98,9 +109,23 @@ class Database:
         self.engine.dispose()
 
 
+def _create_private(engine: Engine) -> None:
+    """Create a new SQLite database file readable by its owner only (0600): it holds
+    keyed fingerprints of who leaked and where. SQLite gives its -wal and -shm files
+    the same mode."""
+    url = engine.url
+    name = url.database
+    if url.get_backend_name() != "sqlite" or not name or name == ":memory:" \
+            or name.startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def open_database(url: str, *, migrate_schema: bool = True) -> Database:
     """Open (and on first use create) the database at ``url``."""
     engine = make_engine(url)
+    _create_private(engine)
     try:
         if migrate_schema:
             migrate(engine)

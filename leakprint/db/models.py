@@ -106,6 +106,11 @@ class ScanRun(Base):
     findings_new: Mapped[int] = mapped_column(Integer, default=0)
     findings_updated: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The process that owns the run (see leakprint.runs): a run left ``running`` by a
+    # process that is gone is closed by the next scan or serve, never one still alive.
+    owner_host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    owner_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    owner_started: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class Document(Base):
