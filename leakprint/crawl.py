@@ -19,13 +19,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from sqlalchemy import select
 
 from leakprint.config import Settings
+from leakprint.coverage import display_url
 from leakprint.datasets import get_dataset, list_datasets
 from leakprint.db import Database, Document, Finding, ScanRun
+from leakprint.netpolicy import address_policy
 from leakprint.scanning import ScanOutcome, finish_run, start_run
 
 POLL_SECONDS = 0.5
@@ -62,6 +65,19 @@ def check_sources(settings: Settings, names: Sequence[str], all_sources: bool) -
     return list(names) or declared
 
 
+def check_urls(urls: Sequence[str]) -> None:
+    """Only http(s) URLs with a host can be crawled; said before a run starts."""
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise CrawlError(f"--url {display_url(url)}: only http:// and https:// URLs "
+                             "with a host can be scanned")
+        if "," in url:
+            # The crawl gets its URLs as one comma-separated argument.
+            raise CrawlError(f"--url {display_url(url)}: a URL with a comma cannot be "
+                             "scanned (encode it as %2C)")
+
+
 def crawl_command(
     settings: Settings, run_id: int, *, urls: Sequence[str] = (), sources: Sequence[str] = (),
     render: bool = False, depth: int = 0, full: bool = False,
@@ -81,6 +97,9 @@ def crawl_command(
         "-s", f"LEAKPRINT_PARENT_PID={os.getpid()}",
         "-s", f"LOG_FILE={log_dir / f'scan-{run_id}.log'}",
     ]
+    # The address policy travels as settings (SPEC 10.1), not through the environment.
+    for name, value in address_policy(settings).as_settings().items():
+        cmd += ["-s", f"{name}={value}"]
     # An on-demand scan of a few links needs one matcher, not one per core (each
     # costs a second or so of start-up); crawls of declared sources get the default.
     workers = settings.match_workers or (1 if urls else None)
@@ -252,8 +271,11 @@ def crawl_scan(
     names = list(datasets or [])
     for name in names:  # before any crawl: a typo is a one-line error, not a failed run
         get_dataset(db, name)
-    if not urls:
+    if urls:
+        check_urls(urls)
+    else:
         check_sources(settings, sources, all_sources)
+    address_policy(settings)  # a malformed [crawl] is a one-line error before the run
     run_id = start_run(db, "url" if urls else "sources", datasets=names,
                        sources=list(urls) if urls else (list(sources) or ["all"]),
                        incident_id=incident_id)

@@ -34,10 +34,12 @@ from twisted.internet.error import (
     TimeoutError,
 )
 
-from crawler.coverage import SOURCE_META, count, source_key
+from crawler.coverage import SOURCE_META, count, report_coverage, source_key
 from crawler.encoding import encoding_hint
 from crawler.exceptions import PageTooLarge, SkippedResponse
 from crawler.items import DocumentItem
+from crawler.netguard import AddressRefused
+from crawler.redirects import RedirectLoop, RedirectRefused
 from crawler.render import render_meta
 
 if TYPE_CHECKING:
@@ -74,6 +76,20 @@ def _origin(url: str) -> str:
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def _refusal_kind(exc: BaseException | None) -> str | None:
+    """The coverage kind of a deliberate refusal (address, redirect, bomb), else None."""
+    if isinstance(exc, AddressRefused):
+        return "refused_address"
+    if isinstance(exc, RedirectRefused):
+        return "refused_redirect"
+    if isinstance(exc, RedirectLoop):
+        return "redirect_loop"
+    if isinstance(exc, IgnoreRequest) and "during decompression" in str(exc):
+        # HttpCompressionMiddleware: a compression bomb, stopped at DOWNLOAD_MAXSIZE.
+        return "too_large"
+    return None
 
 
 def failure_reason(failure: Failure) -> str:
@@ -235,16 +251,29 @@ class SourceSpider(scrapy.Spider):
         return [h for h in selector.css("a::attr(href)").getall() if h.strip()]
 
     def on_error(self, failure: Failure) -> None:
-        """Errback: one log line with URL and reason; counted per source."""
+        """Errback: one log line with URL and reason; counted per source; a page that
+        could not be read is a coverage error of the run (never a silent zero)."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         stats = self.crawler.stats
-        if isinstance(failure.value, SkippedResponse):
+        exc = failure.value
+        if isinstance(exc, SkippedResponse):
             return
-        if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
+        refusal = _refusal_kind(exc)
+        if refusal is not None:
+            message = " ".join(failure.getErrorMessage().split())
+            self.logger.warning("Refused %s: %s", url, message)
+            count(stats, request, "skipped")
+            report_coverage(self.crawler, request, refusal, message)
+            return
+        if isinstance(exc, IgnoreRequest) and not isinstance(exc, HttpError):
             self.logger.info("Skipped %s: %s", url, failure.getErrorMessage())
             count(stats, request, "skipped")
             return
-        self.logger.warning("Fetch failed %s: %s", url, failure_reason(failure))
+        reason = failure_reason(failure)
+        self.logger.warning("Fetch failed %s: %s", url, reason)
         stats.inc_value("leakprint/errors")
         count(stats, request, "errors")
+        kind = "too_large" if isinstance(exc, DownloadCancelledError | PageTooLarge) \
+            else "unreachable"
+        report_coverage(self.crawler, request, kind, reason)

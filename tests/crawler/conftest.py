@@ -86,6 +86,9 @@ def run_crawl(
         "LOG_FILE": str(tmp / "crawl.log"),
         "AUTOTHROTTLE_ENABLED": "False",
         "RETRY_TIMES": "0",
+        # The mock sites live on 127.0.0.1: the tests opt in to that one address only
+        # (SPEC 10.1); everything else non-public stays refused.
+        "LEAKPRINT_ALLOWED_NETWORKS": "127.0.0.1/32",
     }
     all_settings.update(settings or {})
     for key, value in all_settings.items():
