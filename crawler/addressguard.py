@@ -66,11 +66,11 @@ def classify(address: str | IPAddress) -> str | None:
         return "link-local"
     if ip.is_multicast:
         return "multicast"
-    if isinstance(ip, ipaddress.IPv4Address) and ip in SHARED:
+    if ip.is_reserved:
+        return "reserved"
+    if ip.is_private or (isinstance(ip, ipaddress.IPv4Address) and ip in SHARED):
         return "private"
-    if ip.is_private:
-        return "private"
-    if ip.is_reserved or not ip.is_global:
+    if not ip.is_global:
         return "reserved"
     return None
 

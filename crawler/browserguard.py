@@ -37,7 +37,7 @@ class GuardedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         policy = policy_from_settings(crawler.settings)
-        inner: Any = self.abort_request
+        inner: Any = getattr(self, "abort_request", None)
         stats = crawler.stats
 
         async def abort(request: BrowserRequest) -> bool:

@@ -3,11 +3,12 @@
 Three places see a destination, and each asks :mod:`crawler.addressguard`:
 
 * :class:`AddressGuardMiddleware` (downloader middleware, first in the chain):
-  literal IP hosts (Twisted never resolves those) and, for pages rendered by
-  Chromium, the host's addresses looked up before the browser is asked;
+  literal IP hosts (Twisted never resolves those) and the addresses of host names
+  (looked up once per host and crawl), so a refusal is named on its own line;
 * :class:`GuardedResolver` (``TWISTED_DNS_RESOLVER``): every address a host name
   resolves to, for the connections Scrapy makes itself — the check sits where the
-  address is used, so a name that resolves differently the second time gains nothing;
+  address is used, so a name that answers differently the second time (DNS
+  rebinding) still cannot connect;
 * :mod:`crawler.browserguard`: every request a rendered page makes.
 
 Redirects are new requests, so every hop goes through all three again.
@@ -28,6 +29,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet import defer
+from twisted.internet.error import DNSLookupError
 
 from crawler.addressguard import AddressPolicy, parse_ip
 from crawler.coverage import count
@@ -48,6 +50,10 @@ NETWORKS_SETTING = "LEAKPRINT_ALLOWED_NETWORKS"
 
 class AddressRefused(IgnoreRequest):
     """A request whose destination address the policy refuses (a coverage error)."""
+
+
+class ResolvedAddressRefused(DNSLookupError):
+    """The resolver's refusal: a lookup error to Twisted (which then logs no traceback)."""
 
 
 def policy_from_settings(settings: Any) -> AddressPolicy:
@@ -92,17 +98,27 @@ async def check_url(policy: AddressPolicy, url: str, *, lookup: bool) -> str | N
 class AddressGuardMiddleware:
     """Downloader middleware: a request to a refused address never leaves."""
 
+    MAX_CACHED_HOSTS = 10_000
+
     def __init__(self, crawler: Crawler, policy: AddressPolicy) -> None:
         self.crawler = crawler
         self.policy = policy
+        self._verdicts: dict[str, str | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler, policy_from_settings(crawler.settings))
 
     async def process_request(self, request: Request) -> None:
-        reason = await check_url(self.policy, request.url,
-                                 lookup=bool(request.meta.get("playwright")))
+        parts = urlsplit(request.url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key in self._verdicts:
+            reason = self._verdicts[key]
+        else:
+            reason = await check_url(self.policy, request.url, lookup=True)
+            if len(self._verdicts) >= self.MAX_CACHED_HOSTS:
+                self._verdicts.clear()
+            self._verdicts[key] = reason
         if reason:
             refuse(self.crawler, request, reason)
 
@@ -139,5 +155,5 @@ class GuardedResolver(CachingThreadedResolver):
         reason = self.policy.refusal(address)
         if reason:
             logger.warning("Refused %s: %s", name, reason)
-            raise AddressRefused(f"destination refused: {name}: {reason}")
+            raise ResolvedAddressRefused(f"destination refused: {name}: {reason}")
         return address
