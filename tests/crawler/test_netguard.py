@@ -22,7 +22,10 @@ def _other_routes(site: sites.Site) -> Callable[..., sites.Reply]:
     return route
 
 
-def _main_routes(other: sites.Site, paste: sites.Site) -> Callable[[sites.Site], Callable[..., sites.Reply]]:
+Route = Callable[..., sites.Reply]
+
+
+def _main_routes(other: sites.Site, paste: sites.Site) -> Callable[[sites.Site], Route]:
     def make(site: sites.Site) -> Callable[..., sites.Reply]:
         def route(path: str, query: dict[str, list[str]]) -> sites.Reply:
             page = {"Content-Type": "text/html; charset=utf-8"}
