@@ -5,7 +5,9 @@ with ``from_crawler`` (or a plain constructor) whose instances have
 ``get(url) -> (etag, last_modified) | None``. Without the setting the middleware
 raises NotConfigured. A 304 answer is counted (``leakprint/unchanged`` and the
 source's ``unchanged``), logged, announced with the ``document_unchanged`` signal,
-and no item is emitted. Rendered (Playwright) requests are sent unconditionally.
+and no item is emitted. Rendered (Playwright) requests are sent unconditionally, and
+a 304 that Chromium reports for one (its own cache revalidated) is read as the
+rendered page it is.
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ class ConditionalRequestMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 304:
             return response
+        if "playwright" in response.flags or request.meta.get("playwright"):
+            # Chromium revalidated the page from its own cache: the DOM it rendered is
+            # the page, read as any other (never an "unchanged" no-read).
+            return response.replace(status=200)
         source = request.meta.get(SOURCE_META)
         logger.info("Unchanged document %s (304)", request.url)
         self.crawler.stats.inc_value("leakprint/unchanged")

@@ -22,14 +22,13 @@ from typing import IO
 from urllib.parse import urlsplit
 
 from rich.console import Console
-from sqlalchemy import select
 
 from leakprint.config import Settings
-from leakprint.coverage import display_url
+from leakprint.coverage import coverage_errors, display_url
 from leakprint.datasets import get_dataset, list_datasets
-from leakprint.db import Database, Document, Finding, ScanRun
+from leakprint.db import Database, ScanRun
 from leakprint.netpolicy import address_policy
-from leakprint.scanning import ScanOutcome, finish_run, start_run
+from leakprint.scanning import ScanOutcome, finish_run, run_finding_ids, start_run
 
 POLL_SECONDS = 0.5
 
@@ -196,11 +195,12 @@ def _run_crawl(
         problem = run.error if run is not None else None
         errors = run.errors if run is not None else 0
         docs = run.docs_new + run.docs_changed + run.docs_unchanged if run is not None else 0
-    if errors and not docs:
+    refused = len(coverage_errors(db, [run_id])) if not docs else 0
+    if (errors or refused) and not docs:
         # Every source dead or refusing: the crawl ran, but it saw nothing. Recorded
         # as a failure, or a watch whose sites are gone would look merely quiet.
-        finish_run(db, run_id, status="failed",
-                   error=f"no page could be fetched ({_plural(errors, 'fetch error')})")
+        what = _plural(errors, "fetch error") if errors else _plural(refused, "coverage error")
+        finish_run(db, run_id, status="failed", error=f"no page could be fetched ({what})")
         return proc.returncode
     # The pipeline leaves an error on the run when documents could not be matched.
     finish_run(db, run_id, status="partial" if problem else "ok", error=problem)
@@ -246,16 +246,16 @@ def _progress_line(db: Database, run_id: int) -> str:
 def run_findings(
     db: Database, run_id: int, datasets: Sequence[str] = ()
 ) -> tuple[list[int], int, int]:
-    """Finding ids, documents and bytes touched by one scan run; only the findings of
-    ``datasets`` when given (a document may hold findings of other sets from other scans)."""
+    """Finding ids, documents and bytes of one scan run: the findings it created,
+    updated or saw again (``scan_run_findings``, so two scans of the same URL at once
+    both report them), only those of ``datasets`` when given; documents as the run
+    counted them (new, changed and unchanged, 304s included)."""
+    ids = run_finding_ids(db, run_id, datasets)
     with db.session() as session:
-        docs = list(session.scalars(select(Document).where(Document.last_scan_id == run_id)))
-        query = select(Finding.id).where(Finding.document_id.in_([d.id for d in docs]))
-        if datasets:
-            query = query.where(Finding.dataset.in_(list(datasets)))
-        ids = list(session.scalars(query))
         run = session.get(ScanRun, run_id)
-        return ids, len(docs), run.bytes if run else 0
+        if run is None:
+            return ids, 0, 0
+        return ids, run.docs_new + run.docs_changed + run.docs_unchanged, run.bytes
 
 
 def crawl_scan(
@@ -296,7 +296,7 @@ def crawl_scan(
         errors = run.errors if run is not None else 0
     return ScanOutcome(run_id, finding_ids=ids, documents=docs, bytes=size, errors=errors,
                        error=f"scan run {run_id}: {problem} (log: logs/scan-{run_id}.log)"
-                       if problem else None)
+                       if problem else None, coverage=coverage_errors(db, [run_id]))
 
 
 def _plural(n: int, word: str) -> str:

@@ -49,6 +49,9 @@ if TYPE_CHECKING:
     from crawler.sources import Source
 
 DEPTH_META = "leakprint_depth"
+#: HTTP statuses that say a document does not exist (a dead link), not that it
+#: could not be read: counted as fetch errors, but not coverage errors.
+GONE = frozenset({404, 410})
 Where = Literal["onsite", "offsite"]
 Callback = Callable[[Any], Any]
 
@@ -215,17 +218,20 @@ class SourceSpider(scrapy.Spider):
                 yield req
 
     def document(self, response: Response, text: str | None) -> DocumentItem:
-        """The fetched page as a document."""
+        """The fetched page as a document. A rendered page keeps no validators: its
+        DOM is not what a plain fetch of the URL would get, so a later plain fetch
+        must not be answered "304 unchanged" on the strength of it."""
+        rendered = "playwright" in response.flags
         return DocumentItem(
             source=response.meta[SOURCE_META],
             url=response.url,
             body=response.body,
             content_type=_header(response, b"Content-Type") or "",
             encoding_hint=encoding_hint(response),
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
+            etag=None if rendered else _header(response, b"ETag"),
+            last_modified=None if rendered else _header(response, b"Last-Modified"),
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            rendered="playwright" in response.flags,
+            rendered=rendered,
             text=text,
         )
 
@@ -274,6 +280,8 @@ class SourceSpider(scrapy.Spider):
         self.logger.warning("Fetch failed %s: %s", url, reason)
         stats.inc_value("leakprint/errors")
         count(stats, request, "errors")
+        if isinstance(exc, HttpError) and exc.response.status in GONE:
+            return  # no such document: nothing was left unread (still a fetch error)
         kind = "too_large" if isinstance(exc, DownloadCancelledError | PageTooLarge) \
             else "unreachable"
         report_coverage(self.crawler, request, kind, reason)

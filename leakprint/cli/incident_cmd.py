@@ -7,6 +7,7 @@ from rich.table import Table
 
 from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
 from leakprint.cli.render import findings_table
+from leakprint.coverage import coverage_errors, describe
 from leakprint.datasets import DatasetError, get_dataset
 from leakprint.findings import finding_json, query_findings
 from leakprint.incidents import (
@@ -172,8 +173,12 @@ def show_cmd(app: AppContext, incident_id: int, as_json: bool) -> None:
     info = get_incident(app.db, incident_id)
     with app.db.session() as session:
         rows = [finding_json(f) for f in query_findings(session, incident=incident_id)]
+    # What the last scan could not read in full (SPEC 10): never a silent "no findings".
+    gaps = coverage_errors(app.db, [info.last_scan_run]) if info.last_scan_run else []
     if as_json:
-        emit_json({**info.as_json(), "findings": rows})
+        emit_json({**info.as_json(), "findings": rows, "coverage_errors": [
+            {"kind": g.kind, "url": g.url, "source": g.source, "detail": g.detail}
+            for g in gaps]})
         return
     app.out.print(f"[bold]incident {info.id}[/]: {info.name} ({info.state})")
     app.out.print(f"  datasets: {', '.join(info.datasets)}   sources: {', '.join(info.sources)}")
@@ -186,6 +191,14 @@ def show_cmd(app: AppContext, incident_id: int, as_json: bool) -> None:
         n = info.last_scan_run
         last += f" (scan run {n}, log logs/scan-{n}.log: {info.last_scan_error or 'no reason'})"
     app.out.print(last, markup=False, highlight=False)
+    if gaps:
+        app.out.print(f"  coverage errors of the last scan ({len(gaps)}): not read in full",
+                      markup=False, highlight=False)
+        for gap in gaps[:20]:
+            app.out.print(f"    {describe(gap)}", markup=False, highlight=False)
+        if len(gaps) > 20:
+            app.out.print(f"    … and {len(gaps) - 20} more (--json lists all)", markup=False,
+                          highlight=False)
     app.out.print(f"  next scan: {info.next_scan()}", markup=False, highlight=False)
     findings_table(app.out, rows)
 
