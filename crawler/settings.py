@@ -61,6 +61,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.SharedRobotsTxtMiddleware": 100,
     "crawler.binary.BinaryContentMiddleware": 595,
+    # Below HttpCompressionMiddleware (590): sniffs untyped bodies once decompressed.
+    "crawler.binary.SniffMiddleware": 585,
     "crawler.rendered.RenderedSizeMiddleware": 596,
     "crawler.conditional.ConditionalRequestMiddleware": 597,
 }

@@ -22,7 +22,7 @@ from scrapy.http import TextResponse
 
 from crawler.coverage import count
 from crawler.encoding import body_text, with_best_encoding
-from crawler.extract import element_text, selected_texts, visible_text
+from crawler.extract import DEEP_TREE, element_text, page_text, streaming_text, tree_depth
 from crawler.feeds import FeedError, parse_feed
 from crawler.items import DocumentItem
 from crawler.sources import KINDS, Kind, Source, SourceConfigError, load_sources
@@ -146,13 +146,17 @@ class SourcesSpider(SourceSpider):
                     yield req
 
     def page_text(self, response: Response) -> str:
-        """The ``content`` selectors' text, else the visible text of the page."""
+        """The ``content`` selectors' text, else the visible text of the page (a page
+        nested too deep for the parser is read whole by streaming, never dropped)."""
         if not isinstance(response, TextResponse):
             return body_text(response)
         source = self.source_of(response)
-        if source.content:
-            return "\n".join(selected_texts(response.selector, source.content))
-        return visible_text(response.selector)
+        text, streamed = page_text(response.selector, response.text, source.content)
+        if streamed:
+            self.logger.info("Deeply nested page %s read without a tree (depth limit)",
+                             response.url)
+            self.crawler.stats.inc_value("leakprint/deep_pages")
+        return text
 
     # paste: listing → item pages (or their raw form), listing pagination
     def parse_listing(self, response: Response) -> Output:
@@ -183,6 +187,10 @@ class SourcesSpider(SourceSpider):
             yield self.document(response, body_text(response))
             return
         source = self.source_of(response)
+        if tree_depth(response.selector.root) >= DEEP_TREE:
+            # Too deep for the parser: the whole page as one post, read by streaming.
+            yield self.derived(response, f"{response.url}#post-1", streaming_text(response.text))
+            return
         posts = response.css(source.content) if source.content else response.xpath("//body")
         for n, post in enumerate(posts, start=1):
             text = element_text(post.root)

@@ -28,6 +28,10 @@ MARKERS = [
     "PRIVATE-PAGE",
     "loading",
     "var x",
+    "OCTET-DUMP-7070",
+    "UNTYPED-TEXT-5050",
+    "DEEP-NEST-2100",
+    "ITEM-RENDERED-",
 ]
 
 
