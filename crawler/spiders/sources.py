@@ -13,7 +13,6 @@ crawls ``urls`` with optional ``kind`` (default ``page``), ``render``, ``wait_fo
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,6 +24,7 @@ from crawler.encoding import body_text, with_best_encoding
 from crawler.extract import DEEP_TREE, element_text, page_text, streaming_text, tree_depth
 from crawler.feeds import FeedError, parse_feed
 from crawler.items import DocumentItem
+from crawler.patterns import compile_pattern
 from crawler.sources import KINDS, Kind, Source, SourceConfigError, load_sources
 from crawler.spiders.base import DEPTH_META, SourceSpider
 
@@ -69,7 +69,7 @@ def on_demand_source(
         kind=cast(Kind, kind or "page"),
         start_urls=start,
         # On demand, every link on the same sites is fair game up to ``depth``.
-        follow=(re.compile(""),) if max_depth else (),
+        follow=(compile_pattern(""),) if max_depth else (),
         content=content,
         render=_truthy(render),
         wait_for=wait_for if _truthy(render) else None,
