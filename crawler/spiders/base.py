@@ -40,7 +40,7 @@ from crawler.exceptions import PageTooLarge, SkippedResponse
 from crawler.items import DocumentItem
 from crawler.netguard import AddressRefused
 from crawler.redirects import RedirectLoop, RedirectRefused
-from crawler.render import render_meta
+from crawler.render import render_meta, selector_missed
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -115,6 +115,9 @@ class SourceSpider(scrapy.Spider):
 
     # Offsite decisions are made per source by where(); Scrapy's are by domain only.
     allowed_domains = None
+    #: Callbacks of pages only mined for links: rendered, they do not wait for
+    #: ``wait_for`` (an item's selector) but for the network to settle.
+    listing_callbacks: frozenset[str] = frozenset()
 
     def __init__(self, sources: list[Source], wait_timeout_ms: int = 10_000, **kwargs: Any):
         super().__init__(**kwargs)
@@ -159,7 +162,8 @@ class SourceSpider(scrapy.Spider):
         if source.download_delay is not None or source.concurrency is not None:
             meta["download_slot"] = f"source:{source.name}"
         if source.render if render is None else render:
-            meta.update(render_meta(source.wait_for, self.wait_timeout_ms))
+            listing = getattr(callback, "__name__", "") in self.listing_callbacks
+            meta.update(render_meta(source.wait_for, self.wait_timeout_ms, listing=listing))
         # Duplicates are filtered per source above: two sources may share a page.
         return scrapy.Request(
             url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True
@@ -217,11 +221,24 @@ class SourceSpider(scrapy.Spider):
             if req is not None:
                 yield req
 
+    def check_rendered(self, response: Response) -> None:
+        """A rendered page whose ``wait_for`` never appeared: read as it is, and said
+        (a coverage error), never a silent zero."""
+        selector = selector_missed(response.meta)
+        if selector:
+            self.logger.warning("wait_for %r never appeared on %s; read as it was",
+                                selector, response.url)
+            report_coverage(self.crawler, response.request, "wait_for",
+                            f"selector {selector} not seen in {self.wait_timeout_ms} ms",
+                            response.url)
+
     def document(self, response: Response, text: str | None) -> DocumentItem:
         """The fetched page as a document. A rendered page keeps no validators: its
         DOM is not what a plain fetch of the URL would get, so a later plain fetch
         must not be answered "304 unchanged" on the strength of it."""
         rendered = "playwright" in response.flags
+        if rendered:
+            self.check_rendered(response)
         return DocumentItem(
             source=response.meta[SOURCE_META],
             url=response.url,

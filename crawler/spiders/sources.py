@@ -93,6 +93,7 @@ class SourcesSpider(SourceSpider):
     """Paste sites, forums, feeds and single pages, as declared per source."""
 
     name = "sources"
+    listing_callbacks = frozenset({"parse_listing", "parse_thread_list"})
 
     def __init__(
         self,
@@ -187,6 +188,8 @@ class SourcesSpider(SourceSpider):
             yield self.document(response, body_text(response))
             return
         source = self.source_of(response)
+        if "playwright" in response.flags:
+            self.check_rendered(response)
         if tree_depth(response.selector.root) >= DEEP_TREE:
             # Too deep for the parser: the whole page as one post, read by streaming.
             yield self.derived(response, f"{response.url}#post-1", streaming_text(response.text))
