@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import scrapy
 from scrapy.http import TextResponse
 
-from crawler.coverage import count
+from crawler.coverage import count, report_coverage
 from crawler.encoding import body_text, with_best_encoding
 from crawler.extract import DEEP_TREE, element_text, page_text, streaming_text, tree_depth
 from crawler.feeds import FeedError, parse_feed
@@ -223,6 +223,13 @@ class SourcesSpider(SourceSpider):
             if link is None or (source.follow and not source.follows(link)):
                 continue
             where = self.where(source, link)
+            if where is None and link.startswith(("http://", "https://")):
+                # The entry's page is the content: not fetching it is said, not silent.
+                self.logger.warning("Feed entry %s links to a host allow_offsite does not "
+                                    "cover: not fetched", link)
+                report_coverage(self.crawler, response.request, "offsite_dropped",
+                                "add its host to allow_offsite to read it", link)
+                continue
             render = None if where == "onsite" else False
             req = (
                 self.request(source, link, self.parse_item, depth, render=render) if where else None

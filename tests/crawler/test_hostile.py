@@ -15,6 +15,8 @@ from tests.crawler import sites
 from tests.crawler.conftest import CrawlResult, run_crawl
 
 DEEP = 2100
+# Another host (a closed port on loopback): the feed source does not allow it.
+ELSEWHERE = "http://127.0.0.1:9/elsewhere"
 CSV = "氏名,電話番号\n山田 花子,090-1234-5678\nOCTET-DUMP-7070\n"
 
 
@@ -28,6 +30,12 @@ def _routes(site: sites.Site) -> Callable[..., sites.Reply]:
         if path == "/dump-gz":
             return 200, {"Content-Type": "application/octet-stream",
                          "Content-Encoding": "gzip"}, gzip.compress(CSV.encode())
+        if path == "/feed.rss":
+            return 200, {"Content-Type": "application/rss+xml"}, (
+                '<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>'
+                f'<item><title>entry</title><link>{ELSEWHERE}</link>'
+                '<description>UNTYPED-TEXT-5050 entry text</description></item>'
+                '</channel></rss>').encode()
         if path == "/threads":
             return 200, {"Content-Type": "text/html"}, sites.html('<a href="/deep">t</a>')
         if path == "/untyped":
@@ -61,6 +69,12 @@ name = "thread"
 kind = "forum"
 start_urls = ["{site.url('/threads')}"]
 follow = ["deep"]
+obey_robots = false
+
+[[source]]
+name = "feed"
+kind = "feed"
+start_urls = ["{site.url('/feed.rss')}"]
 obey_robots = false
 """
     return run_crawl(tmp_path_factory.mktemp("hostile"), toml)
@@ -105,3 +119,12 @@ def test_octet_stream_binary_is_a_named_coverage_error(crawl: CrawlResult,
 ])
 def test_sniff_text(body: bytes, encoding: str | None) -> None:
     assert sniff_text(body) in ({encoding} if encoding != "cp932" else {"cp932", "euc_jp"})
+
+
+def test_feed_entry_linking_elsewhere_is_said(crawl: CrawlResult) -> None:
+    """The entry's own text is read; its page on a host ``allow_offsite`` does not cover
+    is not fetched, and that is a coverage error, not silence."""
+    assert "UNTYPED-TEXT-5050" in _markers(crawl, ELSEWHERE + "#feed-entry", "feed")
+    assert f"Feed entry {ELSEWHERE} links to a host allow_offsite does not cover" in crawl.log
+    assert crawl.stats["leakprint/coverage/offsite_dropped"] == 1
+    assert "leakprint/source/feed/errors" not in crawl.stats  # never fetched
