@@ -10,6 +10,7 @@ like any request. A redirect chain that runs out of hops is named a redirect loo
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
 
 class RedirectRefused(IgnoreRequest):
     """A redirect to a host the source does not allow (a coverage error)."""
+
+    def __init__(self, message: str, target_host: str) -> None:
+        super().__init__(message)
+        self.target_host = target_host
 
 
 class RedirectLoop(IgnoreRequest):
@@ -41,7 +46,7 @@ class SourceRedirectMiddleware(RedirectMiddleware):
             count(self.crawler.stats, request, "refused")
             raise RedirectRefused(
                 f"redirect to {redirected.url} refused: the source does not allow that "
-                "host (allow_offsite)")
+                "host (allow_offsite)", urlsplit(redirected.url).netloc)
         try:
             return super()._redirect(redirected, request, reason)
         except IgnoreRequest:

@@ -287,7 +287,14 @@ class SourceSpider(scrapy.Spider):
             message = " ".join(failure.getErrorMessage().split())
             self.logger.warning("Refused %s: %s", url, message)
             count(stats, request, "skipped")
-            report_coverage(self.crawler, request, refusal, message)
+            # Stored details name no URL (only ``url`` is made fit to store and show).
+            if isinstance(exc, RedirectRefused):
+                detail = f"to {exc.target_host}"
+            elif refusal == "too_large":  # Scrapy's message quotes the response (its URL)
+                detail = "compression bomb: decompressed past DOWNLOAD_MAXSIZE"
+            else:
+                detail = message
+            report_coverage(self.crawler, request, refusal, detail)
             return
         if isinstance(exc, IgnoreRequest) and not isinstance(exc, HttpError):
             self.logger.info("Skipped %s: %s", url, failure.getErrorMessage())
