@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.crawler.sites import Reply, html
 from tests.leakprint import sites
 from tests.leakprint.helpers import PLANTED, assert_no_planted, customer_rows, run
 from tests.leakprint.sites import csv_dump, make_deployment, planted_dump
@@ -25,13 +26,13 @@ ROWS = customer_rows(40)
 DEEP = 2100
 
 
-def _routes(site: sites.Site) -> Callable[..., sites.Reply]:
-    def route(path: str, query: dict[str, list[str]]) -> sites.Reply:
+def _routes(site: sites.Site) -> Callable[..., Reply]:
+    def route(path: str, query: dict[str, list[str]]) -> Reply:
         if path == "/dump.bin":
             return 200, {"Content-Type": "application/octet-stream"}, planted_dump().encode()
         if path == "/deep":
             body = "<div>" * DEEP + f"<pre>{csv_dump(ROWS[:20], 'deep')}</pre>" + "</div>" * DEEP
-            return 200, {"Content-Type": "text/html; charset=utf-8"}, sites.html(body)
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, html(body)
         if path == "/bomb":
             return 200, {"Content-Type": "text/plain", "Content-Encoding": "gzip"}, \
                 gzip.compress(b"\0" * (48 * 1024 * 1024))
