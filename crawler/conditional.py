@@ -6,8 +6,8 @@ with ``from_crawler`` (or a plain constructor) whose instances have
 raises NotConfigured. A 304 answer is counted (``leakprint/unchanged`` and the
 source's ``unchanged``), logged, announced with the ``document_unchanged`` signal,
 and no item is emitted. Rendered (Playwright) requests are sent unconditionally, and
-a 304 that Chromium reports for one (its own cache revalidated) is read as the
-rendered page it is.
+rendered documents store no validators (crawler/spiders/base.py), so a plain fetch is
+never answered "304 unchanged" on the strength of a DOM it did not read.
 """
 
 from __future__ import annotations
@@ -68,10 +68,6 @@ class ConditionalRequestMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 304:
             return response
-        if "playwright" in response.flags or request.meta.get("playwright"):
-            # Chromium revalidated the page from its own cache: the DOM it rendered is
-            # the page, read as any other (never an "unchanged" no-read).
-            return response.replace(status=200)
         source = request.meta.get(SOURCE_META)
         logger.info("Unchanged document %s (304)", request.url)
         self.crawler.stats.inc_value("leakprint/unchanged")

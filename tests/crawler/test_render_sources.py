@@ -88,3 +88,41 @@ def test_a_selector_that_never_appears_is_a_coverage_error(crawl: CrawlResult,
     assert "ITEM-RENDERED-" in item["markers"]  # read as it was, not dropped
     assert f"wait_for '#dump.done' never appeared on {site.url('/never')}" in crawl.log
     assert crawl.stats["leakprint/coverage/wait_for"] == 1
+
+
+def _etag_routes(site: sites.Site) -> Callable[..., sites.Reply]:
+    def route(path: str, query: dict[str, list[str]]) -> sites.Reply:
+        page = {"Content-Type": "text/html; charset=utf-8", "ETag": '"v1"',
+                "Last-Modified": "Mon, 01 Dec 2025 00:00:00 GMT"}
+        return 200, page, sites.html('<pre id="dump">ITEM-RENDERED-etag</pre>')
+    return route
+
+
+def test_rendered_documents_keep_no_validators(tmp_path: Path) -> None:
+    """A rendered page's validators are not the plain page's: stored, a later plain
+    fetch would be answered 304 on the strength of a DOM it never read."""
+    site = sites.start_site(_etag_routes)
+    try:
+        toml = f"""
+[[source]]
+name = "r"
+kind = "page"
+start_urls = ["{site.url('/page')}"]
+render = true
+obey_robots = false
+
+[[source]]
+name = "plain"
+kind = "page"
+start_urls = ["{site.url('/page')}"]
+obey_robots = false
+"""
+        result = run_crawl(tmp_path, toml, settings={
+            "LEAKPRINT_VALIDATORS": "tests.crawler.validators.FixedValidators",
+            "TEST_ETAGS": "{}"}, timeout=240)
+    finally:
+        sites.stop_site(site)
+    items = {(i["source"], i["url"]): i for i in result.items}
+    assert items[("r", site.url("/page"))]["etag"] is None
+    assert items[("plain", site.url("/page"))]["etag"] == '"v1"'
+    assert items[("r", site.url("/page"))]["rendered"] is True

@@ -20,7 +20,7 @@ import pytest
 from tests.crawler.sites import Reply, html
 from tests.leakprint import sites
 from tests.leakprint.helpers import PLANTED, assert_no_planted, customer_rows, run
-from tests.leakprint.sites import csv_dump, make_deployment, planted_dump
+from tests.leakprint.sites import csv_dump, make_deployment, planted_dump, scan_runs
 
 ROWS = customer_rows(40)
 DEEP = 2100
@@ -124,8 +124,9 @@ def test_a_runs_findings_stay_its_own(home: tuple[Path, dict[str, str]],
     assert ids == [f["id"] for f in json.loads(second.stdout)] and ids
     db = open_database(load_settings(h, env=env).database_url)
     try:
-        assert run_findings(db, 1)[0] == ids
-        assert run_findings(db, 2)[0] == ids
+        # Each run reports its finding and its document (not "0 documents").
+        assert run_findings(db, 1)[:2] == (ids, 1)
+        assert run_findings(db, 2)[:2] == (ids, 1)
     finally:
         db.close()
 
@@ -158,3 +159,14 @@ obey_robots = false
     data = json.loads(run(h, "incident", "show", "1", "--json", env=env).stdout)
     assert [(g["kind"], g["url"]) for g in data["coverage_errors"]] == [
         ("redirect_loop", site.url("/loop"))]
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/dump.txt", "file:///etc/passwd",
+                                 "javascript:alert(1)", "http:///no-host"])
+def test_bad_url_scheme_is_refused_before_any_crawl(home: tuple[Path, dict[str, str]],
+                                                    url: str) -> None:
+    h, env = home
+    result = run(h, "scan", "--url", url, env=env)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: --url {url}: only http:// and https:// URLs")
+    assert scan_runs(env["LEAKPRINT_DATABASE_URL"]) == []  # no run, no crawl started
