@@ -10,7 +10,6 @@ from leakprint.config import ConfigError, load_settings
 from leakprint.netpolicy import address_policy
 
 
-
 def test_default_allows_only_public_addresses(tmp_path: Path) -> None:
     policy = address_policy(load_settings(tmp_path, env={"LEAKPRINT_DATABASE_URL": "x"},
                                           require_file=False), env={})
