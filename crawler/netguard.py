@@ -125,7 +125,8 @@ class AddressGuardMiddleware:
 
 def refuse(crawler: Crawler, request: Request | None, reason: str) -> None:
     """Count, log and raise :class:`AddressRefused` for ``request``."""
-    crawler.stats.inc_value("leakprint/refused_address") if crawler.stats else None
+    if crawler.stats is not None:
+        crawler.stats.inc_value("leakprint/refused_address")
     count(crawler.stats, request, "refused")
     raise AddressRefused(f"destination refused: {reason}")
 

@@ -7,7 +7,7 @@ item is emitted for it. The application connects to it to refresh "last seen".
 ``coverage_error(kind: str, url: str, source: str | None, detail: str, spider)``: a
 document could not be read in full (SPEC 10): ``kind`` is one of
 ``refused_address``, ``refused_redirect``, ``redirect_loop``, ``too_large``,
-``encoding``, ``binary``, ``unreachable``, ``wait_for``, ``offsite_dropped``,
+``binary``, ``unreachable``, ``wait_for``, ``offsite_dropped``,
 ``parse``. ``detail`` is one line that never quotes page content.
 """
 

@@ -25,12 +25,11 @@ KINDS = {
     "refused_redirect": "redirect to a host the source does not allow",
     "redirect_loop": "redirect loop",
     "too_large": "refused: larger than the size bound (or a compression bomb)",
-    "encoding": "refused: undecodable content",
     "binary": "binary content type, not read",
     "unreachable": "could not be fetched",
     "wait_for": "wait_for selector never appeared (page read as it was)",
     "offsite_dropped": "linked entry on a host allow_offsite does not cover, not fetched",
-    "parse": "could not be parsed",
+    "parse": "could not be parsed (feed)",
 }
 MAX_PER_RUN = 1000  # a dead site of 50,000 links is one story, not 50,000 rows
 

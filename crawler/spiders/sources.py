@@ -211,6 +211,9 @@ class SourcesSpider(SourceSpider):
         except FeedError as e:
             self.logger.warning("Unreadable feed %s: %s", response.url, e)
             count(self.crawler.stats, response.request, "errors")
+            # The parser's message may quote the document: the stored detail does not.
+            report_coverage(self.crawler, response.request, "parse",
+                            "not a well-formed, entity-free RSS or Atom feed")
             return
         depth = response.meta.get(DEPTH_META, 0) + 1
         for n, entry in enumerate(entries, start=1):

@@ -36,6 +36,9 @@ def _routes(site: sites.Site) -> Callable[..., sites.Reply]:
                 f'<item><title>entry</title><link>{ELSEWHERE}</link>'
                 '<description>UNTYPED-TEXT-5050 entry text</description></item>'
                 '</channel></rss>').encode()
+        if path == "/bad.rss":  # an entity declaration: refused, never expanded
+            return 200, {"Content-Type": "application/rss+xml"}, (
+                b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "y">]><rss>&x;</rss>')
         if path == "/threads":
             return 200, {"Content-Type": "text/html"}, sites.html('<a href="/deep">t</a>')
         if path == "/untyped":
@@ -74,7 +77,7 @@ obey_robots = false
 [[source]]
 name = "feed"
 kind = "feed"
-start_urls = ["{site.url('/feed.rss')}"]
+start_urls = ["{site.url('/feed.rss')}", "{site.url('/bad.rss')}"]
 obey_robots = false
 """
     return run_crawl(tmp_path_factory.mktemp("hostile"), toml)
@@ -128,3 +131,8 @@ def test_feed_entry_linking_elsewhere_is_said(crawl: CrawlResult) -> None:
     assert f"Feed entry {ELSEWHERE} links to a host allow_offsite does not cover" in crawl.log
     assert crawl.stats["leakprint/coverage/offsite_dropped"] == 1
     assert "leakprint/source/feed/errors" not in crawl.stats  # never fetched
+
+
+def test_unreadable_feed_is_a_coverage_error(crawl: CrawlResult, site: sites.Site) -> None:
+    assert f"Unreadable feed {site.url('/bad.rss')}" in crawl.log
+    assert crawl.stats["leakprint/coverage/parse"] == 1
