@@ -52,9 +52,9 @@ def site() -> Iterator[sites.Site]:
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+def home(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str]]:
     h = tmp_path / "home"
-    env = make_deployment(h, f"sqlite:///{tmp_path}/lp.db", PLANTED + ROWS)
+    env = make_deployment(h, db_url, PLANTED + ROWS)  # SQLite, and PostgreSQL when set
     return h, env
 
 
