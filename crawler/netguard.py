@@ -35,7 +35,7 @@ from crawler.addressguard import AddressPolicy, parse_ip
 from crawler.coverage import count
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Coroutine, Sequence
     from typing import Self
 
     from scrapy import Request
@@ -109,16 +109,23 @@ class AddressGuardMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler, policy_from_settings(crawler.settings))
 
-    async def process_request(self, request: Request) -> None:
+    def process_request(self, request: Request) -> Coroutine[Any, Any, None] | None:
+        """Known hosts are judged at once; a new host is looked up (a coroutine), once
+        per crawl, so the per-request cost stays a dictionary lookup."""
         parts = urlsplit(request.url)
         key = f"{parts.scheme}://{parts.netloc}"
-        if key in self._verdicts:
-            reason = self._verdicts[key]
-        else:
-            reason = await check_url(self.policy, request.url, lookup=True)
-            if len(self._verdicts) >= self.MAX_CACHED_HOSTS:
-                self._verdicts.clear()
-            self._verdicts[key] = reason
+        if key not in self._verdicts:
+            return self._judge(request, key)
+        reason = self._verdicts[key]
+        if reason:
+            refuse(self.crawler, request, reason)
+        return None
+
+    async def _judge(self, request: Request, key: str) -> None:
+        reason = await check_url(self.policy, request.url, lookup=True)
+        if len(self._verdicts) >= self.MAX_CACHED_HOSTS:
+            self._verdicts.clear()
+        self._verdicts[key] = reason
         if reason:
             refuse(self.crawler, request, reason)
 
