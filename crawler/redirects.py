@@ -3,7 +3,8 @@
 Scrapy's RedirectMiddleware follows a ``302`` to any host; a start URL could thus
 send the crawl anywhere its source never allowed. Here a hop is followed only
 when the spider's ``where(source, url)`` accepts its target (the source's own
-sites, or an ``allow_offsite`` match); the hop then goes through the address guard
+sites, or an ``allow_offsite`` match) — for 3xx answers and ``<meta http-equiv=refresh>``
+alike; the hop then goes through the address guard
 like any request. A redirect chain that runs out of hops is named a redirect loop.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.coverage import SOURCE_META, count
@@ -33,8 +34,11 @@ class RedirectLoop(IgnoreRequest):
     """More redirects than ``REDIRECT_MAX_TIMES`` (a coverage error)."""
 
 
-class SourceRedirectMiddleware(RedirectMiddleware):
-    """RedirectMiddleware that asks the spider's ``where()`` about every hop."""
+class _HostRules:
+    """Redirect middleware mixin: the spider's ``where()`` decides every hop."""
+
+    crawler: Any
+    max_redirect_times: int
 
     def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
         spider = self.crawler.spider
@@ -48,7 +52,16 @@ class SourceRedirectMiddleware(RedirectMiddleware):
                 f"redirect to {redirected.url} refused: the source does not allow that "
                 "host (allow_offsite)", urlsplit(redirected.url).netloc)
         try:
-            return super()._redirect(redirected, request, reason)
+            redirected = super()._redirect(redirected, request, reason)  # type: ignore[misc]
+            return redirected
         except IgnoreRequest:
             raise RedirectLoop(
                 f"redirect loop: more than {self.max_redirect_times} redirects") from None
+
+
+class SourceRedirectMiddleware(_HostRules, RedirectMiddleware):
+    """RedirectMiddleware (3xx ``Location``) under the source's host rules."""
+
+
+class SourceMetaRefreshMiddleware(_HostRules, MetaRefreshMiddleware):
+    """MetaRefreshMiddleware (``<meta http-equiv=refresh>``) under the same rules."""

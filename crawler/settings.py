@@ -57,6 +57,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Redirect hops obey the source's host rules (allow_offsite), like links.
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.redirects.SourceRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.redirects.SourceMetaRefreshMiddleware": 580,
     # Scrapy 2.19's lets requests through while robots.txt is in flight (crawler/robots.py).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.SharedRobotsTxtMiddleware": 100,

@@ -38,6 +38,9 @@ def _main_routes(other: sites.Site, paste: sites.Site) -> Callable[[sites.Site],
                 return 302, {"Location": other.url("/hop")}, b""
             if path == "/redirect-offsite":
                 return 302, {"Location": paste.url("/elsewhere")}, b""
+            if path == "/meta-refresh":
+                return 200, page, sites.html("x", head='<meta http-equiv="refresh" '
+                                             f'content="0; url={paste.url("/refreshed")}">')
             if path == "/loop":
                 return 302, {"Location": "/loop"}, b""
             if path == "/rendered":
@@ -80,7 +83,8 @@ allow_offsite = ["^http://127\\\\.0\\\\.0\\\\.2"]
 [[source]]
 name = "strict"
 kind = "page"
-start_urls = ["{main.url('/redirect-offsite')}", "{main.url('/loop')}"]
+start_urls = ["{main.url('/redirect-offsite')}", "{main.url('/loop')}",
+              "{main.url('/meta-refresh')}"]
 obey_robots = false
 
 [[source]]
@@ -129,7 +133,9 @@ def test_redirects_obey_allow_offsite_and_loops_are_named(
     assert paste.hits == []  # a 302 to a host the source does not allow is not followed
     assert f"Refused {main.url('/redirect-offsite')}: redirect to {paste.url('/elsewhere')} " \
         "refused" in crawl.log
-    assert crawl.stats["leakprint/coverage/refused_redirect"] == 1
+    assert f"Refused {main.url('/meta-refresh')}: redirect to {paste.url('/refreshed')} " \
+        "refused" in crawl.log
+    assert crawl.stats["leakprint/coverage/refused_redirect"] == 2
     assert f"Refused {main.url('/loop')}: redirect loop" in crawl.log
     assert crawl.stats["leakprint/coverage/redirect_loop"] == 1
 
