@@ -271,6 +271,8 @@ obey_robots = false
         "EXTENSIONS": json.dumps({"crawler.coverage.CoverageStats": 500,
                                   "benchmarks.crawl_throughput.BenchTimer": 600}),
         "BENCH_TIMER_FILE": str(timer),
+        # The benchmark's server is on 127.0.0.1: allowed here, nothing else (SPEC 10.1).
+        "LEAKPRINT_ALLOWED_NETWORKS": "127.0.0.1/32",
     }
     if home is not None:
         settings.update({

@@ -5,7 +5,9 @@ with ``from_crawler`` (or a plain constructor) whose instances have
 ``get(url) -> (etag, last_modified) | None``. Without the setting the middleware
 raises NotConfigured. A 304 answer is counted (``leakprint/unchanged`` and the
 source's ``unchanged``), logged, announced with the ``document_unchanged`` signal,
-and no item is emitted. Rendered (Playwright) requests are sent unconditionally.
+and no item is emitted. Rendered (Playwright) requests are sent unconditionally, and
+rendered documents store no validators (crawler/spiders/base.py), so a plain fetch is
+never answered "304 unchanged" on the strength of a DOM it did not read.
 """
 
 from __future__ import annotations

@@ -4,8 +4,13 @@ Keys are ``leakprint/source/<name>/<what>``; ``<what>`` is one of ``pages``
 (responses received), ``bytes`` (body bytes received), ``documents`` (items
 emitted), ``errors`` (failed requests: HTTP errors, timeouts, DNS, refused),
 ``skipped`` (robots.txt, binary, too large), ``binary``, ``unchanged`` (304) and
-``budget_exhausted`` (links not scheduled because of ``max_pages``). A request's
+``budget_exhausted`` (links not scheduled because of ``max_pages``), ``refused``
+(destination address or redirect refused) and ``coverage_errors``. A request's
 source is its ``leakprint_source`` meta key.
+
+:func:`report_coverage` names a document that could not be read in full: counted
+(``leakprint/coverage/<kind>``), logged, and sent as the ``coverage_error`` signal
+for the application to record with its scan run.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+
+from crawler.signals import coverage_error
 
 if TYPE_CHECKING:
     from typing import Self
@@ -35,6 +42,20 @@ def count(stats: StatsCollector | None, request: Request | None, what: str, n: i
     source = request.meta.get(SOURCE_META) if request is not None else None
     if stats is not None and source:
         stats.inc_value(source_key(str(source), what), n)
+
+
+def report_coverage(crawler: Crawler | None, request: Request | None, kind: str,
+                    detail: str, url: str | None = None) -> None:
+    """Count and announce a coverage error (see :mod:`crawler.signals`)."""
+    if crawler is None:
+        return
+    url = url or (request.url if request is not None else "?")
+    source = request.meta.get(SOURCE_META) if request is not None else None
+    if crawler.stats is not None:
+        crawler.stats.inc_value(f"leakprint/coverage/{kind}")
+        count(crawler.stats, request, "coverage_errors")
+    crawler.signals.send_catch_log(coverage_error, kind=kind, url=url, source=source,
+                                   detail=detail, spider=crawler.spider)
 
 
 class CoverageStats:

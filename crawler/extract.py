@@ -1,7 +1,15 @@
-"""Text out of HTML: visible text, or the text of elements picked by CSS selectors."""
+"""Text out of HTML: visible text, or the text of elements picked by CSS selectors.
+
+libxml2 stops building the tree past a nesting depth (2048 levels with
+``huge_tree``, which parsel sets): a page nested deeper loses everything below, and
+a page written to hide a dump would read as empty. :func:`page_text` notices a tree
+that reached that depth and reads the page with :class:`StreamingText` instead,
+the standard library's tokenizer, which keeps no tree and has no depth limit.
+"""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
@@ -61,3 +69,70 @@ def selected_texts(selector: Selector | SelectorList[Selector], css: str) -> lis
     """The visible text of every element the CSS selectors pick, empty ones dropped."""
     texts = (element_text(el.root) for el in selector.css(css))
     return [t for t in texts if t]
+
+
+#: A tree this deep was (or may have been) cut by libxml2's depth limit.
+DEEP_TREE = 2000
+
+
+def tree_depth(root: Any, stop_at: int = DEEP_TREE) -> int:
+    """The nesting depth of an lxml tree (counting stops at ``stop_at``)."""
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest >= stop_at:
+                    return deepest
+        else:
+            depth -= 1
+    return deepest
+
+
+class StreamingText(HTMLParser):
+    """Visible text by tokenizing, without a tree: no depth limit, same rules as
+    :func:`element_text` (hidden elements skipped, block elements end lines)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN:
+            self.hidden += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+    def text(self) -> str:
+        lines = (line.strip() for line in "".join(self.parts).splitlines())
+        return "\n".join(line for line in lines if line)
+
+
+def streaming_text(html: str) -> str:
+    """The visible text of an HTML document of any nesting depth."""
+    parser = StreamingText()
+    parser.feed(html)
+    parser.close()
+    return parser.text()
+
+
+def page_text(selector: Selector, html: str, css: str | None = None) -> tuple[str, bool]:
+    """The text of a page (``css`` selections, else the visible text) and whether it
+    had to be read by streaming because the tree was too deep."""
+    if tree_depth(selector.root) >= DEEP_TREE:
+        return streaming_text(html), True
+    if css:
+        return "\n".join(selected_texts(selector, css)), False
+    return visible_text(selector), False

@@ -5,6 +5,9 @@ Settings the application passes with ``-s``:
 ``LEAKPRINT_PIPELINE``    dotted path of the item pipeline, added at order 300
 ``LEAKPRINT_VALIDATORS``  dotted path of the ETag/Last-Modified provider
 ``LEAKPRINT_WAIT_FOR_TIMEOUT_MS``  how long a rendered page may take to show ``wait_for``
+``LEAKPRINT_ALLOW_PRIVATE_NETWORKS``  1: any destination address may be reached
+``LEAKPRINT_ALLOWED_NETWORKS``  comma-separated CIDRs of non-public addresses allowed
+    (both default to the environment variables of the same names; SPEC 10.1)
 
 ``LEAKPRINT_CHROMIUM`` in the environment overrides the Chromium executable.
 """
@@ -49,10 +52,19 @@ LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawler.logformatter.QuietLogFormatter"
 
 DOWNLOADER_MIDDLEWARES = {
+    # First: a request to a refused address (SPEC 10.1) goes nowhere, not even robots.txt.
+    "crawler.netguard.AddressGuardMiddleware": 50,
+    # Redirect hops obey the source's host rules (allow_offsite), like links.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.redirects.SourceRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.redirects.SourceMetaRefreshMiddleware": 580,
     # Scrapy 2.19's lets requests through while robots.txt is in flight (crawler/robots.py).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.SharedRobotsTxtMiddleware": 100,
     "crawler.binary.BinaryContentMiddleware": 595,
+    # Below HttpCompressionMiddleware (590): sniffs untyped bodies once decompressed.
+    "crawler.binary.SniffMiddleware": 585,
     "crawler.rendered.RenderedSizeMiddleware": 596,
     "crawler.conditional.ConditionalRequestMiddleware": 597,
 }
@@ -61,9 +73,11 @@ EXTENSIONS = {"crawler.coverage.CoverageStats": 500}
 # Playwright: only requests with meta["playwright"] use the browser.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "http": "crawler.browserguard.GuardedPlaywrightHandler",
+    "https": "crawler.browserguard.GuardedPlaywrightHandler",
 }
+# Every resolved address is checked where the connection uses it (crawler/netguard.py).
+TWISTED_DNS_RESOLVER = "crawler.netguard.GuardedResolver"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     # Debian's chromium; set-up never downloads a browser.

@@ -10,7 +10,8 @@ Keys of a ``[[source]]`` table (all but ``name``, ``kind`` and ``start_urls`` op
 ``name``            unique name; used in stats keys and items
 ``kind``            ``paste`` | ``forum`` | ``feed`` | ``page``
 ``start_urls``      listing pages, thread lists, feeds or single pages (http/https)
-``follow``          regexes; a link is followed when one matches its path or full URL
+``follow``          regexes (RE2: linear time, no backreferences or look-around); a
+                    link is followed when one matches its path or full URL
 ``raw``             paste only: raw-text endpoint template, ``{id}`` = last path segment
 ``content``         CSS selectors for the text (forum: one element per post);
                     default: the visible text of the page
@@ -37,6 +38,8 @@ from urllib.parse import urlsplit
 
 from parsel.csstranslator import HTMLTranslator
 
+from crawler.patterns import Pattern, PatternError, compile_pattern
+
 Kind = Literal["paste", "forum", "feed", "page"]
 KINDS: tuple[Kind, ...] = ("paste", "forum", "feed", "page")
 
@@ -54,7 +57,7 @@ class Source:
     name: str
     kind: Kind
     start_urls: tuple[str, ...]
-    follow: tuple[re.Pattern[str], ...] = ()
+    follow: tuple[Pattern, ...] = ()
     raw: str | None = None
     content: str | None = None
     next_page: str | None = None
@@ -62,7 +65,7 @@ class Source:
     wait_for: str | None = None
     max_depth: int = 2
     max_pages: int = 1000
-    allow_offsite: tuple[re.Pattern[str], ...] = ()
+    allow_offsite: tuple[Pattern, ...] = ()
     obey_robots: bool = True
     download_delay: float | None = None
     concurrency: int | None = None
@@ -139,13 +142,13 @@ class _Checker:
             raise self.fail(field, "must be a list of strings")
         return cast(list[str], value)
 
-    def regexes(self, field: str) -> tuple[re.Pattern[str], ...]:
+    def regexes(self, field: str) -> tuple[Pattern, ...]:
         compiled = []
         for i, pattern in enumerate(self.strings(field)):
             try:
-                compiled.append(re.compile(pattern))
-            except re.error as e:
-                raise self.fail(f"{field}[{i}]", f"invalid regex: {e.msg}") from None
+                compiled.append(compile_pattern(pattern))
+            except PatternError as e:
+                raise self.fail(f"{field}[{i}]", f"invalid regex: {e}") from None
         return tuple(compiled)
 
     def urls(self, field: str) -> tuple[str, ...]:

@@ -19,14 +19,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
 from rich.console import Console
-from sqlalchemy import select
 
 from leakprint.config import Settings
+from leakprint.coverage import coverage_errors
 from leakprint.datasets import get_dataset, list_datasets
-from leakprint.db import Database, Document, Finding, ScanRun
-from leakprint.scanning import ScanOutcome, finish_run, start_run
+from leakprint.db import Database, ScanRun
+from leakprint.netpolicy import address_policy
+from leakprint.scanning import ScanOutcome, finish_run, run_finding_ids, start_run
 from leakprint.urlsafe import guard_for
 
 POLL_SECONDS = 0.5
@@ -63,6 +65,22 @@ def check_sources(settings: Settings, names: Sequence[str], all_sources: bool) -
     return list(names) or declared
 
 
+def check_urls(urls: Sequence[str]) -> None:
+    """Only http(s) URLs with a host can be crawled; said before a run starts."""
+    # The URL itself is not quoted: it may name a customer (SPEC 10.2), and no set is
+    # open yet to redact it with; its position and scheme say which one is meant.
+    for n, url in enumerate(urls, 1):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            scheme = f"{parts.scheme}:" if parts.scheme else "no scheme"
+            raise CrawlError(f"--url number {n} ({scheme}): only http:// and https:// URLs "
+                             "with a host can be scanned")
+        if "," in url:
+            # The crawl gets its URLs as one comma-separated argument.
+            raise CrawlError(f"--url number {n}: a URL with a comma cannot be "
+                             "scanned (encode it as %2C)")
+
+
 def crawl_command(
     settings: Settings, run_id: int, *, urls: Sequence[str] = (), sources: Sequence[str] = (),
     render: bool = False, depth: int = 0, full: bool = False,
@@ -82,6 +100,9 @@ def crawl_command(
         "-s", f"LEAKPRINT_PARENT_PID={os.getpid()}",
         "-s", f"LOG_FILE={log_dir / f'scan-{run_id}.log'}",
     ]
+    # The address policy travels as settings (SPEC 10.1), not through the environment.
+    for name, value in address_policy(settings).as_settings().items():
+        cmd += ["-s", f"{name}={value}"]
     # An on-demand scan of a few links needs one matcher, not one per core (each
     # costs a second or so of start-up); crawls of declared sources get the default.
     workers = settings.match_workers or (1 if urls else None)
@@ -178,11 +199,12 @@ def _run_crawl(
         problem = run.error if run is not None else None
         errors = run.errors if run is not None else 0
         docs = run.docs_new + run.docs_changed + run.docs_unchanged if run is not None else 0
-    if errors and not docs:
+    refused = len(coverage_errors(db, [run_id])) if not docs else 0
+    if (errors or refused) and not docs:
         # Every source dead or refusing: the crawl ran, but it saw nothing. Recorded
         # as a failure, or a watch whose sites are gone would look merely quiet.
-        finish_run(db, run_id, status="failed",
-                   error=f"no page could be fetched ({_plural(errors, 'fetch error')})")
+        what = _plural(errors, "fetch error") if errors else _plural(refused, "coverage error")
+        finish_run(db, run_id, status="failed", error=f"no page could be fetched ({what})")
         return proc.returncode
     # The pipeline leaves an error on the run when documents could not be matched.
     finish_run(db, run_id, status="partial" if problem else "ok", error=problem)
@@ -228,16 +250,16 @@ def _progress_line(db: Database, run_id: int) -> str:
 def run_findings(
     db: Database, run_id: int, datasets: Sequence[str] = ()
 ) -> tuple[list[int], int, int]:
-    """Finding ids, documents and bytes touched by one scan run; only the findings of
-    ``datasets`` when given (a document may hold findings of other sets from other scans)."""
+    """Finding ids, documents and bytes of one scan run: the findings it created,
+    updated or saw again (``scan_run_findings``, so two scans of the same URL at once
+    both report them), only those of ``datasets`` when given; documents as the run
+    counted them (new, changed and unchanged, 304s included)."""
+    ids = run_finding_ids(db, run_id, datasets)
     with db.session() as session:
-        docs = list(session.scalars(select(Document).where(Document.last_scan_id == run_id)))
-        query = select(Finding.id).where(Finding.document_id.in_([d.id for d in docs]))
-        if datasets:
-            query = query.where(Finding.dataset.in_(list(datasets)))
-        ids = list(session.scalars(query))
         run = session.get(ScanRun, run_id)
-        return ids, len(docs), run.bytes if run else 0
+        if run is None:
+            return ids, 0, 0
+        return ids, run.docs_new + run.docs_changed + run.docs_unchanged, run.bytes
 
 
 def crawl_scan(
@@ -253,8 +275,11 @@ def crawl_scan(
     names = list(datasets or [])
     for name in names:  # before any crawl: a typo is a one-line error, not a failed run
         get_dataset(db, name)
-    if not urls:
+    if urls:
+        check_urls(urls)
+    else:
         check_sources(settings, sources, all_sources)
+    address_policy(settings)  # a malformed [crawl] is a one-line error before the run
     # The run records the URLs redacted (SPEC 10.2); the crawl gets them in full.
     shown = [guard_for(settings, db, names).redact(u) for u in urls] if urls else []
     run_id = start_run(db, "url" if urls else "sources", datasets=names,
@@ -277,7 +302,7 @@ def crawl_scan(
         errors = run.errors if run is not None else 0
     return ScanOutcome(run_id, finding_ids=ids, documents=docs, bytes=size, errors=errors,
                        error=f"scan run {run_id}: {problem} (log: logs/scan-{run_id}.log)"
-                       if problem else None)
+                       if problem else None, coverage=coverage_errors(db, [run_id]))
 
 
 def _plural(n: int, word: str) -> str:

@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +24,12 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
 
-from crawler.signals import document_unchanged
+from crawler.signals import coverage_error, document_unchanged
 from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
 from fingerprints.normalizers import NORMALIZER_VERSION
 from leakprint.config import Settings, load_settings
+from leakprint.coverage import CoverageItem, record_coverage
 from leakprint.datasets import get_dataset, list_datasets
 from leakprint.db import Database, Document, ScanRun, open_database
 from leakprint.logredact import install as install_log_redaction
@@ -179,6 +181,8 @@ class MatchPipeline:
         self._progress_task: asyncio.Future[None] | None = None
         self._watch: asyncio.Future[None] | None = None
         self._warm: asyncio.Future[list[int]] | None = None
+        # Coverage errors reported by the crawler, stored with the next progress write.
+        self._coverage: deque[CoverageItem] = deque()
         # Set when the process that started the crawl died: nobody else is left to
         # close the scan run, so this crawl does it on the way out.
         self._orphaned = False
@@ -192,6 +196,7 @@ class MatchPipeline:
         # URLs in the crawl's log are redacted too (SPEC 10.2).
         install_log_redaction(pipe.guard.redact)
         crawler.signals.connect(pipe.unchanged, signal=document_unchanged)
+        crawler.signals.connect(pipe.coverage_error, signal=coverage_error)
         parent = crawler.settings.getint("LEAKPRINT_PARENT_PID")
         if parent:
             arm_lifeline(parent, pipe.orphaned)
@@ -256,6 +261,12 @@ class MatchPipeline:
     def unchanged(self, url: str, source: str | None, spider: Any = None) -> None:
         """A 304: the document is still there; refresh its last-seen time."""
         self._queue(DocTask("seen", url, source))
+
+    def coverage_error(self, kind: str, url: str, source: str | None, detail: str,
+                       spider: Any = None) -> None:
+        """A document the crawl could not read in full: kept for the run's coverage."""
+        self._coverage.append(CoverageItem(kind, url, detail, source))
+        self._maybe_progress()
 
     # ----------------------------------------------------------------- batching
 
@@ -340,6 +351,10 @@ class MatchPipeline:
         self._progress_task = asyncio.ensure_future(asyncio.to_thread(self._write_progress))
 
     def _write_progress(self) -> None:
+        pending = []  # popped one by one: the reactor thread may append meanwhile
+        while self._coverage:
+            pending.append(self._coverage.popleft())
+        record_coverage(self.db, self.config.scan_id, pending, self.guard.redact)
         pages, byte_count, errors = coverage(self.crawler.stats)
         with self.db.session() as session:
             run = session.get(ScanRun, self.config.scan_id)

@@ -10,14 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
 from leakprint.config import Settings
+from leakprint.coverage import CoverageItem
 from leakprint.datasets import open_sets
-from leakprint.db import Database, Finding, ScanRun
+from leakprint.db import Database, Finding, ScanRun, ScanRunFinding
 from leakprint.findings import FindingChange, load_documents, record_result, upsert_document
 from leakprint.runs import finish_run as finish_run  # run states live in leakprint.runs
 from leakprint.runs import start_run as start_run
@@ -39,6 +40,8 @@ class ScanOutcome:
     bytes: int = 0
     error: str | None = None  # the scan covered less than asked (findings are still valid)
     errors: int = 0  # pages that could not be fetched
+    # Documents that could not be read in full (SPEC 10): never a silent "no findings".
+    coverage: list[CoverageItem] = field(default_factory=list)
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -70,6 +73,7 @@ def store_results(
             change = record_result(session, doc, result)
             if change is not None:
                 changes.append(change)
+        link_run_findings(session, run_id, [c.finding_id for c in changes])
     return status, changes
 
 
@@ -125,7 +129,38 @@ def store_batch(db: Database, entries: Sequence[StoreEntry], run_id: int, guard:
                     changes.append(change)
             out.append((status, changes))
         _still_there(session, still_there, now)
+        touched = [c.finding_id for _, changes in out for c in changes]
+        for i in range(0, len(still_there), 500):
+            touched += session.scalars(select(Finding.id).where(
+                Finding.document_id.in_(still_there[i:i + 500])))
+        link_run_findings(session, run_id, touched)
     return out
+
+
+def link_run_findings(session: Session, run_id: int, finding_ids: Sequence[int]) -> None:
+    """Record that these findings belong to the run's result (created, updated or seen
+    again by it). Read back by :func:`run_finding_ids`; a concurrent scan of the same
+    URL links them to its own run too, so both report them."""
+    wanted = set(finding_ids)
+    if not wanted:
+        return
+    have = set(session.scalars(select(ScanRunFinding.finding_id).where(
+        ScanRunFinding.scan_run_id == run_id, ScanRunFinding.finding_id.in_(list(wanted)))))
+    for finding_id in sorted(wanted - have):
+        session.add(ScanRunFinding(scan_run_id=run_id, finding_id=finding_id))
+    session.flush()
+
+
+def run_finding_ids(db: Database, run_id: int, datasets: Sequence[str] = ()) -> list[int]:
+    """The findings a run created, updated or saw (only those of ``datasets`` if given)."""
+    with db.session() as session:
+        query = (select(ScanRunFinding.finding_id)
+                 .where(ScanRunFinding.scan_run_id == run_id)
+                 .order_by(ScanRunFinding.finding_id))
+        if datasets:
+            query = query.join(Finding, Finding.id == ScanRunFinding.finding_id).where(
+                Finding.dataset.in_(list(datasets)))
+        return list(session.scalars(query))
 
 
 class ScanInputError(Exception):

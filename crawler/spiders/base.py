@@ -34,11 +34,13 @@ from twisted.internet.error import (
     TimeoutError,
 )
 
-from crawler.coverage import SOURCE_META, count, source_key
+from crawler.coverage import SOURCE_META, count, report_coverage, source_key
 from crawler.encoding import encoding_hint
 from crawler.exceptions import PageTooLarge, SkippedResponse
 from crawler.items import DocumentItem
-from crawler.render import render_meta
+from crawler.netguard import AddressRefused
+from crawler.redirects import RedirectLoop, RedirectRefused
+from crawler.render import render_meta, selector_missed
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -47,6 +49,9 @@ if TYPE_CHECKING:
     from crawler.sources import Source
 
 DEPTH_META = "leakprint_depth"
+#: HTTP statuses that say a document does not exist (a dead link), not that it
+#: could not be read: counted as fetch errors, but not coverage errors.
+GONE = frozenset({404, 410})
 Where = Literal["onsite", "offsite"]
 Callback = Callable[[Any], Any]
 
@@ -76,6 +81,20 @@ def _header(response: Response, name: bytes) -> str | None:
     return value.decode("latin-1") if value else None
 
 
+def _refusal_kind(exc: BaseException | None) -> str | None:
+    """The coverage kind of a deliberate refusal (address, redirect, bomb), else None."""
+    if isinstance(exc, AddressRefused):
+        return "refused_address"
+    if isinstance(exc, RedirectRefused):
+        return "refused_redirect"
+    if isinstance(exc, RedirectLoop):
+        return "redirect_loop"
+    if isinstance(exc, IgnoreRequest) and "during decompression" in str(exc):
+        # HttpCompressionMiddleware: a compression bomb, stopped at DOWNLOAD_MAXSIZE.
+        return "too_large"
+    return None
+
+
 def failure_reason(failure: Failure) -> str:
     """A short, single-line reason for a failed request."""
     exc = failure.value
@@ -96,6 +115,9 @@ class SourceSpider(scrapy.Spider):
 
     # Offsite decisions are made per source by where(); Scrapy's are by domain only.
     allowed_domains = None
+    #: Callbacks of pages only mined for links: rendered, they do not wait for
+    #: ``wait_for`` (an item's selector) but for the network to settle.
+    listing_callbacks: frozenset[str] = frozenset()
 
     def __init__(self, sources: list[Source], wait_timeout_ms: int = 10_000, **kwargs: Any):
         super().__init__(**kwargs)
@@ -140,7 +162,8 @@ class SourceSpider(scrapy.Spider):
         if source.download_delay is not None or source.concurrency is not None:
             meta["download_slot"] = f"source:{source.name}"
         if source.render if render is None else render:
-            meta.update(render_meta(source.wait_for, self.wait_timeout_ms))
+            listing = getattr(callback, "__name__", "") in self.listing_callbacks
+            meta.update(render_meta(source.wait_for, self.wait_timeout_ms, listing=listing))
         # Duplicates are filtered per source above: two sources may share a page.
         return scrapy.Request(
             url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True
@@ -198,18 +221,34 @@ class SourceSpider(scrapy.Spider):
             if req is not None:
                 yield req
 
+    def check_rendered(self, response: Response) -> None:
+        """A rendered page whose ``wait_for`` never appeared: read as it is, and said
+        (a coverage error), never a silent zero."""
+        selector = selector_missed(response.meta)
+        if selector:
+            self.logger.warning("wait_for %r never appeared on %s; read as it was",
+                                selector, response.url)
+            report_coverage(self.crawler, response.request, "wait_for",
+                            f"selector {selector} not seen in {self.wait_timeout_ms} ms",
+                            response.url)
+
     def document(self, response: Response, text: str | None) -> DocumentItem:
-        """The fetched page as a document."""
+        """The fetched page as a document. A rendered page keeps no validators: its
+        DOM is not what a plain fetch of the URL would get, so a later plain fetch
+        must not be answered "304 unchanged" on the strength of it."""
+        rendered = "playwright" in response.flags
+        if rendered:
+            self.check_rendered(response)
         return DocumentItem(
             source=response.meta[SOURCE_META],
             url=response.url,
             body=response.body,
             content_type=_header(response, b"Content-Type") or "",
             encoding_hint=encoding_hint(response),
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
+            etag=None if rendered else _header(response, b"ETag"),
+            last_modified=None if rendered else _header(response, b"Last-Modified"),
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            rendered="playwright" in response.flags,
+            rendered=rendered,
             text=text,
         )
 
@@ -235,16 +274,38 @@ class SourceSpider(scrapy.Spider):
         return [h for h in selector.css("a::attr(href)").getall() if h.strip()]
 
     def on_error(self, failure: Failure) -> None:
-        """Errback: one log line with URL and reason; counted per source."""
+        """Errback: one log line with URL and reason; counted per source; a page that
+        could not be read is a coverage error of the run (never a silent zero)."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         stats = self.crawler.stats
-        if isinstance(failure.value, SkippedResponse):
+        exc = failure.value
+        if isinstance(exc, SkippedResponse):
             return
-        if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
+        refusal = _refusal_kind(exc)
+        if refusal is not None:
+            message = " ".join(failure.getErrorMessage().split())
+            self.logger.warning("Refused %s: %s", url, message)
+            count(stats, request, "skipped")
+            # Stored details name no URL (only ``url`` is made fit to store and show).
+            if isinstance(exc, RedirectRefused):
+                detail = f"to {exc.target_host}"
+            elif refusal == "too_large":  # Scrapy's message quotes the response (its URL)
+                detail = "compression bomb: decompressed past DOWNLOAD_MAXSIZE"
+            else:
+                detail = message
+            report_coverage(self.crawler, request, refusal, detail)
+            return
+        if isinstance(exc, IgnoreRequest) and not isinstance(exc, HttpError):
             self.logger.info("Skipped %s: %s", url, failure.getErrorMessage())
             count(stats, request, "skipped")
             return
-        self.logger.warning("Fetch failed %s: %s", url, failure_reason(failure))
+        reason = failure_reason(failure)
+        self.logger.warning("Fetch failed %s: %s", url, reason)
         stats.inc_value("leakprint/errors")
         count(stats, request, "errors")
+        if isinstance(exc, HttpError) and exc.response.status in GONE:
+            return  # no such document: nothing was left unread (still a fetch error)
+        kind = "too_large" if isinstance(exc, DownloadCancelledError | PageTooLarge) \
+            else "unreachable"
+        report_coverage(self.crawler, request, kind, reason)

@@ -13,18 +13,18 @@ crawls ``urls`` with optional ``kind`` (default ``page``), ``render``, ``wait_fo
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 import scrapy
 from scrapy.http import TextResponse
 
-from crawler.coverage import count
+from crawler.coverage import count, report_coverage
 from crawler.encoding import body_text, with_best_encoding
-from crawler.extract import element_text, selected_texts, visible_text
+from crawler.extract import DEEP_TREE, element_text, page_text, streaming_text, tree_depth
 from crawler.feeds import FeedError, parse_feed
 from crawler.items import DocumentItem
+from crawler.patterns import compile_pattern
 from crawler.sources import KINDS, Kind, Source, SourceConfigError, load_sources
 from crawler.spiders.base import DEPTH_META, SourceSpider
 
@@ -69,7 +69,7 @@ def on_demand_source(
         kind=cast(Kind, kind or "page"),
         start_urls=start,
         # On demand, every link on the same sites is fair game up to ``depth``.
-        follow=(re.compile(""),) if max_depth else (),
+        follow=(compile_pattern(""),) if max_depth else (),
         content=content,
         render=_truthy(render),
         wait_for=wait_for if _truthy(render) else None,
@@ -93,6 +93,7 @@ class SourcesSpider(SourceSpider):
     """Paste sites, forums, feeds and single pages, as declared per source."""
 
     name = "sources"
+    listing_callbacks = frozenset({"parse_listing", "parse_thread_list"})
 
     def __init__(
         self,
@@ -146,13 +147,17 @@ class SourcesSpider(SourceSpider):
                     yield req
 
     def page_text(self, response: Response) -> str:
-        """The ``content`` selectors' text, else the visible text of the page."""
+        """The ``content`` selectors' text, else the visible text of the page (a page
+        nested too deep for the parser is read whole by streaming, never dropped)."""
         if not isinstance(response, TextResponse):
             return body_text(response)
         source = self.source_of(response)
-        if source.content:
-            return "\n".join(selected_texts(response.selector, source.content))
-        return visible_text(response.selector)
+        text, streamed = page_text(response.selector, response.text, source.content)
+        if streamed:
+            self.logger.info("Deeply nested page %s read without a tree (depth limit)",
+                             response.url)
+            self.crawler.stats.inc_value("leakprint/deep_pages")
+        return text
 
     # paste: listing → item pages (or their raw form), listing pagination
     def parse_listing(self, response: Response) -> Output:
@@ -183,6 +188,12 @@ class SourcesSpider(SourceSpider):
             yield self.document(response, body_text(response))
             return
         source = self.source_of(response)
+        if "playwright" in response.flags:
+            self.check_rendered(response)
+        if tree_depth(response.selector.root) >= DEEP_TREE:
+            # Too deep for the parser: the whole page as one post, read by streaming.
+            yield self.derived(response, f"{response.url}#post-1", streaming_text(response.text))
+            return
         posts = response.css(source.content) if source.content else response.xpath("//body")
         for n, post in enumerate(posts, start=1):
             text = element_text(post.root)
@@ -200,6 +211,9 @@ class SourcesSpider(SourceSpider):
         except FeedError as e:
             self.logger.warning("Unreadable feed %s: %s", response.url, e)
             count(self.crawler.stats, response.request, "errors")
+            # The parser's message may quote the document: the stored detail does not.
+            report_coverage(self.crawler, response.request, "parse",
+                            "not a well-formed, entity-free RSS or Atom feed")
             return
         depth = response.meta.get(DEPTH_META, 0) + 1
         for n, entry in enumerate(entries, start=1):
@@ -212,6 +226,13 @@ class SourcesSpider(SourceSpider):
             if link is None or (source.follow and not source.follows(link)):
                 continue
             where = self.where(source, link)
+            if where is None and link.startswith(("http://", "https://")):
+                # The entry's page is the content: not fetching it is said, not silent.
+                self.logger.warning("Feed entry %s links to a host allow_offsite does not "
+                                    "cover: not fetched", link)
+                report_coverage(self.crawler, response.request, "offsite_dropped",
+                                "add its host to allow_offsite to read it", link)
+                continue
             render = None if where == "onsite" else False
             req = (
                 self.request(source, link, self.parse_item, depth, render=render) if where else None

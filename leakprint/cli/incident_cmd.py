@@ -7,6 +7,7 @@ from rich.table import Table
 
 from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
 from leakprint.cli.render import findings_table
+from leakprint.coverage import coverage_errors, describe
 from leakprint.datasets import DatasetError, get_dataset
 from leakprint.findings import finding_json, query_findings
 from leakprint.incidents import (
@@ -175,8 +176,13 @@ def show_cmd(app: AppContext, incident_id: int, as_json: bool) -> None:
     from leakprint.runs import blind_runs
 
     blind = blind_runs(app.db, incident_id)
+    # What the last scan could not read in full (SPEC 10): never a silent "no findings".
+    gaps = coverage_errors(app.db, [info.last_scan_run]) if info.last_scan_run else []
     if as_json:
-        emit_json({**info.as_json(), "blind_scans": blind, "findings": rows})
+        emit_json({**info.as_json(), "blind_scans": blind, "findings": rows,
+                   "coverage_errors": [
+                       {"kind": g.kind, "url": g.url, "source": g.source, "detail": g.detail}
+                       for g in gaps]})
         return
     app.out.print(f"[bold]incident {info.id}[/]: {info.name} ({info.state})")
     app.out.print(f"  datasets: {', '.join(info.datasets)}   sources: {', '.join(info.sources)}")
@@ -189,6 +195,14 @@ def show_cmd(app: AppContext, incident_id: int, as_json: bool) -> None:
         n = info.last_scan_run
         last += f" (scan run {n}, log logs/scan-{n}.log: {info.last_scan_error or 'no reason'})"
     app.out.print(last, markup=False, highlight=False)
+    if gaps:
+        app.out.print(f"  coverage errors of the last scan ({len(gaps)}): not read in full",
+                      markup=False, highlight=False)
+        for gap in gaps[:20]:
+            app.out.print(f"    {describe(gap)}", markup=False, highlight=False)
+        if len(gaps) > 20:
+            app.out.print(f"    … and {len(gaps) - 20} more (--json lists all)", markup=False,
+                          highlight=False)
     app.out.print(f"  next scan: {info.next_scan()}", markup=False, highlight=False)
     if blind:
         app.out.print(f"  scans that saw nothing since the last good one ({len(blind)}):",

@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from leakprint.cli.common import AppContext, UserError, emit_json, pass_app, user_errors
 from leakprint.cli.render import findings_table
+from leakprint.coverage import describe
 from leakprint.datasets import DatasetError
 from leakprint.findings import at_least, finding_json, query_findings
 from leakprint.scanning import ScanInputError, ScanOutcome, scan_paths
@@ -40,6 +41,15 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
          datasets: tuple[str, ...], workers: int | None, fail_on: str | None,
          as_json: bool) -> None:
     """Scan files, URLs or declared sources for fingerprinted customer records.
+
+    \b
+    Exit status:
+      0  scanned, no finding at or above --fail-on (or no --fail-on)
+      1  a finding at or above --fail-on (wins over 3)
+      2  usage or input error, or nothing could be scanned
+      3  scanned, but some documents could not be read in full (coverage
+         errors, listed on stderr: refused address or redirect, redirect
+         loop, size or type refused, unreachable page)
 
     \b
     Examples:
@@ -78,6 +88,8 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
     if outcome.error:
         # Findings above are real, but the scan did not cover everything it should have.
         raise UserError(outcome.error)
+    if outcome.coverage:
+        raise SystemExit(EXIT_COVERAGE)
 
 
 def _report(app: AppContext, outcome: ScanOutcome, as_json: bool, fail_on: str | None) -> None:
@@ -85,16 +97,35 @@ def _report(app: AppContext, outcome: ScanOutcome, as_json: bool, fail_on: str |
         rows = [finding_json(f) for f in query_findings(session, ids=outcome.finding_ids)]
     if as_json:
         emit_json(rows)
-    else:
-        if rows or not outcome.error:  # "no findings" would read as a clean result
-            findings_table(app.out, rows, title=f"scan {outcome.run_id}")
-        errors = f", {_count(outcome.errors, 'fetch error')}" if outcome.errors else ""
-        app.console.print(f"{_count(outcome.documents, 'document')}, {outcome.bytes:,} bytes "
-                          f"scanned{errors} (scan run {outcome.run_id})")
+    elif rows or not (outcome.error or outcome.coverage):
+        # "no findings" would read as a clean result when something was not read.
+        findings_table(app.out, rows, title=f"scan {outcome.run_id}")
+    # On stderr, also with --json: how much was read, and what could not be.
+    errors = f", {_count(outcome.errors, 'fetch error')}" if outcome.errors else ""
+    click.echo(f"{_count(outcome.documents, 'document')}, {outcome.bytes:,} bytes "
+               f"scanned{errors} (scan run {outcome.run_id})", err=True)
+    _coverage_lines(outcome)
     if fail_on and any(at_least(r["confidence"], fail_on) for r in rows):
         if outcome.error:
             click.echo(f"error: {outcome.error}", err=True)
         raise SystemExit(1)
+
+
+EXIT_COVERAGE = 3
+SHOWN_COVERAGE = 20
+
+
+def _coverage_lines(outcome: ScanOutcome) -> None:
+    items = outcome.coverage
+    if not items:
+        return
+    click.echo(f"coverage: {_count(len(items), 'document')} could not be read in full "
+               "(not a clean result):", err=True)
+    for item in items[:SHOWN_COVERAGE]:
+        click.echo(f"  {describe(item)}", err=True)
+    if len(items) > SHOWN_COVERAGE:
+        click.echo(f"  … and {len(items) - SHOWN_COVERAGE} more "
+                   f"(log: logs/scan-{outcome.run_id}.log)", err=True)
 
 
 def _count(n: int, word: str) -> str:

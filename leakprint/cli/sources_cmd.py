@@ -69,19 +69,22 @@ def check_cmd(app: AppContext, names: tuple[str, ...], as_json: bool) -> None:
     Example:
       leakprint sources check example-paste
     """
+    from leakprint.netpolicy import address_policy
     from leakprint.sourcecheck import check_source
 
     declared = _load(app)
     unknown = [n for n in names if n not in {s.name for s in declared}]
     if unknown:
         raise CrawlError(f"unknown source {unknown[0]!r}")
-    checks = [check_source(s) for s in declared if not names or s.name in names]
+    policy = address_policy(app.settings)
+    checks = [check_source(s, policy=policy) for s in declared if not names or s.name in names]
     # Links a leak site lists may name customers (/u/<e-mail>/…): shown redacted.
     redact = guard_for(app.settings, app.db).redact
     for c in checks:
         c.url, c.follow, c.offsite = redact(c.url), [redact(u) for u in c.follow], \
             [redact(u) for u in c.offsite]
         c.next_page = redact(c.next_page) if c.next_page else None
+        c.dropped = [redact(u) for u in c.dropped]
     if as_json:
         emit_json([c.as_json() for c in checks])
         return
@@ -98,6 +101,13 @@ def check_cmd(app: AppContext, names: tuple[str, ...], as_json: bool) -> None:
             app.out.print(f"  offsite  {escape(link)}")
         if c.next_page:
             app.out.print(f"  next     {escape(c.next_page)}")
+        if c.dropped:
+            app.out.print(f"  [yellow]warning[/]: {len(c.dropped)} links go to hosts "
+                          "allow_offsite does not cover; the crawl will not read them:")
+            for link in c.dropped[:10]:
+                app.out.print(f"  dropped  {link}", markup=False, highlight=False)
+            if len(c.dropped) > 10:
+                app.out.print(f"  … and {len(c.dropped) - 10} more")
         if not c.error and not c.follow and not c.offsite:
             app.out.print("  no link matches `follow`: only the page itself would be read")
     if any(c.error for c in checks):

@@ -5,6 +5,7 @@ from leakprint.db.models import (
     AlertRow,
     AuditEntry,
     Base,
+    CoverageError,
     Dataset,
     Document,
     Finding,
@@ -12,12 +13,14 @@ from leakprint.db.models import (
     IncidentFinding,
     RecordHitRow,
     ScanRun,
+    ScanRunFinding,
 )
 
 __all__ = [
     "AlertRow",
     "AuditEntry",
     "Base",
+    "CoverageError",
     "Database",
     "Dataset",
     "Document",
@@ -26,5 +29,6 @@ __all__ = [
     "IncidentFinding",
     "RecordHitRow",
     "ScanRun",
+    "ScanRunFinding",
     "open_database",
 ]

@@ -252,3 +252,35 @@ class AlertRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class CoverageError(Base):
+    """Something a scan run could not read in full (SPEC 10): a refused address or
+    redirect, a refused size or encoding, a binary type, a redirect loop, an
+    unreachable source, a selector that never appeared. ``url`` is stored as
+    :func:`leakprint.coverage.display_url` gives it; ``detail`` never quotes content."""
+
+    __tablename__ = "coverage_errors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scan_run_id: Mapped[int] = mapped_column(
+        ForeignKey("scan_runs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScanRunFinding(Base):
+    """A finding that a scan run created, updated or saw again: the run's result.
+
+    Read instead of "documents whose last scan is this run", which a concurrent
+    scan of the same URL overwrites (two scans at once must both report)."""
+
+    __tablename__ = "scan_run_findings"
+
+    scan_run_id: Mapped[int] = mapped_column(
+        ForeignKey("scan_runs.id", ondelete="CASCADE"), primary_key=True)
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)

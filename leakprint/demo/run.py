@@ -191,6 +191,8 @@ def run_demo(console: Console, *, customers: int = 3000, keep: bool = False) -> 
                 default_config_text()
                 .replace("port = 25", f"port = {port}")
                 .replace('host = "localhost"', 'host = "127.0.0.1"')
+                # The demo's sites run on 127.0.0.1: allowed here, and only that address.
+                + '\n[crawl]\nallowed_networks = ["127.0.0.1/32"]\n'
             )
             (home / "leakprint.toml").write_text(config, encoding="utf-8")
             FingerprintKey.generate().write(home / "leakprint.key")

@@ -28,6 +28,10 @@ MARKERS = [
     "PRIVATE-PAGE",
     "loading",
     "var x",
+    "OCTET-DUMP-7070",
+    "UNTYPED-TEXT-5050",
+    "DEEP-NEST-2100",
+    "ITEM-RENDERED-",
 ]
 
 
@@ -86,6 +90,9 @@ def run_crawl(
         "LOG_FILE": str(tmp / "crawl.log"),
         "AUTOTHROTTLE_ENABLED": "False",
         "RETRY_TIMES": "0",
+        # The mock sites live on 127.0.0.1: the tests opt in to that one address only
+        # (SPEC 10.1); everything else non-public stays refused.
+        "LEAKPRINT_ALLOWED_NETWORKS": "127.0.0.1/32",
     }
     all_settings.update(settings or {})
     for key, value in all_settings.items():

@@ -177,8 +177,8 @@ def paste_routes(site: Site) -> Callable[[str, dict[str, list[str]]], Reply]:
     return route
 
 
-def start_site(make_route: Callable[[Site], Callable[..., Reply]]) -> Site:
-    """Start a site whose routes are built by ``make_route(site)``."""
+def start_site(make_route: Callable[[Site], Callable[..., Reply]], host: str = "127.0.0.1") -> Site:
+    """Start a site whose routes are built by ``make_route(site)`` (on a loopback ``host``)."""
     routes: list[Callable[..., Reply]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -204,7 +204,7 @@ def start_site(make_route: Callable[[Site], Callable[..., Reply]]) -> Site:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((host, 0), Handler)
     server.daemon_threads = True
     server.block_on_close = False
     site = Site(server, threading.Event())

@@ -221,7 +221,8 @@ def test_robots_txt_is_obeyed_unless_source_opts_out(crawl: CrawlResult, mock_si
         ("/slow", "Fetch failed {url}: timeout"),
         ("/huge", "Fetch failed {url}: cancelled: Expected to receive 1048576 bytes"),
         ("/image.png", "Skipped binary document {url} (image/png)"),
-        ("/bomb", "Skipped {url}: Ignored response"),
+        # A compression bomb is a refusal, named as such (issue 19 point 8).
+        ("/bomb", "Refused {url}: Ignored response"),
     ],
 )
 def test_bad_documents_give_one_clear_line(

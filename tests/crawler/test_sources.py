@@ -80,7 +80,8 @@ PREFIX = "sources.toml: source 's': "
     [
         (
             BASE + "follow = ['^/ok$', '[a-z']",
-            "follow[1]: invalid regex: unterminated character set",
+            # RE2's wording (patterns are compiled with RE2: no backtracking).
+            "follow[1]: invalid regex: missing ]: [a-z",
         ),
         (BASE + "folow = ['x']", "folow: unknown key"),
         (
@@ -90,9 +91,11 @@ PREFIX = "sources.toml: source 's': "
         (BASE + 'render = false\nwait_for = ".x"', "wait_for: needs render = true"),
         (
             BASE + "allow_offsite = ['(']",
-            "allow_offsite[0]: invalid regex: missing ), unterminated subpattern",
+            "allow_offsite[0]: invalid regex: missing ): (",
         ),
         (BASE + 'content = "div[["', "content: invalid CSS selector: "),
+        (BASE + r"follow = ['(a)\1']", "follow[0]: invalid regex: invalid escape sequence"),
+        (BASE + "follow = ['x(?=y)']", "follow[0]: invalid regex: invalid perl operator"),
         (BASE + 'raw = "/raw/{id}"', "raw: only for kind 'paste', "),
         (BASE + "max_pages = 0", "max_pages: must be at least 1"),
         (BASE + 'max_depth = "2"', "max_depth: must be a non-negative integer"),
@@ -154,3 +157,16 @@ def test_unreadable_and_invalid_files(tmp_path: Path) -> None:
     with pytest.raises(SourceConfigError, match=r"bad\.toml: invalid TOML: ") as e:
         load_sources(bad)
     assert "\n" not in str(e.value)
+
+
+@pytest.mark.timeout(20)
+def test_catastrophic_pattern_cannot_hang(tmp_path: Path) -> None:
+    """``(a+)+$`` on forty ``a``s and a ``b`` backtracks for ages in ``re``; RE2 is linear."""
+    path = tmp_path / "sources.toml"
+    path.write_text("[[source]]\n" + BASE + "follow = ['(a+)+$']\nallow_offsite = ['(x+x+)+y']\n",
+                    encoding="utf-8")
+    [s] = load_sources(path)
+    link = "https://a.example/" + "a" * 40 + "b"
+    assert not s.follows(link)
+    assert s.follows("https://a.example/" + "a" * 40)
+    assert not s.offsite_allowed("https://b.example/" + "x" * 5000)

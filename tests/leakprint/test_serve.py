@@ -207,7 +207,7 @@ def test_hung_crawl_is_killed_then_the_next_scan_links_what_was_seen_before(
     # An on-demand scan saw the paste before the incident existed.
     scanned = run(d.home, "scan", "--source", "paste", "--json")
     assert scanned.exit_code == 0, scanned.output
-    assert len(json.loads(scanned.output)) == 1
+    assert len(json.loads(scanned.stdout)) == 1
 
     config = d.home / "leakprint.toml"
     original = config.read_text(encoding="utf-8")
@@ -239,7 +239,7 @@ def test_hung_crawl_is_killed_then_the_next_scan_links_what_was_seen_before(
     for received in d.sink.messages:
         assert_clean_email(received, d.paste.site.base)
     findings = json.loads(run(d.home, "findings", "--incident", str(incident), "--json").output)
-    assert [f["id"] for f in findings] == [json.loads(scanned.output)[0]["id"]]
+    assert [f["id"] for f in findings] == [json.loads(scanned.stdout)[0]["id"]]
 
 
 def test_serve_process_sigterm_waits_for_scan_and_restart_keeps_schedule(
