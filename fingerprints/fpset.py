@@ -86,7 +86,8 @@ class FingerprintSetBuilder:
     ``memory`` is the budget in bytes for the whole build, ``workers`` the number of
     other processes feeding it (their footprint comes out of the budget);
     ``expected_fields`` an upper bound of the field count, which sizes the Bloom filter
-    up front so its first window fills as the runs go by.
+    up front so its first window fills as the runs go by; ``reserve`` is memory the
+    caller needs beside the build (taken out of the budget).
     """
 
     def __init__(
@@ -103,6 +104,7 @@ class FingerprintSetBuilder:
         memory: int | None = None,
         workers: int = 0,
         expected_fields: int | None = None,
+        reserve: int = 0,
     ) -> None:
         if not dataset or "\n" in dataset:
             raise ValueError("dataset name must be a non-empty single line")
@@ -120,7 +122,9 @@ class FingerprintSetBuilder:
             raise ValueError("kind_config must be JSON-serializable") from None
         self.fp_rate = fp_rate
         self.overwrite = overwrite
-        self.plan = BuildPlan.for_budget(memory or DEFAULT_MEMORY, workers=workers)
+        self.plan = BuildPlan.for_budget(
+            memory or DEFAULT_MEMORY, workers=workers, reserve=reserve
+        )
         self._key = key
         self._hasher = Hasher(key)
         self._key_id = key.key_id
@@ -144,7 +148,7 @@ class FingerprintSetBuilder:
         self._ref_bytes = 0
         # on disk, from the first spill
         self._tmp: Path | None = None
-        self._cleanup: weakref.finalize | None = None
+        self._cleanup: weakref.finalize[Any, Any] | None = None
         self._runs: list[Path] = []
         self._streams: dict[str, NpyWriter] = {}
         self._refs_fh: BinaryIO | None = None
@@ -243,7 +247,7 @@ class FingerprintSetBuilder:
             parent = self.directory.parent
             parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
             tmp = Path(tempfile.mkdtemp(prefix=f".{self.directory.name}.tmp-", dir=parent))
-            os.chmod(tmp, DIR_MODE)
+            tmp.chmod(DIR_MODE)
             self._tmp = tmp
             # an abandoned builder (never finished, garbage-collected) leaves nothing
             self._cleanup = weakref.finalize(self, shutil.rmtree, str(tmp), True)
@@ -346,8 +350,12 @@ class FingerprintSetBuilder:
             stream.close()
         self._streams = {}
         m, k = self._write_bloom(tmp / BLOOM_FILE, n)
-        out = tuple(NpyWriter(tmp / index_file(name), ARRAYS[name]) for name in ("keys", "rows", "kinds"))
-        merge_runs(self._runs, self.plan.merge_block, out)  # type: ignore[arg-type]
+        out = (
+            NpyWriter(tmp / index_file("keys"), ARRAYS["keys"]),
+            NpyWriter(tmp / index_file("rows"), ARRAYS["rows"]),
+            NpyWriter(tmp / index_file("kinds"), ARRAYS["kinds"]),
+        )
+        merge_runs(self._runs, self.plan.merge_block, out)
         for writer in out:
             writer.close()
         for path in self._runs:

@@ -8,22 +8,28 @@ this module except as a keyed digest.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from fingerprints.decode import decode_bytes
-from fingerprints.errors import FingerprintSetError
 from fingerprints.fpset import FingerprintSetBuilder
 from fingerprints.headers import map_columns
+from fingerprints.importwork import CHUNK_ROWS, ChunkPipeline, RowResult, default_workers
 from fingerprints.keyed import FingerprintKey
-from fingerprints.kindconfig import import_fields
 from fingerprints.manifest import Manifest
 from fingerprints.normalizers import NORMALIZER_VERSION, KindRegistry, default_registry
 
 SNIFF_BYTES = 1 << 20
 MAX_REPORTED_PROBLEMS = 1000
+ID_SAMPLE_ROWS = 1000  # rows whose id is checked for contact values before anything is built
+CONTACT_KINDS = ("email", "phone")
+_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ImportFailed(Exception):
@@ -67,6 +73,11 @@ class ImportReport:
     # MAX_REPORTED_PROBLEMS).
     problem_kinds: dict[tuple[str | None, str], list[int]] = field(default_factory=dict)
     manifest: Manifest | None = None
+    source_name: str = ""  # the file's name, never its directory
+    source_sha256: str = ""
+    runs: int = 0
+    bloom_passes: int = 0
+    workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,17 @@ class ColumnPlan:
 
     def describe(self) -> dict[str, str]:
         return {self.headers[i]: kind for i, kind in sorted(self.kinds.items())}
+
+
+def source_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 of the file and its number of line feeds, in one pass at C speed."""
+    h = hashlib.sha256()
+    lines = 0
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+            lines += block.count(b"\n")
+    return h.hexdigest(), lines
 
 
 def sniff_encoding(path: Path) -> str:
@@ -152,11 +174,76 @@ def plan_columns(
             raise ImportFailed(
                 "ambiguous column mapping: " + "; ".join(parts) + " — give --map COLUMN=KIND"
             )
-        kinds = {i: k for i, k in mapping.kinds.items() if i != id_index}
+        kinds = dict(mapping.kinds)
+    if kinds.get(id_index) in CONTACT_KINDS:
+        raise ImportFailed(
+            f"--id-column {id_column!r} is mapped to {kinds[id_index]}: record references "
+            "must be pseudonymous ids (a customer or contract number), not contact values"
+        )
     kinds.pop(id_index, None)
     if not kinds:
         raise ImportFailed("no column maps to a field kind — give --map COLUMN=KIND")
     return ColumnPlan(list(headers), id_index, kinds)
+
+
+
+def check_id_values(
+    plan: ColumnPlan, refs: Iterable[str], registry: KindRegistry
+) -> None:
+    """Refuse an id column whose sampled values mostly look like e-mails or phones.
+
+    Record references are stored and shown (SPEC 10.2): they must be opaque ids. The
+    message gives counts only, never a value.
+    """
+    phone = registry.get("phone")
+    sampled = emails = phones = 0
+    for ref in refs:
+        if not ref:
+            continue
+        sampled += 1
+        if _EMAIL_SHAPE.match(ref):
+            emails += 1
+        elif phone.canonical(ref) is not None:
+            phones += 1
+    column = plan.headers[plan.id_index]
+    for count, what in ((emails, "e-mail addresses"), (phones, "phone numbers")):
+        if sampled and 2 * count > sampled:
+            raise ImportFailed(
+                f"--id-column {column!r}: {count} of the first {sampled} ids look like "
+                f"{what}; record references must be pseudonymous ids (a customer or "
+                "contract number): choose another column"
+            )
+
+
+class _SeenRefs:
+    """Record ids seen so far, as 64-bit hashes: 8 bytes a record, not a str each.
+
+    A hash collision (about n²/2⁶⁵: 3·10⁻⁴ at 100M records) would report one record as
+    a duplicate id; it can never merge two records.
+    """
+
+    def __init__(self) -> None:
+        self._sorted = np.empty(0, dtype=np.int64)
+        self._recent: set[int] = set()
+
+    def __contains__(self, h: int) -> bool:
+        if h in self._recent:
+            return True
+        a = self._sorted
+        i = int(a.searchsorted(h))
+        return i < len(a) and int(a[i]) == h
+
+    def add(self, h: int) -> None:
+        self._recent.add(h)
+        if len(self._recent) >= 1 << 16:
+            new = np.sort(np.fromiter(self._recent, dtype=np.int64, count=len(self._recent)))
+            self._sorted = np.insert(self._sorted, self._sorted.searchsorted(new), new)
+            self._recent.clear()
+
+
+def _fields_per_row(kinds: Iterable[str]) -> int:
+    # a name cell also gives its folded form (KindRegistry.fields_for)
+    return sum(2 if kind == "name" else 1 for kind in kinds)
 
 
 def import_file(
@@ -173,16 +260,19 @@ def import_file(
     overwrite: bool = False,
     on_plan: Callable[[ColumnPlan, str], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    memory: int | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
-    """Fingerprint every row of ``path`` into a new set at ``out_dir``."""
+    """Fingerprint every row of ``path`` into a new set at ``out_dir``.
+
+    ``memory`` bounds the build (all processes, bytes; default 1 GiB); ``workers``
+    processes normalise and digest (default: one per core; 1 = in this process).
+    """
     registry = registry or default_registry()
     if not path.is_file():
         raise ImportFailed(f"{path}: no such file")
-    enc = _normalise_encoding(sniff_encoding(path) if encoding == "auto" else encoding)
-    try:
-        "".encode(enc)
-    except LookupError:
-        raise ImportFailed(f"unknown encoding {encoding!r}") from None
+    enc = _resolve_encoding(path, encoding)
+    sha256, newlines = source_digest(path)
 
     bad_lines: set[int] = set()
     lines = _decoded_lines(path, enc, bad_lines)
@@ -197,19 +287,18 @@ def import_file(
         on_plan(plan, enc)
 
     report = ImportReport(
-        dataset=dataset, encoding=enc, delimiter=delimiter, mapping=plan.describe()
+        dataset=dataset,
+        encoding=enc,
+        delimiter=delimiter,
+        mapping=plan.describe(),
+        source_name=path.name,
+        source_sha256=sha256,
     )
-    builder = FingerprintSetBuilder(
-        out_dir,
-        dataset,
-        key,
-        normalizer_version=NORMALIZER_VERSION,
-        kind_config=registry.config(),
-        overwrite=overwrite,
-    )
-    width = len(plan.headers)
-    seen_refs: set[str] = set()
     reader = csv.reader(lines, delimiter=delimiter)
+    width = len(plan.headers)
+    columns = list(plan.kinds.items())
+    kinds = tuple(kind for _, kind in columns)
+    id_name = plan.headers[plan.id_index]
 
     def problem(row: int, column: str | None, reason: str) -> None:
         report.bad_rows += 1
@@ -217,8 +306,9 @@ def import_file(
         if len(report.problems) < MAX_REPORTED_PROBLEMS:
             report.problems.append(RowProblem(row, column, reason))
 
-    last_line = 1  # the header was line 1
-    try:
+    def parsed() -> Iterator[tuple[int, str, list[str]]]:
+        """Rows that pass the structural checks: (line number, id, mapped cells)."""
+        last_line = 1  # the header was line 1
         for cells in reader:
             report.rows += 1
             # Physical line numbers as an editor shows them (the header is line 1).
@@ -237,31 +327,71 @@ def import_file(
                 continue
             ref = cells[plan.id_index].strip()
             if not ref:
-                problem(row_no, plan.headers[plan.id_index], "empty record id")
+                problem(row_no, id_name, "empty record id")
                 continue
-            if ref in seen_refs:
-                problem(row_no, plan.headers[plan.id_index], "duplicate record id")
+            if "\n" in ref or "\r" in ref:
+                problem(row_no, id_name, "record id spans lines")
                 continue
-            fields: list[tuple[str, str]] = []
-            bad = False
-            for index, kind in plan.kinds.items():
-                cell = cells[index]
-                if not cell.strip():
-                    continue
-                pairs = import_fields(registry, kind, cell)
-                if not pairs:
-                    problem(row_no, plan.headers[index], f"not a valid {kind}")
-                    bad = True
-                    break
-                fields.extend(pairs)
-            if bad:
-                continue
-            if not fields:
-                problem(row_no, None, "no field with a value")
-                continue
-            seen_refs.add(ref)
-            builder.add_record(ref, fields)
-            report.imported += 1
+            yield row_no, ref, [cells[i] for i, _ in columns]
+
+    rows = parsed()
+    try:
+        sample = [row for _, row in zip(range(ID_SAMPLE_ROWS), rows, strict=False)]
+    except csv.Error as exc:
+        raise ImportFailed(f"row {reader.line_num + 1}: malformed CSV ({exc})") from None
+    check_id_values(plan, (ref for _, ref, _ in sample), registry)
+
+    n_workers = max(1, workers or default_workers())
+    report.workers = n_workers
+    rows_bound = newlines + 1
+    pipeline = ChunkPipeline(n_workers, key, registry.config(), kinds)
+    builder: FingerprintSetBuilder | None = None
+    try:
+        builder = FingerprintSetBuilder(
+            out_dir,
+            dataset,
+            key,
+            normalizer_version=NORMALIZER_VERSION,
+            kind_config=registry.config(),
+            overwrite=overwrite,
+            memory=memory,
+            workers=n_workers if n_workers > 1 else 0,
+            expected_fields=rows_bound * _fields_per_row(kinds),
+            reserve=_SEEN_BYTES_PER_RECORD * rows_bound,
+        )
+        seen = _SeenRefs()
+
+        def accept(meta: list[tuple[int, str]], results: list[RowResult]) -> None:
+            assert builder is not None
+            for (row_no, ref), result in zip(meta, results, strict=True):
+                h = hash(ref)
+                if h in seen:
+                    problem(row_no, id_name, "duplicate record id")
+                elif result == -1:
+                    problem(row_no, None, "no field with a value")
+                elif isinstance(result, int):
+                    column = plan.headers[columns[result][0]]
+                    problem(row_no, column, f"not a valid {kinds[result]}")
+                else:
+                    seen.add(h)
+                    builder.add_hashed(ref, *result)
+                    report.imported += 1
+
+        meta: list[tuple[int, str]] = []
+        cells: list[list[str]] = []
+        for row_no, ref, mapped in _chain(sample, rows):
+            meta.append((row_no, ref))
+            cells.append(mapped)
+            if len(cells) >= CHUNK_ROWS:
+                for done in pipeline.submit(meta, cells):
+                    accept(*done)
+                meta, cells = [], []
+        if cells:
+            for done in pipeline.submit(meta, cells):
+                accept(*done)
+        for done in pipeline.drain():
+            accept(*done)
+        pipeline.close()
         if progress:
             progress(report.rows)
         if report.rows and report.bad_rows / report.rows > max_bad_share:
@@ -274,10 +404,46 @@ def import_file(
         if report.imported == 0:
             raise ImportFailed("no valid rows: nothing was written")
         report.manifest = builder.finish()
+        report.runs = builder.stats["runs"]
+        report.bloom_passes = builder.stats["bloom_passes"]
     except csv.Error as exc:
-        builder.abort()
+        if builder is not None:
+            builder.abort()
         raise ImportFailed(f"row {reader.line_num + 1}: malformed CSV ({exc})") from None
-    except (ImportFailed, FingerprintSetError):
-        builder.abort()
+    except BaseException:
+        if builder is not None:
+            builder.abort()
         raise
+    finally:
+        pipeline.close()
     return report
+
+
+_SEEN_BYTES_PER_RECORD = 16  # _SeenRefs: 8 bytes a record, twice while it grows
+
+
+def _chain(
+    first: list[tuple[int, str, list[str]]], rest: Iterator[tuple[int, str, list[str]]]
+) -> Iterator[tuple[int, str, list[str]]]:
+    yield from first
+    yield from rest
+
+
+def _resolve_encoding(path: Path, encoding: str) -> str:
+    """The codec to read ``path`` with; one-line refusals for what cannot be read."""
+    detected = sniff_encoding(path) if encoding == "auto" else encoding
+    if detected.startswith("mixed:"):
+        parts = " and ".join(detected.removeprefix("mixed:").split("+"))
+        raise ImportFailed(
+            f"{path.name}: its lines are in more than one encoding ({parts}): convert the "
+            "file to one encoding, or give --encoding to read it as one (lines that do not "
+            "decode are then skipped as bad rows)"
+        )
+    enc = _normalise_encoding(detected)
+    try:
+        "".encode(enc)
+    except LookupError:
+        raise ImportFailed(
+            f"unknown encoding {detected!r} (give --encoding utf-8, utf-8-sig, cp932 or euc-jp)"
+        ) from None
+    return enc

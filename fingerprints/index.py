@@ -58,7 +58,7 @@ def open_private(path: Path, mode: str = "wb") -> BinaryIO:
     fd = os.open(path, flags, FILE_MODE)
     try:
         os.fchmod(fd, FILE_MODE)
-        return os.fdopen(fd, mode)
+        return os.fdopen(fd, mode)  # type: ignore[return-value]
     except BaseException:
         os.close(fd)
         raise

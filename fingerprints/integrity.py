@@ -14,6 +14,7 @@ Format-1 sets (no ``mac``) still open: their files are checked the same way.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -90,7 +91,7 @@ def write_stamp(directory: Path, key: FingerprintKey, manifest: Manifest) -> Non
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(body)
-        os.replace(tmp, directory / STAMP_FILE)  # atomic: parallel openers may race
+        Path(tmp).replace(directory / STAMP_FILE)  # atomic: parallel openers may race
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -121,8 +122,7 @@ def check_files(directory: Path, manifest: Manifest, key: FingerprintKey, *, ful
         if file_info(path).get("sha256") != info.get("sha256"):
             raise _damaged(manifest, fname)
     if hashed and not full:
-        try:
+        # a read-only copy of the set cannot keep a stamp: it is hashed on every open
+        with contextlib.suppress(OSError):
             write_stamp(directory, key, manifest)
-        except OSError:
-            pass  # a read-only copy of the set: it is checked in full on every open
     return hashed

@@ -74,7 +74,9 @@ class BuildPlan:
     merge_block: int  # total records read ahead across all runs while merging
 
     @classmethod
-    def for_budget(cls, budget: int, *, workers: int = 0, base_rss: int | None = None) -> BuildPlan:
+    def for_budget(
+        cls, budget: int, *, workers: int = 0, base_rss: int | None = None, reserve: int = 0
+    ) -> BuildPlan:
         """Split what the budget leaves after the processes' own footprint.
 
         ``workers`` counts the worker processes (each costs about
@@ -82,7 +84,7 @@ class BuildPlan:
         A budget too small for the footprint still builds, at the minimum sizes.
         """
         base = current_rss() if base_rss is None else base_rss
-        free = budget - base - workers * WORKER_RSS_ESTIMATE - SLACK
+        free = budget - base - workers * WORKER_RSS_ESTIMATE - SLACK - reserve
         free = max(free, 0)
         run_fields = max(MIN_RUN_FIELDS, (free // 3) // RUN_PEAK_BYTES_PER_FIELD)
         window = max(MIN_WINDOW_BITS, ((free // 3) // 64) * 64)
@@ -158,8 +160,8 @@ def merge_runs(paths: list[Path], block: int,
     """K-way merge of sorted run files into the index's keys, rows and kinds files.
 
     Each round takes, from every run's current block, the records up to the smallest
-    last key among blocks that are not their run's end: everything at or below it is
-    final. Equal keys come out by row, so a shared value lists its records in order.
+    last ``(key, row)`` among the blocks: everything at or below it is final. Equal
+    keys come out by row, so a shared value lists its records in order.
     """
     keys_w, rows_w, kinds_w = out
     per_run = max(256, block // max(1, len(paths)))
@@ -169,13 +171,16 @@ def merge_runs(paths: list[Path], block: int,
         live = [i for i, c in enumerate(current) if c is not None and len(c)]
         if not live:
             return
-        bounds = [int(current[i]["k"][-1]) for i in live]  # type: ignore[index]
-        bound = min(bounds)
+        # (key, row) order: a key whose records continue in a run's next block must
+        # not let another run's later rows of that key overtake them.
+        bound = min(
+            (int(c["k"][-1]), int(c["row"][-1])) for c in (current[i] for i in live) if c is not None
+        )
         taken = []
         for i in live:
             block_i = current[i]
             assert block_i is not None
-            cut = int(np.searchsorted(block_i["k"], np.uint64(bound), side="right"))
+            cut = _cut(block_i, bound)
             if cut:
                 taken.append(block_i[:cut])
             rest = block_i[cut:]
@@ -186,6 +191,14 @@ def merge_runs(paths: list[Path], block: int,
         keys_w.append(batch["k"])
         rows_w.append(batch["row"])
         kinds_w.append(batch["kind"])
+
+
+def _cut(block: npt.NDArray[Any], bound: tuple[int, int]) -> int:
+    """How many records of a ``(key, row)``-sorted block are at or below ``bound``."""
+    key, row = np.uint64(bound[0]), np.uint32(bound[1])
+    lo = int(np.searchsorted(block["k"], key, side="left"))
+    hi = int(np.searchsorted(block["k"], key, side="right"))
+    return lo + int(np.searchsorted(block["row"][lo:hi], row, side="right"))
 
 
 def fill_window(scratch: npt.NDArray[np.bool_], digests: npt.NDArray[np.uint8],
