@@ -56,10 +56,11 @@ def write_customers_fast(path: Path, n: int, seed: int = 1) -> None:
         rnd = rng.random
         buf: list[str] = []
         for i in range(n):
-            name, kana = names[int(rnd() * len(names))]  # type: ignore[misc]
+            name, kana = names[int(rnd() * len(names))]
             prefix = "789"[i % 3]
             buf.append(
-                f"C{i + 1:08d},{name},{kana},0{prefix}0-{(i // 10000) % 9000 + 1000}-{i % 10000:04d},"
+                f"C{i + 1:08d},{name},{kana},"
+                f"0{prefix}0-{(i // 10000) % 9000 + 1000}-{i % 10000:04d},"
                 f"u{i:08d}@example.ne.jp,{births[int(rnd() * len(births))]},"
                 f"{int(rnd() * 900) + 100}-{int(rnd() * 10000):04d},"
                 f"{blocks[int(rnd() * len(blocks))]}\r\n"

@@ -173,9 +173,8 @@ def merge_runs(paths: list[Path], block: int,
             return
         # (key, row) order: a key whose records continue in a run's next block must
         # not let another run's later rows of that key overtake them.
-        bound = min(
-            (int(c["k"][-1]), int(c["row"][-1])) for c in (current[i] for i in live) if c is not None
-        )
+        blocks = [c for c in (current[i] for i in live) if c is not None]
+        bound = min((int(c["k"][-1]), int(c["row"][-1])) for c in blocks)
         taken = []
         for i in live:
             block_i = current[i]

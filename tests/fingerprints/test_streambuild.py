@@ -59,7 +59,10 @@ def test_tiny_budget_builds_the_same_set_as_one_in_memory_pass(tmp_path: Path) -
 
     # Reference: the whole build in memory, by the non-streaming primitives.
     hasher = Hasher(KEY)
-    digests, rows, kinds, codes = [], [], [], {}
+    digests: list[bytes] = []
+    rows: list[int] = []
+    kinds: list[int] = []
+    codes: dict[str, int] = {}
     for i in range(n):
         for kind, value in fields(i):
             digests.append(hasher.digest(kind, value))
