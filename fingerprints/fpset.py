@@ -65,7 +65,6 @@ from fingerprints.streambuild import (
     NpyWriter,
     fill_window,
     merge_runs,
-    pack_window,
     read_blocks,
     run_digests,
     sorted_run,
@@ -157,7 +156,7 @@ class FingerprintSetBuilder:
             parameters(expected_fields, fp_rate) if expected_fields else None
         )
         self._expected = expected_fields or 0
-        self._window: npt.NDArray[np.bool_] | None = None
+        self._window: npt.NDArray[np.uint64] | None = None
         self.stats = {"runs": 0, "bloom_passes": 0}
         self._refuse_existing()
 
@@ -266,8 +265,8 @@ class FingerprintSetBuilder:
     def _spill(self) -> None:
         """Write the current run: records' refs and fields, and the run sorted by key."""
         tmp = self._tmpdir()
-        digests = np.frombuffer(bytes(self._digests), dtype=np.uint8).reshape(-1, DIGEST_SIZE)
-        kinds = np.frombuffer(bytes(self._kinds), dtype=np.uint8)
+        digests = np.frombuffer(self._digests, dtype=np.uint8).reshape(-1, DIGEST_SIZE)
+        kinds = np.frombuffer(self._kinds, dtype=np.uint8)
         rows = np.frombuffer(self._rows, dtype=np.uint32)
         assert self._refs_fh is not None
         self._refs_fh.write(self._ref_blob)
@@ -297,9 +296,10 @@ class FingerprintSetBuilder:
         if self._bloom is None or self._fields > self._expected or not len(digests):
             return
         m, k = self._bloom
+        width = min(m, self.plan.window_bits)
         if self._window is None:
-            self._window = np.zeros(min(m, self.plan.window_bits), dtype=np.bool_)
-        fill_window(self._window, digests, m, k, 0, min(m, len(self._window)))
+            self._window = np.zeros((width + 63) // 64, dtype="<u8")
+        fill_window(self._window, digests, m, k, 0, width)
 
     def abort(self) -> None:
         """Drop everything added; nothing is left on disk."""
@@ -404,13 +404,13 @@ class FingerprintSetBuilder:
                 if lo == 0 and first is not None:
                     window = first
                 else:
-                    window = np.zeros(width, dtype=np.bool_)
+                    window = np.zeros((width + 63) // 64, dtype="<u8")
                     for run_path in self._runs:
                         for block in read_blocks(run_path, 1 << 20):
                             fill_window(window, run_digests(block), m, k, lo, hi)
                     self.stats["bloom_passes"] += 1
                 fh.seek(HEADER_SIZE + lo // 8)
-                fh.write(pack_window(window, lo, hi))
+                fh.write(window[: (hi - lo + 63) // 64].tobytes())
                 del window
             first = None
             fh.truncate(HEADER_SIZE + 8 * ((m + 63) // 64))

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from fingerprints.bloom import _scatter
+from fingerprints.bloom import _FAST_LIMIT, _advance, _positions, _state
 from fingerprints.index import open_private
 
 RUN_DTYPE = np.dtype([("k", "<u8"), ("h", "<u8"), ("row", "<u4"), ("kind", "u1")])
@@ -35,6 +35,7 @@ SLACK = 48 << 20  # chunks in flight, the CSV reader, allocator fragmentation
 MIN_RUN_FIELDS = 1024
 MIN_WINDOW_BITS = 1 << 16
 DEFAULT_MEMORY = 1 << 30
+_FILL_CHUNK = 1 << 15  # digests per fill step: k positions each, sorted, ~15 MB of temporaries
 NPY_HEADER = 128  # fixed header length: rewritten in place once the count is known
 
 
@@ -70,7 +71,7 @@ class BuildPlan:
 
     budget: int
     run_fields: int  # fields per sorted run
-    window_bits: int  # Bloom bits filled per pass (one byte each while filling)
+    window_bits: int  # Bloom bits held and filled per pass (packed: 1 byte per 8 bits)
     merge_block: int  # total records read ahead across all runs while merging
 
     @classmethod
@@ -86,9 +87,12 @@ class BuildPlan:
         base = current_rss() if base_rss is None else base_rss
         free = budget - base - workers * WORKER_RSS_ESTIMATE - SLACK - reserve
         free = max(free, 0)
-        run_fields = max(MIN_RUN_FIELDS, (free // 3) // RUN_PEAK_BYTES_PER_FIELD)
-        window = max(MIN_WINDOW_BITS, ((free // 3) // 64) * 64)
-        merge_block = max(MIN_RUN_FIELDS, (free // 3) // (3 * RUN_FIELD_BYTES + 16))
+        # A quarter each: the run being collected, the Bloom window, the merge's
+        # read-ahead; the last quarter is head room (allocator, numpy temporaries).
+        share = free // 4
+        run_fields = max(MIN_RUN_FIELDS, share // RUN_PEAK_BYTES_PER_FIELD)
+        window = max(MIN_WINDOW_BITS, (share * 8 // 64) * 64)
+        merge_block = max(MIN_RUN_FIELDS, share // (3 * RUN_FIELD_BYTES + 16))
         return cls(budget, int(run_fields), int(window), int(merge_block))
 
 
@@ -200,14 +204,37 @@ def _cut(block: npt.NDArray[Any], bound: tuple[int, int]) -> int:
     return lo + int(np.searchsorted(block["row"][lo:hi], row, side="right"))
 
 
-def fill_window(scratch: npt.NDArray[np.bool_], digests: npt.NDArray[np.uint8],
+def fill_window(words: npt.NDArray[np.uint64], digests: npt.NDArray[np.uint8],
                 bits: int, probes: int, lo: int, hi: int) -> None:
-    """Set the bits of ``digests`` that fall in ``[lo, hi)`` in a bool ``scratch``."""
-    for start in range(0, len(digests), 1 << 20):
-        _scatter(digests[start : start + (1 << 20)], bits, probes, lo, hi, scratch)
+    """OR the bits of ``digests`` that fall in ``[lo, hi)`` into the window's words.
 
-
-def pack_window(scratch: npt.NDArray[np.bool_], lo: int, hi: int) -> bytes:
-    """The little-endian words of bits ``[lo, hi)`` (``lo`` a multiple of 64)."""
-    span = scratch[: ((hi - lo + 63) // 64) * 64]
-    return np.packbits(span, bitorder="little").tobytes()
+    ``lo`` is a multiple of 64 and ``words[j]`` holds bits ``lo + 64j ..``. Positions
+    are sorted and OR-reduced per word: no byte-per-bit scratch (8x the memory), and
+    faster than ``np.bitwise_or.at`` (measured 76 vs 106 ns a position).
+    """
+    whole = lo == 0 and hi == bits
+    fast = bits < _FAST_LIMIT
+    if not whole and fast:
+        # Multiply-shift is monotone in x, so the window is a range of x (bloom._scatter).
+        xlo = np.uint32(-(-(lo << 32) // bits))
+        span = np.uint32(min(-(-(hi << 32) // bits), 1 << 32) - int(xlo) - 1)
+    offset = np.uint64(lo)
+    for start in range(0, len(digests), _FILL_CHUNK):
+        x, y = _state(digests[start : start + _FILL_CHUNK], bits)
+        parts = []
+        for i in range(probes):
+            if whole:
+                parts.append(_positions(x, bits))
+            elif fast:
+                parts.append(_positions(x[(x - xlo) <= span], bits) - offset)
+            else:
+                pos = _positions(x, bits)
+                parts.append(pos[(pos >= offset) & (pos < np.uint64(hi))] - offset)
+            x, y = _advance(x, y, i)
+        positions = np.sort(np.concatenate(parts))
+        if not len(positions):
+            continue
+        index = positions >> np.uint64(6)
+        masks = np.left_shift(np.uint64(1), positions & np.uint64(63))
+        starts = np.flatnonzero(np.concatenate(([True], index[1:] != index[:-1])))
+        words[index[starts]] |= np.bitwise_or.reduceat(masks, starts)
