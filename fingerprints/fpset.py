@@ -220,6 +220,55 @@ class FingerprintSetBuilder:
         codes = [self._code(kind) for kind in kinds]
         return self._append(ref, codes, digests, list(zip(kinds, lengths, strict=True)))
 
+    def add_batch(
+        self,
+        refs: Sequence[str],
+        counts: npt.NDArray[np.int64],
+        kinds: Sequence[str],
+        kind_index: npt.NDArray[np.uint8],
+        digests: bytes,
+        lengths: npt.NDArray[np.uint32],
+    ) -> None:
+        """Add records whose distinct fields were digested by an import worker.
+
+        Record ``refs[i]`` has the next ``counts[i]`` fields; field ``j`` is of kind
+        ``kinds[kind_index[j]]``, with the ``j``-th 16-byte digest and a value of
+        ``lengths[j]`` characters. Vectorized: the import's main process does little
+        per record.
+        """
+        self._check_open()
+        n, total = len(refs), int(counts.sum()) if len(counts) else 0
+        if len(counts) != n or len(kind_index) != total or len(lengths) != total:
+            raise ValueError("one count per record, one kind and one length per field")
+        if len(digests) != DIGEST_SIZE * total or (n and int(counts.min()) < 1):
+            raise ValueError("one digest per field, at least one field per record")
+        if self._records + n > 2**32 - 1:
+            raise FingerprintSetError("a fingerprint set holds at most 2**32 - 1 records")
+        encoded = [check_ref(ref).encode("utf-8") for ref in refs]
+        table = np.array([self._code(kind) for kind in kinds], dtype=np.uint8)
+        codes = table[kind_index] if total else np.empty(0, dtype=np.uint8)
+        owner = np.repeat(np.arange(n, dtype=np.int64), counts)
+        # statistics: distinct lengths per kind, and records holding each kind
+        pairs = np.unique((kind_index.astype(np.int64) << 32) | lengths.astype(np.int64))
+        for value in pairs.tolist():
+            self._lengths[kinds[value >> 32]].add(value & 0xFFFFFFFF)
+        held = np.unique(owner * 256 + kind_index) & 255
+        for k, count in enumerate(np.bincount(held, minlength=len(kinds)).tolist()):
+            if count:
+                self._counts[kinds[k]] += count
+        self._digests += digests
+        self._kinds += codes.tobytes()
+        self._rows.frombytes((owner + self._records).astype("<u4").tobytes())
+        self._rec_ends.frombytes((np.cumsum(counts) + self._fields).astype("<u8").tobytes())
+        self._fields += total
+        base = self._ref_bytes + len(self._ref_blob)
+        sizes = np.fromiter((len(e) + 1 for e in encoded), dtype=np.int64, count=n)
+        self._ref_blob += b"\n".join(encoded) + (b"\n" if n else b"")
+        self._ref_ends.frombytes((np.cumsum(sizes) + base).astype("<u8").tobytes())
+        self._records += n
+        if len(self._rows) >= self.plan.run_fields:
+            self._spill()
+
     def _append(
         self, ref: str, codes: list[int], digests: bytes, lengths: list[tuple[str, int]]
     ) -> int:
@@ -299,7 +348,7 @@ class FingerprintSetBuilder:
         width = min(m, self.plan.window_bits)
         if self._window is None:
             self._window = np.zeros((width + 63) // 64, dtype="<u8")
-        fill_window(self._window, digests, m, k, 0, width)
+        fill_window(self._window, digests, m, k, 0, width, self.plan.fill_chunk)
 
     def abort(self) -> None:
         """Drop everything added; nothing is left on disk."""
@@ -406,8 +455,10 @@ class FingerprintSetBuilder:
                 else:
                     window = np.zeros((width + 63) // 64, dtype="<u8")
                     for run_path in self._runs:
-                        for block in read_blocks(run_path, 1 << 20):
-                            fill_window(window, run_digests(block), m, k, lo, hi)
+                        for block in read_blocks(run_path, self.plan.merge_block):
+                            fill_window(
+                                window, run_digests(block), m, k, lo, hi, self.plan.fill_chunk
+                            )
                     self.stats["bloom_passes"] += 1
                 fh.seek(HEADER_SIZE + lo // 8)
                 fh.write(window[: (hi - lo + 63) // 64].tobytes())

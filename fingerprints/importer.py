@@ -20,7 +20,7 @@ import numpy as np
 from fingerprints.decode import decode_bytes
 from fingerprints.fpset import FingerprintSetBuilder
 from fingerprints.headers import map_columns
-from fingerprints.importwork import CHUNK_ROWS, ChunkPipeline, RowResult, default_workers
+from fingerprints.importwork import CHUNK_ROWS, ChunkPipeline, ChunkResult, default_workers
 from fingerprints.keyed import FingerprintKey
 from fingerprints.manifest import Manifest
 from fingerprints.normalizers import NORMALIZER_VERSION, KindRegistry, default_registry
@@ -226,15 +226,23 @@ class _SeenRefs:
         self._sorted = np.empty(0, dtype=np.int64)
         self._recent: set[int] = set()
 
-    def __contains__(self, h: int) -> bool:
-        if h in self._recent:
-            return True
-        a = self._sorted
-        i = int(a.searchsorted(h))
-        return i < len(a) and int(a[i]) == h
+    @property
+    def recent(self) -> set[int]:
+        """Hashes added since the last ``compact()`` (callers add to it)."""
+        return self._recent
 
-    def add(self, h: int) -> None:
-        self._recent.add(h)
+    def known(self, hashes: list[int]) -> list[bool]:
+        """Whether each hash is in the sorted array (one vectorized search)."""
+        a = self._sorted
+        if not len(a):
+            return [False] * len(hashes)
+        q = np.array(hashes, dtype=np.int64)
+        i = np.minimum(a.searchsorted(q), len(a) - 1)
+        found: list[bool] = (a[i] == q).tolist()
+        return found
+
+    def compact(self) -> None:
+        """Merge the recent hashes into the sorted array once there are enough."""
         if len(self._recent) >= 1 << 16:
             new = np.sort(np.fromiter(self._recent, dtype=np.int64, count=len(self._recent)))
             self._sorted = np.insert(self._sorted, self._sorted.searchsorted(new), new)
@@ -360,29 +368,50 @@ def import_file(
             reserve=_SEEN_BYTES_PER_RECORD * rows_bound,
         )
         seen = _SeenRefs()
+        # chunks no larger than a run, so a small budget still makes runs of its size
+        chunk_rows = max(16, min(CHUNK_ROWS, builder.plan.run_fields // _fields_per_row(kinds)))
 
-        def accept(meta: list[tuple[int, str]], results: list[RowResult]) -> None:
+        def accept(meta: list[tuple[int, str]], result: ChunkResult) -> None:
+            """Keep a chunk's good rows whose id is new; report the others by row."""
             assert builder is not None
-            for (row_no, ref), result in zip(meta, results, strict=True):
-                h = hash(ref)
-                if h in seen:
+            outcome = np.frombuffer(result.outcome, dtype=np.int32)
+            hashes = [hash(ref) for _, ref in meta]
+            known = seen.known(hashes)
+            recent = seen.recent
+            keep = np.zeros(len(meta), dtype=np.bool_)
+            for r, ((row_no, _), status) in enumerate(zip(meta, outcome.tolist(), strict=True)):
+                h = hashes[r]
+                if known[r] or h in recent:
                     problem(row_no, id_name, "duplicate record id")
-                elif result == -1:
+                elif status == -1:
                     problem(row_no, None, "no field with a value")
-                elif isinstance(result, int):
-                    column = plan.headers[columns[result][0]]
-                    problem(row_no, column, f"not a valid {kinds[result]}")
+                elif status < -1:
+                    index = -2 - status
+                    problem(row_no, plan.headers[columns[index][0]], f"not a valid {kinds[index]}")
                 else:
-                    seen.add(h)
-                    builder.add_hashed(ref, *result)
-                    report.imported += 1
+                    recent.add(h)
+                    keep[r] = True
+            seen.compact()
+            good = outcome > 0
+            counts = outcome[good].astype(np.int64)
+            kind_index = np.frombuffer(result.kind_index, dtype=np.uint8)
+            lengths = np.frombuffer(result.lengths, dtype=np.uint32)
+            digests = result.digests
+            if not keep[good].all():  # drop the fields of rows refused here (duplicates)
+                fields = np.repeat(keep[good], counts)
+                kind_index, lengths = kind_index[fields], lengths[fields]
+                digests = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16)[fields].tobytes()
+                counts = counts[keep[good]]
+            refs = [ref for (_, ref), k in zip(meta, keep.tolist(), strict=True) if k]
+            builder.add_batch(refs, counts, result.kinds, kind_index, digests, lengths)
+            report.imported += len(refs)
 
         meta: list[tuple[int, str]] = []
         cells: list[list[str]] = []
         for row_no, ref, mapped in _chain(sample, rows):
             meta.append((row_no, ref))
             cells.append(mapped)
-            if len(cells) >= CHUNK_ROWS:
+            if len(cells) >= chunk_rows:
                 for done in pipeline.submit(meta, cells):
                     accept(*done)
                 meta, cells = [], []

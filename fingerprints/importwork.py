@@ -1,8 +1,8 @@
 """The import's CPU-heavy step, normalise and digest, in worker processes.
 
 The main process reads and checks the CSV; chunks of rows (the mapped cells only)
-go to spawned workers, which return per row either its distinct fields' kinds,
-digests and value lengths, or the mapped column that failed. Only digests come
+go to spawned workers, which return compact arrays: per row its outcome, and the
+good rows' distinct fields (kind, digest, value length). Only digests come
 back: no value leaves a worker. The key reaches a worker through its start-up
 arguments (a pipe), never its command line or environment.
 """
@@ -11,20 +11,35 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from array import array
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from fingerprints.keyed import FingerprintKey, Hasher
 from fingerprints.kindconfig import import_fields, registry_from_config
 from fingerprints.normalizers import KindRegistry
 
-# One row's outcome: (kinds, digests, lengths) of its distinct fields, or the index
-# (in the mapped-column order) of the column that failed, or -1 when no mapped cell
-# has a value.
-RowResult = tuple[tuple[str, ...], bytes, tuple[int, ...]] | int
 CHUNK_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """A chunk's outcome, in compact arrays (cheap to pickle, cheap to add).
+
+    ``outcome[r]`` is row ``r``'s field count when it is good, ``-1`` when no mapped
+    cell has a value, ``-2 - i`` when mapped column ``i`` failed. The good rows'
+    distinct fields follow one another: ``kinds[kind_index[j]]``, the ``j``-th
+    16-byte digest of ``digests`` and its value's length in characters.
+    """
+
+    outcome: array[int]
+    kinds: tuple[str, ...]
+    kind_index: bytes
+    digests: bytes
+    lengths: array[int]
 
 
 class _State:
@@ -43,13 +58,17 @@ def init_worker(key_raw: bytes, kind_config: Mapping[str, Any], kinds: tuple[str
     _STATE.kinds = kinds
 
 
-def hash_chunk(rows: list[list[str]]) -> list[RowResult]:
+def hash_chunk(rows: list[list[str]]) -> ChunkResult:
     """Normalise and digest the mapped cells of each row (in ``kinds`` order)."""
     registry, hasher, kinds = _STATE.registry, _STATE.hasher, _STATE.kinds
-    out: list[RowResult] = []
+    outcome = array("i")
+    table: dict[str, int] = {}
+    kind_index = bytearray()
+    digests: list[bytes] = []
+    lengths = array("I")
     for cells in rows:
         pairs: dict[tuple[str, str], None] = {}
-        failed = None
+        failed = -1
         for i, (kind, cell) in enumerate(zip(kinds, cells, strict=True)):
             if not cell.strip():
                 continue
@@ -58,20 +77,21 @@ def hash_chunk(rows: list[list[str]]) -> list[RowResult]:
                 failed = i
                 break
             for pair in found:
-                pairs.setdefault(pair, None)
-        if failed is not None:
-            out.append(failed)
+                pairs[pair] = None
+        if failed >= 0:
+            outcome.append(-2 - failed)
         elif not pairs:
-            out.append(-1)
+            outcome.append(-1)
         else:
-            out.append(
-                (
-                    tuple(k for k, _ in pairs),
-                    b"".join(hasher.digest(k, c) for k, c in pairs),
-                    tuple(len(c) for _, c in pairs),
-                )
-            )
-    return out
+            outcome.append(len(pairs))
+            for kind, canonical in pairs:
+                code = table.get(kind)
+                if code is None:
+                    code = table[kind] = len(table)
+                kind_index.append(code)
+                digests.append(hasher.digest(kind, canonical))
+                lengths.append(len(canonical))
+    return ChunkResult(outcome, tuple(table), bytes(kind_index), b"".join(digests), lengths)
 
 
 def default_workers() -> int:
@@ -101,9 +121,9 @@ class ChunkPipeline:
             )
         else:
             init_worker(*args)
-        self._pending: deque[tuple[Any, Future[list[RowResult]] | list[RowResult]]] = deque()
+        self._pending: deque[tuple[Any, Future[ChunkResult] | ChunkResult]] = deque()
 
-    def submit(self, meta: Any, rows: list[list[str]]) -> Iterator[tuple[Any, list[RowResult]]]:
+    def submit(self, meta: Any, rows: list[list[str]]) -> Iterator[tuple[Any, ChunkResult]]:
         """Queue a chunk; yields the results that are due (oldest first)."""
         if self._pool is None:
             yield meta, hash_chunk(rows)
@@ -112,11 +132,11 @@ class ChunkPipeline:
         while len(self._pending) > 2 * self.workers:
             yield self._pop()
 
-    def drain(self) -> Iterator[tuple[Any, list[RowResult]]]:
+    def drain(self) -> Iterator[tuple[Any, ChunkResult]]:
         while self._pending:
             yield self._pop()
 
-    def _pop(self) -> tuple[Any, list[RowResult]]:
+    def _pop(self) -> tuple[Any, ChunkResult]:
         meta, fut = self._pending.popleft()
         assert isinstance(fut, Future)
         return meta, fut.result()

@@ -33,6 +33,7 @@ RUN_PEAK_BYTES_PER_FIELD = 80
 WORKER_RSS_ESTIMATE = 64 << 20  # a spawned import worker: interpreter, numpy, normalizers
 SLACK = 48 << 20  # chunks in flight, the CSV reader, allocator fragmentation
 MIN_RUN_FIELDS = 1024
+MERGE_CAP = 48 << 20
 MIN_WINDOW_BITS = 1 << 16
 DEFAULT_MEMORY = 1 << 30
 _FILL_CHUNK = 1 << 15  # digests per fill step: k positions each, sorted, ~15 MB of temporaries
@@ -73,6 +74,7 @@ class BuildPlan:
     run_fields: int  # fields per sorted run
     window_bits: int  # Bloom bits held and filled per pass (packed: 1 byte per 8 bits)
     merge_block: int  # total records read ahead across all runs while merging
+    fill_chunk: int = _FILL_CHUNK  # digests per Bloom fill step
 
     @classmethod
     def for_budget(
@@ -92,8 +94,12 @@ class BuildPlan:
         share = free // 4
         run_fields = max(MIN_RUN_FIELDS, share // RUN_PEAK_BYTES_PER_FIELD)
         window = max(MIN_WINDOW_BITS, (share * 8 // 64) * 64)
-        merge_block = max(MIN_RUN_FIELDS, share // (3 * RUN_FIELD_BYTES + 16))
-        return cls(budget, int(run_fields), int(window), int(merge_block))
+        # The merge needs little read-ahead to be fast (a round costs a few numpy
+        # calls); more only raises the peak.
+        merge_block = max(MIN_RUN_FIELDS, min(share, MERGE_CAP) // (3 * RUN_FIELD_BYTES + 16))
+        # a fill step holds ~probes x 8 bytes x 3 a digest (positions, sorted, masks)
+        fill_chunk = max(1024, min(_FILL_CHUNK, share // (32 * 8 * 3)))
+        return cls(budget, int(run_fields), int(window), int(merge_block), int(fill_chunk))
 
 
 def _npy_header(dtype: np.dtype[Any], count: int) -> bytes:
@@ -205,7 +211,7 @@ def _cut(block: npt.NDArray[Any], bound: tuple[int, int]) -> int:
 
 
 def fill_window(words: npt.NDArray[np.uint64], digests: npt.NDArray[np.uint8],
-                bits: int, probes: int, lo: int, hi: int) -> None:
+                bits: int, probes: int, lo: int, hi: int, chunk: int = _FILL_CHUNK) -> None:
     """OR the bits of ``digests`` that fall in ``[lo, hi)`` into the window's words.
 
     ``lo`` is a multiple of 64 and ``words[j]`` holds bits ``lo + 64j ..``. Positions
@@ -219,8 +225,8 @@ def fill_window(words: npt.NDArray[np.uint64], digests: npt.NDArray[np.uint8],
         xlo = np.uint32(-(-(lo << 32) // bits))
         span = np.uint32(min(-(-(hi << 32) // bits), 1 << 32) - int(xlo) - 1)
     offset = np.uint64(lo)
-    for start in range(0, len(digests), _FILL_CHUNK):
-        x, y = _state(digests[start : start + _FILL_CHUNK], bits)
+    for start in range(0, len(digests), chunk):
+        x, y = _state(digests[start : start + chunk], bits)
         parts = []
         for i in range(probes):
             if whole:

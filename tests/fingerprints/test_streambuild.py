@@ -19,7 +19,7 @@ from fingerprints.fpset import FingerprintSet, FingerprintSetBuilder
 from fingerprints.index import ExactIndex, digest_keys, index_file
 from fingerprints.integrity import STAMP_FILE
 from fingerprints.keyed import FingerprintKey, Hasher
-from fingerprints.streambuild import BuildPlan, parse_memory
+from fingerprints.streambuild import SLACK, BuildPlan, current_rss, parse_memory
 
 NV = 1
 KEY = FingerprintKey(bytes(range(7, 39)))
@@ -97,29 +97,29 @@ def test_an_upper_bound_too_low_still_builds_a_correct_filter(tmp_path: Path) ->
     assert s.bloom.fp_rate < 2e-6
 
 
-def _peak_traced(directory: Path, n: int) -> int:
+def _peak_traced(directory: Path, n: int, memory: int) -> tuple[int, dict[str, int]]:
     tracemalloc.start()
     try:
-        build(directory, n, memory=1)
-        return tracemalloc.get_traced_memory()[1]
+        builder = build(directory, n, memory=memory, expected_fields=all_fields(n))
+        return tracemalloc.get_traced_memory()[1], builder.stats
     finally:
         tracemalloc.stop()
 
 
 def test_memory_follows_the_budget_not_the_record_count(tmp_path: Path) -> None:
-    # With the minimum budget, a build of 4x the records peaks (numpy and Python
-    # allocations) at about the same memory: runs and Bloom windows stay their size.
-    small = _peak_traced(tmp_path / "a", 5000)
-    large = _peak_traced(tmp_path / "b", 20000)
+    # A budget leaving 512 KiB a share beside this process: a build of 4x the records
+    # peaks (numpy and Python allocations) at about the same memory, in more runs
+    # and more Bloom windows.
+    budget = current_rss() + SLACK + 4 * (512 << 10)
+    small, small_stats = _peak_traced(tmp_path / "a", 10_000, budget)
+    large, large_stats = _peak_traced(tmp_path / "b", 40_000, budget)
+    assert large_stats["runs"] > small_stats["runs"] >= 3
+    assert large_stats["bloom_passes"] >= 1
     assert large < 1.5 * small, (small, large)
     # The roomy default keeps the whole build in one run: its peak grows with n.
-    tracemalloc.start()
-    try:
-        build(tmp_path / "c", 20000)
-        roomy = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert roomy > 2 * large
+    roomy, roomy_stats = _peak_traced(tmp_path / "c", 40_000, 1 << 30)
+    assert roomy_stats["runs"] == 1
+    assert roomy > 2 * large, (roomy, large)
 
 
 def test_budget_plan_shares_and_minimums() -> None:

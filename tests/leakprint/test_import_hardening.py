@@ -225,3 +225,25 @@ def test_import_within_a_tiny_budget_by_workers_leaves_no_value_and_verifies(
     assert '"ok": false' in bad_json.output
     missing = run(home, "fingerprint", "verify", "nope", env=env)
     assert missing.exit_code == 2 and "no dataset named 'nope'" in missing.output
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_duplicate_ids_within_and_across_chunks_are_bad_rows(tmp_path: Path, workers: int) -> None:
+    rows = customer_rows(400)
+    rows[10][0] = rows[9][0]  # same chunk
+    rows[390][0] = rows[3][0]  # a later chunk (the tiny budget makes chunks of 146 rows)
+    rows[200][3] = "0120-000-000"  # a bad phone: the row does not claim its id ...
+    rows[201][0] = rows[200][0]  # ... so this row with the same id is kept
+    src = write_csv(tmp_path / "c.csv", HEADER, rows)
+    mapping = dict(m.split("=") for m in MAP[1::2])
+    report = import_file(src, dataset="t", key=KEY, out_dir=tmp_path / "s", id_column="顧客ID",
+                         mapping=mapping, memory=1, workers=workers)
+    assert [str(p) for p in report.problems] == [
+        "row 12, column '顧客ID': duplicate record id",
+        "row 202, column '電話番号': not a valid phone",
+        "row 392, column '顧客ID': duplicate record id",
+    ]
+    assert report.imported == 397 and report.runs >= 2
+    manifest = report.manifest
+    assert manifest is not None and manifest.record_count == 397
+    assert manifest.kinds["phone"].count == 397 and manifest.kinds["name_folded"].count == 397
