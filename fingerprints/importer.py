@@ -24,6 +24,7 @@ from fingerprints.importwork import CHUNK_ROWS, ChunkPipeline, ChunkResult, defa
 from fingerprints.keyed import FingerprintKey
 from fingerprints.manifest import Manifest
 from fingerprints.normalizers import NORMALIZER_VERSION, KindRegistry, default_registry
+from fingerprints.streambuild import DEFAULT_MEMORY
 
 SNIFF_BYTES = 1 << 20
 MAX_REPORTED_PROBLEMS = 1000
@@ -349,6 +350,15 @@ def import_file(
         raise ImportFailed(f"row {reader.line_num + 1}: malformed CSV ({exc})") from None
     check_id_values(plan, (ref for _, ref, _ in sample), registry)
 
+    budget = memory or DEFAULT_MEMORY
+    # The one part that grows with the record count (about 80 MB at 10M records): a
+    # budget it would crowd out is refused up front rather than crawling in tiny runs.
+    if _SEEN_BYTES_PER_RECORD * (newlines + 1) > max(budget // 2, 64 << 20):
+        need = 2 * _SEEN_BYTES_PER_RECORD * (newlines + 1) + (512 << 20)
+        raise ImportFailed(
+            f"--memory {budget >> 20} MiB is too small for {newlines:,} rows: the duplicate-id "
+            f"check keeps 8 bytes a record; give --memory {-(-need // (1 << 30))}G or more"
+        )
     n_workers = max(1, workers or default_workers())
     report.workers = n_workers
     rows_bound = newlines + 1
