@@ -89,10 +89,12 @@ class BuildPlan:
         base = current_rss() if base_rss is None else base_rss
         free = budget - base - workers * WORKER_RSS_ESTIMATE - SLACK - reserve
         free = max(free, 0)
-        # A quarter each: the run being collected, the Bloom window, the merge's
-        # read-ahead; the last quarter is head room (allocator, numpy temporaries).
+        # A quarter for the Bloom window, an eighth for the run being collected (its
+        # size buys little speed: the merge takes dozens of runs in its stride, and
+        # a small run keeps the peak flat as the record count grows), the merge's
+        # read-ahead capped; the rest is head room (allocator, numpy temporaries).
         share = free // 4
-        run_fields = max(MIN_RUN_FIELDS, share // RUN_PEAK_BYTES_PER_FIELD)
+        run_fields = max(MIN_RUN_FIELDS, (free // 8) // RUN_PEAK_BYTES_PER_FIELD)
         window = max(MIN_WINDOW_BITS, (share * 8 // 64) * 64)
         # The merge needs little read-ahead to be fast (a round costs a few numpy
         # calls); more only raises the peak.
