@@ -8,33 +8,43 @@ this module except as a keyed digest.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from fingerprints.decode import decode_bytes
 from fingerprints.fpset import FingerprintSetBuilder
 from fingerprints.headers import map_columns
+from fingerprints.importinput import (
+    CONTACT_KINDS,
+    ID_SAMPLE_ROWS,
+    SEEN_BYTES_PER_RECORD,
+    ImportFailed,
+    SeenRefs,
+    check_id_values,
+    decoded_lines,
+    resolve_encoding,
+    sniff_delimiter,
+    source_digest,
+)
 from fingerprints.importwork import CHUNK_ROWS, ChunkPipeline, ChunkResult, default_workers
 from fingerprints.keyed import FingerprintKey
 from fingerprints.manifest import Manifest
 from fingerprints.normalizers import NORMALIZER_VERSION, KindRegistry, default_registry
 from fingerprints.streambuild import DEFAULT_MEMORY
 
-SNIFF_BYTES = 1 << 20
 MAX_REPORTED_PROBLEMS = 1000
-ID_SAMPLE_ROWS = 1000  # rows whose id is checked for contact values before anything is built
-CONTACT_KINDS = ("email", "phone")
-_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-
-class ImportFailed(Exception):
-    """The import was refused or aborted; the message is one line and value-free."""
+__all__ = [
+    "ColumnPlan",
+    "ImportFailed",
+    "ImportReport",
+    "RowProblem",
+    "import_file",
+    "plan_columns",
+]
 
 
 @dataclass(frozen=True)
@@ -93,58 +103,6 @@ class ColumnPlan:
         return {self.headers[i]: kind for i, kind in sorted(self.kinds.items())}
 
 
-def source_digest(path: Path) -> tuple[str, int]:
-    """SHA-256 of the file and its number of line feeds, in one pass at C speed."""
-    h = hashlib.sha256()
-    lines = 0
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-            lines += block.count(b"\n")
-    return h.hexdigest(), lines
-
-
-def sniff_encoding(path: Path) -> str:
-    """Detect the file's encoding from its first megabyte (SPEC 5.3 cascade)."""
-    with path.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
-    if not head:
-        raise ImportFailed(f"{path.name}: the file is empty")
-    return decode_bytes(head).encoding
-
-
-def _normalise_encoding(name: str) -> str:
-    lowered = name.lower().replace("-", "_")
-    if lowered.startswith(("shift_jis", "sjis", "shiftjis", "ms932", "windows_31j")):
-        return "cp932"  # never decode Shift_JIS-family bytes as anything but cp932
-    if lowered in ("utf_8", "utf8"):
-        return "utf-8"
-    return name
-
-
-def _decoded_lines(path: Path, encoding: str, bad_lines: set[int]) -> Iterator[str]:
-    """Yield decoded physical lines; undecodable ones are noted by line number."""
-    with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            try:
-                line = raw.decode(encoding)
-            except UnicodeDecodeError:
-                bad_lines.add(number)
-                # Decode the content alone so a broken trailing byte cannot eat the newline
-                # and glue the next row onto this one.
-                content = raw.rstrip(b"\r\n")
-                line = content.decode(encoding, errors="replace") + "\n"
-            if number == 1 and line.startswith("\ufeff"):
-                line = line[1:]
-            yield line
-
-
-def _sniff_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", "\t", "|", ";")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
 def plan_columns(
     headers: Sequence[str],
     id_column: str,
@@ -188,68 +146,6 @@ def plan_columns(
 
 
 
-def check_id_values(
-    plan: ColumnPlan, refs: Iterable[str], registry: KindRegistry
-) -> None:
-    """Refuse an id column whose sampled values mostly look like e-mails or phones.
-
-    Record references are stored and shown (SPEC 10.2): they must be opaque ids. The
-    message gives counts only, never a value.
-    """
-    phone = registry.get("phone")
-    sampled = emails = phones = 0
-    for ref in refs:
-        if not ref:
-            continue
-        sampled += 1
-        if _EMAIL_SHAPE.match(ref):
-            emails += 1
-        elif phone.canonical(ref) is not None:
-            phones += 1
-    column = plan.headers[plan.id_index]
-    for count, what in ((emails, "e-mail addresses"), (phones, "phone numbers")):
-        if sampled and 2 * count > sampled:
-            raise ImportFailed(
-                f"--id-column {column!r}: {count} of the first {sampled} ids look like "
-                f"{what}; record references must be pseudonymous ids (a customer or "
-                "contract number): choose another column"
-            )
-
-
-class _SeenRefs:
-    """Record ids seen so far, as 64-bit hashes: 8 bytes a record, not a str each.
-
-    A hash collision (about n²/2⁶⁵: 3·10⁻⁴ at 100M records) would report one record as
-    a duplicate id; it can never merge two records.
-    """
-
-    def __init__(self) -> None:
-        self._sorted = np.empty(0, dtype=np.int64)
-        self._recent: set[int] = set()
-
-    @property
-    def recent(self) -> set[int]:
-        """Hashes added since the last ``compact()`` (callers add to it)."""
-        return self._recent
-
-    def known(self, hashes: list[int]) -> list[bool]:
-        """Whether each hash is in the sorted array (one vectorized search)."""
-        a = self._sorted
-        if not len(a):
-            return [False] * len(hashes)
-        q = np.array(hashes, dtype=np.int64)
-        i = np.minimum(a.searchsorted(q), len(a) - 1)
-        found: list[bool] = (a[i] == q).tolist()
-        return found
-
-    def compact(self) -> None:
-        """Merge the recent hashes into the sorted array once there are enough."""
-        if len(self._recent) >= 1 << 16:
-            new = np.sort(np.fromiter(self._recent, dtype=np.int64, count=len(self._recent)))
-            self._sorted = np.insert(self._sorted, self._sorted.searchsorted(new), new)
-            self._recent.clear()
-
-
 def _fields_per_row(kinds: Iterable[str]) -> int:
     # a name cell also gives its folded form (KindRegistry.fields_for)
     return sum(2 if kind == "name" else 1 for kind in kinds)
@@ -280,16 +176,16 @@ def import_file(
     registry = registry or default_registry()
     if not path.is_file():
         raise ImportFailed(f"{path}: no such file")
-    enc = _resolve_encoding(path, encoding)
+    enc = resolve_encoding(path, encoding)
     sha256, newlines = source_digest(path)
 
     bad_lines: set[int] = set()
-    lines = _decoded_lines(path, enc, bad_lines)
+    lines = decoded_lines(path, enc, bad_lines)
     try:
         first = next(lines)
     except StopIteration:
         raise ImportFailed(f"{path.name}: the file is empty") from None
-    delimiter = _sniff_delimiter(first)
+    delimiter = sniff_delimiter(first)
     header_row = next(csv.reader(io.StringIO(first), delimiter=delimiter))
     plan = plan_columns(header_row, id_column, mapping, registry)
     if on_plan:
@@ -348,13 +244,13 @@ def import_file(
         sample = [row for _, row in zip(range(ID_SAMPLE_ROWS), rows, strict=False)]
     except csv.Error as exc:
         raise ImportFailed(f"row {reader.line_num + 1}: malformed CSV ({exc})") from None
-    check_id_values(plan, (ref for _, ref, _ in sample), registry)
+    check_id_values(id_name, (ref for _, ref, _ in sample), registry)
 
     budget = memory or DEFAULT_MEMORY
     # The one part that grows with the record count (about 80 MB at 10M records): a
     # budget it would crowd out is refused up front rather than crawling in tiny runs.
-    if _SEEN_BYTES_PER_RECORD * (newlines + 1) > max(budget // 2, 64 << 20):
-        need = 2 * _SEEN_BYTES_PER_RECORD * (newlines + 1) + (512 << 20)
+    if SEEN_BYTES_PER_RECORD * (newlines + 1) > max(budget // 2, 64 << 20):
+        need = 2 * SEEN_BYTES_PER_RECORD * (newlines + 1) + (512 << 20)
         raise ImportFailed(
             f"--memory {budget >> 20} MiB is too small for {newlines:,} rows: the duplicate-id "
             f"check keeps 8 bytes a record; give --memory {-(-need // (1 << 30))}G or more"
@@ -375,9 +271,9 @@ def import_file(
             memory=memory,
             workers=n_workers if n_workers > 1 else 0,
             expected_fields=rows_bound * _fields_per_row(kinds),
-            reserve=_SEEN_BYTES_PER_RECORD * rows_bound,
+            reserve=SEEN_BYTES_PER_RECORD * rows_bound,
         )
-        seen = _SeenRefs()
+        seen = SeenRefs()
         # chunks no larger than a run, so a small budget still makes runs of its size
         chunk_rows = max(16, min(CHUNK_ROWS, builder.plan.run_fields // _fields_per_row(kinds)))
 
@@ -458,9 +354,6 @@ def import_file(
     return report
 
 
-_SEEN_BYTES_PER_RECORD = 16  # _SeenRefs: 8 bytes a record, twice while it grows
-
-
 def _chain(
     first: list[tuple[int, str, list[str]]], rest: Iterator[tuple[int, str, list[str]]]
 ) -> Iterator[tuple[int, str, list[str]]]:
@@ -468,21 +361,3 @@ def _chain(
     yield from rest
 
 
-def _resolve_encoding(path: Path, encoding: str) -> str:
-    """The codec to read ``path`` with; one-line refusals for what cannot be read."""
-    detected = sniff_encoding(path) if encoding == "auto" else encoding
-    if detected.startswith("mixed:"):
-        parts = " and ".join(detected.removeprefix("mixed:").split("+"))
-        raise ImportFailed(
-            f"{path.name}: its lines are in more than one encoding ({parts}): convert the "
-            "file to one encoding, or give --encoding to read it as one (lines that do not "
-            "decode are then skipped as bad rows)"
-        )
-    enc = _normalise_encoding(detected)
-    try:
-        "".encode(enc)
-    except LookupError:
-        raise ImportFailed(
-            f"unknown encoding {detected!r} (give --encoding utf-8, utf-8-sig, cp932 or euc-jp)"
-        ) from None
-    return enc
