@@ -186,19 +186,13 @@ class BloomFilter:
     # -- persistence -----------------------------------------------------------------
     def header(self) -> bytes:
         """The 64-byte file header: magic, version, bits, probes, count, key id."""
-        return _HEADER.pack(
-            MAGIC,
-            FORMAT_VERSION,
-            self._m,
-            self._k,
-            self._count,
-            self._key_id.encode("ascii").ljust(16, b"\x00"),
-            b"\x00" * 8,
-        ).ljust(HEADER_SIZE, b"\x00")
+        return file_header(self._m, self._k, self._count, self._key_id)
 
     def save(self, path: Path | str) -> None:
         """Write header and words to ``path`` and fsync it."""
-        with Path(path).open("wb") as fh:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
             fh.write(self.header())
             np.ascontiguousarray(self._words, dtype="<u8").tofile(fh)
             fh.flush()
@@ -311,6 +305,19 @@ def _scatter(d: DigestArray, m: int, k: int, lo: int, hi: int, scratch: BoolArra
             sel = pos[(pos >= np.uint64(lo)) & (pos < np.uint64(hi))]
             scratch[sel - np.uint64(lo)] = True
         x, y = _advance(x, y, i)
+
+
+def file_header(bits: int, probes: int, count: int, key_id: str) -> bytes:
+    """The 64-byte header of a filter file (a streaming build writes the words itself)."""
+    return _HEADER.pack(
+        MAGIC,
+        FORMAT_VERSION,
+        bits,
+        probes,
+        count,
+        _check_key_id(key_id).encode("ascii").ljust(16, b"\x00"),
+        b"\x00" * 8,
+    ).ljust(HEADER_SIZE, b"\x00")
 
 
 def _check_key_id(key_id: str) -> str:

@@ -9,25 +9,42 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fingerprints.decode import decode_bytes
-from fingerprints.errors import FingerprintSetError
+import numpy as np
+
 from fingerprints.fpset import FingerprintSetBuilder
 from fingerprints.headers import map_columns
+from fingerprints.importinput import (
+    CONTACT_KINDS,
+    ID_SAMPLE_ROWS,
+    SEEN_BYTES_PER_RECORD,
+    ImportFailed,
+    SeenRefs,
+    check_id_values,
+    decoded_lines,
+    resolve_encoding,
+    sniff_delimiter,
+    source_digest,
+)
+from fingerprints.importwork import CHUNK_ROWS, ChunkPipeline, ChunkResult, default_workers
 from fingerprints.keyed import FingerprintKey
-from fingerprints.kindconfig import import_fields
 from fingerprints.manifest import Manifest
 from fingerprints.normalizers import NORMALIZER_VERSION, KindRegistry, default_registry
+from fingerprints.streambuild import DEFAULT_MEMORY
 
-SNIFF_BYTES = 1 << 20
 MAX_REPORTED_PROBLEMS = 1000
 
-
-class ImportFailed(Exception):
-    """The import was refused or aborted; the message is one line and value-free."""
+__all__ = [
+    "ColumnPlan",
+    "ImportFailed",
+    "ImportReport",
+    "RowProblem",
+    "import_file",
+    "plan_columns",
+]
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,11 @@ class ImportReport:
     # MAX_REPORTED_PROBLEMS).
     problem_kinds: dict[tuple[str | None, str], list[int]] = field(default_factory=dict)
     manifest: Manifest | None = None
+    source_name: str = ""  # the file's name, never its directory
+    source_sha256: str = ""
+    runs: int = 0
+    bloom_passes: int = 0
+    workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -79,47 +101,6 @@ class ColumnPlan:
 
     def describe(self) -> dict[str, str]:
         return {self.headers[i]: kind for i, kind in sorted(self.kinds.items())}
-
-
-def sniff_encoding(path: Path) -> str:
-    """Detect the file's encoding from its first megabyte (SPEC 5.3 cascade)."""
-    with path.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
-    if not head:
-        raise ImportFailed(f"{path.name}: the file is empty")
-    return decode_bytes(head).encoding
-
-
-def _normalise_encoding(name: str) -> str:
-    lowered = name.lower().replace("-", "_")
-    if lowered.startswith(("shift_jis", "sjis", "shiftjis", "ms932", "windows_31j")):
-        return "cp932"  # never decode Shift_JIS-family bytes as anything but cp932
-    if lowered in ("utf_8", "utf8"):
-        return "utf-8"
-    return name
-
-
-def _decoded_lines(path: Path, encoding: str, bad_lines: set[int]) -> Iterator[str]:
-    """Yield decoded physical lines; undecodable ones are noted by line number."""
-    with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            try:
-                line = raw.decode(encoding)
-            except UnicodeDecodeError:
-                bad_lines.add(number)
-                # Decode the content alone so a broken trailing byte cannot eat the newline
-                # and glue the next row onto this one.
-                content = raw.rstrip(b"\r\n")
-                line = content.decode(encoding, errors="replace") + "\n"
-            if number == 1 and line.startswith("\ufeff"):
-                line = line[1:]
-            yield line
-
-
-def _sniff_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", "\t", "|", ";")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 def plan_columns(
@@ -152,11 +133,22 @@ def plan_columns(
             raise ImportFailed(
                 "ambiguous column mapping: " + "; ".join(parts) + " — give --map COLUMN=KIND"
             )
-        kinds = {i: k for i, k in mapping.kinds.items() if i != id_index}
+        kinds = dict(mapping.kinds)
+    if kinds.get(id_index) in CONTACT_KINDS:
+        raise ImportFailed(
+            f"--id-column {id_column!r} is mapped to {kinds[id_index]}: record references "
+            "must be pseudonymous ids (a customer or contract number), not contact values"
+        )
     kinds.pop(id_index, None)
     if not kinds:
         raise ImportFailed("no column maps to a field kind — give --map COLUMN=KIND")
     return ColumnPlan(list(headers), id_index, kinds)
+
+
+
+def _fields_per_row(kinds: Iterable[str]) -> int:
+    # a name cell also gives its folded form (KindRegistry.fields_for)
+    return sum(2 if kind == "name" else 1 for kind in kinds)
 
 
 def import_file(
@@ -173,43 +165,45 @@ def import_file(
     overwrite: bool = False,
     on_plan: Callable[[ColumnPlan, str], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    memory: int | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
-    """Fingerprint every row of ``path`` into a new set at ``out_dir``."""
+    """Fingerprint every row of ``path`` into a new set at ``out_dir``.
+
+    ``memory`` bounds the build (all processes, bytes; default 1 GiB); ``workers``
+    processes normalise and digest (default: one per core; 1 = in this process).
+    """
     registry = registry or default_registry()
     if not path.is_file():
         raise ImportFailed(f"{path}: no such file")
-    enc = _normalise_encoding(sniff_encoding(path) if encoding == "auto" else encoding)
-    try:
-        "".encode(enc)
-    except LookupError:
-        raise ImportFailed(f"unknown encoding {encoding!r}") from None
+    enc = resolve_encoding(path, encoding)
+    sha256, newlines = source_digest(path)
 
     bad_lines: set[int] = set()
-    lines = _decoded_lines(path, enc, bad_lines)
+    lines = decoded_lines(path, enc, bad_lines)
     try:
         first = next(lines)
     except StopIteration:
         raise ImportFailed(f"{path.name}: the file is empty") from None
-    delimiter = _sniff_delimiter(first)
+    delimiter = sniff_delimiter(first)
     header_row = next(csv.reader(io.StringIO(first), delimiter=delimiter))
     plan = plan_columns(header_row, id_column, mapping, registry)
     if on_plan:
         on_plan(plan, enc)
 
     report = ImportReport(
-        dataset=dataset, encoding=enc, delimiter=delimiter, mapping=plan.describe()
+        dataset=dataset,
+        encoding=enc,
+        delimiter=delimiter,
+        mapping=plan.describe(),
+        source_name=path.name,
+        source_sha256=sha256,
     )
-    builder = FingerprintSetBuilder(
-        out_dir,
-        dataset,
-        key,
-        normalizer_version=NORMALIZER_VERSION,
-        kind_config=registry.config(),
-        overwrite=overwrite,
-    )
-    width = len(plan.headers)
-    seen_refs: set[str] = set()
     reader = csv.reader(lines, delimiter=delimiter)
+    width = len(plan.headers)
+    columns = list(plan.kinds.items())
+    kinds = tuple(kind for _, kind in columns)
+    id_name = plan.headers[plan.id_index]
 
     def problem(row: int, column: str | None, reason: str) -> None:
         report.bad_rows += 1
@@ -217,8 +211,9 @@ def import_file(
         if len(report.problems) < MAX_REPORTED_PROBLEMS:
             report.problems.append(RowProblem(row, column, reason))
 
-    last_line = 1  # the header was line 1
-    try:
+    def parsed() -> Iterator[tuple[int, str, list[str]]]:
+        """Rows that pass the structural checks: (line number, id, mapped cells)."""
+        last_line = 1  # the header was line 1
         for cells in reader:
             report.rows += 1
             # Physical line numbers as an editor shows them (the header is line 1).
@@ -237,31 +232,101 @@ def import_file(
                 continue
             ref = cells[plan.id_index].strip()
             if not ref:
-                problem(row_no, plan.headers[plan.id_index], "empty record id")
+                problem(row_no, id_name, "empty record id")
                 continue
-            if ref in seen_refs:
-                problem(row_no, plan.headers[plan.id_index], "duplicate record id")
+            if "\n" in ref or "\r" in ref:
+                problem(row_no, id_name, "record id spans lines")
                 continue
-            fields: list[tuple[str, str]] = []
-            bad = False
-            for index, kind in plan.kinds.items():
-                cell = cells[index]
-                if not cell.strip():
-                    continue
-                pairs = import_fields(registry, kind, cell)
-                if not pairs:
-                    problem(row_no, plan.headers[index], f"not a valid {kind}")
-                    bad = True
-                    break
-                fields.extend(pairs)
-            if bad:
-                continue
-            if not fields:
-                problem(row_no, None, "no field with a value")
-                continue
-            seen_refs.add(ref)
-            builder.add_record(ref, fields)
-            report.imported += 1
+            yield row_no, ref, [cells[i] for i, _ in columns]
+
+    rows = parsed()
+    try:
+        sample = [row for _, row in zip(range(ID_SAMPLE_ROWS), rows, strict=False)]
+    except csv.Error as exc:
+        raise ImportFailed(f"row {reader.line_num + 1}: malformed CSV ({exc})") from None
+    check_id_values(id_name, (ref for _, ref, _ in sample), registry)
+
+    budget = memory or DEFAULT_MEMORY
+    # The one part that grows with the record count (about 80 MB at 10M records): a
+    # budget it would crowd out is refused up front rather than crawling in tiny runs.
+    if SEEN_BYTES_PER_RECORD * (newlines + 1) > max(budget // 2, 64 << 20):
+        need = 2 * SEEN_BYTES_PER_RECORD * (newlines + 1) + (512 << 20)
+        raise ImportFailed(
+            f"--memory {budget >> 20} MiB is too small for {newlines:,} rows: the duplicate-id "
+            f"check keeps 8 bytes a record; give --memory {-(-need // (1 << 30))}G or more"
+        )
+    n_workers = max(1, workers or default_workers())
+    report.workers = n_workers
+    rows_bound = newlines + 1
+    pipeline = ChunkPipeline(n_workers, key, registry.config(), kinds)
+    builder: FingerprintSetBuilder | None = None
+    try:
+        builder = FingerprintSetBuilder(
+            out_dir,
+            dataset,
+            key,
+            normalizer_version=NORMALIZER_VERSION,
+            kind_config=registry.config(),
+            overwrite=overwrite,
+            memory=memory,
+            workers=n_workers if n_workers > 1 else 0,
+            expected_fields=rows_bound * _fields_per_row(kinds),
+            reserve=SEEN_BYTES_PER_RECORD * rows_bound,
+        )
+        seen = SeenRefs()
+        # chunks no larger than a run, so a small budget still makes runs of its size
+        chunk_rows = max(16, min(CHUNK_ROWS, builder.plan.run_fields // _fields_per_row(kinds)))
+
+        def accept(meta: list[tuple[int, str]], result: ChunkResult) -> None:
+            """Keep a chunk's good rows whose id is new; report the others by row."""
+            assert builder is not None
+            outcome = np.frombuffer(result.outcome, dtype=np.int32)
+            hashes = [hash(ref) for _, ref in meta]
+            known = seen.known(hashes)
+            recent = seen.recent
+            keep = np.zeros(len(meta), dtype=np.bool_)
+            for r, ((row_no, _), status) in enumerate(zip(meta, outcome.tolist(), strict=True)):
+                h = hashes[r]
+                if known[r] or h in recent:
+                    problem(row_no, id_name, "duplicate record id")
+                elif status == -1:
+                    problem(row_no, None, "no field with a value")
+                elif status < -1:
+                    index = -2 - status
+                    problem(row_no, plan.headers[columns[index][0]], f"not a valid {kinds[index]}")
+                else:
+                    recent.add(h)
+                    keep[r] = True
+            seen.compact()
+            good = outcome > 0
+            counts = outcome[good].astype(np.int64)
+            kind_index = np.frombuffer(result.kind_index, dtype=np.uint8)
+            lengths = np.frombuffer(result.lengths, dtype=np.uint32)
+            digests = result.digests
+            if not keep[good].all():  # drop the fields of rows refused here (duplicates)
+                fields = np.repeat(keep[good], counts)
+                kind_index, lengths = kind_index[fields], lengths[fields]
+                digests = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16)[fields].tobytes()
+                counts = counts[keep[good]]
+            refs = [ref for (_, ref), k in zip(meta, keep.tolist(), strict=True) if k]
+            builder.add_batch(refs, counts, result.kinds, kind_index, digests, lengths)
+            report.imported += len(refs)
+
+        meta: list[tuple[int, str]] = []
+        cells: list[list[str]] = []
+        for row_no, ref, mapped in _chain(sample, rows):
+            meta.append((row_no, ref))
+            cells.append(mapped)
+            if len(cells) >= chunk_rows:
+                for done in pipeline.submit(meta, cells):
+                    accept(*done)
+                meta, cells = [], []
+        if cells:
+            for done in pipeline.submit(meta, cells):
+                accept(*done)
+        for done in pipeline.drain():
+            accept(*done)
+        pipeline.close()
         if progress:
             progress(report.rows)
         if report.rows and report.bad_rows / report.rows > max_bad_share:
@@ -274,10 +339,25 @@ def import_file(
         if report.imported == 0:
             raise ImportFailed("no valid rows: nothing was written")
         report.manifest = builder.finish()
+        report.runs = builder.stats["runs"]
+        report.bloom_passes = builder.stats["bloom_passes"]
     except csv.Error as exc:
-        builder.abort()
+        if builder is not None:
+            builder.abort()
         raise ImportFailed(f"row {reader.line_num + 1}: malformed CSV ({exc})") from None
-    except (ImportFailed, FingerprintSetError):
-        builder.abort()
+    except BaseException:
+        if builder is not None:
+            builder.abort()
         raise
+    finally:
+        pipeline.close()
     return report
+
+
+def _chain(
+    first: list[tuple[int, str, list[str]]], rest: Iterator[tuple[int, str, list[str]]]
+) -> Iterator[tuple[int, str, list[str]]]:
+    yield from first
+    yield from rest
+
+

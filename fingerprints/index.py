@@ -18,7 +18,7 @@ import tempfile
 from array import array
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -48,9 +48,25 @@ def digest_keys(digests: npt.NDArray[np.uint8]) -> U64:
     return np.ascontiguousarray(digests[:, :8]).view("<u8").reshape(-1)
 
 
+FILE_MODE = 0o600  # set files: the owner only (digests are still worth protecting)
+DIR_MODE = 0o700
+
+
+def open_private(path: Path, mode: str = "wb") -> BinaryIO:
+    """Create (or truncate) ``path`` readable by its owner only, whatever the umask."""
+    flags = (os.O_RDWR if "+" in mode else os.O_WRONLY) | os.O_CREAT | os.O_TRUNC
+    fd = os.open(path, flags, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        return os.fdopen(fd, mode)  # type: ignore[return-value]
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def save_npy(path: Path, values: npt.NDArray[Any]) -> None:
     """``np.save`` followed by fsync, so a renamed set is complete on disk."""
-    with path.open("wb") as fh:
+    with open_private(path) as fh:
         np.save(fh, values, allow_pickle=False)
         fh.flush()
         os.fsync(fh.fileno())
@@ -87,8 +103,8 @@ def file_info(path: Path) -> dict[str, Any]:
 
 
 def write_fsync(path: Path, data: bytes | bytearray) -> None:
-    """Write ``data`` to a new file and fsync it."""
-    with path.open("wb") as fh:
+    """Write ``data`` to a new file (mode 0600) and fsync it."""
+    with open_private(path) as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())

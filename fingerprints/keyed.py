@@ -141,6 +141,11 @@ class Hasher:
     def key_id(self) -> str:
         return self._key.key_id
 
+    @property
+    def key(self) -> FingerprintKey:
+        """The key (its repr shows only the key id): sets derive their MAC key from it."""
+        return self._key
+
     def __repr__(self) -> str:
         return f"Hasher(key_id={self.key_id!r})"
 

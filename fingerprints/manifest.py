@@ -14,7 +14,8 @@ from typing import Any
 
 from fingerprints.errors import FingerprintSetError
 
-SET_FORMAT_VERSION = 1
+SET_FORMAT_VERSION = 2  # 2: the manifest carries a MAC (fingerprints.integrity)
+READABLE_FORMATS = (1, 2)
 MANIFEST_FILE = "manifest.json"
 BLOOM_FILE = "bloom.bin"
 MAX_KINDS = 256  # kind codes are uint8
@@ -78,6 +79,7 @@ class Manifest:
     tool_version: str
     kind_config: dict[str, Any] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mac: str = ""  # format 2: HMAC over the rest, with a key derived from the deployment key
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
@@ -92,7 +94,7 @@ class Manifest:
             raise FingerprintSetError(
                 "manifest.json is malformed: copy the set again or re-fingerprint"
             ) from None
-        if version != SET_FORMAT_VERSION:
+        if version not in READABLE_FORMATS:
             raise FingerprintSetError(
                 f"fingerprint set format version {version!r}, this leakprint reads "
                 f"{SET_FORMAT_VERSION}: re-fingerprint with this version"
@@ -110,6 +112,8 @@ class Manifest:
             or not isinstance(manifest.kind_codes, list)
             or not isinstance(manifest.files, dict)
             or not all(isinstance(v, dict) for v in manifest.files.values())
+            or not isinstance(manifest.mac, str)
+            or (manifest.format_version >= 2 and not manifest.mac)
         ):
             raise FingerprintSetError("manifest.json is malformed: re-fingerprint")
         return manifest

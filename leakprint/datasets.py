@@ -38,6 +38,8 @@ class DatasetInfo:
     kinds: dict[str, Any]
     bad_rows: int
     created_at: str
+    source_name: str | None = None
+    source_sha256: str | None = None
 
     @classmethod
     def of(cls, row: Dataset) -> DatasetInfo:
@@ -51,6 +53,8 @@ class DatasetInfo:
             dict(row.kinds),
             row.bad_rows,
             row.created_at.isoformat(),
+            row.source_name,
+            row.source_sha256,
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -64,6 +68,7 @@ class DatasetInfo:
             "kinds": self.kinds,
             "bad_rows": self.bad_rows,
             "created_at": self.created_at,
+            "source": {"name": self.source_name, "sha256": self.source_sha256},
         }
 
 
@@ -89,8 +94,14 @@ def import_dataset(
     on_plan: Callable[[ColumnPlan, str], None] | None = None,
     progress: Callable[[int], None] | None = None,
     key: FingerprintKey | None = None,
+    memory: int | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
-    """Fingerprint ``path`` into ``sets_dir/name`` and register it."""
+    """Fingerprint ``path`` into ``sets_dir/name`` and register it.
+
+    The source is recorded by file name and SHA-256 only. ``memory`` (bytes, all
+    processes) and ``workers`` are passed to the streaming build.
+    """
     check_name(name)
     key = key or settings.load_key()
     with db.session() as session:
@@ -98,6 +109,8 @@ def import_dataset(
         if existing and not replace:
             raise DatasetError(f"dataset {name!r} exists: drop it first or pass --replace")
     out_dir = settings.sets_dir / name
+    if not settings.sets_dir.exists():
+        settings.sets_dir.mkdir(parents=True, mode=0o700)
     report = import_file(
         path,
         dataset=name,
@@ -110,6 +123,8 @@ def import_dataset(
         overwrite=replace,
         on_plan=on_plan,
         progress=progress,
+        memory=memory,
+        workers=workers,
     )
     manifest = report.manifest
     assert manifest is not None
@@ -127,6 +142,8 @@ def import_dataset(
         row.record_count = manifest.record_count
         row.kinds = kinds
         row.bad_rows = report.bad_rows
+        row.source_name = report.source_name
+        row.source_sha256 = report.source_sha256
         audit.append(
             session,
             "fingerprint.import",
@@ -136,6 +153,7 @@ def import_dataset(
                 "bad_rows": report.bad_rows,
                 "key_id": manifest.key_id,
                 "kinds": kinds,
+                "source": {"name": report.source_name, "sha256": report.source_sha256},
             },
         )
     return report
@@ -170,6 +188,20 @@ def drop_dataset(settings: Settings, db: Database, name: str) -> DatasetInfo:
     return info
 
 
+def verify_dataset(
+    settings: Settings, db: Database, name: str, key: FingerprintKey | None = None
+) -> tuple[DatasetInfo, int]:
+    """Open ``name`` and check its manifest MAC and every file's SHA-256.
+
+    Returns the dataset and how many files were checked; a damaged set raises a
+    one-line FingerprintSetError naming the file.
+    """
+    info = get_dataset(db, name)
+    key = key or settings.load_key()
+    fpset = FingerprintSet.open(Path(info.path), key, normalizer_version=NORMALIZER_VERSION)
+    return info, fpset.verify()
+
+
 def open_sets(
     settings: Settings,
     db: Database,
@@ -195,4 +227,5 @@ __all__ = [
     "import_dataset",
     "list_datasets",
     "open_sets",
+    "verify_dataset",
 ]

@@ -1,4 +1,4 @@
-"""``leakprint fingerprint import|list|drop``."""
+"""``leakprint fingerprint import|list|verify|drop``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from fingerprints.errors import FingerprintSetError
 from fingerprints.importer import ColumnPlan
+from fingerprints.streambuild import parse_memory
 from leakprint.cli.common import (
     AppContext,
     UserError,
@@ -23,12 +25,13 @@ from leakprint.datasets import (
     drop_dataset,
     import_dataset,
     list_datasets,
+    verify_dataset,
 )
 
 
 @click.group()
 def fingerprint() -> None:
-    """Build, list and drop fingerprint sets (keyed digests of customer records).
+    """Build, list, verify and drop fingerprint sets (keyed digests of customer records).
 
     \b
     Example:
@@ -76,6 +79,19 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str] | None:
     help="Fail when more than this percentage of rows is malformed.",
 )
 @click.option("--replace", is_flag=True, help="Replace an existing set of the same name.")
+@click.option(
+    "--memory",
+    default="1G",
+    show_default=True,
+    metavar="SIZE",
+    help="Memory budget of the whole import, all its processes (e.g. 512M, 4G).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that normalise and digest (default: one per core).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 @pass_app
 @user_errors(ImportFailed, DatasetError)
@@ -88,11 +104,16 @@ def import_cmd(
     encoding: str,
     max_bad_rows: float,
     replace: bool,
+    memory: str,
+    workers: int | None,
     as_json: bool,
 ) -> None:
     """Fingerprint a customer CSV/TSV file (UTF-8, UTF-8-BOM, CP932 or EUC-JP).
 
     Bad rows are skipped and reported by row number and column, never by value.
+    The set is built by streaming within --memory, whatever the number of records.
+    The id column must hold pseudonymous ids (customer or contract numbers): a
+    column of e-mail addresses or phone numbers is refused.
 
     \b
     Example:
@@ -113,6 +134,10 @@ def import_cmd(
         for column, kind in plan.describe().items():
             console.print(f"  {column} → {kind}")
 
+    try:
+        budget = parse_memory(memory)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--memory") from None
     total = _data_lines(file) if console.is_terminal else None
     with progress_bar(console, "fingerprinting", total) as advance:
         report = import_dataset(
@@ -127,6 +152,8 @@ def import_cmd(
             replace=replace,
             on_plan=show_plan,
             progress=advance,
+            memory=budget,
+            workers=workers,
         )
     manifest = report.manifest
     assert manifest is not None
@@ -143,6 +170,7 @@ def import_cmd(
                     {"row": p.row, "column": p.column, "reason": p.reason} for p in report.problems
                 ],
                 "key_id": manifest.key_id,
+                "source": {"name": report.source_name, "sha256": report.source_sha256},
             }
         )
         return
@@ -189,6 +217,36 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
             i.name, str(i.record_count), kinds, str(i.bad_rows), i.key_id, i.created_at[:19]
         )
     app.out.print(table)
+
+
+@fingerprint.command("verify")
+@click.argument("name")
+@json_option
+@pass_app
+@user_errors(DatasetError)
+def verify_cmd(app: AppContext, name: str, as_json: bool) -> None:
+    """Check a set in full: its manifest's MAC and every file's SHA-256.
+
+    Exit status 0 when intact; 1 when damaged (one line naming the file); 2 for a
+    usage error such as an unknown dataset. Opening a set for a scan checks it
+    cheaply (sizes, and the hashes of files changed since they were last checked).
+
+    \b
+    Example:
+      leakprint fingerprint verify crm-2026 --json
+    """
+    try:
+        info, checked = verify_dataset(app.settings, app.db, name)
+    except FingerprintSetError as exc:
+        message = str(exc).splitlines()[0]
+        if as_json:
+            emit_json({"dataset": name, "ok": False, "error": message})
+        click.echo(f"error: {message}", err=True)
+        raise SystemExit(1) from None
+    if as_json:
+        emit_json({"dataset": info.name, "ok": True, "files_checked": checked})
+        return
+    click.echo(f"{info.name}: intact ({checked} files checked, {info.record_count} records)")
 
 
 @fingerprint.command("drop")

@@ -66,6 +66,9 @@ class Dataset(Base):
     kinds: Mapped[dict[str, Any]] = mapped_column(JSON)
     bad_rows: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the customer file it was built from: its name and SHA-256, never its directory
+    source_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AuditEntry(Base):

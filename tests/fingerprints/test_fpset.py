@@ -18,7 +18,7 @@ from fingerprints.fpset import (
     Hit,
 )
 from fingerprints.keyed import FingerprintKey, Hasher
-from fingerprints.manifest import Manifest
+from fingerprints.manifest import SET_FORMAT_VERSION, Manifest
 
 NV = 1
 KEY = FingerprintKey(bytes(range(100, 132)))
@@ -302,7 +302,9 @@ def test_bad_field_leaves_no_trace_of_the_record(tmp_path: Path) -> None:
 def test_future_manifest_format_is_refused(set_dir: Path, tmp_path: Path) -> None:
     copy = copy_set(set_dir, tmp_path / "copy")
     text = (copy / "manifest.json").read_text()
-    (copy / "manifest.json").write_text(text.replace('"format_version": 1', '"format_version": 9'))
+    current = f'"format_version": {SET_FORMAT_VERSION}'
+    assert current in text
+    (copy / "manifest.json").write_text(text.replace(current, '"format_version": 9'))
     with pytest.raises(FingerprintSetError, match="format version 9"):
         FingerprintSet.open(copy, KEY, normalizer_version=NV)
 

@@ -31,6 +31,7 @@ def test_the_spec_commands_exist() -> None:
         "init",
         "fingerprint import",
         "fingerprint list",
+        "fingerprint verify",
         "fingerprint drop",
         "scan",
         "search",
