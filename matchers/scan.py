@@ -18,6 +18,7 @@ import gc
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import chain
 from typing import Final
 
@@ -32,6 +33,7 @@ from matchers.confidence import RANK
 from matchers.evidence import collect, matched_cells
 from matchers.probe import DigestProber, Hits, Prober
 from matchers.prose import prose_rows
+from matchers.regions import cut_regions, region_layouts, whole_document
 from matchers.result import Accumulator, MatchResult, RecordHit, summarize
 from matchers.rows import (
     PROSE_RADIUS,
@@ -57,6 +59,23 @@ READ_PROBE: Final = 64 * 1024
 _COLUMNAR: Final = frozenset({"delimited", "aligned", "lines"})
 # A single line longer than this is cut anyway, so memory stays bounded.
 MAX_LINE_BYTES: Final = 32 << 20
+# A line whose row reading tied at most one field to a record is read as prose
+# as well when it holds at least this many characters (a row of one value does
+# not); at most this many such lines per region (bounded extra work).
+_PROSE_RETRY_MIN_CHARS: Final = 16
+_PROSE_RETRY_LINES: Final = 5000
+
+
+@dataclass(slots=True)
+class _Reading:
+    """One region read: its rows, per row the text a prose span points into,
+    the probe answers the rows need, and primary candidate counts."""
+
+    rows: list[RowCandidates]
+    texts: list[str]
+    hits: dict[Pair, Hits]
+    n_prim: int
+    n_matched: int
 
 __all__ = [
     "CHUNK_BYTES",
@@ -161,25 +180,26 @@ class Matcher:
     ) -> tuple[MatchResult, Layout]:
         if looks_like_html(text) or name.lower().endswith((".html", ".htm")):
             text = strip_html(text)
-        layout = detect_layout(text, layout)
-        if layout.kind == "prose":
-            # Prose is searched as a whole (substrings, windows), so it is prepared
-            # as a whole; table cells are prepared one distinct cell at a time.
-            text = prepare(text)
-        prim_pairs: list[Pair] | None = None
-        rows: list[RowCandidates]
-        if layout.kind in _COLUMNAR:
-            rows, hits, n_prim, n_matched = scan_columns(
-                self.extractor, self.prober, text, layout, first_line
-            )
+        parts: list[tuple[int, str, Layout]]
+        if whole_document(text) or (layout is not None and layout.kind in ("sql", "json")):
+            parts = [(0, text, detect_layout(text, layout))]
         else:
-            if layout.kind == "prose":
-                rows, prim_pairs = self._prose(text, first_line)
-            else:
-                rows = self._table(text, layout, first_line, continues)
-            unique = list(dict.fromkeys(pair for rc in rows for pair, _ in rc.found))
-            hits = dict(zip(unique, self.prober.probe(unique), strict=True))
-            n_prim, n_matched = self._primary_counts(rows, prim_pairs, hits)
+            parts = [(r.first, r.text, lay) for r, lay in region_layouts(cut_regions(text), layout)]
+            if not parts:
+                parts = [(0, text, detect_layout(text, layout))]
+        rows: list[RowCandidates] = []
+        texts: list[str] = []  # per row: the text its prose span points into
+        hits: dict[Pair, Hits] = {}
+        n_prim = n_matched = 0
+        for first, region, region_layout in parts:
+            got = self._read(region, region_layout, first_line + first, continues)
+            rows += got.rows
+            texts += got.texts
+            hits.update(got.hits)
+            n_prim += got.n_prim
+            n_matched += got.n_matched
+            layout = region_layout
+        assert layout is not None
         evidence = collect(rows, hits, self.primary)
         ref = self.prober.record_ref
         record_hits = [
@@ -188,7 +208,7 @@ class Matcher:
         snippet, snippet_conf = "", None
         if evidence:
             best = max(evidence.values(), key=lambda e: (RANK[e.confidence], e.nfields, -e.line))
-            snippet = self._snippet(text, rows[best.row_index], hits)
+            snippet = self._snippet(texts[best.row_index], rows[best.row_index], hits)
             snippet_conf = best.confidence
         result = summarize(
             self.dataset,
@@ -203,6 +223,87 @@ class Matcher:
             bytes_scanned=0,
         )
         return result, layout
+
+    def _read(self, text: str, layout: Layout, first_line: int, continues: bool) -> _Reading:
+        """Rows and probe answers of one region read with ``layout``; where the
+        row reading explains a line poorly, the line is read as prose as well."""
+        if layout.kind == "prose":
+            # Prose is searched as a whole (substrings, windows), so it is prepared
+            # as a whole; table cells are prepared one distinct cell at a time.
+            text = prepare(text)
+            rows, prim_pairs = self._prose(text, first_line)
+            return self._probed(text, rows, prim_pairs)
+        if layout.kind in _COLUMNAR:
+            rows, hits, n_prim, n_matched = scan_columns(
+                self.extractor, self.prober, text, layout, first_line
+            )
+            reading = _Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
+        else:
+            reading = self._probed(text, self._table(text, layout, first_line, continues), None)
+        if layout.kind in ("jsonl", "json", "sql"):
+            return reading  # keys name every value: nothing is left unexplained
+        return self._with_prose(reading, text, first_line)
+
+    def _probed(
+        self, text: str, rows: list[RowCandidates], prim_pairs: list[Pair] | None
+    ) -> _Reading:
+        unique = list(dict.fromkeys(pair for rc in rows for pair, _ in rc.found))
+        hits = dict(zip(unique, self.prober.probe(unique), strict=True))
+        n_prim, n_matched = self._primary_counts(rows, prim_pairs, hits)
+        return _Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
+
+    def _with_prose(self, reading: _Reading, text: str, first_line: int) -> _Reading:
+        """Lines whose row reading tied one field or none to a record while the
+        line holds more: read them as prose windows too. Per record the stronger
+        evidence wins (evidence.collect keeps each record's best row)."""
+        if not reading.rows:
+            return reading
+        evidence = collect(reading.rows, reading.hits, self.primary)
+        weak = sorted({ev.line for ev in evidence.values() if ev.nfields <= 1})
+        if not weak:
+            return reading
+        lines = text.split("\n")
+        picked = [
+            n - first_line
+            for n in weak[:_PROSE_RETRY_LINES]
+            if 0 <= n - first_line < len(lines)
+            and len(lines[n - first_line].strip()) >= _PROSE_RETRY_MIN_CHARS
+        ]
+        if not picked:
+            return reading
+        # Each line prepared and searched on its own: windows stay inside their
+        # line, since a neighbouring weak line is another record.
+        prepared = [prepare(lines[i]).replace("\n", " ") for i in picked]
+        prose = "\n".join(prepared)
+        rows: list[RowCandidates] = []
+        offset = 0
+        for i, line in zip(picked, prepared, strict=True):
+            line_no = first_line + i
+            windows, _prim = prose_rows(
+                self.extractor, line, lambda _p: line_no, PROSE_RADIUS  # noqa: B023
+            )
+            for rc in windows:
+                lo, hi = rc.span or (0, len(line))
+                rc.span = (lo + offset, hi + offset)
+                rc.found = [(pair, where + offset) for pair, where in rc.found]
+                rows.append(rc)
+            offset += len(line) + 1
+        unique = [
+            p
+            for p in dict.fromkeys(pair for rc in rows for pair, _ in rc.found)
+            if p not in reading.hits
+        ]
+        hits = dict(reading.hits)
+        hits.update(zip(unique, self.prober.probe(unique), strict=True))
+        # The prose rows are a second reading of the same lines: their primary
+        # candidates were counted by the row reading already.
+        return _Reading(
+            reading.rows + rows,
+            reading.texts + [prose] * len(rows),
+            hits,
+            reading.n_prim,
+            reading.n_matched,
+        )
 
     def _table(
         self, text: str, layout: Layout, first_line: int, continues: bool

@@ -1,0 +1,189 @@
+"""Regions of a document: each read with its own layout (SPEC 4 step 1).
+
+A page is rarely one table: a paste's page has a menu above the dump, a forum
+post has a line of chatter ("続き（2/3）") before a list, a psql result has a
+row count under it. Deciding one layout for the whole text lets a few lines of
+menu turn a table into prose, or a chatty first line turn a list into a table.
+So the text is cut into *regions* — runs of lines of the same shape, also cut
+at blank lines (HTML extraction puts one around each ``<pre>``, ``<table>``,
+``<textarea>`` and post) — and each region gets its own layout.
+
+Line shapes: ``|``-separated (psql, MySQL, Markdown; their rule lines
+``-+-``, ``+---+``, ``|---|`` belong to the table), tab-separated, comma- or
+semicolon-separated, JSON objects, list items (``・ - * • ① 1. (1)``),
+``key: value`` lines, fixed-width columns (gaps of two or more spaces), and
+other text. A line shaped like a list item is always read as one (a window of
+prose), never as a space-separated table row because its name holds a space.
+
+Text that a page holds twice (a ``<textarea>`` copy beside the rendered lines)
+is read once: a region whose lines were all seen in an earlier region is left
+out. Line-number gutters (``1``, ``2``, ``3`` … on lines of their own, as a
+paste page's line numbers come out of extraction) are not content.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from matchers.rows import SQL_INSERT, Layout, detect_layout
+
+# Shapes of one line.
+BLANK: Final = "blank"
+RULE: Final = "rule"  # ----+----, +----+, |---|---|
+GUTTER: Final = "gutter"  # a line number on its own
+PIPE: Final = "pipe"
+TAB: Final = "tab"
+COMMA: Final = "comma"
+SEMI: Final = "semi"
+JSON: Final = "json"
+LIST: Final = "list"
+KV: Final = "kv"
+ALIGNED: Final = "aligned"
+TEXT: Final = "text"
+
+#: Shapes read as prose windows whatever detect_layout would say of them.
+PROSE_SHAPES: Final = frozenset({LIST, KV})
+#: Shapes whose neighbouring regions (across blank lines) are read together:
+#: prose windows cross blank lines anyway, and one region costs one probe.
+_JOIN_ACROSS_BLANKS: Final = frozenset({LIST, KV, TEXT})
+# A region is left out as a copy only when it has at least this many lines.
+_COPY_MIN_LINES: Final = 3
+
+_RULE_RE = re.compile(r"[\s|+:=\-]*[-=]{3}[\s|+:=\-]*\Z")
+_LIST_RE = re.compile(
+    r"(?:[・•●○◆◇■□▪▫▸►▶※→☆★]|[-*+](?=\s)|[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]"
+    r"|[0-9]{1,3}[.)．）](?![0-9])|[（(][0-9]{1,3}[)）])"
+)
+_KV_RE = re.compile(r"[^\s:：=|,]{1,24}\s*(?:[:：]|\s=\s?)\s*\S")
+_ALIGNED_GAPS = re.compile(r"\S(?: {2,}|\t)(?=\S)")
+_NUMBER_LINE = re.compile(r"[0-9]{1,6}\Z")
+
+
+def line_shape(line: str) -> str:
+    """The shape of one line (see the module docstring)."""
+    s = line.strip()
+    if not s:
+        return BLANK
+    if s.count("|") >= 2:
+        return RULE if _RULE_RE.match(s) else PIPE
+    if _RULE_RE.match(s) and ("+" in s or "|" in s or len(s) >= 5):
+        return RULE
+    if _NUMBER_LINE.match(s):
+        return GUTTER
+    if s[0] == "{":
+        return JSON
+    if "\t" in s:
+        return TAB
+    if _LIST_RE.match(s):
+        return LIST
+    if s.count(",") >= 1 and not _KV_RE.match(s):
+        return COMMA
+    if s.count(";") >= 2:
+        return SEMI
+    if _KV_RE.match(s):
+        return KV
+    if len(_ALIGNED_GAPS.findall(s)) >= 2:
+        return ALIGNED
+    return TEXT
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A run of lines of one shape: ``text`` starts at line ``first`` (0-based,
+    within the chunk); ``shape`` is the shape of its lines."""
+
+    first: int
+    text: str
+    shape: str
+
+
+def whole_document(text: str) -> bool:
+    """SQL dumps are read as one region: ``INSERT … VALUES`` tuples span lines
+    of every shape, and everything outside a statement's tuples is skipped anyway."""
+    return SQL_INSERT.search(text) is not None or text.lstrip()[:1] == "["
+
+
+def cut_regions(text: str) -> list[Region]:
+    """The regions of a text, in order (see the module docstring)."""
+    lines = text.split("\n")
+    shapes = [line_shape(ln) for ln in lines]
+    _mark_gutters(lines, shapes)
+    spans: list[tuple[int, int, str]] = []  # (first line, end line, shape)
+    cur: str | None = None
+    start = 0
+    blank_run = False
+    for i, shape in enumerate(shapes):
+        if shape in (BLANK, GUTTER):
+            blank_run = blank_run or shape == BLANK
+            continue
+        if shape == RULE:
+            # A rule belongs to the table it is drawn in (before or after it).
+            if cur in (None, PIPE, RULE):
+                if cur is None:
+                    cur, start = RULE, i
+                blank_run = False
+                continue
+            shape = PIPE if _next_shape(shapes, i) == PIPE else cur
+        if cur == RULE and shape == PIPE:
+            cur = PIPE
+        same = shape == cur and (not blank_run or shape in _JOIN_ACROSS_BLANKS)
+        if not same:
+            if cur is not None:
+                spans.append((start, i, cur))
+            cur, start = shape, i
+        blank_run = False
+    if cur is not None:
+        spans.append((start, len(lines), cur))
+    regions: list[Region] = []
+    seen: set[str] = set()
+    for a, b, shape in spans:
+        body = lines[a:b]
+        for j in range(a, b):
+            if shapes[j] == GUTTER:
+                body[j - a] = ""
+        content = {ln.strip() for ln in body if ln.strip() and not _RULE_RE.match(ln.strip())}
+        if len(content) >= _COPY_MIN_LINES and content <= seen:
+            continue  # a copy of text read already
+        seen |= content
+        regions.append(Region(a, "\n".join(body), shape))
+    return regions
+
+
+def _next_shape(shapes: Sequence[str], i: int) -> str | None:
+    for s in shapes[i + 1 :]:
+        if s not in (BLANK, GUTTER, RULE):
+            return s
+    return None
+
+
+def _mark_gutters(lines: Sequence[str], shapes: list[str]) -> None:
+    """Number-only lines are line numbers when they count up one by one;
+    otherwise they are text (a one-column list of ids)."""
+    numbered = [(i, int(lines[i])) for i, s in enumerate(shapes) if s == GUTTER]
+    for n, (i, value) in enumerate(numbered):
+        before = numbered[n - 1][1] if n else None
+        after = numbered[n + 1][1] if n + 1 < len(numbered) else None
+        if before != value - 1 and after != value + 1:
+            shapes[i] = TEXT
+
+
+def region_layouts(
+    regions: Sequence[Region], previous: Layout | None
+) -> Iterator[tuple[Region, Layout]]:
+    """Each region with its layout; a region continues the layout of the one
+    before (or of the previous chunk) when it has the same shape, so a header
+    seen above a blank line still names the columns below it."""
+    prev_shape: str | None = None
+    for region in regions:
+        if region.shape in PROSE_SHAPES:
+            layout = Layout("prose")
+        else:
+            carry = previous if prev_shape in (None, region.shape) else None
+            if carry is not None and carry.kind in ("sql", "json"):
+                carry = None
+            layout = detect_layout(region.text, carry)
+        yield region, layout
+        previous, prev_shape = layout, region.shape
