@@ -57,8 +57,11 @@ READ_PROBE: Final = 64 * 1024
 # Line-based tables are scanned column-wise (matchers.columns); whitespace-split
 # tokens ("spaced") need neighbouring cells joined, so they go row by row.
 _COLUMNAR: Final = frozenset({"delimited", "aligned", "lines"})
-# A single line longer than this is cut anyway, so memory stays bounded.
-MAX_LINE_BYTES: Final = 32 << 20
+# A line longer than a chunk is cut into windows that overlap by this much: more
+# than a prose window (2 x 300 characters of up to 3 bytes) or a long table row.
+LINE_OVERLAP: Final = 8 << 10
+# How far back from a window's end a cut looks for a separator.
+CUT_SEARCH: Final = 4 << 10
 # A line whose row reading tied at most one field to a record is read as prose
 # as well when it holds at least this many characters (a row of one value does
 # not); at most this many such lines per region (bounded extra work).
@@ -350,7 +353,11 @@ class Matcher:
 
 
 def scan_stream_many(
-    matchers: list[Matcher], chunks: Iterable[bytes], *, name: str = ""
+    matchers: list[Matcher],
+    chunks: Iterable[bytes],
+    *,
+    name: str = "",
+    piece_bytes: int = CHUNK_BYTES,
 ) -> list[MatchResult]:
     """Scan one document, given as byte pieces, against several sets in ONE pass.
 
@@ -362,8 +369,7 @@ def scan_stream_many(
     with no_cyclic_gc():
         totals = [Accumulator(m.dataset, m.primary) for m in matchers]
         layouts: list[Layout | None] = [None] * len(matchers)
-        pieces = line_chunks(chunks)
-        texts = _decoded_pieces(pieces)
+        texts = _decoded_pieces(line_pieces(chunks, piece_bytes))
         encoding = ""
         line = 1
         for text, encoding, lossy, size in texts:
@@ -380,19 +386,23 @@ def scan_stream_many(
         return merged
 
 
-def _decoded_pieces(pieces: Iterator[bytes]) -> Iterator[tuple[str, str, bool, int]]:
-    """(text, encoding, lossy, byte size) per piece; UTF-16/32 decoded incrementally."""
+def _decoded_pieces(
+    pieces: Iterator[tuple[bytes, int]],
+) -> Iterator[tuple[str, str, bool, int]]:
+    """(text, encoding, lossy, fresh byte size) per piece; UTF-16/32 decoded incrementally."""
     encoding: str | None = None
-    for piece in pieces:
+    for piece, fresh in pieces:
         if encoding is None:
             detected = detect_encoding(piece)
             if is_wide(detected):
-                # UTF-16/32: a b"\n" byte is not a line break.
-                for text, size, lossy in wide_text_chunks(chain([piece], pieces), detected):
+                # UTF-16/32: a b"\n" byte is not a line break; read the raw bytes again
+                # (the first piece whole, later ones only their fresh bytes).
+                raw = chain([piece], (p[len(p) - f :] for p, f in pieces))
+                for text, size, lossy in wide_text_chunks(raw, detected):
                     yield text, detected, lossy, size
                 return
         text, encoding, lossy = decode_piece(piece, encoding)
-        yield text, encoding, lossy, len(piece)
+        yield text, encoding, lossy, fresh
 
 
 @contextmanager
@@ -417,22 +427,65 @@ def no_cyclic_gc() -> Iterator[None]:
 
 
 def line_chunks(chunks: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """Re-cut arbitrary byte pieces into ~``size`` pieces that end on a line break."""
+    """Re-cut arbitrary byte pieces into ~``size`` pieces that end on a line break
+    (a line longer than ``size`` is cut into overlapping windows, see :func:`line_pieces`)."""
+    for piece, _fresh in line_pieces(chunks, size):
+        yield piece
+
+
+def line_pieces(chunks: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[tuple[bytes, int]]:
+    """``(piece, fresh bytes)``: ~``size`` pieces ending on a line break.
+
+    A line longer than ``size`` (a dump without line breaks) is cut into windows
+    of ``size`` bytes that overlap by :data:`LINE_OVERLAP` bytes, so that a record
+    cut by one window's end is whole in the next; ``fresh`` is the number of bytes
+    of the piece that no earlier piece held. Every byte is searched for a line
+    break once, and the buffer never holds much more than ``size`` plus one read
+    piece: linear time, bounded memory, whatever the line lengths.
+    """
     buf = bytearray()
+    carried = 0  # bytes at the start of buf that the previous piece held too
+    # Small windows (tests) keep overlap and cut search within a quarter each, so
+    # every window moves on by at least a quarter of its size.
+    overlap = min(LINE_OVERLAP, size // 4)
+    search = min(CUT_SEARCH, size // 4)
     for data in chunks:
         buf += data
         while len(buf) >= size:
             cut = buf.rfind(b"\n", 0, size)
-            if cut < 0:
-                cut = buf.find(b"\n", size)
-            if cut < 0:
-                if len(buf) < MAX_LINE_BYTES:
-                    break
-                cut = len(buf) - 1
-            yield bytes(buf[: cut + 1])
-            del buf[: cut + 1]
+            if cut >= 0:
+                yield bytes(buf[: cut + 1]), cut + 1 - carried
+                del buf[: cut + 1]
+                carried = 0
+                continue
+            # No line break in a whole window: cut the line (at a byte that ends a
+            # character in every supported encoding) and keep an overlap.
+            end = safe_cut(buf, size, search)
+            yield bytes(buf[:end]), end - carried
+            start = safe_cut(buf, end - overlap, search)
+            del buf[:start]
+            carried = end - start
     if buf:
-        yield bytes(buf)
+        yield bytes(buf), len(buf) - carried
+
+
+def safe_cut(buf: bytes | bytearray, end: int, search: int = CUT_SEARCH) -> int:
+    """A position within ``search`` bytes before ``end`` to cut a byte string at:
+    after a separator if there is one close by, else after a byte below 0x40
+    (never inside a character in UTF-8, Shift_JIS/CP932 or EUC-JP), else at a
+    UTF-8 character boundary."""
+    lo = max(0, end - search)
+    for sep in (b" ", b",", b"\t", b"|", b";"):
+        at = buf.rfind(sep, lo, end)
+        if at >= 0:
+            return at + 1
+    for at in range(end - 1, lo - 1, -1):
+        if buf[at] < 0x40:
+            return at + 1
+    at = end
+    while at > lo and at < len(buf) and 0x80 <= buf[at] < 0xC0:
+        at -= 1
+    return at if at > lo else end
 
 
 def detect_encoding(head: bytes) -> str:
@@ -459,15 +512,20 @@ def wide_text_chunks(raw: Iterable[bytes], encoding: str) -> Iterator[tuple[str,
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     carry = ""
     size = 0
+    window = CHUNK_BYTES // 2
     for data in raw:
         size += len(data)
         carry += decoder.decode(data)
-        if len(carry) >= CHUNK_BYTES // 2:
-            cut = carry.rfind("\n")
+        while len(carry) >= window:
+            cut = carry.rfind("\n", 0, window)
             if cut >= 0:
                 text, carry = carry[: cut + 1], carry[cut + 1 :]
-                yield text, size, "\ufffd" in text
-                size = 0
+            else:
+                # A line longer than a window: cut it, keeping an overlap (in characters).
+                text = carry[:window]
+                carry = carry[window - LINE_OVERLAP // 2 :]
+            yield text, size, "\ufffd" in text
+            size = 0
     carry += decoder.decode(b"", final=True)
     if carry or size:
         yield carry, size, "\ufffd" in carry
