@@ -7,6 +7,7 @@ benchmarks/long_lines.py and docs/benchmarks.md.
 
 from __future__ import annotations
 
+import itertools
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -111,7 +112,7 @@ def test_parallel_ranges_cut_a_long_line_with_an_overlap(tmp_path: Path) -> None
     ranges = list(_ranges(p, len(data), 50_000))
     assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
     assert max(hi - lo for lo, hi, _ in ranges) <= 2 * 50_000
-    for (_, hi, _), (lo, _, skip) in zip(ranges, ranges[1:], strict=False):
+    for (_, hi, _), (lo, _, skip) in itertools.pairwise(ranges):
         assert hi - lo == skip  # the next range starts `skip` bytes back
         assert b"\n" not in data[lo:hi]  # … inside the long line
 
