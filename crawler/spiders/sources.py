@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 import scrapy
-from scrapy.http import TextResponse
+from scrapy.http import HtmlResponse, TextResponse
 
 from crawler.coverage import count
 from crawler.encoding import body_text, with_best_encoding
@@ -145,13 +145,20 @@ class SourcesSpider(SourceSpider):
                 if req is not None:
                     yield req
 
-    def page_text(self, response: Response) -> str:
-        """The ``content`` selectors' text, else the visible text of the page."""
+    def page_text(self, response: Response, *, offsite: bool = False) -> str:
+        """The ``content`` selectors' text, else the visible text of the page.
+
+        Off-site (a page another host serves, reached through a link), the
+        selectors, written for the source's own site, apply only where they pick
+        something; elsewhere the visible text is read.
+        """
         if not isinstance(response, TextResponse):
             return body_text(response)
         source = self.source_of(response)
         if source.content:
-            return "\n".join(selected_texts(response.selector, source.content))
+            texts = selected_texts(response.selector, source.content)
+            if texts or not offsite:
+                return "\n".join(texts)
         return visible_text(response.selector)
 
     # paste: listing → item pages (or their raw form), listing pagination
@@ -169,7 +176,13 @@ class SourcesSpider(SourceSpider):
         yield self.document(response, self.page_text(response))
 
     def parse_raw(self, response: Response) -> Output:
-        yield self.document(response, body_text(with_best_encoding(response)))
+        """A raw endpoint or an off-site page: plain text as it is, an HTML page
+        (a paste host's normal page) through content extraction, like any page."""
+        response = with_best_encoding(response)
+        if isinstance(response, HtmlResponse):
+            yield self.document(response, self.page_text(response, offsite=True))
+        else:
+            yield self.document(response, body_text(response))
 
     # forum: thread list → thread pages → one document per post
     def parse_thread_list(self, response: Response) -> Output:
@@ -212,10 +225,11 @@ class SourcesSpider(SourceSpider):
             if link is None or (source.follow and not source.follows(link)):
                 continue
             where = self.where(source, link)
-            render = None if where == "onsite" else False
-            req = (
-                self.request(source, link, self.parse_item, depth, render=render) if where else None
-            )
+            # An off-site page is read like any off-site page (parse_raw).
+            onsite = where == "onsite"
+            render = None if onsite else False
+            callback = self.parse_item if onsite else self.parse_raw
+            req = self.request(source, link, callback, depth, render=render) if where else None
             if req is not None:
                 yield req
 
