@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,7 @@ def child(path: str, set_dir: str) -> None:
 
     matcher = Matcher(FingerprintSet.open(Path(set_dir), KEY))
 
-    def reads():  # type: ignore[no-untyped-def]
+    def reads() -> Iterator[bytes]:
         with open(path, "rb") as fh:
             while block := fh.read(1 << 20):
                 yield block

@@ -259,7 +259,7 @@ def forum_thread_page(posts: Sequence[str], links: Sequence[str] = ()) -> str:
         parts.append(
             f"<div class='post' id='p{n}'><div class='post-head'><span class='no'>{n}</span> "
             f"<span class='name'>名無しさん</span> <span class='date'>2026/11/30(月) 12:0{n}</span>"
-            f"</div><div class='post-body'>{lines}</div>{link}</div>"
+            f"</div><div class='post-body'>{lines}{link}</div></div>"
         )
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>スレ</title></head><body>"

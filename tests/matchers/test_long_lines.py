@@ -90,11 +90,9 @@ def test_no_newline_stream_bounded_memory_and_linear_work(
     peaks = {}
     for size in (2_000_000, 8_000_000):
         handed.clear()
-        matcher.scan_stream(b"")  # warm the caches outside the measurement
+        matcher.scan_stream([b""])  # warm the caches outside the measurement
         tracemalloc.start()
-        [result] = scan_stream_many(
-            [matcher], one_line(customers[:40], size), piece_bytes=piece
-        )
+        [result] = scan_stream_many([matcher], one_line(customers[:40], size), piece_bytes=piece)
         peaks[size] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         assert result.bytes_scanned == size
