@@ -137,14 +137,21 @@ def cut_regions(text: str) -> list[Region]:
         blank_run = False
     if cur is not None:
         spans.append((start, len(lines), cur))
+    if len(spans) == 1 and GUTTER not in shapes:
+        # One region (a dump file's chunk, mostly): nothing to drop, nothing to copy.
+        a, b, shape = spans[0]
+        return [Region(a, "\n".join(lines[a:b]) if (a, b) != (0, len(lines)) else text, shape)]
     regions: list[Region] = []
     seen: set[str] = set()
     for a, b, shape in spans:
         body = lines[a:b]
-        for j in range(a, b):
-            if shapes[j] == GUTTER:
-                body[j - a] = ""
-        content = {ln.strip() for ln in body if ln.strip() and not _RULE_RE.match(ln.strip())}
+        if GUTTER in shapes[a:b]:
+            for j in range(a, b):
+                if shapes[j] == GUTTER:
+                    body[j - a] = ""
+        content = {
+            lines[j].strip() for j in range(a, b) if shapes[j] not in (BLANK, GUTTER, RULE)
+        }
         if len(content) >= _COPY_MIN_LINES and content <= seen:
             continue  # a copy of text read already
         seen |= content
