@@ -154,3 +154,29 @@ def test_unreadable_and_invalid_files(tmp_path: Path) -> None:
     with pytest.raises(SourceConfigError, match=r"bad\.toml: invalid TOML: ") as e:
         load_sources(bad)
     assert "\n" not in str(e.value)
+
+
+def test_offsite_raw_templates() -> None:
+    [source] = parse_sources(
+        _one("offsite_raw = { '^https?://paste\\.example/' = '/raw/{id}' }\n"), "s.toml"
+    )
+    assert source.offsite_raw_url("https://paste.example/AbCd1234") == (
+        "https://paste.example/raw/AbCd1234"
+    )
+    assert source.offsite_raw_url("https://other.example/AbCd1234") is None
+    assert parse_sources(_one(""), "s.toml")[0].offsite_raw_url("https://paste.example/x") is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("offsite_raw = ['/raw/{id}']\n", "offsite_raw: must be a table"),
+        ("offsite_raw = { 'x' = 'raw/{id}' }\n", "must be an absolute path"),
+        ("offsite_raw = { 'x' = '/raw' }\n", "must contain {id}"),
+        ("offsite_raw = { '(' = '/raw/{id}' }\n", "invalid regex"),
+    ],
+)
+def test_offsite_raw_errors(extra: str, message: str) -> None:
+    with pytest.raises(SourceConfigError, match=re.escape(message)) as e:
+        parse_sources(_one(extra), "s.toml")
+    assert "\n" not in str(e.value) and "source 's'" in str(e.value)
