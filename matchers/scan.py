@@ -62,9 +62,11 @@ _COLUMNAR: Final = frozenset({"delimited", "aligned", "lines"})
 LINE_OVERLAP: Final = 8 << 10
 # How far back from a window's end a cut looks for a separator.
 CUT_SEARCH: Final = 4 << 10
-# A line whose row reading tied at most one field to a record is read as prose
-# as well when it holds at least this many characters (a row of one value does
-# not); at most this many such lines per region (bounded extra work).
+# A line whose row reading tied fewer fields to a record than the line has
+# non-empty cells (counting up to this many) is read as prose as well, when it
+# holds at least _PROSE_RETRY_MIN_CHARS characters; at most _PROSE_RETRY_LINES
+# such lines per region (bounded extra work).
+_PROSE_RETRY_FIELDS: Final = 3
 _PROSE_RETRY_MIN_CHARS: Final = 16
 _PROSE_RETRY_LINES: Final = 5000
 
@@ -256,13 +258,21 @@ class Matcher:
         return _Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
 
     def _with_prose(self, reading: _Reading, text: str, first_line: int) -> _Reading:
-        """Lines whose row reading tied one field or none to a record while the
-        line holds more: read them as prose windows too. Per record the stronger
+        """Lines whose row reading tied fewer fields to a record than the line
+        has cells (up to three): read them as prose windows too. Per record the stronger
         evidence wins (evidence.collect keeps each record's best row)."""
         if not reading.rows:
             return reading
         evidence = collect(reading.rows, reading.hits, self.primary)
-        weak = sorted({ev.line for ev in evidence.values() if ev.nfields <= 1})
+        rows = reading.rows
+
+        def explained(nfields: int, rc: RowCandidates) -> bool:
+            cells = sum(1 for c in rc.row.cells if c.strip()) if rc.row is not None else 0
+            return nfields >= min(_PROSE_RETRY_FIELDS, cells)
+
+        weak = sorted(
+            {ev.line for ev in evidence.values() if not explained(ev.nfields, rows[ev.row_index])}
+        )
         if not weak:
             return reading
         lines = text.split("\n")
@@ -278,7 +288,7 @@ class Matcher:
         # line, since a neighbouring weak line is another record.
         prepared = [prepare(lines[i]).replace("\n", " ") for i in picked]
         prose = "\n".join(prepared)
-        rows: list[RowCandidates] = []
+        rows = []
         offset = 0
         for i, line in zip(picked, prepared, strict=True):
             line_no = first_line + i

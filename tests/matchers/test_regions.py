@@ -115,3 +115,24 @@ def test_corpus_shapes_are_counted(customers: list[Customer]) -> None:
     # The parametrized tests above index these lists: keep them in step.
     assert len(corpus.text_shapes(customers)) == 29
     assert len(corpus.html_shapes(customers)) == 6
+
+
+def test_a_row_reading_that_explains_a_line_poorly_is_read_as_prose_too(
+    matcher: Matcher, customers: list[Customer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No bullets: a space-separated table by shape, but "中村 聡太郎さん" is no cell
+    # of a name; the row reading ties phone and address only.
+    planted = customers[:30]
+    text = "".join(f"{c.name}さん {c.phone} {c.address} 未連絡\n" for c in planted)
+    [(_region, layout)] = list(region_layouts(cut_regions(text), None))
+    assert layout.kind == "spaced"
+
+    def full() -> int:
+        got = {h.ref: tied(h.fields) for h in matcher.scan_text(text).record_hits}
+        return sum({"name", "phone", "address"} <= got.get(c.ref, set()) for c in planted)
+
+    assert full() == len(planted)
+    from matchers import scan as scan_module
+
+    monkeypatch.setattr(scan_module, "_PROSE_RETRY_LINES", 0)
+    assert full() < len(planted) // 2  # the row reading alone
