@@ -49,6 +49,8 @@ PROSE_SHAPES: Final = frozenset({LIST, KV})
 #: Shapes whose neighbouring regions (across blank lines) are read together:
 #: prose windows cross blank lines anyway, and one region costs one probe.
 _JOIN_ACROSS_BLANKS: Final = frozenset({LIST, KV, TEXT})
+# Lines of another shape that do not cut a table in two (see _absorb_interruptions).
+_INTERRUPTION_LINES: Final = 2
 # A region is left out as a copy only when it has at least this many lines.
 _COPY_MIN_LINES: Final = 3
 
@@ -137,6 +139,7 @@ def cut_regions(text: str) -> list[Region]:
         blank_run = False
     if cur is not None:
         spans.append((start, len(lines), cur))
+    spans = _absorb_interruptions(spans, shapes)
     if len(spans) == 1 and GUTTER not in shapes:
         # One region (a dump file's chunk, mostly): nothing to drop, nothing to copy.
         a, b, shape = spans[0]
@@ -157,6 +160,35 @@ def cut_regions(text: str) -> list[Region]:
         seen |= content
         regions.append(Region(a, "\n".join(body), shape))
     return regions
+
+
+def _absorb_interruptions(
+    spans: list[tuple[int, int, str]], shapes: Sequence[str]
+) -> list[tuple[int, int, str]]:
+    """A line or two of another shape inside a table (a comment, a forum's noise
+    line, a row that lost its delimiters) does not cut it in two: when the shape
+    before and after is the same, with no blank line in between, it is one region
+    (the odd lines are rows of the table, as they always were)."""
+    if len(spans) < 3:
+        return spans
+    out: list[tuple[int, int, str]] = [spans[0]]
+    i = 1
+    while i < len(spans):
+        a, b, _shape = spans[i]
+        if i + 1 < len(spans):
+            prev, nxt = out[-1], spans[i + 1]
+            content = sum(1 for s in shapes[a:b] if s not in (BLANK, GUTTER, RULE))
+            if (
+                prev[2] == nxt[2]
+                and content <= _INTERRUPTION_LINES
+                and BLANK not in shapes[a - 1 : nxt[0]]
+            ):
+                out[-1] = (prev[0], nxt[1], prev[2])
+                i += 2
+                continue
+        out.append(spans[i])
+        i += 1
+    return out
 
 
 def _next_shape(shapes: Sequence[str], i: int) -> str | None:

@@ -67,6 +67,9 @@ CUT_SEARCH: Final = 4 << 10
 # holds at least _PROSE_RETRY_MIN_CHARS characters; at most _PROSE_RETRY_LINES
 # such lines per region (bounded extra work).
 _PROSE_RETRY_FIELDS: Final = 3
+# Layouts whose cells are guessed from white space (a name "山田 太郎さん" is two
+# tokens): only their rows can explain a line poorly.
+_WHITESPACE_TABLES: Final = frozenset({"spaced", "aligned", "lines"})
 _PROSE_RETRY_MIN_CHARS: Final = 16
 _PROSE_RETRY_LINES: Final = 5000
 
@@ -245,8 +248,9 @@ class Matcher:
             reading = _Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
         else:
             reading = self._probed(text, self._table(text, layout, first_line, continues), None)
-        if layout.kind in ("jsonl", "json", "sql"):
-            return reading  # keys name every value: nothing is left unexplained
+        if layout.kind not in _WHITESPACE_TABLES:
+            # Delimiters and keys say where every cell is: a row explains its line.
+            return reading
         return self._with_prose(reading, text, first_line)
 
     def _probed(
