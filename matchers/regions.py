@@ -212,17 +212,19 @@ def _mark_gutters(lines: Sequence[str], shapes: list[str]) -> None:
 def region_layouts(
     regions: Sequence[Region], previous: Layout | None
 ) -> Iterator[tuple[Region, Layout]]:
-    """Each region with its layout; a region continues the layout of the one
-    before (or of the previous chunk) when it has the same shape, so a header
-    seen above a blank line still names the columns below it."""
-    prev_shape: str | None = None
+    """Each region with its layout. A region continues the layout of the last
+    region of the same shape (or, first, of the previous chunk), so a header seen
+    above a blank line or a few lines of chatter still names the columns below."""
+    last: dict[str, Layout] = {}
+    first = True
     for region in regions:
         if region.shape in PROSE_SHAPES:
             layout = Layout("prose")
         else:
-            carry = previous if prev_shape in (None, region.shape) else None
+            carry = last.get(region.shape, previous if first else None)
             if carry is not None and carry.kind in ("sql", "json"):
                 carry = None
             layout = detect_layout(region.text, carry)
         yield region, layout
-        previous, prev_shape = layout, region.shape
+        last[region.shape] = layout
+        first = False
