@@ -23,6 +23,7 @@ paste page's line numbers come out of extraction) are not content.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,9 @@ PROSE_SHAPES: Final = frozenset({LIST, KV})
 #: Shapes whose neighbouring regions (across blank lines) are read together:
 #: prose windows cross blank lines anyway, and one region costs one probe.
 _JOIN_ACROSS_BLANKS: Final = frozenset({LIST, KV, TEXT})
+#: A run of lines: first line, end line, shape, and holes (runs of lines of
+#: another shape left blank in it, see _absorb_interruptions).
+Span = tuple[int, int, str, tuple[tuple[int, int], ...]]
 # Lines of another shape that do not cut a table in two (see _absorb_interruptions).
 _INTERRUPTION_LINES: Final = 2
 # A region is left out as a copy only when it has at least this many lines.
@@ -58,6 +62,10 @@ _RULE_RE = re.compile(r"[\s|+:=\-]*[-=]{3}[\s|+:=\-]*\Z")
 _LIST_RE = re.compile(
     r"(?:[・•●○◆◇■□▪▫▸►▶※→☆★]|[-*+](?=\s)|[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]"
     r"|[0-9]{1,3}[.)．）](?![0-9])|[（(][0-9]{1,3}[)）])"
+)
+# What a list item can start with besides a digit (see _LIST_RE).
+_LIST_FIRST = frozenset("・•●○◆◇■□▪▫▸►▶※→☆★-*+（(") | frozenset(
+    chr(c) for c in (*range(0x2460, 0x2474), *range(0x3251, 0x3260), *range(0x32B1, 0x32C0))
 )
 _KV_RE = re.compile(r"[^\s:：=|,]{1,24}\s*(?:[:：]|\s=\s?)\s*\S")
 _ALIGNED_GAPS = re.compile(r"\S(?: {2,}|\t)(?=\S)")
@@ -69,6 +77,14 @@ def line_shape(line: str) -> str:
     s = line.strip()
     if not s:
         return BLANK
+    if "," in s and "|" not in s and "\t" not in s:
+        # The common line of a CSV dump, decided in as few steps as possible.
+        first = s[0]
+        if first == "{":
+            return JSON
+        if (first in _LIST_FIRST or first.isdigit()) and _LIST_RE.match(s):
+            return LIST
+        return KV if _KV_RE.match(s) else COMMA
     if s.count("|") >= 2:
         return RULE if _RULE_RE.match(s) else PIPE
     if _RULE_RE.match(s) and ("+" in s or "|" in s or len(s) >= 5):
@@ -81,8 +97,6 @@ def line_shape(line: str) -> str:
         return TAB
     if _LIST_RE.match(s):
         return LIST
-    if s.count(",") >= 1 and not _KV_RE.match(s):
-        return COMMA
     if s.count(";") >= 2:
         return SEMI
     if _KV_RE.match(s):
@@ -139,22 +153,23 @@ def cut_regions(text: str) -> list[Region]:
         blank_run = False
     if cur is not None:
         spans.append((start, len(lines), cur))
-    spans = _absorb_interruptions(spans, shapes)
-    if len(spans) == 1 and GUTTER not in shapes:
+    merged = _absorb_interruptions(spans, shapes)
+    if len(merged) == 1 and GUTTER not in shapes:
         # One region (a dump file's chunk, mostly): nothing to drop, nothing to copy.
-        a, b, shape = spans[0]
+        a, b, shape, _holes = merged[0]
         return [Region(a, "\n".join(lines[a:b]) if (a, b) != (0, len(lines)) else text, shape)]
     regions: list[Region] = []
     seen: set[str] = set()
-    for a, b, shape in spans:
+    for a, b, shape, holes in merged:
         body = lines[a:b]
+        for ha, hb in holes:
+            body[ha - a : hb - a] = [""] * (hb - ha)
         if GUTTER in shapes[a:b]:
             for j in range(a, b):
                 if shapes[j] == GUTTER:
                     body[j - a] = ""
-        content = {
-            lines[j].strip() for j in range(a, b) if shapes[j] not in (BLANK, GUTTER, RULE)
-        }
+        content = {ln.strip() for ln in body if ln and not ln.isspace()}
+        content -= {lines[j].strip() for j in range(a, b) if shapes[j] == RULE}
         if len(content) >= _COPY_MIN_LINES and content <= seen:
             continue  # a copy of text read already
         seen |= content
@@ -164,31 +179,44 @@ def cut_regions(text: str) -> list[Region]:
 
 def _absorb_interruptions(
     spans: list[tuple[int, int, str]], shapes: Sequence[str]
-) -> list[tuple[int, int, str]]:
-    """A line or two of another shape inside a table (a comment, a forum's noise
-    line, a row that lost its delimiters) does not cut it in two: when the shape
-    before and after is the same, with no blank line in between, it is one region
-    (the odd lines are rows of the table, as they always were)."""
-    if len(spans) < 3:
-        return spans
-    out: list[tuple[int, int, str]] = [spans[0]]
-    i = 1
+) -> list[Span]:
+    """A few lines of another shape inside a table (a comment, a forum's noise
+    line, a row that lost its delimiters) do not cut it in two: when the shape
+    before and after is the same, with no blank line in between, the table is one
+    region with those lines left blank in it (holes), and the lines are a region
+    of their own as well. At most two lines, or 5 % of the table around them."""
+    out: list[Span] = []
+    extra: list[Span] = []
+    i = 0
     while i < len(spans):
-        a, b, _shape = spans[i]
-        if i + 1 < len(spans):
-            prev, nxt = out[-1], spans[i + 1]
-            content = sum(1 for s in shapes[a:b] if s not in (BLANK, GUTTER, RULE))
+        a, b, shape = spans[i]
+        if out and i + 1 < len(spans):
+            first, end, prev_shape, holes = out[-1]
+            nxt = spans[i + 1]
+            content = b - a - sum(1 for s in shapes[a:b] if s in (BLANK, GUTTER, RULE))
+            allowed = max(_INTERRUPTION_LINES, (end - first + nxt[1] - nxt[0]) // 20)
             if (
-                prev[2] == nxt[2]
-                and content <= _INTERRUPTION_LINES
+                prev_shape == nxt[2]
+                and prev_shape not in _JOIN_ACROSS_BLANKS
+                and content <= allowed
                 and BLANK not in shapes[a - 1 : nxt[0]]
             ):
-                out[-1] = (prev[0], nxt[1], prev[2])
+                out[-1] = (first, nxt[1], prev_shape, (*holes, (a, b)))
+                extra.append((a, b, shape, ()))
                 i += 2
                 continue
-        out.append(spans[i])
+        out.append((a, b, shape, ()))
         i += 1
-    return out
+    # The lines taken out of tables are read together per shape: one region
+    # whose other lines are holes (a dump with a noise line every few rows would
+    # otherwise be hundreds of one-line regions).
+    by_shape: dict[str, list[tuple[int, int]]] = {}
+    for a, b, shape, _h in extra:
+        by_shape.setdefault(shape, []).append((a, b))
+    for shape, runs in by_shape.items():
+        gaps = tuple((b0, a1) for (_a0, b0), (a1, _b1) in itertools.pairwise(runs))
+        out.append((runs[0][0], runs[-1][1], shape, gaps))
+    return sorted(out) if by_shape else out
 
 
 def _next_shape(shapes: Sequence[str], i: int) -> str | None:
