@@ -1,13 +1,17 @@
 """The matcher: a document in, one :class:`MatchResult` per fingerprint set out.
 
-Pipeline per chunk of text (SPEC 4): strip HTML, ``prepare`` (the import's own
-common normalization), decide the layout, cut rows, extract and canonicalize
-candidates, digest and probe all distinct values of the chunk in one batch,
-tie hits to records row by row, score, and draw one shape-only snippet.
+Pipeline per chunk of text (SPEC 4): strip HTML, cut the text into regions
+(:mod:`matchers.regions`) and decide the layout of each, ``prepare`` (the
+import's own common normalization), cut rows, extract and canonicalize
+candidates, digest and probe the distinct values of each region in one batch
+(a white-space table's poorly explained lines are read as prose as well), tie
+hits to records row by row over all regions, score, and draw one shape-only
+snippet.
 
 Large inputs go through :meth:`Matcher.scan_stream`: ~4 MB pieces cut on line
-boundaries, the partial last line carried over, the layout (and header hints)
-of one piece handed to the next, results merged per record.
+boundaries (a longer line in overlapping windows, :mod:`matchers.pieces`), the
+layout (and header hints) of one piece handed to the next, results merged per
+record.
 """
 
 from __future__ import annotations
