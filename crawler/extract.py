@@ -22,10 +22,19 @@ _HIDDEN = frozenset({"script", "style", "noscript", "template", "head", "title",
 # glued into one token (a phone number next to a postal code).
 _BLOCK_TAGS = (
     "address article aside blockquote br dd div dl dt fieldset figcaption figure footer "
-    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot "
-    "th thead tr ul"
+    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody textarea "
+    "tfoot thead tr ul"
 )
 _BLOCK = frozenset(_BLOCK_TAGS.split())
+# Regions: a blank line before and after each, so that the matcher decides the
+# layout of a dump in a <pre> or <table> apart from the menu around it.
+_REGION = frozenset(
+    ("pre", "table", "textarea", "article", "section", "blockquote", "ul", "ol")
+)
+# Table cells: the cells of one row are one line, tab-separated (a row of a
+# rendered table stays a row).
+_CELL = frozenset({"td", "th"})
+_REGION_MARK = "\ue000"  # private use, not whitespace (alone on a line it only adds a blank)
 
 
 def _local(tag: Any) -> str | None:
@@ -34,29 +43,63 @@ def _local(tag: Any) -> str | None:
     return etree.QName(tag).localname.lower() if tag.startswith("{") else tag.lower()
 
 
+def _gutter_cell(el: Any) -> bool:
+    """A line-number cell of a code table (a paste page's ``<td>12</td><td><code>…``):
+    only digits, in a row whose other cells hold ``<code>`` or ``<pre>``."""
+    text = "".join(el.itertext()).strip()
+    if not text or not text.replace("\n", "").replace(" ", "").isdigit():
+        return False
+    row = el.getparent()
+    return row is not None and any(
+        _local(d.tag) in ("code", "pre") for c in row if c is not el for d in c.iter()
+    )
+
+
 def element_text(root: Any) -> str:
-    """Visible text of an lxml element: hidden elements skipped, blocks on their own lines."""
+    """Visible text of an lxml element: hidden elements skipped, blocks on their own
+    lines, the cells of a table row on one line (tab-separated, line-number cells of
+    code tables left out), a blank line around each region (``<pre>``, ``<table>``,
+    ``<textarea>``, lists, articles)."""
     parts: list[str] = []
     skipping = 0
     for event, el in etree.iterwalk(root, events=("start", "end")):
         name = _local(el.tag)
-        hidden = name in _HIDDEN or (name is None and el is not root)
+        hidden = (
+            name in _HIDDEN
+            or (name is None and el is not root)
+            or (name in _CELL and el is not root and _gutter_cell(el))
+        )
         if event == "start":
             if hidden:
                 skipping += 1
             elif not skipping:
+                if name in _REGION:
+                    parts.append(f"\n{_REGION_MARK}\n")
                 if name in _BLOCK:
                     parts.append("\n")
+                elif name in _CELL and el is not root and el.getprevious() is not None:
+                    parts.append("\t")
                 parts.append(el.text or "")
             continue
         if hidden:
             skipping -= 1
         elif not skipping and name in _BLOCK:
             parts.append("\n")
+            if name in _REGION:
+                parts.append(f"{_REGION_MARK}\n")
         if not skipping and el is not root:
             parts.append(el.tail or "")
-    lines = (line.strip() for line in "".join(parts).splitlines())
-    return "\n".join(line for line in lines if line)
+    out: list[str] = []
+    for line in "".join(parts).splitlines():
+        line = line.strip()
+        if line == _REGION_MARK:
+            if out and out[-1]:
+                out.append("")
+        elif line:
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
 
 
 def visible_text(selector: Selector) -> str:
@@ -128,11 +171,17 @@ def streaming_text(html: str) -> str:
     return parser.text()
 
 
-def page_text(selector: Selector, html: str, css: str | None = None) -> tuple[str, bool]:
+def page_text(selector: Selector, html: str, css: str | None = None, *,
+              offsite: bool = False) -> tuple[str, bool]:
     """The text of a page (``css`` selections, else the visible text) and whether it
-    had to be read by streaming because the tree was too deep."""
+    had to be read by streaming because the tree was too deep.
+
+    Off-site (``offsite``), selectors written for the source's own site apply only
+    where they pick something; elsewhere the visible text is read."""
     if tree_depth(selector.root) >= DEEP_TREE:
         return streaming_text(html), True
     if css:
-        return "\n".join(selected_texts(selector, css)), False
+        texts = selected_texts(selector, css)
+        if texts or not offsite:
+            return "\n".join(texts), False
     return visible_text(selector), False

@@ -21,7 +21,11 @@ Keys of a ``[[source]]`` table (all but ``name``, ``kind`` and ``start_urls`` op
 ``max_depth``       link hops from a start URL (pagination does not count)
 ``max_pages``       requests scheduled for this source at most
 ``allow_offsite``   regexes of full URLs on other hosts that may be fetched, as
-                    single raw documents (a forum post linking to a paste host)
+                    single documents (a forum post linking to a paste host); an
+                    HTML page there is read through content extraction
+``offsite_raw``     optional table: regex of off-site URLs -> raw-text path template
+                    (``{id}`` = last path segment), e.g.
+                    ``{ '^https?://paste\\.example/' = '/raw/{id}' }``
 ``obey_robots``     false: skip robots.txt for this source only
 ``download_delay``  seconds between requests to this source's hosts
 ``concurrency``     parallel requests to this source's hosts
@@ -66,6 +70,7 @@ class Source:
     max_depth: int = 2
     max_pages: int = 1000
     allow_offsite: tuple[Pattern, ...] = ()
+    offsite_raw: tuple[tuple[Pattern, str], ...] = ()
     obey_robots: bool = True
     download_delay: float | None = None
     concurrency: int | None = None
@@ -83,9 +88,21 @@ class Source:
     def raw_url(self, item_url: str) -> str:
         """The raw-text URL of an item page (``raw`` with ``{id}`` = last path segment)."""
         assert self.raw is not None
-        parts = urlsplit(item_url)
-        item_id = parts.path.rstrip("/").rsplit("/", 1)[-1]
-        return f"{parts.scheme}://{parts.netloc}{self.raw.replace('{id}', item_id)}"
+        return _with_template(item_url, self.raw)
+
+    def offsite_raw_url(self, url: str) -> str | None:
+        """The raw-text URL of an off-site page by the first ``offsite_raw`` pattern
+        that matches it (``None``: fetch the page itself)."""
+        for pattern, template in self.offsite_raw:
+            if pattern.search(url):
+                return _with_template(url, template)
+        return None
+
+
+def _with_template(url: str, template: str) -> str:
+    parts = urlsplit(url)
+    item_id = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    return f"{parts.scheme}://{parts.netloc}{template.replace('{id}', item_id)}"
 
 
 _FIELDS = frozenset(Source.__dataclass_fields__)
@@ -151,6 +168,22 @@ class _Checker:
                 raise self.fail(f"{field}[{i}]", f"invalid regex: {e}") from None
         return tuple(compiled)
 
+    def raw_templates(self, field: str) -> tuple[tuple[Pattern, str], ...]:
+        value = self.table.get(field, {})
+        if not isinstance(value, dict):
+            raise self.fail(field, "must be a table of regex = raw path template")
+        out = []
+        for pattern, template in value.items():
+            if not isinstance(template, str) or not template.startswith("/"):
+                raise self.fail(f"{field}[{pattern!r}]", "must be an absolute path")
+            if "{id}" not in template:
+                raise self.fail(f"{field}[{pattern!r}]", "must contain {id}")
+            try:
+                out.append((compile_pattern(pattern), template))
+            except PatternError as e:
+                raise self.fail(f"{field}[{pattern!r}]", f"invalid regex: {e}") from None
+        return tuple(out)
+
     def urls(self, field: str) -> tuple[str, ...]:
         urls = self.strings(field)
         if not urls:
@@ -211,6 +244,7 @@ def _parse_one(origin: str, index: int, table: Any) -> Source:
         max_depth=cast(int, c.count("max_depth", 2)),
         max_pages=cast(int, max_pages),
         allow_offsite=c.regexes("allow_offsite"),
+        offsite_raw=c.raw_templates("offsite_raw"),
         obey_robots=c.flag("obey_robots", True),
         download_delay=c.seconds("download_delay"),
         concurrency=concurrency,

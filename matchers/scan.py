@@ -1,23 +1,27 @@
 """The matcher: a document in, one :class:`MatchResult` per fingerprint set out.
 
-Pipeline per chunk of text (SPEC 4): strip HTML, ``prepare`` (the import's own
-common normalization), decide the layout, cut rows, extract and canonicalize
-candidates, digest and probe all distinct values of the chunk in one batch,
-tie hits to records row by row, score, and draw one shape-only snippet.
+Pipeline per chunk of text (SPEC 4): strip HTML, cut the text into regions
+(:mod:`matchers.regions`) and decide the layout of each, ``prepare`` (the
+import's own common normalization), cut rows, extract and canonicalize
+candidates, digest and probe the distinct values of each region in one batch
+(a white-space table's poorly explained lines are read as prose as well), tie
+hits to records row by row over all regions, score, and draw one shape-only
+snippet.
 
 Large inputs go through :meth:`Matcher.scan_stream`: ~4 MB pieces cut on line
-boundaries, the partial last line carried over, the layout (and header hints)
-of one piece handed to the next, results merged per record.
+boundaries (a longer line in overlapping windows, :mod:`matchers.pieces`), the
+layout (and header hints) of one piece handed to the next, results merged per
+record.
 """
 
 from __future__ import annotations
 
 import bisect
-import codecs
 import gc
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import chain
 from typing import Final
 
@@ -30,8 +34,22 @@ from matchers.candidates import Extractor
 from matchers.columns import scan_columns
 from matchers.confidence import RANK
 from matchers.evidence import collect, matched_cells
+from matchers.pieces import (
+    CHUNK_BYTES,
+    CUT_SEARCH,
+    LINE_OVERLAP,
+    READ_PROBE,
+    decode_piece,
+    detect_encoding,
+    is_wide,
+    line_chunks,
+    line_pieces,
+    safe_cut,
+    wide_text_chunks,
+)
 from matchers.probe import DigestProber, Hits, Prober
 from matchers.prose import prose_rows
+from matchers.regions import cut_regions, region_layouts, whole_document
 from matchers.result import Accumulator, MatchResult, RecordHit, summarize
 from matchers.rows import (
     PROSE_RADIUS,
@@ -44,22 +62,37 @@ from matchers.rows import (
 from matchers.shapes import KindPlan, Pair, RowCandidates
 from matchers.snippet import prose_snippet, row_snippet, scrub
 
-# Text scanned at once. Per chunk, every record that hit is scored and merged;
-# with a small name pool nearly every customer hits (by name) in every chunk, so
-# larger chunks cost less per byte (benchmarks/scan_throughput.py, 20 MB dump:
-# 5.0 MB/s of CPU time at 1 MB, 6.1 at 4 MB, before later speed-ups). Memory
-# stays bounded: a 4 MB chunk of a CSV dump is a few tens of MB of cells.
-CHUNK_BYTES: Final = 4 << 20
-# Bytes of the first piece the encoding is detected on.
-READ_PROBE: Final = 64 * 1024
 # Line-based tables are scanned column-wise (matchers.columns); whitespace-split
 # tokens ("spaced") need neighbouring cells joined, so they go row by row.
 _COLUMNAR: Final = frozenset({"delimited", "aligned", "lines"})
-# A single line longer than this is cut anyway, so memory stays bounded.
-MAX_LINE_BYTES: Final = 32 << 20
+# A line whose row reading tied fewer fields to a record than the line has
+# non-empty cells (counting up to this many) is read as prose as well, when it
+# holds at least _PROSE_RETRY_MIN_CHARS characters; at most _PROSE_RETRY_LINES
+# such lines per region (bounded extra work).
+_PROSE_RETRY_FIELDS: Final = 3
+# Layouts whose cells are guessed from white space (a name "山田 太郎さん" is two
+# tokens): only their rows can explain a line poorly.
+_WHITESPACE_TABLES: Final = frozenset({"spaced", "aligned", "lines"})
+_PROSE_RETRY_MIN_CHARS: Final = 16
+_PROSE_RETRY_LINES: Final = 5000
+
+
+@dataclass(slots=True)
+class _Reading:
+    """One region read: its rows, per row the text a prose span points into,
+    the probe answers the rows need, and primary candidate counts."""
+
+    rows: list[RowCandidates]
+    texts: list[str]
+    hits: dict[Pair, Hits]
+    n_prim: int
+    n_matched: int
 
 __all__ = [
     "CHUNK_BYTES",
+    "CUT_SEARCH",
+    "LINE_OVERLAP",
+    "READ_PROBE",
     "MatchResult",
     "Matcher",
     "RecordHit",
@@ -67,6 +100,9 @@ __all__ = [
     "detect_encoding",
     "is_wide",
     "line_chunks",
+    "line_pieces",
+    "safe_cut",
+    "wide_text_chunks",
 ]
 
 
@@ -161,25 +197,29 @@ class Matcher:
     ) -> tuple[MatchResult, Layout]:
         if looks_like_html(text) or name.lower().endswith((".html", ".htm")):
             text = strip_html(text)
-        layout = detect_layout(text, layout)
-        if layout.kind == "prose":
-            # Prose is searched as a whole (substrings, windows), so it is prepared
-            # as a whole; table cells are prepared one distinct cell at a time.
-            text = prepare(text)
-        prim_pairs: list[Pair] | None = None
-        rows: list[RowCandidates]
-        if layout.kind in _COLUMNAR:
-            rows, hits, n_prim, n_matched = scan_columns(
-                self.extractor, self.prober, text, layout, first_line
-            )
+        parts: list[tuple[int, str, Layout]]
+        if whole_document(text) or (layout is not None and layout.kind in ("sql", "json")):
+            parts = [(0, text, detect_layout(text, layout))]
         else:
-            if layout.kind == "prose":
-                rows, prim_pairs = self._prose(text, first_line)
-            else:
-                rows = self._table(text, layout, first_line, continues)
-            unique = list(dict.fromkeys(pair for rc in rows for pair, _ in rc.found))
-            hits = dict(zip(unique, self.prober.probe(unique), strict=True))
-            n_prim, n_matched = self._primary_counts(rows, prim_pairs, hits)
+            parts = [(r.first, r.text, lay) for r, lay in region_layouts(cut_regions(text), layout)]
+            if not parts:
+                parts = [(0, text, detect_layout(text, layout))]
+        rows: list[RowCandidates] = []
+        texts: list[str] = []  # per row: the text its prose span points into
+        hits: dict[Pair, Hits] = {}
+        n_prim = n_matched = 0
+        for first, region, region_layout in parts:
+            got = self._read(region, region_layout, first_line + first, continues)
+            rows += got.rows
+            texts += got.texts
+            hits.update(got.hits)
+            n_prim += got.n_prim
+            n_matched += got.n_matched
+            # The next chunk continues the last table (its header hints), not a
+            # line of chatter read as prose after it.
+            if region_layout.kind != "prose" or layout is None:
+                layout = region_layout
+        assert layout is not None
         prober = self.prober
         evidence = collect(rows, hits, self.primary,
                            records=prober.record_count, record_keys=prober.record_keys)
@@ -191,7 +231,7 @@ class Matcher:
         snippet, snippet_conf = "", None
         if evidence:
             best = max(evidence.values(), key=lambda e: (RANK[e.confidence], e.nfields, -e.line))
-            snippet = self._snippet(text, rows[best.row_index], hits)
+            snippet = self._snippet(texts[best.row_index], rows[best.row_index], hits)
             snippet_conf = best.confidence
         result = summarize(
             self.dataset,
@@ -206,6 +246,98 @@ class Matcher:
             bytes_scanned=0,
         )
         return result, layout
+
+    def _read(self, text: str, layout: Layout, first_line: int, continues: bool) -> _Reading:
+        """Rows and probe answers of one region read with ``layout``; where the
+        row reading explains a line poorly, the line is read as prose as well."""
+        if layout.kind == "prose":
+            # Prose is searched as a whole (substrings, windows), so it is prepared
+            # as a whole; table cells are prepared one distinct cell at a time.
+            text = prepare(text)
+            rows, prim_pairs = self._prose(text, first_line)
+            return self._probed(text, rows, prim_pairs)
+        if layout.kind in _COLUMNAR:
+            rows, hits, n_prim, n_matched = scan_columns(
+                self.extractor, self.prober, text, layout, first_line
+            )
+            reading = _Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
+        else:
+            reading = self._probed(text, self._table(text, layout, first_line, continues), None)
+        if layout.kind not in _WHITESPACE_TABLES:
+            # Delimiters and keys say where every cell is: a row explains its line.
+            return reading
+        return self._with_prose(reading, text, first_line)
+
+    def _probed(
+        self, text: str, rows: list[RowCandidates], prim_pairs: list[Pair] | None
+    ) -> _Reading:
+        unique = list(dict.fromkeys(pair for rc in rows for pair, _ in rc.found))
+        hits = dict(zip(unique, self.prober.probe(unique), strict=True))
+        n_prim, n_matched = self._primary_counts(rows, prim_pairs, hits)
+        return _Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
+
+    def _with_prose(self, reading: _Reading, text: str, first_line: int) -> _Reading:
+        """Lines whose row reading tied fewer fields to a record than the line
+        has cells (up to three): read them as prose windows too. Per record the stronger
+        evidence wins (evidence.collect keeps each record's best row)."""
+        if not reading.rows:
+            return reading
+        evidence = collect(reading.rows, reading.hits, self.primary,
+                           records=self.prober.record_count,
+                           record_keys=self.prober.record_keys)
+        rows = reading.rows
+
+        def explained(nfields: int, rc: RowCandidates) -> bool:
+            cells = sum(1 for c in rc.row.cells if c.strip()) if rc.row is not None else 0
+            return nfields >= min(_PROSE_RETRY_FIELDS, cells)
+
+        weak = sorted(
+            {ev.line for ev in evidence.values() if not explained(ev.nfields, rows[ev.row_index])}
+        )
+        if not weak:
+            return reading
+        lines = text.split("\n")
+        picked = [
+            n - first_line
+            for n in weak[:_PROSE_RETRY_LINES]
+            if 0 <= n - first_line < len(lines)
+            and len(lines[n - first_line].strip()) >= _PROSE_RETRY_MIN_CHARS
+        ]
+        if not picked:
+            return reading
+        # Each line prepared and searched on its own: windows stay inside their
+        # line, since a neighbouring weak line is another record.
+        prepared = [prepare(lines[i]).replace("\n", " ") for i in picked]
+        prose = "\n".join(prepared)
+        rows = []
+        offset = 0
+        for i, line in zip(picked, prepared, strict=True):
+            line_no = first_line + i
+            windows, _prim = prose_rows(
+                self.extractor, line, lambda _p: line_no, PROSE_RADIUS  # noqa: B023
+            )
+            for rc in windows:
+                lo, hi = rc.span or (0, len(line))
+                rc.span = (lo + offset, hi + offset)
+                rc.found = [(pair, where + offset) for pair, where in rc.found]
+                rows.append(rc)
+            offset += len(line) + 1
+        unique = [
+            p
+            for p in dict.fromkeys(pair for rc in rows for pair, _ in rc.found)
+            if p not in reading.hits
+        ]
+        hits = dict(reading.hits)
+        hits.update(zip(unique, self.prober.probe(unique), strict=True))
+        # The prose rows are a second reading of the same lines: their primary
+        # candidates were counted by the row reading already.
+        return _Reading(
+            reading.rows + rows,
+            reading.texts + [prose] * len(rows),
+            hits,
+            reading.n_prim,
+            reading.n_matched,
+        )
 
     def _table(
         self, text: str, layout: Layout, first_line: int, continues: bool
@@ -252,7 +384,11 @@ class Matcher:
 
 
 def scan_stream_many(
-    matchers: list[Matcher], chunks: Iterable[bytes], *, name: str = ""
+    matchers: list[Matcher],
+    chunks: Iterable[bytes],
+    *,
+    name: str = "",
+    piece_bytes: int = CHUNK_BYTES,
 ) -> list[MatchResult]:
     """Scan one document, given as byte pieces, against several sets in ONE pass.
 
@@ -264,8 +400,7 @@ def scan_stream_many(
     with no_cyclic_gc():
         totals = [Accumulator(m.dataset, m.primary) for m in matchers]
         layouts: list[Layout | None] = [None] * len(matchers)
-        pieces = line_chunks(chunks)
-        texts = _decoded_pieces(pieces)
+        texts = _decoded_pieces(line_pieces(chunks, piece_bytes))
         encoding = ""
         line = 1
         for text, encoding, lossy, size in texts:
@@ -282,19 +417,23 @@ def scan_stream_many(
         return merged
 
 
-def _decoded_pieces(pieces: Iterator[bytes]) -> Iterator[tuple[str, str, bool, int]]:
-    """(text, encoding, lossy, byte size) per piece; UTF-16/32 decoded incrementally."""
+def _decoded_pieces(
+    pieces: Iterator[tuple[bytes, int]],
+) -> Iterator[tuple[str, str, bool, int]]:
+    """(text, encoding, lossy, fresh byte size) per piece; UTF-16/32 decoded incrementally."""
     encoding: str | None = None
-    for piece in pieces:
+    for piece, fresh in pieces:
         if encoding is None:
             detected = detect_encoding(piece)
             if is_wide(detected):
-                # UTF-16/32: a b"\n" byte is not a line break.
-                for text, size, lossy in wide_text_chunks(chain([piece], pieces), detected):
+                # UTF-16/32: a b"\n" byte is not a line break; read the raw bytes again
+                # (the first piece whole, later ones only their fresh bytes).
+                raw = chain([piece], (p[len(p) - f :] for p, f in pieces))
+                for text, size, lossy in wide_text_chunks(raw, detected):
                     yield text, detected, lossy, size
                 return
         text, encoding, lossy = decode_piece(piece, encoding)
-        yield text, encoding, lossy, len(piece)
+        yield text, encoding, lossy, fresh
 
 
 @contextmanager
@@ -313,78 +452,3 @@ def no_cyclic_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-# ------------------------------------------------------------------- streaming
-
-
-def line_chunks(chunks: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """Re-cut arbitrary byte pieces into ~``size`` pieces that end on a line break."""
-    buf = bytearray()
-    for data in chunks:
-        buf += data
-        while len(buf) >= size:
-            cut = buf.rfind(b"\n", 0, size)
-            if cut < 0:
-                cut = buf.find(b"\n", size)
-            if cut < 0:
-                if len(buf) < MAX_LINE_BYTES:
-                    break
-                cut = len(buf) - 1
-            yield bytes(buf[: cut + 1])
-            del buf[: cut + 1]
-    if buf:
-        yield bytes(buf)
-
-
-def detect_encoding(head: bytes) -> str:
-    """The encoding of a document from its first bytes.
-
-    The probe is cut to a multiple of 4 bytes: a piece cut after a ``\\n`` byte
-    has odd length in UTF-16 and would not decode as such.
-    """
-    probe = head[:READ_PROBE]
-    return decode_bytes(probe[: len(probe) - len(probe) % 4]).encoding
-
-
-def is_wide(encoding: str) -> bool:
-    """UTF-16/32: encodings in which a ``\\n`` byte need not be a line break."""
-    e = encoding.lower().replace("_", "-")
-    return e.startswith(("utf-16", "utf-32"))
-
-
-def wide_text_chunks(raw: Iterable[bytes], encoding: str) -> Iterator[tuple[str, int, bool]]:
-    """Incrementally decode UTF-16/32 bytes into ~1 MB texts ending on a line break.
-
-    Yields ``(text, bytes consumed, lossy)``.
-    """
-    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    carry = ""
-    size = 0
-    for data in raw:
-        size += len(data)
-        carry += decoder.decode(data)
-        if len(carry) >= CHUNK_BYTES // 2:
-            cut = carry.rfind("\n")
-            if cut >= 0:
-                text, carry = carry[: cut + 1], carry[cut + 1 :]
-                yield text, size, "\ufffd" in text
-                size = 0
-    carry += decoder.decode(b"", final=True)
-    if carry or size:
-        yield carry, size, "\ufffd" in carry
-
-
-def decode_piece(piece: bytes, encoding: str | None) -> tuple[str, str, bool]:
-    """Decode one piece of a document with its codec (``None``: detect it).
-
-    Falls back to detection when the piece does not decode (a mixed file).
-    """
-    if encoding is not None:
-        codec = "utf-8" if encoding in ("utf-8-sig", "utf_8_sig") else encoding
-        try:
-            return piece.decode(codec), encoding, False
-        except (UnicodeDecodeError, LookupError):
-            pass
-    decoded = decode_bytes(piece)
-    return decoded.text, encoding or decoded.encoding, decoded.lossy

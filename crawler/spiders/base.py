@@ -202,7 +202,10 @@ class SourceSpider(scrapy.Spider):
                 target = rewrite(url) if rewrite else url
                 req = self.request(source, target, onsite, depth)
             elif where == "offsite" and offsite is not None:
-                req = self.request(source, url, offsite, depth, render=False)
+                # The raw form when the source names one for that host; otherwise
+                # the page itself, read through content extraction.
+                target = source.offsite_raw_url(url) or url
+                req = self.request(source, target, offsite, depth, render=False)
             else:
                 continue
             if req is not None:

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 import scrapy
-from scrapy.http import TextResponse
+from scrapy.http import HtmlResponse, TextResponse
 
 from crawler.coverage import count, report_coverage
 from crawler.encoding import body_text, with_best_encoding
@@ -146,13 +146,19 @@ class SourcesSpider(SourceSpider):
                 if req is not None:
                     yield req
 
-    def page_text(self, response: Response) -> str:
+    def page_text(self, response: Response, *, offsite: bool = False) -> str:
         """The ``content`` selectors' text, else the visible text of the page (a page
-        nested too deep for the parser is read whole by streaming, never dropped)."""
+        nested too deep for the parser is read whole by streaming, never dropped).
+
+        Off-site (a page another host serves, reached through a link), the
+        selectors, written for the source's own site, apply only where they pick
+        something; elsewhere the visible text is read.
+        """
         if not isinstance(response, TextResponse):
             return body_text(response)
         source = self.source_of(response)
-        text, streamed = page_text(response.selector, response.text, source.content)
+        text, streamed = page_text(response.selector, response.text, source.content,
+                                   offsite=offsite)
         if streamed:
             self.logger.info("Deeply nested page %s read without a tree (depth limit)",
                              response.url)
@@ -174,7 +180,13 @@ class SourcesSpider(SourceSpider):
         yield self.document(response, self.page_text(response))
 
     def parse_raw(self, response: Response) -> Output:
-        yield self.document(response, body_text(with_best_encoding(response)))
+        """A raw endpoint or an off-site page: plain text as it is, an HTML page
+        (a paste host's normal page) through content extraction, like any page."""
+        response = with_best_encoding(response)
+        if isinstance(response, HtmlResponse):
+            yield self.document(response, self.page_text(response, offsite=True))
+        else:
+            yield self.document(response, body_text(response))
 
     # forum: thread list → thread pages → one document per post
     def parse_thread_list(self, response: Response) -> Output:
@@ -233,10 +245,11 @@ class SourcesSpider(SourceSpider):
                 report_coverage(self.crawler, response.request, "offsite_dropped",
                                 "add its host to allow_offsite to read it", link)
                 continue
-            render = None if where == "onsite" else False
-            req = (
-                self.request(source, link, self.parse_item, depth, render=render) if where else None
-            )
+            # An off-site page is read like any off-site page (parse_raw).
+            onsite = where == "onsite"
+            render = None if onsite else False
+            callback = self.parse_item if onsite else self.parse_raw
+            req = self.request(source, link, callback, depth, render=render) if where else None
             if req is not None:
                 yield req
 

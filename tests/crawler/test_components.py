@@ -64,7 +64,8 @@ def test_visible_text_skips_scripts_and_keeps_blocks_apart() -> None:
         "<p>a<b>090</b>-1234</p><!-- hidden --><script>var s='x'</script>"
         "<table><tr><td>100-0001</td><td>tokyo</td></tr></table><pre>l1\nl2</pre></body></html>"
     )
-    assert visible_text(page) == "a090-1234\n100-0001\ntokyo\nl1\nl2"
+    # A table row is one line (cells tab-separated); a blank line around each region.
+    assert visible_text(page) == "a090-1234\n\n100-0001\ttokyo\n\nl1\nl2"
     assert selected_texts(page, "td, pre") == ["100-0001", "tokyo", "l1\nl2"]
 
 

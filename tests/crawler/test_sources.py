@@ -170,3 +170,29 @@ def test_catastrophic_pattern_cannot_hang(tmp_path: Path) -> None:
     assert not s.follows(link)
     assert s.follows("https://a.example/" + "a" * 40)
     assert not s.offsite_allowed("https://b.example/" + "x" * 5000)
+
+
+def test_offsite_raw_templates() -> None:
+    [source] = parse_sources(
+        _one("offsite_raw = { '^https?://paste\\.example/' = '/raw/{id}' }\n"), "s.toml"
+    )
+    assert source.offsite_raw_url("https://paste.example/AbCd1234") == (
+        "https://paste.example/raw/AbCd1234"
+    )
+    assert source.offsite_raw_url("https://other.example/AbCd1234") is None
+    assert parse_sources(_one(""), "s.toml")[0].offsite_raw_url("https://paste.example/x") is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("offsite_raw = ['/raw/{id}']\n", "offsite_raw: must be a table"),
+        ("offsite_raw = { 'x' = 'raw/{id}' }\n", "must be an absolute path"),
+        ("offsite_raw = { 'x' = '/raw' }\n", "must contain {id}"),
+        ("offsite_raw = { '(' = '/raw/{id}' }\n", "invalid regex"),
+    ],
+)
+def test_offsite_raw_errors(extra: str, message: str) -> None:
+    with pytest.raises(SourceConfigError, match=re.escape(message)) as e:
+        parse_sources(_one(extra), "s.toml")
+    assert "\n" not in str(e.value) and "source 's'" in str(e.value)

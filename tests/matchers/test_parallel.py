@@ -20,8 +20,8 @@ def test_ranges_end_on_line_breaks(tmp_path: Path) -> None:
     p.write_bytes(data)
     ranges = list(_ranges(p, len(data), 1000))
     assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
-    for (_, hi), (lo, _) in itertools.pairwise(ranges):
-        assert hi == lo and data[hi - 1 : hi] == b"\n"
+    for (_, hi, _), (lo, _, skip) in itertools.pairwise(ranges):
+        assert hi == lo and data[hi - 1 : hi] == b"\n" and skip == 0
 
 
 def test_scan_file_workers_agree(

@@ -1,0 +1,258 @@
+"""Regions of a document: each read with its own layout (SPEC 4 step 1).
+
+A page is rarely one table: a paste's page has a menu above the dump, a forum
+post has a line of chatter ("続き（2/3）") before a list, a psql result has a
+row count under it. Deciding one layout for the whole text lets a few lines of
+menu turn a table into prose, or a chatty first line turn a list into a table.
+So the text is cut into *regions* — runs of lines of the same shape, also cut
+at blank lines (HTML extraction puts one around each ``<pre>``, ``<table>``,
+``<textarea>`` and post) — and each region gets its own layout.
+
+Line shapes: ``|``-separated (psql, MySQL, Markdown; their rule lines
+``-+-``, ``+---+``, ``|---|`` belong to the table), tab-separated, comma- or
+semicolon-separated, JSON objects, list items (``・ - * • ① 1. (1)``),
+``key: value`` lines, fixed-width columns (gaps of two or more spaces), and
+other text. A line shaped like a list item is always read as one (a window of
+prose), never as a space-separated table row because its name holds a space.
+
+Text that a page holds twice (a ``<textarea>`` copy beside the rendered lines)
+is read once: a region whose lines were all seen in an earlier region is left
+out. Line-number gutters (``1``, ``2``, ``3`` … on lines of their own, as a
+paste page's line numbers come out of extraction) are not content.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from matchers.rows import SQL_INSERT, Layout, detect_layout
+
+# Shapes of one line.
+BLANK: Final = "blank"
+RULE: Final = "rule"  # ----+----, +----+, |---|---|
+GUTTER: Final = "gutter"  # a line number on its own
+PIPE: Final = "pipe"
+TAB: Final = "tab"
+COMMA: Final = "comma"
+SEMI: Final = "semi"
+JSON: Final = "json"
+LIST: Final = "list"
+KV: Final = "kv"
+ALIGNED: Final = "aligned"
+TEXT: Final = "text"
+
+#: Shapes read as prose windows whatever detect_layout would say of them.
+PROSE_SHAPES: Final = frozenset({LIST, KV})
+#: Shapes whose neighbouring regions (across blank lines) are read together:
+#: prose windows cross blank lines anyway, and one region costs one probe.
+_JOIN_ACROSS_BLANKS: Final = frozenset({LIST, KV, TEXT})
+#: A run of lines: first line, end line, shape, and holes (runs of lines of
+#: another shape left blank in it, see _absorb_interruptions).
+Span = tuple[int, int, str, tuple[tuple[int, int], ...]]
+# Lines of another shape that do not cut a table in two (see _absorb_interruptions).
+_INTERRUPTION_LINES: Final = 2
+# A region is left out as a copy only when it has at least this many lines.
+_COPY_MIN_LINES: Final = 3
+
+_RULE_RE = re.compile(r"[\s|+:=\-]*[-=]{3}[\s|+:=\-]*\Z")
+_LIST_RE = re.compile(
+    r"(?:[・•●○◆◇■□▪▫▸►▶※→☆★]|[-*+](?=\s)|[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]"
+    r"|[0-9]{1,3}[.)．）](?![0-9])|[（(][0-9]{1,3}[)）])"
+)
+# What a list item can start with besides a digit (see _LIST_RE).
+_LIST_FIRST = frozenset("・•●○◆◇■□▪▫▸►▶※→☆★-*+（(") | frozenset(
+    chr(c) for c in (*range(0x2460, 0x2474), *range(0x3251, 0x3260), *range(0x32B1, 0x32C0))
+)
+_KV_RE = re.compile(r"[^\s:：=|,]{1,24}\s*(?:[:：]|\s=\s?)\s*\S")
+_ALIGNED_GAPS = re.compile(r"\S(?: {2,}|\t)(?=\S)")
+_NUMBER_LINE = re.compile(r"[0-9]{1,6}\Z")
+
+
+def line_shape(line: str) -> str:
+    """The shape of one line (see the module docstring)."""
+    s = line.strip()
+    if not s:
+        return BLANK
+    if "," in s and "|" not in s and "\t" not in s:
+        # The common line of a CSV dump, decided in as few steps as possible.
+        first = s[0]
+        if first == "{":
+            return JSON
+        if (first in _LIST_FIRST or first.isdigit()) and _LIST_RE.match(s):
+            return LIST
+        return KV if _KV_RE.match(s) else COMMA
+    if s.count("|") >= 2:
+        return RULE if _RULE_RE.match(s) else PIPE
+    if _RULE_RE.match(s) and ("+" in s or "|" in s or len(s) >= 5):
+        return RULE
+    if _NUMBER_LINE.match(s):
+        return GUTTER
+    if s[0] == "{":
+        return JSON
+    if "\t" in s:
+        return TAB
+    if _LIST_RE.match(s):
+        return LIST
+    if s.count(";") >= 2:
+        return SEMI
+    if _KV_RE.match(s):
+        return KV
+    if len(_ALIGNED_GAPS.findall(s)) >= 2:
+        return ALIGNED
+    return TEXT
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A run of lines of one shape: ``text`` starts at line ``first`` (0-based,
+    within the chunk); ``shape`` is the shape of its lines."""
+
+    first: int
+    text: str
+    shape: str
+
+
+def whole_document(text: str) -> bool:
+    """SQL dumps are read as one region: ``INSERT … VALUES`` tuples span lines
+    of every shape, and everything outside a statement's tuples is skipped anyway."""
+    return SQL_INSERT.search(text) is not None or text.lstrip()[:1] == "["
+
+
+def cut_regions(text: str) -> list[Region]:
+    """The regions of a text, in order (see the module docstring)."""
+    lines = text.split("\n")
+    shapes = [line_shape(ln) for ln in lines]
+    _mark_gutters(lines, shapes)
+    spans: list[tuple[int, int, str]] = []  # (first line, end line, shape)
+    cur: str | None = None
+    start = 0
+    blank_run = False
+    for i, shape in enumerate(shapes):
+        if shape in (BLANK, GUTTER):
+            blank_run = blank_run or shape == BLANK
+            continue
+        if shape == RULE:
+            # A rule belongs to the table it is drawn in (before or after it).
+            if cur in (None, PIPE, RULE):
+                if cur is None:
+                    cur, start = RULE, i
+                blank_run = False
+                continue
+            shape = PIPE if _next_shape(shapes, i) == PIPE else cur
+        if cur == RULE and shape == PIPE:
+            cur = PIPE
+        same = shape == cur and (not blank_run or shape in _JOIN_ACROSS_BLANKS)
+        if not same:
+            if cur is not None:
+                spans.append((start, i, cur))
+            cur, start = shape, i
+        blank_run = False
+    if cur is not None:
+        spans.append((start, len(lines), cur))
+    merged = _absorb_interruptions(spans, shapes)
+    if len(merged) == 1 and GUTTER not in shapes:
+        # One region (a dump file's chunk, mostly): nothing to drop, nothing to copy.
+        a, b, shape, _holes = merged[0]
+        return [Region(a, "\n".join(lines[a:b]) if (a, b) != (0, len(lines)) else text, shape)]
+    regions: list[Region] = []
+    seen: set[str] = set()
+    for a, b, shape, holes in merged:
+        body = lines[a:b]
+        for ha, hb in holes:
+            body[ha - a : hb - a] = [""] * (hb - ha)
+        if GUTTER in shapes[a:b]:
+            for j in range(a, b):
+                if shapes[j] == GUTTER:
+                    body[j - a] = ""
+        content = {ln.strip() for ln in body if ln and not ln.isspace()}
+        content -= {lines[j].strip() for j in range(a, b) if shapes[j] == RULE}
+        if len(content) >= _COPY_MIN_LINES and content <= seen:
+            continue  # a copy of text read already
+        seen |= content
+        regions.append(Region(a, "\n".join(body), shape))
+    return regions
+
+
+def _absorb_interruptions(
+    spans: list[tuple[int, int, str]], shapes: Sequence[str]
+) -> list[Span]:
+    """A few lines of another shape inside a table (a comment, a forum's noise
+    line, a row that lost its delimiters) do not cut it in two: when the shape
+    before and after is the same, with no blank line in between, the table is one
+    region with those lines left blank in it (holes), and the lines are a region
+    of their own as well. At most two lines, or 5 % of the table around them."""
+    out: list[Span] = []
+    extra: list[Span] = []
+    i = 0
+    while i < len(spans):
+        a, b, shape = spans[i]
+        if out and i + 1 < len(spans):
+            first, end, prev_shape, holes = out[-1]
+            nxt = spans[i + 1]
+            content = b - a - sum(1 for s in shapes[a:b] if s in (BLANK, GUTTER, RULE))
+            allowed = max(_INTERRUPTION_LINES, (end - first + nxt[1] - nxt[0]) // 20)
+            if (
+                prev_shape == nxt[2]
+                and prev_shape not in _JOIN_ACROSS_BLANKS
+                and content <= allowed
+                and BLANK not in shapes[a - 1 : nxt[0]]
+            ):
+                out[-1] = (first, nxt[1], prev_shape, (*holes, (a, b)))
+                extra.append((a, b, shape, ()))
+                i += 2
+                continue
+        out.append((a, b, shape, ()))
+        i += 1
+    # The lines taken out of tables are read together per shape: one region
+    # whose other lines are holes (a dump with a noise line every few rows would
+    # otherwise be hundreds of one-line regions).
+    by_shape: dict[str, list[tuple[int, int]]] = {}
+    for a, b, shape, _h in extra:
+        by_shape.setdefault(shape, []).append((a, b))
+    for shape, runs in by_shape.items():
+        gaps = tuple((b0, a1) for (_a0, b0), (a1, _b1) in itertools.pairwise(runs))
+        out.append((runs[0][0], runs[-1][1], shape, gaps))
+    return sorted(out) if by_shape else out
+
+
+def _next_shape(shapes: Sequence[str], i: int) -> str | None:
+    for s in shapes[i + 1 :]:
+        if s not in (BLANK, GUTTER, RULE):
+            return s
+    return None
+
+
+def _mark_gutters(lines: Sequence[str], shapes: list[str]) -> None:
+    """Number-only lines are line numbers when they count up one by one;
+    otherwise they are text (a one-column list of ids)."""
+    numbered = [(i, int(lines[i])) for i, s in enumerate(shapes) if s == GUTTER]
+    for n, (i, value) in enumerate(numbered):
+        before = numbered[n - 1][1] if n else None
+        after = numbered[n + 1][1] if n + 1 < len(numbered) else None
+        if before != value - 1 and after != value + 1:
+            shapes[i] = TEXT
+
+
+def region_layouts(
+    regions: Sequence[Region], previous: Layout | None
+) -> Iterator[tuple[Region, Layout]]:
+    """Each region with its layout. A region continues the layout of the last
+    region of the same shape (or, first, of the previous chunk), so a header seen
+    above a blank line or a few lines of chatter still names the columns below."""
+    last: dict[str, Layout] = {}
+    first = True
+    for region in regions:
+        if region.shape in PROSE_SHAPES:
+            layout = Layout("prose")
+        else:
+            carry = last.get(region.shape, previous if first else None)
+            if carry is not None and carry.kind in ("sql", "json"):
+                carry = None
+            layout = detect_layout(region.text, carry)
+        yield region, layout
+        last[region.shape] = layout
+        first = False

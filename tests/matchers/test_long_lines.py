@@ -1,0 +1,128 @@
+"""A file without line breaks scans in linear time and bounded memory (issue 19 point 16).
+
+No timing assertions (SPEC 9): the work is counted (bytes handed to the matcher,
+pieces cut) and the memory measured with ``tracemalloc``; time figures are in
+benchmarks/long_lines.py and docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from matchers import scan as scan_module
+from matchers.parallel import _ranges, scan_file
+from matchers.scan import LINE_OVERLAP, Matcher, line_pieces, scan_stream_many
+from tests.matchers.factories import KEY, Customer
+
+FILLER = "ログ出力 status=ok user=guest path=/index.html 処理完了 " * 20
+
+
+def record(c: Customer) -> str:
+    return f" 顧客 {c.name} 電話 {c.phone} メール {c.email} 住所 {c.address} 。"
+
+
+def one_line(customers: list[Customer], size: int, every: int = 20_000) -> Iterator[bytes]:
+    """``size`` bytes of one line, a customer record every ~``every`` bytes, in 64 KB reads."""
+    out = bytearray()
+    made = 0
+    i = 0
+    while made < size:
+        part = (FILLER + record(customers[i % len(customers)])).encode()
+        while len(part) < every:
+            part += FILLER.encode()
+        i += 1
+        out += part
+        if len(out) >= 1 << 16:
+            chunk = bytes(out[: size - made])
+            made += len(chunk)
+            yield chunk
+            out.clear()
+    if out and made < size:
+        yield bytes(out[: size - made])
+
+
+def test_line_pieces_is_linear_and_loses_nothing() -> None:
+    data = bytes(range(32, 127)) * 40_000  # 3.8 MB, no line break
+    size = 1 << 18
+    reads = (data[i : i + 65536] for i in range(0, len(data), 65536))
+    pieces = list(line_pieces(reads, size))
+    assert all(len(p) <= size for p, _ in pieces)
+    # Every byte is in some piece, once when overlaps are taken out …
+    assert sum(fresh for _, fresh in pieces) == len(data)
+    rebuilt = b"".join(p[len(p) - fresh :] for p, fresh in pieces)
+    assert rebuilt == data
+    # … and the work is linear: at most the overlap more per window.
+    handed = sum(len(p) for p, _ in pieces)
+    assert handed <= len(data) * (1 + 2 * min(LINE_OVERLAP, size // 4) / size) + size
+
+
+def test_a_record_cut_by_a_window_end_is_found_whole(
+    matcher: Matcher, customers: list[Customer]
+) -> None:
+    # Small windows: many cuts; every record is whole in one of the two windows.
+    planted = customers[:60]
+    data = b"".join(one_line(planted, 1_300_000, every=20_000))
+    assert b"\n" not in data
+    [result] = scan_stream_many([matcher], [data], piece_bytes=1 << 16)
+    got = {h.ref: set(h.fields) for h in result.record_hits}
+    for c in planted:
+        assert {"phone", "email", "address"} <= got.get(c.ref, set()), c.ref
+    assert result.bytes_scanned == len(data)
+
+
+def test_no_newline_stream_bounded_memory_and_linear_work(
+    matcher: Matcher, customers: list[Customer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed: list[int] = []
+    real = Matcher.scan_chunk
+
+    def counting(self: Matcher, text: str, **kw: object) -> object:
+        handed.append(len(text))
+        return real(self, text, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Matcher, "scan_chunk", counting)
+    piece = 1 << 18
+    peaks = {}
+    for size in (2_000_000, 8_000_000):
+        handed.clear()
+        matcher.scan_stream([b""])  # warm the caches outside the measurement
+        tracemalloc.start()
+        [result] = scan_stream_many([matcher], one_line(customers[:40], size), piece_bytes=piece)
+        peaks[size] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert result.bytes_scanned == size
+        assert len(result.record_hits) >= 40
+        # Linear work: the text handed to the matcher is the file plus the overlaps.
+        assert sum(handed) <= size * (1 + 2 * LINE_OVERLAP / piece) + piece
+    # Bounded memory: four times the input, not four times the peak.
+    assert peaks[8_000_000] < 1.5 * peaks[2_000_000] + 4 * piece, peaks
+
+
+def test_parallel_ranges_cut_a_long_line_with_an_overlap(tmp_path: Path) -> None:
+    p = tmp_path / "line.txt"
+    data = b"abc, " * 200_000 + b"\nend\n"  # 1 MB in one line, then a short one
+    p.write_bytes(data)
+    ranges = list(_ranges(p, len(data), 50_000))
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+    assert max(hi - lo for lo, hi, _ in ranges) <= 2 * 50_000
+    for (_, hi, _), (lo, _, skip) in itertools.pairwise(ranges):
+        assert hi - lo == skip  # the next range starts `skip` bytes back
+        assert b"\n" not in data[lo:hi]  # … inside the long line
+
+
+def test_scan_file_of_one_long_line(
+    tmp_path: Path, set_dir: Path, customers: list[Customer]
+) -> None:
+    p = tmp_path / "dump.txt"
+    planted = customers[:50]
+    p.write_bytes(b"".join(one_line(planted, 1_200_000, every=20_000)))
+    result = scan_file(p, set_dir, KEY, workers=1, range_bytes=100_000)
+    got = {h.ref: set(h.fields) for h in result.record_hits}
+    assert all({"phone", "email", "address"} <= got.get(c.ref, set()) for c in planted)
+    assert result.bytes_scanned == p.stat().st_size
+    assert scan_module.CHUNK_BYTES == 4 << 20  # untouched
