@@ -128,8 +128,11 @@ def test_unknown_config_keys_are_warned_by_name(tmp_path: Path) -> None:
     path = home / "leakprint.toml"
     text = path.read_text(encoding="utf-8")
     text = text.replace("scan_timeout = 3600", "scan_timeuot = 60")
+    # ``init`` writes an [audit] table (its key commented out): the key goes there.
+    assert "\n[audit]\n" in text
+    text = text.replace("\n[audit]\n", '\n[audit]\nanchor_file = "audit.anchor"\n', 1)
     text += ('\n[crawl]\nallow_private_networks = true\nallowed_networks = ["127.0.0.1/32"]\n'
-             'follow_redirects = 3\n[audit]\nanchor_file = "audit.anchor"\n[extras]\nx = 1\n'
+             'follow_redirects = 3\n[extras]\nx = 1\n'
              '[[source]]\nname = "s"\nkind = "page"\nstart_urls = ["http://127.0.0.1:9/"]\n')
     path.write_text(text, encoding="utf-8")
     settings = load_settings(home, env={})
