@@ -49,7 +49,9 @@ def _main_routes(other: sites.Site, paste: sites.Site) -> Callable[[sites.Site],
                     f'<iframe src="{other.url("/frame")}"></iframe>'
                     f'<div id="out"></div><script>'
                     f'document.getElementById("out").textContent = "{sites.JS_MARKER}";'
-                    f'fetch("{other.url("/xhr")}").catch(() => null);</script>')
+                    f'fetch("{other.url("/xhr")}").catch(() => null);'
+                    f'try {{ new WebSocket("{other.url("/ws").replace("http", "ws", 1)}"); }}'
+                    f' catch (e) {{}}</script>')
             return 404, {"Content-Type": "text/plain"}, b"no"
         return route
     return make
@@ -124,6 +126,8 @@ def test_browser_sub_requests_are_refused(crawl: CrawlResult,
     # The script, the frame and the fetch() of the rendered page.
     assert crawl.stats["leakprint/refused_browser_request"] >= 2
     assert f"Refused browser request {other.url('/script.js')}" in crawl.log
+    # WebSockets bypass page.route: their own route refuses the handshake.
+    assert f"Refused browser WebSocket {other.url('/ws').replace('http', 'ws', 1)}" in crawl.log
     assert other.hits == []
 
 
