@@ -18,6 +18,7 @@ from fingerprints.keyed import FingerprintKey
 from fingerprints.normalizers import NORMALIZER_VERSION
 from leakprint import audit
 from leakprint.config import Settings
+from leakprint.contractors import membership
 from leakprint.db import Database, Dataset
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -97,6 +98,9 @@ def import_dataset(
         existing = session.scalars(select(Dataset).where(Dataset.name == name)).first()
         if existing and not replace:
             raise DatasetError(f"dataset {name!r} exists: drop it first or pass --replace")
+        # Handovers name rows of the set being replaced: keep their references to
+        # map them onto the new rows (SPEC 14: membership survives a re-import).
+        saved = membership.snapshot(session, name, Path(existing.path)) if existing else {}
     out_dir = settings.sets_dir / name
     report = import_file(
         path,
@@ -127,6 +131,9 @@ def import_dataset(
         row.record_count = manifest.record_count
         row.kinds = kinds
         row.bad_rows = report.bad_rows
+        if saved:
+            audit.append(session, "handover.remap",
+                         {"dataset": name, **membership.remap(session, saved, out_dir)})
         audit.append(
             session,
             "fingerprint.import",
