@@ -9,7 +9,7 @@ import click
 from leakprint.cli.alerts_cmd import alerts_group, serve_cmd
 from leakprint.cli.audit_cmd import audit_group
 from leakprint.cli.common import AppContext, OneLineErrors
-from leakprint.cli.contractor_cmd import contractor, handover
+from leakprint.cli.contractor_cmd import canary, contractor, handover
 from leakprint.cli.demo_cmd import demo
 from leakprint.cli.findings_cmd import findings
 from leakprint.cli.fingerprint_cmd import fingerprint
@@ -59,6 +59,7 @@ cli.add_command(demo)
 cli.add_command(audit_group)
 cli.add_command(contractor)
 cli.add_command(handover)
+cli.add_command(canary)
 
 
 def main() -> None:

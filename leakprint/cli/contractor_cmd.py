@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
+from leakprint.contractors.canaries import mint_canaries, read_phone_pool
 from leakprint.contractors.ledger import (
     CONTRACTS,
     LedgerError,
@@ -191,3 +192,50 @@ def handover_list_cmd(app: AppContext, who: str | None, as_json: bool) -> None:
         what = f"{h['canaries']} canaries" if h["canaries"] else f"{h['records']} records"
         click.echo(f"{h['id']:>4}  {h['contractor']:<24} {h['dataset']:<20} {what:<16} "
                    f"{h['date'] or '-':<10} {h['purpose']}")
+
+
+@click.group()
+def canary() -> None:
+    """Canary records: synthetic customers unique to one contractor.
+
+    \b
+    Example:
+      leakprint canary mint --contractor callcenter-x --dataset crm-2026 --count 5 \\
+          --email-domain canary.example.jp --out canaries-callcenter-x.csv
+    """
+
+
+@canary.command("mint")
+@click.option("--contractor", "who", required=True, help="The contractor they are for.")
+@click.option("--dataset", required=True, help="The dataset whose columns they imitate.")
+@click.option("--count", type=int, default=5, show_default=True, help="How many.")
+@click.option("--email-domain", required=True,
+              help="A domain you control: every canary's e-mail address is on it.")
+@click.option("--phones", "phones_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Your own pool of phone numbers, one a line (else canaries have none).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where the canaries are written, once (mode 0600).")
+@json_option
+@pass_app
+@user_errors(LedgerError)
+def mint_cmd(app: AppContext, who: str, dataset: str, count: int, email_domain: str,
+             phones_file: Path | None, out: Path, as_json: bool) -> None:
+    """Mint canaries for a contractor, fingerprint them into the dataset as its canaries
+    and record them as handed over to it (audited). Their values exist only in --out.
+
+    \b
+    Example:
+      leakprint canary mint --contractor shop-east --dataset crm-2026 --count 5 \\
+          --email-domain canary.example.jp --phones our-spare-numbers.txt --out shop-east.csv
+    """
+    phones = read_phone_pool(phones_file) if phones_file else None
+    result = mint_canaries(app.db, app.settings.load_key(), contractor=who, dataset=dataset,
+                           count=count, email_domain=email_domain, out=out, phones=phones)
+    if as_json:
+        emit_json({"contractor": result.contractor, "dataset": result.dataset,
+                   "count": result.count, "batch": result.batch, "columns": result.columns,
+                   "with_phones": result.with_phones, "out": str(result.out)})
+    else:
+        click.echo(f"{result.count} canaries for {result.contractor} in {result.dataset} "
+                   f"written to {result.out}")
+    click.echo(f"reminder: {result.reminder}", err=True)

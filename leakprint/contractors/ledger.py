@@ -157,8 +157,9 @@ def add_handover(db: Database, *, contractor: str, dataset: str, everything: boo
         set_refs = SetRefs.open(Path(info.path))
     except (DatasetError, MembershipError) as exc:
         raise LedgerError(str(exc)) from None
+    missing: list[str] = []
     if everything:
-        rows, missing = set_refs.all_rows(), []
+        rows = set_refs.all_rows()
     else:
         rows, missing = set_refs.rows_of(refs or ())
     if missing:
