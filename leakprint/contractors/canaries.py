@@ -27,11 +27,11 @@ from faker import Faker
 from pyroaring import BitMap
 
 from fingerprints.fpset import FingerprintSet, FingerprintSetBuilder
-from fingerprints.kindconfig import import_fields, registry_from_config
 from fingerprints.keyed import FingerprintKey
+from fingerprints.kindconfig import import_fields, registry_from_config
 from fingerprints.normalizers import NORMALIZER_VERSION
 from leakprint import audit
-from leakprint.contractors.ledger import LedgerError, _by_name
+from leakprint.contractors.ledger import LedgerError, contractor_by_name
 from leakprint.contractors.membership import to_bytes
 from leakprint.datasets import DatasetError, get_dataset
 from leakprint.db import Canary, Database, Handover
@@ -114,7 +114,7 @@ def mint_canaries(db: Database, key: FingerprintKey, *, contractor: str, dataset
     except DatasetError as exc:
         raise LedgerError(str(exc)) from None
     with db.session() as session:
-        who = _by_name(session, contractor).name
+        who = contractor_by_name(session, contractor).name
     fpset = FingerprintSet.open(Path(info.path), key, normalizer_version=NORMALIZER_VERSION)
     kinds = [k for k in fpset.kinds if k in HEADERS]
     if "email" not in kinds:
@@ -158,7 +158,7 @@ def mint_canaries(db: Database, key: FingerprintKey, *, contractor: str, dataset
             fh.write(text.getvalue())
         text.close()
         with db.session() as session:
-            holder = _by_name(session, who)
+            holder = contractor_by_name(session, who)
             for ref in refs:
                 session.add(Canary(contractor_id=holder.id, dataset=dataset, ref=ref,
                                    batch=batch))

@@ -31,7 +31,7 @@ class LedgerError(Exception):
     """A one-line, user-facing ledger problem (exit status 2)."""
 
 
-def _by_name(session: Session, name: str) -> Contractor:
+def contractor_by_name(session: Session, name: str) -> Contractor:
     row = session.scalars(select(Contractor).where(Contractor.name == name)).first()
     if row is None:
         raise LedgerError(f"no contractor named {name!r} (see `leakprint contractor list`)")
@@ -64,7 +64,7 @@ def add_contractor(db: Database, name: str, *, parent: str | None = None,
     with db.session() as session:
         if session.scalars(select(Contractor).where(Contractor.name == name)).first():
             raise LedgerError(f"contractor {name!r} exists already")
-        parent_row = _by_name(session, parent) if parent else None
+        parent_row = contractor_by_name(session, parent) if parent else None
         row = Contractor(name=name, parent_id=parent_row.id if parent_row else None,
                          contract=contract, note=note)
         session.add(row)
@@ -101,7 +101,7 @@ def list_contractors(db: Database) -> list[dict[str, Any]]:
 def show_contractor(db: Database, name: str) -> dict[str, Any]:
     """One contractor with its handovers, canary counts and sub-contractors."""
     with db.session() as session:
-        row = _by_name(session, name)
+        row = contractor_by_name(session, name)
         item = contractor_json(session, row)
         item["subcontractors"] = [c.name for c in session.scalars(
             select(Contractor).where(Contractor.parent_id == row.id).order_by(Contractor.name))]
@@ -168,7 +168,7 @@ def add_handover(db: Database, *, contractor: str, dataset: str, everything: boo
     if not rows:
         raise LedgerError("no references given")
     with db.session() as session:
-        who = _by_name(session, contractor)
+        who = contractor_by_name(session, contractor)
         if who.parent_id is not None:
             outside = rows - holdings(session, who.parent_id, dataset)
             if outside:
@@ -193,7 +193,7 @@ def list_handovers(db: Database, contractor: str | None = None) -> list[dict[str
     with db.session() as session:
         stmt = select(Handover).order_by(Handover.id)
         if contractor:
-            stmt = stmt.where(Handover.contractor_id == _by_name(session, contractor).id)
+            stmt = stmt.where(Handover.contractor_id == contractor_by_name(session, contractor).id)
         return [handover_json(session, h) for h in session.scalars(stmt)]
 
 
