@@ -16,10 +16,21 @@ canary of agent *i* in the leak makes the verdict ``certain``.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Set
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 DEFAULT_P = 0.5
+
+
+class Rows(Protocol):
+    """A set of record rows: a ``set``/``frozenset`` of ints or a Roaring ``BitMap``."""
+
+    def __and__(self, other: Any, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[int]: ...
+
+    def __len__(self) -> int: ...
 LIKELY_GUILT = 0.8
 LIKELY_MARGIN = 0.2
 
@@ -51,7 +62,7 @@ def guilt(holder_counts: Collection[int], p: float = DEFAULT_P) -> float:
     return -math.expm1(log_innocent)
 
 
-def attribute(leaked: Set[int], holdings: Mapping[str, Set[int]],
+def attribute(leaked: Rows, holdings: Mapping[str, Rows],
               canaries: Mapping[str, int] | None = None, p: float = DEFAULT_P) -> Attribution:
     """Rank the contractors for one finding.
 
@@ -61,13 +72,14 @@ def attribute(leaked: Set[int], holdings: Mapping[str, Set[int]],
     """
     canaries = {k: v for k, v in (canaries or {}).items() if v > 0}
     holders: dict[int, int] = {}
-    for rows in holdings.values():
-        for t in leaked & rows:
+    for held in holdings.values():
+        for t in _iter(leaked & held):
             holders[t] = holders.get(t, 0) + 1
     n = len(leaked)
     found: list[Candidate] = []
     for name in sorted(set(holdings) | set(canaries)):
-        mine = leaked & holdings.get(name, frozenset())
+        own = holdings.get(name)
+        mine = list(_iter(leaked & own)) if own is not None else []
         counts = [holders[t] for t in mine] + [1] * canaries.get(name, 0)
         if not counts:
             continue
@@ -75,6 +87,10 @@ def attribute(leaked: Set[int], holdings: Mapping[str, Set[int]],
                                canaries.get(name, 0), guilt(counts, p)))
     found.sort(key=lambda c: (-c.canaries, -c.guilt, -c.held_share, c.contractor))
     return Attribution(tuple(found), verdict_of(found), n)
+
+
+def _iter(rows: Any) -> Iterable[int]:
+    return (int(t) for t in rows)
 
 
 def verdict_of(ranked: list[Candidate]) -> str:
