@@ -58,7 +58,10 @@ def guilt(holder_counts: Collection[int], p: float = DEFAULT_P) -> float:
     if not 0.0 <= p < 1.0:
         raise ValueError("p must be at least 0 and below 1")
     # log-sum keeps thousands of factors exact enough and never underflows to 0
-    log_innocent = sum(math.log1p(-(1.0 - p) / v) for v in holder_counts if v > 0)
+    shares = [(1.0 - p) / v for v in holder_counts if v > 0]
+    if any(s >= 1.0 for s in shares):
+        return 1.0  # p = 0 and a record only this agent held
+    log_innocent = sum(math.log1p(-s) for s in shares)
     return -math.expm1(log_innocent)
 
 
