@@ -107,7 +107,8 @@ def scan(home: Path, tmp: Path, name: str, rows: list[list[str]]) -> dict[str, A
     assert result.exit_code == 0, result.output
     found = [f for f in json.loads(result.stdout) if f["dataset"] == "crm"]
     assert len(found) == 1, found
-    return found[0]
+    first: dict[str, Any] = found[0]
+    return first
 
 
 def add_three(home: Path, tmp: Path) -> None:
@@ -255,7 +256,8 @@ def test_canaries_are_certain_count_no_customer_and_stay_fingerprints(
     assert sorted(c["電話番号"] for c in canaries if c["電話番号"]) == [
         "070-9999-0001", "070-9999-0002"]
     assert sum(1 for c in canaries if not c["電話番号"]) == 2  # no invented numbers
-    assert set(canaries[0]) == {"氏名", "フリガナ", "電話番号", "メールアドレス", "生年月日", "住所"}
+    assert set(canaries[0]) == {"氏名", "フリガナ", "電話番号", "メールアドレス", "生年月日",
+                                "住所"}
     # Written once.
     again = run(home, "canary", "mint", "--contractor", "dm-print", "--dataset", "crm",
                 "--count", "1", "--email-domain", "canary.example.jp", "--out", str(out))
@@ -266,7 +268,7 @@ def test_canaries_are_certain_count_no_customer_and_stay_fingerprints(
 
     # A leak of dm-print's records (which east holds too) plus one of its canaries.
     found = scan(home, tmp_path, "leak.csv",
-                 leak_rows(range(0, 30)) + [as_leak_row(canaries[2])])
+                 [*leak_rows(range(0, 30)), as_leak_row(canaries[2])])
     assert found["record_count"] == 30  # the canary is not a customer
     item = ok_json(home, "attribute", str(found["id"]))
     top = item["candidates"][0]
@@ -313,7 +315,7 @@ def test_done_when_story_with_alert_email(home: Path, tmp_path: Path, db: Databa
            "--email-domain", "canary.example.jp", "--out", str(out))
         minted[who] = canary_rows(out)
     found = scan(home, tmp_path, "dump.csv",
-                 leak_rows(range(5, 45)) + [as_leak_row(minted["dm-print"][1])])
+                 [*leak_rows(range(5, 45)), as_leak_row(minted["dm-print"][1])])
 
     text = ok(home, "findings", "show", str(found["id"]))
     section = text[text.index("likely source"):]
