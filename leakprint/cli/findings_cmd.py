@@ -114,7 +114,9 @@ def show(app: AppContext, finding_id: int, full_url: bool, as_json: bool) -> Non
         if not found:
             raise UserError(f"no finding {finding_id} (see `leakprint findings`)")
         data = finding_json(found[0])
-        data["attribution"] = attribute_findings(session, found, app.settings.attribution_p)[0]
+        attribution = attribute_findings(session, found, app.settings.attribution_p)[0]
+        if attribution["ledger"]:  # a deployment without a contractor ledger: no section
+            data["attribution"] = attribution
         audit.append(session, "finding.view", {"finding": finding_id})
         if guard is not None:
             doc = found[0].document
@@ -126,4 +128,5 @@ def show(app: AppContext, finding_id: int, full_url: bool, as_json: bool) -> Non
         emit_json(data)
     else:
         finding_detail(app.out, data)
-        print_attribution(app.out, data["attribution"])
+        if "attribution" in data:
+            print_attribution(app.out, data["attribution"])

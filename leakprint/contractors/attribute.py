@@ -79,6 +79,7 @@ def attribute_findings(session: Session, findings: list[Finding], p: float = DEF
                 "unmatched_records": len(people[f.id]) - len(leaked),
                 "verdict": result.verdict,
                 "p": p,
+                "ledger": bool(contractors),
                 "candidates": [
                     {"contractor": c.contractor,
                      "chain": chain_of(session, by_name[c.contractor]),
