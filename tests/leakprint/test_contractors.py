@@ -282,6 +282,11 @@ def test_canaries_are_certain_count_no_customer_and_stay_fingerprints(
     assert (only["confidence"], only["record_count"]) == ("high", 0)
     item = ok_json(home, "attribute", str(only["id"]))
     assert item["verdict"] == "certain" and item["records"] == 0
+    # ...and it still alerts.
+    incident = open_incident(db, name="canary-watch", datasets=["crm"], sources=["paste"],
+                             every="30m", cron=None, period="90d",
+                             notify=["soc@example.jp"]).id
+    assert link_changes(db, incident, [FindingChange(only["id"], "new", 0, 0, "high")]) == 1
 
     # A canary's name alone is no evidence (names come from common pools).
     name_only = write_csv(tmp_path / "names.csv", ["氏名"], [[canaries[1]["氏名"]]])
@@ -338,6 +343,8 @@ def test_done_when_story_with_alert_email(home: Path, tmp_path: Path, db: Databa
                         "LEAKPRINT_SMTP_TLS": "none"}.items():
         monkeypatch.setenv(name, value)
     assert send_pending(load_settings(home), db).sent == 1
+    by_incident = ok_json(home, "attribute", "--incident", str(incident))
+    assert [(i["finding"], i["verdict"]) for i in by_incident] == [(found["id"], "certain")]
     email = smtp_plain.messages[0].message
     assert email["Subject"].startswith("[leakprint] HIGH: 40 customer records and 1 canary")
     body = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
