@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from pyroaring import BitMap
@@ -91,3 +92,15 @@ def test_verdict_thresholds(guilts: list[float], verdict: str) -> None:
 
     ranked = [Candidate(f"c{i}", 1, 1.0, 0, g) for i, g in enumerate(guilts)]
     assert verdict_of(ranked) == verdict
+
+
+def test_attribution_p_is_configurable_and_checked(tmp_path: Path) -> None:
+    from leakprint.config import ConfigError, load_settings
+
+    (tmp_path / "leakprint.toml").write_text("[attribution]\np = 0.3\n", encoding="utf-8")
+    settings = load_settings(tmp_path, env={})
+    assert settings.attribution_p == 0.3 and settings.unknown == ()
+    for bad in ("1.5", "1.0", '"half"', "-0.1"):
+        (tmp_path / "leakprint.toml").write_text(f"[attribution]\np = {bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"attribution\.p"):
+            load_settings(tmp_path, env={})
