@@ -166,7 +166,8 @@ def handover_add_cmd(app: AppContext, who: str, dataset: str, everything: bool,
     if as_json:
         emit_json(item)
     else:
-        click.echo(f"handover {item['id']}: {item['records']} records of {dataset} "
+        n = item["records"]
+        click.echo(f"handover {item['id']}: {n} record{'' if n == 1 else 's'} of {dataset} "
                    f"to {who}")
 
 
