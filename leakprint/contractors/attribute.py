@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leakprint.attribution import DEFAULT_P, attribute
-from leakprint.contractors.ledger import chain_of, holdings
+from leakprint.contractors.ledger import chain_of, holdings, stale_handovers
 from leakprint.contractors.membership import MembershipError, SetRefs
 from leakprint.db import Canary, Contractor, Dataset, Finding, Handover
 from matchers.companion import is_canary_ref
@@ -46,15 +46,19 @@ def attribute_findings(session: Session, findings: list[Finding], p: float = DEF
         rows_of: dict[str, int] = {}
         row = session.scalars(select(Dataset).where(Dataset.name == dataset)).first()
         wanted = set().union(*people.values())
-        if row is not None and wanted:
+        digest: str | None = None
+        if row is not None:
             try:
                 refs = SetRefs.open(Path(row.path))
-                rows, _ = refs.rows_of(wanted)
-                rows_of = {refs.refs[r]: r for r in rows}
+                digest = refs.digest
+                if wanted:
+                    rows, _ = refs.rows_of(wanted)
+                    rows_of = {refs.refs[r]: r for r in rows}
             except MembershipError:
                 rows_of = {}
         contractors = _contractors(session, dataset)
-        held = {c.name: holdings(session, c.id, dataset) for c in contractors}
+        held = {c.name: holdings(session, c.id, dataset, digest) for c in contractors}
+        stale = stale_handovers(session, dataset, digest) if digest is not None else 0
         names = {c.id: c for c in contractors}
         canary_owner = {}
         canary_refs = {r.record_ref for f in group for r in f.records
@@ -80,6 +84,8 @@ def attribute_findings(session: Session, findings: list[Finding], p: float = DEF
                 "verdict": result.verdict,
                 "p": p,
                 "ledger": bool(contractors),
+                # handovers recorded against another build of the set: not counted
+                "stale_handovers": stale,
                 "candidates": [
                     {"contractor": c.contractor,
                      "chain": chain_of(session, by_name[c.contractor]),

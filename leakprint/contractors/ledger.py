@@ -122,13 +122,27 @@ def handover_json(session: Session, h: Handover) -> dict[str, Any]:
             "created_at": h.created_at.isoformat()}
 
 
-def holdings(session: Session, contractor_id: int, dataset: str) -> BitMap:
-    """Union of the rows of ``dataset`` handed to a contractor."""
+def holdings(session: Session, contractor_id: int, dataset: str,
+             set_digest: str | None = None) -> BitMap:
+    """Union of the rows of ``dataset`` handed to a contractor.
+
+    With ``set_digest`` (the current set's), handovers recorded against another build
+    of the set are left out: their rows would name other records (a set dropped and
+    imported anew, rather than ``--replace``d, is not remapped).
+    """
     held = BitMap()
     for h in session.scalars(select(Handover).where(Handover.contractor_id == contractor_id,
                                                     Handover.dataset == dataset)):
+        if set_digest is not None and h.record_count and h.set_digest != set_digest:
+            continue
         held |= from_bytes(h.members)
     return held
+
+
+def stale_handovers(session: Session, dataset: str, set_digest: str) -> int:
+    """Handovers of ``dataset`` whose rows belong to another build of its set."""
+    return sum(1 for h in session.scalars(select(Handover).where(Handover.dataset == dataset))
+               if h.record_count and h.set_digest != set_digest)
 
 
 def read_refs(path: Path, column: str | None = None) -> list[str]:
@@ -170,7 +184,7 @@ def add_handover(db: Database, *, contractor: str, dataset: str, everything: boo
     with db.session() as session:
         who = contractor_by_name(session, contractor)
         if who.parent_id is not None:
-            outside = rows - holdings(session, who.parent_id, dataset)
+            outside = rows - holdings(session, who.parent_id, dataset, set_refs.digest)
             if outside:
                 parent = session.get(Contractor, who.parent_id)
                 raise LedgerError(

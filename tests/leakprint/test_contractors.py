@@ -361,3 +361,19 @@ def test_done_when_story_with_alert_email(home: Path, tmp_path: Path, db: Databa
         for c in rows:
             for value in (c["メールアドレス"], c["住所"], c["氏名"]):
                 assert value.encode() not in raw and value not in body + html
+
+
+def test_handovers_of_a_dropped_set_are_not_pinned_on_a_new_one(home: Path, tmp_path: Path
+                                                                ) -> None:
+    add_three(home, tmp_path)
+    ok(home, "fingerprint", "drop", "crm", "--yes")
+    # Imported anew (not --replace): other rows, no remap; the old bitmaps must not
+    # name these records.
+    again = customer_rows(200)[::-1] + PLANTED
+    path = write_csv(tmp_path / "customers3.csv", HEADER, again)
+    ok(home, "fingerprint", "import", str(path), "--dataset", "crm", "--id-column", "顧客ID",
+       *MAP)
+    found = scan(home, tmp_path, "leak.csv", leak_rows(range(130, 190)))
+    item = ok_json(home, "attribute", str(found["id"]))
+    assert item["stale_handovers"] == 3
+    assert item["candidates"] == [] and item["verdict"] == "ambiguous"
