@@ -65,6 +65,12 @@ class AlertContext:
     is_update: bool = False
     previous_record_count: int | None = None
     see_more_command: str = ""
+    #: Canary records in the finding (synthetic records minted for one contractor;
+    #: never counted as customers).
+    canaries: int = 0
+    #: Likely source of the leak, one line per top candidate (names of contractors,
+    #: verdict, guilt; never a value), most likely first.
+    likely_source: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.confidence not in CONFIDENCES:
@@ -147,6 +153,10 @@ def _plural(count: int, word: str) -> str:
 def alert_subject(ctx: AlertContext) -> str:
     """The Subject line, e.g. `[leakprint] HIGH: 37 customer records at paste.example (…)`."""
     what = _plural(ctx.total_records, "customer record")
+    if ctx.canaries and not ctx.total_records:
+        what = _plural(ctx.canaries, "canary record")
+    elif ctx.canaries:
+        what += f" and {_plural(ctx.canaries, 'canary')}"
     if ctx.raised_by_bulk:
         # The records' own levels in the heading too: "HIGH" over a list of medium
         # records would read as high records (issue 18).

@@ -32,6 +32,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "smtp": frozenset({"host", "port", "tls", "from", "user", "password", "ca_file"}),
     "crawl": frozenset({"allow_private_networks", "allowed_networks"}),
     "audit": frozenset({"anchor_file"}),
+    "attribution": frozenset({"p"}),
 }
 FREE_TABLES = frozenset({"source"})
 
@@ -86,6 +87,9 @@ class Settings:
     #: ``[audit] anchor_file``: the audit chain's anchored head (default: beside the
     #: SQLite database, else in the deployment folder).
     audit_anchor_file: Path | None = None
+    #: ``[attribution] p``: the chance that a leaked record was obtained some other way
+    #: than from a contractor (the guilty-agent model of SPEC 14).
+    attribution_p: float = 0.5
 
     @property
     def anchor_path(self) -> Path:
@@ -146,6 +150,9 @@ scan_timeout = 3600                       # seconds before a scheduled crawl is 
 
 [alerts]
 threshold = "medium"                      # low | medium | high
+
+[attribution]
+p = 0.5                                   # chance a leaked record came from elsewhere
 
 [audit]
 # anchor_file = "leakprint.db.audit-anchor"  # the audit chain's MAC'd head (default:
@@ -210,6 +217,7 @@ def load_settings(
     alerts = data.get("alerts", {})
     smtp = data.get("smtp", {})
     audit = data.get("audit", {})
+    attribution = data.get("attribution", {})
 
     database_url = env.get("LEAKPRINT_DATABASE_URL") or main.get(
         "database_url", f"sqlite:///{DB_NAME}"
@@ -251,5 +259,17 @@ def load_settings(
         smtp=smtp_settings,
         raw=data,
         audit_anchor_file=home / str(audit["anchor_file"]) if audit.get("anchor_file") else None,
+        attribution_p=_probability(attribution.get("p", 0.5), "attribution.p"),
         unknown=tuple(unknown_keys(data)),
     )
+
+
+def _probability(value: object, name: str) -> float:
+    """A number in [0, 1), for ``name`` (a one-line error otherwise)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number between 0 and 1") from None
+    if not 0.0 <= number < 1.0:
+        raise ConfigError(f"{name} must be at least 0 and below 1")
+    return number

@@ -18,6 +18,7 @@ from fingerprints.keyed import FingerprintKey
 from fingerprints.normalizers import NORMALIZER_VERSION
 from leakprint import audit
 from leakprint.config import Settings
+from leakprint.contractors import membership
 from leakprint.db import Database, Dataset
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -108,6 +109,9 @@ def import_dataset(
         existing = session.scalars(select(Dataset).where(Dataset.name == name)).first()
         if existing and not replace:
             raise DatasetError(f"dataset {name!r} exists: drop it first or pass --replace")
+        # Handovers name rows of the set being replaced: keep their references to
+        # map them onto the new rows (SPEC 14: membership survives a re-import).
+        saved = membership.snapshot(session, name, Path(existing.path)) if existing else {}
     out_dir = settings.sets_dir / name
     if not settings.sets_dir.exists():
         settings.sets_dir.mkdir(parents=True, mode=0o700)
@@ -144,6 +148,9 @@ def import_dataset(
         row.bad_rows = report.bad_rows
         row.source_name = report.source_name
         row.source_sha256 = report.source_sha256
+        if saved:
+            audit.append(session, "handover.remap",
+                         {"dataset": name, **membership.remap(session, saved, out_dir)})
         audit.append(
             session,
             "fingerprint.import",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from leakprint.db.models import Document, Finding, IncidentFinding, RecordHitRow
 from matchers.chance import explain
+from matchers.companion import is_canary_ref
 from matchers.scan import MatchResult, RecordHit
 
 if TYPE_CHECKING:
@@ -119,8 +120,17 @@ def load_documents(session: Session, guard: UrlGuard, urls: Sequence[str]
 
 
 def is_evidence(hit: RecordHit) -> bool:
-    """Whether a record hit names a customer (see ``WEAK_ONLY_KINDS``)."""
+    """Whether a record hit names a customer (see ``WEAK_ONLY_KINDS``).
+
+    The same rule holds for canaries: their names and dates come from common pools,
+    so only a canary's e-mail address or phone (or two of its fields) is evidence.
+    """
     return hit.confidence != "low" or not set(hit.fields) <= WEAK_ONLY_KINDS
+
+
+def customer_count(refs: Iterable[str]) -> int:
+    """How many of ``refs`` are customers: canaries never count (SPEC 14)."""
+    return sum(1 for ref in refs if not is_canary_ref(ref))
 
 
 def record_result(
@@ -161,9 +171,12 @@ def record_result(
                 row.chance, row.chance_fields = hit.chance, list(hit.matched)
             row.confidence = stronger(row.confidence, hit.confidence)
             row.fields = sorted(set(row.fields) | set(hit.fields))
-    finding.record_count = len(existing)
+    finding.record_count = customer_count(existing)
     finding.bulk = finding.bulk or result.bulk
-    best = "high" if finding.bulk else max(
+    # A canary exists only in the data handed to one contractor: seeing one is a
+    # leak for certain, whatever else the document holds (SPEC 14).
+    canary = any(is_canary_ref(ref) for ref in existing)
+    best = "high" if finding.bulk or canary else max(
         (r.confidence for r in existing.values()), key=lambda c: CONFIDENCE_ORDER[c])
     finding.confidence = stronger(finding.confidence, best)
     finding.fields = sorted(set(finding.fields).union(*(h.fields for h in hits)))

@@ -32,6 +32,7 @@ from fingerprints.normalizers import NORMALIZER_VERSION
 from leakprint.db import Database, open_database
 from leakprint.findings import FindingChange
 from leakprint.urlsafe import UrlGuard
+from matchers.companion import matcher_for
 from matchers.lifeline import die_with_parent
 from matchers.scan import Matcher, MatchResult
 
@@ -92,7 +93,7 @@ def _init(set_dirs: list[str], key_hex: str, database_url: str | None,
         lower_priority(0, priority)
     key = FingerprintKey.from_hex(key_hex)
     matchers = [
-        Matcher(FingerprintSet.open(Path(d), key, normalizer_version=NORMALIZER_VERSION))
+        matcher_for(FingerprintSet.open(Path(d), key, normalizer_version=NORMALIZER_VERSION), key)
         for d in set_dirs
     ]
     db = open_database(database_url, migrate_schema=False) if database_url else None

@@ -31,10 +31,13 @@ from alerts import (
     render_alert,
     render_scan_notice,
 )
+from leakprint.attribution import DEFAULT_P
 from leakprint.config import Settings
+from leakprint.contractors.attribute import attribute_findings
 from leakprint.db import AlertRow, Database, Finding, Incident
 from leakprint.findings import CONFIDENCE_ORDER, display_fields, record_why
 from leakprint.notices import notice_context
+from matchers.companion import is_canary_ref
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -63,8 +66,13 @@ def smtp_config(settings: Settings) -> SmtpConfig:
     )
 
 
-def alert_context(row: AlertRow, finding: Finding, incident: Incident) -> AlertContext:
-    records = sorted(finding.records, key=lambda r: (-CONFIDENCE_ORDER[r.confidence], r.record_ref))
+def alert_context(row: AlertRow, finding: Finding, incident: Incident,
+                  likely_source: tuple[str, ...] = ()) -> AlertContext:
+    """What the alert about ``finding`` says; canaries are counted apart, never as
+    customers (SPEC 14)."""
+    records = sorted((r for r in finding.records if not is_canary_ref(r.record_ref)),
+                     key=lambda r: (-CONFIDENCE_ORDER[r.confidence], r.record_ref))
+    canaries = sum(1 for r in finding.records if is_canary_ref(r.record_ref))
     counts = Counter(r.confidence for r in records)
     return AlertContext(
         incident_name=incident.name,
@@ -90,7 +98,25 @@ def alert_context(row: AlertRow, finding: Finding, incident: Incident) -> AlertC
         finding_id=finding.id,
         is_update=row.is_update,
         previous_record_count=row.previous_record_count,
+        canaries=canaries,
+        likely_source=likely_source,
     )
+
+
+def source_lines(item: dict[str, Any], top: int = 3) -> tuple[str, ...]:
+    """The e-mail's "likely source" lines: the verdict, then the top candidates and
+    every contractor whose canary is present (names, counts and guilt only)."""
+    cands = item["candidates"]
+    if not cands:
+        return ()
+    shown = [c for i, c in enumerate(cands) if i < top or c["canaries"]]
+    lines = [f"verdict: {item['verdict'].upper()}"]
+    for n, c in enumerate(shown, 1):
+        canary = f", {c['canaries']} of its canaries present" if c["canaries"] else ""
+        lines.append(f"{n}. {' > '.join(c['chain'])} ({c['contract']}): guilt "
+                     f"{c['guilt']:.2f}, held {c['held']} of {item['records']} leaked "
+                     f"records{canary}")
+    return tuple(lines)
 
 
 @dataclass
@@ -107,6 +133,7 @@ class DbOutbox:
     sender: str | None = None
     lease: timedelta = LEASE
     logs: Path | None = None  # scan logs, named in scan notices
+    attribution_p: float = DEFAULT_P  # [attribution] p of the guilty-agent model
 
     def due(self, now: datetime, limit: int) -> list[PendingAlert]:
         with self.db.session() as session:
@@ -147,7 +174,9 @@ class DbOutbox:
         ).first()
         if finding is None:
             return None
-        return render_alert(alert_context(row, finding, incident), incident.notify, self.sender)
+        item = attribute_findings(session, [finding], self.attribution_p)[0]
+        return render_alert(alert_context(row, finding, incident, source_lines(item)),
+                            incident.notify, self.sender)
 
     def _claim(self, alert_id: int, seen: datetime, until: datetime) -> bool:
         with self.db.session() as session:
@@ -201,7 +230,8 @@ def send_pending(
     """Deliver every alert that is due (the notifier defaults to SMTP from the settings)."""
     notifier = notifier or SmtpNotifier(smtp_config(settings))
     lease = max(LEASE, 2 * BATCH * timedelta(seconds=settings.smtp.timeout))
-    store = DbOutbox(db, settings.smtp.sender, lease, settings.home / "logs")
+    store = DbOutbox(db, settings.smtp.sender, lease, settings.home / "logs",
+                     settings.attribution_p)
     now = now or datetime.now(UTC)
     sent = retried = failed = 0
     with _SENDING:

@@ -36,8 +36,8 @@ from leakprint.logredact import install as install_log_redaction
 from leakprint.matchpool import DocOutcome, DocTask, process_batch, ready, start_pool
 from leakprint.scanning import StoreEntry, finish_run, store_batch
 from leakprint.urlsafe import UrlGuard
+from matchers.companion import matcher_for
 from matchers.lifeline import die_with_parent
-from matchers.scan import Matcher
 
 if TYPE_CHECKING:
     from typing import Self
@@ -392,7 +392,7 @@ class MatchPipeline:
 def url_guard(key: FingerprintKey, set_dirs: list[Path]) -> UrlGuard:
     """A guard whose redaction knows the values of the sets in ``set_dirs``."""
     return UrlGuard(key, [
-        Matcher(FingerprintSet.open(d, key, normalizer_version=NORMALIZER_VERSION))
+        matcher_for(FingerprintSet.open(d, key, normalizer_version=NORMALIZER_VERSION), key)
         for d in set_dirs])
 def arm_lifeline(parent: int, on_orphaned: Callable[[], None]) -> None:
     """The crawl runs in its own session, so a signal to the command that started it

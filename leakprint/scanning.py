@@ -23,8 +23,9 @@ from leakprint.findings import FindingChange, load_documents, record_result, ups
 from leakprint.runs import finish_run as finish_run  # run states live in leakprint.runs
 from leakprint.runs import start_run as start_run
 from leakprint.urlsafe import UrlGuard
+from matchers.companion import matcher_for
 from matchers.parallel import scan_file
-from matchers.scan import Matcher, MatchResult, scan_stream_many
+from matchers.scan import MatchResult, scan_stream_many
 
 CHUNK = 1 << 20
 
@@ -208,7 +209,7 @@ def scan_paths(
     resolved = check_paths(paths)
     sets = open_sets(settings, db, list(datasets) if datasets else None)
     key = settings.load_key()
-    guard = UrlGuard(key, [Matcher(s) for s in sets])
+    guard = UrlGuard(key, [matcher_for(s, key) for s in sets])
     run_id = start_run(db, "file", datasets=[s.dataset for s in sets],
                        sources=["stdin" if p is None else guard.redact(p.name)
                                 for p in resolved])
@@ -220,7 +221,7 @@ def scan_paths(
             if on_file:
                 on_file(guard.redact(name))
             if path is None:
-                sha, size, results = _scan_stream(stdin, sets, "stdin")
+                sha, size, results = _scan_stream(stdin, sets, "stdin", key)
                 url = f"stdin:sha256:{sha}"
             else:
                 sha, size, results = _scan_file(path, sets, key, workers)
@@ -277,11 +278,11 @@ class HashingReader:
             yield chunk
 
 
-def _scan_stream(stream: BinaryIO | None, sets: Sequence[FingerprintSet], name: str
-                 ) -> tuple[str, int, list[MatchResult]]:
+def _scan_stream(stream: BinaryIO | None, sets: Sequence[FingerprintSet], name: str,
+                 key: FingerprintKey) -> tuple[str, int, list[MatchResult]]:
     """Hash and scan a stream in one pass against every set."""
     reader = HashingReader(stream)
-    results = scan_stream_many([Matcher(s) for s in sets], reader, name=name)
+    results = scan_stream_many([matcher_for(s, key) for s in sets], reader, name=name)
     return reader.sha256.hexdigest(), reader.size, results
 
 
@@ -292,6 +293,6 @@ def _scan_file(path: Path, sets: Sequence[FingerprintSet], key: FingerprintKey,
         # Small files: starting worker processes costs more than it saves, and one
         # read serves the digest and every set.
         with path.open("rb") as fh:
-            return _scan_stream(fh, sets, path.name)
+            return _scan_stream(fh, sets, path.name, key)
     sha, size = file_digest(path)
     return sha, size, [scan_file(path, s.directory, key, workers=n) for s in sets]

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fingerprints.keyed import FingerprintKey
+from matchers.companion import matcher_for
 from matchers.scan import Matcher
 from matchers.urls import redact_url
 
@@ -121,4 +122,4 @@ def guard_for(settings: Settings, db: Database, datasets: Sequence[str] | None =
     names = list(datasets or [])
     if not names and not list_datasets(db):
         return UrlGuard(key)
-    return UrlGuard(key, [Matcher(s) for s in open_sets(settings, db, names or None, key)])
+    return UrlGuard(key, [matcher_for(s, key) for s in open_sets(settings, db, names or None, key)])

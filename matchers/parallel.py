@@ -20,6 +20,7 @@ from typing import Final
 
 from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
+from matchers.companion import matcher_for
 from matchers.lifeline import die_with_parent
 from matchers.result import Accumulator, MatchResult
 from matchers.rows import Layout
@@ -61,7 +62,7 @@ def scan_file(
     p = Path(path)
     size = p.stat().st_size
     workers = workers or os.cpu_count() or 1
-    matcher = Matcher(FingerprintSet.open(fpset_dir, key))
+    matcher = matcher_for(FingerprintSet.open(fpset_dir, key), key)
     head, start = _read_head(p, size, min(MIN_RANGE_BYTES, range_bytes))
     if is_wide(detect_encoding(head)):
         # UTF-16/32 cannot be cut at b"\n" bytes: one process, decoded incrementally.
@@ -176,7 +177,7 @@ def _ranges(
 
 def _open(fpset_dir: str, key: FingerprintKey, parent: int | None = None) -> None:
     die_with_parent(parent)
-    _init(Matcher(FingerprintSet.open(fpset_dir, key)))
+    _init(matcher_for(FingerprintSet.open(fpset_dir, key), key))
 
 
 def _init(matcher: Matcher) -> None:

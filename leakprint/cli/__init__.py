@@ -7,8 +7,10 @@ from pathlib import Path
 import click
 
 from leakprint.cli.alerts_cmd import alerts_group, serve_cmd
+from leakprint.cli.attribute_view import attribute_cmd
 from leakprint.cli.audit_cmd import audit_group
 from leakprint.cli.common import AppContext, OneLineErrors
+from leakprint.cli.contractor_cmd import canary, contractor, handover
 from leakprint.cli.demo_cmd import demo
 from leakprint.cli.findings_cmd import findings
 from leakprint.cli.fingerprint_cmd import fingerprint
@@ -56,6 +58,10 @@ cli.add_command(serve_cmd)
 cli.add_command(alerts_group)
 cli.add_command(demo)
 cli.add_command(audit_group)
+cli.add_command(contractor)
+cli.add_command(handover)
+cli.add_command(canary)
+cli.add_command(attribute_cmd)
 
 
 def main() -> None:

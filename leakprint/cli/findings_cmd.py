@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from leakprint import audit
+from leakprint.cli.attribute_view import print_attribution
 from leakprint.cli.common import (
     AppContext,
     UserError,
@@ -16,6 +17,7 @@ from leakprint.cli.common import (
     user_errors,
 )
 from leakprint.cli.render import finding_detail, findings_table
+from leakprint.contractors.attribute import attribute_findings
 from leakprint.findings import finding_json, query_findings
 from leakprint.urlsafe import SealError, UrlGuard
 
@@ -112,6 +114,9 @@ def show(app: AppContext, finding_id: int, full_url: bool, as_json: bool) -> Non
         if not found:
             raise UserError(f"no finding {finding_id} (see `leakprint findings`)")
         data = finding_json(found[0])
+        attribution = attribute_findings(session, found, app.settings.attribution_p)[0]
+        if attribution["ledger"]:  # a deployment without a contractor ledger: no section
+            data["attribution"] = attribution
         audit.append(session, "finding.view", {"finding": finding_id})
         if guard is not None:
             doc = found[0].document
@@ -123,3 +128,5 @@ def show(app: AppContext, finding_id: int, full_url: bool, as_json: bool) -> Non
         emit_json(data)
     else:
         finding_detail(app.out, data)
+        if "attribution" in data:
+            print_attribution(app.out, data["attribution"])

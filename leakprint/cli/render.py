@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from leakprint.findings import display_fields
+from matchers.companion import is_canary_ref
 
 STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
@@ -48,13 +49,16 @@ def short_fields(fields: list[str]) -> str:
 
 
 def _by_level(records: list[dict[str, Any]]) -> str:
+    # Canaries are not customers (SPEC 14): counted apart.
+    canaries = sum(1 for r in records if is_canary_ref(r["ref"]))
     counts = {
-        level: sum(1 for r in records if r["confidence"] == level)
+        level: sum(1 for r in records if r["confidence"] == level and not is_canary_ref(r["ref"]))
         for level in ("high", "medium", "low")
     }
     total = sum(counts.values())
     parts = [f"{n} {level[0]}" for level, n in counts.items() if n]
-    return f"{total} ({' '.join(parts)})" if len(parts) > 1 else str(total)
+    shown = f"{total} ({' '.join(parts)})" if len(parts) > 1 else str(total)
+    return shown + (f" +{canaries} canary" if canaries else "")
 
 
 def finding_detail(console: Console, f: dict[str, Any], limit: int = 50) -> None:

@@ -1,6 +1,7 @@
 """The leakprint database: SQLAlchemy 2 models, migrations applied on first use."""
 
 from leakprint.db.engine import Database, open_database
+from leakprint.db.ledger_models import Canary, Contractor, Handover
 from leakprint.db.models import (
     AlertRow,
     AuditEntry,
@@ -20,11 +21,14 @@ __all__ = [
     "AlertRow",
     "AuditEntry",
     "Base",
+    "Canary",
+    "Contractor",
     "CoverageError",
     "Database",
     "Dataset",
     "Document",
     "Finding",
+    "Handover",
     "Incident",
     "IncidentFinding",
     "RecordHitRow",

@@ -57,12 +57,13 @@ def smtp_sink() -> Iterator[tuple[Controller, _Capture]]:
         controller.stop()
 
 
-def _plant(paste: Site, forum: Site, customers: list[Any]) -> None:
+def _plant(paste: Site, forum: Site, customers: list[Any], canary: Any | None = None) -> None:
     # Paste site: an archive listing two pages of pastes.
     paste.raw("/robots.txt", b"User-agent: *\nAllow: /\n")
     csv_ids = ["Lk7Qm2Xa", "Tsv0Cp93", "Dc0yN0t3", "Dc0yN0t4"]
     bodies = {
-        "Lk7Qm2Xa": (csv_dump(customers[0:40]), "utf-8"),
+        # The sub-contractor's copy, with one of the canaries minted for it.
+        "Lk7Qm2Xa": (csv_dump(customers[0:40] + ([canary] if canary else [])), "utf-8"),
         "Tsv0Cp93": (cp932_tsv_dump(customers[40:65]), "shift_jis"),
         "Dc0yN0t3": (decoy_text(3).encode(), "utf-8"),
         "Dc0yN0t4": (b"just some notes\nnothing here\n", "utf-8"),
@@ -169,6 +170,63 @@ def _print_message(console: Console, raw: bytes) -> None:
     )
 
 
+def _contractors(console: Console, settings: Any, db: Any, people: list[Any],
+                 home: Path) -> Any:
+    """Two contractors, one with a sub-contractor under an external-service contract,
+    their handovers and canaries; returns one of the sub-contractor's canaries, which
+    the planted leak carries (SPEC 14)."""
+    import csv
+
+    from leakprint.contractors.canaries import mint_canaries
+    from leakprint.contractors.ledger import add_contractor, add_handover
+    from leakprint.demo.data import Customer
+
+    n = len(people)
+    add_contractor(db, "shop-east", contract="entrustment", note="shops, east Japan")
+    add_contractor(db, "callcenter-west", contract="entrustment", note="renewal calls")
+    add_contractor(db, "dm-print", parent="shop-east", contract="external-service",
+                   note="direct mail printing")
+    add_handover(db, contractor="shop-east", dataset="demo-crm",
+                 refs=[c.ref for c in people[: n * 2 // 3]], purpose="shop CRM")
+    add_handover(db, contractor="callcenter-west", dataset="demo-crm",
+                 refs=[c.ref for c in people[n // 3:]], purpose="renewal calls")
+    add_handover(db, contractor="dm-print", dataset="demo-crm",
+                 refs=[c.ref for c in people[:120]], purpose="direct mail")
+    key = settings.load_key()
+    minted: list[dict[str, str]] = []
+    for who in ("shop-east", "callcenter-west", "dm-print"):
+        out = home / f"canaries-{who}.csv"
+        mint_canaries(db, key, contractor=who, dataset="demo-crm", count=3,
+                      email_domain="canary.example.jp", out=out)
+        with out.open(encoding="utf-8", newline="") as fh:
+            minted = list(csv.DictReader(fh))
+        out.unlink()  # handed over (here: planted below), then deleted
+    console.print(
+        "   contractors: shop-east (entrustment) > dm-print (external-service), "
+        "callcenter-west (entrustment); handovers recorded as bitmaps, 3 canaries each"
+    )
+    c = minted[0]  # the last minted: dm-print's
+    return Customer("", c["氏名"], c["フリガナ"], c.get("電話番号", ""), c["メールアドレス"],
+                    c["生年月日"], c.get("郵便番号", ""), c["住所"])
+
+
+def _show_attribution(console: Console, db: Any, settings: Any, incident: int) -> None:
+    from leakprint.cli.attribute_view import print_attribution
+    from leakprint.contractors.attribute import attribute_findings
+    from leakprint.findings import query_findings
+
+    with db.session() as session:
+        found = query_findings(session, incident=incident)
+        items = attribute_findings(session, found, settings.attribution_p)
+    if not items:
+        return
+    best = max(items, key=lambda i: (bool(i["candidates"] and i["candidates"][0]["canaries"]),
+                                     i["records"]))
+    console.print(f"5b. attribution of finding {best['finding']} "
+                  "(`leakprint attribute` does this for any finding):")
+    print_attribution(console, best)
+
+
 def run_demo(console: Console, *, customers: int = 3000, keep: bool = False) -> int:
     """Run the whole story in a temporary folder; returns an exit status."""
     from fingerprints.keyed import FingerprintKey
@@ -213,7 +271,8 @@ def run_demo(console: Console, *, customers: int = 3000, keep: bool = False) -> 
                 f"records; columns matched by header: {kinds}); raw file deleted"
             )
 
-            _plant(paste, forum, people)
+            canary = _contractors(console, settings, db, people, home)
+            _plant(paste, forum, people, canary)
             (home / "sources.toml").write_text(sources_toml(paste, forum), encoding="utf-8")
             console.print(
                 f"3. planted leaks: a CSV paste, a CP932 TSV paste with full-width "
@@ -242,6 +301,7 @@ def run_demo(console: Console, *, customers: int = 3000, keep: bool = False) -> 
             with db.session() as session:
                 rows = [finding_json(f) for f in query_findings(session, incident=incident.id)]
             findings_table(console, rows, title="5. findings of the incident")
+            _show_attribution(console, db, settings, incident.id)
             if not capture.messages:
                 deadline = time.monotonic() + 10
                 while not capture.messages and time.monotonic() < deadline:

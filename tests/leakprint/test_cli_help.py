@@ -48,6 +48,13 @@ def test_the_spec_commands_exist() -> None:
         "alerts test",
         "alerts list",
         "demo",
+        "contractor add",
+        "contractor list",
+        "contractor show",
+        "handover add",
+        "handover list",
+        "canary mint",
+        "attribute",
     ):
         assert expected in names
 

@@ -1,0 +1,1 @@
+"""Contractors, their handovers and canaries, and attribution of findings (SPEC 14)."""
