@@ -27,6 +27,7 @@ from leakprint.db.models import (
 from leakprint.incidents import open_incident
 from leakprint.report import build_report, deadlines, render_html, render_markdown
 from leakprint.report.facts import persons_affected
+from leakprint.report.model import Lang
 from leakprint.report.texts import ITEMS
 from tests.leakprint.helpers import PLANTED, assert_no_planted, customer_rows, run
 from tests.leakprint.sites import make_deployment
@@ -71,7 +72,7 @@ def _incident(db: Database, threshold: str = "medium") -> int:
                          threshold=threshold, now=WHEN).id
 
 
-def _headings(text: str, pattern: str) -> list[str]:
+def _headings(text: str, pattern: str) -> list[tuple[str, str]]:
     return re.findall(pattern, text, flags=re.M)
 
 
@@ -82,10 +83,10 @@ def test_every_item_in_order_with_its_heading(db: Database) -> None:
         session.add(ScanRun(kind="sources", incident_id=incident, status="ok", started_at=WHEN,
                             finished_at=WHEN + timedelta(minutes=2), sources=["paste"],
                             pages=7))
-    for lang in ("ja", "en"):
+    langs: tuple[Lang, ...] = ("ja", "en")
+    for lang in langs:
         with db.session() as session:
-            report = build_report(session, incident, lang=lang,  # type: ignore[arg-type]
-                                  aware_on=date(2026, 11, 21))
+            report = build_report(session, incident, lang=lang, aware_on=date(2026, 11, 21))
         md, html = render_markdown(report), render_html(report)
         md_items = _headings(md, r"^## (\d)\. (.+)$")
         html_items = re.findall(r"<h2>(\d)\. ([^<]+)</h2>", html)
