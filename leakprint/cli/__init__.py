@@ -14,6 +14,7 @@ from leakprint.cli.findings_cmd import findings
 from leakprint.cli.fingerprint_cmd import fingerprint
 from leakprint.cli.incident_cmd import incident
 from leakprint.cli.init_cmd import init
+from leakprint.cli.purge_cmd import purge_cmd
 from leakprint.cli.report_cmd import report_cmd
 from leakprint.cli.scan_cmd import scan
 from leakprint.cli.search_cmd import search_cmd
@@ -58,6 +59,7 @@ cli.add_command(alerts_group)
 cli.add_command(demo)
 cli.add_command(audit_group)
 cli.add_command(report_cmd)
+cli.add_command(purge_cmd)
 
 
 def main() -> None:
