@@ -305,3 +305,42 @@ def test_retention_keys_and_defaults(tmp_path: Path) -> None:
                                     closed_incidents_days=365, alerts_days=None, audit_days=400)
     assert load_settings(tmp_path, env={}).warnings() == []
     assert RetentionSettings().audit_days is None  # the audit log is kept by default
+
+
+def test_serve_purges_once_a_day(tmp_path: Path, db_url: str) -> None:
+    import time
+
+    from leakprint.scheduler import LeakprintScheduler
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"LEAKPRINT_DATABASE_URL": db_url}
+    assert run(home, "init", env=env).exit_code == 0
+    logs = home / "logs"
+    logs.mkdir()
+    db = open_database(db_url)
+    try:
+        w = World(db, logs)
+        sched = LeakprintScheduler(load_settings(home, env=env), db)
+        sched.start()
+        try:
+            job = sched.scheduler.get_job("purge", jobstore="memory")
+            assert job is not None and job.trigger.interval == timedelta(days=1)
+            # Its first run is at start: wait for its audit entry (bounded by a count
+            # of polls, not a time assertion).
+            for _ in range(300):
+                with db.session() as s:
+                    done = s.scalar(sa.select(sa.func.count()).where(
+                        AuditEntry.action == "retention.purge"))
+                if done:
+                    break
+                time.sleep(0.1)
+        finally:
+            sched.shutdown()
+        assert done == 1
+        # The defaults of `init` (findings 365 days): the loose old finding is gone,
+        # the open incident's stays.
+        assert _present(db, Finding, [w.ids["f-loose-old"], w.ids["f-open"]]) == {
+            w.ids["f-open"]}
+    finally:
+        db.close()
