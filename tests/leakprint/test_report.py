@@ -250,3 +250,46 @@ def test_unknown_incident_is_one_line(leaked: tuple[Path, dict[str, str], str]) 
     result = run(home, "report", "--incident", "9", env=env)
     assert result.exit_code == 2
     assert result.output.strip() == "error: no incident 9 (see `leakprint incident list`)"
+
+
+def test_the_demo_incident_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Done when: `report --incident 1 --aware-on DATE` on the demo's incident — the
+    nine items, the persons count and data items as `findings --json` has them, both
+    deadlines."""
+    import json
+    import shutil
+
+    from rich.console import Console
+
+    from leakprint.demo.run import run_demo
+    from leakprint.report.texts import KIND_WORDS
+
+    console = Console(record=True, width=200)
+    monkeypatch.delenv("LEAKPRINT_ALLOWED_NETWORKS", raising=False)
+    assert run_demo(console, customers=300, keep=True) == 0
+    kept = re.search(r"kept (\S+)", console.export_text())
+    assert kept is not None
+    home = Path(kept.group(1))
+    try:
+        listed = run(home, "findings", "--incident", "1", "--json")
+        assert listed.exit_code == 0, listed.output
+        findings = json.loads(listed.output)
+        medium_up = {(f["dataset"], r["ref"]) for f in findings for r in f["records"]
+                     if r["confidence"] in ("medium", "high")}
+        kinds = {k for f in findings for k in f["fields"]}
+        assert medium_up and kinds
+        out = tmp_path / "demo-report"
+        made = run(home, "report", "--incident", "1", "--aware-on", "2026-12-04",
+                   "--out", str(out))
+        assert made.exit_code == 0, made.output
+        md = out.with_suffix(".md").read_text(encoding="utf-8")
+        html = out.with_suffix(".html").read_text(encoding="utf-8")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    assert [int(n) for n, _ in _headings(md, r"^## (\d)\. (.+)$")] == list(range(1, 10))
+    assert len(re.findall(r"<h2>\d\. ", html)) == 9
+    assert f"{len(medium_up):,} 人（確度「中」以上" in md
+    items = md.split("## 2. ")[1].split("## 3. ")[0]
+    for kind in kinds:
+        assert KIND_WORDS["ja"].get(kind, kind) in items
+    assert "遅くとも 2026-12-09" in md and "30 日以内：2027-01-03 まで" in md
