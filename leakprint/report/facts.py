@@ -11,8 +11,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from leakprint.db.models import (
@@ -25,50 +26,57 @@ from leakprint.db.models import (
     RecordHitRow,
     ScanRun,
 )
-from leakprint.findings import CONFIDENCE_ORDER, at_least
+from leakprint.findings import CONFIDENCE_ORDER
 
 
-def _records_of(session: Session, incident_id: int) -> list[tuple[str, str, str]]:
-    """(dataset, record reference, level) of every record hit linked to the incident."""
-    stmt = (select(Finding.dataset, RecordHitRow.record_ref, RecordHitRow.confidence)
+def _customer_hits(incident_id: int) -> Select[Any]:
+    """(dataset, reference, level rank) of every record hit linked to the incident.
+
+    A customer record is (dataset, reference): references are the operator's per
+    dataset. Canaries are not customers (SPEC 14): when the contractor ledger lands,
+    they are filtered out HERE, and every count and list of the report follows.
+    """
+    rank = case(*((RecordHitRow.confidence == level, n)
+                  for level, n in CONFIDENCE_ORDER.items()), else_=0)
+    return (select(Finding.dataset.label("dataset"),
+                   RecordHitRow.record_ref.label("ref"), rank.label("rank"))
             .join(RecordHitRow, RecordHitRow.finding_id == Finding.id)
             .join(IncidentFinding, IncidentFinding.finding_id == Finding.id)
             .where(IncidentFinding.incident_id == incident_id))
-    return [(d, r, c) for d, r, c in session.execute(stmt)]
 
 
-def _customer_records(session: Session, incident_id: int) -> dict[tuple[str, str], str]:
-    """Each distinct customer record of the incident with its best level.
-
-    A record is (dataset, reference): references are the operator's per dataset.
-    Canaries are not customers (SPEC 14): when the contractor ledger lands, they are
-    dropped HERE, and every count and list of the report follows.
-    """
-    best: dict[tuple[str, str], str] = {}
-    for dataset, ref, level in _records_of(session, incident_id):
-        key = (dataset, ref)
-        if CONFIDENCE_ORDER[level] > CONFIDENCE_ORDER.get(best.get(key, ""), 0):
-            best[key] = level
-    return best
+def _best_levels(incident_id: int) -> Select[Any]:
+    """Each distinct customer record of the incident with its best level's rank, in
+    the database (an incident may hold millions of records: SPEC 12)."""
+    hits = _customer_hits(incident_id).subquery()
+    return (select(hits.c.dataset, hits.c.ref, func.max(hits.c.rank).label("best"))
+            .group_by(hits.c.dataset, hits.c.ref))
 
 
 def persons_affected(session: Session, incident_id: int, threshold: str) -> int:
     """本人の数: distinct customer records at ``threshold`` or above (canaries excluded
-    once the contractor ledger exists; see :func:`_customer_records`)."""
-    return sum(1 for level in _customer_records(session, incident_id).values()
-               if at_least(level, threshold))
+    once the contractor ledger exists; see :func:`_customer_hits`)."""
+    best = _best_levels(incident_id).subquery()
+    return session.scalar(select(func.count()).select_from(best).where(
+        best.c.best >= CONFIDENCE_ORDER[threshold])) or 0
 
 
 def persons_by_level(session: Session, incident_id: int) -> dict[str, int]:
     """Distinct customer records by their best level (``high``/``medium``/``low``)."""
-    counts = Counter(_customer_records(session, incident_id).values())
-    return {level: counts.get(level, 0) for level in ("high", "medium", "low")}
+    best = _best_levels(incident_id).subquery()
+    counts: dict[int, int] = {int(rank): int(n) for rank, n in session.execute(
+        select(best.c.best, func.count()).group_by(best.c.best))}
+    return {level: int(counts.get(rank, 0)) for level, rank in
+            sorted(CONFIDENCE_ORDER.items(), key=lambda kv: -kv[1])}
 
 
 def affected_refs(session: Session, incident_id: int, threshold: str) -> list[tuple[str, str]]:
     """The (dataset, reference) of the persons counted — only for ``--with-refs``."""
-    return sorted(k for k, level in _customer_records(session, incident_id).items()
-                  if at_least(level, threshold))
+    best = _best_levels(incident_id).subquery()
+    rows = session.execute(select(best.c.dataset, best.c.ref)
+                           .where(best.c.best >= CONFIDENCE_ORDER[threshold])
+                           .order_by(best.c.dataset, best.c.ref))
+    return [(d, r) for d, r in rows]
 
 
 NO_LEDGER = "no contractor ledger"

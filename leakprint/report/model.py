@@ -165,9 +165,10 @@ def build_report(session: Session, incident_id: int, *, stage: Stage = "prelimin
     items.append(Item(2, *ITEMS[1], known=(
         t["items_auto"].format(kinds=words(lang, kinds), datasets=datasets)
         if kinds else t["items_none"],), operator=(t["items_operator"],)))
+    below = sum(n for level, n in levels.items() if _order(level) < _order(threshold))
     items.append(Item(3, *ITEMS[2], known=(
         t["persons_auto"].format(n=f"{persons:,}", threshold=lvl[threshold],
-                                 low=f"{levels['low'] if threshold != 'low' else 0:,}"),
+                                 low=f"{below:,}"),
         t["persons_levels"].format(**{k: f"{v:,}" for k, v in levels.items()}),
         t["persons_bound"])))
     attributed = facts.attribution(session, incident_id)

@@ -74,7 +74,7 @@ T: dict[str, dict[str, str]] = {
         "items_none": "一致した項目はまだありません。",
         "items_operator": "一致しなかった列など、流出したファイルに含まれるその他の項目",
         "persons_auto": ("{n} 人（確度「{threshold}」以上で一致した異なる顧客レコードの数。"
-                         "確度「低」のみの {low} 件は含みません）"),
+                         "確度「{threshold}」未満の {low} 件は含みません）"),
         "persons_levels": "確度別：高 {high} 件、中 {medium} 件、低 {low} 件",
         "persons_bound": ("これは検出した文書で一致した数であり下限です。"
                           "流出した全体の数は事業者が確認してください。"),
@@ -153,7 +153,7 @@ T: dict[str, dict[str, str]] = {
         "items_none": "No items matched yet.",
         "items_operator": "other items in the leaked file (columns that did not match)",
         "persons_auto": ("{n} persons (distinct customer records matched at confidence "
-                         "{threshold} or above; {low} low-only records not counted)"),
+                         "{threshold} or above; {low} below {threshold} not counted)"),
         "persons_levels": "By confidence: high {high}, medium {medium}, low {low}",
         "persons_bound": ("This counts the records matched in the documents found: a lower "
                           "bound. The operator confirms the full number."),

@@ -123,7 +123,7 @@ def test_persons_count_excludes_low_records_and_counts_each_record_once(db: Data
     assert report.persons == 4
     md = render_markdown(report)
     assert "4 persons (distinct customer records matched at confidence medium or above; " \
-           "1 low-only records not counted)" in md
+           "1 below medium not counted)" in md
     assert "More than 1,000 persons (Rule 7 item 4): not met" in md
 
 
