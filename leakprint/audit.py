@@ -275,13 +275,15 @@ class Cut:
     removed_digest: str
 
 
-def cut_before(session: Session, before: datetime, *, dry_run: bool = False) -> Cut | None:
+def cut_before(session: Session, before: datetime, *, dry_run: bool = False,
+               keep_newest: bool = True) -> Cut | None:
     """Remove the audit entries older than ``before`` and record a checkpoint entry.
 
     The checkpoint is appended first (it chains to the present head), then the old
     entries are deleted, in one transaction under the append lock; the anchor is
     moved to the new head with the new count when the transaction commits. The
-    newest entry is never removed, so the chain always has a head. ``None`` when
+    newest entry is never removed, so the chain always has a head (``keep_newest=False``
+    counts, for a dry run, as if an entry were about to be appended). ``None`` when
     nothing is old enough."""
     _lock(session)
     last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
@@ -290,7 +292,8 @@ def cut_before(session: Session, before: datetime, *, dry_run: bool = False) -> 
     # Only a prefix of the chain can go: up to the first entry that is not old enough
     # (an entry stamped later than a following one, after a clock change, stops the cut).
     first_young = session.scalar(select(func.min(AuditEntry.id)).where(AuditEntry.at >= before))
-    through = min(last.id - 1, (first_young - 1) if first_young is not None else last.id - 1)
+    newest = last.id - 1 if keep_newest else last.id
+    through = min(newest, (first_young - 1) if first_young is not None else newest)
     prefix = [(entry_id, entry_hash) for entry_id, entry_hash in session.execute(
         select(AuditEntry.id, AuditEntry.hash).where(AuditEntry.id <= through)
         .order_by(AuditEntry.id))]

@@ -161,7 +161,8 @@ def purge(db: Database, retention: RetentionSettings, *, logs_dir: Path | None =
         counts["logs"] = len(log_files)
         cut = None
         if (c := cutoff(retention.audit_days)) is not None:
-            cut = audit.cut_before(session, c, dry_run=True)
+            # The purge's own entry will be the newest: the present head may go.
+            cut = audit.cut_before(session, c, dry_run=True, keep_newest=False)
         counts["audit_entries"] = cut.removed if cut else 0
 
         report = PurgeReport(dry_run=dry_run, **counts)

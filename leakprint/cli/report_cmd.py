@@ -56,12 +56,13 @@ def report_cmd(app: AppContext, incident_id: int, stage: str, lang: str, aware_o
                               lang=lang, aware_on=aware_on,  # type: ignore[arg-type]
                               wrongful=wrongful, with_refs=with_refs, now=now)
         md_path, html_path = output_paths(out, incident_id, now.astimezone(JST).date().isoformat())
-        write_report(report, md_path, html_path)
         # Who drafted which report is kept; with --with-refs the files list record
-        # references, a view of them like `findings show`.
+        # references, a view of them like `findings show`. Committed before the files
+        # are written: no report leaves without its entry.
         audit.append(session, "report.write", {
             "incident": incident_id, "stage": stage, "lang": lang, "with_refs": with_refs,
             "refs": len(report.refs) if report.refs is not None else 0,
             "files": [md_path.name, html_path.name]})
+    write_report(report, md_path, html_path)
     click.echo(f"report of incident {incident_id}: {md_path} and {html_path} "
                f"({report.persons:,} persons at {report.threshold} or above)")

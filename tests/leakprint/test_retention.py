@@ -344,3 +344,22 @@ def test_serve_purges_once_a_day(tmp_path: Path, db_url: str) -> None:
             w.ids["f-open"]}
     finally:
         db.close()
+
+
+def test_audit_cut_when_every_entry_is_old(db: Database) -> None:
+    _chain(db, [OLD + timedelta(minutes=m) for m in range(6)])
+    only_audit = RetentionSettings(findings_days=None, scan_runs_days=None,
+                                   closed_incidents_days=None, alerts_days=None, audit_days=30)
+    dry = purge(db, only_audit, dry_run=True, now=NOW)
+    done = purge(db, only_audit, now=NOW)
+    assert dry.counts() == done.counts() == {**dict.fromkeys(dry.counts(), 0),
+                                             "audit_entries": 6}
+    with db.session() as s:
+        assert [e.action for e in s.scalars(sa.select(AuditEntry).order_by(AuditEntry.id))] == [
+            "retention.purge", audit.CHECKPOINT]
+        assert audit.verify(s) is None
+    # Cut again later: the older checkpoint goes too, the new one vouches.
+    again = purge(db, only_audit, now=NOW + timedelta(days=400))
+    assert again.audit_entries == 2
+    with db.session() as s:
+        assert audit.verify(s) is None
