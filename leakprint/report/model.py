@@ -31,6 +31,9 @@ FINANCIAL_KINDS = frozenset({"card", "card_number", "credit_card", "bank_account
 KIND_ORDER = {k: i for i, k in enumerate(("name", "name_folded", "name_kana", "birthdate",
                                           "postal_code", "address", "phone", "email",
                                           "customer_id"))}
+#: Scan runs listed in the appendix: a watch scanning every minute makes thousands;
+#: the latest are listed, all of them are summed in item 9.
+MAX_LISTED_RUNS = 200
 PRELIMINARY_DAYS = (3, 5)  # 速やかに: the guideline's 3–5 days
 FINAL_DAYS, FINAL_DAYS_WRONGFUL = 30, 60
 
@@ -113,6 +116,7 @@ class Report:
     runs: tuple[facts.RunFact, ...]
     refs: tuple[tuple[str, str], ...] | None = None
     t: dict[str, str] = field(default_factory=dict, repr=False)
+    runs_omitted: int = 0  # earlier runs not listed in the appendix (counted in item 9)
 
     def kinds_words(self, kinds: tuple[str, ...] | list[str]) -> str:
         return words(self.lang, kinds)
@@ -199,7 +203,8 @@ def build_report(session: Session, incident_id: int, *, stage: Stage = "prelimin
         incident_name=incident.name, generated=when(now), threshold=threshold,
         persons=persons, deadlines=due, wrongful=wrongful, criteria=criteria,
         looks_reportable=looks, items=tuple(items), timeline=timeline,
-        findings=tuple(found), runs=tuple(runs), refs=refs, t=t)
+        findings=tuple(found), runs=tuple(runs[-MAX_LISTED_RUNS:]), refs=refs, t=t,
+        runs_omitted=max(0, len(runs) - MAX_LISTED_RUNS))
 
 
 def _order(level: str) -> int:

@@ -108,6 +108,7 @@ T: dict[str, dict[str, str]] = {
         "col_started": "開始", "col_finished": "終了", "col_pages": "ページ",
         "col_errors": "エラー", "col_gaps": "読めなかった箇所", "col_dataset": "データセット",
         "col_ref": "参照番号",
+        "runs_omitted": "これより前のスキャン {n} 回は一覧を省略しています（9 の集計に含みます）。",
         "none": "なし",
     },
     "en": {
@@ -187,6 +188,7 @@ T: dict[str, dict[str, str]] = {
         "col_started": "Started", "col_finished": "Finished", "col_pages": "Pages",
         "col_errors": "Errors", "col_gaps": "Not read", "col_dataset": "Dataset",
         "col_ref": "Reference",
+        "runs_omitted": "{n} earlier scans are not listed (they are counted in item 9).",
         "none": "none",
     },
 }

@@ -293,3 +293,23 @@ def test_the_demo_incident_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     for kind in kinds:
         assert KIND_WORDS["ja"].get(kind, kind) in items
     assert "遅くとも 2026-12-09" in md and "30 日以内：2027-01-03 まで" in md
+
+
+def test_many_scan_runs_are_summed_but_the_appendix_lists_the_latest(db: Database) -> None:
+    from leakprint.report.model import MAX_LISTED_RUNS
+
+    incident = _incident(db)
+    total = MAX_LISTED_RUNS + 5
+    with db.session() as session:
+        for n in range(total):
+            at = WHEN + timedelta(minutes=n)
+            session.add(ScanRun(kind="sources", incident_id=incident,
+                                status="failed" if n % 50 == 0 else "ok", started_at=at,
+                                finished_at=at, sources=["paste"], pages=2))
+    with db.session() as session:
+        report = build_report(session, incident, lang="en")
+    md = render_markdown(report)
+    assert f"{total} scans (200 ok, 5 failed, 0 other), {2 * total} pages fetched" in md
+    assert "5 earlier scans are not listed (they are counted in item 9)." in md
+    appendix = md.split("### Scan runs")[1]
+    assert len(re.findall(r"^\| \d+ \| (ok|failed) \|", appendix, flags=re.M)) == MAX_LISTED_RUNS
