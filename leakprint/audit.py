@@ -28,7 +28,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.orm import Session
 
 from fingerprints.keyed import FingerprintKey
@@ -219,9 +219,17 @@ def verify(session: Session) -> int | None:
 
 
 def check_chain(session: Session) -> tuple[int, str] | None:
-    """The first entry that breaks the chain and why, or ``None`` when intact."""
+    """The first entry that breaks the chain and why, or ``None`` when intact.
+
+    The chain starts at the genesis hash, or — after a retention cut — at the entry
+    that followed the removed ones, vouched for by a :data:`CHECKPOINT` entry later in
+    the (verified) chain that names that entry's predecessor's hash.
+    """
     prev = GENESIS
     prev_id = 0
+    first = session.scalars(select(AuditEntry).order_by(AuditEntry.id).limit(1)).first()
+    if first is not None and first.prev_hash != GENESIS and _vouched(session, first):
+        prev = first.prev_hash
     for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.id)):
         if entry.prev_hash != prev:
             return entry.id, (f"entry {entry.id} does not follow entry {prev_id} "
@@ -232,6 +240,80 @@ def check_chain(session: Session) -> tuple[int, str] | None:
             return entry.id, f"entry {entry.id} does not match its hash (edited)"
         prev, prev_id = entry.hash, entry.id
     return None
+
+
+# --------------------------------------------------------------------- retention cut
+
+#: The action of the entry that records a retention cut of the log itself.
+CHECKPOINT = "audit.checkpoint"
+
+
+def _vouched(session: Session, first: AuditEntry) -> bool:
+    """Whether a checkpoint entry after ``first`` records a cut just before it.
+
+    The checkpoint is itself hashed into the chain that the walk then verifies, and
+    the anchor vouches for the chain's head: removing more entries from the start, or
+    forging a checkpoint, breaks one or the other."""
+    for cp in session.scalars(select(AuditEntry).where(AuditEntry.action == CHECKPOINT,
+                                                       AuditEntry.id >= first.id)):
+        details = cp.details if isinstance(cp.details, dict) else {}
+        if (details.get("cut_hash") == first.prev_hash
+                and int(details.get("removed_through", 0)) < first.id):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Cut:
+    """What a retention cut removed: how many entries, which ids, the hash of the last
+    one (the chain's new starting point) and a digest over all their hashes."""
+
+    removed: int
+    removed_from: int
+    removed_through: int
+    cut_hash: str
+    removed_digest: str
+
+
+def cut_before(session: Session, before: datetime, *, dry_run: bool = False,
+               keep_newest: bool = True) -> Cut | None:
+    """Remove the audit entries older than ``before`` and record a checkpoint entry.
+
+    The checkpoint is appended first (it chains to the present head), then the old
+    entries are deleted, in one transaction under the append lock; the anchor is
+    moved to the new head with the new count when the transaction commits. The
+    newest entry is never removed, so the chain always has a head (``keep_newest=False``
+    counts, for a dry run, as if an entry were about to be appended). ``None`` when
+    nothing is old enough."""
+    _lock(session)
+    last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
+    if last is None:
+        return None
+    # Only a prefix of the chain can go: up to the first entry that is not old enough
+    # (an entry stamped later than a following one, after a clock change, stops the cut).
+    first_young = session.scalar(select(func.min(AuditEntry.id)).where(AuditEntry.at >= before))
+    newest = last.id - 1 if keep_newest else last.id
+    through = min(newest, (first_young - 1) if first_young is not None else newest)
+    prefix = [(entry_id, entry_hash) for entry_id, entry_hash in session.execute(
+        select(AuditEntry.id, AuditEntry.hash).where(AuditEntry.id <= through)
+        .order_by(AuditEntry.id))]
+    if not prefix:
+        return None
+    digest = sha256("".join(h for _, h in prefix).encode("ascii")).hexdigest()
+    result = Cut(len(prefix), prefix[0][0], prefix[-1][0], prefix[-1][1], digest)
+    if dry_run:
+        return result
+    append(session, CHECKPOINT, {
+        "removed": result.removed, "removed_from": result.removed_from,
+        "removed_through": result.removed_through, "cut_hash": result.cut_hash,
+        "removed_digest": result.removed_digest, "before": before.isoformat()})
+    session.execute(delete(AuditEntry).where(AuditEntry.id <= result.removed_through))
+    session.flush()
+    if isinstance(session.info.get("audit_anchor"), AuditAnchor):
+        head = current_head(session)
+        if head is not None:
+            session.info["audit_head"] = head
+    return result
 
 
 @dataclass(frozen=True)

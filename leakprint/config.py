@@ -33,6 +33,8 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "crawl": frozenset({"allow_private_networks", "allowed_networks"}),
     "audit": frozenset({"anchor_file"}),
     "attribution": frozenset({"p"}),
+    "retention": frozenset({"findings_days", "scan_runs_days", "closed_incidents_days",
+                            "alerts_days", "audit_days"}),
 }
 FREE_TABLES = frozenset({"source"})
 
@@ -69,6 +71,35 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    """``[retention]``: how many days each kind of record is kept; ``None`` keeps it
+    for ever (``0`` in the file). Whatever belongs to an open incident, or one whose
+    watch period is not over, is kept regardless (see :mod:`leakprint.retention`)."""
+
+    findings_days: int | None = 365  # findings (by last seen) and scanned documents
+    scan_runs_days: int | None = 90  # scan runs, their coverage errors and log files
+    closed_incidents_days: int | None = 365  # after the incident was closed
+    alerts_days: int | None = 90  # sent or failed alerts (pending ones never)
+    audit_days: int | None = None  # the audit log: kept unless set
+
+
+RETENTION_DEFAULTS = RetentionSettings()
+
+
+def _retention(table: Mapping[str, Any], path: Path) -> RetentionSettings:
+    values: dict[str, int | None] = {}
+    for name in KNOWN_KEYS["retention"]:
+        if name not in table:
+            continue
+        days = _int(table[name], f"{path}: retention.{name}")
+        if days < 0 or days > 36500:
+            raise ConfigError(f"{path}: retention.{name}: expected days from 0 (keep) "
+                              "to 36500")
+        values[name] = days or None
+    return RetentionSettings(**values)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Resolved settings of one deployment folder."""
 
@@ -90,6 +121,7 @@ class Settings:
     #: ``[attribution] p``: the chance that a leaked record was obtained some other way
     #: than from a contractor (the guilty-agent model of SPEC 14).
     attribution_p: float = 0.5
+    retention: RetentionSettings = RETENTION_DEFAULTS
 
     @property
     def anchor_path(self) -> Path:
@@ -157,6 +189,17 @@ p = 0.5                                   # chance a leaked record came from els
 [audit]
 # anchor_file = "leakprint.db.audit-anchor"  # the audit chain's MAC'd head (default:
                                              # beside the SQLite database)
+
+[retention]
+# Days each kind of record is kept; 0 keeps it for ever. `leakprint purge` (and
+# `serve`, once a day) deletes what is older. Nothing of an open incident, or of one
+# whose watch period is not over, is ever purged.
+findings_days = 365                       # findings not seen again for this long, and documents
+scan_runs_days = 90                       # scan runs, their coverage errors and logs/
+closed_incidents_days = 365               # incidents, counted from when they were closed
+alerts_days = 90                          # sent or failed alerts (pending ones never)
+# audit_days = 0                          # the audit log is kept; a number cuts it at a
+                                          # checkpoint that `audit verify` accepts
 
 [smtp]
 host = "localhost"
@@ -261,6 +304,8 @@ def load_settings(
         audit_anchor_file=home / str(audit["anchor_file"]) if audit.get("anchor_file") else None,
         attribution_p=_probability(attribution.get("p", 0.5), "attribution.p"),
         unknown=tuple(unknown_keys(data)),
+        retention=_retention(retention if isinstance(retention := data.get("retention"), dict)
+                             else {}, path),
     )
 
 

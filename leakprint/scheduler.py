@@ -260,6 +260,24 @@ class LeakprintScheduler:
             replace_existing=True,
             next_run_time=datetime.now(UTC),
         )
+        self.scheduler.add_job(
+            self.purge, "interval", days=1, id="purge", jobstore="memory",
+            executor=HOUSEKEEPING, replace_existing=True, next_run_time=datetime.now(UTC),
+        )
+
+    def purge(self) -> None:
+        """Delete what is past its retention (SPEC 16), once a day."""
+        from leakprint.retention import purge
+
+        try:
+            report = self.watch.call("retention purge", lambda: purge(
+                self.db, self.settings.retention, logs_dir=self.settings.home / "logs"))
+        except Exception:  # a failed purge must not stop the scheduler; tried tomorrow
+            log.exception("retention purge failed")
+            return
+        if report is not None and report.total:
+            log.info("retention purge: %s", ", ".join(
+                f"{n} {k}" for k, n in report.counts().items() if n))
 
     def _sync_job(self) -> None:
         try:

@@ -16,6 +16,8 @@ from leakprint.cli.findings_cmd import findings
 from leakprint.cli.fingerprint_cmd import fingerprint
 from leakprint.cli.incident_cmd import incident
 from leakprint.cli.init_cmd import init
+from leakprint.cli.purge_cmd import purge_cmd
+from leakprint.cli.report_cmd import report_cmd
 from leakprint.cli.scan_cmd import scan
 from leakprint.cli.search_cmd import search_cmd
 from leakprint.cli.sources_cmd import sources
@@ -62,6 +64,8 @@ cli.add_command(contractor)
 cli.add_command(handover)
 cli.add_command(canary)
 cli.add_command(attribute_cmd)
+cli.add_command(report_cmd)
+cli.add_command(purge_cmd)
 
 
 def main() -> None:

@@ -139,7 +139,8 @@ def serve_cmd(app: AppContext, alert_interval: int, sync_interval: int, workers:
 
     Schedules live in the leakprint database, so a restart neither loses nor
     duplicates them. Stopping waits for running scans to finish. Run one `serve`
-    per database.
+    per database. Once a day (first at start) it purges what is past its
+    `[retention]`, as `leakprint purge` does.
 
     \b
     Example:
