@@ -14,6 +14,7 @@ from leakprint.db.models import (
     RecordHitRow,
     ScanRun,
     ScanRunFinding,
+    ScanRunWorker,
 )
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "RecordHitRow",
     "ScanRun",
     "ScanRunFinding",
+    "ScanRunWorker",
     "open_database",
 ]
