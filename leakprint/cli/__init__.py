@@ -17,6 +17,7 @@ from leakprint.cli.init_cmd import init
 from leakprint.cli.scan_cmd import scan
 from leakprint.cli.search_cmd import search_cmd
 from leakprint.cli.sources_cmd import sources
+from leakprint.cli.worker_cmd import worker_cmd
 
 
 @click.group(
@@ -56,6 +57,7 @@ cli.add_command(serve_cmd)
 cli.add_command(alerts_group)
 cli.add_command(demo)
 cli.add_command(audit_group)
+cli.add_command(worker_cmd)
 
 
 def main() -> None:
