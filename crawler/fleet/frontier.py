@@ -54,6 +54,10 @@ _SET_IF_RUNNING = """
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], '1') end
 return 0
 """
+_ADD_IF_RUNNING = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SADD', KEYS[2], ARGV[1]) end
+return 0
+"""
 #: How often held requests are checked for completion (and idle workers look for work).
 CHECK_EVERY = 0.2
 
@@ -168,7 +172,6 @@ class HandOff:
 
     def start(self) -> None:
         self.beat()
-        self.server.sadd(self.keys.workers, self.worker)
         self._loop = task.LoopingCall(self.tick)
         self._loop.start(CHECK_EVERY, now=False)
 
@@ -178,7 +181,13 @@ class HandOff:
 
     def beat(self) -> None:
         self._last_beat = time.monotonic()
-        self.server.set(self.keys.worker(self.worker), b"1", px=HEARTBEAT_TTL_MS)
+        pipe = self.server.pipeline(transaction=False)
+        pipe.set(self.keys.worker(self.worker), b"1", px=HEARTBEAT_TTL_MS)
+        # Again on every beat: a worker stalled past its expiry and reaped, then
+        # alive again, must be reapable again.
+        # Only while the run lasts: its keys must not outlive it.
+        pipe.eval(_ADD_IF_RUNNING, 2, self.keys.spec, self.keys.workers, self.worker)
+        pipe.execute()
 
     def popped(self, ticket: bytes, request: Request) -> None:
         self.held[ticket] = _Held(request, time.monotonic())
