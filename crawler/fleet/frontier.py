@@ -165,6 +165,7 @@ class HandOff:
     pipeline_acks: bool = False
     _loop: task.LoopingCall | None = None
     _last_beat: float = 0.0
+    _over: tuple[bool, float] | None = None
 
     @property
     def processing(self) -> str:
@@ -197,9 +198,16 @@ class HandOff:
         self.held.pop(ticket, None)
 
     def run_over(self) -> bool:
-        """The coordinator ended the run (or it was never announced)."""
-        return bool(self.server.exists(self.keys.done)) or \
-            not self.server.sismember(self.keys.runs, str(self.keys.run))
+        """The coordinator ended the run (or it was never announced). Asked for every
+        link found, so the answer is kept for ``CHECK_EVERY`` seconds."""
+        now = time.monotonic()
+        if self._over is None or now - self._over[1] >= CHECK_EVERY:
+            pipe = self.server.pipeline(transaction=False)
+            pipe.exists(self.keys.done)
+            pipe.sismember(self.keys.runs, str(self.keys.run))
+            done, listed = pipe.execute()
+            self._over = (bool(done) or not listed, now)
+        return self._over[0]
 
     def tick(self) -> None:
         try:
