@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	    apt-get install -y -qq python3-venv; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,scale]'
 	@touch $(STAMP)
 
 # Playwright renders JS pages with Debian's Chromium; browsers are never downloaded.

@@ -9,6 +9,8 @@ Settings the application passes with ``-s``:
 ``LEAKPRINT_ALLOWED_NETWORKS``  comma-separated CIDRs of non-public addresses allowed
     (both default to the environment variables of the same names; SPEC 10.1)
 
+``LEAKPRINT_FLEET``  1: one of several workers sharing a Redis frontier (crawler/fleet)
+
 ``LEAKPRINT_CHROMIUM`` in the environment overrides the Chromium executable.
 """
 
@@ -20,7 +22,7 @@ BOT_NAME = "leakprint"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-ADDONS = {"crawler.addon.PipelineAddon": 0}
+ADDONS = {"crawler.addon.PipelineAddon": 0, "crawler.fleet.addon.FleetAddon": 0}
 ITEM_PIPELINES: dict[str, int] = {}
 LEAKPRINT_PIPELINE = None
 LEAKPRINT_VALIDATORS = None

@@ -35,6 +35,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "attribution": frozenset({"p"}),
     "retention": frozenset({"findings_days", "scan_runs_days", "closed_incidents_days",
                             "alerts_days", "audit_days"}),
+    "scale": frozenset({"redis_url", "key_prefix", "domain_concurrency", "domain_delay"}),
 }
 FREE_TABLES = frozenset({"source"})
 
@@ -100,6 +101,19 @@ def _retention(table: Mapping[str, Any], path: Path) -> RetentionSettings:
 
 
 @dataclass(frozen=True)
+class ScaleSettings:
+    """``[scale]``: crawl workers sharing a Redis frontier (SPEC 15)."""
+
+    redis_url: str | None = field(default=None, repr=False)  # may hold a password
+    #: Prefix of every Redis key, so several deployments (or tests) share one Redis.
+    key_prefix: str = "leakprint"
+    #: Parallel requests to one host across the whole fleet, and the least gap
+    #: between two of them (seconds).
+    domain_concurrency: int = 4
+    domain_delay: float = 0.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Resolved settings of one deployment folder."""
 
@@ -114,6 +128,7 @@ class Settings:
     match_workers: int | None = None  # matcher processes per crawl (None: one per core)
     match_nice: int | None = None  # their niceness (None: the pipeline's default, 19)
     smtp: SmtpSettings = SmtpSettings()
+    scale: ScaleSettings = field(default_factory=lambda: ScaleSettings())
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     #: ``[audit] anchor_file``: the audit chain's anchored head (default: beside the
     #: SQLite database, else in the deployment folder).
@@ -169,7 +184,7 @@ def default_config_text() -> str:
 # leakprint settings. Paths are relative to this file.
 # Environment variables override: LEAKPRINT_DATABASE_URL, LEAKPRINT_KEY (hex),
 # LEAKPRINT_KEY_FILE, LEAKPRINT_SMTP_HOST/PORT/USER/PASSWORD/TLS/FROM,
-# LEAKPRINT_MATCH_WORKERS, LEAKPRINT_MATCH_NICE.
+# LEAKPRINT_MATCH_WORKERS, LEAKPRINT_MATCH_NICE, LEAKPRINT_REDIS_URL.
 
 [leakprint]
 database_url = "sqlite:///{DB_NAME}"     # or postgresql+psycopg://user@host:5432/db
@@ -208,6 +223,11 @@ tls = "none"                              # none | starttls | tls
 from = "leakprint@localhost"
 # user = "alerts"                         # the password only via LEAKPRINT_SMTP_PASSWORD
 # ca_file = "smtp-ca.pem"                 # a private CA for the server's certificate
+
+[scale]
+# redis_url = "redis://127.0.0.1:6379/0"  # set: scans go to `leakprint worker`s (docs/scale-out.md)
+# domain_concurrency = 4                  # parallel requests per host, whole fleet
+# domain_delay = 0.0                      # least seconds between two requests to a host
 """
 
 
@@ -237,6 +257,27 @@ def _optional_int(value: Any, name: str, low: int, high: int) -> int | None:
     return n
 
 
+def _scale_settings(scale: Mapping[str, Any], env: Mapping[str, str]) -> ScaleSettings:
+    delay = env.get("LEAKPRINT_DOMAIN_DELAY") or scale.get("domain_delay", 0.0)
+    try:
+        domain_delay = float(delay)
+    except (TypeError, ValueError):
+        raise ConfigError("scale.domain_delay: expected a number of seconds") from None
+    if not 0 <= domain_delay <= 3600:
+        raise ConfigError("scale.domain_delay: expected 0 to 3600 seconds")
+    prefix = str(env.get("LEAKPRINT_REDIS_PREFIX") or scale.get("key_prefix", "leakprint"))
+    if not prefix or any(c.isspace() for c in prefix):
+        raise ConfigError("scale.key_prefix: a non-empty word without spaces")
+    return ScaleSettings(
+        redis_url=env.get("LEAKPRINT_REDIS_URL") or scale.get("redis_url") or None,
+        key_prefix=prefix,
+        domain_concurrency=_optional_int(
+            env.get("LEAKPRINT_DOMAIN_CONCURRENCY") or scale.get("domain_concurrency", 4),
+            "scale.domain_concurrency", 1, 256) or 4,
+        domain_delay=domain_delay,
+    )
+
+
 def load_settings(
     home: Path | None = None,
     env: Mapping[str, str] | None = None,
@@ -261,6 +302,7 @@ def load_settings(
     smtp = data.get("smtp", {})
     audit = data.get("audit", {})
     attribution = data.get("attribution", {})
+    scale = data.get("scale", {})
 
     database_url = env.get("LEAKPRINT_DATABASE_URL") or main.get(
         "database_url", f"sqlite:///{DB_NAME}"
@@ -300,6 +342,7 @@ def load_settings(
             env.get("LEAKPRINT_MATCH_NICE") or main.get("match_nice"), "match_nice", 0, 19
         ),
         smtp=smtp_settings,
+        scale=_scale_settings(scale, env),
         raw=data,
         audit_anchor_file=home / str(audit["anchor_file"]) if audit.get("anchor_file") else None,
         attribution_p=_probability(attribution.get("p", 0.5), "attribution.p"),

@@ -267,9 +267,10 @@ def crawl_scan(
     all_sources: bool = False, render: bool = False, depth: int = 0, full: bool = False,
     wait_for: str | None = None, datasets: Sequence[str] | None = None,
     incident_id: int | None = None,
-    console: Console | None = None, timeout: float | None = None,
+    console: Console | None = None, timeout: float | None = None, distributed: bool = False,
 ) -> ScanOutcome:
-    """Crawl URLs or declared sources and match what they serve."""
+    """Crawl URLs or declared sources and match what they serve (``distributed``:
+    sources through ``leakprint worker``s, SPEC 15)."""
     if not list_datasets(db):
         raise CrawlError("no fingerprint sets yet: run `leakprint fingerprint import` first")
     names = list(datasets or [])
@@ -285,11 +286,17 @@ def crawl_scan(
     run_id = start_run(db, "url" if urls else "sources", datasets=names,
                        sources=shown if urls else (list(sources) or ["all"]),
                        incident_id=incident_id)
-    cmd = crawl_command(settings, run_id, urls=urls, sources=[] if all_sources else sources,
-                        render=render, depth=depth, full=full, datasets=names, wait_for=wait_for,
-                        incident_id=incident_id)
-    code = run_crawl(settings, db, run_id, cmd, timeout=timeout or settings.scan_timeout,
-                     console=console)
+    if distributed and not urls:
+        code = _run_distributed(settings, db, run_id, [] if all_sources else list(sources),
+                                names, full, incident_id, timeout or settings.scan_timeout,
+                                console)
+    else:
+        cmd = crawl_command(settings, run_id, urls=urls,
+                            sources=[] if all_sources else sources, render=render, depth=depth,
+                            full=full, datasets=names, wait_for=wait_for,
+                            incident_id=incident_id)
+        code = run_crawl(settings, db, run_id, cmd, timeout=timeout or settings.scan_timeout,
+                         console=console)
     if code != 0:
         with db.session() as session:
             run = session.get(ScanRun, run_id)
@@ -303,6 +310,20 @@ def crawl_scan(
     return ScanOutcome(run_id, finding_ids=ids, documents=docs, bytes=size, errors=errors,
                        error=f"scan run {run_id}: {problem} (log: logs/scan-{run_id}.log)"
                        if problem else None, coverage=coverage_errors(db, [run_id]))
+
+
+def _run_distributed(
+    settings: Settings, db: Database, run_id: int, sources: list[str], datasets: list[str],
+    full: bool, incident_id: int | None, timeout: float, console: Console | None,
+) -> int:
+    from leakprint.scaleout.coordinator import FleetError, RunSpec, run_distributed
+
+    spec = RunSpec(sources, datasets, full, incident_id)
+    try:
+        return run_distributed(settings, db, run_id, spec, timeout=timeout, console=console)
+    except FleetError as exc:
+        finish_run(db, run_id, status="failed", error=str(exc))
+        raise CrawlError(str(exc)) from None
 
 
 def _plural(n: int, word: str) -> str:

@@ -151,7 +151,7 @@ class MatchPipeline:
         self.settings = settings
         self.db = db
         names = config.datasets or [d.name for d in list_datasets(db)]
-        self.set_dirs = [Path(get_dataset(db, n).path) for n in names]
+        self.set_dirs = [set_dir(settings, db, n) for n in names]
         key = settings.load_key()
         self.pool = start_pool(self.set_dirs, key, config.workers,
                                settings.database_url, config.nice) if self.set_dirs else None
@@ -384,9 +384,23 @@ class MatchPipeline:
             self.pool.shutdown(wait=True, cancel_futures=True)
         parent = self.crawler.settings.getint("LEAKPRINT_PARENT_PID")
         if self._orphaned or (parent and os.getppid() != parent):
-            finish_run(self.db, self.config.scan_id, status="killed",
-                       error="interrupted: the process that started the scan was killed")
+            self.close_orphaned_run()
         self.db.close()
+
+    def close_orphaned_run(self) -> None:
+        """Nobody else is left to close this crawl's run: close it as ``killed``."""
+        finish_run(self.db, self.config.scan_id, status="killed",
+                   error="interrupted: the process that started the scan was killed")
+
+
+def set_dir(settings: Settings, db: Database, name: str) -> Path:
+    """Where set ``name`` lives here: as registered, else (a crawl worker on another
+    machine, with the sets copied, SPEC 15) under this deployment's ``sets_dir``."""
+    registered = Path(get_dataset(db, name).path)
+    if registered.exists():
+        return registered
+    local = settings.sets_dir / registered.name
+    return local if local.exists() else registered
 
 
 def url_guard(key: FingerprintKey, set_dirs: list[Path]) -> UrlGuard:

@@ -38,6 +38,7 @@ from leakprint.db.models import (
     RecordHitRow,
     ScanRun,
     ScanRunFinding,
+    ScanRunWorker,
 )
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's limits
@@ -182,6 +183,8 @@ def purge(db: Database, retention: RetentionSettings, *, logs_dir: Path | None =
         _delete_in(session, Document, Document.id, documents)
         _delete_in(session, CoverageError, CoverageError.scan_run_id, runs)
         _delete_in(session, ScanRunFinding, ScanRunFinding.scan_run_id, runs)
+        # A distributed run's per-worker shares (SPEC 15) go with their run.
+        _delete_in(session, ScanRunWorker, ScanRunWorker.scan_run_id, runs)
         for chunk in _chunks(runs):
             session.execute(update(Document).where(Document.last_scan_id.in_(chunk))
                             .values(last_scan_id=None))

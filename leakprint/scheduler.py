@@ -112,6 +112,7 @@ def run_incident_scan(home: str, incident_id: int) -> None:
                 incident_id=incident_id,
                 full=not completed,
                 timeout=settings.scan_timeout,
+                distributed=bool(settings.scale.redis_url),  # SPEC 15: through workers
             )
             log.info(
                 "incident %s: scan run %s done, %d documents, %d findings",

@@ -21,6 +21,7 @@ from leakprint.cli.report_cmd import report_cmd
 from leakprint.cli.scan_cmd import scan
 from leakprint.cli.search_cmd import search_cmd
 from leakprint.cli.sources_cmd import sources
+from leakprint.cli.worker_cmd import worker_cmd
 
 
 @click.group(
@@ -66,6 +67,7 @@ cli.add_command(canary)
 cli.add_command(attribute_cmd)
 cli.add_command(report_cmd)
 cli.add_command(purge_cmd)
+cli.add_command(worker_cmd)
 
 
 def main() -> None:

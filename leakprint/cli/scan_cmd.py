@@ -28,6 +28,9 @@ from leakprint.scanning import ScanInputError, ScanOutcome, scan_paths
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="A declared source.")
 @click.option("--all-sources", is_flag=True, help="Every declared source.")
 @click.option("--full", is_flag=True, help="Match unchanged documents again.")
+@click.option("--distributed", is_flag=True,
+              help="With --source/--all-sources: crawl through `leakprint worker`s "
+                   "([scale] redis_url).")
 @click.option("--dataset", "datasets", multiple=True, help="Only these datasets (default: all).")
 @click.option("--workers", type=click.IntRange(1, 256),
               help="Processes for large files (default: all cores).")
@@ -38,7 +41,7 @@ from leakprint.scanning import ScanInputError, ScanOutcome, scan_paths
 @user_errors(DatasetError, ScanInputError)
 def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render: bool,
          wait_for: str | None, depth: int, sources: tuple[str, ...], all_sources: bool, full: bool,
-         datasets: tuple[str, ...], workers: int | None, fail_on: str | None,
+         distributed: bool, datasets: tuple[str, ...], workers: int | None, fail_on: str | None,
          as_json: bool) -> None:
     """Scan files, URLs or declared sources for fingerprinted customer records.
 
@@ -57,12 +60,16 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
       cat paste.txt | leakprint scan --file - --json
       leakprint scan --url https://paste.example/AbCd1234 --render --wait-for pre
       leakprint scan --all-sources
+      leakprint scan --source example-paste --distributed
     """
     if wait_for and not render:
         raise click.UsageError("--wait-for needs --render")
     chosen = sum(bool(x) for x in (files, urls, sources or all_sources))
     if chosen != 1:
         raise click.UsageError("give exactly one of --file, --url, or --source/--all-sources")
+    if distributed and not (sources or all_sources):
+        raise click.UsageError("--distributed crawls declared sources: use it with --source "
+                               "or --all-sources")
     from leakprint.runs import reap_and_notify
 
     reap_and_notify(app.db)  # runs left running by a scan whose process is gone
@@ -79,7 +86,7 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
             outcome = crawl_scan(
                 app.settings, app.db, urls=list(urls), sources=list(sources),
                 all_sources=all_sources, render=render, wait_for=wait_for, depth=depth,
-                full=full,
+                full=full, distributed=distributed,
                 datasets=list(datasets) or None, console=None if as_json else app.console,
             )
         except CrawlError as exc:

@@ -15,6 +15,7 @@ from leakprint.db.models import (
     RecordHitRow,
     ScanRun,
     ScanRunFinding,
+    ScanRunWorker,
 )
 
 __all__ = [
@@ -34,5 +35,6 @@ __all__ = [
     "RecordHitRow",
     "ScanRun",
     "ScanRunFinding",
+    "ScanRunWorker",
     "open_database",
 ]

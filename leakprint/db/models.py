@@ -287,3 +287,26 @@ class ScanRunFinding(Base):
         ForeignKey("scan_runs.id", ondelete="CASCADE"), primary_key=True)
     finding_id: Mapped[int] = mapped_column(
         ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ScanRunWorker(Base):
+    """One crawl worker's share of a distributed scan run (SPEC 15): what it fetched
+    and stored. The run's own counters are the sum over its workers."""
+
+    __tablename__ = "scan_run_workers"
+
+    scan_run_id: Mapped[int] = mapped_column(
+        ForeignKey("scan_runs.id", ondelete="CASCADE"), primary_key=True)
+    worker: Mapped[str] = mapped_column(String(200), primary_key=True)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    docs_new: Mapped[int] = mapped_column(Integer, default=0)
+    docs_changed: Mapped[int] = mapped_column(Integer, default=0)
+    docs_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    findings_new: Mapped[int] = mapped_column(Integer, default=0)
+    findings_updated: Mapped[int] = mapped_column(Integer, default=0)
+    #: Per source: {"name": {"pages": n, "bytes": n, "errors": n}}.
+    per_source: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,64 @@
+"""`leakprint serve` with a Redis URL: an incident's scheduled scan runs through a
+`leakprint worker`, and the alert e-mail goes out as with one machine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.alerts.conftest import smtp_cert, smtp_starttls  # noqa: F401
+from tests.leakprint.helpers import run
+from tests.leakprint.serving import (  # the fixtures too
+    CUSTOMERS,
+    PLANTED_REFS,
+    Deployment,
+    InProcessServe,
+    assert_clean_email,
+    deployment,  # noqa: F401
+    finding_alerts,
+    finding_mails,
+    open_incident_cli,
+    paste,  # noqa: F401
+    wait_for,
+)
+from tests.leakprint.test_serve import check_alert_email
+from tests.scaleout.fleet import REDIS_URL, needs_services, redis_prefix, start_worker, stop_worker
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def test_serve_runs_scheduled_scans_through_workers(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    needs_services()
+    d = deployment
+    if not d.db_url.startswith("postgresql"):
+        pytest.skip("workers share a PostgreSQL database")
+    assert REDIS_URL
+    with redis_prefix() as prefix:
+        for name, value in {"LEAKPRINT_REDIS_URL": REDIS_URL, "LEAKPRINT_REDIS_PREFIX": prefix,
+                            "LEAKPRINT_ALLOWED_NETWORKS": "127.0.0.1/32",
+                            "LEAKPRINT_MATCH_WORKERS": "1"}.items():
+            monkeypatch.setenv(name, value)
+        incident = open_incident_cli(d)
+        worker = start_worker(d.home, d.env, "w1")
+        try:
+            with InProcessServe(d):
+                wait_for(lambda: finding_mails(d), "the alert e-mail")
+                wait_for(lambda: [r[1] for r in d.scan_runs()] == ["ok"], "the scan run")
+        finally:
+            stop_worker(worker)
+    # The scan ran in the worker (its share recorded), not in a child crawl of serve.
+    (share,) = d.rows("SELECT worker, pages, docs_new FROM scan_run_workers")
+    assert str(share[0]).startswith("w1-") and isinstance(share[1], int) and share[1] >= 1
+    assert share[2] == 1
+    assert [(r[0], r[1]) for r in d.scan_runs()] == [(incident, "ok")]
+    refs = sorted([*PLANTED_REFS, *[c[0] for c in CUSTOMERS[:2]]])
+    findings = json.loads(run(d.home, "findings", "--incident", str(incident), "--json").output)
+    assert len(findings) == 1
+    check_alert_email(finding_mails(d)[0], d, incident, findings[0]["id"], refs)
+    for received in d.sink.messages:
+        assert_clean_email(received, d.paste.site.base)
+    (alert,) = finding_alerts(d)
+    assert (alert["status"], alert["record_count"]) == ("sent", len(refs))
