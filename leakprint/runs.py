@@ -144,6 +144,7 @@ class _Pending:
 
 @dataclass
 class _Missed:
+    database: str
     incident_id: int
     due: datetime
     reason: str
@@ -152,16 +153,25 @@ class _Missed:
 
 
 class _Ledger:
-    """The runs this process works on (by thread), and what it could not write yet."""
+    """The runs this process works on (by thread), and what it could not write yet.
+
+    Keyed by database as well as run id: one process may open several databases (a
+    tool, a test session), and a close or a miss kept for one must never be written
+    into another, where the same run id names another run."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.in_flight: dict[int, int] = {}  # run id → thread id
-        self.pending: dict[int, _Pending] = {}
+        self.in_flight: dict[tuple[str, int], int] = {}  # (database, run id) → thread id
+        self.pending: dict[tuple[str, int], _Pending] = {}
         self.missed: list[_Missed] = []
 
 
 _ledger = _Ledger()
+
+
+def _where(db: Database) -> str:
+    """The database a ledger entry belongs to (its URL, without a password)."""
+    return db.engine.url.render_as_string(hide_password=True)
 
 
 def start_run(db: Database, kind: str, *, datasets: Sequence[str] = (),
@@ -182,11 +192,11 @@ def start_run(db: Database, kind: str, *, datasets: Sequence[str] = (),
             # In flight before anyone can see the row: this process's own reap (serve's
             # sync thread) must never take it for an abandoned run.
             with _ledger.lock:
-                _ledger.in_flight[run_id] = threading.get_ident()
+                _ledger.in_flight[_where(db), run_id] = threading.get_ident()
     except BaseException:
         if run_id is not None:
             with _ledger.lock:
-                _ledger.in_flight.pop(run_id, None)
+                _ledger.in_flight.pop((_where(db), run_id), None)
         raise
     return run_id
 
@@ -199,6 +209,7 @@ def finish_run(db: Database, run_id: int, *, status: str = RunStatus.OK,
     database is back (:func:`reap`), then the error goes on to the caller.
     """
     now = datetime.now(UTC)
+    key = (_where(db), run_id)
     try:
         with db.session() as session:
             run = session.get(ScanRun, run_id)
@@ -212,13 +223,13 @@ def finish_run(db: Database, run_id: int, *, status: str = RunStatus.OK,
     except Exception as exc:
         if is_outage(exc):
             with _ledger.lock:
-                if run_id in _ledger.in_flight:
-                    _ledger.pending[run_id] = _Pending(str(status), error, now,
-                                                       _ledger.in_flight[run_id])
+                if key in _ledger.in_flight:
+                    _ledger.pending[key] = _Pending(str(status), error, now,
+                                                    _ledger.in_flight[key])
         raise
     finally:
         with _ledger.lock:
-            _ledger.in_flight.pop(run_id, None)
+            _ledger.in_flight.pop(key, None)
 
 
 def abandon_thread_runs(db: Database, reason: str) -> list[int]:
@@ -226,10 +237,10 @@ def abandon_thread_runs(db: Database, reason: str) -> list[int]:
     close — a scan that ended by an exception before it could close its run. Kept
     for later when the database is away; never raises for that. Returns those runs
     and the thread's runs whose close is still waiting for the database."""
-    me = threading.get_ident()
+    me, where = threading.get_ident(), _where(db)
     with _ledger.lock:
-        mine = [r for r, t in _ledger.in_flight.items() if t == me]
-        kept = [r for r, p in _ledger.pending.items() if p.thread == me]
+        mine = [r for (d, r), t in _ledger.in_flight.items() if t == me and d == where]
+        kept = [r for (d, r), p in _ledger.pending.items() if p.thread == me and d == where]
     for run_id in mine:
         try:
             finish_run(db, run_id, status=RunStatus.FAILED, error=reason[:500])
@@ -239,13 +250,13 @@ def abandon_thread_runs(db: Database, reason: str) -> list[int]:
     return mine + kept
 
 
-def note_missed(incident_id: int, due: datetime, reason: str, *,
+def note_missed(db: Database, incident_id: int, due: datetime, reason: str, *,
                 sources: Sequence[str] = (), datasets: Sequence[str] = ()) -> None:
-    """A scheduled scan that could not start (the database was away): recorded as a
-    ``missed`` run by the next :func:`reap` that can write."""
+    """A scheduled scan that could not start (``db`` was away): recorded as a
+    ``missed`` run by the next :func:`reap` of that database that can write."""
     with _ledger.lock:
-        _ledger.missed.append(_Missed(incident_id, due, reason[:500], list(sources),
-                                      list(datasets)))
+        _ledger.missed.append(_Missed(_where(db), incident_id, due, reason[:500],
+                                      list(sources), list(datasets)))
 
 
 def record_missed(db: Database, incident_id: int, due: datetime, reason: str, *,
@@ -287,9 +298,10 @@ def reap(db: Database, *, now: datetime | None = None) -> Reaped:
     left alone. Raises when the database is still away (nothing is lost)."""
     now = now or datetime.now(UTC)
     out = Reaped([], [], set())
+    where = _where(db)
     with _ledger.lock:
-        pending = dict(_ledger.pending)
-        missed = list(_ledger.missed)
+        pending = {r: close for (d, r), close in _ledger.pending.items() if d == where}
+        missed = [m for m in _ledger.missed if m.database == where]
     for run_id, close in pending.items():
         with db.session() as session:
             session.execute(
@@ -298,7 +310,7 @@ def reap(db: Database, *, now: datetime | None = None) -> Reaped:
                 .values(status=close.status, error=close.error, finished_at=close.at))
             incident = session.scalar(select(ScanRun.incident_id).where(ScanRun.id == run_id))
         with _ledger.lock:
-            _ledger.pending.pop(run_id, None)
+            _ledger.pending.pop((where, run_id), None)
         out.closed.append(run_id)
         if incident is not None:
             out.incidents.add(incident)
@@ -315,7 +327,7 @@ def reap(db: Database, *, now: datetime | None = None) -> Reaped:
                    ScanRun.owner_started)
             .where(ScanRun.status == RunStatus.RUNNING.value)).all()
     with _ledger.lock:
-        in_flight = set(_ledger.in_flight)
+        in_flight = {r for d, r in _ledger.in_flight if d == where}
     for run_id, incident, host, pid, started in running:
         if pid is None or host is None:
             continue

@@ -95,7 +95,7 @@ def run_incident_scan(home: str, incident_id: int) -> None:
             if not is_outage(exc):
                 raise
             SCAN_WATCH.failed(component, exc)
-            note_missed(incident_id, now, f"database unreachable: {outage_reason(exc)}")
+            note_missed(db, incident_id, now, f"database unreachable: {outage_reason(exc)}")
             log.error("incident %s: scan missed: the database is unreachable", incident_id)
             return
         SCAN_WATCH.ok(component)
@@ -131,7 +131,8 @@ def run_incident_scan(home: str, incident_id: int) -> None:
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             log.error("incident %s: scan failed: %s", incident_id, reason)
             if not abandon_thread_runs(db, reason) and outage:
-                note_missed(incident_id, now, reason, sources=sources, datasets=datasets)
+                note_missed(db, incident_id, now, reason, sources=sources,
+                            datasets=datasets)
             elif not outage:
                 _record_failure(db, incident_id, last_run, sources, datasets, reason)
         if outage:

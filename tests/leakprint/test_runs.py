@@ -153,7 +153,7 @@ def test_a_close_or_a_miss_that_could_not_be_written_is_written_when_the_db_is_b
         with pytest.raises(sa.exc.OperationalError):
             finish_run(db, run_id, status=RunStatus.FAILED, error="crawl exited with status 1")
         due = datetime.now(UTC) - timedelta(minutes=1)
-        note_missed(7, due, "database unreachable: connection refused", sources=["forum"])
+        note_missed(db, 7, due, "database unreachable: connection refused", sources=["forum"])
         with pytest.raises(sa.exc.OperationalError):
             reap(db)  # still away: nothing is lost
         path.rmdir()
@@ -183,3 +183,21 @@ def test_sigkilled_owner_found_gone_by_process_start_time() -> None:
     assert owner.is_gone()
     proc.wait()
     assert owner.is_gone()
+
+
+def test_what_one_database_could_not_write_never_lands_in_another(tmp_path: Path) -> None:
+    """The ledger of unwritten closes and misses is per database: a process that opens
+    two (a test session, a tool) must not write one's run into the other."""
+    a = open_database(f"sqlite:///{tmp_path}/a.db")
+    b = open_database(f"sqlite:///{tmp_path}/b.db")
+    try:
+        due = datetime.now(UTC) - timedelta(minutes=1)
+        note_missed(a, 3, due, "database unreachable: connection refused")
+        assert reap(b).missed == []
+        assert reap(a).missed != []
+        assert reap(a).missed == []  # written once
+        with b.session() as session:
+            assert session.scalar(sa.select(sa.func.count()).select_from(ScanRun)) == 0
+    finally:
+        a.close()
+        b.close()
