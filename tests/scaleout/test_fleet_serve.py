@@ -1,5 +1,5 @@
 """`leakprint serve` with a Redis URL: an incident's scheduled scan runs through a
-`leakprint worker`, and the alert e-mail goes out as with one machine."""
+`leakprint worker`, and the alert e-mail and the scan notices go out as with one machine."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from leakprint.scheduler import run_incident_scan
 from tests.alerts.conftest import smtp_cert, smtp_starttls  # noqa: F401
 from tests.leakprint.helpers import run
 from tests.leakprint.serving import (  # the fixtures too
@@ -18,6 +19,7 @@ from tests.leakprint.serving import (  # the fixtures too
     deployment,  # noqa: F401
     finding_alerts,
     finding_mails,
+    notice_subjects,
     open_incident_cli,
     paste,  # noqa: F401
     wait_for,
@@ -62,3 +64,35 @@ def test_serve_runs_scheduled_scans_through_workers(
         assert_clean_email(received, d.paste.site.base)
     (alert,) = finding_alerts(d)
     assert (alert["status"], alert["record_count"]) == ("sent", len(refs))
+
+
+def test_a_distributed_scan_that_sees_nothing_fails_with_a_notice(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    """The scan notices of SPEC 6 hold for a fleet: a watched page that is gone, crawled
+    by a worker, is a failed scan with its "scan failed" notice, as on one machine."""
+    needs_services()
+    d = deployment
+    if not d.db_url.startswith("postgresql"):
+        pytest.skip("workers share a PostgreSQL database")
+    assert REDIS_URL
+    with redis_prefix() as prefix:
+        for name, value in {"LEAKPRINT_REDIS_URL": REDIS_URL, "LEAKPRINT_REDIS_PREFIX": prefix,
+                            "LEAKPRINT_ALLOWED_NETWORKS": "127.0.0.1/32",
+                            "LEAKPRINT_MATCH_WORKERS": "1"}.items():
+            monkeypatch.setenv(name, value)
+        incident = open_incident_cli(d, name="gone", source="old-paste")
+        worker = start_worker(d.home, d.env, "w1")
+        try:
+            run_incident_scan(str(d.home), incident)
+        finally:
+            stop_worker(worker)
+    (run_row,) = d.scan_runs()
+    assert run_row[:2] == (incident, "failed"), run_row
+    assert "no page could be fetched" in str(run_row[2])
+    (share,) = d.rows("SELECT worker FROM scan_run_workers")
+    assert str(share[0]).startswith("w1-")  # the worker crawled it, not serve
+    assert notice_subjects(d) == [
+        f"[leakprint] SCAN FAILED: incident {incident}: gone is not being watched"
+        f" (scan run {run_row[3]})"
+    ]
