@@ -24,15 +24,15 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from faker import Faker
 
+from benchmarks.scan_throughput import RawSetProber
 from fingerprints.fpset import FingerprintSet, FingerprintSetBuilder
 from fingerprints.normalizers import NORMALIZER_VERSION, default_registry
-from matchers.probe import POSTINGS_CAP, Common, Hits
 from tests.matchers.factories import KEY
 
 KINDS = ("name", "name_kana", "phone", "email", "birthdate", "postal_code", "address")
@@ -148,54 +148,6 @@ def write_dump(path: Path, p: Pools, n: int, strangers: int, planted: int,
     return expected
 
 
-class RawSetProber:
-    """Baseline: raw canonical values in a dict, capped like the production probe.
-    Never use outside a benchmark."""
-
-    def __init__(self, fpset: FingerprintSet, p: Pools, n: int) -> None:
-        self._fpset = fpset
-        reg = default_registry()
-        self._index: dict[tuple[str, str], list[int]] = {}
-        self._rec: list[frozenset[tuple[str, str]]] = []
-        for i in range(n):
-            pairs = canonical(reg, customer(p, i))
-            self._rec.append(frozenset(pairs))
-            for pair in pairs:
-                self._index.setdefault(pair, []).append(i)
-
-    @property
-    def dataset(self) -> str:
-        return self._fpset.dataset
-
-    @property
-    def record_count(self) -> int:
-        return len(self._rec)
-
-    def record_keys(self, row: int) -> Container[object]:
-        return self._rec[row]
-
-    def _answer(self, pair: tuple[str, str]) -> Hits:
-        rows = self._index.get(pair)
-        if not rows:
-            return ()
-        if len(rows) > POSTINGS_CAP:
-            return Common(pair[0], len(rows), pair)
-        kind = pair[0]
-        return tuple((row, kind) for row in rows)
-
-    def probe(self, pairs: Sequence[tuple[str, str]]) -> list[Hits]:
-        return [self._answer(p) for p in pairs]
-
-    def probe_kind(self, kind: str, values: Sequence[str]) -> list[Hits]:
-        return [self._answer((kind, v)) for v in values]
-
-    def record_ref(self, row: int) -> str:
-        return ref(row)
-
-    def kind_lengths(self, kind: str) -> list[int]:
-        return self._fpset.kind_lengths(kind)
-
-
 def chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as fh:
         while block := fh.read(1 << 20):
@@ -253,7 +205,9 @@ def run(customers: int, strangers: int, planted: int, set_dir: Path | None, raw:
           f"{mb / cpu_a:.2f} MB/s of CPU time; {len(levels):,} records)")
     if raw:
         t = time.perf_counter()
-        prober = RawSetProber(fpset, p, customers)
+        reg = default_registry()
+        prober = RawSetProber(
+            fpset, (canonical(reg, customer(p, i)) for i in range(customers)), ref=ref)
         print(f"    (raw dict of {customers:,} customers built in {time.perf_counter() - t:.0f} s)")
         raw_run = True
         wall_b, cpu_b, raw_levels = scan(Matcher(fpset, prober=prober))

@@ -42,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,13 +73,17 @@ class RawSetProber:
     answers (values held by more than ``POSTINGS_CAP`` records as ``Common``).
     Never use outside a benchmark."""
 
-    def __init__(self, fpset: FingerprintSet, customers: Sequence[Customer]) -> None:
+    def __init__(self, fpset: FingerprintSet, records: Iterable[Iterable[tuple[str, str]]],
+                 ref: Callable[[int], str] | None = None) -> None:
+        """``records``: each record's canonical (kind, value) pairs, in row order;
+        ``ref``: the reference of a row (default: the set's own)."""
         self._fpset = fpset
+        self._ref = ref or fpset.record_ref
         self._index: dict[tuple[str, str], list[int]] = {}
         self._rec: list[frozenset[tuple[str, str]]] = []
-        for row, c in enumerate(customers):
-            pairs = import_fields(c)
-            self._rec.append(frozenset(pairs))
+        for row, record in enumerate(records):
+            pairs = frozenset(record)
+            self._rec.append(pairs)
             for pair in pairs:
                 self._index.setdefault(pair, []).append(row)
 
@@ -109,7 +113,7 @@ class RawSetProber:
         return [self._answer((kind, v)) for v in values]
 
     def record_ref(self, row: int) -> str:
-        return self._fpset.record_ref(row)
+        return self._ref(row)
 
     def kind_lengths(self, kind: str) -> list[int]:
         return self._fpset.kind_lengths(kind)
@@ -280,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         fpset = FingerprintSet.open(set_dir, KEY, normalizer_version=NORMALIZER_VERSION)
-        raw_prober = RawSetProber(fpset, customers)
+        raw_prober = RawSetProber(fpset, (import_fields(c) for c in customers))
         # Warm-up (page cache, lazy imports) on a throw-away matcher: every timed
         # run below starts with cold value caches, as a real scan does.
         scan_one_process(dump, Matcher(fpset))
