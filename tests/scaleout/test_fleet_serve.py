@@ -30,6 +30,15 @@ from tests.scaleout.fleet import REDIS_URL, needs_services, redis_prefix, start_
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
+def _fleet_env(monkeypatch: pytest.MonkeyPatch, prefix: str) -> None:
+    """serve and its worker share this Redis (under ``prefix``) and crawl 127.0.0.1."""
+    assert REDIS_URL
+    for name, value in {"LEAKPRINT_REDIS_URL": REDIS_URL, "LEAKPRINT_REDIS_PREFIX": prefix,
+                        "LEAKPRINT_ALLOWED_NETWORKS": "127.0.0.1/32",
+                        "LEAKPRINT_MATCH_WORKERS": "1"}.items():
+        monkeypatch.setenv(name, value)
+
+
 def test_serve_runs_scheduled_scans_through_workers(
     deployment: Deployment, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
 ) -> None:
@@ -39,10 +48,7 @@ def test_serve_runs_scheduled_scans_through_workers(
         pytest.skip("workers share a PostgreSQL database")
     assert REDIS_URL
     with redis_prefix() as prefix:
-        for name, value in {"LEAKPRINT_REDIS_URL": REDIS_URL, "LEAKPRINT_REDIS_PREFIX": prefix,
-                            "LEAKPRINT_ALLOWED_NETWORKS": "127.0.0.1/32",
-                            "LEAKPRINT_MATCH_WORKERS": "1"}.items():
-            monkeypatch.setenv(name, value)
+        _fleet_env(monkeypatch, prefix)
         incident = open_incident_cli(d)
         worker = start_worker(d.home, d.env, "w1")
         try:
@@ -77,10 +83,7 @@ def test_a_distributed_scan_that_sees_nothing_fails_with_a_notice(
         pytest.skip("workers share a PostgreSQL database")
     assert REDIS_URL
     with redis_prefix() as prefix:
-        for name, value in {"LEAKPRINT_REDIS_URL": REDIS_URL, "LEAKPRINT_REDIS_PREFIX": prefix,
-                            "LEAKPRINT_ALLOWED_NETWORKS": "127.0.0.1/32",
-                            "LEAKPRINT_MATCH_WORKERS": "1"}.items():
-            monkeypatch.setenv(name, value)
+        _fleet_env(monkeypatch, prefix)
         incident = open_incident_cli(d, name="gone", source="old-paste")
         worker = start_worker(d.home, d.env, "w1")
         try:
