@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from crawler.fleet.frontier import HandOff, handoff_for
 from leakprint.coverage import record_coverage
 from leakprint.db import ScanRunWorker
-from leakprint.pipeline import MatchPipeline, coverage
+from leakprint.pipeline import MatchPipeline
 
 if TYPE_CHECKING:
     from typing import Self
@@ -31,7 +31,7 @@ def source_coverage(stats: StatsCollector | None) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     if stats is None:
         return out
-    for key, value in stats.get_stats().items():
+    for key, value in dict(stats.get_stats()).items():  # one copy, taken at once
         if key.startswith("leakprint/source/"):
             name, what = key[len("leakprint/source/"):].rsplit("/", 1)
             if what in ("pages", "bytes", "errors"):
@@ -86,7 +86,12 @@ class WorkerPipeline(MatchPipeline):
             while self._coverage:
                 pending.append(self._coverage.popleft())
             record_coverage(self.db, self.config.scan_id, pending, self.guard.redact)
-            pages, byte_count, errors = coverage(self.crawler.stats)
+            # One reading of the stats for both: the reactor thread goes on counting
+            # pages while this runs, and the totals must be the sum of the sources.
+            per_source = source_coverage(self.crawler.stats)
+            pages = sum(c["pages"] for c in per_source.values())
+            byte_count = sum(c["bytes"] for c in per_source.values())
+            errors = sum(c["errors"] for c in per_source.values())
             with self.db.session() as session:
                 key = (self.config.scan_id, self.handoff.worker)
                 row = session.get(ScanRunWorker, key)
@@ -96,7 +101,7 @@ class WorkerPipeline(MatchPipeline):
                 row.pages, row.bytes, row.errors = pages, byte_count, errors + self.match_errors
                 for name, value in self.counts.items():
                     setattr(row, name, value)
-                row.per_source = source_coverage(self.crawler.stats)
+                row.per_source = per_source
                 row.updated_at = datetime.now(UTC)
                 if self.match_errors:
                     row.error = (f"{self.match_errors} documents could not be matched or "
