@@ -216,7 +216,7 @@ def _change(
     return FindingChange(finding_id, status, count, previous, confidence)  # type: ignore[arg-type]
 
 
-def _alerts(db: Database) -> list[tuple[int, int, int, int | None, bool, str]]:
+def _alerts(db: Database) -> list[tuple[int, int | None, int, int | None, bool, str]]:
     with db.session() as session:
         return [
             (

@@ -43,7 +43,7 @@ def test_workers_are_lowered_as_soon_as_they_are_spawned(tmp_path: Path) -> None
         futures = [pool.submit(niceness) for _ in range(2)]
         # Right after submit: the workers are still starting up (far from their
         # initializer), yet already lowered.
-        pids = list(pool._processes)  # type: ignore[attr-defined]
+        pids = list(pool._processes)
         assert len(pids) == 2
         assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in pids} == {min(base + 7, 19)}
         assert {f.result(timeout=120) for f in futures} == {min(base + 7, 19)}

@@ -167,7 +167,8 @@ def _half_kana_table() -> dict[str, str]:
         ch = chr(cp)
         if ch in table:
             continue
-        base, *marks = unicodedata.normalize("NFD", ch)
+        decomposed = unicodedata.normalize("NFD", ch)
+        base, marks = decomposed[0], decomposed[1:]
         if base in table and marks:
             table[ch] = table[base] + ("ﾞ" if marks[0] == "\u3099" else "ﾟ")
     return table
