@@ -1,12 +1,20 @@
-"""Suite-wide fixtures: database URLs for SQLite always and PostgreSQL when configured."""
+"""Suite-wide fixtures: database URLs (SQLite always, PostgreSQL when configured) and SMTP
+servers. The application's deployments are in ``tests/leakprint/conftest.py``."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.alerts.smtp_sink import CertPair, SmtpSink, free_port, make_cert
+
+if TYPE_CHECKING:
+    from tests.leakprint.serving import Deployment, PasteSite
 
 PG_URL = os.environ.get("LEAKPRINT_TEST_DATABASE_URL")
 
@@ -36,3 +44,67 @@ def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterat
     if not PG_URL:
         pytest.skip("LEAKPRINT_TEST_DATABASE_URL is not set")
     yield from _pg_schema_url(PG_URL)
+
+
+# --- SMTP servers: real aiosmtpd servers on 127.0.0.1, each on its own free port, so one
+# test may use several (alerts, application and scale-out tests all use them).
+
+
+@pytest.fixture(scope="session")
+def smtp_cert(tmp_path_factory: pytest.TempPathFactory) -> CertPair:
+    """A self-signed cert for localhost / 127.0.0.1 (generated once per session)."""
+    return make_cert(tmp_path_factory.mktemp("smtp-cert"))
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    """A free port for a test that builds its own `SmtpSink`."""
+    return free_port()
+
+
+@pytest.fixture
+def smtp_plain() -> Iterator[SmtpSink]:
+    """Plain SMTP, no TLS, no AUTH."""
+    with SmtpSink("plain") as sink:
+        yield sink
+
+
+@pytest.fixture
+def smtp_starttls(smtp_cert: CertPair) -> Iterator[SmtpSink]:
+    """STARTTLS required, then AUTH (user "alerts", password "s3cret") required."""
+    with SmtpSink("starttls", cert=smtp_cert) as sink:
+        yield sink
+
+
+@pytest.fixture
+def smtp_tls(smtp_cert: CertPair) -> Iterator[SmtpSink]:
+    """Implicit TLS from the first byte, then AUTH required."""
+    with SmtpSink("tls", cert=smtp_cert) as sink:
+        yield sink
+
+
+# --- a served deployment: `leakprint serve` tests of the application and of the scale-out
+# (imported lazily: most tests never start a scheduler).
+
+
+@pytest.fixture
+def paste() -> Iterator[PasteSite]:
+    """A paste host on 127.0.0.1 whose one document the test may change between scans."""
+    from tests.leakprint.serving import paste_site
+
+    with paste_site() as site:
+        yield site
+
+
+@pytest.fixture
+def deployment(
+    tmp_path: Path,
+    db_url: str,
+    paste: PasteSite,
+    smtp_starttls: SmtpSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Deployment:
+    """A deployment (``tmp_path / "deploy"``) with the CRM set, the paste sources and SMTP."""
+    from tests.leakprint.serving import make_served_deployment
+
+    return make_served_deployment(tmp_path, db_url, paste, smtp_starttls, monkeypatch)

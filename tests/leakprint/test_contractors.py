@@ -18,11 +18,10 @@ import pytest
 from leakprint.config import load_settings
 from leakprint.contractors.ledger import holdings
 from leakprint.contractors.membership import SetRefs
-from leakprint.db import Contractor, Database, open_database
+from leakprint.db import Contractor, Database
 from leakprint.findings import FindingChange
 from leakprint.incidents import link_changes, open_incident
 from leakprint.outbox import send_pending
-from tests.alerts.conftest import smtp_plain  # noqa: F401
 from tests.alerts.smtp_sink import SmtpSink
 from tests.leakprint.helpers import (
     HEADER,
@@ -58,24 +57,13 @@ def write_refs(path: Path, refs: list[str]) -> Path:
 
 
 @pytest.fixture
-def home(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("LEAKPRINT_DATABASE_URL", db_url)
-    monkeypatch.setenv("COLUMNS", "200")
-    h = tmp_path / "deploy"
-    h.mkdir()
-    assert run(h, "init").exit_code == 0
+def home(home: Path, tmp_path: Path) -> Path:
+    """The shared deployment with the CRM set of ``ROWS``; the customer file stays outside it."""
     customers = write_csv(tmp_path / "customers.csv", HEADER, ROWS)
-    result = run(h, "fingerprint", "import", str(customers), "--dataset", "crm",
+    result = run(home, "fingerprint", "import", str(customers), "--dataset", "crm",
                  "--id-column", "顧客ID", *MAP)
     assert result.exit_code == 0, result.output
-    return h
-
-
-@pytest.fixture
-def db(home: Path) -> Any:
-    database = open_database(load_settings(home).database_url)
-    yield database
-    database.close()
+    return home
 
 
 def ok(home: Path, *args: str) -> str:
@@ -308,7 +296,7 @@ def test_canaries_are_certain_count_no_customer_and_stay_fingerprints(
 
 def test_done_when_story_with_alert_email(home: Path, tmp_path: Path, db: Database,
                                           monkeypatch: pytest.MonkeyPatch,
-                                          smtp_plain: SmtpSink) -> None:  # noqa: F811
+                                          smtp_plain: SmtpSink) -> None:
     """Three contractors (one a sub-contractor under external-service), handovers and
     canaries; a leak from the sub-contractor's copy with one of its canaries names it
     first, with certainty, in findings show, attribute --json and the alert e-mail."""

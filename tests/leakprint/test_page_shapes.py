@@ -127,7 +127,8 @@ def web() -> Iterator[Web]:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """One deployment (SQLite) for the module: (folder, CLI environment)."""
     h = tmp_path_factory.mktemp("shapes") / "home"
     env = make_deployment(h, f"sqlite:///{h.parent}/lp.db", rows(CUSTOMERS))
     # The private-address guard (issue 19) lets these local sites be crawled.
@@ -143,8 +144,8 @@ def scan(home: Path, env: dict[str, str], *args: str) -> list[dict[str, Any]]:
     return data
 
 
-def test_scan_file_every_shape(home: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
-    h, env = home
+def test_scan_file_every_shape(deployed: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    h, env = deployed
     for n, planted in enumerate(TEXT_SHAPES + HTML_SHAPES):
         path = tmp_path / f"shape-{n}.{'html' if planted.html else 'txt'}"
         path.write_text(planted.text, encoding="utf-8")
@@ -153,8 +154,8 @@ def test_scan_file_every_shape(home: tuple[Path, dict[str, str]], tmp_path: Path
         assert share >= TARGET, (planted.name, misses[:3])
 
 
-def test_scan_url_paste_pages(home: tuple[Path, dict[str, str]], web: Web) -> None:
-    h, env = home
+def test_scan_url_paste_pages(deployed: tuple[Path, dict[str, str]], web: Web) -> None:
+    h, env = deployed
     found = scan(h, env, "--url", web.paste.url("/index"), "--depth", "1")
     by_path = {f["url"].removeprefix(web.paste.base): f for f in found}
     assert set(PAGES) <= set(by_path)
@@ -180,9 +181,9 @@ allow_offsite = ['^{re.escape(p)}/']
 
 
 def test_forum_source_with_list_posts_and_offsite_pastes(
-    home: tuple[Path, dict[str, str]], web: Web
+    deployed: tuple[Path, dict[str, str]], web: Web
 ) -> None:
-    h, env = home
+    h, env = deployed
     (h / "sources.toml").write_text(forum_toml(web), encoding="utf-8")
     found = scan(h, env, "--all-sources", "--full")
     by_url = {f["url"]: f for f in found}

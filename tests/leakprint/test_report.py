@@ -8,7 +8,6 @@ value in either file; record references only with --with-refs, and then audited.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -33,13 +32,6 @@ from tests.leakprint.helpers import PLANTED, assert_no_planted, customer_rows, r
 from tests.leakprint.sites import make_deployment
 
 WHEN = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = open_database(db_url)
-    yield database
-    database.close()
 
 
 def _finding(db: Database, incident_id: int | None, url: str, records: list[tuple[str, str]],

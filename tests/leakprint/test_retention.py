@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from leakprint import audit
@@ -37,13 +35,6 @@ OLD = NOW - timedelta(days=400)
 YOUNG = NOW - timedelta(days=10)
 RETAIN = RetentionSettings(findings_days=365, scan_runs_days=90, closed_incidents_days=365,
                            alerts_days=90, audit_days=None)
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = open_database(db_url)
-    yield database
-    database.close()
 
 
 class World:

@@ -24,7 +24,6 @@ from leakprint.incidents import link_changes, open_incident
 from leakprint.outbox import send_pending
 from leakprint.scanning import scan_paths
 from leakprint.urlsafe import SealError, UrlGuard
-from tests.alerts.conftest import smtp_plain  # noqa: F401
 from tests.alerts.smtp_sink import SmtpSink
 from tests.leakprint.helpers import PLANTED, all_file_bytes, assert_no_planted, customer_rows, run
 from tests.leakprint.sites import db_rows, make_deployment
@@ -148,7 +147,7 @@ def test_migration_keeps_documents_and_the_next_scan_keys_them(tmp_path: Path) -
 
 
 def test_alert_email_names_the_redacted_path(
-    tmp_path: Path, db_url: str, smtp_plain: SmtpSink  # noqa: F811
+    tmp_path: Path, db_url: str, smtp_plain: SmtpSink
 ) -> None:
     """The alert e-mail for a finding in ``…/u/<e-mail>/dump.txt`` carries the
     redacted path, checked on the bytes the SMTP server received."""
