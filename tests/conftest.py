@@ -17,6 +17,46 @@ if TYPE_CHECKING:
     from tests.leakprint.serving import Deployment, PasteSite
 
 PG_URL = os.environ.get("LEAKPRINT_TEST_DATABASE_URL")
+CHROMIUM = Path("/usr/bin/chromium")
+
+# Markers (pyproject.toml) are applied here by the fixtures a test uses, and by a
+# module-level ``pytestmark`` in the modules of end-to-end tests: ``make unit`` runs
+# ``-m "not slow and not browser"``, ``make test`` runs everything.
+#: A test using one of these is an end-to-end test, slow: real crawls (``scrapy crawl``
+#: against the mock sites, or a module's ``crawl``), `leakprint serve` (``deployment``),
+#: or a deployment with a fingerprint set imported through the CLI (``crm_home``; the
+#: modules' ``deployed``, ``scanned``, ``leaked``, ``sqlite_home``, which also scan).
+SLOW_FIXTURES = frozenset({
+    "mock_sites", "crawl", "deployment", "paste",
+    "crm_home", "deployed", "scanned", "leaked", "sqlite_home", "small_disk",
+})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``browser`` (and ``slow``) for tests needing Chromium, ``slow`` for those using
+    the fixtures of real crawls, ``postgres`` for the PostgreSQL case of ``db_url``."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "chromium" in names:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
+        if names & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium (Playwright renders with it; no browser is ever downloaded).
+
+    A test that uses it, directly or through its fixtures, is marked ``browser`` and
+    skipped when Chromium is not installed.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip(f"Debian chromium is not installed at {CHROMIUM}")
+    return CHROMIUM
 
 
 def _pg_schema_url(base: str) -> Iterator[str]:

@@ -69,7 +69,8 @@ def three_sites() -> Iterator[tuple[sites.Site, sites.Site, sites.Site]]:
 
 @pytest.fixture(scope="module")
 def crawl(three_sites: tuple[sites.Site, sites.Site, sites.Site],
-          tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+          tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> CrawlResult:
+    # One of its sources is rendered: the crawl needs Chromium (marked browser).
     main, _, _ = three_sites
     toml = f"""
 [[source]]
@@ -144,6 +145,7 @@ def test_redirects_obey_allow_offsite_and_loops_are_named(
     assert crawl.stats["leakprint/coverage/redirect_loop"] == 1
 
 
+@pytest.mark.slow  # a crawl of its own
 def test_without_opt_in_even_127_0_0_1_is_refused(
         three_sites: tuple[sites.Site, ...], tmp_path: Path) -> None:
     main = three_sites[0]

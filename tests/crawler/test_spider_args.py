@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.crawler.conftest import Sites, run_crawl
+
+pytestmark = pytest.mark.slow  # real crawls
 
 TWO = """
 [[source]]

@@ -106,6 +106,7 @@ def _peak_traced(directory: Path, n: int, memory: int) -> tuple[int, dict[str, i
         tracemalloc.stop()
 
 
+@pytest.mark.slow  # builds sets large enough to measure memory
 def test_memory_follows_the_budget_not_the_record_count(tmp_path: Path) -> None:
     # A budget leaving 512 KiB a share beside this process: a build of 4x the records
     # peaks (numpy and Python allocations) at about the same memory, in more runs

@@ -21,6 +21,8 @@ from leakprint.outbox import APP_RETRY, DbOutbox, list_alerts, send_pending
 from tests.alerts.smtp_sink import CertPair, SmtpSink
 from tests.leakprint.helpers import run, use_sink
 
+pytestmark = pytest.mark.slow  # real SMTP servers, retries and the CLI
+
 # A minute ahead of the wall clock, so alerts queued by the tests (at real time) are due.
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
 

@@ -34,6 +34,8 @@ from tests.leakprint.helpers import (
 )
 from tests.leakprint.sites import db_rows
 
+pytestmark = pytest.mark.slow  # the contractor stories end to end: imports, scans, e-mail
+
 LEAK_HEADER = HEADER[1:]  # a broker's dump has no record IDs
 ROWS = customer_rows(200) + PLANTED
 

@@ -32,7 +32,8 @@ from tests.leakprint.processes import (
 )
 from tests.leakprint.sites import db_rows, import_set, make_deployment, scan_runs, strong_refs
 
-CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.slow  # real crawls of the local sites, and kills of them
+
 ROWS = customer_rows(300)
 CUSTOMERS = PLANTED + ROWS
 LEAKPRINT = Path(sys.executable).parent / "leakprint"
@@ -252,9 +253,7 @@ def test_scan_url_on_demand(deployed: tuple[Path, dict[str, str], str], web: Web
     assert len(scan_runs(db_url)) == 4  # the three above and the unreachable one
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(),
-                    reason="Debian chromium is not installed at /usr/bin/chromium")
+@pytest.mark.usefixtures("chromium")  # marked browser, skipped without it
 def test_javascript_only_paste_is_found_when_rendered(
     deployed: tuple[Path, dict[str, str], str], web: Web
 ) -> None:

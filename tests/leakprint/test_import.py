@@ -23,6 +23,8 @@ from tests.leakprint.helpers import (
     run,
 )
 
+pytestmark = pytest.mark.slow  # imports through the CLI and its process
+
 
 def write_cp932(path: Path, rows: list[list[str]], bad_lines: dict[int, bytes]) -> None:
     """Rows as CP932 CSV; ``bad_lines`` inserts raw lines after the given data row index."""

@@ -142,6 +142,7 @@ def test_a_file_of_mixed_encodings_gets_a_clear_message(tmp_path: Path) -> None:
     assert report.imported == 20 and report.bad_rows == 20
 
 
+@pytest.mark.slow  # 3,000 rows by worker processes
 def test_import_within_a_tiny_budget_by_workers_leaves_no_value_and_verifies(
     home: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,6 +26,8 @@ from tests.leakprint.processes import (
 )
 from tests.leakprint.sites import make_deployment, scan_runs
 
+pytestmark = pytest.mark.slow  # scans killed mid-crawl
+
 LEAKPRINT = Path(sys.executable).with_name("leakprint")
 ROWS = customer_rows(300)
 

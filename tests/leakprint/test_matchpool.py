@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from scrapy.settings import Settings
 
 from leakprint.matchpool import match_document, start_pool
@@ -15,6 +16,8 @@ from leakprint.pipeline import (
     default_match_workers,
 )
 from tests.matchers.factories import KEY, build_set, make_customers
+
+pytestmark = pytest.mark.slow  # spawns matcher processes
 
 
 def niceness() -> int:

@@ -26,6 +26,8 @@ from tests.leakprint.sites import Site, make_deployment, start_site, stop_site
 from tests.matchers import corpus
 from tests.matchers.factories import Customer, make_customers
 
+pytestmark = pytest.mark.slow  # real crawls of paste and forum pages
+
 TARGET = 0.99
 IMPORTED = {"name", "name_kana", "phone", "email", "birthdate", "address"}
 CUSTOMERS = make_customers(300, seed=7)

@@ -244,6 +244,7 @@ def test_unknown_incident_is_one_line(leaked: tuple[Path, dict[str, str], str]) 
     assert result.output.strip() == "error: no incident 9 (see `leakprint incident list`)"
 
 
+@pytest.mark.slow  # the whole demo
 def test_the_demo_incident_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Done when: `report --incident 1 --aware-on DATE` on the demo's incident — the
     nine items, the persons count and data items as `findings --json` has them, both

@@ -10,6 +10,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from leakprint import audit
@@ -298,6 +299,7 @@ def test_retention_keys_and_defaults(tmp_path: Path) -> None:
     assert RetentionSettings().audit_days is None  # the audit log is kept by default
 
 
+@pytest.mark.slow  # runs the scheduler
 def test_serve_purges_once_a_day(tmp_path: Path, db_url: str) -> None:
     import time
 

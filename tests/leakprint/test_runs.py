@@ -28,6 +28,8 @@ from leakprint.runs import (
 from tests.leakprint.helpers import customer_rows, run
 from tests.leakprint.sites import make_deployment, scan_runs
 
+pytestmark = pytest.mark.slow  # `leakprint scan` processes, some killed
+
 LEAKPRINT = Path(sys.executable).with_name("leakprint")
 
 

@@ -22,6 +22,8 @@ from tests.leakprint import sites
 from tests.leakprint.helpers import PLANTED, assert_no_planted, customer_rows, run
 from tests.leakprint.sites import csv_dump, make_deployment, planted_dump, scan_runs
 
+pytestmark = pytest.mark.slow  # real crawls of hostile pages
+
 ROWS = customer_rows(40)
 DEEP = 2100
 

@@ -102,6 +102,7 @@ def test_a_streak_begun_unseen_is_noticed_at_its_next_failure(
     assert len(sent.messages) == 2
 
 
+@pytest.mark.slow  # runs the scheduler and SMTP
 def test_a_failing_scheduled_scan_mails_one_notice_over_smtp(
     home: Path,
     db: Database,

@@ -28,6 +28,8 @@ from leakprint.scheduler import (
 )
 from tests.leakprint.helpers import open_one, run
 
+pytestmark = pytest.mark.slow  # real schedulers: serve, its threads and job store
+
 RUNS: list[str] = []
 RAN = threading.Event()
 

@@ -54,6 +54,7 @@ def test_guard_keys_seals_and_unseals() -> None:
     assert guard.redact(url) == url
 
 
+@pytest.mark.slow  # import and scan through the CLI
 def test_value_in_a_file_path_is_redacted_everywhere(tmp_path: Path, db_url: str) -> None:
     home = tmp_path / "home"
     env = make_deployment(home, db_url, CUSTOMERS)
@@ -146,6 +147,7 @@ def test_migration_keeps_documents_and_the_next_scan_keys_them(tmp_path: Path) -
     db.close()
 
 
+@pytest.mark.slow  # import, scan and e-mail through the CLI
 def test_alert_email_names_the_redacted_path(
     tmp_path: Path, db_url: str, smtp_plain: SmtpSink
 ) -> None:

@@ -75,6 +75,7 @@ def test_a_record_cut_by_a_window_end_is_found_whole(
     assert result.bytes_scanned == len(data)
 
 
+@pytest.mark.slow  # streams tens of MB to measure memory and work
 def test_no_newline_stream_bounded_memory_and_linear_work(
     matcher: Matcher, customers: list[Customer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
