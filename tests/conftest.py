@@ -1,5 +1,9 @@
-"""Suite-wide fixtures: database URLs (SQLite always, PostgreSQL when configured) and SMTP
-servers. The application's deployments are in ``tests/leakprint/conftest.py``."""
+"""Suite-wide fixtures and the markers (docs/testing.md).
+
+Database URLs (SQLite always, PostgreSQL when configured), SMTP servers, Debian's
+Chromium and the served deployment of `leakprint serve` tests. The application's plain
+deployments are in ``tests/leakprint/conftest.py``.
+"""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from leakprint.config import load_settings
 from leakprint.db import Database, open_database
 from leakprint.outbox import list_alerts
 from leakprint.scheduler import JOBS_TABLE, LeakprintScheduler, serve
-from tests.alerts.smtp_sink import Received, SmtpSink
+from tests.alerts.smtp_sink import Received, SmtpSink, body_text
 from tests.crawler.sites import Site, start_site, stop_site
 from tests.leakprint.helpers import HEADER, MAP, PLANTED, assert_no_planted, customer_rows, run
 
@@ -398,8 +398,8 @@ def check_alert_email(
         )
     assert received.rcpt_tos == ("soc@example.jp",)
     assert received.authenticated  # STARTTLS, then AUTH
-    text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    html = email.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    text = body_text(email, "plain")
+    html = body_text(email, "html")
     assert f"Distinct records: {count}" in text
     assert re.search(rf"high\s+{count}\b", text)
     assert "Confidence:   HIGH" in text

@@ -18,7 +18,7 @@ from leakprint.db import Database, Document, Finding, RecordHitRow, open_databas
 from leakprint.findings import FindingChange
 from leakprint.incidents import link_changes, open_incident
 from leakprint.outbox import APP_RETRY, DbOutbox, list_alerts, send_pending
-from tests.alerts.smtp_sink import CertPair, SmtpSink
+from tests.alerts.smtp_sink import CertPair, SmtpSink, body_text
 from tests.leakprint.helpers import run, use_sink
 
 pytestmark = pytest.mark.slow  # real SMTP servers, retries and the CLI
@@ -116,8 +116,8 @@ def test_pending_alert_is_delivered(
     )
     assert email["From"] == "leakprint@soc.example.jp"
     assert email["X-Leakprint-Alert-Id"] == "1"
-    text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    html = email.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    text = body_text(email, "plain")
+    html = body_text(email, "html")
     for body in (text, html):
         assert f"leakprint findings show {finding}" in body
         assert "C0000001" in body and "C0000003" in body

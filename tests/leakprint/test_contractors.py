@@ -22,7 +22,7 @@ from leakprint.db import Contractor, Database
 from leakprint.findings import FindingChange
 from leakprint.incidents import link_changes, open_incident
 from leakprint.outbox import send_pending
-from tests.alerts.smtp_sink import SmtpSink
+from tests.alerts.smtp_sink import SmtpSink, body_text
 from tests.leakprint.helpers import (
     HEADER,
     MAP,
@@ -337,8 +337,8 @@ def test_done_when_story_with_alert_email(home: Path, tmp_path: Path, db: Databa
     assert [(i["finding"], i["verdict"]) for i in by_incident] == [(found["id"], "certain")]
     email = smtp_plain.messages[0].message
     assert email["Subject"].startswith("[leakprint] HIGH: 40 customer records and 1 canary")
-    body = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    html = email.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    body = body_text(email, "plain")
+    html = body_text(email, "html")
     for part in (body, html):
         assert "verdict: CERTAIN" in part
         assert "1. east &gt; dm-print" in part or "1. east > dm-print" in part

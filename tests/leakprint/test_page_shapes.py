@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,10 @@ class Web:
     forum: Site
 
 
-def paste_routes(site: Site):  # type: ignore[no-untyped-def]
+Route = Callable[[str, dict[str, list[str]]], tuple[int, dict[str, str], bytes]]
+
+
+def paste_routes(site: Site) -> Route:
     def route(path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
         if path == "/robots.txt":
             return 200, TEXT, b"User-agent: *\nAllow: /\n"
@@ -100,8 +103,8 @@ def paste_routes(site: Site):  # type: ignore[no-untyped-def]
     return route
 
 
-def forum_routes(paste: Site):  # type: ignore[no-untyped-def]
-    def make(site: Site):  # type: ignore[no-untyped-def]
+def forum_routes(paste: Site) -> Callable[[Site], Route]:
+    def make(site: Site) -> Route:
         def route(path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
             if path == "/robots.txt":
                 return 200, TEXT, b"User-agent: *\nAllow: /\n"

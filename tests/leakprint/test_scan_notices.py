@@ -19,7 +19,7 @@ from leakprint.notices import note_scan_health
 from leakprint.outbox import list_alerts, send_pending
 from leakprint.scanning import finish_run, start_run
 from leakprint.scheduler import run_incident_scan
-from tests.alerts.smtp_sink import SmtpSink
+from tests.alerts.smtp_sink import SmtpSink, body_text
 from tests.leakprint.helpers import open_one, run, use_sink
 
 FAILURE = "scan run {n}: crawl exited with status 1: ValueError (log: logs/scan-{n}.log)"
@@ -120,7 +120,7 @@ def test_a_failing_scheduled_scan_mails_one_notice_over_smtp(
     assert email["Subject"].startswith(
         f"[leakprint] SCAN FAILED: incident {incident}: blind-watch is not being watched"
     )
-    text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = body_text(email, "plain")
     assert "fingerprint" in text  # the stored reason: no set to match against
     assert "Log:" not in text  # the crawl never started: there is no log to name
     rows = list_alerts(db)

@@ -24,7 +24,7 @@ from leakprint.incidents import link_changes, open_incident
 from leakprint.outbox import send_pending
 from leakprint.scanning import scan_paths
 from leakprint.urlsafe import SealError, UrlGuard
-from tests.alerts.smtp_sink import SmtpSink
+from tests.alerts.smtp_sink import SmtpSink, body_text
 from tests.leakprint.helpers import PLANTED, all_file_bytes, assert_no_planted, customer_rows, run
 from tests.leakprint.sites import db_rows, make_deployment
 
@@ -173,7 +173,7 @@ def test_alert_email_names_the_redacted_path(
         db.close()
     [received] = smtp_plain.messages
     raw = received.content.decode("utf-8", "replace")
-    text = received.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = body_text(received.message, "plain")
     assert "/u/[email]/[phone].csv" in text
     for boundary in [str(p.get_boundary()) for p in received.message.walk()
                      if p.is_multipart()] + [str(received.message["Message-ID"])]:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from leakprint.config import load_settings
 from leakprint.outbox import list_alerts, send_pending
 from leakprint.scheduler import JOBS_TABLE, SCAN_JOB, run_incident_scan
-from tests.alerts.smtp_sink import free_port
+from tests.alerts.smtp_sink import body_text, free_port
 from tests.leakprint.helpers import PLANTED, assert_no_planted, run
 from tests.leakprint.serving import (  # the fixtures too
     CUSTOMERS,
@@ -247,7 +247,7 @@ def test_a_source_that_serves_nothing_is_a_failed_scan_with_a_notice(
     shown = run(d.home, "incident", "show", str(incident))
     assert "failed (scan run 1, log logs/scan-1.log: no page could be fetched" in shown.output
     (mail,) = d.sink.messages
-    text = mail.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = body_text(mail.message, "plain")
     assert "Log:          logs/scan-1.log (in the leakprint folder)" in text
     assert (d.home / "logs" / "scan-1.log").is_file()
     assert_clean_email(mail, d.paste.site.base)

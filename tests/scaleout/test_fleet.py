@@ -39,7 +39,7 @@ from tests.scaleout.fleet import (
 PAGES = 500
 FLEET_CONCURRENCY = 3
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(600)]
 
 
 def finding_keys(findings: list[dict[str, Any]]) -> set[tuple[str, str, int, frozenset[str]]]:
