@@ -174,6 +174,7 @@ def test_resolver_refuses_what_the_policy_refuses() -> None:
     from crawler.addressguard import AddressPolicy
     from crawler.netguard import GuardedResolver, ResolvedAddressRefused
 
+    # Ignored below: the wrapped resolver is never called in this test.
     resolver = GuardedResolver(object(), 0, 5.0,  # type: ignore[arg-type]
                                AddressPolicy.from_values(False, ["127.0.0.1/32"]))
     assert resolver._check("127.0.0.1", "good.test") == "127.0.0.1"

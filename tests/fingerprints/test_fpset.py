@@ -37,6 +37,7 @@ def record_fields(i: int) -> list[tuple[str, str]]:
 
 
 def build(directory: Path, n: int = 1000, **kwargs: object) -> Manifest:
+    # Ignored below: the builder's options pass through as a loose **kwargs.
     builder = FingerprintSetBuilder(directory, "d1", KEY, normalizer_version=NV, **kwargs)  # type: ignore[arg-type]
     for i in range(n):
         assert builder.add_record(f"R{i:05d}", record_fields(i)) == i
@@ -276,9 +277,11 @@ def test_normalizer_version_defaults_to_the_normalizers_module(
 ) -> None:
     # The short contract form open(directory, key) checks against NORMALIZER_VERSION.
     fake = types.ModuleType("fingerprints.normalizers")
+    # Ignored below: a stand-in module object given the attribute the set checks.
     fake.NORMALIZER_VERSION = 1  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "fingerprints.normalizers", fake)
     assert FingerprintSet.open(set_dir, KEY).record_count == 1000
+    # Ignored below: a stand-in module object given the attribute the set checks.
     fake.NORMALIZER_VERSION = 2  # type: ignore[attr-defined]
     with pytest.raises(FingerprintSetError, match="re-fingerprint"):
         FingerprintSet.open(set_dir, KEY)

@@ -42,6 +42,7 @@ def all_fields(n: int) -> int:
 
 
 def build(directory: Path, n: int, **kwargs: object) -> FingerprintSetBuilder:
+    # Ignored below: the builder's options pass through as a loose **kwargs.
     builder = FingerprintSetBuilder(directory, "s", KEY, normalizer_version=NV, **kwargs)  # type: ignore[arg-type]
     for i in range(n):
         builder.add_record(f"R{i:06d}", fields(i))

@@ -75,6 +75,7 @@ def assert_clean_email(received: Received, site_base: str) -> None:
     assert_no_planted(blob, "an alert e-mail")
     message = received.message
     decoded = b"\n".join(
+        # Ignored below: typeshed's get_payload overloads do not cover decode=True on a part.
         part.get_payload(decode=True) or b""  # type: ignore[misc]
         for part in message.walk()
         if not part.is_multipart()

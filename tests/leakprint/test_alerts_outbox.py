@@ -101,6 +101,7 @@ def test_pending_alert_is_delivered(
     mode: str,
 ) -> None:
     incident, finding = queue_alert(db)
+    # Ignored below: mode is the parametrized str, one of SmtpSink's literals.
     with SmtpSink(mode, cert=smtp_cert) as sink:  # type: ignore[arg-type]
         settings = use_sink(monkeypatch, sink, home)
         report = send_pending(settings, db)

@@ -113,6 +113,7 @@ def _open(db: Database, **overrides: object) -> int:
         "now": NOW,
     }
     values.update(overrides)
+    # Ignored below: the values are typed loosely so that a test may override any of them.
     return open_incident(db, **values).id  # type: ignore[arg-type]
 
 
@@ -205,6 +206,7 @@ def _finding(db: Database, url: str, record_count: int, confidence: str = "high"
 def _change(
     finding_id: int, count: int, confidence: str = "high", previous: int = 0, status: str = "new"
 ) -> FindingChange:
+    # Ignored below: status and confidence are plain str here, literals there.
     return FindingChange(finding_id, status, count, previous, confidence)  # type: ignore[arg-type]
 
 

@@ -132,6 +132,7 @@ class World:
 
 def _present(db: Database, model: type, ids: list[int]) -> set[int]:
     with db.session() as s:
+        # Ignored below: model is any of several ORM classes, each with an id.
         return set(s.scalars(sa.select(model.id).where(model.id.in_(ids))))  # type: ignore[attr-defined]
 
 

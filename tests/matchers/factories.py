@@ -310,14 +310,17 @@ def render_delimited(
 
 
 def render_csv(customers: Sequence[Customer], **kw: object) -> str:
+    # Ignored below: the renderers' options pass through as a loose **kw.
     return render_delimited(customers, ",", quote=True, **kw)  # type: ignore[arg-type]
 
 
 def render_tsv(customers: Sequence[Customer], **kw: object) -> str:
+    # Ignored below: the renderers' options pass through as a loose **kw.
     return render_delimited(customers, "\t", **kw)  # type: ignore[arg-type]
 
 
 def render_pipe(customers: Sequence[Customer], **kw: object) -> str:
+    # Ignored below: the renderers' options pass through as a loose **kw.
     return render_delimited(customers, "|", **kw)  # type: ignore[arg-type]
 
 
