@@ -1,4 +1,4 @@
-"""``leakprint fingerprint import|list|verify|drop``."""
+"""``leakprint fingerprint import|list|verify|drop`` (``shred|rekey``: cli/shred_cmd.py)."""
 
 from __future__ import annotations
 
@@ -31,12 +31,13 @@ from leakprint.datasets import (
 
 @click.group()
 def fingerprint() -> None:
-    """Build, list, verify and drop fingerprint sets (keyed digests of customer records).
+    """Build, list, verify, drop and shred fingerprint sets (keyed digests of customer records).
 
     \b
     Example:
       leakprint fingerprint import customers.csv --dataset crm-2026 --id-column 顧客ID
       leakprint fingerprint list --json
+      leakprint fingerprint shred crm-2019     # every copy of the set matches nothing
     """
 
 
@@ -255,7 +256,8 @@ def verify_cmd(app: AppContext, name: str, as_json: bool) -> None:
 @pass_app
 @user_errors(DatasetError)
 def drop_cmd(app: AppContext, name: str, yes: bool) -> None:
-    """Unregister a fingerprint set and delete its files.
+    """Unregister a fingerprint set and delete its files (copies elsewhere still work:
+    `fingerprint shred` makes them useless).
 
     \b
     Example:
