@@ -27,6 +27,7 @@ from leakprint.datasets import (
     list_datasets,
     verify_dataset,
 )
+from leakprint.setsecrets import layer_of
 
 
 @click.group()
@@ -208,14 +209,18 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
       leakprint fingerprint list --json
     """
     infos = list_datasets(app.db)
+    # sealed: the set has a per-set secret, so `fingerprint shred` can make its copies
+    # useless (sets built before it: `fingerprint rekey`)
+    sealed = {i.name: layer_of(Path(i.path)) is not None for i in infos}
     if as_json:
-        emit_json([i.as_json() for i in infos])
+        emit_json([{**i.as_json(), "sealed": sealed[i.name]} for i in infos])
         return
-    table = Table("name", "records", "kinds", "bad rows", "key id", "created")
+    table = Table("name", "records", "kinds", "bad rows", "key id", "sealed", "created")
     for i in infos:
         kinds = ", ".join(f"{k}:{v}" for k, v in sorted(i.kinds.items()))
         table.add_row(
-            i.name, str(i.record_count), kinds, str(i.bad_rows), i.key_id, i.created_at[:19]
+            i.name, str(i.record_count), kinds, str(i.bad_rows), i.key_id,
+            "yes" if sealed[i.name] else "no: rekey", i.created_at[:19]
         )
     app.out.print(table)
 

@@ -173,7 +173,10 @@ def test_a_set_built_before_secrets_is_sealed_after_the_migration_and_finds_the_
             kinds={}, bad_rows=0, created_at=sa.func.now()))
     engine.dispose()
     leak = dump(tmp_path / "leak.csv", LEAKED)
-    # The next command migrates the database; the old set still scans, unsealed...
+    # Any command migrates the database (0011); the old set is listed as not sealed...
+    listed = json.loads(run(home, "fingerprint", "list", "--json", env=env).stdout)
+    assert {d["name"]: d["sealed"] for d in listed} == {"old": False, "tiny": True}
+    # ... still scans, unsealed, ...
     before = run(home, "scan", "--file", str(leak), "--dataset", "old", "--json", env=env)
     assert before.exit_code == 0, before.output
     found = {ref for f in json.loads(before.stdout) for ref in strong_refs(f)}
