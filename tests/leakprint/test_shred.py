@@ -26,7 +26,7 @@ from fingerprints.normalizers import NORMALIZER_VERSION
 from leakprint.config import load_settings
 from leakprint.db import Dataset, open_database
 from leakprint.db.engine import alembic_config, make_engine
-from leakprint.setsecrets import snapshot
+from leakprint.setsecrets import layer_of, snapshot
 from matchers.parallel import scan_file
 from tests.leakprint.helpers import HEADER, PLANTED, customer_rows, run
 from tests.leakprint.sites import db_rows, make_deployment, strong_refs
@@ -207,3 +207,30 @@ def test_a_set_built_before_secrets_is_sealed_after_the_migration_and_finds_the_
     finally:
         db.close()
     assert run(home, "audit", "verify", env=env).exit_code == 0
+
+
+def test_shred_takes_the_canary_companions_with_it(
+    deployment: tuple[Path, dict[str, str], str], tmp_path: Path
+) -> None:
+    home, env, db_url = deployment
+    assert run(home, "contractor", "add", "dm-print", env=env).exit_code == 0
+    minted = run(home, "canary", "mint", "--contractor", "dm-print", "--dataset", "crm",
+                 "--count", "2", "--email-domain", "canary.example.jp",
+                 "--out", str(tmp_path / "canaries.csv"), env=env)
+    assert minted.exit_code == 0, minted.output
+    root = home / "fingerprint-sets" / ".canaries" / "crm"
+    (batch,) = list(root.iterdir())
+    assert layer_of(batch) is not None  # the companion has a secret of its own
+    copy = shutil.copytree(batch, tmp_path / "copy-of-canaries")
+    done = run(home, "fingerprint", "shred", "crm", "--yes", env=env)
+    assert done.exit_code == 0, done.output
+    assert "2 per-set secret(s) destroyed, 2 set folder(s) deleted" in done.output
+    assert not root.exists()
+    key = key_of(home)
+    db = open_database(db_url)
+    try:
+        with pytest.raises(FingerprintSetError, match="'crm' was shredded on "):
+            FingerprintSet.open(copy, key, normalizer_version=NORMALIZER_VERSION,
+                                secrets=snapshot(db, key))
+    finally:
+        db.close()
