@@ -19,7 +19,7 @@ from fingerprints.normalizers import NORMALIZER_VERSION
 from leakprint import audit
 from leakprint.config import Settings
 from leakprint.contractors import membership
-from leakprint.db import Database, Dataset
+from leakprint.db import Database, Dataset, SetSecretRow
 from leakprint.setsecrets import create_secret, forget_secret, snapshot
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -185,6 +185,13 @@ def get_dataset(db: Database, name: str) -> DatasetInfo:
     with db.session() as session:
         row = session.scalars(select(Dataset).where(Dataset.name == name)).first()
         if row is None:
+            shredded = session.scalars(
+                select(SetSecretRow.shredded_at).where(SetSecretRow.dataset == name,
+                                                       SetSecretRow.shredded_at.is_not(None))
+                .order_by(SetSecretRow.shredded_at.desc())).first()
+            if shredded is not None:  # a copy of its set matches nothing (SPEC 16)
+                raise DatasetError(f"dataset {name!r} was shredded on "
+                                   f"{shredded.date().isoformat()}")
             raise DatasetError(f"no dataset named {name!r} (see `leakprint fingerprint list`)")
         return DatasetInfo.of(row)
 

@@ -93,6 +93,8 @@ def test_a_shredded_sets_copy_is_refused_in_one_line_and_matches_nothing(
     assert "shredded crm on " in done.output and "matches nothing" in done.output
     assert not set_dir.exists()
     assert run(home, "fingerprint", "list", "--json", env=env).stdout.strip() == "[]"
+    gone = run(home, "scan", "--file", str(leak), "--dataset", "crm", env=env)
+    assert gone.exit_code == 2 and "dataset 'crm' was shredded on " in gone.output
 
     # The audit log has the shred, and its chain and anchor still verify.
     entries = [row for row in db_rows(db_url, ("audit_log",))["audit_log"]
