@@ -28,6 +28,7 @@ from crawler.signals import coverage_error, document_unchanged
 from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
 from fingerprints.normalizers import NORMALIZER_VERSION
+from fingerprints.shred import StaticSecrets
 from leakprint.config import Settings, load_settings
 from leakprint.coverage import CoverageItem, record_coverage
 from leakprint.datasets import get_dataset, list_datasets
@@ -35,6 +36,7 @@ from leakprint.db import Database, Document, ScanRun, open_database
 from leakprint.logredact import install as install_log_redaction
 from leakprint.matchpool import DocOutcome, DocTask, process_batch, ready, start_pool
 from leakprint.scanning import StoreEntry, finish_run, store_batch
+from leakprint.setsecrets import snapshot
 from leakprint.urlsafe import UrlGuard
 from matchers.companion import matcher_for
 from matchers.lifeline import die_with_parent
@@ -153,11 +155,12 @@ class MatchPipeline:
         names = config.datasets or [d.name for d in list_datasets(db)]
         self.set_dirs = [set_dir(settings, db, n) for n in names]
         key = settings.load_key()
-        self.pool = start_pool(self.set_dirs, key, config.workers,
-                               settings.database_url, config.nice) if self.set_dirs else None
+        secrets = snapshot(db, key)  # the sets' per-set secrets (SPEC 16)
+        self.pool = start_pool(self.set_dirs, key, config.workers, settings.database_url,
+                               config.nice, secrets) if self.set_dirs else None
         # Keys, seals and redacts URLs here (the crawl log, documents stored without
         # a set); the workers hold their own for what they store.
-        self.guard = guard if guard is not None else url_guard(key, self.set_dirs)
+        self.guard = guard if guard is not None else url_guard(key, self.set_dirs, secrets)
         # Known documents: URL key → content SHA-256.
         self.known: dict[str, str] = {} if config.full else self._load_known()
         # What a worker runs per batch (a picklable module-level function).
@@ -403,10 +406,12 @@ def set_dir(settings: Settings, db: Database, name: str) -> Path:
     return local if local.exists() else registered
 
 
-def url_guard(key: FingerprintKey, set_dirs: list[Path]) -> UrlGuard:
+def url_guard(key: FingerprintKey, set_dirs: list[Path],
+              secrets: StaticSecrets | None = None) -> UrlGuard:
     """A guard whose redaction knows the values of the sets in ``set_dirs``."""
     return UrlGuard(key, [
-        matcher_for(FingerprintSet.open(d, key, normalizer_version=NORMALIZER_VERSION), key)
+        matcher_for(FingerprintSet.open(d, key, normalizer_version=NORMALIZER_VERSION,
+                                        secrets=secrets), key)
         for d in set_dirs])
 def arm_lifeline(parent: int, on_orphaned: Callable[[], None]) -> None:
     """The crawl runs in its own session, so a signal to the command that started it

@@ -295,4 +295,5 @@ def _scan_file(path: Path, sets: Sequence[FingerprintSet], key: FingerprintKey,
         with path.open("rb") as fh:
             return _scan_stream(fh, sets, path.name, key)
     sha, size = file_digest(path)
-    return sha, size, [scan_file(path, s.directory, key, workers=n) for s in sets]
+    return sha, size, [scan_file(path, s.directory, key, workers=n, secrets=s.secrets)
+                       for s in sets]

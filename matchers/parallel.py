@@ -20,6 +20,7 @@ from typing import Final
 
 from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
+from fingerprints.shred import SecretSource
 from matchers.companion import matcher_for
 from matchers.lifeline import die_with_parent
 from matchers.result import Accumulator, MatchResult
@@ -54,15 +55,18 @@ def scan_file(
     *,
     workers: int | None = None,
     range_bytes: int = RANGE_BYTES,
+    secrets: SecretSource | None = None,
 ) -> MatchResult:
     """Scan a file of any size against one fingerprint set, on ``workers`` processes.
 
-    ``workers`` defaults to ``os.cpu_count()``; 1 scans in this process.
+    ``workers`` defaults to ``os.cpu_count()``; 1 scans in this process. ``secrets``
+    hands a sealed set its per-set secret (spawned workers get it through their
+    start-up arguments: it must be picklable, e.g. ``StaticSecrets``).
     """
     p = Path(path)
     size = p.stat().st_size
     workers = workers or os.cpu_count() or 1
-    matcher = matcher_for(FingerprintSet.open(fpset_dir, key), key)
+    matcher = matcher_for(FingerprintSet.open(fpset_dir, key, secrets=secrets), key)
     head, start = _read_head(p, size, min(MIN_RANGE_BYTES, range_bytes))
     if is_wide(detect_encoding(head)):
         # UTF-16/32 cannot be cut at b"\n" bytes: one process, decoded incrementally.
@@ -98,7 +102,7 @@ def scan_file(
         pool = ctx.Pool(workers, initializer=die_with_parent, initargs=(os.getpid(),))
     else:
         pool = mp.get_context("spawn").Pool(
-            workers, initializer=_open, initargs=(str(fpset_dir), key, os.getpid())
+            workers, initializer=_open, initargs=(str(fpset_dir), key, os.getpid(), secrets)
         )
     with pool:
         for result, newlines in pool.imap(_scan_range, tasks, chunksize=1):
@@ -175,9 +179,10 @@ def _ranges(
             lo, skip = hi - next_skip, next_skip
 
 
-def _open(fpset_dir: str, key: FingerprintKey, parent: int | None = None) -> None:
+def _open(fpset_dir: str, key: FingerprintKey, parent: int | None = None,
+          secrets: SecretSource | None = None) -> None:
     die_with_parent(parent)
-    _init(matcher_for(FingerprintSet.open(fpset_dir, key), key))
+    _init(matcher_for(FingerprintSet.open(fpset_dir, key, secrets=secrets), key))
 
 
 def _init(matcher: Matcher) -> None:
