@@ -13,27 +13,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select
 
 from leakprint import audit
 from leakprint.cadence import MIN_INTERVAL, check_cron, parse_duration
 from leakprint.cadence import IncidentError as IncidentError  # the error of both modules
 from leakprint.db import AlertRow, Database, Incident, IncidentFinding, ScanRun
 from leakprint.findings import CONFIDENCE_ORDER, FindingChange, at_least
+from leakprint.jobstore import JOB_ID as JOB_ID  # serve's job store: its table and ids
+from leakprint.jobstore import JOBS_TABLE as JOBS_TABLE
+from leakprint.jobstore import job_id as job_id
+from leakprint.jobstore import next_runs
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-
-# `leakprint serve` keeps each open incident's job in APScheduler's SQL job store,
-# in the leakprint database, under this table and id.
-JOBS_TABLE = "apscheduler_jobs"
-JOB_ID = re.compile(r"^incident-(\d+)$")
 OVERDUE_AFTER = timedelta(minutes=2)
-
-
-def job_id(incident_id: int) -> str:
-    return f"incident-{incident_id}"
 
 
 @dataclass(frozen=True)
@@ -239,23 +234,10 @@ def list_incidents(db: Database, *, state: str | None = None) -> list[IncidentIn
             stmt = stmt.where(Incident.state == state)
         rows = list(session.scalars(stmt))
         last = _last_runs(session, [r.id for r in rows])
-        nexts = _next_runs(session)
+        nexts = next_runs(session)
         return [
             IncidentInfo.of(r, counts.get(r.id, 0), last.get(r.id), nexts.get(r.id)) for r in rows
         ]
-
-
-def _next_runs(session: Session) -> dict[int, datetime]:
-    """Each scheduled incident's next run time, from the scheduler's job store (there
-    is none before `serve` first ran)."""
-    if not inspect(session.connection()).has_table(JOBS_TABLE):
-        return {}
-    out: dict[int, datetime] = {}
-    for job, next_run in session.execute(text(f"SELECT id, next_run_time FROM {JOBS_TABLE}")):
-        m = JOB_ID.match(str(job))
-        if m is not None and next_run is not None:
-            out[int(m.group(1))] = datetime.fromtimestamp(float(next_run), UTC)
-    return out
 
 
 def _last_runs(session: Session, incident_ids: list[int]) -> dict[int, tuple[int, str, str | None]]:
@@ -296,7 +278,7 @@ def get_incident(db: Database, incident_id: int) -> IncidentInfo:
             row,
             count,
             _last_runs(session, [incident_id]).get(incident_id),
-            _next_runs(session).get(incident_id),
+            next_runs(session).get(incident_id),
         )
 
 

@@ -33,8 +33,9 @@ from leakprint.cadence import crontab_trigger
 from leakprint.config import Settings, load_settings
 from leakprint.db import Database, Incident, ScanRun, open_database
 from leakprint.dbwatch import DatabaseWatch
-from leakprint.incidents import JOB_ID, close_expired, job_id
-from leakprint.incidents import JOBS_TABLE as JOBS_TABLE
+from leakprint.incidents import close_expired
+from leakprint.jobstore import JOB_ID, job_id
+from leakprint.jobstore import JOBS_TABLE as JOBS_TABLE
 from leakprint.jobstore import OutageTolerantJobStore as OutageTolerantJobStore
 from leakprint.runs import (
     COMPLETED,
