@@ -27,6 +27,7 @@ from leakprint.config import Settings
 from leakprint.coverage import coverage_errors
 from leakprint.datasets import get_dataset, list_datasets
 from leakprint.db import Database
+from leakprint.inputs import InputError, esc, lit
 from leakprint.netpolicy import address_policy
 from leakprint.runs import RunStatus, close_crawl, finish_run, get_run, start_run
 from leakprint.scanning import ScanOutcome, run_finding_ids
@@ -35,8 +36,8 @@ from leakprint.urlsafe import guard_for
 POLL_SECONDS = 0.5
 
 
-class CrawlError(Exception):
-    """A one-line, user-facing crawl problem."""
+class CrawlError(InputError):
+    """A one-line, user-facing crawl problem (naming the inputs it is about, if any)."""
 
 
 def sources_path(settings: Settings) -> Path:
@@ -59,10 +60,11 @@ def check_sources(settings: Settings, names: Sequence[str], all_sources: bool) -
     except SourceConfigError as exc:
         raise CrawlError(str(exc)) from None
     if not names and not all_sources:
-        raise CrawlError("name a source with --source NAME or use --all-sources")
+        raise CrawlError.about("name a source with {sources} NAME or use {all_sources}")
     unknown = [n for n in names if n not in declared]
     if unknown:
-        raise CrawlError(f"unknown source {unknown[0]!r} (declared: {', '.join(declared)})")
+        raise CrawlError.about(f"unknown source {lit(unknown[0])} "
+                               f"(declared: {esc(', '.join(declared))})")
     return list(names) or declared
 
 
@@ -74,12 +76,12 @@ def check_urls(urls: Sequence[str]) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             scheme = f"{parts.scheme}:" if parts.scheme else "no scheme"
-            raise CrawlError(f"--url number {n} ({scheme}): only http:// and https:// URLs "
-                             "with a host can be scanned")
+            raise CrawlError.about(f"{{urls}} number {n} ({esc(scheme)}): only http:// and "
+                                   "https:// URLs with a host can be scanned")
         if "," in url:
             # The crawl gets its URLs as one comma-separated argument.
-            raise CrawlError(f"--url number {n}: a URL with a comma cannot be "
-                             "scanned (encode it as %2C)")
+            raise CrawlError.about(f"{{urls}} number {n}: a URL with a comma cannot be "
+                                   "scanned (encode it as %2C)")
 
 
 def crawl_command(
