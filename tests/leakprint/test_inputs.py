@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from leakprint.cli.common import flag, one_line
 from leakprint.crawl import CrawlError, check_urls
 from leakprint.inputs import InputError, lit
+from tests.leakprint.helpers import HEADER, customer_rows, run
+from tests.leakprint.sites import MAP_ARGS, make_deployment
 
 
 def test_fields_are_named_and_shown_as_flags() -> None:
@@ -33,3 +37,14 @@ def test_crawl_inputs_name_the_field() -> None:
         assert one_line(exc).startswith("--url number 2 (ftp:)")
     else:
         raise AssertionError("not refused")
+
+
+def test_import_over_a_dataset_names_the_replace_flag(tmp_path: Path, db_url: str) -> None:
+    home = tmp_path / "home"
+    env = make_deployment(home, db_url, customer_rows(5))
+    src = tmp_path / "again.csv"
+    src.write_text(",".join(HEADER) + "\n" + "\n".join(",".join(r) for r in customer_rows(5))
+                   + "\n", encoding="utf-8")
+    again = run(home, "fingerprint", "import", str(src), "--dataset", "crm", *MAP_ARGS, env=env)
+    assert again.exit_code == 2
+    assert "error: dataset 'crm' exists: drop it first or pass --replace" in again.output
