@@ -20,13 +20,14 @@ from leakprint import audit
 from leakprint.config import Settings
 from leakprint.contractors import membership
 from leakprint.db import Database, Dataset, SetSecretRow
+from leakprint.inputs import InputError, lit
 from leakprint.setsecrets import create_secret, forget_secret, snapshot
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
-class DatasetError(Exception):
-    """A one-line, user-facing dataset problem."""
+class DatasetError(InputError):
+    """A one-line, user-facing dataset problem (naming the inputs it is about, if any)."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def import_dataset(
     with db.session() as session:
         existing = session.scalars(select(Dataset).where(Dataset.name == name)).first()
         if existing and not replace:
-            raise DatasetError(f"dataset {name!r} exists: drop it first or pass --replace")
+            raise DatasetError.about(f"dataset {lit(name)} exists: drop it first or pass "
+                                     "{replace}")
         # Handovers name rows of the set being replaced: keep their references to
         # map them onto the new rows (SPEC 14: membership survives a re-import).
         saved = membership.snapshot(session, name, Path(existing.path)) if existing else {}

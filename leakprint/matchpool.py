@@ -69,7 +69,7 @@ class DocTask:
 @dataclass
 class DocOutcome:
     url: str  # the full URL: for bookkeeping in memory, never printed
-    status: str  # new | changed | unchanged | seen | error
+    status: str  # new | changed | unchanged (a 304 too) | error
     changes: list[FindingChange] = field(default_factory=list)
     error: str | None = None
     shown: str = ""  # the redacted URL (SPEC 10.2): what a log line may name
