@@ -23,6 +23,13 @@ Usage::
 
     .venv/bin/python benchmarks/scan_throughput.py --mb 50 --workers 2
 
+``--layer`` measures only the per-set layer's cost (issue 16.3): run (a) against the
+set as built, and (e) against a copy sealed with a per-set secret (``fingerprints.rekey``:
+byte for byte a sealed import), interleaved, each ``--repeat`` times; the ratio is
+sealed / unsealed::
+
+    .venv/bin/python benchmarks/scan_throughput.py --layer --mb 5
+
 ``--hit-dense`` runs the dump full of other people's data of issue 12 instead
 (``benchmarks/hit_dense.py``): ``--customers N`` from pools, the set kept in
 ``--set-dir`` for the next run, ``--no-raw`` where a raw dict does not fit::
@@ -228,6 +235,36 @@ def phonenumbers_sample(
     return len(data), wall, found
 
 
+def layer_cost(dump: Path, set_dir: Path, mb: float, repeat: int) -> None:
+    """(a) and (e): the same scan without and with the per-set layer, interleaved so a
+    disturbance of the shared machine hits both alike; the fastest run of each."""
+    from fingerprints.rekey import rekey_set
+    from fingerprints.shred import SetSecret, StaticSecrets
+
+    sealed_dir = set_dir.with_name("sealed")
+    shutil.copytree(set_dir, sealed_dir)
+    secret = SetSecret.generate()
+    rekey_set(sealed_dir, KEY, secret, normalizer_version=NORMALIZER_VERSION)
+    plain = FingerprintSet.open(set_dir, KEY, normalizer_version=NORMALIZER_VERSION)
+    sealed = FingerprintSet.open(sealed_dir, KEY, normalizer_version=NORMALIZER_VERSION,
+                                 secrets=StaticSecrets({secret.layer_id: secret.secret}))
+    best: dict[str, tuple[float, float, int]] = {}
+    for _ in range(max(1, repeat)):
+        for label, fpset in (("a", plain), ("e", sealed)):
+            c, t = time.process_time(), time.perf_counter()
+            res = scan_one_process(dump, Matcher(fpset))
+            wall, cpu = time.perf_counter() - t, time.process_time() - c
+            if label not in best or wall < best[label][0]:
+                best[label] = (wall, cpu, len(res.record_hits))
+    (wa, ca, na), (we, ce, ne) = best["a"], best["e"]
+    print(f"(a) unsealed set, 1 process: {mb / wa:6.2f} MB/s ({wa:.2f} s, {ca:.2f} CPU-s, "
+          f"{na:,} records)")
+    print(f"(e) sealed set,   1 process: {mb / we:6.2f} MB/s ({we:.2f} s, {ce:.2f} CPU-s, "
+          f"{ne:,} records)")
+    print(f"sealed / unsealed throughput: {wa / we:.3f} wall, {ca / ce:.3f} CPU "
+          f"(same records: {na == ne})")
+
+
 def scan_with_workers(dump: Path, set_dir: Path, workers: int) -> tuple[float, float, int]:
     """Run (d) in a fresh interpreter: wall seconds and CPU seconds (all processes)
     of ``scan_file`` alone, after start-up, and the records found."""
@@ -260,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true", help="cProfile run (a) and print the top")
     ap.add_argument("--repeat", type=int, default=3,
                     help="runs of (a), (b), (c); the fastest of each is reported")
+    ap.add_argument("--layer", action="store_true",
+                    help="issue 16.3: only the per-set layer's cost, (a) beside (e)")
     ap.add_argument("--hit-dense", action="store_true",
                     help="issue 12: strangers' rows made of customers' weak fields")
     ap.add_argument("--strangers", type=int, default=60_000, help="--hit-dense noise rows")
@@ -289,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
             f"(setup {time.perf_counter() - t0:.1f} s)"
         )
 
+        if args.layer:
+            layer_cost(dump, set_dir, mb, args.repeat)
+            return 0
         fpset = FingerprintSet.open(set_dir, KEY, normalizer_version=NORMALIZER_VERSION)
         raw_prober = RawSetProber(fpset, (import_fields(c) for c in customers))
         # Warm-up (page cache, lazy imports) on a throw-away matcher: every timed

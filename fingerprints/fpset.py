@@ -30,7 +30,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from fingerprints.bloom import HEADER_SIZE, expected_fp_rate, file_header, parameters
+from fingerprints.bloom import expected_fp_rate, parameters
 from fingerprints.errors import FingerprintSetError
 from fingerprints.index import (
     ARRAYS,
@@ -49,6 +49,7 @@ from fingerprints.integrity import manifest_mac, write_stamp
 from fingerprints.keyed import DIGEST_SIZE, FingerprintKey, Hasher, check_kind
 from fingerprints.manifest import (
     BLOOM_FILE,
+    LAYERED_FORMAT_VERSION,
     MANIFEST_FILE,
     MAX_KINDS,
     SET_FORMAT_VERSION,
@@ -59,15 +60,15 @@ from fingerprints.manifest import (
     tool_version,
 )
 from fingerprints.reader import FingerprintSet, Hit
+from fingerprints.shred import SetSecret
 from fingerprints.streambuild import (
     DEFAULT_MEMORY,
     BuildPlan,
     NpyWriter,
     fill_window,
     merge_runs,
-    read_blocks,
-    run_digests,
     sorted_run,
+    write_bloom,
 )
 
 __all__ = ["FingerprintSet", "FingerprintSetBuilder", "Hit"]
@@ -86,7 +87,8 @@ class FingerprintSetBuilder:
     other processes feeding it (their footprint comes out of the budget);
     ``expected_fields`` an upper bound of the field count, which sizes the Bloom filter
     up front so its first window fills as the runs go by; ``reserve`` is memory the
-    caller needs beside the build (taken out of the budget).
+    caller needs beside the build (taken out of the budget); ``secret`` seals the set
+    with a per-set layer (fingerprints.shred: every digest re-keyed with it).
     """
 
     def __init__(
@@ -104,6 +106,7 @@ class FingerprintSetBuilder:
         workers: int = 0,
         expected_fields: int | None = None,
         reserve: int = 0,
+        secret: SetSecret | None = None,
     ) -> None:
         if not dataset or "\n" in dataset:
             raise ValueError("dataset name must be a non-empty single line")
@@ -127,6 +130,8 @@ class FingerprintSetBuilder:
         self._key = key
         self._hasher = Hasher(key)
         self._key_id = key.key_id
+        self._secret = secret
+        self._layer = secret.layer() if secret is not None else None
         self._fixed_kinds = False
         self._codes: dict[str, int] = {}
         self._counts: dict[str, int] = {}
@@ -315,6 +320,8 @@ class FingerprintSetBuilder:
         """Write the current run: records' refs and fields, and the run sorted by key."""
         tmp = self._tmpdir()
         digests = np.frombuffer(self._digests, dtype=np.uint8).reshape(-1, DIGEST_SIZE)
+        if self._layer is not None:  # everything below stores the layered digests
+            digests = self._layer.digests(digests)
         kinds = np.frombuffer(self._kinds, dtype=np.uint8)
         rows = np.frombuffer(self._rows, dtype=np.uint32)
         assert self._refs_fh is not None
@@ -413,8 +420,9 @@ class FingerprintSetBuilder:
         for kind, count in self._counts.items():
             ls = sorted(self._lengths[kind])
             kinds[kind] = KindStats(count, ls[0] if ls else 0, ls[-1] if ls else 0, ls)
+        layered = self._secret is not None
         manifest = Manifest(
-            format_version=SET_FORMAT_VERSION,
+            format_version=LAYERED_FORMAT_VERSION if layered else SET_FORMAT_VERSION,
             dataset=self.dataset,
             key_id=self._key_id,
             normalizer_version=self.normalizer_version,
@@ -426,6 +434,7 @@ class FingerprintSetBuilder:
             tool_version=tool_version(),
             kind_config=self.kind_config,
             files={name: file_info(tmp / name) for name in _data_files()},
+            layer=self._secret.info() if self._secret is not None else None,
         )
         manifest.mac = manifest_mac(self._key, manifest)
         write_fsync(tmp / MANIFEST_FILE, manifest.to_json().encode("utf-8"))
@@ -443,30 +452,11 @@ class FingerprintSetBuilder:
             self._bloom = parameters(n, self.fp_rate)
             self._window = None
         m, k = self._bloom
-        width = min(m, self.plan.window_bits)
         first = self._window
         self._window = None
-        with open_private(path) as fh:
-            fh.write(file_header(m, k, n, self._key_id))
-            for lo in range(0, m, width):
-                hi = min(m, lo + width)
-                if lo == 0 and first is not None:
-                    window = first
-                else:
-                    window = np.zeros((width + 63) // 64, dtype="<u8")
-                    for run_path in self._runs:
-                        for block in read_blocks(run_path, self.plan.merge_block):
-                            fill_window(
-                                window, run_digests(block), m, k, lo, hi, self.plan.fill_chunk
-                            )
-                    self.stats["bloom_passes"] += 1
-                fh.seek(HEADER_SIZE + lo // 8)
-                fh.write(window[: (hi - lo + 63) // 64].tobytes())
-                del window
-            first = None
-            fh.truncate(HEADER_SIZE + 8 * ((m + 63) // 64))
-            fh.flush()
-            os.fsync(fh.fileno())
+        self.stats["bloom_passes"] += write_bloom(
+            path, self._runs, self.plan, (m, k, n), self._key_id, first
+        )
         return m, k
 
 

@@ -33,6 +33,7 @@ from fingerprints.importwork import CHUNK_ROWS, ChunkPipeline, ChunkResult, defa
 from fingerprints.keyed import FingerprintKey
 from fingerprints.manifest import Manifest
 from fingerprints.normalizers import NORMALIZER_VERSION, KindRegistry, default_registry
+from fingerprints.shred import SetSecret
 from fingerprints.streambuild import DEFAULT_MEMORY
 
 MAX_REPORTED_PROBLEMS = 1000
@@ -167,6 +168,7 @@ def import_file(
     progress: Callable[[int], None] | None = None,
     memory: int | None = None,
     workers: int | None = None,
+    secret: SetSecret | None = None,
 ) -> ImportReport:
     """Fingerprint every row of ``path`` into a new set at ``out_dir``.
 
@@ -272,6 +274,7 @@ def import_file(
             workers=n_workers if n_workers > 1 else 0,
             expected_fields=rows_bound * _fields_per_row(kinds),
             reserve=SEEN_BYTES_PER_RECORD * rows_bound,
+            secret=secret,
         )
         seen = SeenRefs()
         # chunks no larger than a run, so a small budget still makes runs of its size

@@ -15,7 +15,8 @@ from typing import Any
 from fingerprints.errors import FingerprintSetError
 
 SET_FORMAT_VERSION = 2  # 2: the manifest carries a MAC (fingerprints.integrity)
-READABLE_FORMATS = (1, 2)
+LAYERED_FORMAT_VERSION = 3  # 3: digests re-keyed with a per-set secret (fingerprints.shred)
+READABLE_FORMATS = (1, 2, 3)
 MANIFEST_FILE = "manifest.json"
 BLOOM_FILE = "bloom.bin"
 MAX_KINDS = 256  # kind codes are uint8
@@ -80,9 +81,15 @@ class Manifest:
     kind_config: dict[str, Any] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     mac: str = ""  # format 2: HMAC over the rest, with a key derived from the deployment key
+    # format 3: {"id": layer id, "check": check value} of the per-set secret
+    # (fingerprints.shred); absent from the JSON of older formats, so their MACs hold
+    layer: dict[str, Any] | None = None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        data = asdict(self)
+        if data["layer"] is None:
+            del data["layer"]
+        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
@@ -97,7 +104,7 @@ class Manifest:
         if version not in READABLE_FORMATS:
             raise FingerprintSetError(
                 f"fingerprint set format version {version!r}, this leakprint reads "
-                f"{SET_FORMAT_VERSION}: re-fingerprint with this version"
+                f"{READABLE_FORMATS[-1]}: re-fingerprint with this version"
             )
         try:
             kinds = {str(k): KindStats(**v) for k, v in raw.pop("kinds").items()}
@@ -114,6 +121,11 @@ class Manifest:
             or not all(isinstance(v, dict) for v in manifest.files.values())
             or not isinstance(manifest.mac, str)
             or (manifest.format_version >= 2 and not manifest.mac)
+            or (manifest.format_version >= LAYERED_FORMAT_VERSION) != (manifest.layer is not None)
+            or (manifest.layer is not None and not (
+                isinstance(manifest.layer, dict)
+                and isinstance(manifest.layer.get("id"), str)
+                and isinstance(manifest.layer.get("check"), str)))
         ):
             raise FingerprintSetError("manifest.json is malformed: re-fingerprint")
         return manifest

@@ -15,6 +15,7 @@ from fingerprints.index import ExactIndex, RefStore, digest_keys
 from fingerprints.integrity import check_files, check_manifest
 from fingerprints.keyed import FingerprintKey, Hasher
 from fingerprints.manifest import BLOOM_FILE, MANIFEST_FILE, Manifest, default_normalizer_version
+from fingerprints.shred import SecretSource, SetLayer, open_layer
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +37,14 @@ class FingerprintSet:
         bloom: BloomFilter,
         index: ExactIndex,
         refs: RefStore,
+        layer: SetLayer | None = None,
+        secrets: SecretSource | None = None,
     ) -> None:
         self.directory = directory
+        #: The per-set layer (fingerprints.shred), ``None`` for a set built before it.
+        self.layer = layer
+        #: Where the secret came from: the canary companions are opened with it too.
+        self.secrets = secrets
         self.manifest = manifest
         self.hasher = hasher
         self.bloom = bloom
@@ -53,11 +60,18 @@ class FingerprintSet:
 
     @classmethod
     def open(
-        cls, directory: Path | str, key: FingerprintKey, *, normalizer_version: int | None = None
+        cls,
+        directory: Path | str,
+        key: FingerprintKey,
+        *,
+        normalizer_version: int | None = None,
+        secrets: SecretSource | None = None,
     ) -> FingerprintSet:
         """Open and validate a set (key id, normalizer version, files) for probing.
 
         ``normalizer_version`` defaults to ``fingerprints.normalizers.NORMALIZER_VERSION``.
+        ``secrets`` hands a layered set (format 3) its per-set secret; a shredded one's
+        copy is refused here with one line saying so (fingerprints.shred).
         """
         d = Path(directory)
         expected_norm = (
@@ -84,6 +98,8 @@ class FingerprintSet:
                 "re-fingerprint"
             )
         check_manifest(key, manifest)
+        # After the MAC: the layer id named is the one the import wrote.
+        layer = open_layer(manifest.layer, name, secrets) if manifest.layer is not None else None
         # Sizes always; SHA-256 of the files the .verified stamp does not vouch for
         # (a copied or changed file): a damaged set is refused, naming the file.
         check_files(d, manifest, key, full=False)
@@ -101,7 +117,7 @@ class FingerprintSet:
                 "re-fingerprint"
             )
         refs = RefStore(d, manifest.record_count)
-        return cls(d, manifest, Hasher(key), bloom, index, refs)
+        return cls(d, manifest, Hasher(key), bloom, index, refs, layer, secrets)
 
     def verify(self) -> int:
         """Check the manifest's MAC and every file's SHA-256 (reads all bytes).
@@ -129,9 +145,16 @@ class FingerprintSet:
         stats = self.manifest.kinds.get(kind)
         return list(stats.lengths) if stats else []
 
+    def layered(self, digests: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """Candidate digests as this set stores them: through its per-set layer, if any.
+
+        Every probe of the Bloom filter or the exact index goes through this first.
+        """
+        return digests if self.layer is None else self.layer.digests(digests)
+
     def maybe_contains(self, digests: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
         """Bloom filter only: False is certain, True means "look it up"."""
-        return self.bloom.contains(digests)
+        return self.bloom.contains(self.layered(as_digest_array(digests)))
 
     def lookup(
         self,
@@ -143,7 +166,7 @@ class FingerprintSet:
         ``kinds`` (one kind for all, or one per digest) names the kind each digest was
         computed for; a hit of another kind (a 64-bit truncation collision) is dropped.
         """
-        arr = as_digest_array(digests)
+        arr = self.layered(as_digest_array(digests))
         n = arr.shape[0]
         if isinstance(kinds, str):
             kinds = [kinds] * n

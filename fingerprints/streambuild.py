@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from fingerprints.bloom import _FAST_LIMIT, _advance, _positions, _state
+from fingerprints.bloom import _FAST_LIMIT, HEADER_SIZE, _advance, _positions, _state, file_header
 from fingerprints.index import open_private
 
 RUN_DTYPE = np.dtype([("k", "<u8"), ("h", "<u8"), ("row", "<u4"), ("kind", "u1")])
@@ -246,3 +246,35 @@ def fill_window(words: npt.NDArray[np.uint64], digests: npt.NDArray[np.uint8],
         masks = np.left_shift(np.uint64(1), positions & np.uint64(63))
         starts = np.flatnonzero(np.concatenate(([True], index[1:] != index[:-1])))
         words[index[starts]] |= np.bitwise_or.reduceat(masks, starts)
+
+
+def write_bloom(path: Path, runs: list[Path], plan: BuildPlan, params: tuple[int, int, int],
+                key_id: str, first: npt.NDArray[np.uint64] | None = None) -> int:
+    """Write a Bloom filter of ``(bits, probes, count)`` over the digests of the run
+    files, window by window within the plan; returns the passes made over the runs.
+
+    ``first``: the first window, when it was already filled as the runs went by.
+    """
+    m, k, n = params
+    width = min(m, plan.window_bits)
+    passes = 0
+    with open_private(path) as fh:
+        fh.write(file_header(m, k, n, key_id))
+        for lo in range(0, m, width):
+            hi = min(m, lo + width)
+            if lo == 0 and first is not None:
+                window = first
+            else:
+                window = np.zeros((width + 63) // 64, dtype="<u8")
+                for run_path in runs:
+                    for block in read_blocks(run_path, plan.merge_block):
+                        fill_window(window, run_digests(block), m, k, lo, hi, plan.fill_chunk)
+                passes += 1
+            fh.seek(HEADER_SIZE + lo // 8)
+            fh.write(window[: (hi - lo + 63) // 64].tobytes())
+            del window
+        first = None
+        fh.truncate(HEADER_SIZE + 8 * ((m + 63) // 64))
+        fh.flush()
+        os.fsync(fh.fileno())
+    return passes

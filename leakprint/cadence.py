@@ -6,6 +6,8 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from leakprint.inputs import InputError, esc, lit
+
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
 
@@ -15,20 +17,22 @@ MIN_INTERVAL = 60
 MAX_SECONDS = 10 * 366 * 86400
 
 
-class IncidentError(Exception):
-    """A one-line, user-facing incident problem."""
+class IncidentError(InputError):
+    """A one-line, user-facing incident problem (naming the fields it is about)."""
 
 
-def parse_duration(text: str, what: str) -> timedelta:
-    """``30m``, ``6h``, ``90d``, ``2w`` or ``45s``; zero is refused."""
+def parse_duration(text: str, field: str) -> timedelta:
+    """``30m``, ``6h``, ``90d``, ``2w`` or ``45s``; zero is refused. ``field``: the
+    input's name, for the error."""
+    what = f"{{{field}}} {lit(text)}"
     m = DURATION.match(text.strip())
     if not m:
-        raise IncidentError(f"{what} {text!r}: use a number and s, m, h, d or w (e.g. 30m, 90d)")
+        raise IncidentError.about(f"{what}: use a number and s, m, h, d or w (e.g. 30m, 90d)")
     seconds = int(m.group(1)) * SECONDS[m.group(2)]
     if seconds <= 0:
-        raise IncidentError(f"{what} {text!r}: must be longer than zero")
+        raise IncidentError.about(f"{what}: must be longer than zero")
     if seconds > MAX_SECONDS:
-        raise IncidentError(f"{what} {text!r}: at most 10 years")
+        raise IncidentError.about(f"{what}: at most 10 years")
     return timedelta(seconds=seconds)
 
 
@@ -100,5 +104,5 @@ def check_cron(expression: str) -> str:
     try:
         crontab_trigger(expression)
     except ValueError as exc:
-        raise IncidentError(f"--cron {expression!r}: {exc}") from None
+        raise IncidentError.about(f"{{cron}} {lit(expression)}: {esc(str(exc))}") from None
     return expression

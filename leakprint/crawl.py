@@ -26,16 +26,18 @@ from rich.console import Console
 from leakprint.config import Settings
 from leakprint.coverage import coverage_errors
 from leakprint.datasets import get_dataset, list_datasets
-from leakprint.db import Database, ScanRun
+from leakprint.db import Database
+from leakprint.inputs import InputError, esc, lit
 from leakprint.netpolicy import address_policy
-from leakprint.scanning import ScanOutcome, finish_run, run_finding_ids, start_run
+from leakprint.runs import RunStatus, close_crawl, finish_run, get_run, start_run
+from leakprint.scanning import ScanOutcome, run_finding_ids
 from leakprint.urlsafe import guard_for
 
 POLL_SECONDS = 0.5
 
 
-class CrawlError(Exception):
-    """A one-line, user-facing crawl problem."""
+class CrawlError(InputError):
+    """A one-line, user-facing crawl problem (naming the inputs it is about, if any)."""
 
 
 def sources_path(settings: Settings) -> Path:
@@ -58,10 +60,11 @@ def check_sources(settings: Settings, names: Sequence[str], all_sources: bool) -
     except SourceConfigError as exc:
         raise CrawlError(str(exc)) from None
     if not names and not all_sources:
-        raise CrawlError("name a source with --source NAME or use --all-sources")
+        raise CrawlError.about("name a source with {sources} NAME or use {all_sources}")
     unknown = [n for n in names if n not in declared]
     if unknown:
-        raise CrawlError(f"unknown source {unknown[0]!r} (declared: {', '.join(declared)})")
+        raise CrawlError.about(f"unknown source {lit(unknown[0])} "
+                               f"(declared: {esc(', '.join(declared))})")
     return list(names) or declared
 
 
@@ -73,12 +76,12 @@ def check_urls(urls: Sequence[str]) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             scheme = f"{parts.scheme}:" if parts.scheme else "no scheme"
-            raise CrawlError(f"--url number {n} ({scheme}): only http:// and https:// URLs "
-                             "with a host can be scanned")
+            raise CrawlError.about(f"{{urls}} number {n} ({esc(scheme)}): only http:// and "
+                                   "https:// URLs with a host can be scanned")
         if "," in url:
             # The crawl gets its URLs as one comma-separated argument.
-            raise CrawlError(f"--url number {n}: a URL with a comma cannot be "
-                             "scanned (encode it as %2C)")
+            raise CrawlError.about(f"{{urls}} number {n}: a URL with a comma cannot be "
+                                   "scanned (encode it as %2C)")
 
 
 def crawl_command(
@@ -172,7 +175,7 @@ def _run_crawl(
         while proc.poll() is None:
             if deadline and time.monotonic() > deadline:
                 _kill(proc)
-                finish_run(db, run_id, status="killed",
+                finish_run(db, run_id, status=RunStatus.KILLED,
                            error=f"crawl exceeded its {timeout:.0f} s timeout and was stopped")
                 return -9
             if status is not None:
@@ -180,7 +183,7 @@ def _run_crawl(
             time.sleep(POLL_SECONDS)
     except BaseException:
         _kill(proc)
-        finish_run(db, run_id, status="killed", error="interrupted")
+        finish_run(db, run_id, status=RunStatus.KILLED, error="interrupted")
         raise
     finally:
         if status is not None:
@@ -191,23 +194,10 @@ def _run_crawl(
     stderr = errfile.read()[-65536:].decode("utf-8", "replace")
     if proc.returncode != 0:
         reason = _failure_reason(stderr, settings.home / "logs" / f"scan-{run_id}.log")
-        finish_run(db, run_id, status="failed",
+        finish_run(db, run_id, status=RunStatus.FAILED,
                    error=f"crawl exited with status {proc.returncode}: {reason}")
         return proc.returncode
-    with db.session() as session:
-        run = session.get(ScanRun, run_id)
-        problem = run.error if run is not None else None
-        errors = run.errors if run is not None else 0
-        docs = run.docs_new + run.docs_changed + run.docs_unchanged if run is not None else 0
-    refused = len(coverage_errors(db, [run_id])) if not docs else 0
-    if (errors or refused) and not docs:
-        # Every source dead or refusing: the crawl ran, but it saw nothing. Recorded
-        # as a failure, or a watch whose sites are gone would look merely quiet.
-        what = _plural(errors, "fetch error") if errors else _plural(refused, "coverage error")
-        finish_run(db, run_id, status="failed", error=f"no page could be fetched ({what})")
-        return proc.returncode
-    # The pipeline leaves an error on the run when documents could not be matched.
-    finish_run(db, run_id, status="partial" if problem else "ok", error=problem)
+    close_crawl(db, run_id)  # ok, partial, or failed when no page could be fetched
     return proc.returncode
 
 
@@ -238,13 +228,11 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _progress_line(db: Database, run_id: int) -> str:
-    with db.session() as session:
-        run = session.get(ScanRun, run_id)
-        if run is None:
-            return "crawling…"
-        docs = run.docs_new + run.docs_changed + run.docs_unchanged
-        return (f"crawling: {run.pages} pages, {docs} documents, "
-                f"{run.findings_new + run.findings_updated} findings so far")
+    run = get_run(db, run_id)
+    if run is None:
+        return "crawling…"
+    c = run.counters
+    return f"crawling: {c.pages} pages, {c.documents} documents, {c.findings} findings so far"
 
 
 def run_findings(
@@ -255,11 +243,10 @@ def run_findings(
     both report them), only those of ``datasets`` when given; documents as the run
     counted them (new, changed and unchanged, 304s included)."""
     ids = run_finding_ids(db, run_id, datasets)
-    with db.session() as session:
-        run = session.get(ScanRun, run_id)
-        if run is None:
-            return ids, 0, 0
-        return ids, run.docs_new + run.docs_changed + run.docs_unchanged, run.bytes
+    run = get_run(db, run_id)
+    if run is None:
+        return ids, 0, 0
+    return ids, run.counters.documents, run.counters.bytes
 
 
 def crawl_scan(
@@ -268,9 +255,15 @@ def crawl_scan(
     wait_for: str | None = None, datasets: Sequence[str] | None = None,
     incident_id: int | None = None,
     console: Console | None = None, timeout: float | None = None, distributed: bool = False,
+    run_id: int | None = None,
 ) -> ScanOutcome:
     """Crawl URLs or declared sources and match what they serve (``distributed``:
-    sources through ``leakprint worker``s, SPEC 15)."""
+    sources through ``leakprint worker``s, SPEC 15).
+
+    ``run_id``: a run the caller has started for this scan (``serve`` does, so it
+    knows its run whatever happens; a failure before the crawl leaves it running
+    for the caller to close). Otherwise the run is started here, once the inputs
+    are checked (a typo is then a one-line error, not a failed run)."""
     if not list_datasets(db):
         raise CrawlError("no fingerprint sets yet: run `leakprint fingerprint import` first")
     names = list(datasets or [])
@@ -283,9 +276,10 @@ def crawl_scan(
     address_policy(settings)  # a malformed [crawl] is a one-line error before the run
     # The run records the URLs redacted (SPEC 10.2); the crawl gets them in full.
     shown = [guard_for(settings, db, names).redact(u) for u in urls] if urls else []
-    run_id = start_run(db, "url" if urls else "sources", datasets=names,
-                       sources=shown if urls else (list(sources) or ["all"]),
-                       incident_id=incident_id)
+    if run_id is None:
+        run_id = start_run(db, "url" if urls else "sources", datasets=names,
+                           sources=shown if urls else (list(sources) or ["all"]),
+                           incident_id=incident_id)
     if distributed and not urls:
         code = _run_distributed(settings, db, run_id, [] if all_sources else list(sources),
                                 names, full, incident_id, timeout or settings.scan_timeout,
@@ -298,15 +292,14 @@ def crawl_scan(
         code = run_crawl(settings, db, run_id, cmd, timeout=timeout or settings.scan_timeout,
                          console=console)
     if code != 0:
-        with db.session() as session:
-            run = session.get(ScanRun, run_id)
-            reason = run.error if run and run.error else f"crawl failed ({code})"
+        run = get_run(db, run_id)
+        reason = run.error if run and run.error else f"crawl failed ({code})"
         raise CrawlError(f"scan run {run_id}: {reason} (log: logs/scan-{run_id}.log)")
     ids, docs, size = run_findings(db, run_id, names)
-    with db.session() as session:
-        run = session.get(ScanRun, run_id)
-        problem = run.error if run is not None and run.status in ("partial", "failed") else None
-        errors = run.errors if run is not None else 0
+    run = get_run(db, run_id)
+    problem = run.error if run is not None and run.status in (
+        RunStatus.PARTIAL, RunStatus.FAILED) else None
+    errors = run.counters.errors if run is not None else 0
     return ScanOutcome(run_id, finding_ids=ids, documents=docs, bytes=size, errors=errors,
                        error=f"scan run {run_id}: {problem} (log: logs/scan-{run_id}.log)"
                        if problem else None, coverage=coverage_errors(db, [run_id]))
@@ -322,9 +315,5 @@ def _run_distributed(
     try:
         return run_distributed(settings, db, run_id, spec, timeout=timeout, console=console)
     except FleetError as exc:
-        finish_run(db, run_id, status="failed", error=str(exc))
+        finish_run(db, run_id, status=RunStatus.FAILED, error=str(exc))
         raise CrawlError(str(exc)) from None
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"

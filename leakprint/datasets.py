@@ -19,13 +19,15 @@ from fingerprints.normalizers import NORMALIZER_VERSION
 from leakprint import audit
 from leakprint.config import Settings
 from leakprint.contractors import membership
-from leakprint.db import Database, Dataset
+from leakprint.db import Database, Dataset, SetSecretRow
+from leakprint.inputs import InputError, lit
+from leakprint.setsecrets import create_secret, forget_secret, snapshot
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
-class DatasetError(Exception):
-    """A one-line, user-facing dataset problem."""
+class DatasetError(InputError):
+    """A one-line, user-facing dataset problem (naming the inputs it is about, if any)."""
 
 
 @dataclass(frozen=True)
@@ -108,28 +110,36 @@ def import_dataset(
     with db.session() as session:
         existing = session.scalars(select(Dataset).where(Dataset.name == name)).first()
         if existing and not replace:
-            raise DatasetError(f"dataset {name!r} exists: drop it first or pass --replace")
+            raise DatasetError.about(f"dataset {lit(name)} exists: drop it first or pass "
+                                     "{replace}")
         # Handovers name rows of the set being replaced: keep their references to
         # map them onto the new rows (SPEC 14: membership survives a re-import).
         saved = membership.snapshot(session, name, Path(existing.path)) if existing else {}
     out_dir = settings.sets_dir / name
     if not settings.sets_dir.exists():
         settings.sets_dir.mkdir(parents=True, mode=0o700)
-    report = import_file(
-        path,
-        dataset=name,
-        key=key,
-        out_dir=out_dir,
-        id_column=id_column,
-        mapping=mapping,
-        encoding=encoding,
-        max_bad_share=max_bad_share,
-        overwrite=replace,
-        on_plan=on_plan,
-        progress=progress,
-        memory=memory,
-        workers=workers,
-    )
+    # The set's own secret (SPEC 16: `fingerprint shred` destroys it), stored first.
+    secret = create_secret(db, key, name)
+    try:
+        report = import_file(
+            path,
+            dataset=name,
+            key=key,
+            out_dir=out_dir,
+            id_column=id_column,
+            mapping=mapping,
+            encoding=encoding,
+            max_bad_share=max_bad_share,
+            overwrite=replace,
+            on_plan=on_plan,
+            progress=progress,
+            memory=memory,
+            workers=workers,
+            secret=secret,
+        )
+    except BaseException:
+        forget_secret(db, secret)
+        raise
     manifest = report.manifest
     assert manifest is not None
     kinds = {kind: stats.count for kind, stats in manifest.kinds.items()}
@@ -159,6 +169,7 @@ def import_dataset(
                 "records": manifest.record_count,
                 "bad_rows": report.bad_rows,
                 "key_id": manifest.key_id,
+                "layer": secret.layer_id,
                 "kinds": kinds,
                 "source": {"name": report.source_name, "sha256": report.source_sha256},
             },
@@ -176,6 +187,13 @@ def get_dataset(db: Database, name: str) -> DatasetInfo:
     with db.session() as session:
         row = session.scalars(select(Dataset).where(Dataset.name == name)).first()
         if row is None:
+            shredded = session.scalars(
+                select(SetSecretRow.shredded_at).where(SetSecretRow.dataset == name,
+                                                       SetSecretRow.shredded_at.is_not(None))
+                .order_by(SetSecretRow.shredded_at.desc())).first()
+            if shredded is not None:  # a copy of its set matches nothing (SPEC 16)
+                raise DatasetError(f"dataset {name!r} was shredded on "
+                                   f"{shredded.date().isoformat()}")
             raise DatasetError(f"no dataset named {name!r} (see `leakprint fingerprint list`)")
         return DatasetInfo.of(row)
 
@@ -205,7 +223,8 @@ def verify_dataset(
     """
     info = get_dataset(db, name)
     key = key or settings.load_key()
-    fpset = FingerprintSet.open(Path(info.path), key, normalizer_version=NORMALIZER_VERSION)
+    fpset = FingerprintSet.open(Path(info.path), key, normalizer_version=NORMALIZER_VERSION,
+                                secrets=snapshot(db, key))
     return info, fpset.verify()
 
 
@@ -220,8 +239,11 @@ def open_sets(
     if not infos:
         raise DatasetError("no fingerprint sets yet: run `leakprint fingerprint import` first")
     key = key or settings.load_key()
+    secrets = snapshot(db, key)  # each set's per-set secret (SPEC 16)
     return [
-        FingerprintSet.open(Path(i.path), key, normalizer_version=NORMALIZER_VERSION) for i in infos
+        FingerprintSet.open(Path(i.path), key, normalizer_version=NORMALIZER_VERSION,
+                            secrets=secrets)
+        for i in infos
     ]
 
 

@@ -13,27 +13,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select
 
 from leakprint import audit
 from leakprint.cadence import MIN_INTERVAL, check_cron, parse_duration
 from leakprint.cadence import IncidentError as IncidentError  # the error of both modules
 from leakprint.db import AlertRow, Database, Incident, IncidentFinding, ScanRun
 from leakprint.findings import CONFIDENCE_ORDER, FindingChange, at_least
+from leakprint.inputs import lit
+from leakprint.jobstore import JOB_ID as JOB_ID  # serve's job store: its table and ids
+from leakprint.jobstore import JOBS_TABLE as JOBS_TABLE
+from leakprint.jobstore import job_id as job_id
+from leakprint.jobstore import next_runs
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-
-# `leakprint serve` keeps each open incident's job in APScheduler's SQL job store,
-# in the leakprint database, under this table and id.
-JOBS_TABLE = "apscheduler_jobs"
-JOB_ID = re.compile(r"^incident-(\d+)$")
 OVERDUE_AFTER = timedelta(minutes=2)
-
-
-def job_id(incident_id: int) -> str:
-    return f"incident-{incident_id}"
 
 
 @dataclass(frozen=True)
@@ -163,39 +159,42 @@ def open_incident(
     threshold: str = "medium",
     now: datetime | None = None,
 ) -> IncidentInfo:
-    """Create an incident (the scheduler picks it up on its next sync)."""
+    """Create an incident (the scheduler picks it up on its next sync).
+
+    Raises :class:`IncidentError` naming the parameter that is wrong (``every``,
+    ``period``, ``notify``…); the CLI shows it as its flag."""
     name = " ".join(name.split())
     if not name:
         raise IncidentError("the incident needs a name")
     if len(name) > 200:
         raise IncidentError("the incident name is longer than 200 characters")
     if bool(every) == bool(cron):
-        raise IncidentError("give exactly one of --every or --cron")
+        raise IncidentError.about("give exactly one of {every} or {cron}")
     every_seconds = None
     if every:
-        every_seconds = int(parse_duration(every, "--every").total_seconds())
+        every_seconds = int(parse_duration(every, "every").total_seconds())
         if every_seconds < MIN_INTERVAL:
-            raise IncidentError("--every must be at least 1m")
+            raise IncidentError.about("{every} must be at least 1m")
     if cron:
         cron = check_cron(cron)
     if threshold not in CONFIDENCE_ORDER:
-        raise IncidentError(f"--threshold {threshold!r}: use low, medium or high")
-    watch = parse_duration(period, "--for")
+        raise IncidentError.about(f"{{threshold}} {lit(threshold)}: use low, medium or high")
+    watch = parse_duration(period, "period")
     listed = [a for a in notify if LIST_SEPARATORS.search(a)]
     if listed:
         # "a@b,c" would reach two mailboxes (or one that does not exist): refuse it.
-        raise IncidentError(
-            f"--notify {listed[0]!r} holds several addresses: give one per --notify"
+        raise IncidentError.about(
+            f"{{notify}} {lit(listed[0])} holds several addresses: give one per {{notify}}"
         )
     bad = [a for a in notify if not EMAIL.match(a)]
     if bad:
-        raise IncidentError(f"--notify {bad[0]!r} is not an e-mail address")
+        raise IncidentError.about(f"{{notify}} {lit(bad[0])} is not an e-mail address")
     if not notify:
-        raise IncidentError("give at least one --notify address")
+        raise IncidentError.about("give at least one {notify} address")
     if not datasets:
-        raise IncidentError("give at least one --dataset")
+        raise IncidentError.about("give at least one {datasets}")
     if not sources:
-        raise IncidentError("give at least one --source")
+        raise IncidentError.about("give at least one {sources}")
     now = now or datetime.now(UTC)
     with db.session() as session:
         row = Incident(
@@ -239,23 +238,10 @@ def list_incidents(db: Database, *, state: str | None = None) -> list[IncidentIn
             stmt = stmt.where(Incident.state == state)
         rows = list(session.scalars(stmt))
         last = _last_runs(session, [r.id for r in rows])
-        nexts = _next_runs(session)
+        nexts = next_runs(session)
         return [
             IncidentInfo.of(r, counts.get(r.id, 0), last.get(r.id), nexts.get(r.id)) for r in rows
         ]
-
-
-def _next_runs(session: Session) -> dict[int, datetime]:
-    """Each scheduled incident's next run time, from the scheduler's job store (there
-    is none before `serve` first ran)."""
-    if not inspect(session.connection()).has_table(JOBS_TABLE):
-        return {}
-    out: dict[int, datetime] = {}
-    for job, next_run in session.execute(text(f"SELECT id, next_run_time FROM {JOBS_TABLE}")):
-        m = JOB_ID.match(str(job))
-        if m is not None and next_run is not None:
-            out[int(m.group(1))] = datetime.fromtimestamp(float(next_run), UTC)
-    return out
 
 
 def _last_runs(session: Session, incident_ids: list[int]) -> dict[int, tuple[int, str, str | None]]:
@@ -296,7 +282,7 @@ def get_incident(db: Database, incident_id: int) -> IncidentInfo:
             row,
             count,
             _last_runs(session, [incident_id]).get(incident_id),
-            _next_runs(session).get(incident_id),
+            next_runs(session).get(incident_id),
         )
 
 

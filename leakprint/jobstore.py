@@ -1,19 +1,48 @@
-"""``serve``'s job store: APScheduler's SQL job store, riding out a database outage."""
+"""``serve``'s job store: APScheduler's SQL job store in the leakprint database,
+riding out a database outage — and the one place that reads its table (when each
+incident's next scan is due, for ``incident list`` and ``show``)."""
 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from sqlalchemy import inspect, text
 
 from leakprint.db import Database
 from leakprint.dbwatch import DatabaseWatch
-from leakprint.incidents import JOB_ID
 from leakprint.runs import is_outage, record_missed
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 log = logging.getLogger("leakprint.scheduler")
+
+# `leakprint serve` keeps each open incident's job in APScheduler's SQL job store,
+# in the leakprint database, under this table and id.
+JOBS_TABLE = "apscheduler_jobs"
+JOB_ID = re.compile(r"^incident-(\d+)$")
+
+
+def job_id(incident_id: int) -> str:
+    return f"incident-{incident_id}"
+
+
+def next_runs(session: Session) -> dict[int, datetime]:
+    """When each incident's next scan is due, as ``serve``'s job store has it (empty
+    before ``serve`` first ran). Read from the table directly: unpickling the jobs
+    would need the scheduler's own objects, and this is a read-only look."""
+    if not inspect(session.connection()).has_table(JOBS_TABLE):
+        return {}
+    out: dict[int, datetime] = {}
+    for job, next_run in session.execute(text(f"SELECT id, next_run_time FROM {JOBS_TABLE}")):
+        m = JOB_ID.match(str(job))
+        if m is not None and next_run is not None:
+            out[int(m.group(1))] = datetime.fromtimestamp(float(next_run), UTC)
+    return out
 
 
 class OutageTolerantJobStore(SQLAlchemyJobStore):  # type: ignore[misc]

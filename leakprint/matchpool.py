@@ -7,9 +7,10 @@ process does no matching and no per-document database work, and a crawl killed
 half-way leaves either a whole batch or nothing (the next scan redoes the rest;
 findings are unique per document and dataset, so nothing is duplicated).
 
-The key and the database URL reach the workers through their start-up arguments
-(a pipe), never a file or the command line. Bodies are dropped as soon as they are
-matched; errors are reported by exception type only (a message could quote text).
+The key, the sets' per-set secrets and the database URL reach the workers through
+their start-up arguments (a pipe), never a file or the command line. Bodies are
+dropped as soon as they are matched; errors are reported by exception type only (a
+message could quote text).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
 from fingerprints.normalizers import NORMALIZER_VERSION
+from fingerprints.shred import StaticSecrets
 from leakprint.db import Database, open_database
 from leakprint.findings import FindingChange
 from leakprint.urlsafe import UrlGuard
@@ -67,7 +69,7 @@ class DocTask:
 @dataclass
 class DocOutcome:
     url: str  # the full URL: for bookkeeping in memory, never printed
-    status: str  # new | changed | unchanged | seen | error
+    status: str  # new | changed | unchanged (a 304 too) | error
     changes: list[FindingChange] = field(default_factory=list)
     error: str | None = None
     shown: str = ""  # the redacted URL (SPEC 10.2): what a log line may name
@@ -84,7 +86,8 @@ _state: _Worker | None = None
 
 
 def _init(set_dirs: list[str], key_hex: str, database_url: str | None,
-          priority: int | None = None, parent: int | None = None) -> None:
+          priority: int | None = None, parent: int | None = None,
+          secrets: StaticSecrets | None = None) -> None:
     global _state
     # A worker ends with the crawl, whatever killed it (a spawned worker would
     # otherwise wait on its task queue for ever).
@@ -93,7 +96,8 @@ def _init(set_dirs: list[str], key_hex: str, database_url: str | None,
         lower_priority(0, priority)
     key = FingerprintKey.from_hex(key_hex)
     matchers = [
-        matcher_for(FingerprintSet.open(Path(d), key, normalizer_version=NORMALIZER_VERSION), key)
+        matcher_for(FingerprintSet.open(Path(d), key, normalizer_version=NORMALIZER_VERSION,
+                                        secrets=secrets), key)
         for d in set_dirs
     ]
     db = open_database(database_url, migrate_schema=False) if database_url else None
@@ -194,14 +198,15 @@ class MatchPool(ProcessPoolExecutor):
     """
 
     def __init__(self, set_dirs: list[Path], key: FingerprintKey, workers: int,
-                 database_url: str | None, nice: int) -> None:
+                 database_url: str | None, nice: int,
+                 secrets: StaticSecrets | None = None) -> None:
         self.priority = min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice) if nice > 0 else None
         self._lowered: set[int] = set()
         super().__init__(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_init,
             initargs=([str(d) for d in set_dirs], key.raw.hex(), database_url, self.priority,
-                      os.getpid()),
+                      os.getpid(), secrets),
         )
 
     def _adjust_process_count(self) -> None:
@@ -215,7 +220,9 @@ class MatchPool(ProcessPoolExecutor):
 
 
 def start_pool(set_dirs: list[Path], key: FingerprintKey, workers: int = 1,
-               database_url: str | None = None, nice: int = 0) -> ProcessPoolExecutor:
+               database_url: str | None = None, nice: int = 0,
+               secrets: StaticSecrets | None = None) -> ProcessPoolExecutor:
     """A process pool whose workers have the sets open (spawned: safe beside the reactor),
-    each ``nice`` steps lower in scheduling priority."""
-    return MatchPool(set_dirs, key, workers, database_url, nice)
+    each ``nice`` steps lower in scheduling priority. ``secrets``: the sets' per-set
+    secrets (``leakprint.setsecrets.snapshot``), passed like the key."""
+    return MatchPool(set_dirs, key, workers, database_url, nice, secrets)

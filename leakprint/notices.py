@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 
 from alerts import NoticeKind, ScanNoticeContext
 from leakprint.db import AlertRow, Database, Incident, ScanRun
+from leakprint.runstate import BLIND, RunStatus
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-BLIND = ("failed", "killed", "missed")  # as leakprint.runs.BLIND
 FAILED: NoticeKind = "scan_failed"
 RECOVERED: NoticeKind = "scan_recovered"
 
@@ -35,7 +35,7 @@ def _last_good_run(session: Session, incident_id: int, before: int) -> int:
             select(func.max(ScanRun.id)).where(
                 ScanRun.incident_id == incident_id,
                 ScanRun.id < before,
-                ScanRun.status.not_in((*BLIND, "running")),
+                ScanRun.status.not_in((*BLIND, RunStatus.RUNNING.value)),
             )
         )
         or 0
@@ -60,7 +60,8 @@ def note_scan_health(db: Database, incident_id: int) -> NoticeKind | None:
     with db.session() as session:
         latest = session.scalars(
             select(ScanRun)
-            .where(ScanRun.incident_id == incident_id, ScanRun.status != "running")
+            .where(ScanRun.incident_id == incident_id,
+                   ScanRun.status != RunStatus.RUNNING.value)
             .order_by(ScanRun.id.desc())
             .limit(1)
         ).first()

@@ -1,9 +1,11 @@
 """The Scrapy item pipeline: documents → matcher → findings in the database.
 
 Named in the crawl settings by dotted path (``LEAKPRINT_PIPELINE``), so ``crawler/``
-stays a plain Scrapy project. Matching runs in a worker process and database writes in
-a thread, so the reactor keeps fetching. Bodies live only in memory: documents are
-stored by URL and SHA-256.
+stays a plain Scrapy project. Matching AND storing run in the worker processes of
+:mod:`leakprint.matchpool` (each batch of documents and its findings in one
+transaction there), so the reactor keeps fetching; only the run's progress (and, with
+no fingerprint set at all, the last-seen times of documents) is written from a thread
+of this process. Bodies live only in memory: documents are stored by URL and SHA-256.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,13 +30,16 @@ from crawler.signals import coverage_error, document_unchanged
 from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
 from fingerprints.normalizers import NORMALIZER_VERSION
+from fingerprints.shred import StaticSecrets
 from leakprint.config import Settings, load_settings
 from leakprint.coverage import CoverageItem, record_coverage
 from leakprint.datasets import get_dataset, list_datasets
-from leakprint.db import Database, Document, ScanRun, open_database
+from leakprint.db import Database, Document, open_database
 from leakprint.logredact import install as install_log_redaction
 from leakprint.matchpool import DocOutcome, DocTask, process_batch, ready, start_pool
-from leakprint.scanning import StoreEntry, finish_run, store_batch
+from leakprint.runs import RunCounters, RunStatus, finish_run, record_progress
+from leakprint.scanning import StoreEntry, store_batch
+from leakprint.setsecrets import snapshot
 from leakprint.urlsafe import UrlGuard
 from matchers.companion import matcher_for
 from matchers.lifeline import die_with_parent
@@ -153,18 +158,19 @@ class MatchPipeline:
         names = config.datasets or [d.name for d in list_datasets(db)]
         self.set_dirs = [set_dir(settings, db, n) for n in names]
         key = settings.load_key()
-        self.pool = start_pool(self.set_dirs, key, config.workers,
-                               settings.database_url, config.nice) if self.set_dirs else None
+        secrets = snapshot(db, key)  # the sets' per-set secrets (SPEC 16)
+        self.pool = start_pool(self.set_dirs, key, config.workers, settings.database_url,
+                               config.nice, secrets) if self.set_dirs else None
         # Keys, seals and redacts URLs here (the crawl log, documents stored without
         # a set); the workers hold their own for what they store.
-        self.guard = guard if guard is not None else url_guard(key, self.set_dirs)
+        self.guard = guard if guard is not None else url_guard(key, self.set_dirs, secrets)
         # Known documents: URL key → content SHA-256.
         self.known: dict[str, str] = {} if config.full else self._load_known()
         # What a worker runs per batch (a picklable module-level function).
         self.batch_fn: Callable[[list[DocTask], int, int | None], list[DocOutcome]] = \
             process_batch
-        self.counts = {"docs_new": 0, "docs_changed": 0, "docs_unchanged": 0,
-                       "findings_new": 0, "findings_updated": 0}
+        # What this crawl stored so far (pages, bytes and errors come from the stats).
+        self.counters = RunCounters()
         self.match_errors = 0
         s = crawler.settings
         self.batch_docs = max(1, s.getint("LEAKPRINT_BATCH_DOCS", 32))
@@ -332,12 +338,7 @@ class MatchPipeline:
                 self.known.pop(self.guard.url_key(outcome.url), None)
                 self.match_errors += 1
                 continue
-            self.counts[f"docs_{outcome.status}"] += 1
-            for change in outcome.changes:
-                if change.status == "new":
-                    self.counts["findings_new"] += 1
-                elif change.status == "grown":
-                    self.counts["findings_updated"] += 1
+            self.counters.tally(outcome.status, outcome.changes)
 
     # ----------------------------------------------------------------- progress
 
@@ -356,17 +357,21 @@ class MatchPipeline:
             pending.append(self._coverage.popleft())
         record_coverage(self.db, self.config.scan_id, pending, self.guard.redact)
         pages, byte_count, errors = coverage(self.crawler.stats)
-        with self.db.session() as session:
-            run = session.get(ScanRun, self.config.scan_id)
-            if run is None:
-                return
-            run.pages, run.bytes = pages, byte_count
-            run.errors = errors + self.match_errors
-            for name, value in self.counts.items():
-                setattr(run, name, value)
-            if self.match_errors:
-                run.error = (f"{self.match_errors} documents could not be matched or stored "
-                             "(see the scan log); the next scan retries them")
+        record_progress(self.db, self.config.scan_id, self.snapshot(pages, byte_count, errors),
+                        error=self.match_problem("the scan log"))
+
+    def snapshot(self, pages: int, byte_count: int, errors: int) -> RunCounters:
+        """The counters so far, with the crawl's pages, bytes and fetch errors (documents
+        that could not be matched or stored count as errors too)."""
+        return replace(self.counters, pages=pages, bytes=byte_count,
+                       errors=errors + self.match_errors)
+
+    def match_problem(self, log: str) -> str | None:
+        """The run's error when documents could not be matched or stored, else None."""
+        if not self.match_errors:
+            return None
+        return (f"{self.match_errors} documents could not be matched or stored "
+                f"(see {log}); the next scan retries them")
 
     async def close_spider(self) -> None:
         if self._watch is not None:
@@ -389,7 +394,7 @@ class MatchPipeline:
 
     def close_orphaned_run(self) -> None:
         """Nobody else is left to close this crawl's run: close it as ``killed``."""
-        finish_run(self.db, self.config.scan_id, status="killed",
+        finish_run(self.db, self.config.scan_id, status=RunStatus.KILLED,
                    error="interrupted: the process that started the scan was killed")
 
 
@@ -403,10 +408,12 @@ def set_dir(settings: Settings, db: Database, name: str) -> Path:
     return local if local.exists() else registered
 
 
-def url_guard(key: FingerprintKey, set_dirs: list[Path]) -> UrlGuard:
+def url_guard(key: FingerprintKey, set_dirs: list[Path],
+              secrets: StaticSecrets | None = None) -> UrlGuard:
     """A guard whose redaction knows the values of the sets in ``set_dirs``."""
     return UrlGuard(key, [
-        matcher_for(FingerprintSet.open(d, key, normalizer_version=NORMALIZER_VERSION), key)
+        matcher_for(FingerprintSet.open(d, key, normalizer_version=NORMALIZER_VERSION,
+                                        secrets=secrets), key)
         for d in set_dirs])
 def arm_lifeline(parent: int, on_orphaned: Callable[[], None]) -> None:
     """The crawl runs in its own session, so a signal to the command that started it

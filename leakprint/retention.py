@@ -40,6 +40,7 @@ from leakprint.db.models import (
     ScanRunFinding,
     ScanRunWorker,
 )
+from leakprint.runstate import RunStatus
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's limits
 _LOG = re.compile(r"scan-(\d+)\.log")
@@ -143,7 +144,7 @@ def purge(db: Database, retention: RetentionSettings, *, logs_dir: Path | None =
         if (c := cutoff(retention.scan_runs_days)) is not None:
             ended = func.coalesce(ScanRun.finished_at, ScanRun.started_at)
             runs = _ids(session, select(ScanRun.id).where(
-                ScanRun.status != "running", ended < c,
+                ScanRun.status != RunStatus.RUNNING.value, ended < c,
                 or_(ScanRun.incident_id.is_(None), ScanRun.incident_id.not_in(keep or [-1]))))
 
         # Alerts that go with their incident, finding or run are counted once.

@@ -1,5 +1,8 @@
-"""Scan run states in one place: who owns a run, how it ends, and who closes it when
-its process could not.
+"""The recorder of scan runs: every change of a run's state (its status, error and
+counters) is written here, by whichever process works on the run — the CLI or
+``serve`` (start, close, timeouts), the crawl's pipeline (progress), a fleet
+coordinator (its workers' totals) — and by the reap that closes runs whose process is
+gone. Other modules read runs; they never set a status or a counter themselves.
 
 A run is ``running`` while a process works on it. It is closed by that process
 (``ok``, ``partial``, ``failed`` or ``killed``), or, when that process is gone
@@ -19,40 +22,27 @@ way as ``missed``. Those two are the only state this module keeps in the process
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from leakprint.db import Database, ScanRun
+from leakprint.db import Database, ScanRun, ScanRunWorker
+from leakprint.runowner import Owner as Owner
+from leakprint.runowner import process_started as process_started
+from leakprint.runstate import BLIND as BLIND
+from leakprint.runstate import COMPLETED as COMPLETED
+from leakprint.runstate import RunCounters as RunCounters
+from leakprint.runstate import RunStatus as RunStatus
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
 
 log = logging.getLogger(__name__)
-
-
-class RunStatus(StrEnum):
-    """The states of a scan run."""
-
-    RUNNING = "running"
-    OK = "ok"
-    PARTIAL = "partial"  # scanned, but covered less than asked
-    FAILED = "failed"
-    KILLED = "killed"  # stopped, or its process died without closing it
-    MISSED = "missed"  # due, but could not start (the database was away)
-
-
-#: Runs that saw nothing they were asked to see: an incident's watch was blind.
-BLIND: tuple[str, ...] = (RunStatus.FAILED, RunStatus.KILLED, RunStatus.MISSED)
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -70,76 +60,14 @@ def outage_reason(exc: BaseException) -> str:
     return text[0][:200] if text and text[0] else type(exc).__name__
 
 
-# ----------------------------------------------------------------- processes
-
-_BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
-
-
-def _boot_id() -> str:
-    try:
-        return _BOOT_ID.read_text().strip()
-    except OSError:
-        return ""
-
-
-def process_started(pid: int) -> str | None:
-    """When process ``pid`` started (boot id and clock ticks since boot), or ``None``
-    when there is no such (live) process. Outside Linux: ``"?"`` for any live pid."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return _probe(pid)
-    fields = stat[stat.rindex(")") + 2 :].split()
-    if fields[0] in ("Z", "X"):  # ended; only its parent has not reaped it yet
-        return None
-    return f"{_boot_id()}:{fields[19]}"  # field 22 of stat(5): starttime
-
-
-def _probe(pid: int) -> str | None:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        pass
-    return "?"
-
-
-@dataclass(frozen=True)
-class Owner:
-    """The process that owns a run."""
-
-    host: str
-    pid: int
-    started: str | None
-
-    @classmethod
-    def current(cls) -> Owner:
-        pid = os.getpid()
-        return cls(socket.gethostname(), pid, process_started(pid))
-
-    def is_gone(self) -> bool:
-        """True only when this process has certainly ended (same host, and no live
-        process with its pid and start time). Another host's process: never."""
-        if self.host != socket.gethostname():
-            return False
-        now = process_started(self.pid)
-        if now is None:
-            return True
-        return bool(self.started) and now != "?" and self.started != "?" and now != self.started
-
-
 # ------------------------------------------------------- this process's runs
 
 
 @dataclass
 class _Pending:
-    status: str
+    status: RunStatus
     error: str | None
     at: datetime
-    thread: int
 
 
 @dataclass
@@ -153,7 +81,7 @@ class _Missed:
 
 
 class _Ledger:
-    """The runs this process works on (by thread), and what it could not write yet.
+    """The runs this process works on, and what it could not write yet.
 
     Keyed by database as well as run id: one process may open several databases (a
     tool, a test session), and a close or a miss kept for one must never be written
@@ -161,7 +89,7 @@ class _Ledger:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.in_flight: dict[tuple[str, int], int] = {}  # (database, run id) → thread id
+        self.in_flight: set[tuple[str, int]] = set()  # (database, run id)
         self.pending: dict[tuple[str, int], _Pending] = {}
         self.missed: list[_Missed] = []
 
@@ -176,15 +104,14 @@ def _where(db: Database) -> str:
 
 def start_run(db: Database, kind: str, *, datasets: Sequence[str] = (),
               sources: Sequence[str] = (), incident_id: int | None = None) -> int:
-    """Create a ``running`` run owned by this process (and this thread); its id."""
+    """Create a ``running`` run owned by this process; its id."""
     owner = Owner.current()
     run_id = None
     try:
         with db.session() as session:
             run = ScanRun(kind=kind, datasets=list(datasets), sources=list(sources),
-                          incident_id=incident_id, status=RunStatus.RUNNING.value, pages=0,
-                          bytes=0, errors=0, docs_new=0, docs_changed=0, docs_unchanged=0,
-                          findings_new=0, findings_updated=0, owner_host=owner.host,
+                          incident_id=incident_id, status=RunStatus.RUNNING.value,
+                          **RunCounters().columns(), owner_host=owner.host,
                           owner_pid=owner.pid, owner_started=owner.started)
             session.add(run)
             session.flush()
@@ -192,22 +119,26 @@ def start_run(db: Database, kind: str, *, datasets: Sequence[str] = (),
             # In flight before anyone can see the row: this process's own reap (serve's
             # sync thread) must never take it for an abandoned run.
             with _ledger.lock:
-                _ledger.in_flight[_where(db), run_id] = threading.get_ident()
+                _ledger.in_flight.add((_where(db), run_id))
     except BaseException:
         if run_id is not None:
             with _ledger.lock:
-                _ledger.in_flight.pop((_where(db), run_id), None)
+                _ledger.in_flight.discard((_where(db), run_id))
         raise
     return run_id
 
 
-def finish_run(db: Database, run_id: int, *, status: str = RunStatus.OK,
-               error: str | None = None, **counts: int) -> None:
-    """Close a run (``counts`` are added to its counters).
+def finish_run(db: Database, run_id: int, *, status: RunStatus | str = RunStatus.OK,
+               error: str | None = None, add: RunCounters | None = None) -> None:
+    """Close a run as ``status`` with ``error`` (``None`` clears it); ``add`` is added
+    to its counters in the same transaction.
 
-    When the database is away, this process keeps the close and writes it once the
-    database is back (:func:`reap`), then the error goes on to the caller.
+    When the database is away, this process keeps the close (not ``add``) and writes
+    it once the database is back (:func:`reap`), then the error goes on to the caller.
     """
+    status = RunStatus(status)  # ValueError for a string that is not a status
+    if status is RunStatus.RUNNING:
+        raise ValueError("status: a run is closed with an end state, not 'running'")
     now = datetime.now(UTC)
     key = (_where(db), run_id)
     try:
@@ -215,39 +146,113 @@ def finish_run(db: Database, run_id: int, *, status: str = RunStatus.OK,
             run = session.get(ScanRun, run_id)
             if run is None:
                 return
-            for name, value in counts.items():
-                setattr(run, name, getattr(run, name) + value)
-            run.status = str(status)
+            if add is not None:
+                (RunCounters.of(run) + add).write_to(run)
+            run.status = status.value
             run.error = error
             run.finished_at = now
     except Exception as exc:
         if is_outage(exc):
             with _ledger.lock:
                 if key in _ledger.in_flight:
-                    _ledger.pending[key] = _Pending(str(status), error, now,
-                                                    _ledger.in_flight[key])
+                    _ledger.pending[key] = _Pending(status, error, now)
         raise
     finally:
         with _ledger.lock:
-            _ledger.in_flight.pop(key, None)
+            _ledger.in_flight.discard(key)
 
 
-def abandon_thread_runs(db: Database, reason: str) -> list[int]:
-    """Close as ``failed`` (with ``reason``) the runs this thread started and did not
-    close — a scan that ended by an exception before it could close its run. Kept
-    for later when the database is away; never raises for that. Returns those runs
-    and the thread's runs whose close is still waiting for the database."""
-    me, where = threading.get_ident(), _where(db)
+@dataclass(frozen=True)
+class RunView:
+    """A run as the process that works on it reads it back."""
+
+    id: int
+    status: RunStatus
+    error: str | None
+    counters: RunCounters
+
+
+def get_run(db: Database, run_id: int) -> RunView | None:
+    """Run ``run_id`` (``None`` when there is no such run)."""
+    with db.session() as session:
+        run = session.get(ScanRun, run_id)
+        if run is None:
+            return None
+        return RunView(run.id, RunStatus(run.status), run.error, RunCounters.of(run))
+
+
+def record_progress(db: Database, run_id: int, counters: RunCounters, *,
+                    error: str | None = None) -> None:
+    """A running crawl's counters so far (they replace the run's); ``error``, when
+    given, is what the run will be closed with (documents it could not store)."""
+    with db.session() as session:
+        run = session.get(ScanRun, run_id)
+        if run is None:
+            return
+        counters.write_to(run)
+        if error is not None:
+            run.error = error
+
+
+def record_worker_totals(db: Database, run_id: int) -> tuple[int, str | None]:
+    """A distributed run's counters: the sum of its workers' shares (each worker
+    writes its own, :mod:`leakprint.scaleout.pipeline`), and the first worker error
+    as the run's. Returns (workers, that error)."""
+    with db.session() as session:
+        rows = list(session.scalars(select(ScanRunWorker)
+                                    .where(ScanRunWorker.scan_run_id == run_id)))
+        run = session.get(ScanRun, run_id)
+        if run is None:
+            return 0, None
+        sum((RunCounters.of(r) for r in rows), RunCounters()).write_to(run)
+        error = next((r.error for r in rows if r.error), None)
+        if error:
+            run.error = error
+        return len(rows), error
+
+
+def close_crawl(db: Database, run_id: int) -> RunStatus:
+    """Close a crawl that ran to its end (local or distributed) and say how:
+    ``failed`` when every source was dead or refusing (the crawl ran but saw nothing:
+    a watch whose sites are gone must not look merely quiet), ``partial`` when the
+    run carries an error (documents that could not be matched or stored), else ``ok``."""
+    from leakprint.coverage import coverage_errors
+
+    run = get_run(db, run_id)
+    errors = run.counters.errors if run is not None else 0
+    docs = run.counters.documents if run is not None else 0
+    problem = run.error if run is not None else None
+    refused = len(coverage_errors(db, [run_id])) if not docs else 0
+    if (errors or refused) and not docs:
+        what = _plural(errors, "fetch error") if errors else _plural(refused, "coverage error")
+        finish_run(db, run_id, status=RunStatus.FAILED,
+                   error=f"no page could be fetched ({what})")
+        return RunStatus.FAILED
+    status = RunStatus.PARTIAL if problem else RunStatus.OK
+    finish_run(db, run_id, status=status, error=problem)
+    return status
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def abandon_run(db: Database, run_id: int, reason: str) -> bool:
+    """Close run ``run_id`` as ``failed`` (with ``reason``) if this process started
+    it and has not closed it — a scan that ended by an exception before it could
+    close its run. Kept for later when the database is away; never raises for that.
+    True when the run is (or will be) closed by this call or by an earlier close
+    still waiting for the database; False when it was closed already."""
+    key = (_where(db), run_id)
     with _ledger.lock:
-        mine = [r for (d, r), t in _ledger.in_flight.items() if t == me and d == where]
-        kept = [r for (d, r), p in _ledger.pending.items() if p.thread == me and d == where]
-    for run_id in mine:
+        open_here, kept = key in _ledger.in_flight, key in _ledger.pending
+    if open_here:
         try:
             finish_run(db, run_id, status=RunStatus.FAILED, error=reason[:500])
         except Exception as exc:
             if not is_outage(exc):
                 raise
-    return mine + kept
+    return open_here or kept
 
 
 def note_missed(db: Database, incident_id: int, due: datetime, reason: str, *,
@@ -273,9 +278,8 @@ def record_missed(db: Database, incident_id: int, due: datetime, reason: str, *,
         run = ScanRun(kind="sources", datasets=list(datasets), sources=list(sources),
                       incident_id=incident_id if incident is not None else None,
                       status=RunStatus.MISSED.value, started_at=due,
-                      finished_at=now or datetime.now(UTC), pages=0, bytes=0, errors=0,
-                      docs_new=0, docs_changed=0, docs_unchanged=0, findings_new=0,
-                      findings_updated=0, error=reason[:500])
+                      finished_at=now or datetime.now(UTC), **RunCounters().columns(),
+                      error=reason[:500])
         session.add(run)
         session.flush()
         return run.id
@@ -307,7 +311,7 @@ def reap(db: Database, *, now: datetime | None = None) -> Reaped:
             session.execute(
                 update(ScanRun)
                 .where(ScanRun.id == run_id, ScanRun.status == RunStatus.RUNNING.value)
-                .values(status=close.status, error=close.error, finished_at=close.at))
+                .values(status=close.status.value, error=close.error, finished_at=close.at))
             incident = session.scalar(select(ScanRun.incident_id).where(ScanRun.id == run_id))
         with _ledger.lock:
             _ledger.pending.pop((where, run_id), None)
@@ -372,7 +376,7 @@ def blind_runs(db: Database, incident_id: int) -> list[dict[str, object]]:
         last_good = session.scalar(
             select(ScanRun.id)
             .where(ScanRun.incident_id == incident_id,
-                   ScanRun.status.in_((RunStatus.OK.value, RunStatus.PARTIAL.value)))
+                   ScanRun.status.in_(COMPLETED))
             .order_by(ScanRun.id.desc())
             .limit(1)) or 0
         rows = session.scalars(

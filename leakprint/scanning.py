@@ -18,8 +18,9 @@ from fingerprints.keyed import FingerprintKey
 from leakprint.config import Settings
 from leakprint.coverage import CoverageItem
 from leakprint.datasets import open_sets
-from leakprint.db import Database, Finding, ScanRun, ScanRunFinding
+from leakprint.db import Database, Finding, ScanRunFinding
 from leakprint.findings import FindingChange, load_documents, record_result, upsert_document
+from leakprint.runs import RunCounters, RunStatus
 from leakprint.runs import finish_run as finish_run  # run states live in leakprint.runs
 from leakprint.runs import start_run as start_run
 from leakprint.urlsafe import UrlGuard
@@ -98,8 +99,8 @@ def store_batch(db: Database, entries: Sequence[StoreEntry], run_id: int, guard:
 
     Entries carry full URLs; ``guard`` keys, redacts and seals them (SPEC 10.2).
 
-    Returns each entry's document status (``new``/``changed``/``unchanged``, or
-    ``seen`` for a 304 of a known document) and its finding changes.
+    Returns each entry's document status (``new``/``changed``/``unchanged``; a 304,
+    ``seen``, is ``unchanged`` too, known document or not) and its finding changes.
     """
     out: list[tuple[str, list[FindingChange]]] = []
     now = datetime.now(UTC)
@@ -214,8 +215,7 @@ def scan_paths(
                        sources=["stdin" if p is None else guard.redact(p.name)
                                 for p in resolved])
     outcome = ScanOutcome(run_id)
-    counts: dict[str, int] = {"docs_new": 0, "docs_changed": 0, "docs_unchanged": 0,
-                              "findings_new": 0, "findings_updated": 0, "pages": 0, "bytes": 0}
+    counters = RunCounters()
     try:
         for name, path in zip(paths, resolved, strict=True):
             if on_file:
@@ -228,16 +228,12 @@ def scan_paths(
                 url = path.as_uri()
             status, changes = store_results(db, url=url, source=None, sha256=sha, size=size,
                                             results=results, run_id=run_id, guard=guard)
-            counts[f"docs_{status}"] += 1
-            counts["pages"] += 1
-            counts["bytes"] += size
+            counters.tally(status, changes)
+            counters.pages += 1
+            counters.bytes += size
             for change in changes:
                 outcome.changes.append(change)
                 outcome.finding_ids.append(change.finding_id)
-                if change.status == "new":
-                    counts["findings_new"] += 1
-                elif change.status == "grown":
-                    counts["findings_updated"] += 1
             outcome.documents += 1
             outcome.bytes += size
     except BaseException as exc:
@@ -245,20 +241,10 @@ def scan_paths(
         reason = type(exc).__name__
         if isinstance(exc, OSError) and exc.strerror:
             reason += f": {exc.strerror}"
-        _finish_counted(db, run_id, counts, status="failed", error=reason)
+        finish_run(db, run_id, status=RunStatus.FAILED, error=reason, add=counters)
         raise
-    _finish_counted(db, run_id, counts)
+    finish_run(db, run_id, status=RunStatus.OK, add=counters)
     return outcome
-
-
-def _finish_counted(db: Database, run_id: int, counts: dict[str, int], *,
-                    status: str = "ok", error: str | None = None) -> None:
-    finish_run(db, run_id, status=status, error=error)
-    with db.session() as session:
-        run = session.get(ScanRun, run_id)
-        if run is not None:
-            for name, value in counts.items():
-                setattr(run, name, getattr(run, name) + value)
 
 
 class HashingReader:
@@ -295,4 +281,5 @@ def _scan_file(path: Path, sets: Sequence[FingerprintSet], key: FingerprintKey,
         with path.open("rb") as fh:
             return _scan_stream(fh, sets, path.name, key)
     sha, size = file_digest(path)
-    return sha, size, [scan_file(path, s.directory, key, workers=n) for s in sets]
+    return sha, size, [scan_file(path, s.directory, key, workers=n, secrets=s.secrets)
+                       for s in sets]

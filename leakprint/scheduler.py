@@ -33,15 +33,18 @@ from leakprint.cadence import crontab_trigger
 from leakprint.config import Settings, load_settings
 from leakprint.db import Database, Incident, ScanRun, open_database
 from leakprint.dbwatch import DatabaseWatch
-from leakprint.incidents import JOB_ID, close_expired, job_id
-from leakprint.incidents import JOBS_TABLE as JOBS_TABLE
+from leakprint.incidents import close_expired
+from leakprint.jobstore import JOB_ID, job_id
+from leakprint.jobstore import JOBS_TABLE as JOBS_TABLE
 from leakprint.jobstore import OutageTolerantJobStore as OutageTolerantJobStore
 from leakprint.runs import (
-    abandon_thread_runs,
+    COMPLETED,
+    abandon_run,
     is_outage,
     note_missed,
     outage_reason,
     reap_and_notify,
+    start_run,
 )
 from leakprint.servelock import ServeError as ServeError
 from leakprint.servelock import one_scheduler
@@ -59,11 +62,13 @@ SCAN_WATCH = DatabaseWatch(log)
 def run_incident_scan(home: str, incident_id: int) -> None:
     """The persistent job: one scan of an incident's sources, then deliver alerts.
 
-    Never raises for a failed scan: the failure is recorded in ``scan_runs`` (status
-    ``failed`` or ``killed``, with the reason) and the scheduler goes on. While the
-    database is away, a scan that cannot start is recorded as ``missed`` and one
-    that cannot close its run as ``failed``, both once the database is back
-    (leakprint.runs); each outage is one log line, never a traceback.
+    The job starts the scan's run itself and hands its id to the crawl, so it
+    knows its run whatever happens. Never raises for a failed scan: the failure is
+    recorded in that run (status ``failed`` or ``killed``, with the reason) and the
+    scheduler goes on. While the database is away, a scan that cannot start is
+    recorded as ``missed`` and one that cannot close its run as ``failed``, both once
+    the database is back (leakprint.runs); each outage is one log line, never a
+    traceback.
     """
     from leakprint.crawl import crawl_scan
     from leakprint.notices import note_scan_health
@@ -82,15 +87,16 @@ def run_incident_scan(home: str, incident_id: int) -> None:
                     log.info("incident %s: not open any more, scan skipped", incident_id)
                     return
                 sources, datasets = list(incident.sources), list(incident.datasets)
-                last_run = session.scalar(select(func.max(ScanRun.id))) or 0
                 completed = session.scalar(
                     select(func.count())
                     .select_from(ScanRun)
                     .where(
                         ScanRun.incident_id == incident_id,
-                        ScanRun.status.in_(("ok", "partial")),
+                        ScanRun.status.in_(COMPLETED),
                     )
                 )
+            run_id = start_run(db, "sources", datasets=datasets, sources=sources or ["all"],
+                               incident_id=incident_id)
         except Exception as exc:
             if not is_outage(exc):
                 raise
@@ -113,6 +119,7 @@ def run_incident_scan(home: str, incident_id: int) -> None:
                 full=not completed,
                 timeout=settings.scan_timeout,
                 distributed=bool(settings.scale.redis_url),  # SPEC 15: through workers
+                run_id=run_id,
             )
             log.info(
                 "incident %s: scan run %s done, %d documents, %d findings",
@@ -130,11 +137,9 @@ def run_incident_scan(home: str, incident_id: int) -> None:
             else:
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             log.error("incident %s: scan failed: %s", incident_id, reason)
-            if not abandon_thread_runs(db, reason) and outage:
-                note_missed(db, incident_id, now, reason, sources=sources,
-                            datasets=datasets)
-            elif not outage:
-                _record_failure(db, incident_id, last_run, sources, datasets, reason)
+            # The run is closed as failed, unless the crawl closed it already (killed
+            # on a timeout, failed with the crawl's own reason).
+            abandon_run(db, run_id, reason)
         if outage:
             return  # the rest needs the database: the next sync writes what is pending
         try:
@@ -167,35 +172,6 @@ def run_incident_scan(home: str, incident_id: int) -> None:
                 )
     finally:
         db.close()
-
-
-def _record_failure(
-    db: Database,
-    incident_id: int,
-    last_run: int,
-    sources: list[str],
-    datasets: list[str],
-    reason: str,
-) -> None:
-    """Make sure a failed scan leaves a ``failed`` scan run behind (the crawl may not
-    have got as far as creating one, e.g. a source no longer declared)."""
-    from leakprint.scanning import finish_run, start_run
-
-    with db.session() as session:
-        recorded = session.scalar(
-            select(func.count())
-            .select_from(ScanRun)
-            .where(
-                ScanRun.id > last_run,
-                ScanRun.incident_id == incident_id,
-                ScanRun.status != "running",
-            )
-        )
-    if not recorded:
-        run_id = start_run(
-            db, "sources", datasets=datasets, sources=sources, incident_id=incident_id
-        )
-        finish_run(db, run_id, status="failed", error=reason[:500])
 
 
 def incident_trigger(incident: Incident) -> IntervalTrigger | CronTrigger:

@@ -115,9 +115,11 @@ class CompanionProber:
 
 
 def open_companions(fpset: FingerprintSet, key: FingerprintKey) -> list[FingerprintSet]:
-    """The canary companion sets of an opened set (same key and normalizer version)."""
+    """The canary companion sets of an opened set (same key and normalizer version, their
+    per-set secrets from the source the set was opened with)."""
     return [
-        FingerprintSet.open(d, key, normalizer_version=fpset.manifest.normalizer_version)
+        FingerprintSet.open(d, key, normalizer_version=fpset.manifest.normalizer_version,
+                            secrets=fpset.secrets)
         for d in companion_dirs(fpset.directory)
     ]
 

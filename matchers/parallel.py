@@ -7,6 +7,11 @@ back, so no text crosses process boundaries. The first piece is scanned in the
 parent first: it fixes the encoding and the layout (with its header hints) that
 every range is read with. Line numbers are made document-wide by adding the
 line breaks of the ranges before.
+
+The workers are *spawned* (as the crawl's matcher workers of ``leakprint.matchpool``
+are): each gets the set's folder and the key through its start-up arguments and opens
+the set itself, so nothing of the caller's process (its heap, its threads, other
+open sets) is copied into them, and nothing is left behind in the caller.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Final
 
 from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
+from fingerprints.shred import SecretSource
 from matchers.companion import matcher_for
 from matchers.lifeline import die_with_parent
 from matchers.result import Accumulator, MatchResult
@@ -44,6 +50,7 @@ RANGE_BYTES: Final = 4 * CHUNK_BYTES
 MIN_RANGE_BYTES: Final = 1 << 20
 READ_BYTES: Final = 1 << 16
 
+# The set a spawned worker opened (in the workers only; never set in the caller).
 _worker_matcher: Matcher | None = None
 
 
@@ -54,15 +61,18 @@ def scan_file(
     *,
     workers: int | None = None,
     range_bytes: int = RANGE_BYTES,
+    secrets: SecretSource | None = None,
 ) -> MatchResult:
     """Scan a file of any size against one fingerprint set, on ``workers`` processes.
 
-    ``workers`` defaults to ``os.cpu_count()``; 1 scans in this process.
+    ``workers`` defaults to ``os.cpu_count()``; 1 scans in this process. ``secrets``
+    hands a sealed set its per-set secret (spawned workers get it through their
+    start-up arguments: it must be picklable, e.g. ``StaticSecrets``).
     """
     p = Path(path)
     size = p.stat().st_size
     workers = workers or os.cpu_count() or 1
-    matcher = matcher_for(FingerprintSet.open(fpset_dir, key), key)
+    matcher = matcher_for(FingerprintSet.open(fpset_dir, key, secrets=secrets), key)
     head, start = _read_head(p, size, min(MIN_RANGE_BYTES, range_bytes))
     if is_wide(detect_encoding(head)):
         # UTF-16/32 cannot be cut at b"\n" bytes: one process, decoded incrementally.
@@ -84,22 +94,14 @@ def scan_file(
     ranges = list(_ranges(p, size, step, start=start, skip=len(head) - start))
     tasks = [(str(p), lo, hi, skip, encoding, layout, p.name) for lo, hi, skip in ranges]
     if workers <= 1 or len(tasks) < 2:
-        _init(matcher)
-        for result, newlines in map(_scan_range, tasks):
+        for result, newlines in (_scan_range_with(matcher, t) for t in tasks):
             total.add(_shift(result, line - 1))
             line += newlines
         return total.result()
-    if "fork" in mp.get_all_start_methods():
-        # Forked workers inherit this matcher: its memory-mapped set and the
-        # value caches the first piece warmed (names, dates, addresses repeat).
-        _init(matcher)
-        ctx = mp.get_context("fork")
-        # Workers end with this process, whatever killed it (matchers.lifeline).
-        pool = ctx.Pool(workers, initializer=die_with_parent, initargs=(os.getpid(),))
-    else:
-        pool = mp.get_context("spawn").Pool(
-            workers, initializer=_open, initargs=(str(fpset_dir), key, os.getpid())
-        )
+    # Workers end with this process, whatever killed it (matchers.lifeline).
+    pool = mp.get_context("spawn").Pool(
+        workers, initializer=_open, initargs=(str(fpset_dir), key.raw.hex(), os.getpid(), secrets)
+    )
     with pool:
         for result, newlines in pool.imap(_scan_range, tasks, chunksize=1):
             total.add(_shift(result, line - 1))
@@ -175,26 +177,32 @@ def _ranges(
             lo, skip = hi - next_skip, next_skip
 
 
-def _open(fpset_dir: str, key: FingerprintKey, parent: int | None = None) -> None:
-    die_with_parent(parent)
-    _init(matcher_for(FingerprintSet.open(fpset_dir, key), key))
-
-
-def _init(matcher: Matcher) -> None:
+def _open(fpset_dir: str, key_hex: str, parent: int | None = None,
+          secrets: SecretSource | None = None) -> None:
+    """A spawned worker's start: open the set (memory-mapped) once for all its ranges."""
     global _worker_matcher
-    _worker_matcher = matcher
+    die_with_parent(parent)
+    key = FingerprintKey.from_hex(key_hex)
+    _worker_matcher = matcher_for(FingerprintSet.open(fpset_dir, key, secrets=secrets), key)
 
 
-def _scan_range(task: tuple[str, int, int, int, str, Layout, str]) -> tuple[MatchResult, int]:
+Task = tuple[str, int, int, int, str, Layout, str]
+
+
+def _scan_range(task: Task) -> tuple[MatchResult, int]:
+    """A range, in a worker: with the set the worker opened."""
+    assert _worker_matcher is not None, "worker not initialised"
+    return _scan_range_with(_worker_matcher, task)
+
+
+def _scan_range_with(matcher: Matcher, task: Task) -> tuple[MatchResult, int]:
     path, lo, hi, skip, encoding, layout, name = task
-    matcher = _worker_matcher
-    assert matcher is not None, "worker not initialised"
     with open(path, "rb") as fh:
         fh.seek(lo)
         data = fh.read(hi - lo)
     total = Accumulator(matcher.dataset, matcher.primary)
     line = 1
-    with no_cyclic_gc():  # for the whole range (see Matcher.scan_stream)
+    with no_cyclic_gc():  # around the range's loop only (see scan_stream_many)
         for piece, fresh in line_pieces([data]):
             text, _enc, lossy = decode_piece(piece, encoding)
             result, layout = matcher.scan_chunk(

@@ -151,8 +151,10 @@ class DigestProber:
         """``(position, hits)`` of the digests that hit: the Bloom filter over the whole
         batch, and only its survivors through the exact index. Postings are read
         only for values held by at most ``POSTINGS_CAP`` records."""
-        arr = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16)
-        survivors = np.flatnonzero(self.fpset.maybe_contains(arr))
+        # The set's per-set layer (fingerprints.shred) first: the filter and the
+        # index hold layered digests, and the record keys below are layered too.
+        arr = self.fpset.layered(np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16))
+        survivors = np.flatnonzero(self.fpset.bloom.contains(arr))
         if not survivors.size:
             return []
         kinds = list(kinds)

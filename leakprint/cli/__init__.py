@@ -20,6 +20,7 @@ from leakprint.cli.purge_cmd import purge_cmd
 from leakprint.cli.report_cmd import report_cmd
 from leakprint.cli.scan_cmd import scan
 from leakprint.cli.search_cmd import search_cmd
+from leakprint.cli.shred_cmd import rekey_cmd, shred_cmd  # noqa: F401  (fingerprint shred|rekey)
 from leakprint.cli.sources_cmd import sources
 from leakprint.cli.worker_cmd import worker_cmd
 

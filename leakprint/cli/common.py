@@ -24,6 +24,7 @@ from leakprint.audit import AuditAnchor
 from leakprint.config import ConfigError, Settings, load_settings
 from leakprint.db import Database, open_database
 from leakprint.db.engine import DatabaseError
+from leakprint.inputs import InputError
 from leakprint.runs import outage_reason
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -127,8 +128,20 @@ def audit_anchor(settings: Settings) -> AuditAnchor:
 pass_app = click.make_pass_decorator(AppContext)
 
 
+#: The flag of each input field a domain error may name (leakprint.inputs), where it
+#: is not ``--`` and the field's name with dashes.
+FLAGS: dict[str, str] = {"period": "--for", "datasets": "--dataset", "sources": "--source",
+                         "urls": "--url"}
+
+
+def flag(field: str) -> str:
+    """The CLI flag of a domain input field."""
+    return FLAGS.get(field) or "--" + field.replace("_", "-")
+
+
 def user_errors(*extra: type[Exception]) -> Callable[[F], F]:
-    """Turn known failures into ``error: …`` on stderr with exit status 2."""
+    """Turn known failures into ``error: …`` on stderr with exit status 2 (the fields
+    an :class:`~leakprint.inputs.InputError` names shown as their flags)."""
 
     def decorate(func: F) -> F:
         @wraps(func)
@@ -136,13 +149,17 @@ def user_errors(*extra: type[Exception]) -> Callable[[F], F]:
             try:
                 return func(*args, **kwargs)
             except (*USER_ERRORS, *extra) as exc:
-                raise UserError(
-                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                ) from None
+                raise UserError(one_line(exc)) from None
 
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def one_line(exc: BaseException) -> str:
+    """An error's message as the CLI shows it: its first line, fields as flags."""
+    text = exc.render(flag) if isinstance(exc, InputError) else str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def emit_json(data: Any) -> None:

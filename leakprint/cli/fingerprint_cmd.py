@@ -1,4 +1,4 @@
-"""``leakprint fingerprint import|list|verify|drop``."""
+"""``leakprint fingerprint import|list|verify|drop`` (``shred|rekey``: cli/shred_cmd.py)."""
 
 from __future__ import annotations
 
@@ -27,16 +27,18 @@ from leakprint.datasets import (
     list_datasets,
     verify_dataset,
 )
+from leakprint.setsecrets import layer_of
 
 
 @click.group()
 def fingerprint() -> None:
-    """Build, list, verify and drop fingerprint sets (keyed digests of customer records).
+    """Build, list, verify, drop and shred fingerprint sets (keyed digests of customer records).
 
     \b
     Example:
       leakprint fingerprint import customers.csv --dataset crm-2026 --id-column 顧客ID
       leakprint fingerprint list --json
+      leakprint fingerprint shred crm-2019     # every copy of the set matches nothing
     """
 
 
@@ -207,14 +209,18 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
       leakprint fingerprint list --json
     """
     infos = list_datasets(app.db)
+    # sealed: the set has a per-set secret, so `fingerprint shred` can make its copies
+    # useless (sets built before it: `fingerprint rekey`)
+    sealed = {i.name: layer_of(Path(i.path)) is not None for i in infos}
     if as_json:
-        emit_json([i.as_json() for i in infos])
+        emit_json([{**i.as_json(), "sealed": sealed[i.name]} for i in infos])
         return
-    table = Table("name", "records", "kinds", "bad rows", "key id", "created")
+    table = Table("name", "records", "kinds", "bad rows", "key id", "sealed", "created")
     for i in infos:
         kinds = ", ".join(f"{k}:{v}" for k, v in sorted(i.kinds.items()))
         table.add_row(
-            i.name, str(i.record_count), kinds, str(i.bad_rows), i.key_id, i.created_at[:19]
+            i.name, str(i.record_count), kinds, str(i.bad_rows), i.key_id,
+            "yes" if sealed[i.name] else "no: rekey", i.created_at[:19]
         )
     app.out.print(table)
 
@@ -255,7 +261,8 @@ def verify_cmd(app: AppContext, name: str, as_json: bool) -> None:
 @pass_app
 @user_errors(DatasetError)
 def drop_cmd(app: AppContext, name: str, yes: bool) -> None:
-    """Unregister a fingerprint set and delete its files.
+    """Unregister a fingerprint set and delete its files (copies elsewhere still work:
+    `fingerprint shred` makes them useless).
 
     \b
     Example:

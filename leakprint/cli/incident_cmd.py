@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
+from leakprint.cli.common import (
+    AppContext,
+    UserError,
+    emit_json,
+    json_option,
+    one_line,
+    pass_app,
+    user_errors,
+)
 from leakprint.cli.render import findings_table
 from leakprint.coverage import coverage_errors, describe
 from leakprint.datasets import DatasetError, get_dataset
@@ -91,7 +99,7 @@ def open_cmd(
     try:
         check_sources(app.settings, sources, all_sources=False)
     except CrawlError as exc:
-        raise IncidentError(str(exc)) from None
+        raise UserError(one_line(exc)) from None
     info = open_incident(
         app.db,
         name=name,

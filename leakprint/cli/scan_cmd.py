@@ -7,7 +7,14 @@ import sys
 import click
 from rich.markup import escape
 
-from leakprint.cli.common import AppContext, UserError, emit_json, pass_app, user_errors
+from leakprint.cli.common import (
+    AppContext,
+    UserError,
+    emit_json,
+    flag,
+    pass_app,
+    user_errors,
+)
 from leakprint.cli.render import findings_table
 from leakprint.coverage import describe
 from leakprint.datasets import DatasetError
@@ -90,7 +97,7 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
                 datasets=list(datasets) or None, console=None if as_json else app.console,
             )
         except CrawlError as exc:
-            raise UserError(str(exc)) from None
+            raise UserError(exc.render(flag)) from None
     _report(app, outcome, as_json, fail_on)
     if outcome.error:
         # Findings above are real, but the scan did not cover everything it should have.

@@ -35,6 +35,7 @@ from leakprint.contractors.ledger import LedgerError, contractor_by_name
 from leakprint.contractors.membership import to_bytes
 from leakprint.datasets import DatasetError, get_dataset
 from leakprint.db import Canary, Database, Handover
+from leakprint.setsecrets import create_secret, forget_secret, snapshot
 from matchers.companion import CANARY_PREFIX, companion_root
 
 #: The column each kind is written under in the ``--out`` file.
@@ -115,7 +116,8 @@ def mint_canaries(db: Database, key: FingerprintKey, *, contractor: str, dataset
         raise LedgerError(str(exc)) from None
     with db.session() as session:
         who = contractor_by_name(session, contractor).name
-    fpset = FingerprintSet.open(Path(info.path), key, normalizer_version=NORMALIZER_VERSION)
+    fpset = FingerprintSet.open(Path(info.path), key, normalizer_version=NORMALIZER_VERSION,
+                                secrets=snapshot(db, key))
     kinds = [k for k in fpset.kinds if k in HEADERS]
     if "email" not in kinds:
         raise LedgerError(f"dataset {dataset!r} has no e-mail column: a canary needs one "
@@ -132,8 +134,12 @@ def mint_canaries(db: Database, key: FingerprintKey, *, contractor: str, dataset
     root = companion_root(Path(info.path))
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     target = root / batch
+    # The companion has a secret of its own: `fingerprint shred` destroys it with the
+    # dataset's (SPEC 16).
+    secret = create_secret(db, key, dataset)
     builder = FingerprintSetBuilder(target, dataset, key, kind_config=fpset.manifest.kind_config,
-                                    normalizer_version=fpset.manifest.normalizer_version)
+                                    normalizer_version=fpset.manifest.normalizer_version,
+                                    secret=secret)
     columns = [HEADERS[k] for k in kinds]
     text = io.StringIO()
     writer = csv.writer(text)
@@ -151,8 +157,8 @@ def mint_canaries(db: Database, key: FingerprintKey, *, contractor: str, dataset
         refs.append(ref)
         writer.writerow([values.get(k, "") for k in kinds])
     del fake
-    builder.finish()
     try:
+        builder.finish()
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text.getvalue())
@@ -171,6 +177,7 @@ def mint_canaries(db: Database, key: FingerprintKey, *, contractor: str, dataset
                 "phones": with_phones, "email_domain": domain})
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
+        forget_secret(db, secret)
         if out.exists():
             out.unlink()
         raise

@@ -16,6 +16,7 @@ from leakprint.db.models import (
     ScanRun,
     ScanRunFinding,
     ScanRunWorker,
+    SetSecretRow,
 )
 
 __all__ = [
@@ -36,5 +37,6 @@ __all__ = [
     "ScanRun",
     "ScanRunFinding",
     "ScanRunWorker",
+    "SetSecretRow",
     "open_database",
 ]

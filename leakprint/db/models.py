@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -310,3 +311,19 @@ class ScanRunWorker(Base):
     per_source: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SetSecretRow(Base):
+    """The per-set secret of one fingerprint set (issue 16.3), named by the layer id in
+    the set's manifest. Sealed with a key derived from the master key (AES-GCM, bound
+    to the layer id). Shredding overwrites ``sealed`` with NULL and keeps the row as a
+    tombstone: a copy of the set is then refused with the date, not silently empty."""
+
+    __tablename__ = "set_secrets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    layer_id: Mapped[str] = mapped_column(String(32), unique=True)
+    dataset: Mapped[str] = mapped_column(String(200), index=True)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    shredded_at: Mapped[datetime | None] = mapped_column(nullable=True)

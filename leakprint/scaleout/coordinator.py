@@ -6,7 +6,9 @@ queue is empty and no worker holds one of its requests, on two checks in a row
 (a worker queues a page's links before it acks the page, so work is always in one
 of those places). Dead workers' held requests go back to the queue on every check.
 The run then gets the sum of its workers' counters, its frontier keys are deleted,
-and it is closed like a local crawl; past the time limit it is stopped as ``killed``.
+and it is closed like a local crawl (:func:`leakprint.runs.close_crawl`); past the
+time limit it is stopped as ``killed``. Every write to the run goes through
+:mod:`leakprint.runs`.
 """
 
 from __future__ import annotations
@@ -17,14 +19,12 @@ from dataclasses import dataclass
 
 import redis
 from rich.console import Console
-from sqlalchemy import select
 
 from crawler.fleet.frontier import reap_dead_workers
 from crawler.fleet.keys import FleetKeys
 from leakprint.config import Settings
-from leakprint.coverage import coverage_errors
-from leakprint.db import Database, ScanRun, ScanRunWorker
-from leakprint.scanning import finish_run
+from leakprint.db import Database
+from leakprint.runs import RunStatus, close_crawl, finish_run, record_worker_totals
 
 POLL_SECONDS = 0.5
 #: The done flag outlives the frontier this long, for workers still closing.
@@ -92,24 +92,6 @@ def end_frontier(server: redis.Redis, keys: FleetKeys) -> None:
     server.delete(*keys.frontier(), *held)
 
 
-def sum_workers(db: Database, run_id: int) -> tuple[int, str | None]:
-    """Write the sum of the workers' counters into the run; (workers, first error)."""
-    names = ("pages", "bytes", "errors", "docs_new", "docs_changed", "docs_unchanged",
-             "findings_new", "findings_updated")
-    with db.session() as session:
-        rows = list(session.scalars(select(ScanRunWorker)
-                                    .where(ScanRunWorker.scan_run_id == run_id)))
-        run = session.get(ScanRun, run_id)
-        if run is None:
-            return 0, None
-        for name in names:
-            setattr(run, name, sum(getattr(r, name) or 0 for r in rows))
-        error = next((r.error for r in rows if r.error), None)
-        if error:
-            run.error = error
-        return len(rows), error
-
-
 def run_distributed(
     settings: Settings, db: Database, run_id: int, spec: RunSpec, *,
     timeout: float | None = None, console: Console | None = None,
@@ -131,33 +113,24 @@ def run_distributed(
             reap_dead_workers(server, keys)
             seeded, queued, held = frontier_state(server, keys)
             stable = stable + 1 if seeded and not queued and not held else 0
-            workers, _ = sum_workers(db, run_id)
+            workers, _ = record_worker_totals(db, run_id)
             if status is not None:
                 status.update(f"crawling with {workers} workers: {queued} queued, "
                               f"{held} in flight")
             if deadline and time.monotonic() > deadline:
                 end_frontier(server, keys)
-                sum_workers(db, run_id)
-                finish_run(db, run_id, status="killed",
+                record_worker_totals(db, run_id)
+                finish_run(db, run_id, status=RunStatus.KILLED,
                            error=f"crawl exceeded its {timeout:.0f} s timeout and was stopped")
                 return -9
     except BaseException:
         end_frontier(server, keys)
-        finish_run(db, run_id, status="killed", error="interrupted")
+        finish_run(db, run_id, status=RunStatus.KILLED, error="interrupted")
         raise
     finally:
         if status is not None:
             status.stop()
     end_frontier(server, keys)
-    _, problem = sum_workers(db, run_id)
-    with db.session() as session:
-        run = session.get(ScanRun, run_id)
-        errors = run.errors if run is not None else 0
-        docs = run.docs_new + run.docs_changed + run.docs_unchanged if run is not None else 0
-    refused = len(coverage_errors(db, [run_id])) if not docs else 0
-    if (errors or refused) and not docs:
-        what = f"{errors} fetch errors" if errors else f"{refused} coverage errors"
-        finish_run(db, run_id, status="failed", error=f"no page could be fetched ({what})")
-        return 0
-    finish_run(db, run_id, status="partial" if problem else "ok", error=problem)
+    record_worker_totals(db, run_id)  # a worker's error becomes the run's: partial
+    close_crawl(db, run_id)
     return 0

@@ -89,23 +89,23 @@ class WorkerPipeline(MatchPipeline):
             # One reading of the stats for both: the reactor thread goes on counting
             # pages while this runs, and the totals must be the sum of the sources.
             per_source = source_coverage(self.crawler.stats)
-            pages = sum(c["pages"] for c in per_source.values())
-            byte_count = sum(c["bytes"] for c in per_source.values())
-            errors = sum(c["errors"] for c in per_source.values())
+            counters = self.snapshot(sum(c["pages"] for c in per_source.values()),
+                                     sum(c["bytes"] for c in per_source.values()),
+                                     sum(c["errors"] for c in per_source.values()))
+            problem = self.match_problem("the worker's scan log")
+            # This worker's share only (its own row); the run's counters are their sum,
+            # written by the coordinator (leakprint.runs.record_worker_totals).
             with self.db.session() as session:
                 key = (self.config.scan_id, self.handoff.worker)
                 row = session.get(ScanRunWorker, key)
                 if row is None:
                     row = ScanRunWorker(scan_run_id=key[0], worker=key[1])
                     session.add(row)
-                row.pages, row.bytes, row.errors = pages, byte_count, errors + self.match_errors
-                for name, value in self.counts.items():
-                    setattr(row, name, value)
+                counters.write_to(row)
                 row.per_source = per_source
                 row.updated_at = datetime.now(UTC)
-                if self.match_errors:
-                    row.error = (f"{self.match_errors} documents could not be matched or "
-                                 "stored (see the worker's scan log); the next scan retries them")
+                if problem:
+                    row.error = problem
 
     async def close_spider(self) -> None:
         if self._acker is not None:

@@ -27,6 +27,7 @@ from crawler.fleet.keys import FleetKeys
 from leakprint.config import Settings
 from leakprint.crawl import CrawlError, crawl_command, crawl_env
 from leakprint.db import Database, ScanRun
+from leakprint.runs import RunStatus
 from leakprint.scaleout.coordinator import RunSpec, connect
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ class Worker:
         with self.db.session() as session:
             for run_id in list(self.crawls):
                 run = session.get(ScanRun, run_id)
-                if run is not None and run.status != "running":
+                if run is not None and run.status != RunStatus.RUNNING:
                     keys = self._keys(run_id)
                     self.server.set(keys.done, b"1", ex=3600)
                     self.server.srem(keys.runs, str(run_id))

@@ -144,10 +144,11 @@ def redis_prefix() -> Iterator[str]:
 
 def start_worker(home: Path, env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
     """`leakprint worker` in its own process group (so the test can SIGKILL it whole)."""
-    log = (home / f"worker-{name}.out").open("wb")
-    return subprocess.Popen([str(LEAKPRINT), "--home", str(home), "worker", "--name", name],
-                            env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    # The child keeps its own descriptor; the parent's copy is closed at once.
+    with (home / f"worker-{name}.out").open("wb") as log:
+        return subprocess.Popen([str(LEAKPRINT), "--home", str(home), "worker", "--name",
+                                 name], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
 
 
 def stop_worker(proc: subprocess.Popen[bytes]) -> None:
