@@ -15,7 +15,7 @@ import json
 import random
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -465,3 +465,33 @@ def mixed_rows(
             )
         )
     return out
+
+
+# Long lines (test_long_lines, benchmarks/long_lines.py): log-like filler, a record now
+# and then.
+FILLER = "ログ出力 status=ok user=guest path=/index.html 処理完了 " * 20
+
+
+def record(c: Customer) -> str:
+    """One customer's values in a sentence."""
+    return f" 顧客 {c.name} 電話 {c.phone} メール {c.email} 住所 {c.address} 。"
+
+
+def one_line(customers: list[Customer], size: int, every: int = 20_000) -> Iterator[bytes]:
+    """``size`` bytes of one line, a customer record every ~``every`` bytes, in 64 KB reads."""
+    out = bytearray()
+    made = 0
+    i = 0
+    while made < size:
+        part = (FILLER + record(customers[i % len(customers)])).encode()
+        while len(part) < every:
+            part += FILLER.encode()
+        i += 1
+        out += part
+        if len(out) >= 1 << 16:
+            chunk = bytes(out[: size - made])
+            made += len(chunk)
+            yield chunk
+            out.clear()
+    if out and made < size:
+        yield bytes(out[: size - made])
