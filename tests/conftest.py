@@ -8,7 +8,6 @@ deployments are in ``tests/leakprint/conftest.py``.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,11 +15,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.alerts.smtp_sink import CertPair, SmtpSink, free_port, make_cert
+from tests.databases import PG_URL, pg_schema_url
 
 if TYPE_CHECKING:
     from tests.leakprint.serving import Deployment, PasteSite
 
-PG_URL = os.environ.get("LEAKPRINT_TEST_DATABASE_URL")
 CHROMIUM = Path("/usr/bin/chromium")
 
 # Markers (pyproject.toml) are applied here by the fixtures a test uses, and by a
@@ -63,22 +62,6 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-def _pg_schema_url(base: str) -> Iterator[str]:
-    import sqlalchemy as sa
-
-    schema = f"lp_test_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[str]:
     """A fresh database URL: a SQLite file, and a private PostgreSQL schema when available."""
@@ -87,7 +70,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterat
         return
     if not PG_URL:
         pytest.skip("LEAKPRINT_TEST_DATABASE_URL is not set")
-    yield from _pg_schema_url(PG_URL)
+    yield from pg_schema_url(PG_URL)
 
 
 # --- SMTP servers: real aiosmtpd servers on 127.0.0.1, each on its own free port, so one

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.crawler import sites
-from tests.crawler.conftest import CrawlResult, run_crawl
+from tests.crawler.crawling import CrawlResult, run_crawl
 
 SERVED = "SERVED-OK-3141"
 

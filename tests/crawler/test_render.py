@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.crawler import sites
-from tests.crawler.conftest import Sites, run_crawl
+from tests.crawler.crawling import Sites, run_crawl
 
 SOURCES = """
 [[source]]

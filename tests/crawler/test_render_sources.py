@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.crawler import sites
-from tests.crawler.conftest import CrawlResult, run_crawl
+from tests.crawler.crawling import CrawlResult, run_crawl
 
 ITEMS = 6
 pytestmark = pytest.mark.usefixtures("chromium")  # marked browser, skipped without it

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawler.conftest import Sites, run_crawl
+from tests.crawler.crawling import Sites, run_crawl
 
 pytestmark = pytest.mark.slow  # real crawls
 
