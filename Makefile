@@ -1,6 +1,8 @@
 # leakprint — two commands on a fresh Debian machine with Python 3.11+:
 #   make demo   installs everything into .venv, then runs the end-to-end demo
 #   make test   installs everything (Debian's chromium too), then runs the whole suite
+#   make unit   the fast tests only (no crawls, browsers or serve; docs/testing.md)
+#   make coverage   the whole suite under coverage, with the figure at the end
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -9,7 +11,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint unit install system-deps clean
+.PHONY: demo test lint unit coverage install system-deps clean
 
 install: $(STAMP)
 
@@ -36,14 +38,20 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+# Markers: tests/conftest.py applies them; docs/testing.md says which test is which.
 unit: $(STAMP)
 	$(VENV)/bin/pytest -q -m "not slow and not browser"
 
 test: $(STAMP) system-deps lint
 	$(VENV)/bin/pytest -q
 
+# Not part of `make test`: measuring doubles the suite's CPU time (docs/testing.md).
+# The crawls, CLI processes and matcher workers are measured too (pyproject.toml).
+coverage: $(STAMP) system-deps
+	$(VENV)/bin/pytest -q --cov --cov-report=term:skip-covered
+
 demo: $(STAMP) system-deps
 	$(VENV)/bin/leakprint demo
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*

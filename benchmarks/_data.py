@@ -12,7 +12,8 @@ from leakprint.demo.data import HEADER  # one customer-file layout for demo and 
 __all__ = ["HEADER", "customer_rows", "pools", "write_customers"]
 
 
-def pools(seed: int = 1) -> dict[str, list[tuple[str, str]] | list[str]]:
+def pools(seed: int = 1) -> dict[str, list[tuple[str, str, str]] | list[str]]:
+    """Name pairs ``(kanji, kana, romaji)`` and place names to combine at random."""
     fake = Faker("ja_JP")
     fake.seed_instance(seed)
     return {
@@ -32,8 +33,8 @@ def customer_rows(n: int, seed: int = 1) -> list[list[str]]:
         rows.append(
             [
                 f"C{i + 1:08d}",
-                f"{last[0]} {first[0]}",  # type: ignore[index]
-                f"{last[1]} {first[1]}",  # type: ignore[index]
+                f"{last[0]} {first[0]}",
+                f"{last[1]} {first[1]}",
                 f"0{rng.choice('789')}0-{rng.randint(1000, 9999)}-{i % 10000:04d}",
                 f"u{i:08d}@example.ne.jp",
                 f"{rng.randint(1940, 2005)}/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}",

@@ -87,7 +87,7 @@ def one_round(home: Path, env: dict[str, str], n_workers: int, db_url: str) -> d
 def main(argv: list[str] | None = None) -> int:
     from benchmarks._data import customer_rows
     from benchmarks.crawl_throughput import PLANT_EVERY, deployment, free_port, page_id, serve
-    from tests.conftest import _pg_schema_url
+    from tests.databases import pg_schema_url
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=3000)
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     prefix = f"lpbench-{uuid.uuid4().hex[:8]}"
     planted = {page_id(n) for n in range(args.pages) if n % PLANT_EVERY == 0}
     try:
-        for db_url in _pg_schema_url(pg):
+        for db_url in pg_schema_url(pg):
             with tempfile.TemporaryDirectory() as tmp:
                 os.environ["LEAKPRINT_DATABASE_URL"] = db_url
                 home = deployment(Path(tmp), customers)

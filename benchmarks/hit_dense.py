@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from faker import Faker
 
@@ -77,8 +78,14 @@ def customer(p: Pools, i: int) -> tuple[str, ...]:
     )
 
 
-def canonical(reg: object, raw: Sequence[str]) -> list[tuple[str, str]]:
-    fields_for = reg.fields_for  # type: ignore[attr-defined]
+class FieldsFor(Protocol):
+    """What ``canonical`` needs of the normalizer registry."""
+
+    def fields_for(self, kind: str, value: str) -> list[tuple[str, str]]: ...
+
+
+def canonical(reg: FieldsFor, raw: Sequence[str]) -> list[tuple[str, str]]:
+    fields_for = reg.fields_for
     out: list[tuple[str, str]] = []
     for kind, value in zip(KINDS, raw, strict=True):
         out.extend(fields_for(kind, value))

@@ -28,8 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.matchers.factories import KEY, build_set, make_customers  # noqa: E402
-from tests.matchers.test_long_lines import one_line  # noqa: E402
+from tests.matchers.factories import KEY, build_set, make_customers, one_line  # noqa: E402
 
 
 def child(path: str, set_dir: str, how: str) -> None:

@@ -51,6 +51,7 @@ import tempfile
 import time
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -58,6 +59,7 @@ sys.path.insert(0, str(ROOT))
 from fingerprints.fpset import FingerprintSet  # noqa: E402
 from fingerprints.normalizers import NORMALIZER_VERSION  # noqa: E402
 from matchers.probe import POSTINGS_CAP, Common, Hits  # noqa: E402
+from matchers.result import MatchResult  # noqa: E402
 from matchers.scan import Matcher, line_chunks  # noqa: E402
 from tests.matchers.factories import (  # noqa: E402
     KEY,
@@ -183,7 +185,10 @@ def generate(path: Path, megabytes: float, customers: list[Customer], seed: int 
 _cpu: dict[str, float] = {}
 
 
-def timed(fn, label: str = "", repeat: int = 1):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def timed(fn: Callable[[], T], label: str = "", repeat: int = 1) -> tuple[T, float]:
     """Best wall time of ``repeat`` runs (what the ratios use; on a shared machine
     the fastest run is the one least disturbed); CPU time of this process for that
     run kept aside."""
@@ -196,10 +201,11 @@ def timed(fn, label: str = "", repeat: int = 1):  # type: ignore[no-untyped-def]
         if best is None or wall < best[1]:
             best = (out, wall)
             _cpu[label] = cpu
+    assert best is not None, "repeat must be at least 1"
     return best
 
 
-def scan_one_process(path: Path, matcher: Matcher) -> object:
+def scan_one_process(path: Path, matcher: Matcher) -> MatchResult:
     def chunks() -> Iterator[bytes]:
         with path.open("rb") as fh:
             while block := fh.read(1 << 20):
@@ -249,7 +255,7 @@ def layer_cost(dump: Path, set_dir: Path, mb: float, repeat: int) -> None:
             res = scan_one_process(dump, Matcher(fpset))
             wall, cpu = time.perf_counter() - t, time.process_time() - c
             if label not in best or wall < best[label][0]:
-                best[label] = (wall, cpu, len(res.record_hits))  # type: ignore[attr-defined]
+                best[label] = (wall, cpu, len(res.record_hits))
     (wa, ca, na), (we, ce, ne) = best["a"], best["e"]
     print(f"(a) unsealed set, 1 process: {mb / wa:6.2f} MB/s ({wa:.2f} s, {ca:.2f} CPU-s, "
           f"{na:,} records)")

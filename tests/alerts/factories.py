@@ -12,6 +12,7 @@ SNIPPET = "⟨name:4⟩,⟨name_kana:6⟩,⟨phone⟩,⟨email⟩,⟨address:18�
 
 def records(count: int, confidence: str = "high") -> tuple[RecordSummary, ...]:
     return tuple(
+        # Ignored below: confidence is a plain str here, a literal there.
         RecordSummary(ref=f"REF-{i:03d}", confidence=confidence, fields=("phone", "name"))  # type: ignore[arg-type]
         for i in range(1, count + 1)
     )

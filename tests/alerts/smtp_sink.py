@@ -267,3 +267,12 @@ class SmtpSink:
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
+
+
+def body_text(message: EmailMessage, subtype: str) -> str:
+    """The text of ``message``'s ``text/<subtype>`` body part; fails when it has none."""
+    part = message.get_body((subtype,))
+    assert part is not None, f"no text/{subtype} part"
+    content = part.get_content()
+    assert isinstance(content, str)
+    return content

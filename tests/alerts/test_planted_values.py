@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from alerts import MemoryOutbox, RecordSummary, SmtpNotifier, deliver_pending, render_alert
 from tests.alerts.factories import make_context
-from tests.alerts.smtp_sink import SmtpSink
+from tests.alerts.smtp_sink import SmtpSink, body_text
 
 PLANTED_PHONES = ("090-4751-3862", "080-9163-5274", "070 8392 4615")
 PLANTED_VALUES = (
@@ -89,8 +89,8 @@ def test_redacted_urls_and_paths_reach_the_wire_intact(smtp_plain: SmtpSink) -> 
     deliver_pending(outbox, SmtpNotifier(smtp_plain.config()), now=NOW)
     assert len(smtp_plain.messages) == 2
     for received, url in zip(smtp_plain.messages, urls, strict=True):
-        text = received.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-        html = received.message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        text = body_text(received.message, "plain")
+        html = body_text(received.message, "html")
         assert url in text and url in html
         for value in PLANTED_VALUES:
             assert value not in text and value not in html

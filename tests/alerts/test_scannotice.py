@@ -23,6 +23,7 @@ def notice(**overrides: object) -> ScanNoticeContext:
         "reason": "crawl exited with status 1: ValueError",
     }
     values.update(overrides)
+    # Ignored below: the values are typed loosely so that a test may override any of them.
     return ScanNoticeContext(**values)  # type: ignore[arg-type]
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.crawler import sites
-from tests.crawler.conftest import Sites, run_crawl
+from tests.crawler.crawling import Sites, run_crawl
+
+pytestmark = pytest.mark.slow  # real crawls (conditional requests)
 
 SOURCE = """
 [[source]]

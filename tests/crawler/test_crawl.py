@@ -11,7 +11,7 @@ import hashlib
 import pytest
 
 from tests.crawler import sites
-from tests.crawler.conftest import REPO, CrawlResult, Sites, run_crawl
+from tests.crawler.crawling import REPO, CrawlResult, Sites, run_crawl
 
 SOURCES = """
 [[source]]

@@ -12,7 +12,7 @@ import pytest
 
 from crawler.binary import sniff_text
 from tests.crawler import sites
-from tests.crawler.conftest import CrawlResult, run_crawl
+from tests.crawler.crawling import CrawlResult, run_crawl
 
 DEEP = 2100
 # Another host (a closed port on loopback): the feed source does not allow it.

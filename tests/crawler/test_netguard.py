@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.crawler import sites
-from tests.crawler.conftest import CrawlResult, run_crawl
+from tests.crawler.crawling import CrawlResult, run_crawl
 
 SERVED = "SERVED-OK-3141"
 
@@ -69,7 +69,8 @@ def three_sites() -> Iterator[tuple[sites.Site, sites.Site, sites.Site]]:
 
 @pytest.fixture(scope="module")
 def crawl(three_sites: tuple[sites.Site, sites.Site, sites.Site],
-          tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+          tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> CrawlResult:
+    # One of its sources is rendered: the crawl needs Chromium (marked browser).
     main, _, _ = three_sites
     toml = f"""
 [[source]]
@@ -144,6 +145,7 @@ def test_redirects_obey_allow_offsite_and_loops_are_named(
     assert crawl.stats["leakprint/coverage/redirect_loop"] == 1
 
 
+@pytest.mark.slow  # a crawl of its own
 def test_without_opt_in_even_127_0_0_1_is_refused(
         three_sites: tuple[sites.Site, ...], tmp_path: Path) -> None:
     main = three_sites[0]
@@ -172,6 +174,7 @@ def test_resolver_refuses_what_the_policy_refuses() -> None:
     from crawler.addressguard import AddressPolicy
     from crawler.netguard import GuardedResolver, ResolvedAddressRefused
 
+    # Ignored below: the wrapped resolver is never called in this test.
     resolver = GuardedResolver(object(), 0, 5.0,  # type: ignore[arg-type]
                                AddressPolicy.from_values(False, ["127.0.0.1/32"]))
     assert resolver._check("127.0.0.1", "good.test") == "127.0.0.1"

@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.crawler import sites
-from tests.crawler.conftest import Sites, run_crawl
-
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.crawler.crawling import Sites, run_crawl
 
 SOURCES = """
 [[source]]
@@ -26,10 +24,7 @@ start_urls = ["{M}/js"]
 """
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"
-)
+@pytest.mark.usefixtures("chromium")
 def test_javascript_text_only_when_rendered(mock_sites: Sites, tmp_path: Path) -> None:
     result = run_crawl(tmp_path, SOURCES.format(M=mock_sites.main.base), timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -54,10 +49,7 @@ wait_for = "#out.done"
 """
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"
-)
+@pytest.mark.usefixtures("chromium")
 def test_rendered_page_over_maxsize_is_a_failed_fetch(mock_sites: Sites, tmp_path: Path) -> None:
     """A page whose script builds more text than DOWNLOAD_MAXSIZE is refused with one
     log line, like a plain download over the bound; the crawl goes on."""

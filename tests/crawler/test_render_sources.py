@@ -10,14 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.crawler import sites
-from tests.crawler.conftest import CrawlResult, run_crawl
+from tests.crawler.crawling import CrawlResult, run_crawl
 
-CHROMIUM = Path("/usr/bin/chromium")
 ITEMS = 6
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed"),
-]
+pytestmark = pytest.mark.usefixtures("chromium")  # marked browser, skipped without it
 
 
 def _routes(site: sites.Site) -> Callable[..., sites.Reply]:

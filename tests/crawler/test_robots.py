@@ -9,7 +9,11 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from tests.crawler.conftest import Sites, run_crawl
+import pytest
+
+from tests.crawler.crawling import Sites, run_crawl
+
+pytestmark = pytest.mark.slow  # a real crawl
 
 
 def test_no_disallowed_request_reaches_the_server(mock_sites: Sites, tmp_path: Path) -> None:

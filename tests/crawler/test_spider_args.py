@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.crawler.conftest import Sites, run_crawl
+import pytest
+
+from tests.crawler.crawling import Sites, run_crawl
+
+pytestmark = pytest.mark.slow  # real crawls
 
 TWO = """
 [[source]]

@@ -19,28 +19,7 @@ from fingerprints.fpset import (
 )
 from fingerprints.keyed import FingerprintKey, Hasher
 from fingerprints.manifest import SET_FORMAT_VERSION, Manifest
-
-NV = 1
-KEY = FingerprintKey(bytes(range(100, 132)))
-
-
-def record_fields(i: int) -> list[tuple[str, str]]:
-    fields = [
-        ("phone", f"+8190{i:08d}"),
-        ("email", f"user.{i}@example.jp"),
-        ("name", f"山田{i}"),
-        ("name_kana", "ヤマダ" + "タ" * (i % 5)),
-        ("birthdate", f"19{50 + i % 50:02d}-04-01"),
-        ("postal_code", "1050011"),  # shared by every record
-    ]
-    return fields if i % 10 else fields[:2]
-
-
-def build(directory: Path, n: int = 1000, **kwargs: object) -> Manifest:
-    builder = FingerprintSetBuilder(directory, "d1", KEY, normalizer_version=NV, **kwargs)  # type: ignore[arg-type]
-    for i in range(n):
-        assert builder.add_record(f"R{i:05d}", record_fields(i)) == i
-    return builder.finish()
+from tests.fingerprints.factories import KEY, NV, build, record_fields
 
 
 @pytest.fixture(scope="module")
@@ -276,9 +255,11 @@ def test_normalizer_version_defaults_to_the_normalizers_module(
 ) -> None:
     # The short contract form open(directory, key) checks against NORMALIZER_VERSION.
     fake = types.ModuleType("fingerprints.normalizers")
+    # Ignored below: a stand-in module object given the attribute the set checks.
     fake.NORMALIZER_VERSION = 1  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "fingerprints.normalizers", fake)
     assert FingerprintSet.open(set_dir, KEY).record_count == 1000
+    # Ignored below: a stand-in module object given the attribute the set checks.
     fake.NORMALIZER_VERSION = 2  # type: ignore[attr-defined]
     with pytest.raises(FingerprintSetError, match="re-fingerprint"):
         FingerprintSet.open(set_dir, KEY)

@@ -16,7 +16,7 @@ from fingerprints.manifest import LAYERED_FORMAT_VERSION, MANIFEST_FILE, SET_FOR
 from fingerprints.rekey import rekey_set
 from fingerprints.shred import SetLayer, SetSecret, StaticSecrets
 from matchers.probe import DigestProber
-from tests.fingerprints.test_fpset import KEY, NV, build, record_fields
+from tests.fingerprints.factories import KEY, NV, build, record_fields
 
 SECRET = SetSecret("00112233aabbccdd", bytes(range(32)))
 SECRETS = StaticSecrets({SECRET.layer_id: SECRET.secret})

@@ -42,6 +42,7 @@ def all_fields(n: int) -> int:
 
 
 def build(directory: Path, n: int, **kwargs: object) -> FingerprintSetBuilder:
+    # Ignored below: the builder's options pass through as a loose **kwargs.
     builder = FingerprintSetBuilder(directory, "s", KEY, normalizer_version=NV, **kwargs)  # type: ignore[arg-type]
     for i in range(n):
         builder.add_record(f"R{i:06d}", fields(i))
@@ -106,6 +107,7 @@ def _peak_traced(directory: Path, n: int, memory: int) -> tuple[int, dict[str, i
         tracemalloc.stop()
 
 
+@pytest.mark.slow  # builds sets large enough to measure memory
 def test_memory_follows_the_budget_not_the_record_count(tmp_path: Path) -> None:
     # A budget leaving 512 KiB a share beside this process: a build of 4x the records
     # peaks (numpy and Python allocations) at about the same memory, in more runs

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from leakprint.cli import cli
+from leakprint.config import Settings, load_settings
+from leakprint.db import Database
+from leakprint.incidents import open_incident
+from tests.alerts.smtp_sink import SmtpSink
 
 HEADER = ["顧客ID", "氏名", "フリガナ", "電話番号", "メールアドレス", "生年月日", "住所"]
 MAP = [
@@ -130,3 +135,57 @@ def customer_rows(n: int, start: int = 0) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def smtp_env(sink: SmtpSink) -> dict[str, str]:
+    """The LEAKPRINT_SMTP_* variables that reach `sink` (CA file for its self-signed cert)."""
+    env = {
+        "LEAKPRINT_SMTP_HOST": sink.host,
+        "LEAKPRINT_SMTP_PORT": str(sink.port),
+        "LEAKPRINT_SMTP_TLS": "none" if sink.mode == "plain" else sink.mode,
+        "LEAKPRINT_SMTP_FROM": "leakprint@soc.example.jp",
+    }
+    if sink.mode != "plain":
+        assert sink.cert is not None
+        env |= {
+            "LEAKPRINT_SMTP_USER": sink.username,
+            "LEAKPRINT_SMTP_PASSWORD": sink.password,
+            "LEAKPRINT_SMTP_CA_FILE": str(sink.cert.cert_file),
+        }
+    return env
+
+
+def use_sink(monkeypatch: pytest.MonkeyPatch, sink: SmtpSink, home: Path) -> Settings:
+    for name, value in smtp_env(sink).items():
+        monkeypatch.setenv(name, value)
+    return load_settings(home)
+
+
+def open_one(db: Database, name: str = "watch", **overrides: object) -> int:
+    """Open a watch of "crm" on "paste" every 30 minutes; returns its id."""
+    values: dict[str, object] = {
+        "name": name,
+        "datasets": ["crm"],
+        "sources": ["paste"],
+        "every": "30m",
+        "cron": None,
+        "period": "90d",
+        "notify": ["soc@example.jp"],
+    }
+    values.update(overrides)
+    # The values are typed loosely so that a test may override any of them.
+    return open_incident(db, **values).id  # type: ignore[arg-type]
+
+
+def assert_pg_clean(url: str) -> None:
+    """No planted value in the rows of the datasets and audit_log tables."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        for table in ("datasets", "audit_log"):
+            for row in conn.execute(sa.text(f"SELECT * FROM {table}")):
+                blob = repr(tuple(row)).encode()
+                for needle in planted_needles():
+                    assert needle not in blob
+    engine.dispose()

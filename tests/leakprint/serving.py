@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -27,8 +28,7 @@ from leakprint.config import load_settings
 from leakprint.db import Database, open_database
 from leakprint.outbox import list_alerts
 from leakprint.scheduler import JOBS_TABLE, LeakprintScheduler, serve
-from tests.alerts.conftest import smtp_cert, smtp_starttls  # noqa: F401
-from tests.alerts.smtp_sink import Received, SmtpSink
+from tests.alerts.smtp_sink import Received, SmtpSink, body_text
 from tests.crawler.sites import Site, start_site, stop_site
 from tests.leakprint.helpers import HEADER, MAP, PLANTED, assert_no_planted, customer_rows, run
 
@@ -75,6 +75,7 @@ def assert_clean_email(received: Received, site_base: str) -> None:
     assert_no_planted(blob, "an alert e-mail")
     message = received.message
     decoded = b"\n".join(
+        # Ignored below: typeshed's get_payload overloads do not cover decode=True on a part.
         part.get_payload(decode=True) or b""  # type: ignore[misc]
         for part in message.walk()
         if not part.is_multipart()
@@ -142,8 +143,9 @@ def smtp_env(sink: SmtpSink) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def paste() -> Iterator[PasteSite]:
+@contextmanager
+def paste_site() -> Iterator[PasteSite]:
+    """A running paste host (the ``paste`` fixture)."""
     holder: list[PasteSite] = []
 
     def routes(
@@ -158,18 +160,20 @@ def paste() -> Iterator[PasteSite]:
 
     site = start_site(routes)
     holder.append(PasteSite(site))
-    yield holder[0]
-    stop_site(site)
+    try:
+        yield holder[0]
+    finally:
+        stop_site(site)
 
 
-@pytest.fixture
-def deployment(
+def make_served_deployment(
     tmp_path: Path,
     db_url: str,
     paste: PasteSite,
-    smtp_starttls: SmtpSink,  # noqa: F811
+    smtp_starttls: SmtpSink,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Deployment:
+    """A deployment with the CRM set, two paste sources and SMTP (the ``deployment`` fixture)."""
     home = tmp_path / "deploy"
     home.mkdir()
     monkeypatch.setenv("LEAKPRINT_DATABASE_URL", db_url)
@@ -367,3 +371,49 @@ class Serve:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+def check_alert_email(
+    received: Received,
+    d: Deployment,
+    incident: int,
+    finding: int,
+    refs: list[str],
+    update_from: int | None = None,
+) -> None:
+    """The alert e-mail of ``finding``: its subject, recipient, AUTH and clean body."""
+    email = received.message
+    host = "127.0.0.1"
+    count = len(refs)
+    if update_from is None:
+        assert email["Subject"] == (
+            f"[leakprint] HIGH: {count} customer records at {host} "
+            f"(incident {incident}: docomo-2026-11)"
+        )
+    else:
+        growth = count - update_from
+        assert email["Subject"] == (
+            f"[leakprint] UPDATE: HIGH: {count} customer records "
+            f"(+{growth} record{'s' if growth != 1 else ''}) at {host} "
+            f"(incident {incident}: docomo-2026-11)"
+        )
+    assert received.rcpt_tos == ("soc@example.jp",)
+    assert received.authenticated  # STARTTLS, then AUTH
+    text = body_text(email, "plain")
+    html = body_text(email, "html")
+    assert f"Distinct records: {count}" in text
+    assert re.search(rf"high\s+{count}\b", text)
+    assert "Confidence:   HIGH" in text
+    assert d.paste.url in text and d.paste.url in html
+    assert "Source:       paste" in text
+    assert "name_folded" not in text and "name_folded" not in html  # shown as "name"
+    for ref in refs:
+        assert ref in text and ref in html
+    assert f"leakprint findings show {finding}" in text
+    assert f"leakprint findings show {finding}" in html
+    # The snippet is shape only: kinds and lengths.
+    snippet = text.split("Example row, shape only", 1)[1].split("What to do next", 1)[0]
+    assert re.search(r"⟨name:\d+⟩,⟨name_kana:\d+⟩,⟨phone⟩,⟨email⟩", snippet), snippet
+    if update_from is not None:
+        assert f"It held {update_from} before; it holds {count} now" in text
+    assert_clean_email(received, d.paste.site.base)

@@ -8,21 +8,20 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from alerts import RetryPolicy
-from leakprint.config import Settings, load_settings
 from leakprint.db import Database, Document, Finding, RecordHitRow, open_database
 from leakprint.findings import FindingChange
 from leakprint.incidents import link_changes, open_incident
 from leakprint.outbox import APP_RETRY, DbOutbox, list_alerts, send_pending
-from tests.alerts.conftest import smtp_cert, smtp_plain, smtp_starttls, smtp_tls  # noqa: F401
-from tests.alerts.smtp_sink import CertPair, SmtpSink
-from tests.leakprint.helpers import run
+from tests.alerts.smtp_sink import CertPair, SmtpSink, body_text
+from tests.leakprint.helpers import run, use_sink
+
+pytestmark = pytest.mark.slow  # real SMTP servers, retries and the CLI
 
 # A minute ahead of the wall clock, so alerts queued by the tests (at real time) are due.
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
@@ -37,45 +36,6 @@ def _clock_of_this_test() -> None:
 FAST = RetryPolicy(
     max_attempts=4, base_delay=timedelta(seconds=1), factor=2.0, max_delay=timedelta(seconds=4)
 )
-
-
-def smtp_env(sink: SmtpSink) -> dict[str, str]:
-    """The LEAKPRINT_SMTP_* variables that reach `sink` (CA file for its self-signed cert)."""
-    env = {
-        "LEAKPRINT_SMTP_HOST": sink.host,
-        "LEAKPRINT_SMTP_PORT": str(sink.port),
-        "LEAKPRINT_SMTP_TLS": "none" if sink.mode == "plain" else sink.mode,
-        "LEAKPRINT_SMTP_FROM": "leakprint@soc.example.jp",
-    }
-    if sink.mode != "plain":
-        assert sink.cert is not None
-        env |= {
-            "LEAKPRINT_SMTP_USER": sink.username,
-            "LEAKPRINT_SMTP_PASSWORD": sink.password,
-            "LEAKPRINT_SMTP_CA_FILE": str(sink.cert.cert_file),
-        }
-    return env
-
-
-@pytest.fixture
-def home(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("LEAKPRINT_DATABASE_URL", db_url)
-    monkeypatch.setenv("COLUMNS", "200")
-    assert run(tmp_path, "init").exit_code == 0
-    return tmp_path
-
-
-@pytest.fixture
-def db(home: Path) -> Iterator[Database]:
-    database = open_database(load_settings(home).database_url)
-    yield database
-    database.close()
-
-
-def use_sink(monkeypatch: pytest.MonkeyPatch, sink: SmtpSink, home: Path) -> Settings:
-    for name, value in smtp_env(sink).items():
-        monkeypatch.setenv(name, value)
-    return load_settings(home)
 
 
 def make_finding(db: Database, url: str, refs: list[str], confidence: str = "high") -> int:
@@ -137,10 +97,11 @@ def test_pending_alert_is_delivered(
     home: Path,
     db: Database,
     monkeypatch: pytest.MonkeyPatch,
-    smtp_cert: CertPair,  # noqa: F811
+    smtp_cert: CertPair,
     mode: str,
 ) -> None:
     incident, finding = queue_alert(db)
+    # Ignored below: mode is the parametrized str, one of SmtpSink's literals.
     with SmtpSink(mode, cert=smtp_cert) as sink:  # type: ignore[arg-type]
         settings = use_sink(monkeypatch, sink, home)
         report = send_pending(settings, db)
@@ -156,8 +117,8 @@ def test_pending_alert_is_delivered(
     )
     assert email["From"] == "leakprint@soc.example.jp"
     assert email["X-Leakprint-Alert-Id"] == "1"
-    text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    html = email.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    text = body_text(email, "plain")
+    html = body_text(email, "html")
     for body in (text, html):
         assert f"leakprint findings show {finding}" in body
         assert "C0000001" in body and "C0000003" in body
@@ -172,7 +133,7 @@ def test_smtp_down_then_back_delivers_exactly_once(
     home: Path,
     db: Database,
     monkeypatch: pytest.MonkeyPatch,
-    smtp_starttls: SmtpSink,  # noqa: F811
+    smtp_starttls: SmtpSink,
 ) -> None:
     queue_alert(db)
     settings = use_sink(monkeypatch, smtp_starttls, home)
@@ -207,7 +168,7 @@ def test_long_outage_gives_up_then_requeue(
     home: Path,
     db: Database,
     monkeypatch: pytest.MonkeyPatch,
-    smtp_plain: SmtpSink,  # noqa: F811
+    smtp_plain: SmtpSink,
 ) -> None:
     queue_alert(db)
     settings = use_sink(monkeypatch, smtp_plain, home)
@@ -238,7 +199,7 @@ def test_alerts_send_says_what_still_waits(
     home: Path,
     db: Database,
     monkeypatch: pytest.MonkeyPatch,
-    smtp_plain: SmtpSink,  # noqa: F811
+    smtp_plain: SmtpSink,
 ) -> None:
     queue_alert(db)
     use_sink(monkeypatch, smtp_plain, home)
@@ -265,7 +226,7 @@ def test_two_senders_never_send_twice(
     home: Path,
     db: Database,
     monkeypatch: pytest.MonkeyPatch,
-    smtp_plain: SmtpSink,  # noqa: F811
+    smtp_plain: SmtpSink,
 ) -> None:
     for n in range(5):
         queue_alert(db, refs=[f"C00000{n:02d}"], url=f"http://paste.test/raw/{n}")
@@ -304,7 +265,7 @@ def test_two_senders_never_send_twice(
 def test_alerts_test_command(
     home: Path,
     monkeypatch: pytest.MonkeyPatch,
-    smtp_starttls: SmtpSink,  # noqa: F811
+    smtp_starttls: SmtpSink,
 ) -> None:
     use_sink(monkeypatch, smtp_starttls, home)
     result = run(home, "alerts", "test", "soc@example.jp")
@@ -349,7 +310,7 @@ def test_a_backlog_goes_out_in_batches(
     home: Path,
     db: Database,
     monkeypatch: pytest.MonkeyPatch,
-    smtp_plain: SmtpSink,  # noqa: F811
+    smtp_plain: SmtpSink,
 ) -> None:
     from leakprint.outbox import BATCH
 

@@ -27,7 +27,7 @@ from tests.leakprint.sites import make_deployment
 
 
 @pytest.fixture
-def deployment(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str], str]:
+def deployed(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str], str]:
     home = tmp_path / "home"
     env = make_deployment(home, db_url, PLANTED)
     return home, env, db_url
@@ -65,9 +65,9 @@ def test_actor_is_the_os_user_not_logname(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_verify_and_anchor_catch_every_kind_of_tampering(
-    deployment: tuple[Path, dict[str, str], str]
+    deployed: tuple[Path, dict[str, str], str]
 ) -> None:
-    home, env, db_url = deployment
+    home, env, db_url = deployed
     searches(home, env, 4)
     anchor_file = load_settings(home, env={**os.environ, **env}).anchor_path
     assert anchor_file.exists()
@@ -158,6 +158,7 @@ def test_anchor_never_moves_back(tmp_path: Path) -> None:
         other.read()
 
 
+@pytest.mark.slow  # writer processes racing
 def test_concurrent_writers_do_not_fork_the_chain(db_url: str) -> None:
     if not db_url.startswith("postgresql"):
         pytest.skip("the advisory lock is PostgreSQL's (SQLite serializes writers itself)")

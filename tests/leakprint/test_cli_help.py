@@ -63,9 +63,10 @@ def test_the_spec_commands_exist() -> None:
 def test_help_has_an_example(path: tuple[str, ...]) -> None:
     result = CliRunner().invoke(cli, [*path, "--help"])
     assert result.exit_code == 0, result.output
-    cmd = cli
+    cmd: click.Command = cli
     for part in path:
-        cmd = cmd.commands[part]  # type: ignore[attr-defined]
+        assert isinstance(cmd, click.Group)
+        cmd = cmd.commands[part]
     assert "Example" in result.output, f"{' '.join(path)} --help has no example"
 
 

@@ -18,12 +18,11 @@ import pytest
 from leakprint.config import load_settings
 from leakprint.contractors.ledger import holdings
 from leakprint.contractors.membership import SetRefs
-from leakprint.db import Contractor, Database, open_database
+from leakprint.db import Contractor, Database
 from leakprint.findings import FindingChange
 from leakprint.incidents import link_changes, open_incident
 from leakprint.outbox import send_pending
-from tests.alerts.conftest import smtp_plain  # noqa: F401
-from tests.alerts.smtp_sink import SmtpSink
+from tests.alerts.smtp_sink import SmtpSink, body_text
 from tests.leakprint.helpers import (
     HEADER,
     MAP,
@@ -34,6 +33,8 @@ from tests.leakprint.helpers import (
     run,
 )
 from tests.leakprint.sites import db_rows
+
+pytestmark = pytest.mark.slow  # the contractor stories end to end: imports, scans, e-mail
 
 LEAK_HEADER = HEADER[1:]  # a broker's dump has no record IDs
 ROWS = customer_rows(200) + PLANTED
@@ -58,24 +59,13 @@ def write_refs(path: Path, refs: list[str]) -> Path:
 
 
 @pytest.fixture
-def home(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("LEAKPRINT_DATABASE_URL", db_url)
-    monkeypatch.setenv("COLUMNS", "200")
-    h = tmp_path / "deploy"
-    h.mkdir()
-    assert run(h, "init").exit_code == 0
+def home(home: Path, tmp_path: Path) -> Path:
+    """The shared deployment with the CRM set of ``ROWS``; the customer file stays outside it."""
     customers = write_csv(tmp_path / "customers.csv", HEADER, ROWS)
-    result = run(h, "fingerprint", "import", str(customers), "--dataset", "crm",
+    result = run(home, "fingerprint", "import", str(customers), "--dataset", "crm",
                  "--id-column", "顧客ID", *MAP)
     assert result.exit_code == 0, result.output
-    return h
-
-
-@pytest.fixture
-def db(home: Path) -> Any:
-    database = open_database(load_settings(home).database_url)
-    yield database
-    database.close()
+    return home
 
 
 def ok(home: Path, *args: str) -> str:
@@ -308,7 +298,7 @@ def test_canaries_are_certain_count_no_customer_and_stay_fingerprints(
 
 def test_done_when_story_with_alert_email(home: Path, tmp_path: Path, db: Database,
                                           monkeypatch: pytest.MonkeyPatch,
-                                          smtp_plain: SmtpSink) -> None:  # noqa: F811
+                                          smtp_plain: SmtpSink) -> None:
     """Three contractors (one a sub-contractor under external-service), handovers and
     canaries; a leak from the sub-contractor's copy with one of its canaries names it
     first, with certainty, in findings show, attribute --json and the alert e-mail."""
@@ -347,8 +337,8 @@ def test_done_when_story_with_alert_email(home: Path, tmp_path: Path, db: Databa
     assert [(i["finding"], i["verdict"]) for i in by_incident] == [(found["id"], "certain")]
     email = smtp_plain.messages[0].message
     assert email["Subject"].startswith("[leakprint] HIGH: 40 customer records and 1 canary")
-    body = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    html = email.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    body = body_text(email, "plain")
+    html = body_text(email, "html")
     for part in (body, html):
         assert "verdict: CERTAIN" in part
         assert "1. east &gt; dm-print" in part or "1. east > dm-print" in part

@@ -14,7 +14,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +23,17 @@ import pytest
 
 from tests.leakprint import sites
 from tests.leakprint.helpers import PLANTED, all_file_bytes, assert_no_planted, customer_rows, run
+from tests.leakprint.processes import (
+    children,
+    slow_text,
+    wait_for_documents,
+    wait_for_log,
+    wait_gone,
+)
 from tests.leakprint.sites import db_rows, import_set, make_deployment, scan_runs, strong_refs
 
-CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.slow  # real crawls of the local sites, and kills of them
+
 ROWS = customer_rows(300)
 CUSTOMERS = PLANTED + ROWS
 LEAKPRINT = Path(sys.executable).parent / "leakprint"
@@ -107,7 +114,8 @@ def web() -> Iterator[Web]:
 
 
 @pytest.fixture
-def home(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str], str]:
+def deployed(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str], str]:
+    """A deployment with ``CUSTOMERS`` imported: (folder, CLI environment, database URL)."""
     h = tmp_path / "home"
     env = make_deployment(h, db_url, CUSTOMERS)
     return h, env, db_url
@@ -137,9 +145,9 @@ def assert_no_duplicates(db_url: str) -> None:
 
 
 def test_all_sources_unchanged_full_and_changed(
-    home: tuple[Path, dict[str, str], str], web: Web
+    deployed: tuple[Path, dict[str, str], str], web: Web
 ) -> None:
-    h, env, db_url = home
+    h, env, db_url = deployed
     (h / "sources.toml").write_text(web.sources_toml(), encoding="utf-8")
 
     # 1. First scan: every dump is a finding, with exactly its customers.
@@ -216,8 +224,8 @@ def test_all_sources_unchanged_full_and_changed(
     assert not (h / ".scrapy").exists()
 
 
-def test_scan_url_on_demand(home: tuple[Path, dict[str, str], str], web: Web) -> None:
-    h, env, db_url = home
+def test_scan_url_on_demand(deployed: tuple[Path, dict[str, str], str], web: Web) -> None:
+    h, env, db_url = deployed
     [raw] = scan(h, env, "--url", web.paste.url("/raw/BbBb0002"))
     assert raw["url"] == web.paste.url("/raw/BbBb0002") and raw["source"] == "on-demand"
     assert strong_refs(raw) == refs(10, 15)
@@ -245,13 +253,11 @@ def test_scan_url_on_demand(home: tuple[Path, dict[str, str], str], web: Web) ->
     assert len(scan_runs(db_url)) == 4  # the three above and the unreachable one
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(),
-                    reason="Debian chromium is not installed at /usr/bin/chromium")
+@pytest.mark.usefixtures("chromium")  # marked browser, skipped without it
 def test_javascript_only_paste_is_found_when_rendered(
-    home: tuple[Path, dict[str, str], str], web: Web
+    deployed: tuple[Path, dict[str, str], str], web: Web
 ) -> None:
-    h, env, db_url = home
+    h, env, db_url = deployed
     (h / "sources.toml").write_text(web.sources_toml(js=True), encoding="utf-8")
     found = scan(h, env, "--source", "js-paste")
     [f] = found
@@ -268,8 +274,8 @@ def test_javascript_only_paste_is_found_when_rendered(
         assert_no_planted(blob, str(path))
 
 
-def test_sources_list_and_check(home: tuple[Path, dict[str, str], str], web: Web) -> None:
-    h, env, _ = home
+def test_sources_list_and_check(deployed: tuple[Path, dict[str, str], str], web: Web) -> None:
+    h, env, _ = deployed
     (h / "sources.toml").write_text(web.sources_toml(js=True), encoding="utf-8")
     listed = json.loads(run(h, "sources", "list", "--json", env=env).stdout)
     assert [(s["name"], s["kind"], s["render"]) for s in listed] == [
@@ -303,10 +309,6 @@ def test_sources_list_and_check(home: tuple[Path, dict[str, str], str], web: Web
 SLOW_PAGES = 24
 
 
-def slow_text(n: int) -> str:
-    return sites.csv_dump(rows(2 * n, 2), f"slow {n}")
-
-
 @pytest.fixture
 def slow_site() -> Iterator[tuple[sites.Site, sites.Gate]]:
     # Four pages come at once, the rest only when the test opens the gate: the
@@ -318,59 +320,12 @@ def slow_site() -> Iterator[tuple[sites.Site, sites.Gate]]:
     sites.stop_site(site)
 
 
-def _wait_for_log(home: Path, needles: tuple[str, ...]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for log in (home / "logs").glob("scan-*.log"):
-            text = log.read_text("utf-8", "replace")
-            if any(n in text for n in needles):
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"the crawl never logged any of {needles}")
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(x) for x in text.split()]
-
-
-def _wait_for_documents(db_url: str, at_least: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the scan ended before it could be killed"
-        try:
-            if len(db_rows(db_url, ("documents",))["documents"]) >= at_least:
-                return
-        except Exception:  # the database may be busy for a moment
-            pass
-        time.sleep(0.2)
-    raise AssertionError("the crawl stored no documents")
-
-
-def _wait_gone(pids: list[int]) -> None:
-    deadline = time.monotonic() + 60
-    for pid in pids:
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError(f"process {pid} still running")
-
-
 @pytest.mark.parametrize("how", ["cli-sigterm", "cli-sigkill", "crawl-sigkill"])
 def test_killed_crawl_then_next_scan_completes_without_duplicates(
-    home: tuple[Path, dict[str, str], str], slow_site: tuple[sites.Site, sites.Gate],
+    deployed: tuple[Path, dict[str, str], str], slow_site: tuple[sites.Site, sites.Gate],
     how: str
 ) -> None:
-    h, env, db_url = home
+    h, env, db_url = deployed
     site, gate = slow_site
     (h / "sources.toml").write_text(f"""
 [[source]]
@@ -384,10 +339,10 @@ raw = "/p/{{id}}"
                             env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     try:
-        _wait_for_documents(db_url, 3, proc)
-        crawl = _children(proc.pid)
+        wait_for_documents(db_url, 3, proc)
+        crawl = children(proc.pid)
         assert crawl, "no crawl child"
-        family = crawl + [c for pid in crawl for c in _children(pid)]
+        family = crawl + [c for pid in crawl for c in children(pid)]
         if how == "cli-sigterm":
             proc.send_signal(signal.SIGTERM)
         elif how == "cli-sigkill":
@@ -397,10 +352,10 @@ raw = "/p/{{id}}"
         if how != "crawl-sigkill":
             # A graceful stop waits for the requests in flight: let them finish
             # once the crawl has stopped taking new ones.
-            _wait_for_log(h, ("shutting down gracefully", "started this crawl is gone"))
+            wait_for_log(h, ("shutting down gracefully", "started this crawl is gone"))
         gate.opened.set()
         proc.wait(60)
-        _wait_gone(family)  # no orphan crawl is left behind
+        wait_gone(family)  # no orphan crawl is left behind
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -436,12 +391,12 @@ raw = "/p/{{id}}"
 
 
 def test_value_in_a_url_path_is_redacted_everywhere(
-    home: tuple[Path, dict[str, str], str]
+    deployed: tuple[Path, dict[str, str], str]
 ) -> None:
     """SPEC 10.2 end to end: a dump at ``/raw/u/<planted e-mail>/dump-<phone>.txt``
     and a 404 naming another planted customer. Documents, scan runs, the scan's log
     (Scrapy logs the 404's URL), outputs and files hold the redacted URL only."""
-    h, env, db_url = home
+    h, env, db_url = deployed
     kanbee, sakitaro = PLANTED[0], PLANTED[1]
     item = f"u/{kanbee[4]}/dump-{kanbee[3].replace('-', '')}.txt"
     content = sites.PasteContent(listed={item: sites.planted_dump()}, hidden="", js="")

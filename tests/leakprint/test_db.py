@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import text
 
 from leakprint import audit
@@ -15,7 +17,7 @@ def test_migrations_create_tables_and_are_idempotent(db_url: str) -> None:
     db.close()
 
 
-def test_sqlite_runs_in_wal_mode(tmp_path) -> None:
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     db = open_database(f"sqlite:///{tmp_path}/x.db")
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"

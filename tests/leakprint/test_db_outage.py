@@ -21,19 +21,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.alerts.conftest import smtp_cert, smtp_starttls  # noqa: F401
 from tests.alerts.smtp_sink import free_port
 from tests.leakprint import sites
 from tests.leakprint.helpers import run
+from tests.leakprint.processes import slow_text
 from tests.leakprint.serving import (
     Deployment,
     Serve,
-    deployment,  # noqa: F401
     notice_subjects,
-    paste,  # noqa: F401
     wait_for,
 )
-from tests.leakprint.test_crawl_scan import slow_text
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -106,7 +103,7 @@ def slow_site() -> Iterator[tuple[sites.Site, sites.Gate]]:
 
 
 def test_database_outage_during_a_serve_scan(
-    deployment: Deployment,  # noqa: F811
+    deployment: Deployment,
     private_pg: PrivatePostgres,
     slow_site: tuple[sites.Site, sites.Gate],
 ) -> None:

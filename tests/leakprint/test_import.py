@@ -18,9 +18,12 @@ from tests.leakprint.helpers import (
     PLANTED,
     all_file_bytes,
     assert_no_planted,
+    assert_pg_clean,
     customer_rows,
     run,
 )
+
+pytestmark = pytest.mark.slow  # imports through the CLI and its process
 
 
 def write_cp932(path: Path, rows: list[list[str]], bad_lines: dict[int, bytes]) -> None:
@@ -31,13 +34,6 @@ def write_cp932(path: Path, rows: list[list[str]], bad_lines: dict[int, bytes]) 
             fh.write((",".join(row) + "\r\n").encode("cp932"))
             if i in bad_lines:
                 fh.write(bad_lines[i])
-
-
-@pytest.fixture
-def home(tmp_path: Path, db_url: str) -> Path:
-    result = run(tmp_path, "init", env={"LEAKPRINT_DATABASE_URL": db_url})
-    assert result.exit_code == 0, result.output
-    return tmp_path
 
 
 LEAKPRINT = Path(sys.executable).with_name("leakprint")
@@ -95,22 +91,7 @@ def test_cp932_import_reports_bad_rows_by_number_only(
     assert_no_planted(listed.output.encode(), "JSON listing")
     assert_no_planted("\n".join(r.getMessage() for r in caplog.records).encode(), "logs")
     if db_url.startswith("postgresql"):
-        _assert_pg_clean(db_url)
-
-
-def _assert_pg_clean(url: str) -> None:
-    import sqlalchemy as sa
-
-    from tests.leakprint.helpers import planted_needles
-
-    engine = sa.create_engine(url)
-    with engine.connect() as conn:
-        for table in ("datasets", "audit_log"):
-            for row in conn.execute(sa.text(f"SELECT * FROM {table}")):
-                blob = repr(tuple(row)).encode()
-                for needle in planted_needles():
-                    assert needle not in blob
-    engine.dispose()
+        assert_pg_clean(db_url)
 
 
 def test_too_many_bad_rows_fails_and_writes_nothing(home: Path, db_url: str) -> None:

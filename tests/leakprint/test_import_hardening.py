@@ -142,13 +142,7 @@ def test_a_file_of_mixed_encodings_gets_a_clear_message(tmp_path: Path) -> None:
     assert report.imported == 20 and report.bad_rows == 20
 
 
-@pytest.fixture
-def home(tmp_path: Path, db_url: str) -> Path:
-    result = run(tmp_path, "init", env={"LEAKPRINT_DATABASE_URL": db_url})
-    assert result.exit_code == 0, result.output
-    return tmp_path
-
-
+@pytest.mark.slow  # 3,000 rows by worker processes
 def test_import_within_a_tiny_budget_by_workers_leaves_no_value_and_verifies(
     home: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -206,9 +200,9 @@ def test_import_within_a_tiny_budget_by_workers_leaves_no_value_and_verifies(
     for path, blob in all_file_bytes(home).items():
         assert_no_planted(blob, str(path))
     if db_url.startswith("postgresql"):
-        from tests.leakprint.test_import import _assert_pg_clean
+        from tests.leakprint.helpers import assert_pg_clean
 
-        _assert_pg_clean(db_url)
+        assert_pg_clean(db_url)
 
     # A flipped byte: `verify` exits 1 with one line naming the file, and so does a scan
     # opening the set (through the cheap check on open).

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from leakprint.config import load_settings
 from leakprint.db import Database, Incident, open_database
 from leakprint.incidents import get_incident, list_incidents, open_incident
 from leakprint.scanning import finish_run, start_run
 from tests.leakprint.helpers import run
-from tests.leakprint.test_incidents import home  # noqa: F401  (the CLI deployment fixture)
 
 WHEN = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 FAILURE = "crawl exited with status 1: ValueError"
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = open_database(db_url)
-    yield database
-    database.close()
 
 
 def _incident(db: Database, name: str) -> int:
@@ -66,35 +55,36 @@ def test_latest_scan_outcome_per_incident(db: Database) -> None:
     assert by_id[failing].last_scan_run == 5  # the fifth run of the database
 
 
-def test_cli_shows_a_failing_watch(home: Path) -> None:  # noqa: F811
-    opened = run(home, "incident", "open", "watch", "--dataset", "crm", "--source", "paste",
+def test_cli_shows_a_failing_watch(crm_home: Path) -> None:
+    opened = run(crm_home, "incident", "open", "watch", "--dataset", "crm", "--source", "paste",
                  "--every", "30m", "--notify", "soc@example.jp")
     assert opened.exit_code == 0, opened.output
-    db = open_database(load_settings(home).database_url)
+    db = open_database(load_settings(crm_home).database_url)
     try:
         _scan(db, 1, "failed", FAILURE)
     finally:
         db.close()
-    listed = run(home, "incident", "list")
+    listed = run(crm_home, "incident", "list")
     assert "2026-11-28 06:00 failed" in listed.output
-    shown = run(home, "incident", "show", "1")
+    shown = run(crm_home, "incident", "show", "1")
     assert (f"last scan: 2026-11-28 06:00 failed (scan run 1, log logs/scan-1.log: {FAILURE})"
             in shown.output)
-    as_json = json.loads(run(home, "incident", "show", "1", "--json").output)
+    as_json = json.loads(run(crm_home, "incident", "show", "1", "--json").output)
     assert (as_json["last_scan_status"], as_json["last_scan_error"]) == ("failed", FAILURE)
 
 
-def test_next_scan_comes_from_the_schedulers_job_store(home: Path) -> None:  # noqa: F811
+def test_next_scan_comes_from_the_schedulers_job_store(crm_home: Path) -> None:
     from leakprint.scheduler import LeakprintScheduler
 
-    opened = run(home, "incident", "open", "watch", "--dataset", "crm", "--source", "paste",
+    opened = run(crm_home, "incident", "open", "watch", "--dataset", "crm", "--source", "paste",
                  "--every", "30m", "--notify", "soc@example.jp")
     assert opened.exit_code == 0, opened.output
     # Before `serve` ever ran there is no job store: the scan waits for serve.
-    assert "next scan: when `leakprint serve` runs" in run(home, "incident", "show", "1").output
-    assert json.loads(run(home, "incident", "show", "1", "--json").output)["next_scan_at"] is None
+    assert "next scan: when `leakprint serve` runs" in run(crm_home, "incident", "show", "1").output
+    shown = json.loads(run(crm_home, "incident", "show", "1", "--json").output)
+    assert shown["next_scan_at"] is None
 
-    settings = load_settings(home)
+    settings = load_settings(crm_home)
     db = open_database(settings.database_url)
     try:
         sched = LeakprintScheduler(settings, db)
@@ -114,13 +104,13 @@ def test_next_scan_comes_from_the_schedulers_job_store(home: Path) -> None:  # n
         assert info.next_scan(now=expected + timedelta(hours=1)).endswith(
             "overdue: is `leakprint serve` running?"
         )
-        listed = json.loads(run(home, "incident", "list", "--json").output)
+        listed = json.loads(run(crm_home, "incident", "list", "--json").output)
         assert datetime.fromisoformat(listed[0]["next_scan_at"]) == expected
-        shown = run(home, "incident", "show", "1").output
+        shown = run(crm_home, "incident", "show", "1").output
         assert f"next scan: {expected:%Y-%m-%d %H:%M}" in shown
-        assert f"{expected:%Y-%m-%d %H:%M}" in run(home, "incident", "list").output
-        assert run(home, "incident", "close", "1").exit_code == 0
-        assert "next scan: none (closed)" in run(home, "incident", "show", "1").output
+        assert f"{expected:%Y-%m-%d %H:%M}" in run(crm_home, "incident", "list").output
+        assert run(crm_home, "incident", "close", "1").exit_code == 0
+        assert "next scan: none (closed)" in run(crm_home, "incident", "show", "1").output
         assert get_incident(db, 1).next_scan_at is None
     finally:
         db.close()

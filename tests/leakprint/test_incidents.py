@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from leakprint.cadence import check_cron, crontab_trigger, parse_duration
-from leakprint.db import AlertRow, Database, Document, Finding, IncidentFinding, open_database
+from leakprint.db import AlertRow, Database, Document, Finding, IncidentFinding
 from leakprint.findings import FindingChange
 from leakprint.incidents import (
     IncidentError,
@@ -22,7 +21,7 @@ from leakprint.incidents import (
     list_incidents,
     open_incident,
 )
-from tests.leakprint.helpers import HEADER, MAP, customer_rows, run
+from tests.leakprint.helpers import run
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 
@@ -102,13 +101,6 @@ def test_bad_cron(expr: str) -> None:
     assert caught.value.fields == ["cron"]
 
 
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = open_database(db_url)
-    yield database
-    database.close()
-
-
 def _open(db: Database, **overrides: object) -> int:
     values: dict[str, object] = {
         "name": "docomo-2026-11",
@@ -122,6 +114,7 @@ def _open(db: Database, **overrides: object) -> int:
         "now": NOW,
     }
     values.update(overrides)
+    # Ignored below: the values are typed loosely so that a test may override any of them.
     return open_incident(db, **values).id  # type: ignore[arg-type]
 
 
@@ -215,10 +208,11 @@ def _finding(db: Database, url: str, record_count: int, confidence: str = "high"
 def _change(
     finding_id: int, count: int, confidence: str = "high", previous: int = 0, status: str = "new"
 ) -> FindingChange:
+    # Ignored below: status and confidence are plain str here, literals there.
     return FindingChange(finding_id, status, count, previous, confidence)  # type: ignore[arg-type]
 
 
-def _alerts(db: Database) -> list[tuple[int, int, int, int | None, bool, str]]:
+def _alerts(db: Database) -> list[tuple[int, int | None, int, int | None, bool, str]]:
     with db.session() as session:
         return [
             (
@@ -292,37 +286,9 @@ def test_link_changes_deduplicates_within_a_batch(db: Database) -> None:
 # --- the command line -------------------------------------------------------------------
 
 
-@pytest.fixture
-def home(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("LEAKPRINT_DATABASE_URL", db_url)
-    monkeypatch.setenv("COLUMNS", "200")  # rich tables at full width
-    assert run(tmp_path, "init").exit_code == 0
-    src = tmp_path / "c.csv"
-    src.write_text(
-        ",".join(HEADER) + "\n" + "\n".join(",".join(r) for r in customer_rows(5)), encoding="utf-8"
-    )
-    result = run(
-        tmp_path,
-        "fingerprint",
-        "import",
-        str(src),
-        "--dataset",
-        "crm",
-        "--id-column",
-        "顧客ID",
-        *MAP,
-    )
-    assert result.exit_code == 0, result.output
-    (tmp_path / "sources.toml").write_text(
-        '[[source]]\nname = "paste"\nkind = "page"\nstart_urls = ["http://127.0.0.1:9/x"]\n',
-        encoding="utf-8",
-    )
-    return tmp_path
-
-
-def test_cli_open_list_show_close(home: Path) -> None:
+def test_cli_open_list_show_close(crm_home: Path) -> None:
     opened = run(
-        home,
+        crm_home,
         "incident",
         "open",
         "docomo-2026-11",
@@ -345,7 +311,7 @@ def test_cli_open_list_show_close(home: Path) -> None:
     assert "leakprint serve" in opened.output
 
     cron = run(
-        home,
+        crm_home,
         "incident",
         "open",
         "nightly",
@@ -368,24 +334,24 @@ def test_cli_open_list_show_close(home: Path) -> None:
         "open",
     )
 
-    listed = json.loads(run(home, "incident", "list", "--json").output)
+    listed = json.loads(run(crm_home, "incident", "list", "--json").output)
     assert [(i["id"], i["name"], i["every_seconds"]) for i in listed] == [
         (1, "docomo-2026-11", 1800),
         (2, "nightly", None),
     ]
-    table = run(home, "incident", "list")
+    table = run(crm_home, "incident", "list")
     assert table.exit_code == 0 and "docomo-2026-11" in table.output and "never" in table.output
 
-    shown = run(home, "incident", "show", "1")
+    shown = run(crm_home, "incident", "show", "1")
     assert shown.exit_code == 0, shown.output
     assert "incident 1" in shown.output and "no findings" in shown.output
-    assert json.loads(run(home, "incident", "show", "1", "--json").output)["findings"] == []
+    assert json.loads(run(crm_home, "incident", "show", "1", "--json").output)["findings"] == []
 
-    closed = run(home, "incident", "close", "1")
+    closed = run(crm_home, "incident", "close", "1")
     assert closed.exit_code == 0 and "incident 1 closed" in closed.output
     assert [
         i["id"]
-        for i in json.loads(run(home, "incident", "list", "--state", "open", "--json").output)
+        for i in json.loads(run(crm_home, "incident", "list", "--state", "open", "--json").output)
     ] == [2]
 
 
@@ -402,20 +368,20 @@ def test_cli_open_list_show_close(home: Path) -> None:
         (["--every", "30m", "--dataset", "missing"], "missing"),
     ],
 )
-def test_cli_open_errors_are_one_line(home: Path, args: list[str], message: str) -> None:
+def test_cli_open_errors_are_one_line(crm_home: Path, args: list[str], message: str) -> None:
     base = ["incident", "open", "x", "--notify", "soc@example.jp"]
     if "--dataset" not in args:
         base += ["--dataset", "crm"]
     if "--source" not in args:
         base += ["--source", "paste"]
-    result = run(home, *base, *args)
+    result = run(crm_home, *base, *args)
     assert result.exit_code == 2
     assert message in result.output
-    assert json.loads(run(home, "incident", "list", "--json").output) == []
+    assert json.loads(run(crm_home, "incident", "list", "--json").output) == []
 
 
-def test_cli_unknown_incident(home: Path) -> None:
+def test_cli_unknown_incident(crm_home: Path) -> None:
     for command in ("show", "close"):
-        result = run(home, "incident", command, "7")
+        result = run(crm_home, "incident", command, "7")
         assert result.exit_code == 2
         assert "no incident 7" in result.output

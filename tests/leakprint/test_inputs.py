@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from leakprint.cli.common import flag, one_line
 from leakprint.crawl import CrawlError, check_urls
 from leakprint.inputs import InputError, lit
@@ -39,6 +41,7 @@ def test_crawl_inputs_name_the_field() -> None:
         raise AssertionError("not refused")
 
 
+@pytest.mark.slow  # init and two imports through the CLI
 def test_import_over_a_dataset_names_the_replace_flag(tmp_path: Path, db_url: str) -> None:
     home = tmp_path / "home"
     env = make_deployment(home, db_url, customer_rows(5))

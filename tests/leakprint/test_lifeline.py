@@ -17,14 +17,16 @@ import pytest
 
 from tests.leakprint import sites
 from tests.leakprint.helpers import customer_rows
-from tests.leakprint.sites import make_deployment, scan_runs
-from tests.leakprint.test_crawl_scan import (
-    _children,
-    _wait_for_documents,
-    _wait_for_log,
-    _wait_gone,
+from tests.leakprint.processes import (
+    children,
     slow_text,
+    wait_for_documents,
+    wait_for_log,
+    wait_gone,
 )
+from tests.leakprint.sites import make_deployment, scan_runs
+
+pytestmark = pytest.mark.slow  # scans killed mid-crawl
 
 LEAKPRINT = Path(sys.executable).with_name("leakprint")
 ROWS = customer_rows(300)
@@ -33,7 +35,7 @@ ROWS = customer_rows(300)
 def _descendants(pid: int) -> list[int]:
     out, todo = [], [pid]
     while todo:
-        kids = _children(todo.pop())
+        kids = children(todo.pop())
         out += kids
         todo += kids
     return out
@@ -65,7 +67,7 @@ def test_die_with_parent_ends_a_grandchild_when_its_parent_is_sigkilled(tmp_path
         os.kill(grandchild, 0)  # alive, in its own session
         proc.kill()
         proc.wait()
-        _wait_gone([grandchild])
+        wait_gone([grandchild])
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -106,19 +108,19 @@ def test_sigkill_ends_the_crawl_and_its_matcher_workers(
         env={**os.environ, **env, "LEAKPRINT_MATCH_WORKERS": "2"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_for_documents(db_url, 3, proc)
-        [crawl] = _children(proc.pid)
+        wait_for_documents(db_url, 3, proc)
+        [crawl] = children(proc.pid)
         workers = _descendants(crawl)
-        assert len([w for w in workers if w in _children(crawl)]) >= 2, "no matcher workers"
+        assert len([w for w in workers if w in children(crawl)]) >= 2, "no matcher workers"
         if victim == "cli":
             # The command dies on the spot; its crawl is in another session and
             # gets no signal but the one it asked the kernel for.
             proc.kill()
-            _wait_for_log(h, ("SIGHUP: the process that started this crawl is gone",))
+            wait_for_log(h, ("SIGHUP: the process that started this crawl is gone",))
             gate.opened.set()
         else:
             os.kill(crawl, signal.SIGKILL)  # only the crawl: its workers must follow
-        _wait_gone([crawl, *workers])
+        wait_gone([crawl, *workers])
         proc.wait(60)
     finally:
         gate.opened.set()
@@ -145,14 +147,14 @@ def test_sigkilled_file_scan_leaves_no_worker(tmp_path: Path) -> None:
         env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
-        while len(_children(proc.pid)) < 2:
+        while len(children(proc.pid)) < 2:
             assert proc.poll() is None, "the scan ended before its workers started"
             assert time.monotonic() < deadline, "no worker processes"
             time.sleep(0.05)
         workers = _descendants(proc.pid)
         proc.kill()
         proc.wait()
-        _wait_gone(workers)
+        wait_gone(workers)
     finally:
         if proc.poll() is None:
             proc.kill()

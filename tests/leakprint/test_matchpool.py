@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from scrapy.settings import Settings
 
 from leakprint.matchpool import match_document, start_pool
@@ -15,6 +16,8 @@ from leakprint.pipeline import (
     default_match_workers,
 )
 from tests.matchers.factories import KEY, build_set, make_customers
+
+pytestmark = pytest.mark.slow  # spawns matcher processes
 
 
 def niceness() -> int:
@@ -43,7 +46,7 @@ def test_workers_are_lowered_as_soon_as_they_are_spawned(tmp_path: Path) -> None
         futures = [pool.submit(niceness) for _ in range(2)]
         # Right after submit: the workers are still starting up (far from their
         # initializer), yet already lowered.
-        pids = list(pool._processes)  # type: ignore[attr-defined]
+        pids = list(pool._processes)
         assert len(pids) == 2
         assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in pids} == {min(base + 7, 19)}
         assert {f.result(timeout=120) for f in futures} == {min(base + 7, 19)}

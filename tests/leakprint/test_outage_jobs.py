@@ -21,6 +21,8 @@ from leakprint.scheduler import SCAN_JOB, OutageTolerantJobStore, run_incident_s
 from tests.leakprint.helpers import customer_rows, run
 from tests.leakprint.sites import make_deployment, scan_runs
 
+pytestmark = pytest.mark.slow  # scans while the database is down
+
 
 @pytest.fixture
 def sqlite_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch

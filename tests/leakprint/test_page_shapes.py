@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ from tests.leakprint.helpers import run
 from tests.leakprint.sites import Site, make_deployment, start_site, stop_site
 from tests.matchers import corpus
 from tests.matchers.factories import Customer, make_customers
+
+pytestmark = pytest.mark.slow  # real crawls of paste and forum pages
 
 TARGET = 0.99
 IMPORTED = {"name", "name_kana", "phone", "email", "birthdate", "address"}
@@ -78,7 +80,10 @@ class Web:
     forum: Site
 
 
-def paste_routes(site: Site):  # type: ignore[no-untyped-def]
+Route = Callable[[str, dict[str, list[str]]], tuple[int, dict[str, str], bytes]]
+
+
+def paste_routes(site: Site) -> Route:
     def route(path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
         if path == "/robots.txt":
             return 200, TEXT, b"User-agent: *\nAllow: /\n"
@@ -98,8 +103,8 @@ def paste_routes(site: Site):  # type: ignore[no-untyped-def]
     return route
 
 
-def forum_routes(paste: Site):  # type: ignore[no-untyped-def]
-    def make(site: Site):  # type: ignore[no-untyped-def]
+def forum_routes(paste: Site) -> Callable[[Site], Route]:
+    def make(site: Site) -> Route:
         def route(path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
             if path == "/robots.txt":
                 return 200, TEXT, b"User-agent: *\nAllow: /\n"
@@ -127,7 +132,8 @@ def web() -> Iterator[Web]:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """One deployment (SQLite) for the module: (folder, CLI environment)."""
     h = tmp_path_factory.mktemp("shapes") / "home"
     env = make_deployment(h, f"sqlite:///{h.parent}/lp.db", rows(CUSTOMERS))
     # The private-address guard (issue 19) lets these local sites be crawled.
@@ -143,8 +149,8 @@ def scan(home: Path, env: dict[str, str], *args: str) -> list[dict[str, Any]]:
     return data
 
 
-def test_scan_file_every_shape(home: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
-    h, env = home
+def test_scan_file_every_shape(deployed: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    h, env = deployed
     for n, planted in enumerate(TEXT_SHAPES + HTML_SHAPES):
         path = tmp_path / f"shape-{n}.{'html' if planted.html else 'txt'}"
         path.write_text(planted.text, encoding="utf-8")
@@ -153,8 +159,8 @@ def test_scan_file_every_shape(home: tuple[Path, dict[str, str]], tmp_path: Path
         assert share >= TARGET, (planted.name, misses[:3])
 
 
-def test_scan_url_paste_pages(home: tuple[Path, dict[str, str]], web: Web) -> None:
-    h, env = home
+def test_scan_url_paste_pages(deployed: tuple[Path, dict[str, str]], web: Web) -> None:
+    h, env = deployed
     found = scan(h, env, "--url", web.paste.url("/index"), "--depth", "1")
     by_path = {f["url"].removeprefix(web.paste.base): f for f in found}
     assert set(PAGES) <= set(by_path)
@@ -180,9 +186,9 @@ allow_offsite = ['^{re.escape(p)}/']
 
 
 def test_forum_source_with_list_posts_and_offsite_pastes(
-    home: tuple[Path, dict[str, str]], web: Web
+    deployed: tuple[Path, dict[str, str]], web: Web
 ) -> None:
-    h, env = home
+    h, env = deployed
     (h / "sources.toml").write_text(forum_toml(web), encoding="utf-8")
     found = scan(h, env, "--all-sources", "--full")
     by_url = {f["url"]: f for f in found}

@@ -8,7 +8,6 @@ value in either file; record references only with --with-refs, and then audited.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -33,13 +32,6 @@ from tests.leakprint.helpers import PLANTED, assert_no_planted, customer_rows, r
 from tests.leakprint.sites import make_deployment
 
 WHEN = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = open_database(db_url)
-    yield database
-    database.close()
 
 
 def _finding(db: Database, incident_id: int | None, url: str, records: list[tuple[str, str]],
@@ -252,6 +244,7 @@ def test_unknown_incident_is_one_line(leaked: tuple[Path, dict[str, str], str]) 
     assert result.output.strip() == "error: no incident 9 (see `leakprint incident list`)"
 
 
+@pytest.mark.slow  # the whole demo
 def test_the_demo_incident_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Done when: `report --incident 1 --aware-on DATE` on the demo's incident — the
     nine items, the persons count and data items as `findings --json` has them, both

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,13 +36,6 @@ OLD = NOW - timedelta(days=400)
 YOUNG = NOW - timedelta(days=10)
 RETAIN = RetentionSettings(findings_days=365, scan_runs_days=90, closed_incidents_days=365,
                            alerts_days=90, audit_days=None)
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = open_database(db_url)
-    yield database
-    database.close()
 
 
 class World:
@@ -140,6 +132,7 @@ class World:
 
 def _present(db: Database, model: type, ids: list[int]) -> set[int]:
     with db.session() as s:
+        # Ignored below: model is any of several ORM classes, each with an id.
         return set(s.scalars(sa.select(model.id).where(model.id.in_(ids))))  # type: ignore[attr-defined]
 
 
@@ -307,6 +300,7 @@ def test_retention_keys_and_defaults(tmp_path: Path) -> None:
     assert RetentionSettings().audit_days is None  # the audit log is kept by default
 
 
+@pytest.mark.slow  # runs the scheduler
 def test_serve_purges_once_a_day(tmp_path: Path, db_url: str) -> None:
     import time
 

@@ -3,13 +3,12 @@ of a crawl, a run the caller abandons."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from leakprint.coverage import CoverageItem, record_coverage
-from leakprint.db import Database, ScanRunWorker, open_database
+from leakprint.db import Database, ScanRunWorker
 from leakprint.runs import (
     RunCounters,
     RunStatus,
@@ -26,13 +25,6 @@ from leakprint.runs import (
 @dataclass
 class _Change:
     status: str
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = open_database(db_url)
-    yield database
-    database.close()
 
 
 def test_counters_tally_documents_and_findings() -> None:

@@ -28,11 +28,14 @@ from leakprint.runs import (
 from tests.leakprint.helpers import customer_rows, run
 from tests.leakprint.sites import make_deployment, scan_runs
 
+pytestmark = pytest.mark.slow  # `leakprint scan` processes, some killed
+
 LEAKPRINT = Path(sys.executable).with_name("leakprint")
 
 
 @pytest.fixture
-def home(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str], str]:
+def deployed(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str], str]:
+    """A deployment with 20 customers imported: (folder, CLI environment, database URL)."""
     h = tmp_path / "home"
     env = make_deployment(h, db_url, customer_rows(20))
     return h, env, db_url
@@ -56,9 +59,9 @@ def _stdin_scan(h: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 def test_sigkilled_scan_is_marked_killed_by_the_next_scan_never_while_alive(
-    home: tuple[Path, dict[str, str], str], tmp_path: Path
+    deployed: tuple[Path, dict[str, str], str], tmp_path: Path
 ) -> None:
-    h, env, db_url = home
+    h, env, db_url = deployed
     clean = tmp_path / "clean.txt"
     clean.write_text("nothing to see\n", encoding="utf-8")
     proc = _stdin_scan(h, env)
@@ -100,9 +103,9 @@ def _row(db_url: str, **owner: object) -> int:
 
 
 def test_reap_knows_a_reused_pid_from_its_owner_and_leaves_others_alone(
-    home: tuple[Path, dict[str, str], str]
+    deployed: tuple[Path, dict[str, str], str]
 ) -> None:
-    _h, _env, db_url = home
+    _h, _env, db_url = deployed
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     try:
         me = Owner.current()
@@ -137,9 +140,9 @@ def test_reap_knows_a_reused_pid_from_its_owner_and_leaves_others_alone(
 
 
 def test_a_close_or_a_miss_that_could_not_be_written_is_written_when_the_db_is_back(
-    home: tuple[Path, dict[str, str], str], tmp_path: Path
+    deployed: tuple[Path, dict[str, str], str], tmp_path: Path
 ) -> None:
-    _h, _env, db_url = home
+    _h, _env, db_url = deployed
     if not db_url.startswith("sqlite"):
         pytest.skip("the outage is made by moving the SQLite file away")
     db = open_database(db_url, migrate_schema=False)

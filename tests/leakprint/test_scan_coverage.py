@@ -22,6 +22,8 @@ from tests.leakprint import sites
 from tests.leakprint.helpers import PLANTED, assert_no_planted, customer_rows, run
 from tests.leakprint.sites import csv_dump, make_deployment, planted_dump, scan_runs
 
+pytestmark = pytest.mark.slow  # real crawls of hostile pages
+
 ROWS = customer_rows(40)
 DEEP = 2100
 
@@ -52,15 +54,16 @@ def site() -> Iterator[sites.Site]:
 
 
 @pytest.fixture
-def home(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str]]:
+def deployed(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str]]:
+    """A deployment with ``PLANTED + ROWS`` imported: (folder, CLI environment)."""
     h = tmp_path / "home"
     env = make_deployment(h, db_url, PLANTED + ROWS)  # SQLite, and PostgreSQL when set
     return h, env
 
 
-def test_octet_stream_and_deep_html_are_scanned(home: tuple[Path, dict[str, str]],
+def test_octet_stream_and_deep_html_are_scanned(deployed: tuple[Path, dict[str, str]],
                                                 site: sites.Site) -> None:
-    h, env = home
+    h, env = deployed
     dump = run(h, "scan", "--url", site.url("/dump.bin"), "--json", env=env)
     assert dump.exit_code == 0, dump.output
     [finding] = json.loads(dump.stdout)
@@ -74,9 +77,9 @@ def test_octet_stream_and_deep_html_are_scanned(home: tuple[Path, dict[str, str]
     assert_no_planted((dump.stdout + dump.stderr).encode(), "scan output")
 
 
-def test_refusals_are_coverage_errors_with_exit_3(home: tuple[Path, dict[str, str]],
+def test_refusals_are_coverage_errors_with_exit_3(deployed: tuple[Path, dict[str, str]],
                                                    site: sites.Site) -> None:
-    h, env = home
+    h, env = deployed
     urls = [site.url(p) for p in ("/dump.bin", "/bomb", "/loop", "/to-internal")]
     args = [a for u in urls for a in ("--url", u)]
     result = run(h, "scan", *args, "--json", env=env)
@@ -98,9 +101,9 @@ def test_refusals_are_coverage_errors_with_exit_3(home: tuple[Path, dict[str, st
     assert_no_planted((result.stdout + result.stderr + failed.output).encode(), "output")
 
 
-def test_nothing_scanned_is_exit_2_and_says_why(home: tuple[Path, dict[str, str]],
+def test_nothing_scanned_is_exit_2_and_says_why(deployed: tuple[Path, dict[str, str]],
                                                  site: sites.Site) -> None:
-    h, env = home
+    h, env = deployed
     result = run(h, "scan", "--url", site.url("/loop"), env=env)
     assert result.exit_code == 2, result.output
     assert "no findings" not in result.output
@@ -108,7 +111,7 @@ def test_nothing_scanned_is_exit_2_and_says_why(home: tuple[Path, dict[str, str]
     assert "no page could be fetched (1 coverage error)" in result.stderr
 
 
-def test_a_runs_findings_stay_its_own(home: tuple[Path, dict[str, str]],
+def test_a_runs_findings_stay_its_own(deployed: tuple[Path, dict[str, str]],
                                       site: sites.Site) -> None:
     """Two scans of one URL: the first run's result is not taken by the second (the
     race of two ``scan --url`` at once, made deterministic: results read afterwards)."""
@@ -116,7 +119,7 @@ def test_a_runs_findings_stay_its_own(home: tuple[Path, dict[str, str]],
     from leakprint.crawl import run_findings
     from leakprint.db import open_database
 
-    h, env = home
+    h, env = deployed
     first = run(h, "scan", "--url", site.url("/dump.bin"), "--json", env=env)
     second = run(h, "scan", "--url", site.url("/dump.bin"), "--json", env=env)
     assert first.exit_code == second.exit_code == 0
@@ -132,11 +135,11 @@ def test_a_runs_findings_stay_its_own(home: tuple[Path, dict[str, str]],
 
 
 def test_incident_show_lists_the_last_scans_coverage_errors(
-        home: tuple[Path, dict[str, str]], site: sites.Site,
+        deployed: tuple[Path, dict[str, str]], site: sites.Site,
         monkeypatch: pytest.MonkeyPatch) -> None:
     from leakprint.scheduler import run_incident_scan
 
-    h, env = home
+    h, env = deployed
     (h / "sources.toml").write_text(f"""
 [[source]]
 name = "gaps"
@@ -163,9 +166,9 @@ obey_robots = false
 
 @pytest.mark.parametrize("url", ["ftp://127.0.0.1/dump.txt", "file:///etc/passwd",
                                  "javascript:alert(1)", "http:///no-host"])
-def test_bad_url_scheme_is_refused_before_any_crawl(home: tuple[Path, dict[str, str]],
+def test_bad_url_scheme_is_refused_before_any_crawl(deployed: tuple[Path, dict[str, str]],
                                                     url: str) -> None:
-    h, env = home
+    h, env = deployed
     result = run(h, "scan", "--url", url, env=env)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --url number 1 (")

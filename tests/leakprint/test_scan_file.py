@@ -26,7 +26,7 @@ FULLWIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
 
 
 @pytest.fixture
-def deployment(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str], str]:
+def deployed(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str], str]:
     home = tmp_path / "home"
     env = make_deployment(home, db_url, CUSTOMERS)
     return home, env, db_url
@@ -120,9 +120,9 @@ def scan_json(home: Path, env: dict[str, str], *args: str, input: bytes | None =
 # -------------------------------------------------------------------------- tests
 
 def test_every_dump_format_gives_one_finding_in_spec_shape(
-    deployment: tuple[Path, dict[str, str], str], tmp_path: Path
+    deployed: tuple[Path, dict[str, str], str], tmp_path: Path
 ) -> None:
-    home, env, db_url = deployment
+    home, env, db_url = deployed
     dumps = tmp_path / "dumps"
     dumps.mkdir()
     planted = [r[0] for r in PLANTED]
@@ -182,9 +182,9 @@ def test_every_dump_format_gives_one_finding_in_spec_shape(
 
 
 def test_rescan_is_idempotent_and_a_grown_file_grows_the_finding(
-    deployment: tuple[Path, dict[str, str], str], tmp_path: Path
+    deployed: tuple[Path, dict[str, str], str], tmp_path: Path
 ) -> None:
-    home, env, db_url = deployment
+    home, env, db_url = deployed
     dump = tmp_path / "leak.csv"
     dump.write_text(csv_dump(refs(0, 8)), encoding="utf-8")
     [first] = scan_json(home, env, "--file", str(dump))
@@ -215,9 +215,9 @@ def test_rescan_is_idempotent_and_a_grown_file_grows_the_finding(
 
 
 def test_fail_on_exits_1_only_with_a_finding_at_the_level(
-    deployment: tuple[Path, dict[str, str], str], tmp_path: Path
+    deployed: tuple[Path, dict[str, str], str], tmp_path: Path
 ) -> None:
-    home, env, _ = deployment
+    home, env, _ = deployed
     leak = tmp_path / "leak.csv"
     leak.write_text(csv_dump(refs(300, 3)), encoding="utf-8")
     noise = tmp_path / "noise.csv"
@@ -240,8 +240,8 @@ def test_fail_on_exits_1_only_with_a_finding_at_the_level(
     assert run(home, "scan", "--file", str(leak), "--fail-on", "high", env=env).exit_code == 1
 
 
-def test_stdin_cp932_and_findings_show(deployment: tuple[Path, dict[str, str], str]) -> None:
-    home, env, db_url = deployment
+def test_stdin_cp932_and_findings_show(deployed: tuple[Path, dict[str, str], str]) -> None:
+    home, env, db_url = deployed
     data = cp932_dump([*refs(250, 4), PLANTED[1][0]])
     [f] = scan_json(home, env, "--file", "-", input=data)
     check_shape(f)
@@ -265,9 +265,9 @@ def test_stdin_cp932_and_findings_show(deployment: tuple[Path, dict[str, str], s
 
 
 def test_large_file_on_several_workers_matches_single_process(
-    deployment: tuple[Path, dict[str, str], str], tmp_path: Path
+    deployed: tuple[Path, dict[str, str], str], tmp_path: Path
 ) -> None:
-    home, env, _ = deployment
+    home, env, _ = deployed
     big = tmp_path / "big.csv"
     padding = noise_dump(40_000)  # about 1.7 MB
     with big.open("w", encoding="utf-8") as fh:
@@ -283,9 +283,9 @@ def test_large_file_on_several_workers_matches_single_process(
 
 
 def test_bad_input_is_one_line_with_status_2(
-    deployment: tuple[Path, dict[str, str], str], tmp_path: Path
+    deployed: tuple[Path, dict[str, str], str], tmp_path: Path
 ) -> None:
-    home, env, db_url = deployment
+    home, env, db_url = deployed
     missing = run(home, "scan", "--file", str(tmp_path / "nope.csv"), env=env)
     assert missing.exit_code == 2
     assert missing.output.strip().splitlines() == [f"error: {tmp_path / 'nope.csv'}: no such file"]

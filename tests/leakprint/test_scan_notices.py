@@ -19,27 +19,24 @@ from leakprint.notices import note_scan_health
 from leakprint.outbox import list_alerts, send_pending
 from leakprint.scanning import finish_run, start_run
 from leakprint.scheduler import run_incident_scan
-from tests.alerts.conftest import smtp_plain  # noqa: F401
-from tests.alerts.smtp_sink import SmtpSink
-from tests.leakprint.helpers import run
-from tests.leakprint.test_alerts_outbox import use_sink
-from tests.leakprint.test_scheduler import db, home, open_one  # noqa: F401
+from tests.alerts.smtp_sink import SmtpSink, body_text
+from tests.leakprint.helpers import open_one, run, use_sink
 
 FAILURE = "scan run {n}: crawl exited with status 1: ValueError (log: logs/scan-{n}.log)"
 
 
-def scan(db: Database, incident: int, status: str) -> int:  # noqa: F811
+def scan(db: Database, incident: int, status: str) -> int:
     run_id = start_run(db, "sources", sources=["paste"], incident_id=incident)
     error = FAILURE.format(n=run_id) if status in ("failed", "killed") else None
     finish_run(db, run_id, status=status, error=error)
     return run_id
 
 
-def notices(db: Database) -> list[tuple[str, int | None]]:  # noqa: F811
+def notices(db: Database) -> list[tuple[str, int | None]]:
     return [(r["kind"], r["scan_run"]) for r in list_alerts(db) if r["kind"] != "finding"]
 
 
-def test_one_notice_per_failure_streak_and_one_when_scans_work_again(db: Database) -> None:  # noqa: F811
+def test_one_notice_per_failure_streak_and_one_when_scans_work_again(db: Database) -> None:
     incident = open_one(db)
     steps = [
         ("ok", None),
@@ -66,8 +63,8 @@ def test_one_notice_per_failure_streak_and_one_when_scans_work_again(db: Databas
 
 
 def test_a_streak_begun_unseen_is_noticed_at_its_next_failure(
-    home: Path,  # noqa: F811
-    db: Database,  # noqa: F811
+    home: Path,
+    db: Database,
 ) -> None:
     incident = open_one(db)
     assert note_scan_health(db, incident) is None  # no scan yet
@@ -105,11 +102,12 @@ def test_a_streak_begun_unseen_is_noticed_at_its_next_failure(
     assert len(sent.messages) == 2
 
 
+@pytest.mark.slow  # runs the scheduler and SMTP
 def test_a_failing_scheduled_scan_mails_one_notice_over_smtp(
-    home: Path,  # noqa: F811
-    db: Database,  # noqa: F811
+    home: Path,
+    db: Database,
     monkeypatch: pytest.MonkeyPatch,
-    smtp_plain: SmtpSink,  # noqa: F811
+    smtp_plain: SmtpSink,
 ) -> None:
     incident = open_one(db, "blind-watch")
     use_sink(monkeypatch, smtp_plain, home)
@@ -122,7 +120,7 @@ def test_a_failing_scheduled_scan_mails_one_notice_over_smtp(
     assert email["Subject"].startswith(
         f"[leakprint] SCAN FAILED: incident {incident}: blind-watch is not being watched"
     )
-    text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = body_text(email, "plain")
     assert "fingerprint" in text  # the stored reason: no set to match against
     assert "Log:" not in text  # the crawl never started: there is no log to name
     rows = list_alerts(db)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from leakprint.config import load_settings
 from leakprint.db import Database, ScanRun, open_database
-from leakprint.incidents import close_incident, get_incident, open_incident
+from leakprint.incidents import close_incident, get_incident
 from leakprint.scheduler import (
     JOBS_TABLE,
     SCAN_JOB,
@@ -27,7 +26,9 @@ from leakprint.scheduler import (
     run_incident_scan,
     serve,
 )
-from tests.leakprint.helpers import run
+from tests.leakprint.helpers import open_one, run
+
+pytestmark = pytest.mark.slow  # real schedulers: serve, its threads and job store
 
 RUNS: list[str] = []
 RAN = threading.Event()
@@ -37,34 +38,6 @@ def record_run(tag: str) -> None:
     """A stand-in job function (referenced by text, like the real one)."""
     RUNS.append(tag)
     RAN.set()
-
-
-@pytest.fixture
-def home(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("LEAKPRINT_DATABASE_URL", db_url)
-    assert run(tmp_path, "init").exit_code == 0
-    return tmp_path
-
-
-@pytest.fixture
-def db(home: Path) -> Iterator[Database]:
-    database = open_database(load_settings(home).database_url)
-    yield database
-    database.close()
-
-
-def open_one(db: Database, name: str = "watch", **overrides: object) -> int:
-    values: dict[str, object] = {
-        "name": name,
-        "datasets": ["crm"],
-        "sources": ["paste"],
-        "every": "30m",
-        "cron": None,
-        "period": "90d",
-        "notify": ["soc@example.jp"],
-    }
-    values.update(overrides)
-    return open_incident(db, **values).id  # type: ignore[arg-type]
 
 
 def stored_jobs(db_url: str) -> list[tuple[str, float]]:

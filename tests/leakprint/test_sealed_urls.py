@@ -24,8 +24,7 @@ from leakprint.incidents import link_changes, open_incident
 from leakprint.outbox import send_pending
 from leakprint.scanning import scan_paths
 from leakprint.urlsafe import SealError, UrlGuard
-from tests.alerts.conftest import smtp_plain  # noqa: F401
-from tests.alerts.smtp_sink import SmtpSink
+from tests.alerts.smtp_sink import SmtpSink, body_text
 from tests.leakprint.helpers import PLANTED, all_file_bytes, assert_no_planted, customer_rows, run
 from tests.leakprint.sites import db_rows, make_deployment
 
@@ -55,6 +54,7 @@ def test_guard_keys_seals_and_unseals() -> None:
     assert guard.redact(url) == url
 
 
+@pytest.mark.slow  # import and scan through the CLI
 def test_value_in_a_file_path_is_redacted_everywhere(tmp_path: Path, db_url: str) -> None:
     home = tmp_path / "home"
     env = make_deployment(home, db_url, CUSTOMERS)
@@ -147,8 +147,9 @@ def test_migration_keeps_documents_and_the_next_scan_keys_them(tmp_path: Path) -
     db.close()
 
 
+@pytest.mark.slow  # import, scan and e-mail through the CLI
 def test_alert_email_names_the_redacted_path(
-    tmp_path: Path, db_url: str, smtp_plain: SmtpSink  # noqa: F811
+    tmp_path: Path, db_url: str, smtp_plain: SmtpSink
 ) -> None:
     """The alert e-mail for a finding in ``…/u/<e-mail>/dump.txt`` carries the
     redacted path, checked on the bytes the SMTP server received."""
@@ -172,7 +173,7 @@ def test_alert_email_names_the_redacted_path(
         db.close()
     [received] = smtp_plain.messages
     raw = received.content.decode("utf-8", "replace")
-    text = received.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = body_text(received.message, "plain")
     assert "/u/[email]/[phone].csv" in text
     for boundary in [str(p.get_boundary()) for p in received.message.walk()
                      if p.is_multipart()] + [str(received.message["Message-ID"])]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -30,6 +31,8 @@ from leakprint.setsecrets import layer_of, snapshot
 from matchers.parallel import scan_file
 from tests.leakprint.helpers import HEADER, PLANTED, customer_rows, run
 from tests.leakprint.sites import db_rows, make_deployment, strong_refs
+
+pytestmark = pytest.mark.slow  # shreds, rekeys and scans through the CLI
 
 CUSTOMERS = PLANTED + customer_rows(300)
 BY_REF = {r[0]: r for r in CUSTOMERS}
@@ -68,15 +71,15 @@ def digests(key: FingerprintKey) -> list[bytes]:
 
 
 @pytest.fixture
-def deployment(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str], str]:
+def deployed(tmp_path: Path, db_url: str) -> tuple[Path, dict[str, str], str]:
     home = tmp_path / "home"
     return home, make_deployment(home, db_url, CUSTOMERS, dataset="crm"), db_url
 
 
 def test_a_shredded_sets_copy_is_refused_in_one_line_and_matches_nothing(
-    deployment: tuple[Path, dict[str, str], str], tmp_path: Path
+    deployed: tuple[Path, dict[str, str], str], tmp_path: Path
 ) -> None:
-    home, env, db_url = deployment
+    home, env, db_url = deployed
     leak = dump(tmp_path / "leak.csv", LEAKED)
     assert scanned_refs(home, env, leak) == set(LEAKED)
     set_dir = home / "fingerprint-sets" / "crm"
@@ -169,7 +172,7 @@ def test_a_set_built_before_secrets_is_sealed_after_the_migration_and_finds_the_
     src.unlink()
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:
-        conn.execute(sa.insert(Dataset.__table__).values(
+        conn.execute(sa.insert(cast(sa.Table, Dataset.__table__)).values(
             name="old", path=str(sets_dir / "old"), key_id=key.key_id,
             normalizer_version=NORMALIZER_VERSION, record_count=len(CUSTOMERS),
             kinds={}, bad_rows=0, created_at=sa.func.now()))
@@ -212,9 +215,9 @@ def test_a_set_built_before_secrets_is_sealed_after_the_migration_and_finds_the_
 
 
 def test_shred_takes_the_canary_companions_with_it(
-    deployment: tuple[Path, dict[str, str], str], tmp_path: Path
+    deployed: tuple[Path, dict[str, str], str], tmp_path: Path
 ) -> None:
-    home, env, db_url = deployment
+    home, env, db_url = deployed
     assert run(home, "contractor", "add", "dm-print", env=env).exit_code == 0
     minted = run(home, "canary", "mint", "--contractor", "dm-print", "--dataset", "crm",
                  "--count", "2", "--email-domain", "canary.example.jp",

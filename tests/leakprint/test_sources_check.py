@@ -53,6 +53,7 @@ def web() -> Iterator[tuple[sites.Site, sites.Site]]:
 
 def _source(kind: str, url: str, follow: tuple[str, ...] = ("^/p/",),
             offsite: tuple[str, ...] = ()) -> Source:
+    # Ignored below: kind is the parametrized str, one of the source kinds.
     return Source(name="s", kind=kind, start_urls=(url,),  # type: ignore[arg-type]
                   follow=tuple(compile_pattern(f) for f in follow),
                   allow_offsite=tuple(compile_pattern(o) for o in offsite), obey_robots=False)

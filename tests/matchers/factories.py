@@ -15,7 +15,7 @@ import json
 import random
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -167,7 +167,8 @@ def _half_kana_table() -> dict[str, str]:
         ch = chr(cp)
         if ch in table:
             continue
-        base, *marks = unicodedata.normalize("NFD", ch)
+        decomposed = unicodedata.normalize("NFD", ch)
+        base, marks = decomposed[0], decomposed[1:]
         if base in table and marks:
             table[ch] = table[base] + ("ﾞ" if marks[0] == "\u3099" else "ﾟ")
     return table
@@ -309,14 +310,17 @@ def render_delimited(
 
 
 def render_csv(customers: Sequence[Customer], **kw: object) -> str:
+    # Ignored below: the renderers' options pass through as a loose **kw.
     return render_delimited(customers, ",", quote=True, **kw)  # type: ignore[arg-type]
 
 
 def render_tsv(customers: Sequence[Customer], **kw: object) -> str:
+    # Ignored below: the renderers' options pass through as a loose **kw.
     return render_delimited(customers, "\t", **kw)  # type: ignore[arg-type]
 
 
 def render_pipe(customers: Sequence[Customer], **kw: object) -> str:
+    # Ignored below: the renderers' options pass through as a loose **kw.
     return render_delimited(customers, "|", **kw)  # type: ignore[arg-type]
 
 
@@ -461,3 +465,33 @@ def mixed_rows(
             )
         )
     return out
+
+
+# Long lines (test_long_lines, benchmarks/long_lines.py): log-like filler, a record now
+# and then.
+FILLER = "ログ出力 status=ok user=guest path=/index.html 処理完了 " * 20
+
+
+def record(c: Customer) -> str:
+    """One customer's values in a sentence."""
+    return f" 顧客 {c.name} 電話 {c.phone} メール {c.email} 住所 {c.address} 。"
+
+
+def one_line(customers: list[Customer], size: int, every: int = 20_000) -> Iterator[bytes]:
+    """``size`` bytes of one line, a customer record every ~``every`` bytes, in 64 KB reads."""
+    out = bytearray()
+    made = 0
+    i = 0
+    while made < size:
+        part = (FILLER + record(customers[i % len(customers)])).encode()
+        while len(part) < every:
+            part += FILLER.encode()
+        i += 1
+        out += part
+        if len(out) >= 1 << 16:
+            chunk = bytes(out[: size - made])
+            made += len(chunk)
+            yield chunk
+            out.clear()
+    if out and made < size:
+        yield bytes(out[: size - made])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -14,6 +15,7 @@ from fingerprints.text import prepare
 from matchers.prose import PROSE_SUBSTRING_CAP, prose_rows
 from matchers.rows import detect_layout, split_rows
 from matchers.scan import Matcher
+from matchers.shapes import RowCandidates
 from tests.matchers.factories import (
     KEY,
     Customer,
@@ -33,9 +35,10 @@ REG = default_registry()
 def extracted(m: Matcher, text: str) -> set[tuple[str, str]]:
     """Every (kind, canonical) the matcher would digest for ``text``."""
     layout = detect_layout(text)
-    rows = []
+    rows: list[RowCandidates | None]
     if layout.kind == "prose":
-        rows, _ = prose_rows(m.extractor, prepare(text), lambda _pos: 1, 300)
+        found, _ = prose_rows(m.extractor, prepare(text), lambda _pos: 1, 300)
+        rows = list(found)
     else:
         rows = [m.extractor.table_row(row) for row in split_rows(text, layout)]
     return {pair for rc in rows if rc is not None for pair, _ in rc.found}
@@ -133,7 +136,7 @@ def test_phone_agreement_with_import_side_on_thousands_of_variants(
 
 def test_supporting_agreement_with_import_side(matcher: Matcher, customers: list[Customer]) -> None:
     """Dates, names, kana, postal codes, addresses, e-mails written many ways."""
-    variants = {
+    variants: dict[str, Callable[[Customer], list[str]]] = {
         "birthdate": lambda c: birthdate_variants(c.birthdate),
         "name": lambda c: name_variants(c.name),
         "name_kana": lambda c: kana_variants(c.kana),

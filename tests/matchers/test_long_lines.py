@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,33 +16,7 @@ import pytest
 from matchers import scan as scan_module
 from matchers.parallel import _ranges, scan_file
 from matchers.scan import LINE_OVERLAP, Matcher, line_pieces, scan_stream_many
-from tests.matchers.factories import KEY, Customer
-
-FILLER = "ログ出力 status=ok user=guest path=/index.html 処理完了 " * 20
-
-
-def record(c: Customer) -> str:
-    return f" 顧客 {c.name} 電話 {c.phone} メール {c.email} 住所 {c.address} 。"
-
-
-def one_line(customers: list[Customer], size: int, every: int = 20_000) -> Iterator[bytes]:
-    """``size`` bytes of one line, a customer record every ~``every`` bytes, in 64 KB reads."""
-    out = bytearray()
-    made = 0
-    i = 0
-    while made < size:
-        part = (FILLER + record(customers[i % len(customers)])).encode()
-        while len(part) < every:
-            part += FILLER.encode()
-        i += 1
-        out += part
-        if len(out) >= 1 << 16:
-            chunk = bytes(out[: size - made])
-            made += len(chunk)
-            yield chunk
-            out.clear()
-    if out and made < size:
-        yield bytes(out[: size - made])
+from tests.matchers.factories import KEY, Customer, one_line
 
 
 def test_line_pieces_is_linear_and_loses_nothing() -> None:
@@ -75,6 +48,7 @@ def test_a_record_cut_by_a_window_end_is_found_whole(
     assert result.bytes_scanned == len(data)
 
 
+@pytest.mark.slow  # streams tens of MB to measure memory and work
 def test_no_newline_stream_bounded_memory_and_linear_work(
     matcher: Matcher, customers: list[Customer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -83,6 +57,7 @@ def test_no_newline_stream_bounded_memory_and_linear_work(
 
     def counting(self: Matcher, text: str, **kw: object) -> object:
         handed.append(len(text))
+        # Ignored below: the wrapped method's options pass through as a loose **kw.
         return real(self, text, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Matcher, "scan_chunk", counting)

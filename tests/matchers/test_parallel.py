@@ -6,11 +6,12 @@ import itertools
 from pathlib import Path
 
 from matchers.parallel import _ranges, scan_file
+from matchers.result import MatchResult
 from matchers.scan import Matcher
 from tests.matchers.factories import KEY, Customer, render_delimited, render_sql
 
 
-def _key(result):  # type: ignore[no-untyped-def]
+def _key(result: MatchResult) -> set[tuple[str, str, tuple[str, ...], int]]:
     return {(h.ref, h.confidence, h.fields, h.row) for h in result.record_hits}
 
 

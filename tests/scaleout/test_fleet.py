@@ -21,7 +21,7 @@ import redis
 import sqlalchemy as sa
 
 from crawler.fleet import serializer
-from tests.conftest import _pg_schema_url
+from tests.databases import pg_schema_url
 from tests.leakprint.sites import make_deployment
 from tests.scaleout.fleet import (
     CUSTOMERS,
@@ -39,7 +39,7 @@ from tests.scaleout.fleet import (
 PAGES = 500
 FLEET_CONCURRENCY = 3
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(600)]
 
 
 def finding_keys(findings: list[dict[str, Any]]) -> set[tuple[str, str, int, frozenset[str]]]:
@@ -73,7 +73,7 @@ def worker_rows(db_url: str) -> list[dict[str, Any]]:
 def test_three_workers_one_killed_same_findings_as_one_machine(tmp_path: Path) -> None:
     needs_services()
     assert REDIS_URL
-    from tests.conftest import PG_URL
+    from tests.databases import PG_URL
 
     assert PG_URL
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("LEAKPRINT_")}
@@ -95,7 +95,7 @@ def test_three_workers_one_killed_same_findings_as_one_machine(tmp_path: Path) -
         assert len(single_paths) == PAGES
 
         # The fleet: PostgreSQL + Redis, three workers.
-        for db_url in _pg_schema_url(PG_URL):
+        for db_url in pg_schema_url(PG_URL):
             fleet = tmp_path / "fleet"
             env = {**base_env, **make_deployment(fleet, db_url, CUSTOMERS),
                    "LEAKPRINT_REDIS_URL": REDIS_URL, "LEAKPRINT_REDIS_PREFIX": prefix,

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from leakprint.scheduler import run_incident_scan
-from tests.alerts.conftest import smtp_cert, smtp_starttls  # noqa: F401
 from tests.leakprint.helpers import run
 from tests.leakprint.serving import (  # the fixtures too
     CUSTOMERS,
@@ -16,15 +15,13 @@ from tests.leakprint.serving import (  # the fixtures too
     Deployment,
     InProcessServe,
     assert_clean_email,
-    deployment,  # noqa: F401
+    check_alert_email,
     finding_alerts,
     finding_mails,
     notice_subjects,
     open_incident_cli,
-    paste,  # noqa: F401
     wait_for,
 )
-from tests.leakprint.test_serve import check_alert_email
 from tests.scaleout.fleet import REDIS_URL, needs_services, redis_prefix, start_worker, stop_worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -40,7 +37,7 @@ def _fleet_env(monkeypatch: pytest.MonkeyPatch, prefix: str) -> None:
 
 
 def test_serve_runs_scheduled_scans_through_workers(
-    deployment: Deployment, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     needs_services()
     d = deployment
@@ -73,7 +70,7 @@ def test_serve_runs_scheduled_scans_through_workers(
 
 
 def test_a_distributed_scan_that_sees_nothing_fails_with_a_notice(
-    deployment: Deployment, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The scan notices of SPEC 6 hold for a fleet: a watched page that is gone, crawled
     by a worker, is a failed scan with its "scan failed" notice, as on one machine."""
