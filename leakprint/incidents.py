@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, inspect, select, text
 
+from alerts.recipients import RecipientError, SeveralRecipients
 from leakprint import audit
 from leakprint.cadence import MIN_INTERVAL, check_cron, parse_duration
 from leakprint.cadence import IncidentError as IncidentError  # the error of both modules
+from leakprint.channels import check_recipient
 from leakprint.db import AlertRow, Database, Incident, IncidentFinding, ScanRun
 from leakprint.findings import CONFIDENCE_ORDER, FindingChange, at_least
 
@@ -146,10 +148,6 @@ class IncidentInfo:
         return when
 
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-LIST_SEPARATORS = re.compile(r"[,;<>\s]")
-
-
 def open_incident(
     db: Database,
     *,
@@ -181,15 +179,12 @@ def open_incident(
     if threshold not in CONFIDENCE_ORDER:
         raise IncidentError(f"--threshold {threshold!r}: use low, medium or high")
     watch = parse_duration(period, "--for")
-    listed = [a for a in notify if LIST_SEPARATORS.search(a)]
-    if listed:
-        # "a@b,c" would reach two mailboxes (or one that does not exist): refuse it.
-        raise IncidentError(
-            f"--notify {listed[0]!r} holds several addresses: give one per --notify"
-        )
-    bad = [a for a in notify if not EMAIL.match(a)]
-    if bad:
-        raise IncidentError(f"--notify {bad[0]!r} is not an e-mail address")
+    try:
+        notify = [check_recipient(a) for a in notify]
+    except SeveralRecipients as exc:
+        raise IncidentError(f"--notify {exc}: give one per --notify") from None
+    except RecipientError as exc:
+        raise IncidentError(f"--notify: {exc}") from None
     if not notify:
         raise IncidentError("give at least one --notify address")
     if not datasets:

@@ -56,7 +56,8 @@ def incident() -> None:
     show_default=True,
     help="Watch period, e.g. 90d; the incident closes itself after it.",
 )
-@click.option("--notify", multiple=True, required=True, help="Alert recipient (repeatable).")
+@click.option("--notify", multiple=True, required=True,
+              help="Alert recipient: an e-mail address, bare or mailto:addr (repeatable).")
 @click.option(
     "--threshold",
     type=click.Choice(["low", "medium", "high"]),
