@@ -13,8 +13,8 @@ from leakprint.channels import CHANNELS, check_recipient
 from leakprint.cli.common import (
     AppContext,
     UserError,
-    emit_json,
-    json_option,
+    emit,
+    format_option,
     pass_app,
     user_errors,
 )
@@ -93,10 +93,10 @@ def test_cmd(app: AppContext, address: str) -> None:
 
 
 @alerts_group.command("list")
-@json_option
+@format_option
 @pass_app
 @user_errors()
-def list_cmd(app: AppContext, as_json: bool) -> None:
+def list_cmd(app: AppContext, output: str) -> None:
     """List the outbox: status pending, sent or failed, attempts and last error.
 
     \b
@@ -104,8 +104,8 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
       leakprint alerts list --json
     """
     rows = list_alerts(app.db)
-    if as_json:
-        emit_json(rows)
+    if output != "table":
+        emit(output, rows)
         return
     table = Table("id", "incident", "about", "records", "status", "attempts", "last error")
     for r in rows:
