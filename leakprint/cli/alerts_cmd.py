@@ -102,6 +102,7 @@ def list_cmd(app: AppContext, output: str) -> None:
     \b
     Example:
       leakprint alerts list --json
+      leakprint alerts list --format csv > outbox.csv
     """
     rows = list_alerts(app.db)
     if output != "table":

@@ -79,6 +79,7 @@ def list_cmd(app: AppContext, output: str) -> None:
     \b
     Example:
       leakprint contractor list --json
+      leakprint contractor list --format csv > contractors.csv
     """
     items = list_contractors(app.db)
     if output != "table":
@@ -182,6 +183,7 @@ def handover_list_cmd(app: AppContext, who: str | None, output: str) -> None:
     \b
     Example:
       leakprint handover list --contractor shop-east --json
+      leakprint handover list --format csv > handovers.csv
     """
     items = list_handovers(app.db, who)
     if output != "table":

@@ -68,6 +68,7 @@ def findings(
     Example:
       leakprint findings --since 7d --min-confidence medium
       leakprint findings --incident 3 --json
+      leakprint findings --since 30d --format csv > findings.csv
     """
     if ctx.invoked_subcommand:
         return

@@ -206,6 +206,7 @@ def list_cmd(app: AppContext, output: str) -> None:
     \b
     Example:
       leakprint fingerprint list --json
+      leakprint fingerprint list --format csv > datasets.csv
     """
     infos = list_datasets(app.db)
     if output != "table":

@@ -127,6 +127,7 @@ def list_cmd(app: AppContext, state: str | None, output: str) -> None:
     \b
     Example:
       leakprint incident list --state open --json
+      leakprint incident list --format csv > incidents.csv
     """
     infos = list_incidents(app.db, state=state)
     if output != "table":

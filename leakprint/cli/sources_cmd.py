@@ -43,6 +43,7 @@ def list_cmd(app: AppContext, output: str) -> None:
     \b
     Example:
       leakprint sources list --json
+      leakprint sources list --format csv > sources.csv
     """
     declared = _load(app)
     if output != "table":
