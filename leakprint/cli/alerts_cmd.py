@@ -66,11 +66,12 @@ def test_cmd(app: AppContext, address: str) -> None:
     """Send a test message to ADDRESS through its channel (SMTP for e-mail).
 
     ADDRESS is a recipient as ``incident open --notify`` takes it: an e-mail
-    address, bare or as ``mailto:``.
+    address (bare or ``mailto:``) or an ``https://`` webhook.
 
     \b
     Example:
       LEAKPRINT_SMTP_HOST=mail.example.jp leakprint alerts test soc@example.jp
+      leakprint alerts test https://hooks.example.jp/services/T0/B1/xyz
     """
     try:
         address = check_recipient(address)

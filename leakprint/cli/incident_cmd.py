@@ -58,7 +58,8 @@ def incident() -> None:
     help="Watch period, e.g. 90d; the incident closes itself after it.",
 )
 @click.option("--notify", multiple=True, required=True,
-              help="Alert recipient: an e-mail address, bare or mailto:addr (repeatable).")
+              help="Alert recipient: an e-mail address (bare or mailto:addr) or an "
+                   "https:// webhook (repeatable).")
 @click.option(
     "--threshold",
     type=click.Choice(["low", "medium", "high"]),
