@@ -144,11 +144,6 @@ def user_errors(*extra: type[Exception]) -> Callable[[F], F]:
     return decorate
 
 
-def emit_json(data: Any) -> None:
-    """Write ``data`` as JSON to stdout (``--format json``)."""
-    outputs.emit("json", data)
-
-
 def format_option(func: F) -> F:
     """``--format table|json|csv`` and its alias ``--json``; the command receives the
     chosen name as ``output`` (``table`` unless asked otherwise) and prints its own
