@@ -1,5 +1,6 @@
 """Alerts: render a finding, or a notice that an incident's scans fail, into an e-mail;
-deliver it over SMTP; retry through an outbox.
+deliver it through the channel of each recipient's scheme (SMTP for ``mailto:``);
+retry through an outbox.
 
 Imports nothing else of leakprint; the application supplies an `OutboxStore`.
 """
@@ -24,6 +25,7 @@ from alerts.outbox import (
     RetryPolicy,
     deliver_pending,
 )
+from alerts.recipients import RecipientError, RoutingNotifier, scheme_of, target_of
 from alerts.scannotice import NoticeKind, ScanNoticeContext, render_scan_notice
 from alerts.smtp import SmtpConfig, SmtpNotifier
 
@@ -39,9 +41,11 @@ __all__ = [
     "OutboxEntry",
     "OutboxStore",
     "PendingAlert",
+    "RecipientError",
     "RecordSummary",
     "RecordingNotifier",
     "RetryPolicy",
+    "RoutingNotifier",
     "ScanNoticeContext",
     "SmtpConfig",
     "SmtpNotifier",
@@ -50,5 +54,7 @@ __all__ = [
     "render_alert",
     "render_scan_notice",
     "render_test_message",
+    "scheme_of",
+    "target_of",
     "to_email",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field, replace
@@ -10,11 +11,32 @@ from typing import Literal
 
 from alerts.message import AlertMessage, to_email
 from alerts.notifier import DeliveryError
+from alerts.recipients import RecipientError, SeveralRecipients, target_of
 
 log = logging.getLogger(__name__)
 
 TlsMode = Literal["none", "starttls", "tls"]
 _MAX_REASON = 200
+MAILBOX = re.compile(r"^[^@\s]+@[^@\s]+$")
+_LIST_SEPARATORS = re.compile(r"[,;<>\s]")
+
+
+def check_mailbox(recipient: str) -> str:
+    """The stored form of a ``mailto:`` recipient (the bare address); `RecipientError`
+    with a one-line reason when it is not one e-mail address.
+
+    >>> check_mailbox("mailto:soc@example.jp")
+    'soc@example.jp'
+    """
+    address = target_of(recipient)
+    if _LIST_SEPARATORS.search(address):
+        # "a@b,c" would reach two mailboxes (or one that does not exist): refuse it.
+        raise SeveralRecipients(f"{recipient!r} holds several addresses")
+    if "?" in address and recipient.strip()[:7].lower() == "mailto:":
+        raise RecipientError(f"{recipient!r}: mailto: parameters (?subject=…) are not supported")
+    if not MAILBOX.match(address):
+        raise RecipientError(f"not an e-mail address: {recipient!r}")
+    return address
 
 
 @dataclass(frozen=True)

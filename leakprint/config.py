@@ -30,6 +30,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
                             "match_workers", "match_nice"}),
     "alerts": frozenset({"threshold"}),
     "smtp": frozenset({"host", "port", "tls", "from", "user", "password", "ca_file"}),
+    "webhook": frozenset({"ca_file", "timeout"}),
     "crawl": frozenset({"allow_private_networks", "allowed_networks"}),
     "audit": frozenset({"anchor_file"}),
     "attribution": frozenset({"p"}),
@@ -223,6 +224,12 @@ tls = "none"                              # none | starttls | tls
 from = "leakprint@localhost"
 # user = "alerts"                         # the password only via LEAKPRINT_SMTP_PASSWORD
 # ca_file = "smtp-ca.pem"                 # a private CA for the server's certificate
+
+[webhook]
+# For `--notify https://…` recipients: a JSON POST of the alert's subject and text,
+# to addresses the [crawl] policy allows (LEAKPRINT_WEBHOOK_CA_FILE overrides ca_file).
+# ca_file = "hooks-ca.pem"                # a private CA for the hook's certificate
+# timeout = 15                            # seconds
 
 [scale]
 # redis_url = "redis://127.0.0.1:6379/0"  # set: scans go to `leakprint worker`s (docs/scale-out.md)

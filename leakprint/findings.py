@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -207,36 +207,6 @@ def record_why(row: RecordHitRow) -> str:
     if row.chance is None or not row.chance_fields:
         return f"{' + '.join(display_fields(row.fields))}: scored before chance estimates"
     return explain(row.chance_fields, math.log10(max(row.chance, 1e-300)))
-
-
-def record_json(row: RecordHitRow) -> dict[str, Any]:
-    """One record of a finding in the SPEC 7 / 12.1 JSON shape."""
-    return {"ref": row.record_ref, "confidence": row.confidence, "fields": list(row.fields),
-            "chance": row.chance, "why": record_why(row)}
-
-
-def finding_json(finding: Finding) -> dict[str, Any]:
-    """The SPEC 7 JSON shape of one finding."""
-    doc = finding.document
-    return {
-        "id": finding.id,
-        "dataset": finding.dataset,
-        "source": doc.source,
-        "url": doc.url,
-        "content_sha256": finding.content_sha256,
-        "first_seen": finding.first_seen.isoformat(),
-        "last_seen": finding.last_seen.isoformat(),
-        "confidence": finding.confidence,
-        "bulk": finding.bulk,
-        "record_count": finding.record_count,
-        "fields": list(finding.fields),
-        "records": [
-            record_json(r)
-            for r in sorted(finding.records,
-                            key=lambda r: (-CONFIDENCE_ORDER[r.confidence], r.record_ref))
-        ],
-        "snippet": finding.snippet,
-    }
 
 
 def query_findings(

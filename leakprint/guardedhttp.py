@@ -72,8 +72,10 @@ class _PinnedHTTP(http.client.HTTPConnection):
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+    def __init__(self, host: str, port: int, address: str, timeout: float,
+                 context: ssl.SSLContext | None = None) -> None:
+        super().__init__(host, port, timeout=timeout,
+                         context=context or ssl.create_default_context())
         self.address = address
 
     def connect(self) -> None:
@@ -113,3 +115,30 @@ def fetch(url: str, policy: AddressPolicy, *, timeout: float = 15.0,
         finally:
             conn.close()
     raise FetchRefused(f"redirect loop: more than {MAX_REDIRECTS} redirects")
+
+
+def post(url: str, policy: AddressPolicy, body: bytes, *, headers: dict[str, str],
+         timeout: float = 15.0, context: ssl.SSLContext | None = None) -> int:
+    """POST ``body`` to an ``https`` ``url`` whose address the policy allows; the status.
+
+    Redirects are not followed (a webhook that moves is a configuration to fix, and a
+    redirect must not carry the body to a host nobody checked). ``context`` verifies
+    the server (default: the system's CAs). Errors name the host only: a webhook's
+    path may hold its secret.
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise FetchRefused("not an https URL")
+    port = parts.port or 443
+    address = checked_address(policy, parts.hostname, port)
+    conn = _PinnedHTTPS(parts.hostname, port, address, timeout, context)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+        resp = conn.getresponse()
+        resp.read(64 * 1024)
+        return resp.status
+    except (OSError, http.client.HTTPException) as exc:
+        raise FetchFailed(f"cannot post to {parts.hostname}: {type(exc).__name__}") from None
+    finally:
+        conn.close()

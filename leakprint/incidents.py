@@ -7,7 +7,6 @@ incident's threshold, and again only when it grows.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from alerts.recipients import RecipientError, SeveralRecipients
 from leakprint import audit
 from leakprint.cadence import MIN_INTERVAL, check_cron, parse_duration
 from leakprint.cadence import IncidentError as IncidentError  # the error of both modules
+from leakprint.channels import check_recipient
 from leakprint.db import AlertRow, Database, Incident, IncidentFinding, ScanRun
 from leakprint.findings import CONFIDENCE_ORDER, FindingChange, at_least
-from leakprint.inputs import lit
+from leakprint.inputs import esc, lit
 from leakprint.jobstore import JOB_ID as JOB_ID  # serve's job store: its table and ids
 from leakprint.jobstore import JOBS_TABLE as JOBS_TABLE
 from leakprint.jobstore import job_id as job_id
@@ -142,10 +143,6 @@ class IncidentInfo:
         return when
 
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-LIST_SEPARATORS = re.compile(r"[,;<>\s]")
-
-
 def open_incident(
     db: Database,
     *,
@@ -180,15 +177,12 @@ def open_incident(
     if threshold not in CONFIDENCE_ORDER:
         raise IncidentError.about(f"{{threshold}} {lit(threshold)}: use low, medium or high")
     watch = parse_duration(period, "period")
-    listed = [a for a in notify if LIST_SEPARATORS.search(a)]
-    if listed:
-        # "a@b,c" would reach two mailboxes (or one that does not exist): refuse it.
-        raise IncidentError.about(
-            f"{{notify}} {lit(listed[0])} holds several addresses: give one per {{notify}}"
-        )
-    bad = [a for a in notify if not EMAIL.match(a)]
-    if bad:
-        raise IncidentError.about(f"{{notify}} {lit(bad[0])} is not an e-mail address")
+    try:
+        notify = [check_recipient(a) for a in notify]
+    except SeveralRecipients as exc:
+        raise IncidentError.about(f"{{notify}} {esc(str(exc))}: give one per {{notify}}") from None
+    except RecipientError as exc:
+        raise IncidentError.about(f"{{notify}}: {esc(str(exc))}") from None
     if not notify:
         raise IncidentError.about("give at least one {notify} address")
     if not datasets:

@@ -25,13 +25,12 @@ from alerts import (
     PendingAlert,
     RecordSummary,
     RetryPolicy,
-    SmtpConfig,
-    SmtpNotifier,
     deliver_pending,
     render_alert,
     render_scan_notice,
 )
 from leakprint.attribution import DEFAULT_P
+from leakprint.channels import notifier_for, smtp_config
 from leakprint.config import Settings
 from leakprint.contractors.attribute import attribute_findings
 from leakprint.db import AlertRow, Database, Finding, Incident
@@ -50,20 +49,6 @@ APP_RETRY = RetryPolicy(max_attempts=60, max_delay=timedelta(minutes=30))
 BATCH = 20
 MAX_BATCHES = 50
 LEASE = timedelta(minutes=10)
-
-
-def smtp_config(settings: Settings) -> SmtpConfig:
-    s = settings.smtp
-    return SmtpConfig(
-        host=s.host,
-        port=s.port,
-        tls=s.tls,  # type: ignore[arg-type]
-        username=s.user,
-        password=s.password,
-        sender=s.sender,
-        timeout=s.timeout,
-        ca_file=s.ca_file,
-    )
 
 
 def alert_context(row: AlertRow, finding: Finding, incident: Incident,
@@ -227,8 +212,9 @@ def send_pending(
     policy: RetryPolicy | None = None,
     now: datetime | None = None,
 ) -> DeliveryReport:
-    """Deliver every alert that is due (the notifier defaults to SMTP from the settings)."""
-    notifier = notifier or SmtpNotifier(smtp_config(settings))
+    """Deliver every alert that is due (the notifier defaults to the deployment's
+    channels, ``leakprint.channels``: SMTP for e-mail recipients)."""
+    notifier = notifier or notifier_for(settings)
     lease = max(LEASE, 2 * BATCH * timedelta(seconds=settings.smtp.timeout))
     store = DbOutbox(db, settings.smtp.sender, lease, settings.home / "logs",
                      settings.attribution_p)

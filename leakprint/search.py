@@ -21,7 +21,7 @@ from leakprint import audit
 from leakprint.config import Settings
 from leakprint.datasets import open_sets
 from leakprint.db import Database, Finding, RecordHitRow
-from leakprint.findings import finding_json
+from leakprint.findingview import FindingView
 
 SEARCH_KINDS = ("phone", "email", "name")
 
@@ -35,11 +35,12 @@ class SearchAnswer:
     """Which of our records the query names, and the findings that hold them."""
 
     records: dict[str, list[str]] = field(default_factory=dict)  # dataset → refs
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[FindingView] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"records": self.records, "findings": self.findings, "invalid": self.invalid}
+        return {"records": self.records, "findings": [f.as_json() for f in self.findings],
+                "invalid": self.invalid}
 
 
 def _has_ref(fpset: FingerprintSet, ref: str) -> bool:
@@ -106,14 +107,12 @@ def search(
                     .options(selectinload(Finding.records), selectinload(Finding.document)))
             wanted_refs = set(dataset_refs)
             for finding in session.scalars(stmt):
-                data = finding_json(finding)
                 # Only the searched records: the other records of the leak are not asked for.
-                data["records"] = [r for r in data["records"] if r["ref"] in wanted_refs]
-                answer.findings.append(data)
+                answer.findings.append(FindingView.of(finding).only_records(wanted_refs))
         audit.append(session, "search", {
             "digests": digests, "record": record, "datasets": datasets or "all",
             "records_found": sum(len(v) for v in answer.records.values()),
-            "findings": [f["id"] for f in answer.findings],
+            "findings": [f.id for f in answer.findings],
         })
-    answer.findings.sort(key=lambda f: f["last_seen"], reverse=True)
+    answer.findings.sort(key=lambda f: f.last_seen, reverse=True)
     return answer

@@ -7,17 +7,18 @@ import logging
 import click
 from rich.table import Table
 
-from alerts import DeliveryError, SmtpNotifier, render_test_message
+from alerts import DeliveryError, render_test_message
+from alerts.recipients import RecipientError, RoutingNotifier, scheme_of
+from leakprint.channels import CHANNELS, check_recipient
 from leakprint.cli.common import (
     AppContext,
     UserError,
-    emit_json,
-    json_option,
+    emit,
+    format_option,
     pass_app,
     user_errors,
 )
-from leakprint.incidents import EMAIL
-from leakprint.outbox import list_alerts, send_pending, smtp_config
+from leakprint.outbox import list_alerts, send_pending
 from leakprint.scheduler import ServeError
 
 
@@ -62,38 +63,51 @@ def send_cmd(app: AppContext, retry_failed: bool) -> None:
 @pass_app
 @user_errors()
 def test_cmd(app: AppContext, address: str) -> None:
-    """Send a test e-mail through the configured SMTP server.
+    """Send a test message to ADDRESS through its channel (SMTP for e-mail).
+
+    ADDRESS is a recipient as ``incident open --notify`` takes it: an e-mail
+    address (bare or ``mailto:``) or an ``https://`` webhook.
 
     \b
     Example:
       LEAKPRINT_SMTP_HOST=mail.example.jp leakprint alerts test soc@example.jp
+      leakprint alerts test https://hooks.example.jp/services/T0/B1/xyz
     """
-    if not EMAIL.match(address):
-        raise UserError(f"not an e-mail address: {address!r}")
-    message = render_test_message([address], app.settings.smtp.sender)
     try:
-        SmtpNotifier(smtp_config(app.settings)).send(message)
+        address = check_recipient(address)
+    except RecipientError as exc:
+        raise UserError(str(exc)) from None
+    scheme = scheme_of(address)
+    what = "test e-mail" if scheme == "mailto" else "test message"
+    message = render_test_message([address], app.settings.smtp.sender)
+    notifier = RoutingNotifier({scheme: CHANNELS[scheme].build(app.settings)})
+    try:
+        notifier.send(message)
     except DeliveryError as exc:
-        raise UserError(f"test e-mail not delivered: {exc}") from None
+        raise UserError(f"{what} not delivered: {exc}") from None
+    if scheme != "mailto":
+        click.echo(f"{what} sent to {address}")
+        return
     click.echo(
         f"test e-mail sent to {address} via {app.settings.smtp.host}:{app.settings.smtp.port}"
     )
 
 
 @alerts_group.command("list")
-@json_option
+@format_option
 @pass_app
 @user_errors()
-def list_cmd(app: AppContext, as_json: bool) -> None:
+def list_cmd(app: AppContext, output: str) -> None:
     """List the outbox: status pending, sent or failed, attempts and last error.
 
     \b
     Example:
       leakprint alerts list --json
+      leakprint alerts list --format csv > outbox.csv
     """
     rows = list_alerts(app.db)
-    if as_json:
-        emit_json(rows)
+    if output != "table":
+        emit(output, rows)
         return
     table = Table("id", "incident", "about", "records", "status", "attempts", "last error")
     for r in rows:

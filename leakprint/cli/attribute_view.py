@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leakprint import audit
-from leakprint.cli.common import AppContext, UserError, emit_json, json_option, pass_app
+from leakprint.cli.common import AppContext, UserError, emit, format_option, pass_app
 from leakprint.contractors.attribute import attribute_findings, summary_line
 from leakprint.findings import query_findings
 
@@ -39,10 +39,10 @@ def print_attribution(console: Console, item: dict[str, Any]) -> None:
 @click.command("attribute")
 @click.argument("finding_id", type=int, required=False)
 @click.option("--incident", type=int, help="Every finding of this incident.")
-@json_option
+@format_option
 @pass_app
 def attribute_cmd(app: AppContext, finding_id: int | None, incident: int | None,
-                  as_json: bool) -> None:
+                  output: str) -> None:
     """Which contractor's copy a finding came from (audited).
 
     For each contractor: the share of the finding's medium+ records it held, its
@@ -64,8 +64,8 @@ def attribute_cmd(app: AppContext, finding_id: int | None, incident: int | None,
         items = attribute_findings(session, found, app.settings.attribution_p)
         audit.append(session, "attribute.view", {"findings": [f.id for f in found],
                                                  "incident": incident})
-    if as_json:
-        emit_json(items[0] if finding_id is not None else items)
+    if output != "table":
+        emit(output, items[0] if finding_id is not None else items)
         return
     for item in items:
         app.out.print(f"finding {item['finding']} ({item['dataset']})")

@@ -9,8 +9,8 @@ from leakprint.cli.common import (
     AppContext,
     UserError,
     audit_anchor,
-    emit_json,
-    json_option,
+    emit,
+    format_option,
     pass_app,
     user_errors,
 )
@@ -28,10 +28,10 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-@json_option
+@format_option
 @pass_app
 @user_errors()
-def verify_cmd(app: AppContext, as_json: bool) -> None:
+def verify_cmd(app: AppContext, output: str) -> None:
     """Check every entry's hash and the chain's head against the anchor file.
 
     Exit status 0 when intact; 1, with one line naming the first break, when an
@@ -44,8 +44,8 @@ def verify_cmd(app: AppContext, as_json: bool) -> None:
     anchor = audit_anchor(app.settings)
     with app.db.session() as session:
         verdict = audit.verify_all(session, anchor)
-    if as_json:
-        emit_json({
+    if output != "table":
+        emit(output, {
             "ok": verdict.problem is None, "problem": verdict.problem,
             "entries": verdict.entries,
             "head": verdict.head.__dict__ if verdict.head else None,
@@ -55,7 +55,7 @@ def verify_cmd(app: AppContext, as_json: bool) -> None:
     if verdict.problem is not None:
         click.echo(f"audit log broken: {verdict.problem}", err=True)
         raise SystemExit(1)
-    if not as_json:
+    if output == "table":
         later = (f"; {verdict.after_anchor} after the anchored head"
                  if verdict.after_anchor else "")
         anchored = (f"anchored at entry {verdict.anchored.last_id}"

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import errno
-import json
 import os
 import re
 import sqlite3
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
 from fingerprints.errors import FingerprintSetError
+from leakprint import outputs
 from leakprint.audit import AuditAnchor
 from leakprint.config import ConfigError, Settings, load_settings
 from leakprint.db import Database, open_database
@@ -162,15 +161,29 @@ def one_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def emit_json(data: Any) -> None:
-    """Write ``data`` as JSON to stdout (for ``--json``)."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+def format_option(func: F) -> F:
+    """``--format table|json|csv`` and its alias ``--json``; the command receives the
+    chosen name as ``output`` (``table`` unless asked otherwise) and prints its own
+    table for ``table``, ``emit(output, data)`` for the others (``leakprint.outputs``)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, output: str | None, as_json: bool, **kwargs: Any) -> Any:
+        if as_json and output not in (None, "json"):
+            raise click.UsageError(f"--json is --format json: give --format {output} alone")
+        return func(*args, output="json" if as_json else output or outputs.TABLE, **kwargs)
+
+    wrapper = click.option("--json", "as_json", is_flag=True,
+                           help="Same as --format json.")(wrapper)
+    wrapper = click.option(
+        "--format", "output", type=click.Choice(outputs.NAMES),
+        help="Print a table (the default), JSON, or CSV (the JSON's fields, one row each; "
+             "safe to open in a spreadsheet).")(wrapper)
+    return wrapper  # type: ignore[return-value]
 
 
-def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
-        func
-    )
+def emit(output: str, data: Any) -> None:
+    """Write JSON-shaped ``data`` to stdout in the machine-readable format ``output``."""
+    outputs.emit(output, data)
 
 
 @contextmanager

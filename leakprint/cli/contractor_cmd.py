@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
+from leakprint.cli.common import AppContext, emit, format_option, pass_app, user_errors
 from leakprint.contractors.canaries import mint_canaries, read_phone_pool
 from leakprint.contractors.ledger import (
     CONTRACTS,
@@ -40,11 +40,11 @@ def contractor() -> None:
 @click.option("--contract", type=click.Choice(CONTRACTS), default="entrustment",
               show_default=True, help="The kind of contract it works under.")
 @click.option("--note", default="", help="Free text (no customer values).")
-@json_option
+@format_option
 @pass_app
 @user_errors(LedgerError)
 def add_cmd(app: AppContext, name: str, parent: str | None, contract: str, note: str,
-            as_json: bool) -> None:
+            output: str) -> None:
     """Register a contractor (audited).
 
     \b
@@ -53,8 +53,8 @@ def add_cmd(app: AppContext, name: str, parent: str | None, contract: str, note:
           --note "direct mail printing"
     """
     item = add_contractor(app.db, name, parent=parent, contract=contract, note=note)
-    if as_json:
-        emit_json(item)
+    if output != "table":
+        emit(output, item)
     else:
         click.echo(f"contractor {' > '.join(item['chain'])} ({contract}) added")
 
@@ -70,19 +70,20 @@ def _tree_lines(items: list[dict[str, Any]]) -> list[str]:
 
 
 @contractor.command("list")
-@json_option
+@format_option
 @pass_app
 @user_errors(LedgerError)
-def list_cmd(app: AppContext, as_json: bool) -> None:
+def list_cmd(app: AppContext, output: str) -> None:
     """The contractors as a tree, with their contract kinds.
 
     \b
     Example:
       leakprint contractor list --json
+      leakprint contractor list --format csv > contractors.csv
     """
     items = list_contractors(app.db)
-    if as_json:
-        emit_json(items)
+    if output != "table":
+        emit(output, items)
         return
     if not items:
         click.echo("no contractors yet: `leakprint contractor add NAME`")
@@ -92,10 +93,10 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
 
 @contractor.command("show")
 @click.argument("name")
-@json_option
+@format_option
 @pass_app
 @user_errors(LedgerError)
-def show_cmd(app: AppContext, name: str, as_json: bool) -> None:
+def show_cmd(app: AppContext, name: str, output: str) -> None:
     """One contractor: chain, contract, handovers and canaries.
 
     \b
@@ -103,8 +104,8 @@ def show_cmd(app: AppContext, name: str, as_json: bool) -> None:
       leakprint contractor show callcenter-x
     """
     item = show_contractor(app.db, name)
-    if as_json:
-        emit_json(item)
+    if output != "table":
+        emit(output, item)
         return
     click.echo(f"{' > '.join(item['chain'])}  [{item['contract']}]")
     if item["note"]:
@@ -141,12 +142,12 @@ def handover() -> None:
 @click.option("--date", "handed_on", type=click.DateTime(["%Y-%m-%d"]),
               help="When the records were handed over (YYYY-MM-DD).")
 @click.option("--purpose", default="", help="What the contractor uses them for.")
-@json_option
+@format_option
 @pass_app
 @user_errors(LedgerError)
 def handover_add_cmd(app: AppContext, who: str, dataset: str, everything: bool,
                      refs_file: Path | None, ref_column: str | None, handed_on: Any,
-                     purpose: str, as_json: bool) -> None:
+                     purpose: str, output: str) -> None:
     """Record a handover of records (audited). A sub-contractor's records must be
     held by its parent.
 
@@ -163,8 +164,8 @@ def handover_add_cmd(app: AppContext, who: str, dataset: str, everything: bool,
     day: date | None = handed_on.date() if handed_on else None
     item = add_handover(app.db, contractor=who, dataset=dataset, everything=everything,
                         refs=refs, handed_on=day, purpose=purpose)
-    if as_json:
-        emit_json(item)
+    if output != "table":
+        emit(output, item)
     else:
         n = item["records"]
         click.echo(f"handover {item['id']}: {n} record{'' if n == 1 else 's'} of {dataset} "
@@ -173,19 +174,20 @@ def handover_add_cmd(app: AppContext, who: str, dataset: str, everything: bool,
 
 @handover.command("list")
 @click.option("--contractor", "who", help="Only this contractor's handovers.")
-@json_option
+@format_option
 @pass_app
 @user_errors(LedgerError)
-def handover_list_cmd(app: AppContext, who: str | None, as_json: bool) -> None:
+def handover_list_cmd(app: AppContext, who: str | None, output: str) -> None:
     """The recorded handovers (record counts, never references).
 
     \b
     Example:
       leakprint handover list --contractor shop-east --json
+      leakprint handover list --format csv > handovers.csv
     """
     items = list_handovers(app.db, who)
-    if as_json:
-        emit_json(items)
+    if output != "table":
+        emit(output, items)
         return
     if not items:
         click.echo("no handovers recorded")
@@ -216,11 +218,11 @@ def canary() -> None:
               help="Your own pool of phone numbers, one a line (else canaries have none).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where the canaries are written, once (mode 0600).")
-@json_option
+@format_option
 @pass_app
 @user_errors(LedgerError)
 def mint_cmd(app: AppContext, who: str, dataset: str, count: int, email_domain: str,
-             phones_file: Path | None, out: Path, as_json: bool) -> None:
+             phones_file: Path | None, out: Path, output: str) -> None:
     """Mint canaries for a contractor, fingerprint them into the dataset as its canaries
     and record them as handed over to it (audited). Their values exist only in --out.
 
@@ -232,8 +234,8 @@ def mint_cmd(app: AppContext, who: str, dataset: str, count: int, email_domain: 
     phones = read_phone_pool(phones_file) if phones_file else None
     result = mint_canaries(app.db, app.settings.load_key(), contractor=who, dataset=dataset,
                            count=count, email_domain=email_domain, out=out, phones=phones)
-    if as_json:
-        emit_json({"contractor": result.contractor, "dataset": result.dataset,
+    if output != "table":
+        emit(output, {"contractor": result.contractor, "dataset": result.dataset,
                    "count": result.count, "batch": result.batch, "columns": result.columns,
                    "with_phones": result.with_phones, "out": str(result.out)})
     else:

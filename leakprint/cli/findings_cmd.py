@@ -11,14 +11,15 @@ from leakprint.cli.attribute_view import print_attribution
 from leakprint.cli.common import (
     AppContext,
     UserError,
-    emit_json,
-    json_option,
+    emit,
+    format_option,
     pass_app,
     user_errors,
 )
 from leakprint.cli.render import finding_detail, findings_table
 from leakprint.contractors.attribute import attribute_findings
-from leakprint.findings import finding_json, query_findings
+from leakprint.findings import query_findings
+from leakprint.findingview import FindingView, finding_views
 from leakprint.urlsafe import SealError, UrlGuard
 
 
@@ -51,7 +52,7 @@ def parse_since(value: str | None) -> datetime | None:
     type=click.Choice(["low", "medium", "high"]),
     help="Hide findings below this level.",
 )
-@json_option
+@format_option
 @click.pass_context
 @user_errors()
 def findings(
@@ -59,7 +60,7 @@ def findings(
     incident: int | None,
     since: str | None,
     min_confidence: str | None,
-    as_json: bool,
+    output: str,
 ) -> None:
     """List findings: which records, which fields, where and since when.
 
@@ -67,36 +68,33 @@ def findings(
     Example:
       leakprint findings --since 7d --min-confidence medium
       leakprint findings --incident 3 --json
+      leakprint findings --since 30d --format csv > findings.csv
     """
     if ctx.invoked_subcommand:
         return
     app: AppContext = ctx.obj
     with app.db.session() as session:
-        rows = [
-            finding_json(f)
-            for f in query_findings(
-                session, incident=incident, since=parse_since(since), min_confidence=min_confidence
-            )
-        ]
-        if as_json:
-            # The JSON lists every record reference of every finding: a view, audited.
+        views = finding_views(query_findings(
+            session, incident=incident, since=parse_since(since), min_confidence=min_confidence))
+        if output != "table":
+            # JSON and CSV list every record reference of every finding: a view, audited.
             audit.append(session, "findings.list", {
-                "findings": [r["id"] for r in rows], "incident": incident, "since": since,
+                "findings": [v.id for v in views], "incident": incident, "since": since,
                 "min_confidence": min_confidence})
-    if as_json:
-        emit_json(rows)
+    if output != "table":
+        emit(output, [v.as_json() for v in views])
     else:
-        findings_table(app.out, rows)
+        findings_table(app.out, views)
 
 
 @findings.command("show")
 @click.argument("finding_id", type=int)
 @click.option("--full-url", is_flag=True,
               help="Also show the full URL or path, unsealed (audited as its own view).")
-@json_option
+@format_option
 @pass_app
 @user_errors(SealError)
-def show(app: AppContext, finding_id: int, full_url: bool, as_json: bool) -> None:
+def show(app: AppContext, finding_id: int, full_url: bool, output: str) -> None:
     """Show one finding with its record references (the view is audited).
 
     Where the document's URL or path held a customer value, it is shown redacted
@@ -113,7 +111,7 @@ def show(app: AppContext, finding_id: int, full_url: bool, as_json: bool) -> Non
         found = query_findings(session, ids=[finding_id])
         if not found:
             raise UserError(f"no finding {finding_id} (see `leakprint findings`)")
-        data = finding_json(found[0])
+        data = FindingView.of(found[0]).as_json()
         attribution = attribute_findings(session, found, app.settings.attribution_p)[0]
         if attribution["ledger"]:  # a deployment without a contractor ledger: no section
             data["attribution"] = attribution
@@ -124,8 +122,8 @@ def show(app: AppContext, finding_id: int, full_url: bool, as_json: bool) -> Non
             data["full_url"] = guard.unseal(doc.url_sealed) if doc.url_sealed else doc.url
             audit.append(session, "finding.full_url",
                          {"finding": finding_id, "document": doc.id})
-    if as_json:
-        emit_json(data)
+    if output != "table":
+        emit(output, data)
     else:
         finding_detail(app.out, data)
         if "attribution" in data:

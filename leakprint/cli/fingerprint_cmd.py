@@ -13,8 +13,8 @@ from fingerprints.streambuild import parse_memory
 from leakprint.cli.common import (
     AppContext,
     UserError,
-    emit_json,
-    json_option,
+    emit,
+    format_option,
     pass_app,
     progress_bar,
     user_errors,
@@ -94,7 +94,7 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str] | None:
     default=None,
     help="Processes that normalise and digest (default: one per core).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+@format_option
 @pass_app
 @user_errors(ImportFailed, DatasetError)
 def import_cmd(
@@ -108,7 +108,7 @@ def import_cmd(
     replace: bool,
     memory: str,
     workers: int | None,
-    as_json: bool,
+    output: str,
 ) -> None:
     """Fingerprint a customer CSV/TSV file (UTF-8, UTF-8-BOM, CP932 or EUC-JP).
 
@@ -125,7 +125,7 @@ def import_cmd(
     console = app.console
 
     def show_plan(plan: ColumnPlan, encoding_used: str) -> None:
-        if as_json:
+        if output != "table":
             return
         console.print(
             f"[bold]{file.name}[/]: encoding {encoding_used}, "
@@ -159,8 +159,9 @@ def import_cmd(
         )
     manifest = report.manifest
     assert manifest is not None
-    if as_json:
-        emit_json(
+    if output != "table":
+        emit(
+            output,
             {
                 "dataset": name,
                 "rows": report.rows,
@@ -173,7 +174,7 @@ def import_cmd(
                 ],
                 "key_id": manifest.key_id,
                 "source": {"name": report.source_name, "sha256": report.source_sha256},
-            }
+            },
         )
         return
     for p in report.problems[:50]:
@@ -198,22 +199,23 @@ def _data_lines(path: Path) -> int | None:
 
 
 @fingerprint.command("list")
-@json_option
+@format_option
 @pass_app
 @user_errors()
-def list_cmd(app: AppContext, as_json: bool) -> None:
+def list_cmd(app: AppContext, output: str) -> None:
     """List registered fingerprint sets with their record and field counts.
 
     \b
     Example:
       leakprint fingerprint list --json
+      leakprint fingerprint list --format csv > datasets.csv
     """
     infos = list_datasets(app.db)
     # sealed: the set has a per-set secret, so `fingerprint shred` can make its copies
     # useless (sets built before it: `fingerprint rekey`)
     sealed = {i.name: layer_of(Path(i.path)) is not None for i in infos}
-    if as_json:
-        emit_json([{**i.as_json(), "sealed": sealed[i.name]} for i in infos])
+    if output != "table":
+        emit(output, [{**i.as_json(), "sealed": sealed[i.name]} for i in infos])
         return
     table = Table("name", "records", "kinds", "bad rows", "key id", "sealed", "created")
     for i in infos:
@@ -227,10 +229,10 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
 
 @fingerprint.command("verify")
 @click.argument("name")
-@json_option
+@format_option
 @pass_app
 @user_errors(DatasetError)
-def verify_cmd(app: AppContext, name: str, as_json: bool) -> None:
+def verify_cmd(app: AppContext, name: str, output: str) -> None:
     """Check a set in full: its manifest's MAC and every file's SHA-256.
 
     Exit status 0 when intact; 1 when damaged (one line naming the file); 2 for a
@@ -245,12 +247,12 @@ def verify_cmd(app: AppContext, name: str, as_json: bool) -> None:
         info, checked = verify_dataset(app.settings, app.db, name)
     except FingerprintSetError as exc:
         message = str(exc).splitlines()[0]
-        if as_json:
-            emit_json({"dataset": name, "ok": False, "error": message})
+        if output != "table":
+            emit(output, {"dataset": name, "ok": False, "error": message})
         click.echo(f"error: {message}", err=True)
         raise SystemExit(1) from None
-    if as_json:
-        emit_json({"dataset": info.name, "ok": True, "files_checked": checked})
+    if output != "table":
+        emit(output, {"dataset": info.name, "ok": True, "files_checked": checked})
         return
     click.echo(f"{info.name}: intact ({checked} files checked, {info.record_count} records)")
 

@@ -8,8 +8,8 @@ from rich.table import Table
 from leakprint.cli.common import (
     AppContext,
     UserError,
-    emit_json,
-    json_option,
+    emit,
+    format_option,
     one_line,
     pass_app,
     user_errors,
@@ -17,7 +17,8 @@ from leakprint.cli.common import (
 from leakprint.cli.render import findings_table
 from leakprint.coverage import coverage_errors, describe
 from leakprint.datasets import DatasetError, get_dataset
-from leakprint.findings import finding_json, query_findings
+from leakprint.findings import query_findings
+from leakprint.findingview import finding_views
 from leakprint.incidents import (
     IncidentError,
     close_incident,
@@ -64,13 +65,15 @@ def incident() -> None:
     show_default=True,
     help="Watch period, e.g. 90d; the incident closes itself after it.",
 )
-@click.option("--notify", multiple=True, required=True, help="Alert recipient (repeatable).")
+@click.option("--notify", multiple=True, required=True,
+              help="Alert recipient: an e-mail address (bare or mailto:addr) or an "
+                   "https:// webhook (repeatable).")
 @click.option(
     "--threshold",
     type=click.Choice(["low", "medium", "high"]),
     help="Alert at or above this confidence (default: alerts.threshold).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the incident as JSON.")
+@format_option
 @pass_app
 @user_errors(IncidentError, DatasetError)
 def open_cmd(
@@ -83,7 +86,7 @@ def open_cmd(
     period: str,
     notify: tuple[str, ...],
     threshold: str | None,
-    as_json: bool,
+    output: str,
 ) -> None:
     """Open an incident; `leakprint serve` scans it at once, then on its cadence.
 
@@ -111,8 +114,8 @@ def open_cmd(
         notify=notify,
         threshold=threshold or app.settings.threshold,
     )
-    if as_json:
-        emit_json(info.as_json())
+    if output != "table":
+        emit(output, info.as_json())
         return
     click.echo(
         f"incident {info.id} opened: {info.name}, {info.cadence} until "
@@ -124,19 +127,20 @@ def open_cmd(
 
 @incident.command("list")
 @click.option("--state", type=click.Choice(["open", "closed"]), help="Only this state.")
-@json_option
+@format_option
 @pass_app
 @user_errors()
-def list_cmd(app: AppContext, state: str | None, as_json: bool) -> None:
+def list_cmd(app: AppContext, state: str | None, output: str) -> None:
     """List incidents.
 
     \b
     Example:
       leakprint incident list --state open --json
+      leakprint incident list --format csv > incidents.csv
     """
     infos = list_incidents(app.db, state=state)
-    if as_json:
-        emit_json([i.as_json() for i in infos])
+    if output != "table":
+        emit(output, [i.as_json() for i in infos])
         return
     table = Table(
         "id",
@@ -168,10 +172,10 @@ def list_cmd(app: AppContext, state: str | None, as_json: bool) -> None:
 
 @incident.command("show")
 @click.argument("incident_id", type=int)
-@json_option
+@format_option
 @pass_app
 @user_errors(IncidentError)
-def show_cmd(app: AppContext, incident_id: int, as_json: bool) -> None:
+def show_cmd(app: AppContext, incident_id: int, output: str) -> None:
     """Show an incident and its findings.
 
     \b
@@ -180,14 +184,15 @@ def show_cmd(app: AppContext, incident_id: int, as_json: bool) -> None:
     """
     info = get_incident(app.db, incident_id)
     with app.db.session() as session:
-        rows = [finding_json(f) for f in query_findings(session, incident=incident_id)]
+        views = finding_views(query_findings(session, incident=incident_id))
     from leakprint.runs import blind_runs
 
     blind = blind_runs(app.db, incident_id)
     # What the last scan could not read in full (SPEC 10): never a silent "no findings".
     gaps = coverage_errors(app.db, [info.last_scan_run]) if info.last_scan_run else []
-    if as_json:
-        emit_json({**info.as_json(), "blind_scans": blind, "findings": rows,
+    if output != "table":
+        emit(output, {**info.as_json(), "blind_scans": blind,
+                             "findings": [v.as_json() for v in views],
                    "coverage_errors": [
                        {"kind": g.kind, "url": g.url, "source": g.source, "detail": g.detail}
                        for g in gaps]})
@@ -219,7 +224,7 @@ def show_cmd(app: AppContext, incident_id: int, as_json: bool) -> None:
             app.out.print(f"    {str(b['at'])[:16].replace('T', ' ')} {b['status']} "
                           f"(scan run {b['scan_run']}): {b['error'] or 'no reason'}",
                           markup=False, highlight=False)
-    findings_table(app.out, rows)
+    findings_table(app.out, views)
 
 
 @incident.command("close")

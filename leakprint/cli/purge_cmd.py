@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
+from leakprint.cli.common import AppContext, emit, format_option, pass_app, user_errors
 from leakprint.retention import purge
 
 LABELS = {
@@ -17,10 +17,10 @@ LABELS = {
 
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
-@json_option
+@format_option
 @pass_app
 @user_errors()
-def purge_cmd(app: AppContext, dry_run: bool, as_json: bool) -> None:
+def purge_cmd(app: AppContext, dry_run: bool, output: str) -> None:
     """Delete findings, documents, scan runs, logs, closed incidents and alerts past
     their retention (``[retention]`` in leakprint.toml), and say how many.
 
@@ -36,8 +36,8 @@ def purge_cmd(app: AppContext, dry_run: bool, as_json: bool) -> None:
     """
     settings = app.settings
     report = purge(app.db, settings.retention, logs_dir=settings.home / "logs", dry_run=dry_run)
-    if as_json:
-        emit_json({"dry_run": dry_run, "deleted" if not dry_run else "would_delete":
+    if output != "table":
+        emit(output, {"dry_run": dry_run, "deleted" if not dry_run else "would_delete":
                    report.counts()})
         return
     verb = "would delete" if dry_run else "deleted"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
@@ -10,12 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from leakprint.findings import display_fields
+from leakprint.findingview import FindingView, RecordView
 from matchers.companion import is_canary_ref
 
 STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
 
-def findings_table(console: Console, findings: list[dict[str, Any]], title: str = "",
+def findings_table(console: Console, findings: Sequence[FindingView], title: str = "",
                    records: str = "customer records") -> None:
     """Findings as a table; ``records`` heads the column counting each finding's
     records of our customers (by level)."""
@@ -29,30 +31,30 @@ def findings_table(console: Console, findings: list[dict[str, Any]], title: str 
     table.add_column("fields")
     table.add_column("where", overflow="fold", ratio=3)
     table.add_column("first seen (UTC)")
-    several = len({x["dataset"] for x in findings}) > 1
+    several = len({x.dataset for x in findings}) > 1
     for f in findings:
-        level = f["confidence"] + (" bulk" if f["bulk"] else "")
+        level = f.confidence + (" bulk" if f.bulk else "")
         table.add_row(
-            str(f["id"]),
-            f"[{STYLE.get(f['confidence'], '')}]{level}[/]",
-            _by_level(f["records"]),
-            short_fields(f["fields"]),
-            escape(f["url"]) + (f"\n({f['dataset']})" if several else ""),
-            f["first_seen"][:16].replace("T", " "),
+            str(f.id),
+            f"[{STYLE.get(f.confidence, '')}]{level}[/]",
+            _by_level(f.records),
+            short_fields(f.fields),
+            escape(f.url) + (f"\n({f.dataset})" if several else ""),
+            f.first_seen[:16].replace("T", " "),
         )
     console.print(table)
 
 
-def short_fields(fields: list[str]) -> str:
+def short_fields(fields: Sequence[str]) -> str:
     """Field kinds for display (the folded name form shown as ``name``)."""
     return " ".join(display_fields(fields))
 
 
-def _by_level(records: list[dict[str, Any]]) -> str:
+def _by_level(records: Sequence[RecordView]) -> str:
     # Canaries are not customers (SPEC 14): counted apart.
-    canaries = sum(1 for r in records if is_canary_ref(r["ref"]))
+    canaries = sum(1 for r in records if is_canary_ref(r.ref))
     counts = {
-        level: sum(1 for r in records if r["confidence"] == level and not is_canary_ref(r["ref"]))
+        level: sum(1 for r in records if r.confidence == level and not is_canary_ref(r.ref))
         for level in ("high", "medium", "low")
     }
     total = sum(counts.values())

@@ -10,15 +10,17 @@ from rich.markup import escape
 from leakprint.cli.common import (
     AppContext,
     UserError,
-    emit_json,
+    emit,
     flag,
+    format_option,
     pass_app,
     user_errors,
 )
 from leakprint.cli.render import findings_table
 from leakprint.coverage import describe
 from leakprint.datasets import DatasetError
-from leakprint.findings import at_least, finding_json, query_findings
+from leakprint.findings import at_least, query_findings
+from leakprint.findingview import finding_views
 from leakprint.scanning import ScanInputError, ScanOutcome, scan_paths
 
 
@@ -43,13 +45,13 @@ from leakprint.scanning import ScanInputError, ScanOutcome, scan_paths
               help="Processes for large files (default: all cores).")
 @click.option("--fail-on", type=click.Choice(["low", "medium", "high"]),
               help="Exit with status 1 when a finding reaches this level.")
-@click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
+@format_option
 @pass_app
 @user_errors(DatasetError, ScanInputError)
 def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render: bool,
          wait_for: str | None, depth: int, sources: tuple[str, ...], all_sources: bool, full: bool,
          distributed: bool, datasets: tuple[str, ...], workers: int | None, fail_on: str | None,
-         as_json: bool) -> None:
+         output: str) -> None:
     """Scan files, URLs or declared sources for fingerprinted customer records.
 
     \b
@@ -65,6 +67,7 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
     Examples:
       leakprint scan --file dump.csv --fail-on medium
       cat paste.txt | leakprint scan --file - --json
+      leakprint scan --file dump.csv --format csv > findings.csv
       leakprint scan --url https://paste.example/AbCd1234 --render --wait-for pre
       leakprint scan --all-sources
       leakprint scan --source example-paste --distributed
@@ -80,11 +83,13 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
     from leakprint.runs import reap_and_notify
 
     reap_and_notify(app.db)  # runs left running by a scan whose process is gone
+    # Progress goes to stderr, but machine-readable output is read by a program: none.
+    quiet = output != "table"
     if files:
         outcome = scan_paths(
             app.settings, app.db, files, datasets=list(datasets) or None, workers=workers,
             stdin=sys.stdin.buffer if "-" in files else None,
-            on_file=None if as_json else lambda n: app.console.print(f"scanning {escape(n)}"),
+            on_file=None if quiet else lambda n: app.console.print(f"scanning {escape(n)}"),
         )
     else:
         from leakprint.crawl import CrawlError, crawl_scan
@@ -94,11 +99,11 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
                 app.settings, app.db, urls=list(urls), sources=list(sources),
                 all_sources=all_sources, render=render, wait_for=wait_for, depth=depth,
                 full=full, distributed=distributed,
-                datasets=list(datasets) or None, console=None if as_json else app.console,
+                datasets=list(datasets) or None, console=None if quiet else app.console,
             )
         except CrawlError as exc:
             raise UserError(exc.render(flag)) from None
-    _report(app, outcome, as_json, fail_on)
+    _report(app, outcome, output, fail_on)
     if outcome.error:
         # Findings above are real, but the scan did not cover everything it should have.
         raise UserError(outcome.error)
@@ -106,20 +111,20 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
         raise SystemExit(EXIT_COVERAGE)
 
 
-def _report(app: AppContext, outcome: ScanOutcome, as_json: bool, fail_on: str | None) -> None:
+def _report(app: AppContext, outcome: ScanOutcome, output: str, fail_on: str | None) -> None:
     with app.db.session() as session:
-        rows = [finding_json(f) for f in query_findings(session, ids=outcome.finding_ids)]
-    if as_json:
-        emit_json(rows)
-    elif rows or not (outcome.error or outcome.coverage):
+        views = finding_views(query_findings(session, ids=outcome.finding_ids))
+    if output != "table":
+        emit(output, [v.as_json() for v in views])
+    elif views or not (outcome.error or outcome.coverage):
         # "no findings" would read as a clean result when something was not read.
-        findings_table(app.out, rows, title=f"scan {outcome.run_id}")
+        findings_table(app.out, views, title=f"scan {outcome.run_id}")
     # On stderr, also with --json: how much was read, and what could not be.
     errors = f", {_count(outcome.errors, 'fetch error')}" if outcome.errors else ""
     click.echo(f"{_count(outcome.documents, 'document')}, {outcome.bytes:,} bytes "
                f"scanned{errors} (scan run {outcome.run_id})", err=True)
     _coverage_lines(outcome)
-    if fail_on and any(at_least(r["confidence"], fail_on) for r in rows):
+    if fail_on and any(at_least(v.confidence, fail_on) for v in views):
         if outcome.error:
             click.echo(f"error: {outcome.error}", err=True)
         raise SystemExit(1)

@@ -7,7 +7,7 @@ from typing import TextIO
 
 import click
 
-from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
+from leakprint.cli.common import AppContext, emit, format_option, pass_app, user_errors
 from leakprint.cli.render import findings_table
 from leakprint.datasets import DatasetError
 from leakprint.search import SearchError, search
@@ -43,12 +43,12 @@ def read_stdin_values(stream: TextIO, given: dict[str, str | None]) -> dict[str,
               help="Read the values from standard input, one KIND=VALUE a line (KIND: phone, "
                    "email, name or record), so they do not show in the process list.")
 @click.option("--dataset", "datasets", multiple=True, help="Only these datasets.")
-@json_option
+@format_option
 @pass_app
 @user_errors(SearchError, DatasetError)
 def search_cmd(app: AppContext, phone: str | None, email: str | None, name: str | None,
                record: str | None, from_stdin: bool, datasets: tuple[str, ...],
-               as_json: bool) -> None:
+               output: str) -> None:
     """Has this customer been seen? Answers from fingerprints, stores no value.
 
     Values are normalized and hashed with the deployment key on this machine; the
@@ -70,8 +70,8 @@ def search_cmd(app: AppContext, phone: str | None, email: str | None, name: str 
     values = {k: v for k, v in given.items() if v}
     answer = search(app.settings, app.db, values=values, record=record,
                     datasets=list(datasets) or None)
-    if as_json:
-        emit_json(answer.as_json())
+    if output != "table":
+        emit(output, answer.as_json())
         return
     for kind in answer.invalid:
         app.console.print(f"the --{kind} value is not a valid {kind}; it was not searched")

@@ -5,7 +5,14 @@ from __future__ import annotations
 import click
 
 from fingerprints.streambuild import parse_memory
-from leakprint.cli.common import AppContext, UserError, emit_json, pass_app, user_errors
+from leakprint.cli.common import (
+    AppContext,
+    UserError,
+    emit,
+    format_option,
+    pass_app,
+    user_errors,
+)
 from leakprint.cli.fingerprint_cmd import fingerprint
 from leakprint.datasets import DatasetError, list_datasets
 from leakprint.setsecrets import ShredError, rekey, shred
@@ -56,11 +63,11 @@ def shred_cmd(app: AppContext, name: str, yes: bool) -> None:
 @click.option("--all", "every", is_flag=True, help="Every registered set not yet sealed.")
 @click.option("--memory", default="1G", show_default=True, metavar="SIZE",
               help="Memory budget of the rewrite (e.g. 512M, 4G).")
-@click.option("--json", "as_json", is_flag=True, help="Print what was sealed as JSON.")
+@format_option
 @pass_app
 @user_errors(ShredError, DatasetError)
 def rekey_cmd(app: AppContext, names: tuple[str, ...], every: bool, memory: str,
-              as_json: bool) -> None:
+              output: str) -> None:
     """Seal sets built before per-set secrets, from their own files (once, after upgrading).
 
     Each set gets a random secret of its own (in the database) and is rewritten:
@@ -85,8 +92,8 @@ def rekey_cmd(app: AppContext, names: tuple[str, ...], every: bool, memory: str,
     sealed: dict[str, list[str]] = {}
     for name in targets:
         sealed[name] = rekey(app.settings, app.db, name, key, memory=budget)
-        if not as_json:
+        if output == "table":
             made = len(sealed[name])
             click.echo(f"{name}: sealed {made} set(s)" if made else f"{name}: already sealed")
-    if as_json:
-        emit_json({"sealed": sealed})
+    if output != "table":
+        emit(output, {"sealed": sealed})

@@ -8,7 +8,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from leakprint.cli.common import AppContext, emit_json, json_option, pass_app, user_errors
+from leakprint.cli.common import AppContext, emit, format_option, pass_app, user_errors
 from leakprint.crawl import CrawlError, sources_path
 from leakprint.urlsafe import guard_for
 
@@ -34,19 +34,20 @@ def sources() -> None:
 
 
 @sources.command("list")
-@json_option
+@format_option
 @pass_app
 @user_errors(CrawlError, ValueError)
-def list_cmd(app: AppContext, as_json: bool) -> None:
+def list_cmd(app: AppContext, output: str) -> None:
     """List the declared sources.
 
     \b
     Example:
       leakprint sources list --json
+      leakprint sources list --format csv > sources.csv
     """
     declared = _load(app)
-    if as_json:
-        emit_json([{"name": s.name, "kind": s.kind, "start_urls": list(s.start_urls),
+    if output != "table":
+        emit(output, [{"name": s.name, "kind": s.kind, "start_urls": list(s.start_urls),
                     "render": s.render, "max_depth": s.max_depth, "max_pages": s.max_pages,
                     "obey_robots": s.obey_robots} for s in declared])
         return
@@ -59,10 +60,10 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
 
 @sources.command("check")
 @click.argument("names", nargs=-1)
-@json_option
+@format_option
 @pass_app
 @user_errors(CrawlError, ValueError)
-def check_cmd(app: AppContext, names: tuple[str, ...], as_json: bool) -> None:
+def check_cmd(app: AppContext, names: tuple[str, ...], output: str) -> None:
     """Fetch each source's first page and show the links a crawl would follow.
 
     \b
@@ -85,8 +86,8 @@ def check_cmd(app: AppContext, names: tuple[str, ...], as_json: bool) -> None:
             [redact(u) for u in c.offsite]
         c.next_page = redact(c.next_page) if c.next_page else None
         c.dropped = [redact(u) for u in c.dropped]
-    if as_json:
-        emit_json([c.as_json() for c in checks])
+    if output != "table":
+        emit(output, [c.as_json() for c in checks])
         return
     for c in checks:
         head = f"[bold]{escape(c.name)}[/] {escape(c.url)}: "

@@ -234,7 +234,8 @@ def run_demo(console: Console, *, customers: int = 3000, keep: bool = False) -> 
     from leakprint.config import default_config_text
     from leakprint.datasets import import_dataset
     from leakprint.db import open_database
-    from leakprint.findings import finding_json, query_findings
+    from leakprint.findings import query_findings
+    from leakprint.findingview import finding_views
     from leakprint.incidents import open_incident
     from leakprint.scheduler import run_incident_scan
 
@@ -299,8 +300,8 @@ def run_demo(console: Console, *, customers: int = 3000, keep: bool = False) -> 
             run_incident_scan(str(home), incident.id)
 
             with db.session() as session:
-                rows = [finding_json(f) for f in query_findings(session, incident=incident.id)]
-            findings_table(console, rows, title="5. findings of the incident")
+                views = finding_views(query_findings(session, incident=incident.id))
+            findings_table(console, views, title="5. findings of the incident")
             _show_attribution(console, db, settings, incident.id)
             if not capture.messages:
                 deadline = time.monotonic() + 10
@@ -310,7 +311,7 @@ def run_demo(console: Console, *, customers: int = 3000, keep: bool = False) -> 
             if capture.messages:
                 _print_message(console, capture.messages[0])
             db.close()
-            ok = bool(rows) and bool(capture.messages)
+            ok = bool(views) and bool(capture.messages)
             console.print(
                 f"demo finished in {time.monotonic() - started:.0f} s "
                 f"({'ok' if ok else 'something is missing: see above'})"

@@ -101,6 +101,21 @@ def test_listings_have_json(path: tuple[str, ...]) -> None:
     assert "--json" in result.output
 
 
+@pytest.mark.parametrize("path", ALL, ids=[" ".join(p) for p in ALL])
+def test_every_json_command_has_the_shared_format_option(path: tuple[str, ...]) -> None:
+    """``--json`` is the alias of ``--format json`` wherever it is offered."""
+    cmd: click.Command = cli
+    for part in path:
+        assert isinstance(cmd, click.Group)
+        cmd = cmd.commands[part]
+    names = {opt: p for p in cmd.params for opt in getattr(p, "opts", [])}
+    if "--json" not in names:
+        return
+    fmt = names.get("--format")
+    assert isinstance(fmt, click.Option) and isinstance(fmt.type, click.Choice)
+    assert list(fmt.type.choices) == ["table", "json", "csv"]
+
+
 def test_input_errors_are_one_line_with_status_2(tmp_path: Path) -> None:
     env = {"LEAKPRINT_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
     assert run(tmp_path, "init", env=env).exit_code == 0

@@ -128,6 +128,9 @@ def _open(db: Database, **overrides: object) -> int:
         ({"every": "soon"}, "^every 'soon'"),
         ({"period": "0d"}, "^period '0d'"),
         ({"notify": ["not-an-address"]}, "not an e-mail address"),
+        ({"notify": ["mailto:not-an-address"]}, "not an e-mail address"),
+        ({"notify": ["mailto:soc@example.jp?subject=x"]}, "parameters"),
+        ({"notify": ["ftp://example.jp/drop"]}, "no notifier for ftp: recipients"),
         ({"notify": []}, "at least one notify"),
         ({"datasets": []}, "at least one datasets"),
         ({"sources": []}, "at least one sources"),
@@ -139,6 +142,13 @@ def test_open_refuses_bad_input(db: Database, overrides: dict[str, object], mess
     with pytest.raises(IncidentError, match=message):
         _open(db, **overrides)
     assert list_incidents(db) == []
+
+
+def test_notify_takes_mailto_and_stores_the_bare_address(db: Database) -> None:
+    """A ``mailto:`` recipient is stored as the bare address, as recipients stored
+    before schemes existed are, so both are read and delivered alike."""
+    incident = _open(db, notify=["MAILTO:a@example.jp", "b@example.jp", "mailto:a@example.jp"])
+    assert get_incident(db, incident).notify == ["a@example.jp", "b@example.jp"]
 
 
 def test_open_list_show_close(db: Database) -> None:
