@@ -18,7 +18,6 @@ import numpy as np
 from fingerprints.fpset import FingerprintSetBuilder
 from fingerprints.headers import map_columns
 from fingerprints.importinput import (
-    CONTACT_KINDS,
     ID_SAMPLE_ROWS,
     SEEN_BYTES_PER_RECORD,
     ImportFailed,
@@ -32,7 +31,12 @@ from fingerprints.importinput import (
 from fingerprints.importwork import CHUNK_ROWS, ChunkPipeline, ChunkResult, default_workers
 from fingerprints.keyed import FingerprintKey
 from fingerprints.manifest import Manifest
-from fingerprints.normalizers import NORMALIZER_VERSION, KindRegistry, default_registry
+from fingerprints.normalizers import (
+    CONTACT_KINDS,
+    NORMALIZER_VERSION,
+    KindRegistry,
+    default_registry,
+)
 from fingerprints.streambuild import DEFAULT_MEMORY
 
 MAX_REPORTED_PROBLEMS = 1000

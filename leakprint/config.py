@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from fingerprints.keyed import FingerprintKey
+from matchers.confidence import Confidence
 
 CONFIG_NAME = "leakprint.toml"
 KEY_NAME = "leakprint.key"
 DB_NAME = "leakprint.db"
-THRESHOLDS = ("low", "medium", "high")
+THRESHOLDS = Confidence.names()
 TLS_MODES = ("none", "starttls", "tls")
 
 
@@ -123,7 +124,7 @@ class Settings:
     key_hex: str | None = field(default=None, repr=False)
     sets_dir: Path = Path("fingerprint-sets")
     sources_file: Path | None = None
-    threshold: str = "medium"
+    threshold: str = Confidence.MEDIUM.value
     scan_timeout: int = 3600
     match_workers: int | None = None  # matcher processes per crawl (None: one per core)
     match_nice: int | None = None  # their niceness (None: the pipeline's default, 19)
@@ -310,7 +311,7 @@ def load_settings(
     key_file_value = env.get("LEAKPRINT_KEY_FILE") or main.get("key_file", KEY_NAME)
     key_file = (home / key_file_value) if key_file_value else None
     sources_value = main.get("sources", "sources.toml")
-    threshold = str(alerts.get("threshold", "medium"))
+    threshold = str(alerts.get("threshold", Confidence.MEDIUM.value))
     if threshold not in THRESHOLDS:
         raise ConfigError(f"{path}: alerts.threshold must be one of {', '.join(THRESHOLDS)}")
     tls = env.get("LEAKPRINT_SMTP_TLS") or str(smtp.get("tls", "none"))

@@ -19,7 +19,8 @@ from leakprint import audit
 from leakprint.cadence import MIN_INTERVAL, check_cron, parse_duration
 from leakprint.cadence import IncidentError as IncidentError  # the error of both modules
 from leakprint.db import AlertRow, Database, Incident, IncidentFinding, ScanRun
-from leakprint.findings import CONFIDENCE_ORDER, FindingChange, at_least
+from leakprint.findings import FindingChange, at_least
+from matchers.confidence import RANK, Confidence
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -178,8 +179,9 @@ def open_incident(
             raise IncidentError("--every must be at least 1m")
     if cron:
         cron = check_cron(cron)
-    if threshold not in CONFIDENCE_ORDER:
-        raise IncidentError(f"--threshold {threshold!r}: use low, medium or high")
+    if threshold not in RANK:
+        *lower, top = Confidence.names()
+        raise IncidentError(f"--threshold {threshold!r}: use {', '.join(lower)} or {top}")
     watch = parse_duration(period, "--for")
     listed = [a for a in notify if LIST_SEPARATORS.search(a)]
     if listed:

@@ -17,6 +17,7 @@ from leakprint.incidents import (
     list_incidents,
     open_incident,
 )
+from matchers.confidence import Confidence
 
 
 @click.group()
@@ -59,7 +60,7 @@ def incident() -> None:
 @click.option("--notify", multiple=True, required=True, help="Alert recipient (repeatable).")
 @click.option(
     "--threshold",
-    type=click.Choice(["low", "medium", "high"]),
+    type=click.Choice(Confidence.names()),
     help="Alert at or above this confidence (default: alerts.threshold).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the incident as JSON.")

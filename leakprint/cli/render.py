@@ -11,8 +11,9 @@ from rich.table import Table
 
 from leakprint.findings import display_fields
 from matchers.companion import is_canary_ref
+from matchers.confidence import Confidence
 
-STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+STYLE = {Confidence.HIGH: "bold red", Confidence.MEDIUM: "yellow", Confidence.LOW: "dim"}
 
 
 def findings_table(console: Console, findings: list[dict[str, Any]], title: str = "",
@@ -53,7 +54,7 @@ def _by_level(records: list[dict[str, Any]]) -> str:
     canaries = sum(1 for r in records if is_canary_ref(r["ref"]))
     counts = {
         level: sum(1 for r in records if r["confidence"] == level and not is_canary_ref(r["ref"]))
-        for level in ("high", "medium", "low")
+        for level in Confidence.descending()
     }
     total = sum(counts.values())
     parts = [f"{n} {level[0]}" for level, n in counts.items() if n]

@@ -13,6 +13,7 @@ from leakprint.coverage import describe
 from leakprint.datasets import DatasetError
 from leakprint.findings import at_least, finding_json, query_findings
 from leakprint.scanning import ScanInputError, ScanOutcome, scan_paths
+from matchers.confidence import Confidence
 
 
 @click.command("scan")
@@ -34,7 +35,7 @@ from leakprint.scanning import ScanInputError, ScanOutcome, scan_paths
 @click.option("--dataset", "datasets", multiple=True, help="Only these datasets (default: all).")
 @click.option("--workers", type=click.IntRange(1, 256),
               help="Processes for large files (default: all cores).")
-@click.option("--fail-on", type=click.Choice(["low", "medium", "high"]),
+@click.option("--fail-on", type=click.Choice(Confidence.names()),
               help="Exit with status 1 when a finding reaches this level.")
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 @pass_app
