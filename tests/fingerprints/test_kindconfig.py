@@ -8,8 +8,12 @@ import phonenumbers
 import pytest
 
 from fingerprints.kindconfig import registry_from_config
-from fingerprints.normalizers import PhoneNormalizer
-from fingerprints.normalizers import CustomerIdNormalizer, KindRegistry, RegexNormalizer
+from fingerprints.normalizers import (
+    CustomerIdNormalizer,
+    KindRegistry,
+    PhoneNormalizer,
+    RegexNormalizer,
+)
 
 CUSTOMER_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
