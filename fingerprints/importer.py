@@ -32,6 +32,7 @@ from fingerprints.importwork import CHUNK_ROWS, ChunkPipeline, ChunkResult, defa
 from fingerprints.keyed import FingerprintKey
 from fingerprints.manifest import Manifest
 from fingerprints.normalizers import (
+    BUILTIN,
     CONTACT_KINDS,
     NORMALIZER_VERSION,
     KindRegistry,
@@ -151,8 +152,8 @@ def plan_columns(
 
 
 def _fields_per_row(kinds: Iterable[str]) -> int:
-    # a name cell also gives its folded form (KindRegistry.fields_for)
-    return sum(2 if kind == "name" else 1 for kind in kinds)
+    # a name cell also gives its folded form (``Normalizer.pairs``); custom kinds one
+    return sum(BUILTIN[k].pairs_per_value if k in BUILTIN else 1 for k in kinds)
 
 
 def import_file(

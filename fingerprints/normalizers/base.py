@@ -81,6 +81,9 @@ class Normalizer(ABC):
         operations that run in C, and their tests hold them to this definition."""
         return list(map(self.canonical, values))
 
+    #: How many pairs ``pairs`` gives (sizing the import's buffers).
+    pairs_per_value: ClassVar[int] = 1
+
     def pairs(self, canonical: str) -> list[tuple[str, str]]:
         """The digestible ``(kind, canonical)`` pairs of one canonical value (a
         name also gives its variant-folded form)."""

@@ -74,6 +74,8 @@ class NameNormalizer(Normalizer):
         name = _squeeze(value)
         return name if _plausible(name) else None
 
+    pairs_per_value: ClassVar[int] = 2
+
     def pairs(self, canonical: str) -> list[tuple[str, str]]:
         """Both the written and the variant-folded form (even when equal)."""
         return [(self.kind, canonical), (NameFoldedNormalizer.kind, fold_name(canonical))]

@@ -91,3 +91,9 @@ def test_phone_strict_is_canonical_plus_the_import_check() -> None:
                 "0990-12-3456", "05-0000-0000", "0612345678"):
         kept = import_fields(reg, "phone", raw)
         assert (kept[0][1] if kept else None) == p.strict(raw), raw
+
+
+@pytest.mark.parametrize("kind", BUILTIN_KINDS)
+def test_pairs_per_value_is_what_pairs_gives(kind: str) -> None:
+    cls = BUILTIN[kind]
+    assert len(cls().pairs("山田太郎")) == cls.pairs_per_value
