@@ -120,6 +120,9 @@ class KindRegistry:
                 raise ValueError(f"kind {normalizer.kind!r} is declared twice")
             self._by_kind[normalizer.kind] = normalizer
             self._custom.append(normalizer.kind)
+        self._expanding = frozenset(
+            kind for kind, n in self._by_kind.items() if type(n).pairs is not Normalizer.pairs
+        )
         #: Kinds whose import applies ``Normalizer.valid`` beyond ``canonical``.
         self.checked: frozenset[str] = frozenset(
             kind for kind, n in self._by_kind.items() if type(n).valid is not Normalizer.valid
@@ -152,11 +155,16 @@ class KindRegistry:
         A ``name`` cell gives both ``name`` and ``name_folded`` (even when equal);
         other kinds give one pair, or ``[]`` when the value is not plausible.
         """
-        normalizer = self.get(kind)
+        try:  # ``get`` inlined: this runs for every candidate cell
+            normalizer = self._by_kind[kind]
+        except KeyError:
+            raise KeyError(f"unknown field kind {kind!r}") from None
         canonical = normalizer.canonical(value)
         if canonical is None:
             return []
-        return normalizer.pairs(canonical)
+        if kind in self._expanding:
+            return normalizer.pairs(canonical)
+        return [(kind, canonical)]  # ``Normalizer.pairs``, without the call (hot path)
 
     def config(self) -> dict[str, object]:
         """What a fingerprint set's manifest records about normalization."""
