@@ -78,7 +78,10 @@ class NameNormalizer(Normalizer):
 
     def pairs(self, canonical: str) -> list[tuple[str, str]]:
         """Both the written and the variant-folded form (even when equal)."""
-        return [(self.kind, canonical), (NameFoldedNormalizer.kind, fold_name(canonical))]
+        # ``fold_name`` inlined (every name cell of an import and a scan comes here).
+        folded = (canonical if _variant_search()(canonical) is None
+                  else canonical.translate(load_variant_table()))
+        return [(self.kind, canonical), (NameFoldedNormalizer.kind, folded)]
 
 
 @functools.cache
