@@ -61,7 +61,7 @@ class Confidence(StrEnum):
     @property
     def rank(self) -> int:
         """1 for ``low`` … 3 for ``high``."""
-        return RANK[self.value]
+        return RANK[self]
 
     @property
     def display_ja(self) -> str:
@@ -81,7 +81,7 @@ class Confidence(StrEnum):
     @classmethod
     def rank_of(cls, level: str | None) -> int:
         """The rank of a level string, 0 for ``None`` or an unknown string."""
-        return RANK.get(level or "", 0)
+        return _VALUE_RANK.get(level or "", 0)
 
     # Ordered by rank, not alphabetically (``str`` would put "high" < "low").
     def __lt__(self, other: Any) -> bool:
@@ -110,8 +110,11 @@ _JA: Final[dict[Confidence, str]] = {
 }
 #: The levels, lowest first.
 LEVELS: Final[tuple[Confidence, ...]] = tuple(Confidence)
-#: Rank of each level string (hot paths index it with stored strings and members).
-RANK: Final[dict[str, int]] = {level.value: n for n, level in enumerate(Confidence, 1)}
+#: Rank of each level. Keyed by the members: the matcher's hot paths index it with
+#: members, found by identity; a stored string finds its level too, more slowly (a
+#: member compares in Python, its ordering being by rank), hence ``_VALUE_RANK``.
+RANK: Final[dict[str, int]] = {level: n for n, level in enumerate(Confidence, 1)}
+_VALUE_RANK: Final[dict[str, int]] = {level.value: n for n, level in enumerate(Confidence, 1)}
 
 NAME: Final = NameNormalizer.kind
 NAME_FOLDED: Final = NameFoldedNormalizer.kind
