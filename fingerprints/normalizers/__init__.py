@@ -95,10 +95,12 @@ CONTACT_KINDS: frozenset[str] = frozenset(k for k, c in BUILTIN.items() if c.con
 SEARCHABLE_KINDS: tuple[str, ...] = tuple(k for k, c in BUILTIN.items() if c.search_help)
 
 
+_SHOWN_AS: dict[str, str] = {k: c.shown_as for k, c in BUILTIN.items() if c.shown_as}
+
+
 def shown_kind(kind: str) -> str:
     """The kind as a responder reads it (the variant-folded name is ``name``)."""
-    cls = BUILTIN.get(kind)
-    return kind if cls is None or cls.shown_as is None else cls.shown_as
+    return _SHOWN_AS.get(kind, kind)
 
 
 class KindRegistry:
