@@ -14,13 +14,11 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-Confidence = Literal["low", "medium", "high"]
-CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
 ALERT_ID_HEADER = "X-Leakprint-Alert-Id"
 MAX_LISTED_RECORDS = 50
 
@@ -39,7 +37,7 @@ class RecordSummary:
     """One matched customer record, by its operator-side pseudonymous reference."""
 
     ref: str
-    confidence: Confidence
+    confidence: str
     fields: tuple[str, ...]
     # Why it has its level (kinds tied on and the chance of a coincidence), no value.
     why: str = ""
@@ -55,13 +53,16 @@ class AlertContext:
     source: str
     url: str
     first_seen: datetime
-    confidence: Confidence
+    confidence: str
     bulk: bool
     record_counts: dict[str, int] = field(hash=False)
     fields: tuple[str, ...]
     records: tuple[RecordSummary, ...]
     snippet: str
     finding_id: int
+    #: Every confidence level, highest first: the application's ``Confidence``
+    #: (alerts imports nothing of leakprint, so it is handed the levels).
+    levels: tuple[str, ...]
     is_update: bool = False
     previous_record_count: int | None = None
     see_more_command: str = ""
@@ -73,7 +74,7 @@ class AlertContext:
     likely_source: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.confidence not in CONFIDENCES:
+        if self.confidence not in self.levels:
             raise ValueError(f"unknown confidence {self.confidence!r}")
         if not self.see_more_command:
             object.__setattr__(
@@ -95,12 +96,12 @@ class AlertContext:
         return sum(self.record_counts.values()) if self.record_counts else len(self.records)
 
     @property
-    def best_record_level(self) -> Confidence | None:
+    def best_record_level(self) -> str | None:
         """The highest level among the finding's records."""
         counts = self.record_counts or {
-            c: sum(1 for r in self.records if r.confidence == c) for c in CONFIDENCES
+            c: sum(1 for r in self.records if r.confidence == c) for c in self.levels
         }
-        return next((c for c in CONFIDENCES if counts.get(c)), None)
+        return next((c for c in self.levels if counts.get(c)), None)
 
     @property
     def raised_by_bulk(self) -> bool:
@@ -110,16 +111,16 @@ class AlertContext:
         return (
             self.bulk
             and best is not None
-            and CONFIDENCES.index(self.confidence) < CONFIDENCES.index(best)
+            and self.levels.index(self.confidence) < self.levels.index(best)
         )
 
     @property
     def level_breakdown(self) -> str:
         """Records per level, e.g. ``150 medium, 2 low``."""
         counts = self.record_counts or {
-            c: sum(1 for r in self.records if r.confidence == c) for c in CONFIDENCES
+            c: sum(1 for r in self.records if r.confidence == c) for c in self.levels
         }
-        return ", ".join(f"{counts[c]} {c}" for c in CONFIDENCES if counts.get(c))
+        return ", ".join(f"{counts[c]} {c}" for c in self.levels if counts.get(c))
 
     @property
     def growth(self) -> int | None:
@@ -174,9 +175,9 @@ def alert_subject(ctx: AlertContext) -> str:
 def _template_vars(ctx: AlertContext) -> dict[str, Any]:
     shown = ctx.records[:MAX_LISTED_RECORDS]
     by_confidence = ctx.record_counts or {
-        c: sum(1 for r in ctx.records if r.confidence == c) for c in CONFIDENCES
+        c: sum(1 for r in ctx.records if r.confidence == c) for c in ctx.levels
     }
-    counts = [(c, by_confidence.get(c, 0)) for c in CONFIDENCES]
+    counts = [(c, by_confidence.get(c, 0)) for c in ctx.levels]
     return {
         "ctx": ctx,
         "counts": counts,

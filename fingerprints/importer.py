@@ -18,7 +18,6 @@ import numpy as np
 from fingerprints.fpset import FingerprintSetBuilder
 from fingerprints.headers import map_columns
 from fingerprints.importinput import (
-    CONTACT_KINDS,
     ID_SAMPLE_ROWS,
     SEEN_BYTES_PER_RECORD,
     ImportFailed,
@@ -32,7 +31,13 @@ from fingerprints.importinput import (
 from fingerprints.importwork import CHUNK_ROWS, ChunkPipeline, ChunkResult, default_workers
 from fingerprints.keyed import FingerprintKey
 from fingerprints.manifest import Manifest
-from fingerprints.normalizers import NORMALIZER_VERSION, KindRegistry, default_registry
+from fingerprints.normalizers import (
+    BUILTIN,
+    CONTACT_KINDS,
+    NORMALIZER_VERSION,
+    KindRegistry,
+    default_registry,
+)
 from fingerprints.shred import SetSecret
 from fingerprints.streambuild import DEFAULT_MEMORY
 
@@ -148,8 +153,8 @@ def plan_columns(
 
 
 def _fields_per_row(kinds: Iterable[str]) -> int:
-    # a name cell also gives its folded form (KindRegistry.fields_for)
-    return sum(2 if kind == "name" else 1 for kind in kinds)
+    # a name cell also gives its folded form (``Normalizer.pairs``); custom kinds one
+    return sum(BUILTIN[k].pairs_per_value if k in BUILTIN else 1 for k in kinds)
 
 
 def import_file(

@@ -16,7 +16,6 @@ from fingerprints.normalizers import KindRegistry
 
 SNIFF_BYTES = 1 << 20
 ID_SAMPLE_ROWS = 1000  # rows whose id is checked for contact values before anything is built
-CONTACT_KINDS = ("email", "phone")
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SEEN_BYTES_PER_RECORD = 16  # SeenRefs: 8 bytes a record, twice while it grows
 

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from fingerprints.keyed import FingerprintKey
+from leakprint.kindsettings import KindSettings, KindSettingsError, kind_settings
+from matchers.confidence import Confidence
 
 CONFIG_NAME = "leakprint.toml"
 KEY_NAME = "leakprint.key"
 DB_NAME = "leakprint.db"
-THRESHOLDS = ("low", "medium", "high")
+THRESHOLDS = Confidence.names()
 TLS_MODES = ("none", "starttls", "tls")
 
 
@@ -37,6 +39,10 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "retention": frozenset({"findings_days", "scan_runs_days", "closed_incidents_days",
                             "alerts_days", "audit_days"}),
     "scale": frozenset({"redis_url", "key_prefix", "domain_concurrency", "domain_delay"}),
+    # The import's customer-number rule and custom kinds (leakprint.kindsettings);
+    # ``kind`` is an array of tables, each checked against these keys.
+    "customer_id": frozenset({"pattern", "check_digit"}),
+    "kind": frozenset({"name", "pattern"}),
 }
 FREE_TABLES = frozenset({"source"})
 
@@ -49,6 +55,10 @@ def unknown_keys(data: Mapping[str, Any]) -> list[str]:
         if table in FREE_TABLES:
             continue
         known = KNOWN_KEYS.get(table)
+        if known is not None and isinstance(value, list):  # [[table]]
+            out += [f"{table}.{key}" for item in value if isinstance(item, dict)
+                    for key in item if key not in known]
+            continue
         if known is None or not isinstance(value, dict):
             out.append(table)
             continue
@@ -124,7 +134,7 @@ class Settings:
     key_hex: str | None = field(default=None, repr=False)
     sets_dir: Path = Path("fingerprint-sets")
     sources_file: Path | None = None
-    threshold: str = "medium"
+    threshold: str = Confidence.MEDIUM.value
     scan_timeout: int = 3600
     match_workers: int | None = None  # matcher processes per crawl (None: one per core)
     match_nice: int | None = None  # their niceness (None: the pipeline's default, 19)
@@ -138,6 +148,8 @@ class Settings:
     #: than from a contractor (the guilty-agent model of SPEC 14).
     attribution_p: float = 0.5
     retention: RetentionSettings = RETENTION_DEFAULTS
+    #: ``[customer_id]`` and ``[[kind]]``: what ``fingerprint import`` normalizes with.
+    kinds: KindSettings = field(default_factory=KindSettings)
 
     @property
     def anchor_path(self) -> Path:
@@ -231,6 +243,19 @@ from = "leakprint@localhost"
 # ca_file = "hooks-ca.pem"                # a private CA for the hook's certificate
 # timeout = 15                            # seconds
 
+[customer_id]
+# Your customer / contract numbers, checked at import (default: 6-20 letters and
+# digits, at least 4 digits). The regex sees the value upper-cased, without dashes
+# or spaces; rows whose number fails the check digit are reported, not fingerprinted.
+# pattern = "C[0-9]{{7}}"
+# check_digit = "luhn"                    # or "mod11"
+
+# A field of your own: a value of it names one customer (like a phone number). Map
+# its column with --map COLUMN=NAME; scanned text is searched for the pattern.
+# [[kind]]
+# name = "flets_id"                       # 1-16 of a-z 0-9 _
+# pattern = "CAF[0-9]{{10}}"
+
 [scale]
 # redis_url = "redis://127.0.0.1:6379/0"  # set: scans go to `leakprint worker`s (docs/scale-out.md)
 # domain_concurrency = 4                  # parallel requests per host, whole fleet
@@ -317,7 +342,7 @@ def load_settings(
     key_file_value = env.get("LEAKPRINT_KEY_FILE") or main.get("key_file", KEY_NAME)
     key_file = (home / key_file_value) if key_file_value else None
     sources_value = main.get("sources", "sources.toml")
-    threshold = str(alerts.get("threshold", "medium"))
+    threshold = str(alerts.get("threshold", Confidence.MEDIUM.value))
     if threshold not in THRESHOLDS:
         raise ConfigError(f"{path}: alerts.threshold must be one of {', '.join(THRESHOLDS)}")
     tls = env.get("LEAKPRINT_SMTP_TLS") or str(smtp.get("tls", "none"))
@@ -356,7 +381,15 @@ def load_settings(
         unknown=tuple(unknown_keys(data)),
         retention=_retention(retention if isinstance(retention := data.get("retention"), dict)
                              else {}, path),
+        kinds=_kinds(data, path),
     )
+
+
+def _kinds(data: Mapping[str, Any], path: Path) -> KindSettings:
+    try:
+        return kind_settings(data)
+    except KindSettingsError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def _probability(value: object, name: str) -> float:

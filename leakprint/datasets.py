@@ -129,6 +129,7 @@ def import_dataset(
             id_column=id_column,
             mapping=mapping,
             encoding=encoding,
+            registry=settings.kinds.registry(),
             max_bad_share=max_bad_share,
             overwrite=replace,
             on_plan=on_plan,

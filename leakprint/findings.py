@@ -11,38 +11,40 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from fingerprints.normalizers import WEAK_KINDS, shown_kind
 from leakprint.db.models import Document, Finding, IncidentFinding, RecordHitRow
 from matchers.chance import explain
 from matchers.companion import is_canary_ref
+from matchers.confidence import RANK, Confidence
 from matchers.scan import MatchResult, RecordHit
 
 if TYPE_CHECKING:
     from leakprint.urlsafe import UrlGuard
 
-CONFIDENCE_ORDER = {"low": 1, "medium": 2, "high": 3}
 # Kinds that alone say nothing about WHICH customer is in a document: common names and
 # birth dates are shared by many customers of a large operator (with 20,000 synthetic
 # customers one page of other people's names gave ~1,500 such low hits). A record hit
 # made only of these is not stored; one with any other field (a phone, an e-mail, an
 # address …) or at medium or above is.
 # Issue 18: a postal code alone neither (a 7-digit code covers ~1,000 people).
-WEAK_ONLY_KINDS = frozenset({"name", "name_folded", "name_kana", "birthdate", "postal_code"})
+# (``Role.WEAK`` in the registry of kinds.)
+WEAK_ONLY_KINDS = WEAK_KINDS
 
 
 def display_fields(fields: Sequence[str]) -> tuple[str, ...]:
     """Field kinds as a responder reads them: the folded name form (variant kanji
     unified) is a name match, shown once as ``name``. JSON keeps the kinds as stored."""
-    return tuple(dict.fromkeys("name" if k == "name_folded" else k for k in fields))
+    return tuple(dict.fromkeys(map(shown_kind, fields)))
 DocStatus = Literal["new", "changed", "unchanged"]
 
 
 def stronger(a: str | None, b: str | None) -> str:
     """The higher of two confidence levels."""
-    return max((a or "low", b or "low"), key=lambda c: CONFIDENCE_ORDER.get(c, 0))
+    return max((a or Confidence.LOW, b or Confidence.LOW), key=Confidence.rank_of)
 
 
 def at_least(confidence: str, threshold: str) -> bool:
-    return CONFIDENCE_ORDER.get(confidence, 0) >= CONFIDENCE_ORDER[threshold]
+    return Confidence.rank_of(confidence) >= RANK[threshold]
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ def record_result(
     is_new = finding is None
     if finding is None:
         finding = Finding(document_id=document.id, dataset=result.dataset,
-                          confidence="low", bulk=False, record_count=0, fields=[],
+                          confidence=Confidence.LOW.value, bulk=False, record_count=0, fields=[],
                           snippet="", content_sha256=document.content_sha256,
                           first_seen=now, last_seen=now, updated_at=now)
         session.add(finding)
@@ -176,8 +178,8 @@ def record_result(
     # A canary exists only in the data handed to one contractor: seeing one is a
     # leak for certain, whatever else the document holds (SPEC 14).
     canary = any(is_canary_ref(ref) for ref in existing)
-    best = "high" if finding.bulk or canary else max(
-        (r.confidence for r in existing.values()), key=lambda c: CONFIDENCE_ORDER[c])
+    best = Confidence.HIGH if finding.bulk or canary else max(
+        (r.confidence for r in existing.values()), key=RANK.__getitem__)
     finding.confidence = stronger(finding.confidence, best)
     finding.fields = sorted(set(finding.fields).union(*(h.fields for h in hits)))
     if added or not finding.snippet:
@@ -198,8 +200,7 @@ def _better(hit: RecordHit, row: RecordHitRow) -> bool:
     chance of a coincidental tie)."""
     if row.chance is None:
         return True
-    return (CONFIDENCE_ORDER[hit.confidence], -hit.chance) > (
-        CONFIDENCE_ORDER[row.confidence], -row.chance)
+    return (RANK[hit.confidence], -hit.chance) > (RANK[row.confidence], -row.chance)
 
 
 def record_why(row: RecordHitRow) -> str:

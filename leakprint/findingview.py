@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from leakprint.db import Finding, RecordHitRow
-from leakprint.findings import CONFIDENCE_ORDER, record_why
+from leakprint.findings import record_why
+from matchers.confidence import RANK
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class FindingView:
         """The view of a stored finding (its document and records loaded)."""
         doc = finding.document
         records = sorted(finding.records,
-                         key=lambda r: (-CONFIDENCE_ORDER[r.confidence], r.record_ref))
+                         key=lambda r: (-RANK[r.confidence], r.record_ref))
         return cls(
             id=finding.id,
             dataset=finding.dataset,

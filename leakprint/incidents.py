@@ -20,12 +20,13 @@ from leakprint.cadence import MIN_INTERVAL, check_cron, parse_duration
 from leakprint.cadence import IncidentError as IncidentError  # the error of both modules
 from leakprint.channels import check_recipient
 from leakprint.db import AlertRow, Database, Incident, IncidentFinding, ScanRun
-from leakprint.findings import CONFIDENCE_ORDER, FindingChange, at_least
+from leakprint.findings import FindingChange, at_least
 from leakprint.inputs import esc, lit
 from leakprint.jobstore import JOB_ID as JOB_ID  # serve's job store: its table and ids
 from leakprint.jobstore import JOBS_TABLE as JOBS_TABLE
 from leakprint.jobstore import job_id as job_id
 from leakprint.jobstore import next_runs
+from matchers.confidence import RANK, Confidence
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -174,8 +175,10 @@ def open_incident(
             raise IncidentError.about("{every} must be at least 1m")
     if cron:
         cron = check_cron(cron)
-    if threshold not in CONFIDENCE_ORDER:
-        raise IncidentError.about(f"{{threshold}} {lit(threshold)}: use low, medium or high")
+    if threshold not in RANK:
+        *lower, top = Confidence.names()
+        raise IncidentError.about(
+            f"{{threshold}} {lit(threshold)}: use {', '.join(lower)} or {top}")
     watch = parse_duration(period, "period")
     try:
         notify = [check_recipient(a) for a in notify]

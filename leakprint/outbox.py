@@ -34,9 +34,10 @@ from leakprint.channels import notifier_for, smtp_config
 from leakprint.config import Settings
 from leakprint.contractors.attribute import attribute_findings
 from leakprint.db import AlertRow, Database, Finding, Incident
-from leakprint.findings import CONFIDENCE_ORDER, display_fields, record_why
+from leakprint.findings import display_fields, record_why
 from leakprint.notices import notice_context
 from matchers.companion import is_canary_ref
+from matchers.confidence import RANK, Confidence
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -56,7 +57,7 @@ def alert_context(row: AlertRow, finding: Finding, incident: Incident,
     """What the alert about ``finding`` says; canaries are counted apart, never as
     customers (SPEC 14)."""
     records = sorted((r for r in finding.records if not is_canary_ref(r.record_ref)),
-                     key=lambda r: (-CONFIDENCE_ORDER[r.confidence], r.record_ref))
+                     key=lambda r: (-RANK[r.confidence], r.record_ref))
     canaries = sum(1 for r in finding.records if is_canary_ref(r.record_ref))
     counts = Counter(r.confidence for r in records)
     return AlertContext(
@@ -66,14 +67,14 @@ def alert_context(row: AlertRow, finding: Finding, incident: Incident,
         source=finding.document.source or "on-demand",
         url=finding.document.url,
         first_seen=finding.first_seen,
-        confidence=finding.confidence,  # type: ignore[arg-type]
+        confidence=finding.confidence,
         bulk=finding.bulk,
         record_counts=dict(counts),
         fields=display_fields(finding.fields),
         records=tuple(
             RecordSummary(
                 r.record_ref,
-                r.confidence,  # type: ignore[arg-type]
+                r.confidence,
                 display_fields(r.fields),
                 record_why(r),
             )
@@ -81,6 +82,7 @@ def alert_context(row: AlertRow, finding: Finding, incident: Incident,
         ),
         snippet=finding.snippet,
         finding_id=finding.id,
+        levels=tuple(level.value for level in Confidence.descending()),
         is_update=row.is_update,
         previous_record_count=row.previous_record_count,
         canaries=canaries,

@@ -23,8 +23,6 @@ from leakprint.datasets import open_sets
 from leakprint.db import Database, Finding, RecordHitRow
 from leakprint.findingview import FindingView
 
-SEARCH_KINDS = ("phone", "email", "name")
-
 
 class SearchError(Exception):
     """A one-line, user-facing search problem."""

@@ -390,7 +390,7 @@ class Extractor:
                     break
 
 
-def _length_range(lengths: frozenset[int], pad: int = 0) -> tuple[int, int]:
+def _length_range(lengths: frozenset[int]) -> tuple[int, int]:
     if not lengths:
         return (1, 0)
-    return (max(1, min(lengths) - pad), max(lengths) + pad)
+    return (max(1, min(lengths)), max(lengths))

@@ -43,45 +43,34 @@ import math
 from collections.abc import Iterable, Mapping, Set
 from typing import Final
 
+from fingerprints.normalizers import BUILTIN, CONTACT_KINDS, SUPPORTING_KINDS, shown_kind
 from matchers.confidence import NAME, NAME_FOLDED, Confidence, field_set
 
 #: People in Japan: a phone number or e-mail address names one of them.
 POPULATION: Final = 1.25e8
 PERSON: Final = 1 / POPULATION
-#: Floors of the u-probability per kind for people outside the base (see design.md).
-PRIORS: Final[dict[str, float]] = {
-    "phone": PERSON,
-    "email": PERSON,
-    "name": 1e-7,  # a full kanji name: from a handful up to thousands nationally
-    "name_folded": 1e-6,  # variant kanji folded: weaker than the exact name
-    "name_kana": 1e-6,  # readings collide more than kanji spellings
-    "birthdate": 4e-5,  # ~1 in 25,000 people share a birth date
-    "postal_code": 8e-6,  # a 7-digit code covers ~1,000 people
-    "address": 1e-6,  # to the block number: a household, a building
-    "customer_id": 1e-6,
-}
+#: Floors of the u-probability per kind for people outside the base
+#: (``Normalizer.prior``; see design.md).
+PRIORS: Final[dict[str, float]] = {kind: cls.prior for kind, cls in BUILTIN.items()}
 DEFAULT_PRIOR: Final = 1e-6  # custom kinds
 #: Kinds whose value with one more field of the record is at least medium.
-PERSONAL_KINDS: Final[frozenset[str]] = frozenset({"phone", "email"})
+PERSONAL_KINDS: Final[frozenset[str]] = CONTACT_KINDS
 #: Correlated kinds counted once (by the most telling value of the group).
 GROUP: Final[dict[str, str]] = {
-    "name": "name",
-    "name_folded": "name",
-    "name_kana": "name",
-    "address": "place",
-    "postal_code": "place",
+    kind: cls.group for kind, cls in BUILTIN.items() if cls.group is not None
 }
 #: Kinds a namesake or a household shares: alone, together, never above low.
-WEAK_FIELD_KINDS: Final[frozenset[str]] = frozenset(
-    {"name", "name_folded", "name_kana", "birthdate", "postal_code", "address"}
-)
+WEAK_FIELD_KINDS: Final[frozenset[str]] = SUPPORTING_KINDS
 HIGH_CHANCE: Final = 1e-9
 MEDIUM_CHANCE: Final = 1e-6
+# The members as module globals: an enum class attribute is several times slower to
+# read, and this runs for every record of every row.
+_LOW, _MEDIUM, _HIGH = Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH
 _LOG_HIGH: Final = math.log10(HIGH_CHANCE)
 _LOG_MEDIUM: Final = math.log10(MEDIUM_CHANCE)
-# Display order of kinds in an explanation.
-_ORDER: Final = ("phone", "email", "customer_id", "name", "name_kana", "birthdate",
-                 "address", "postal_code")
+# Display order of kinds in an explanation (registry order; a folded name is shown
+# as its name).
+_ORDER: Final = tuple(dict.fromkeys(map(shown_kind, BUILTIN)))
 
 
 def value_weight(kind: str, count: int, records: int) -> float:
@@ -120,12 +109,12 @@ def rules(kinds: Iterable[str]) -> tuple[bool, bool]:
 def level_of(log10_chance: float, capped: bool, floored: bool) -> Confidence:
     """The level from the chance and :func:`rules`."""
     if capped:
-        return "low"
+        return _LOW
     if log10_chance <= _LOG_HIGH:
-        return "high"
+        return _HIGH
     if log10_chance <= _LOG_MEDIUM or floored:
-        return "medium"
-    return "low"
+        return _MEDIUM
+    return _LOW
 
 
 def level(kinds: Iterable[str], log10_chance: float) -> Confidence:
@@ -150,7 +139,7 @@ _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 def explain(kinds: Iterable[str], log10_chance: float) -> str:
     """Why a record has its level, e.g. ``phone + name: chance ≈ 1 in 10⁹`` (never a value)."""
-    ks = {"name" if k == "name_folded" else k for k in kinds}
+    ks = set(map(shown_kind, kinds))
     ordered = [k for k in _ORDER if k in ks] + sorted(ks.difference(_ORDER))
     label = " + ".join(ordered)
     exponent = round(-log10_chance)

@@ -27,19 +27,99 @@ medium"). What stays here (each line is a SPEC sentence or a documented choice):
 from __future__ import annotations
 
 from collections.abc import Iterable, Set
-from typing import Final, Literal
+from enum import StrEnum
+from typing import Any, Final
 
-Confidence = Literal["low", "medium", "high"]
+from fingerprints.normalizers import WEAK_KINDS, NameFoldedNormalizer, NameNormalizer
 
-LEVELS: Final[tuple[Confidence, ...]] = ("low", "medium", "high")
-RANK: Final[dict[str, int]] = {"low": 1, "medium": 2, "high": 3}
+__all__ = [
+    "BULK_MEDIUM_RECORDS",
+    "BULK_PRIMARY_RECORDS",
+    "LEVELS",
+    "NAME",
+    "NAME_FOLDED",
+    "RANK",
+    "WEAK_KINDS",
+    "Confidence",
+    "field_set",
+    "finding_confidence",
+    "is_bulk",
+    "max_confidence",
+]
 
-NAME: Final = "name"
-NAME_FOLDED: Final = "name_folded"
-# Kinds that, on their own, can never lift a record above low (SPEC 4.5).
-NAME_AND_BIRTH_KINDS: Final[frozenset[str]] = frozenset({NAME, "name_kana", "birthdate"})
-# Kinds that are no evidence of a record on their own in a row (see the docstring).
-WEAK_KINDS: Final[frozenset[str]] = NAME_AND_BIRTH_KINDS | {NAME_FOLDED, "postal_code"}
+
+class Confidence(StrEnum):
+    """A confidence level, ordered ``low < medium < high`` (the one declaration of
+    the levels). Members are ``str``: their values are the strings stored in the
+    database, printed in JSON and accepted on the command line, and a member equals
+    its string (``Confidence.HIGH == "high"``)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        """1 for ``low`` … 3 for ``high``."""
+        return RANK[self]
+
+    @property
+    def display_ja(self) -> str:
+        """The level in a Japanese report (高/中/低)."""
+        return _JA[self]
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The level strings, lowest first (``click.Choice``, config checks)."""
+        return tuple(level.value for level in cls)
+
+    @classmethod
+    def descending(cls) -> tuple[Confidence, ...]:
+        """The levels, highest first (listings, alerts)."""
+        return tuple(reversed(cls))
+
+    @classmethod
+    def rank_of(cls, level: str | None) -> int:
+        """The rank of a level string, 0 for ``None`` or an unknown string."""
+        return _VALUE_RANK.get(level or "", 0)
+
+    # Ordered by rank, not alphabetically (``str`` would put "high" < "low").
+    def __lt__(self, other: Any) -> bool:
+        return self.rank < _rank(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.rank <= _rank(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.rank > _rank(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.rank >= _rank(other)
+
+
+def _rank(other: Any) -> int:
+    if isinstance(other, str) and other in RANK:
+        return RANK[other]
+    raise TypeError(f"not a confidence level: {other!r}")
+
+
+_JA: Final[dict[Confidence, str]] = {
+    Confidence.LOW: "低",
+    Confidence.MEDIUM: "中",
+    Confidence.HIGH: "高",
+}
+#: The levels, lowest first.
+LEVELS: Final[tuple[Confidence, ...]] = tuple(Confidence)
+#: Rank of each level. Keyed by the members: the matcher's hot paths index it with
+#: members, found by identity; a stored string finds its level too, more slowly (a
+#: member compares in Python, its ordering being by rank), hence ``_VALUE_RANK``.
+RANK: Final[dict[str, int]] = {level: n for n, level in enumerate(Confidence, 1)}
+_VALUE_RANK: Final[dict[str, int]] = {level.value: n for n, level in enumerate(Confidence, 1)}
+
+NAME: Final = NameNormalizer.kind
+NAME_FOLDED: Final = NameFoldedNormalizer.kind
+# ``WEAK_KINDS`` (``Role.WEAK`` in the registry): kinds that are no evidence of a
+# record on their own in a row (see the docstring).
 
 BULK_MEDIUM_RECORDS: Final = 10
 BULK_PRIMARY_RECORDS: Final = 20
@@ -61,11 +141,11 @@ def field_set(kinds: Iterable[str], primary: Set[str]) -> frozenset[str]:
 
 def max_confidence(levels: Iterable[str | None]) -> Confidence | None:
     """The highest of some confidences (``None`` when there are none)."""
-    best: Confidence | None = None
+    best: str | None = None
     for level in levels:
         if level is not None and (best is None or RANK[level] > RANK[best]):
-            best = level  # type: ignore[assignment]  # level is a Confidence here
-    return best
+            best = level
+    return None if best is None else Confidence(best)
 
 
 def is_bulk(
@@ -95,4 +175,4 @@ def finding_confidence(record_levels: Iterable[str], *, bulk: bool) -> Confidenc
     best = max_confidence(record_levels)
     if best is None:
         return None
-    return "high" if bulk else best
+    return Confidence.HIGH if bulk else best

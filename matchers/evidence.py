@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
+from fingerprints.normalizers import shown_kind
 from matchers.chance import explain, level_of, log_chance, rules, value_weight
 from matchers.confidence import NAME, NAME_FOLDED, RANK, WEAK_KINDS, Confidence, field_set
 from matchers.probe import Common, Hits
@@ -247,5 +248,5 @@ def matched_cells(
     for pair, where in rc.found:
         for record, kind in hits[pair]:
             if record in records:
-                out.setdefault(where, "name" if kind == "name_folded" else kind)
+                out.setdefault(where, shown_kind(kind))
     return out

@@ -21,13 +21,14 @@ import numpy as np
 
 from fingerprints.fpset import FingerprintSet
 from fingerprints.index import digest_keys
+from fingerprints.normalizers import CONTACT_KINDS
 from matchers.shapes import evict_oldest_half
 
 HIT_CACHE_SIZE = 300_000
 #: Kinds whose values rarely repeat in a dump: their misses are not cached (they
 #: would only push out the names and dates that do, and make every lookup in a
 #: larger table slower).
-ONE_OFF_KINDS: frozenset[str] = frozenset({"phone", "email"})
+ONE_OFF_KINDS: frozenset[str] = CONTACT_KINDS
 
 #: A value held by more records than this is never expanded into its records
 #: (issue 12: the work per row must not grow with how many customers share a

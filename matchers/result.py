@@ -11,9 +11,10 @@ from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from matchers.confidence import RANK, finding_confidence, is_bulk
+from fingerprints.normalizers import PRIMARY_KINDS
+from matchers.confidence import RANK, Confidence, finding_confidence, is_bulk
 
-_PRIMARY_DEFAULT = frozenset({"phone", "email", "customer_id"})
+_PRIMARY_DEFAULT = PRIMARY_KINDS
 
 
 @dataclass
@@ -155,7 +156,8 @@ def summarize(
     """Build a result, computing ``bulk``, the finding confidence and its fields."""
     records = sorted(hits, key=_order)
     primary = _PRIMARY_DEFAULT if primary_kinds is None else primary_kinds
-    medium_up = sum(1 for h in records if h.confidence != "low")
+    medium = RANK[Confidence.MEDIUM]  # (ranks: members compare in Python, slowly)
+    medium_up = sum(1 for h in records if RANK[h.confidence] >= medium)
     primary_records = sum(1 for h in records if not primary.isdisjoint(h.fields))
     bulk = is_bulk(
         medium_or_above_records=medium_up,

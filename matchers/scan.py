@@ -145,10 +145,12 @@ class Matcher:
         if kinds is None:
             kinds = fpset.kinds if fpset is not None else registry.kinds()
         lengths = {k: frozenset(prober.kind_lengths(k)) for k in kinds}
+        # Kinds without a strategy of their own in the extractor (custom kinds, and
+        # any built-in that declares a search pattern) are searched for by it.
         custom = {
             kind: re.compile(f"(?<![A-Za-z0-9])(?:{pattern})(?![A-Za-z0-9])")
-            for kind in registry.custom_kinds()
-            if isinstance(pattern := getattr(registry.get(kind), "pattern", None), str)
+            for kind in registry.kinds()
+            if isinstance(pattern := registry.get(kind).search, str)
         }
         self.extractor = Extractor(registry, KindPlan(lengths, self.primary, custom))
 

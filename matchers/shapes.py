@@ -17,17 +17,30 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any, Final, Protocol
 
+from fingerprints.normalizers import (
+    AddressNormalizer,
+    BirthdateNormalizer,
+    CustomerIdNormalizer,
+    EmailNormalizer,
+    NameKanaNormalizer,
+    NameNormalizer,
+    PhoneNormalizer,
+    PostalCodeNormalizer,
+)
 from fingerprints.normalizers.base import CJK_CLASS
 from matchers.rows import Row
 
-PHONE: Final = "phone"
-EMAIL: Final = "email"
-CUSTOMER_ID: Final = "customer_id"
-NAME: Final = "name"
-NAME_KANA: Final = "name_kana"
-BIRTHDATE: Final = "birthdate"
-POSTAL: Final = "postal_code"
-ADDRESS: Final = "address"
+# The kinds with an extraction strategy of their own in ``matchers.candidates``
+# (any other primary kind is searched for by its ``Normalizer.search`` pattern, any
+# other supporting kind is read under its header synonyms).
+PHONE: Final = PhoneNormalizer.kind
+EMAIL: Final = EmailNormalizer.kind
+CUSTOMER_ID: Final = CustomerIdNormalizer.kind
+NAME: Final = NameNormalizer.kind
+NAME_KANA: Final = NameKanaNormalizer.kind
+BIRTHDATE: Final = BirthdateNormalizer.kind
+POSTAL: Final = PostalCodeNormalizer.kind
+ADDRESS: Final = AddressNormalizer.kind
 
 
 # ------------------------------------------------------------- what it needs

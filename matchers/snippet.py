@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
+from fingerprints.normalizers import CONTACT_KINDS
 from matchers.headers import known_header
 from matchers.rows import Row
 
@@ -35,7 +36,8 @@ _PROSE_TOKEN = re.compile(
     r"|[A-Za-z][A-Za-z0-9_]*"
     r"|[^\x00-\x7f\s]+"
 )
-_NO_LENGTH: Final = frozenset({"phone", "email"})
+# Contact kinds are shown without their length (``Normalizer.contact``).
+_NO_LENGTH: Final = CONTACT_KINDS
 
 
 def shape(kind: str, value: str) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import quote, unquote, unquote_plus
 
+from fingerprints.normalizers import shown_kind
 from fingerprints.text import prepare
 from matchers.scan import Matcher
 
@@ -132,20 +133,16 @@ def _scan_part(part: Part, matchers: Sequence[Matcher]) -> PartHit | None:
     kinds = tuple(dict.fromkeys([k for _s, _e, k in spans] + ([whole_kind] if whole_kind else [])))
     if whole_kind is not None and whole_kind not in {k for _s, _e, k in spans}:
         # The whole part is a value (a name, a birth date): nothing of it stays.
-        return PartHit(part, f"[{_display(whole_kind)}]", kinds)
+        return PartHit(part, f"[{shown_kind(whole_kind)}]", kinds)
     # Only the matched values go; the rest of the part (``dump-`` … ``.csv``) stays.
     out: list[str] = []
     last = 0
     for s, e, kind in _merge(spans):
         out.append(quote(text[last:s], safe=_SAFE))
-        out.append(f"[{_display(kind)}]")
+        out.append(f"[{shown_kind(kind)}]")
         last = e
     out.append(quote(text[last:], safe=_SAFE))
     return PartHit(part, "".join(out), kinds)
-
-
-def _display(kind: str) -> str:
-    return "name" if kind == "name_folded" else kind
 
 
 def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

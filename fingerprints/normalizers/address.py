@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from fingerprints.normalizers.base import CJK_CLASS, Normalizer
+from fingerprints.normalizers.base import CJK_CLASS, Normalizer, Role
 from fingerprints.text import DASH_CHARS, fold_digit_dashes, prepare
 
 __all__ = ["AddressNormalizer", "kanji_number"]
@@ -98,6 +98,24 @@ class AddressNormalizer(Normalizer):
     """
 
     kind: ClassVar[str] = "address"
+    builtin: ClassVar[bool] = True
+    order: ClassVar[int] = 80
+    role: ClassVar[Role] = Role.SUPPORTING
+    headers: ClassVar[tuple[str, ...]] = (
+        "住所",
+        "ご住所",
+        "所在地",
+        "現住所",
+        "契約者住所",
+        "住所1",
+        "address",
+        "addr",
+        "street address",
+    )
+    display: ClassVar[str] = "address"
+    display_ja: ClassVar[str] = "住所"
+    group: ClassVar[str | None] = "place"
+    prior: ClassVar[float] = 1e-6  # to the block number: a household, a building
 
     def canonical(self, value: str) -> str | None:
         key = self._key(prepare(value))

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import ClassVar
 
-from fingerprints.normalizers.base import Normalizer
+from fingerprints.normalizers.base import Normalizer, Role
 from fingerprints.text import prepare
 
 __all__ = ["BirthdateNormalizer"]
@@ -52,6 +52,22 @@ class BirthdateNormalizer(Normalizer):
     """
 
     kind: ClassVar[str] = "birthdate"
+    builtin: ClassVar[bool] = True
+    order: ClassVar[int] = 70
+    role: ClassVar[Role] = Role.WEAK
+    headers: ClassVar[tuple[str, ...]] = (
+        "生年月日",
+        "誕生日",
+        "birthday",
+        "birth date",
+        "birthdate",
+        "date of birth",
+        "dob",
+        "birth_date",
+    )
+    display: ClassVar[str] = "date of birth"
+    display_ja: ClassVar[str] = "生年月日"
+    prior: ClassVar[float] = 4e-5  # ~1 in 25,000 people share a birth date
 
     def canonical(self, value: str) -> str | None:
         s = "".join(prepare(value).split())

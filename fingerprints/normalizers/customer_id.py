@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from fingerprints.normalizers.base import Normalizer
+from fingerprints.normalizers.base import Normalizer, Role
 from fingerprints.text import DASH_CHARS, prepare
 
 __all__ = ["CHECK_DIGITS", "CustomerIdNormalizer", "luhn_valid", "mod11_valid"]
@@ -55,6 +55,37 @@ class CustomerIdNormalizer(Normalizer):
     """
 
     kind: ClassVar[str] = "customer_id"
+    builtin: ClassVar[bool] = True
+    order: ClassVar[int] = 30
+    role: ClassVar[Role] = Role.PRIMARY
+    headers: ClassVar[tuple[str, ...]] = (
+        "顧客id",
+        "顧客番号",
+        "顧客コード",
+        "お客さま番号",
+        "お客様番号",
+        "お客さまid",
+        "お客様id",
+        "契約id",
+        "契約番号",
+        "会員番号",
+        "会員id",
+        "回線id",
+        "フレッツ回線id",
+        "利用者id",
+        "customer id",
+        "customer_id",
+        "customer no",
+        "customer number",
+        "contract id",
+        "member id",
+        "id",
+        "user id",
+        "userid",
+    )
+    display: ClassVar[str] = "customer ID"
+    display_ja: ClassVar[str] = "顧客ID"
+    prior: ClassVar[float] = 1e-6
 
     def __init__(self, pattern: str | None = None, check_digit: str | None = None) -> None:
         if check_digit is not None and check_digit not in CHECK_DIGITS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from fingerprints.normalizers.base import Normalizer
+from fingerprints.normalizers.base import Normalizer, Role
 from fingerprints.text import prepare
 
 __all__ = ["EmailNormalizer"]
@@ -23,6 +23,27 @@ class EmailNormalizer(Normalizer):
     """
 
     kind: ClassVar[str] = "email"
+    builtin: ClassVar[bool] = True
+    order: ClassVar[int] = 20
+    role: ClassVar[Role] = Role.PRIMARY
+    headers: ClassVar[tuple[str, ...]] = (
+        "メールアドレス",
+        "メール",
+        "eメール",
+        "e-mail",
+        "email",
+        "mail",
+        "mail address",
+        "email address",
+        "メアド",
+        "pcメール",
+        "携帯メール",
+    )
+    display: ClassVar[str] = "e-mail address"
+    display_ja: ClassVar[str] = "メールアドレス"
+    prior: ClassVar[float] = 1 / 1.25e8  # one person of Japan's 125 million
+    contact: ClassVar[bool] = True
+    search_help: ClassVar[str | None] = "An e-mail address (hashed locally)."
 
     def canonical(self, value: str) -> str | None:
         s = prepare(value).strip()

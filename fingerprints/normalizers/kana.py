@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from fingerprints.normalizers.base import Normalizer
+from fingerprints.normalizers.base import Normalizer, Role
 from fingerprints.text import prepare
 
 __all__ = ["NameKanaNormalizer", "to_katakana"]
@@ -40,6 +40,32 @@ class NameKanaNormalizer(Normalizer):
     """``ヤマダ タロウ`` = ``ﾔﾏﾀﾞ ﾀﾛｳ`` = ``やまだ　たろう`` → ``ヤマダタロウ``."""
 
     kind: ClassVar[str] = "name_kana"
+    builtin: ClassVar[bool] = True
+    order: ClassVar[int] = 60
+    role: ClassVar[Role] = Role.WEAK
+    headers: ClassVar[tuple[str, ...]] = (
+        "フリガナ",
+        "ふりがな",
+        "カナ氏名",
+        "氏名カナ",
+        "氏名(カナ)",
+        "氏名かな",
+        "カナ",
+        "かな",
+        "よみがな",
+        "ヨミガナ",
+        "契約者カナ",
+        "契約者名カナ",
+        "お名前(フリガナ)",
+        "kana",
+        "name_kana",
+        "name kana",
+        "furigana",
+    )
+    display: ClassVar[str] = "name (kana reading)"
+    display_ja: ClassVar[str] = "氏名（フリガナ）"
+    group: ClassVar[str | None] = "name"
+    prior: ClassVar[float] = 1e-6  # readings collide more than kanji spellings
 
     def canonical(self, value: str) -> str | None:
         s = "".join(prepare(value).split())

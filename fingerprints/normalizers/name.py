@@ -8,10 +8,10 @@ from collections.abc import Callable
 from importlib import resources
 from typing import ClassVar
 
-from fingerprints.normalizers.base import Normalizer
+from fingerprints.normalizers.base import Normalizer, Role
 from fingerprints.text import prepare
 
-__all__ = ["NameFoldedNormalizer", "NameNormalizer", "load_variant_table"]
+__all__ = ["NameFoldedNormalizer", "NameNormalizer", "fold_name", "load_variant_table"]
 
 # Punctuation that occurs inside real names (foreign names in katakana, iteration
 # marks are letters already).
@@ -42,10 +42,46 @@ class NameNormalizer(Normalizer):
     """A name with all white space removed: ``山田 太郎`` → ``山田太郎``."""
 
     kind: ClassVar[str] = "name"
+    builtin: ClassVar[bool] = True
+    order: ClassVar[int] = 40
+    role: ClassVar[Role] = Role.WEAK
+    headers: ClassVar[tuple[str, ...]] = (
+        "氏名",
+        "お名前",
+        "名前",
+        "顧客名",
+        "契約者名",
+        "契約者氏名",
+        "氏名漢字",
+        "漢字氏名",
+        "お客様名",
+        "お客さま名",
+        "会員名",
+        "利用者名",
+        "name",
+        "full name",
+        "fullname",
+        "customer name",
+        "氏名(漢字)",
+    )
+    display: ClassVar[str] = "name"
+    display_ja: ClassVar[str] = "氏名"
+    group: ClassVar[str | None] = "name"
+    prior: ClassVar[float] = 1e-7  # a full kanji name: from a handful up to thousands nationally
+    search_help: ClassVar[str | None] = "A kanji name (hashed locally)."
 
     def canonical(self, value: str) -> str | None:
         name = _squeeze(value)
         return name if _plausible(name) else None
+
+    pairs_per_value: ClassVar[int] = 2
+
+    def pairs(self, canonical: str) -> list[tuple[str, str]]:
+        """Both the written and the variant-folded form (even when equal)."""
+        # ``fold_name`` inlined (every name cell of an import and a scan comes here).
+        folded = (canonical if _variant_search()(canonical) is None
+                  else canonical.translate(load_variant_table()))
+        return [(self.kind, canonical), (NameFoldedNormalizer.kind, folded)]
 
 
 @functools.cache
@@ -74,6 +110,14 @@ class NameFoldedNormalizer(Normalizer):
     """
 
     kind: ClassVar[str] = "name_folded"
+    builtin: ClassVar[bool] = True
+    order: ClassVar[int] = 50
+    role: ClassVar[Role] = Role.WEAK
+    display: ClassVar[str] = "name"
+    display_ja: ClassVar[str] = "氏名"
+    shown_as: ClassVar[str | None] = "name"
+    group: ClassVar[str | None] = "name"
+    prior: ClassVar[float] = 1e-6  # variant kanji folded: weaker than the exact name
 
     def canonical(self, value: str) -> str | None:
         name = _squeeze(value)
@@ -83,10 +127,15 @@ class NameFoldedNormalizer(Normalizer):
 
     def fold(self, name: str) -> str:
         """Fold an already canonical ``name`` form (no re-validation)."""
-        # Few names hold a variant kanji: one search, and the translation only then.
-        if _variant_search()(name) is None:
-            return name
-        return name.translate(load_variant_table())
+        return fold_name(name)
+
+
+def fold_name(name: str) -> str:
+    """Fold an already canonical ``name`` form (no re-validation)."""
+    # Few names hold a variant kanji: one search, and the translation only then.
+    if _variant_search()(name) is None:
+        return name
+    return name.translate(load_variant_table())
 
 
 @functools.cache

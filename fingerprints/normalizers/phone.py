@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 from itertools import compress
 from operator import itemgetter, not_
 from typing import ClassVar
 
-from fingerprints.normalizers.base import Normalizer
+from fingerprints.normalizers.base import Normalizer, Role
 from fingerprints.text import prepare, prepare_full
 
 __all__ = ["PhoneNormalizer"]
@@ -36,7 +37,6 @@ _FIXED_LINE = re.compile(
 _VALID_DOMESTIC = re.compile(f"{_MOBILE_OR_VOIP.pattern}|{_FIXED_LINE.pattern}")
 _AFTER_TRUNK = itemgetter(slice(1, None))
 
-_ACCEPTED_TYPES: frozenset[int] | None = None
 
 
 def _domestic(digits: str, had_plus: bool) -> str | None:
@@ -87,6 +87,33 @@ class PhoneNormalizer(Normalizer):
     """
 
     kind: ClassVar[str] = "phone"
+    builtin: ClassVar[bool] = True
+    order: ClassVar[int] = 10
+    role: ClassVar[Role] = Role.PRIMARY
+    headers: ClassVar[tuple[str, ...]] = (
+        "電話番号",
+        "電話",
+        "tel",
+        "tel番号",
+        "携帯",
+        "携帯電話",
+        "携帯番号",
+        "携帯電話番号",
+        "連絡先電話番号",
+        "自宅電話番号",
+        "phone",
+        "phone number",
+        "phone_number",
+        "mobile",
+        "mobile number",
+        "telephone",
+        "cell",
+    )
+    display: ClassVar[str] = "phone number"
+    display_ja: ClassVar[str] = "電話番号"
+    prior: ClassVar[float] = 1 / 1.25e8  # one person of Japan's 125 million
+    contact: ClassVar[bool] = True
+    search_help: ClassVar[str | None] = "A phone number in any format (hashed locally)."
 
     def canonical(self, value: str) -> str | None:
         """Fast pure-Python rules, used on the scanning side."""
@@ -139,36 +166,31 @@ class PhoneNormalizer(Normalizer):
                 out[i] = None
         return out
 
-    def strict(self, value: str) -> str | None:
-        """Validate with ``phonenumbers`` (import side); E.164 or ``None``.
+    def valid(self, canonical: str) -> bool:
+        """Whether ``phonenumbers``' JP metadata accepts an E.164 ``+81…`` as a
+        customer's number (the import side's check; ``strict`` applies it).
 
-        ``0081``/``81``/``010 81`` prefixes are rewritten to ``+81`` first because
-        the library does not treat ``0081`` as an international prefix.
+        The test ``phonenumbers.number_type`` applies (a fixed-line, mobile or VoIP
+        pattern and possible length), with the patterns compiled once: the import
+        costs microseconds per phone instead of the library's ~40 µs parse.
         """
-        import phonenumbers
-
-        compact = _compact(value)
-        if compact is None:
-            return None
-        digits, had_plus = compact
-        domestic = _domestic(digits, had_plus)
-        if domestic is None:
-            return None
-        try:
-            number = phonenumbers.parse(domestic, "JP")
-        except phonenumbers.NumberParseException:
-            return None
-        if number.country_code != 81 or not phonenumbers.is_valid_number(number):
-            return None
-        if phonenumbers.number_type(number) not in _accepted_types():
-            return None
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        national = canonical[3:]
+        return any(
+            len(national) in lengths and pattern.fullmatch(national)
+            for pattern, lengths in _jp_patterns()
+        )
 
 
-def _accepted_types() -> frozenset[int]:
-    global _ACCEPTED_TYPES
-    if _ACCEPTED_TYPES is None:
-        from phonenumbers import PhoneNumberType as T
+@cache
+def _jp_patterns() -> tuple[tuple[re.Pattern[str], frozenset[int]], ...]:
+    import phonenumbers
 
-        _ACCEPTED_TYPES = frozenset({T.MOBILE, T.FIXED_LINE, T.FIXED_LINE_OR_MOBILE, T.VOIP})
-    return _ACCEPTED_TYPES
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("JP")
+    if meta is None:  # pragma: no cover - the JP metadata ships with phonenumbers
+        raise RuntimeError("phonenumbers has no metadata for JP")
+    descs = (meta.fixed_line, meta.mobile, meta.voip)
+    return tuple(
+        (re.compile(d.national_number_pattern), frozenset(d.possible_length))
+        for d in descs
+        if d is not None and d.national_number_pattern
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from fingerprints.normalizers.base import Normalizer
+from fingerprints.normalizers.base import Normalizer, Role
 from fingerprints.text import prepare
 
 __all__ = ["PostalCodeNormalizer"]
@@ -20,6 +20,25 @@ class PostalCodeNormalizer(Normalizer):
     """``〒105-0011``, ``〒１０５－００１１``, ``105ｰ0011``, ``〶1050011`` → ``1050011``."""
 
     kind: ClassVar[str] = "postal_code"
+    builtin: ClassVar[bool] = True
+    order: ClassVar[int] = 90
+    role: ClassVar[Role] = Role.WEAK
+    headers: ClassVar[tuple[str, ...]] = (
+        "郵便番号",
+        "〒",
+        "郵便",
+        "zip",
+        "zip code",
+        "zipcode",
+        "postal code",
+        "postal_code",
+        "postcode",
+        "post code",
+    )
+    display: ClassVar[str] = "postal code"
+    display_ja: ClassVar[str] = "郵便番号"
+    group: ClassVar[str | None] = "place"
+    prior: ClassVar[float] = 8e-6  # a 7-digit code covers ~1,000 people
 
     def canonical(self, value: str) -> str | None:
         s = prepare(value).strip()

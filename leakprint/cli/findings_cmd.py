@@ -21,6 +21,7 @@ from leakprint.contractors.attribute import attribute_findings
 from leakprint.findings import query_findings
 from leakprint.findingview import FindingView, finding_views
 from leakprint.urlsafe import SealError, UrlGuard
+from matchers.confidence import Confidence
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -49,7 +50,7 @@ def parse_since(value: str | None) -> datetime | None:
 @click.option("--since", help="Only findings seen since (7d, 12h, 2026-11-01…).")
 @click.option(
     "--min-confidence",
-    type=click.Choice(["low", "medium", "high"]),
+    type=click.Choice(Confidence.names()),
     help="Hide findings below this level.",
 )
 @format_option

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from fingerprints.errors import FingerprintSetError
 from fingerprints.importer import ColumnPlan
+from fingerprints.normalizers import BUILTIN
 from fingerprints.streambuild import parse_memory
 from leakprint.cli.common import (
     AppContext,
@@ -28,6 +29,9 @@ from leakprint.datasets import (
     verify_dataset,
 )
 from leakprint.setsecrets import layer_of
+
+#: The kinds ``--map`` names: those read from columns (the folded name is derived).
+MAPPABLE_KINDS = tuple(kind for kind, cls in BUILTIN.items() if cls.shown_as is None)
 
 
 @click.group()
@@ -67,8 +71,8 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str] | None:
     "maps",
     multiple=True,
     metavar="COL=KIND",
-    help="Map a column to a kind (phone, email, name, name_kana, birthdate, "
-    "postal_code, address, customer_id). Without it, headers are matched.",
+    help=f"Map a column to a kind ({', '.join(MAPPABLE_KINDS)}, or a [[kind]] of "
+    "leakprint.toml). Without it, headers are matched.",
 )
 @click.option(
     "--encoding", default="auto", show_default=True, help="auto, utf-8, utf-8-sig, cp932 or euc-jp."

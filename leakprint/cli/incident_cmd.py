@@ -26,6 +26,7 @@ from leakprint.incidents import (
     list_incidents,
     open_incident,
 )
+from matchers.confidence import Confidence
 
 
 @click.group()
@@ -70,7 +71,7 @@ def incident() -> None:
                    "https:// webhook (repeatable).")
 @click.option(
     "--threshold",
-    type=click.Choice(["low", "medium", "high"]),
+    type=click.Choice(Confidence.names()),
     help="Alert at or above this confidence (default: alerts.threshold).",
 )
 @format_option

@@ -13,8 +13,11 @@ from rich.table import Table
 from leakprint.findings import display_fields
 from leakprint.findingview import FindingView, RecordView
 from matchers.companion import is_canary_ref
+from matchers.confidence import Confidence
 
-STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+STYLE: dict[str, str] = {
+    Confidence.HIGH: "bold red", Confidence.MEDIUM: "yellow", Confidence.LOW: "dim"
+}
 
 
 def findings_table(console: Console, findings: Sequence[FindingView], title: str = "",
@@ -55,7 +58,7 @@ def _by_level(records: Sequence[RecordView]) -> str:
     canaries = sum(1 for r in records if is_canary_ref(r.ref))
     counts = {
         level: sum(1 for r in records if r.confidence == level and not is_canary_ref(r.ref))
-        for level in ("high", "medium", "low")
+        for level in Confidence.descending()
     }
     total = sum(counts.values())
     parts = [f"{n} {level[0]}" for level, n in counts.items() if n]

@@ -22,6 +22,7 @@ from leakprint.datasets import DatasetError
 from leakprint.findings import at_least, query_findings
 from leakprint.findingview import finding_views
 from leakprint.scanning import ScanInputError, ScanOutcome, scan_paths
+from matchers.confidence import Confidence
 
 
 @click.command("scan")
@@ -43,7 +44,7 @@ from leakprint.scanning import ScanInputError, ScanOutcome, scan_paths
 @click.option("--dataset", "datasets", multiple=True, help="Only these datasets (default: all).")
 @click.option("--workers", type=click.IntRange(1, 256),
               help="Processes for large files (default: all cores).")
-@click.option("--fail-on", type=click.Choice(["low", "medium", "high"]),
+@click.option("--fail-on", type=click.Choice(Confidence.names()),
               help="Exit with status 1 when a finding reaches this level.")
 @format_option
 @pass_app

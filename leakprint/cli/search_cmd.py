@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 import click
 
+from fingerprints.normalizers import BUILTIN, SEARCHABLE_KINDS
 from leakprint.cli.common import AppContext, emit, format_option, pass_app, user_errors
 from leakprint.cli.render import findings_table
 from leakprint.datasets import DatasetError
 from leakprint.search import SearchError, search
 
-KINDS = ("phone", "email", "name", "record")
+#: What ``--stdin`` lines may name: the searchable kinds and the record reference.
+KINDS = (*SEARCHABLE_KINDS, "record")
+
+
+def _kind_options(command: Callable[..., None]) -> Callable[..., None]:
+    """One ``--<kind>`` option per searchable kind (``Normalizer.search_help``)."""
+    for kind in reversed(SEARCHABLE_KINDS):
+        command = click.option(f"--{kind}", kind, help=BUILTIN[kind].search_help)(command)
+    return command
 
 
 def read_stdin_values(stream: TextIO, given: dict[str, str | None]) -> dict[str, str | None]:
@@ -35,20 +45,18 @@ def read_stdin_values(stream: TextIO, given: dict[str, str | None]) -> dict[str,
 
 
 @click.command("search")
-@click.option("--phone", help="A phone number in any format (hashed locally).")
-@click.option("--email", help="An e-mail address (hashed locally).")
-@click.option("--name", help="A kanji name (hashed locally).")
+@_kind_options
 @click.option("--record", help="Your record reference (the --id-column value).")
 @click.option("--stdin", "from_stdin", is_flag=True,
-              help="Read the values from standard input, one KIND=VALUE a line (KIND: phone, "
-                   "email, name or record), so they do not show in the process list.")
+              help="Read the values from standard input, one KIND=VALUE a line (KIND: "
+                   f"{', '.join(KINDS[:-1])} or {KINDS[-1]}), so they do not show in the "
+                   "process list.")
 @click.option("--dataset", "datasets", multiple=True, help="Only these datasets.")
 @format_option
 @pass_app
 @user_errors(SearchError, DatasetError)
-def search_cmd(app: AppContext, phone: str | None, email: str | None, name: str | None,
-               record: str | None, from_stdin: bool, datasets: tuple[str, ...],
-               output: str) -> None:
+def search_cmd(app: AppContext, /, record: str | None, from_stdin: bool,
+               datasets: tuple[str, ...], output: str, **by_kind: str | None) -> None:
     """Has this customer been seen? Answers from fingerprints, stores no value.
 
     Values are normalized and hashed with the deployment key on this machine; the
@@ -63,7 +71,7 @@ def search_cmd(app: AppContext, phone: str | None, email: str | None, name: str 
       leakprint search --record C0012345 --json
       printf 'phone=090-1234-5678\\nname=山田 太郎\\n' | leakprint search --stdin
     """
-    given = {"phone": phone, "email": email, "name": name, "record": record}
+    given = {**by_kind, "record": record}
     if from_stdin:
         given = read_stdin_values(sys.stdin, given)
     record = given.pop("record")

@@ -29,7 +29,7 @@ from pyroaring import BitMap
 from fingerprints.fpset import FingerprintSet, FingerprintSetBuilder
 from fingerprints.keyed import FingerprintKey
 from fingerprints.kindconfig import import_fields, registry_from_config
-from fingerprints.normalizers import NORMALIZER_VERSION
+from fingerprints.normalizers import BUILTIN, NORMALIZER_VERSION, CustomerIdNormalizer
 from leakprint import audit
 from leakprint.contractors.ledger import LedgerError, contractor_by_name
 from leakprint.contractors.membership import to_bytes
@@ -38,10 +38,13 @@ from leakprint.db import Canary, Database, Handover
 from leakprint.setsecrets import create_secret, forget_secret, snapshot
 from matchers.companion import CANARY_PREFIX, companion_root
 
-#: The column each kind is written under in the ``--out`` file.
+#: The column each kind is written under in the ``--out`` file: its first header
+#: synonym (the id column is the dataset's own; a kind ``_values`` cannot fake is
+#: left empty).
 HEADERS = {
-    "name": "氏名", "name_kana": "フリガナ", "phone": "電話番号", "email": "メールアドレス",
-    "birthdate": "生年月日", "postal_code": "郵便番号", "address": "住所",
+    kind: cls.headers[0]
+    for kind, cls in BUILTIN.items()
+    if cls.headers and kind != CustomerIdNormalizer.kind
 }
 DOMAIN_RE = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 MAX_COUNT = 10_000

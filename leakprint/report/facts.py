@@ -28,8 +28,8 @@ from leakprint.db.models import (
     RecordHitRow,
     ScanRun,
 )
-from leakprint.findings import CONFIDENCE_ORDER
 from matchers.companion import CANARY_PREFIX
+from matchers.confidence import RANK
 
 
 def _customer_hits(incident_id: int) -> Select[Any]:
@@ -40,7 +40,7 @@ def _customer_hits(incident_id: int) -> Select[Any]:
     every count and list of the report follows.
     """
     rank = case(*((RecordHitRow.confidence == level, n)
-                  for level, n in CONFIDENCE_ORDER.items()), else_=0)
+                  for level, n in RANK.items()), else_=0)
     return (select(Finding.dataset.label("dataset"),
                    RecordHitRow.record_ref.label("ref"), rank.label("rank"))
             .join(RecordHitRow, RecordHitRow.finding_id == Finding.id)
@@ -62,7 +62,7 @@ def persons_affected(session: Session, incident_id: int, threshold: str) -> int:
     excluded; see :func:`_customer_hits`)."""
     best = _best_levels(incident_id).subquery()
     return session.scalar(select(func.count()).select_from(best).where(
-        best.c.best >= CONFIDENCE_ORDER[threshold])) or 0
+        best.c.best >= RANK[threshold])) or 0
 
 
 def persons_by_level(session: Session, incident_id: int) -> dict[str, int]:
@@ -71,14 +71,14 @@ def persons_by_level(session: Session, incident_id: int) -> dict[str, int]:
     counts: dict[int, int] = {int(rank): int(n) for rank, n in session.execute(
         select(best.c.best, func.count()).group_by(best.c.best))}
     return {level: int(counts.get(rank, 0)) for level, rank in
-            sorted(CONFIDENCE_ORDER.items(), key=lambda kv: -kv[1])}
+            sorted(RANK.items(), key=lambda kv: -kv[1])}
 
 
 def affected_refs(session: Session, incident_id: int, threshold: str) -> list[tuple[str, str]]:
     """The (dataset, reference) of the persons counted — only for ``--with-refs``."""
     best = _best_levels(incident_id).subquery()
     rows = session.execute(select(best.c.dataset, best.c.ref)
-                           .where(best.c.best >= CONFIDENCE_ORDER[threshold])
+                           .where(best.c.best >= RANK[threshold])
                            .order_by(best.c.dataset, best.c.ref))
     return [(d, r) for d, r in rows]
 

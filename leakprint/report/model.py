@@ -15,10 +15,12 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
+from fingerprints.normalizers import BUILTIN, Role
 from leakprint.attribution import DEFAULT_P
 from leakprint.db.models import Incident
 from leakprint.report import facts
 from leakprint.report.texts import ITEMS, KIND_WORDS, LEVEL_WORDS, T
+from matchers.confidence import Confidence
 
 Stage = Literal["preliminary", "final"]
 Lang = Literal["ja", "en"]
@@ -29,9 +31,11 @@ PERSONS_LIMIT = 1000
 FINANCIAL_KINDS = frozenset({"card", "card_number", "credit_card", "bank_account",
                              "account_number", "password", "credential"})
 #: The order in which data items are named (a customer file's usual column order).
-KIND_ORDER = {k: i for i, k in enumerate(("name", "name_folded", "name_kana", "birthdate",
-                                          "postal_code", "address", "phone", "email",
-                                          "customer_id"))}
+#: Who the person is (weak kinds), then where (supporting), then how to reach them
+#: and their number (primary), each in registry order.
+_ROLE_ORDER = (Role.WEAK, Role.SUPPORTING, Role.PRIMARY)
+KIND_ORDER = {k: i for i, k in enumerate(sorted(
+    BUILTIN, key=lambda k: (_ROLE_ORDER.index(BUILTIN[k].role), BUILTIN[k].order)))}
 #: Scan runs listed in the appendix: a watch scanning every minute makes thousands;
 #: the latest are listed, all of them are summed in item 9.
 MAX_LISTED_RUNS = 200
@@ -157,7 +161,7 @@ def build_report(session: Session, incident_id: int, *, stage: Stage = "prelimin
     criteria = _criteria(t, persons, kinds, wrongful, bool(found))
     looks = any(c.met for c in criteria)
     first = found[0] if found else None
-    best = max((f.confidence for f in found), key=_order, default="low")
+    best = max((f.confidence for f in found), key=Confidence.rank_of, default=Confidence.LOW)
     sources = sorted({f.source or "file" for f in found})
     na = t["none"]
 
@@ -172,7 +176,8 @@ def build_report(session: Session, incident_id: int, *, stage: Stage = "prelimin
     items.append(Item(2, *ITEMS[1], known=(
         t["items_auto"].format(kinds=words(lang, kinds), datasets=datasets)
         if kinds else t["items_none"],), operator=(t["items_operator"],)))
-    below = sum(n for level, n in levels.items() if _order(level) < _order(threshold))
+    below = sum(n for level, n in levels.items()
+                if Confidence.rank_of(level) < Confidence.rank_of(threshold))
     items.append(Item(3, *ITEMS[2], known=(
         t["persons_auto"].format(n=f"{persons:,}", threshold=lvl[threshold],
                                  low=f"{below:,}"),
@@ -208,10 +213,6 @@ def build_report(session: Session, incident_id: int, *, stage: Stage = "prelimin
         looks_reportable=looks, items=tuple(items), timeline=timeline,
         findings=tuple(found), runs=tuple(runs[-MAX_LISTED_RUNS:]), refs=refs, t=t,
         runs_omitted=max(0, len(runs) - MAX_LISTED_RUNS))
-
-
-def _order(level: str) -> int:
-    return {"low": 1, "medium": 2, "high": 3}.get(level, 0)
 
 
 def _criteria(t: dict[str, str], persons: int, kinds: list[str], wrongful: bool,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from fingerprints.normalizers import BUILTIN
+from matchers.confidence import Confidence
+
 #: The nine items of 規則8条1項 in their order (shared/notes/japan.md §6.1):
 #: (Japanese heading, English heading).
 ITEMS: tuple[tuple[str, str], ...] = (
@@ -19,17 +22,17 @@ ITEMS: tuple[tuple[str, str], ...] = (
 )
 
 #: Field kinds as the report names the data items.
+#: (``Normalizer.display_ja`` / ``display`` in the registry of kinds.)
 KIND_WORDS: dict[str, dict[str, str]] = {
-    "ja": {"name": "氏名", "name_folded": "氏名", "name_kana": "氏名（フリガナ）",
-           "phone": "電話番号", "email": "メールアドレス", "birthdate": "生年月日",
-           "postal_code": "郵便番号", "address": "住所", "customer_id": "顧客ID"},
-    "en": {"name": "name", "name_folded": "name", "name_kana": "name (kana reading)",
-           "phone": "phone number", "email": "e-mail address", "birthdate": "date of birth",
-           "postal_code": "postal code", "address": "address", "customer_id": "customer ID"},
+    "ja": {kind: cls.display_ja for kind, cls in BUILTIN.items()},
+    "en": {kind: cls.display for kind, cls in BUILTIN.items()},
 }
 
-LEVEL_WORDS = {"ja": {"high": "高", "medium": "中", "low": "低"},
-               "en": {"high": "high", "medium": "medium", "low": "low"}}
+#: Confidence levels as the report names them.
+LEVEL_WORDS: dict[str, dict[str, str]] = {
+    "ja": {level.value: level.display_ja for level in Confidence.descending()},
+    "en": {level.value: level.value for level in Confidence.descending()},
+}
 
 T: dict[str, dict[str, str]] = {
     "ja": {

@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from alerts import AlertContext, RecordSummary
+from matchers.confidence import Confidence
 
 SNIPPET = "⟨name:4⟩,⟨name_kana:6⟩,⟨phone⟩,⟨email⟩,⟨address:18⟩"
 
 
 def records(count: int, confidence: str = "high") -> tuple[RecordSummary, ...]:
     return tuple(
-        # Ignored below: confidence is a plain str here, a literal there.
-        RecordSummary(ref=f"REF-{i:03d}", confidence=confidence, fields=("phone", "name"))  # type: ignore[arg-type]
+        RecordSummary(ref=f"REF-{i:03d}", confidence=confidence, fields=("phone", "name"))
         for i in range(1, count + 1)
     )
 
@@ -33,6 +33,7 @@ def make_context(**overrides: Any) -> AlertContext:
         "records": records(37),
         "snippet": SNIPPET,
         "finding_id": 12,
+        "levels": tuple(level.value for level in Confidence.descending()),
     }
     values.update(overrides)
     return AlertContext(**values)

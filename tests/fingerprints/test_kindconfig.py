@@ -7,8 +7,13 @@ import random
 import phonenumbers
 import pytest
 
-from fingerprints.kindconfig import registry_from_config, valid_phone
-from fingerprints.normalizers import CustomerIdNormalizer, KindRegistry, RegexNormalizer
+from fingerprints.kindconfig import registry_from_config
+from fingerprints.normalizers import (
+    CustomerIdNormalizer,
+    KindRegistry,
+    PhoneNormalizer,
+    RegexNormalizer,
+)
 
 CUSTOMER_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
@@ -47,7 +52,7 @@ def test_valid_phone_agrees_with_number_type_on_thousands_of_numbers() -> None:
         )
         number = phonenumbers.PhoneNumber(country_code=81, national_number=int(national))
         expected = phonenumbers.number_type(number) in CUSTOMER_TYPES
-        assert valid_phone(f"+81{national}") == expected, national
+        assert PhoneNormalizer().valid(f"+81{national}") == expected, national
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""phone: fast canonical rules, and their agreement with phonenumbers (strict)."""
+"""phone: fast canonical rules, and their agreement with phonenumbers (the library
+itself, ``library_e164``, and ``strict``: canonical + the import's metadata check)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import random
 import pytest
 
 from fingerprints.normalizers import PhoneNormalizer
+from tests.fingerprints.phone_oracle import library_e164
 
 P = PhoneNormalizer()
 
@@ -81,6 +83,7 @@ def test_canonical(raw: str, expected: str | None) -> None:
 @pytest.mark.parametrize(("raw", "expected"), CASES)
 def test_strict_agrees_on_examples(raw: str, expected: str | None) -> None:
     assert P.strict(raw) == expected
+    assert library_e164(raw) == expected
 
 
 # Area codes of every length (2-5 digits including the 0).
@@ -137,11 +140,11 @@ def test_canonical_equals_strict_for_thousands_of_generated_numbers() -> None:
     accepted = 0
     for i in range(1500):
         number = _landline(rnd) if i % 2 else _mobile(rnd)
-        expected_e164 = P.strict(number)
+        expected_e164 = library_e164(number)
         forms = _formats(number, rnd)
         for form in forms:
             fast = P.canonical(form)
-            assert fast == P.strict(form), form
+            assert fast == library_e164(form) == P.strict(form), form
             assert fast == expected_e164, form
             checked += 1
         accepted += expected_e164 is not None
@@ -155,7 +158,7 @@ def test_canonical_equals_strict_on_random_digit_strings() -> None:
     rnd = random.Random(7)
     for _ in range(20_000):
         raw = "0" + "".join(rnd.choice("0123456789") for _ in range(rnd.choice([8, 9, 10, 11])))
-        assert P.canonical(raw) == P.strict(raw), raw
+        assert P.canonical(raw) == library_e164(raw) == P.strict(raw), raw
 
 
 def test_output_is_a_fixed_point() -> None:

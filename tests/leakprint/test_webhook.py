@@ -166,7 +166,7 @@ def test_incidents_take_webhooks_and_alerts_test_posts(
                              every="1h", cron=None, period="7d",
                              notify=["soc@example.jp", hook.url])
         assert get_incident(db, info.id).notify == ["soc@example.jp", hook.url]
-        with pytest.raises(IncidentError, match="^notify: a webhook is an https"):
+        with pytest.raises(IncidentError, match=r"^notify: a webhook is an https"):
             open_incident(db, name="bad", datasets=["crm"], sources=["paste"], every="1h",
                           cron=None, period="7d", notify=["https://"])
     finally:
