@@ -251,7 +251,7 @@ from = "leakprint@localhost"
 # check_digit = "luhn"                    # or "mod11"
 
 # A field of your own: a value of it names one customer (like a phone number). Map
-# its column with --map COLUMN=NAME; scanned text is searched for the pattern.
+# its column to the name with --map; scanned text is searched for the pattern.
 # [[kind]]
 # name = "flets_id"                       # 1-16 of a-z 0-9 _
 # pattern = "CAF[0-9]{{10}}"

@@ -153,8 +153,9 @@ def test_default_config_has_no_unknown_keys(tmp_path: Path) -> None:
     home.mkdir()
     text = (run(home, "init", env={"LEAKPRINT_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}),
             (home / "leakprint.toml").read_text(encoding="utf-8"))[1]
-    # Uncomment every commented-out setting of the default file: still all known.
-    lines = [line[2:] if line.startswith("# ") and "=" in line.split("#")[1] else line
+    # Uncomment every commented-out setting and table of the default file: still all known.
+    lines = [line[2:] if line.startswith("# ") and ("=" in line.split("#")[1]
+                                                    or line.startswith("# [")) else line
              for line in text.splitlines()]
     (home / "leakprint.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert load_settings(home, env={}).unknown == ()
