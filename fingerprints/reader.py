@@ -133,6 +133,11 @@ class FingerprintSet:
         """Bloom filter only: False is certain, True means "look it up"."""
         return self.bloom.contains(digests)
 
+    def survivors(self, digests: bytes) -> npt.NDArray[np.intp]:
+        """Bloom filter only: the positions of the concatenated 16-byte ``digests``
+        that may be in the set."""
+        return self.bloom.survivors(digests)
+
     def lookup(
         self,
         digests: Sequence[bytes] | npt.NDArray[np.uint8],

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from fingerprints import native
+
 __all__ = ["DASH_CHARS", "fold_digit_dashes", "prepare", "prepare_full"]
 
 #: Dash-like characters (japan.md rule 5). After NFKC the half-width prolonged
@@ -87,6 +89,13 @@ def prepare(text: str) -> str:
         # unify or fold is non-ASCII, and ASCII text is NFKC-normalized already.
         # Most scanned cells (phone numbers, e-mail addresses, dates) are ASCII.
         return text
+    core = native.CORE
+    if core is not None:
+        # The native pass knows the characters of most Japanese text; it answers
+        # None for anything else, and the Python steps below run.
+        done = core.prepare(text)
+        if done is not None:
+            return done
     return prepare_full(text)
 
 

@@ -142,7 +142,7 @@ class DigestProber:
         out: list[Hits] = [NO_HITS] * len(values)
         if not values or kind not in self._kinds:
             return out
-        for i, hits in self._found(b"".join(self._hasher.digest_many(kind, values)),
+        for i, hits in self._found(self._hasher.digest_blob(kind, values),
                                    repeat(kind, len(values))):
             out[i] = hits
         return out
@@ -151,10 +151,10 @@ class DigestProber:
         """``(position, hits)`` of the digests that hit: the Bloom filter over the whole
         batch, and only its survivors through the exact index. Postings are read
         only for values held by at most ``POSTINGS_CAP`` records."""
-        arr = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16)
-        survivors = np.flatnonzero(self.fpset.maybe_contains(arr))
+        survivors = self.fpset.survivors(digests)
         if not survivors.size:
             return []
+        arr = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16)
         kinds = list(kinds)
         index = self.fpset.index
         keys = digest_keys(arr[survivors])
@@ -207,7 +207,7 @@ class DigestProber:
             if kind not in self._kinds:
                 continue
             values = list(group)
-            chunks.append(b"".join(self._hasher.digest_many(kind, map(_VALUE, values))))
+            chunks.append(self._hasher.digest_blob(kind, list(map(_VALUE, values))))
             probed += values
             kinds += repeat(kind, len(values))
             # Misses are remembered too, except those of the kinds that rarely

@@ -1,0 +1,346 @@
+/* The native scanning core, first slice (issue 15, SPEC 13).
+ *
+ * Three per-character / per-value loops of the scan, each the exact counterpart of
+ * a Python reference that stays in the package (LEAKPRINT_PURE_PYTHON=1 selects it;
+ * tests/fingerprints/test_native.py holds both to the same results):
+ *
+ *   prepare(text)                  fingerprints.text.prepare_full, for text made only
+ *                                  of characters whose SPEC 3.2 result is known here
+ *                                  (ASCII, full-width ASCII, kana, CJK ideographs,
+ *                                  common CJK punctuation, dashes); None otherwise,
+ *                                  and the caller runs the Python steps.
+ *   digest_many(key, person, vs)   keyed BLAKE2b-128 of each str's UTF-8 form
+ *                                  (hashlib.blake2b(v, key=, person=, digest_size=16)),
+ *                                  concatenated: one call per kind and batch.
+ *   bloom_survivors(d, words, m, k) positions of the 16-byte digests whose k probes
+ *                                  all hit (fingerprints.bloom.BloomFilter.contains).
+ *
+ * BLAKE2b is the RFC 7693 reference algorithm, vendored (no OpenSSL dependency):
+ * hashlib's keyed state cannot be handed to C.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ BLAKE2b */
+
+static const uint64_t IV[8] = {
+    0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL,
+    0xa54ff53a5f1d36f1ULL, 0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL,
+    0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
+
+static const uint8_t SIGMA[12][16] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+    {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4},
+    {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
+    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13},
+    {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
+    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11},
+    {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
+    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5},
+    {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+    {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3}};
+
+static inline uint64_t rotr64(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
+
+static inline uint64_t load64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8); /* little-endian hosts only: checked at module init */
+    return v;
+}
+
+#define G(a, b, c, d, x, y)          \
+    do {                             \
+        a = a + b + (x);             \
+        d = rotr64(d ^ a, 32);       \
+        c = c + d;                   \
+        b = rotr64(b ^ c, 24);       \
+        a = a + b + (y);             \
+        d = rotr64(d ^ a, 16);       \
+        c = c + d;                   \
+        b = rotr64(b ^ c, 63);       \
+    } while (0)
+
+/* One compression of a 128-byte block; t is the byte count so far (< 2**64). */
+static void compress(uint64_t h[8], const uint8_t block[128], uint64_t t, int last) {
+    uint64_t m[16], v[16];
+    for (int i = 0; i < 16; i++) m[i] = load64(block + 8 * i);
+    for (int i = 0; i < 8; i++) {
+        v[i] = h[i];
+        v[i + 8] = IV[i];
+    }
+    v[12] ^= t;
+    if (last) v[14] = ~v[14];
+    for (int r = 0; r < 12; r++) {
+        const uint8_t *s = SIGMA[r];
+        G(v[0], v[4], v[8], v[12], m[s[0]], m[s[1]]);
+        G(v[1], v[5], v[9], v[13], m[s[2]], m[s[3]]);
+        G(v[2], v[6], v[10], v[14], m[s[4]], m[s[5]]);
+        G(v[3], v[7], v[11], v[15], m[s[6]], m[s[7]]);
+        G(v[0], v[5], v[10], v[15], m[s[8]], m[s[9]]);
+        G(v[1], v[6], v[11], v[12], m[s[10]], m[s[11]]);
+        G(v[2], v[7], v[8], v[13], m[s[12]], m[s[13]]);
+        G(v[3], v[4], v[9], v[14], m[s[14]], m[s[15]]);
+    }
+    for (int i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+}
+
+/* Keyed BLAKE2b-128 of msg: ``keyed`` is the state after the key block (not last),
+ * ``param`` the state before it (an empty message makes the key block the last). */
+static void digest16(const uint64_t param[8], const uint64_t keyed[8],
+                     const uint8_t keyblock[128], const uint8_t *msg, Py_ssize_t len,
+                     uint8_t out[16]) {
+    uint64_t h[8];
+    uint8_t block[128];
+    if (len == 0) {
+        memcpy(h, param, sizeof h);
+        compress(h, keyblock, 128, 1);
+    } else {
+        uint64_t t = 128;
+        memcpy(h, keyed, sizeof h);
+        while (len > 128) {
+            t += 128;
+            compress(h, msg, t, 0);
+            msg += 128;
+            len -= 128;
+        }
+        memset(block, 0, sizeof block);
+        memcpy(block, msg, (size_t)len);
+        t += (uint64_t)len;
+        compress(h, block, t, 1);
+    }
+    memcpy(out, h, 16); /* little-endian: the first two words' bytes */
+}
+
+static PyObject *native_digest_many(PyObject *self, PyObject *args) {
+    Py_buffer key, person;
+    PyObject *values;
+    if (!PyArg_ParseTuple(args, "y*y*O", &key, &person, &values)) return NULL;
+    PyObject *result = NULL, *seq = NULL;
+    if (key.len < 1 || key.len > 64 || person.len > 16) {
+        PyErr_SetString(PyExc_ValueError, "key must be 1-64 bytes, person at most 16");
+        goto done;
+    }
+    seq = PySequence_Fast(values, "values must be a sequence of str");
+    if (seq == NULL) goto done;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    uint64_t param[8], keyed[8];
+    uint8_t keyblock[128], pers[16] = {0};
+    memcpy(pers, person.buf, (size_t)person.len);
+    for (int i = 0; i < 8; i++) param[i] = IV[i];
+    param[0] ^= 0x01010000ULL ^ ((uint64_t)key.len << 8) ^ 16ULL;
+    param[6] ^= load64(pers);
+    param[7] ^= load64(pers + 8);
+    memset(keyblock, 0, sizeof keyblock);
+    memcpy(keyblock, key.buf, (size_t)key.len);
+    memcpy(keyed, param, sizeof keyed);
+    compress(keyed, keyblock, 128, 0);
+    result = PyBytes_FromStringAndSize(NULL, 16 * n);
+    if (result == NULL) goto done;
+    uint8_t *out = (uint8_t *)PyBytes_AS_STRING(result);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t len;
+        if (!PyUnicode_Check(items[i])) {
+            PyErr_SetString(PyExc_TypeError, "values must be str");
+            Py_CLEAR(result);
+            goto done;
+        }
+        const char *utf8 = PyUnicode_AsUTF8AndSize(items[i], &len);
+        if (utf8 == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        digest16(param, keyed, keyblock, (const uint8_t *)utf8, len, out + 16 * i);
+    }
+    /* The key block held the key: wipe the stack copies. */
+done:
+    memset(keyblock, 0, sizeof keyblock);
+    Py_XDECREF(seq);
+    PyBuffer_Release(&key);
+    PyBuffer_Release(&person);
+    return result;
+}
+
+/* ---------------------------------------------------------------- Bloom probe */
+
+static PyObject *native_bloom_survivors(PyObject *self, PyObject *args) {
+    Py_buffer dig, words;
+    unsigned long long m;
+    int k;
+    if (!PyArg_ParseTuple(args, "y*y*Ki", &dig, &words, &m, &k)) return NULL;
+    PyObject *out = NULL;
+    Py_ssize_t n = dig.len / 16;
+    if (dig.len % 16 || m < 64 || k < 1 || (unsigned long long)words.len < 8 * ((m + 63) / 64)) {
+        PyErr_SetString(PyExc_ValueError, "bad digests or filter words");
+        goto done;
+    }
+    out = PyList_New(0);
+    if (out == NULL) goto done;
+    const uint8_t *d = (const uint8_t *)dig.buf;
+    const uint64_t *w = (const uint64_t *)words.buf;
+    int fast = m < (1ULL << 32);
+    for (Py_ssize_t j = 0; j < n; j++) {
+        const uint8_t *p = d + 16 * j;
+        int hit = 1;
+        if (fast) {
+            /* Same arithmetic as bloom._state/_positions/_advance in uint32. */
+            uint32_t x, y;
+            memcpy(&x, p, 4);
+            memcpy(&y, p + 4, 4);
+            y |= 1u;
+            for (int i = 0; i < k; i++) {
+                uint64_t pos = ((uint64_t)x * m) >> 32;
+                if (!((w[pos >> 6] >> (pos & 63)) & 1)) {
+                    hit = 0;
+                    break;
+                }
+                x += y;
+                y += (uint32_t)i;
+            }
+        } else {
+            uint64_t x = load64(p), y = load64(p + 8) | 1u;
+            for (int i = 0; i < k; i++) {
+                uint64_t pos = x % m;
+                if (!((w[pos >> 6] >> (pos & 63)) & 1)) {
+                    hit = 0;
+                    break;
+                }
+                x += y;
+                y += (uint64_t)i;
+            }
+        }
+        if (hit) {
+            PyObject *v = PyLong_FromSsize_t(j);
+            if (v == NULL || PyList_Append(out, v) < 0) {
+                Py_XDECREF(v);
+                Py_CLEAR(out);
+                goto done;
+            }
+            Py_DECREF(v);
+        }
+    }
+done:
+    PyBuffer_Release(&dig);
+    PyBuffer_Release(&words);
+    return out;
+}
+
+/* ------------------------------------------------------------ text preparation */
+
+/* Dash-like characters of fingerprints.text.DASH_CHARS other than ASCII '-'. */
+static int is_dash(Py_UCS4 c) {
+    switch (c) {
+    case 0xFF0D: case 0xFE63: case 0x2212: case 0x2010: case 0x2043: case 0x2011:
+    case 0x2012: case 0x2013: case 0x2014: case 0xFE58: case 0x2015: case 0x23AF:
+    case 0x23E4: case 0x30FC: case 0xFF70: case 0x2500: case 0x2501:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* What SPEC 3.2's steps (invisible characters dropped, twins unified, NFKC) make of
+ * one character, for the characters whose result needs no context: 0 to drop it,
+ * (Py_UCS4)-1 when it is not one of them. Every kept or produced character is
+ * NFKC-stable, of combining class 0 and composes with nothing, so a string of them
+ * is NFKC-normalized as it stands (tests check every code point of these ranges). */
+static Py_UCS4 fold_char(Py_UCS4 c) {
+    if (c < 0x80) return c;
+    if (c >= 0x4E00 && c <= 0x9FFF) return c;                 /* CJK ideographs */
+    if (c >= 0x3041 && c <= 0x3096) return c;                 /* hiragana */
+    if (c >= 0x30A1 && c <= 0x30FA) return c;                 /* katakana */
+    if (c >= 0xFF01 && c <= 0xFF5E) return c - 0xFEE0;        /* full-width ASCII */
+    switch (c) {
+    case 0x3000: return 0x20;                                 /* ideographic space */
+    case 0x301C: return 0x7E;                                 /* 〜 twin of ～ */
+    case 0x2212: return 0x2D;                                 /* − twin of － */
+    case 0x2015: return 0x2014;                               /* ― twin of — */
+    case 0x2225: return 0x2016;                               /* ∥ twin of ‖ */
+    case 0x200B: case 0x200C: case 0x200D: case 0x2060: case 0xFEFF:
+        return 0;                                             /* invisible */
+    case 0x3001: case 0x3002: case 0x3005: case 0x3006: case 0x3007:
+    case 0x3008: case 0x3009: case 0x300A: case 0x300B: case 0x300C: case 0x300D:
+    case 0x300E: case 0x300F: case 0x3010: case 0x3011: case 0x3012: case 0x3014:
+    case 0x3015: case 0x309D: case 0x309E: case 0x30FB: case 0x30FC: case 0x30FD:
+    case 0x30FE: case 0x2010: case 0x2013: case 0x2014: case 0x2016: case 0x2500:
+    case 0x2501: case 0x00B7: case 0x00D7: case 0x00F7: case 0x203B:
+    case 0x25A0: case 0x25A1: case 0x25B2: case 0x25B3: case 0x25C6: case 0x25C7:
+    case 0x25CB: case 0x25CE: case 0x25CF: case 0x2605: case 0x2606: case 0x2192:
+    case 0x2190: case 0x2191: case 0x2193:
+        return c;
+    default:
+        if (c >= 0xFE00 && c <= 0xFE0F) return 0;           /* variation selectors */
+        if (c >= 0xE0100 && c <= 0xE01EF) return 0;
+        return (Py_UCS4)-1;
+    }
+}
+
+static int is_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
+
+static PyObject *native_prepare(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "prepare() needs a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(n ? n : 1));
+    if (buf == NULL) return PyErr_NoMemory();
+    Py_ssize_t o = 0;
+    int changed = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        Py_UCS4 f = fold_char(c);
+        if (f == (Py_UCS4)-1) {
+            PyMem_Free(buf);
+            Py_RETURN_NONE;
+        }
+        if (f != c) changed = 1;
+        if (f) buf[o++] = f;
+    }
+    /* Dashes between two ASCII digits of the folded text become '-'. */
+    for (Py_ssize_t i = 1; i + 1 < o; i++) {
+        if (is_dash(buf[i]) && is_digit(buf[i - 1]) && is_digit(buf[i + 1])) {
+            buf[i] = '-';
+            changed = 1;
+        }
+    }
+    PyObject *res;
+    if (!changed) {
+        Py_INCREF(arg);
+        res = arg;
+    } else {
+        res = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, o);
+    }
+    PyMem_Free(buf);
+    return res;
+}
+
+/* ---------------------------------------------------------------------- module */
+
+static PyMethodDef methods[] = {
+    {"prepare", native_prepare, METH_O,
+     "SPEC 3.2 preparation of text made of known characters; None otherwise."},
+    {"digest_many", native_digest_many, METH_VARARGS,
+     "digest_many(key, person, values) -> 16-byte keyed BLAKE2b digests, concatenated."},
+    {"bloom_survivors", native_bloom_survivors, METH_VARARGS,
+     "bloom_survivors(digests, words, m, k) -> positions whose k probes all hit."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "fingerprints._native",
+                                    "leakprint's native scanning core (issue 15).", -1,
+                                    methods};
+
+PyMODINIT_FUNC PyInit__native(void) {
+    const uint16_t probe = 1;
+    if (*(const uint8_t *)&probe != 1) {
+        PyErr_SetString(PyExc_ImportError, "fingerprints._native needs a little-endian CPU");
+        return NULL;
+    }
+    return PyModule_Create(&module);
+}
