@@ -281,24 +281,25 @@ static Py_UCS4 fold_char(Py_UCS4 c) {
 
 static int is_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
 
-static PyObject *native_prepare(PyObject *self, PyObject *arg) {
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "prepare() needs a str");
-        return NULL;
-    }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
-    int kind = PyUnicode_KIND(arg);
-    const void *data = PyUnicode_DATA(arg);
-    Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(n ? n : 1));
-    if (buf == NULL) return PyErr_NoMemory();
+/* Characters the SPEC 3.2 steps never look across: starters that are the first
+ * or second of no composition and are no digit or dash, so the steps give the same
+ * result on the pieces between them as on the whole (tests check it). */
+static int is_boundary(Py_UCS4 c) { return c == '\n' || c == 0x3001 || c == 0x3002; }
+
+/* Prepare text[start:end] of known characters into a new str (or text itself
+ * when it is the whole text and nothing changes); NULL with *unknown set when a
+ * character is not known. */
+static PyObject *prepare_span(PyObject *text, int kind, const void *data, Py_ssize_t start,
+                              Py_ssize_t end, Py_UCS4 *buf, int *unknown) {
     Py_ssize_t o = 0;
     int changed = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
+    *unknown = 0;
+    for (Py_ssize_t i = start; i < end; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         Py_UCS4 f = fold_char(c);
         if (f == (Py_UCS4)-1) {
-            PyMem_Free(buf);
-            Py_RETURN_NONE;
+            *unknown = 1;
+            return NULL;
         }
         if (f != c) changed = 1;
         if (f) buf[o++] = f;
@@ -310,15 +311,73 @@ static PyObject *native_prepare(PyObject *self, PyObject *arg) {
             changed = 1;
         }
     }
-    PyObject *res;
     if (!changed) {
-        Py_INCREF(arg);
-        res = arg;
-    } else {
-        res = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, o);
+        if (start == 0 && end == PyUnicode_GET_LENGTH(text)) {
+            Py_INCREF(text);
+            return text;
+        }
+        return PyUnicode_Substring(text, start, end);
+    }
+    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, o);
+}
+
+static PyObject *native_prepare(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "prepare() needs a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(n ? n : 1));
+    if (buf == NULL) return PyErr_NoMemory();
+    int unknown;
+    PyObject *res = prepare_span(arg, PyUnicode_KIND(arg), PyUnicode_DATA(arg), 0, n, buf,
+                                 &unknown);
+    PyMem_Free(buf);
+    if (res == NULL && unknown) Py_RETURN_NONE;
+    return res;
+}
+
+/* The text cut at boundary characters (each kept at the end of its piece): a list
+ * of prepared str pieces, and 1-tuples holding the raw pieces with characters not
+ * known here, for the Python steps. */
+static PyObject *native_prepare_pieces(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "prepare_pieces() needs a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(n ? n : 1));
+    if (buf == NULL) return PyErr_NoMemory();
+    PyObject *out = PyList_New(0);
+    if (out == NULL) goto fail;
+    Py_ssize_t start = 0;
+    while (start < n) {
+        Py_ssize_t end = start;
+        while (end < n && !is_boundary(PyUnicode_READ(kind, data, end))) end++;
+        if (end < n) end++; /* the boundary ends its piece */
+        int unknown;
+        PyObject *piece = prepare_span(arg, kind, data, start, end, buf, &unknown);
+        if (piece == NULL) {
+            if (!unknown) goto fail;
+            PyObject *raw = PyUnicode_Substring(arg, start, end);
+            if (raw == NULL) goto fail;
+            piece = PyTuple_Pack(1, raw);
+            Py_DECREF(raw);
+            if (piece == NULL) goto fail;
+        }
+        int rc = PyList_Append(out, piece);
+        Py_DECREF(piece);
+        if (rc < 0) goto fail;
+        start = end;
     }
     PyMem_Free(buf);
-    return res;
+    return out;
+fail:
+    PyMem_Free(buf);
+    Py_XDECREF(out);
+    return NULL;
 }
 
 /* ---------------------------------------------------------------------- module */
@@ -326,6 +385,8 @@ static PyObject *native_prepare(PyObject *self, PyObject *arg) {
 static PyMethodDef methods[] = {
     {"prepare", native_prepare, METH_O,
      "SPEC 3.2 preparation of text made of known characters; None otherwise."},
+    {"prepare_pieces", native_prepare_pieces, METH_O,
+     "The text cut after newlines and 、。: prepared pieces, 1-tuples of raw ones."},
     {"digest_many", native_digest_many, METH_VARARGS,
      "digest_many(key, person, values) -> 16-byte keyed BLAKE2b digests, concatenated."},
     {"bloom_survivors", native_bloom_survivors, METH_VARARGS,

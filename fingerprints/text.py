@@ -65,6 +65,10 @@ _DASH_BETWEEN_DIGITS = re.compile(
 )
 
 
+# Texts at least this long go to the native core piece by piece when not whole.
+_PIECEWISE_MIN = 200
+
+
 def _replace(match: re.Match[str]) -> str:
     return _REPLACE[match.group()]
 
@@ -96,6 +100,13 @@ def prepare(text: str) -> str:
         done = core.prepare(text)
         if done is not None:
             return done
+        if len(text) >= _PIECEWISE_MIN:
+            # A long text (a prose page) with a few such characters: the native pass
+            # prepares the pieces between line breaks and 、。 it knows, the Python
+            # steps the others (the steps never look across those characters).
+            return "".join(
+                p if isinstance(p, str) else prepare_full(p[0]) for p in core.prepare_pieces(text)
+            )
     return prepare_full(text)
 
 

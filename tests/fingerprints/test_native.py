@@ -87,6 +87,20 @@ def test_native_prepare_is_the_reference(text: str) -> None:
     assert a == b
 
 
+@given(st.lists(japanese, max_size=12))
+@settings(max_examples=1000)
+def test_native_prepare_by_pieces_is_the_reference(parts: list[str]) -> None:
+    """Cut after line breaks and 、。, the known pieces prepared natively and the
+    others by the Python steps, the text comes out as the reference makes it whole."""
+    text = "、".join(parts) + "ｶﾞ"  # a character the native pass leaves to Python
+    pieces = N.prepare_pieces(text)
+    assert any(isinstance(p, tuple) for p in pieces)
+    joined = "".join(p if isinstance(p, str) else prepare_full(p[0]) for p in pieces)
+    assert joined == prepare_full(text)
+    with native.use(True):
+        assert prepare(text) == prepare_full(text)
+
+
 @pytest.mark.parametrize(
     "text",
     ["０９０ー１２３４ー５６７８", "090ｰ1234ｰ5678", "1ーー2", "ー1", "山田\u200b太郎",
