@@ -115,11 +115,19 @@ static void digest16(const uint64_t param[8], const uint64_t keyed[8],
     memcpy(out, h, 16); /* little-endian: the first two words' bytes */
 }
 
+/* A wipe the compiler may not drop as a dead store. */
+static void wipe(void *p, size_t n) {
+    volatile uint8_t *v = (volatile uint8_t *)p;
+    while (n--) *v++ = 0;
+}
+
 static PyObject *native_digest_many(PyObject *self, PyObject *args) {
     Py_buffer key, person;
     PyObject *values;
     if (!PyArg_ParseTuple(args, "y*y*O", &key, &person, &values)) return NULL;
     PyObject *result = NULL, *seq = NULL;
+    uint64_t param[8], keyed[8];
+    uint8_t keyblock[128], pers[16] = {0};
     if (key.len < 1 || key.len > 64 || person.len > 16) {
         PyErr_SetString(PyExc_ValueError, "key must be 1-64 bytes, person at most 16");
         goto done;
@@ -127,8 +135,6 @@ static PyObject *native_digest_many(PyObject *self, PyObject *args) {
     seq = PySequence_Fast(values, "values must be a sequence of str");
     if (seq == NULL) goto done;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    uint64_t param[8], keyed[8];
-    uint8_t keyblock[128], pers[16] = {0};
     memcpy(pers, person.buf, (size_t)person.len);
     for (int i = 0; i < 8; i++) param[i] = IV[i];
     param[0] ^= 0x01010000ULL ^ ((uint64_t)key.len << 8) ^ 16ULL;
@@ -156,9 +162,11 @@ static PyObject *native_digest_many(PyObject *self, PyObject *args) {
         }
         digest16(param, keyed, keyblock, (const uint8_t *)utf8, len, out + 16 * i);
     }
-    /* The key block held the key: wipe the stack copies. */
 done:
-    memset(keyblock, 0, sizeof keyblock);
+    /* The key block and the keyed state are key material: wipe the stack copies. */
+    wipe(keyblock, sizeof keyblock);
+    wipe(keyed, sizeof keyed);
+    wipe(param, sizeof param);
     Py_XDECREF(seq);
     PyBuffer_Release(&key);
     PyBuffer_Release(&person);

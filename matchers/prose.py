@@ -181,16 +181,17 @@ def _supporting(
     if name_lengths:
         for m in _JRUN.finditer(window):
             compact = m.group().replace(" ", "")
-            if len(compact) < name_lengths[0]:
+            n = len(compact)
+            if n < name_lengths[0]:
                 continue
-            for i in range(len(compact)):
-                # Family names start with a kanji; this halves the substrings.
-                if not _KANJI_START.match(compact, i):
-                    continue
+            at = lo + m.start()
+            # Family names start with a kanji; this halves the substrings.
+            for k in _KANJI_START.finditer(compact):
+                i = k.start()
                 for size in name_lengths:
-                    if i + size > len(compact):
+                    if i + size > n:
                         break
-                    attempt(NAME, compact[i : i + size], lo + m.start() + i)
+                    attempt(NAME, compact[i : i + size], at + i)
     kana_lengths = sorted(plan.lengths.get(NAME_KANA, ()))
     if kana_lengths:
         # A reading in hiragana ("（やまだ たろう）") is tried whole: every
