@@ -32,6 +32,9 @@ class NativeCore(Protocol):
 
     def prepare_pieces(self, text: str, /) -> list[str | tuple[str]]: ...
 
+    def name_windows(self, window: str, base: int, lengths: Sequence[int], budget: int, /
+                     ) -> list[tuple[str, int]]: ...
+
     def digest_many(self, key: bytes, person: bytes, values: Sequence[str], /) -> bytes: ...
 
     def bloom_survivors(self, digests: bytes, words: object, bits: int, probes: int, /

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from typing import Final
 
+from fingerprints import native
 from fingerprints.normalizers.base import CJK_CLASS, KANJI_CLASS
 from matchers.candidates import Extractor
 from matchers.probe import Hits
@@ -179,19 +180,12 @@ def _supporting(
                 attempt(ADDRESS, value, lo + m.start())
     name_lengths = sorted(plan.lengths.get(NAME, ()))
     if name_lengths:
-        for m in _JRUN.finditer(window):
-            compact = m.group().replace(" ", "")
-            n = len(compact)
-            if n < name_lengths[0]:
-                continue
-            at = lo + m.start()
-            # Family names start with a kanji; this halves the substrings.
-            for k in _KANJI_START.finditer(compact):
-                i = k.start()
-                for size in name_lengths:
-                    if i + size > n:
-                        break
-                    attempt(NAME, compact[i : i + size], at + i)
+        core = native.CORE
+        # The same substrings in the same order, cut by the native core when it runs.
+        windows = (core.name_windows(window, lo, name_lengths, budget[0]) if core is not None
+                   else name_windows(window, lo, name_lengths))
+        for value, pos in windows:
+            attempt(NAME, value, pos)
     kana_lengths = sorted(plan.lengths.get(NAME_KANA, ()))
     if kana_lengths:
         # A reading in hiragana ("（やまだ たろう）") is tried whole: every
@@ -207,6 +201,26 @@ def _supporting(
                     if i + size > len(compact):
                         break
                     attempt(NAME_KANA, compact[i : i + size], lo + m.start() + i)
+
+
+def name_windows(window: str, lo: int, name_lengths: list[int]) -> Iterator[tuple[str, int]]:
+    """The name candidates of a window (the reference of the native ``name_windows``):
+    per run of kanji and kana (single spaces inside allowed), spaces dropped, the
+    substrings of each of ``name_lengths`` (ascending) that start with a kanji, with
+    ``lo`` + the run's start + the offset in the compact run."""
+    for m in _JRUN.finditer(window):
+        compact = m.group().replace(" ", "")
+        n = len(compact)
+        if n < name_lengths[0]:
+            continue
+        at = lo + m.start()
+        # Family names start with a kanji; this halves the substrings.
+        for k in _KANJI_START.finditer(compact):
+            i = k.start()
+            for size in name_lengths:
+                if i + size > n:
+                    break
+                yield compact[i : i + size], at + i
 
 
 def _address_cuts(span: str) -> list[str]:
