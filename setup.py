@@ -12,6 +12,7 @@ setup(
         Extension(
             "fingerprints._native",
             ["fingerprints/_native.c"],
+            depends=["fingerprints/_blake2b.h"],
             extra_compile_args=["-std=c99", "-Wall", "-Wno-unused-parameter"],
         )
     ]
