@@ -75,7 +75,7 @@ def test_every_character_the_native_prepare_keeps_is_final() -> None:
 
 
 @given(japanese)
-@settings(max_examples=2000)
+@settings(max_examples=2000, deadline=None)
 def test_native_prepare_is_the_reference(text: str) -> None:
     got = N.prepare(text)
     if got is not None:
@@ -88,7 +88,7 @@ def test_native_prepare_is_the_reference(text: str) -> None:
 
 
 @given(st.lists(japanese, max_size=12))
-@settings(max_examples=1000)
+@settings(max_examples=1000, deadline=None)
 def test_native_prepare_by_pieces_is_the_reference(parts: list[str]) -> None:
     """Cut after line breaks and 、。, the known pieces prepared natively and the
     others by the Python steps, the text comes out as the reference makes it whole."""
@@ -122,7 +122,7 @@ def test_unknown_characters_are_left_to_the_reference() -> None:
     st.sampled_from(["phone", "email", "name", "name_folded", "birthdate", "x" * 16]),
     st.lists(st.text(max_size=300), max_size=20),
 )
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 def test_native_digests_are_hashlib_blake2b(key: bytes, kind: str, values: list[str]) -> None:
     blob = N.digest_many(key, kind.encode(), values)
     want = b"".join(
