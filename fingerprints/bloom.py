@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from fingerprints import native
 from fingerprints.errors import FingerprintSetError
 from fingerprints.keyed import DIGEST_SIZE
 
@@ -241,6 +242,18 @@ class BloomFilter:
             chunk = d[start : start + _BATCH]
             out[start + self._survivors(chunk)] = True
         return out
+
+    def survivors(self, digests: bytes) -> npt.NDArray[np.intp]:
+        """Positions, ascending, of the concatenated 16-byte ``digests`` that may be
+        members (``contains`` as indices; the native core probes one digest at a time
+        with an early exit, no batch set-up)."""
+        core = native.CORE
+        if core is not None and self._words.flags.c_contiguous:
+            if len(digests) % DIGEST_SIZE:
+                raise ValueError(f"digests must be {DIGEST_SIZE} bytes each")
+            found = core.bloom_survivors(digests, self._words, self._m, self._k)
+            return np.array(found, dtype=np.intp)
+        return np.flatnonzero(self.contains(as_digest_array(digests)))
 
     def contains_bytes(self, digests: Sequence[bytes]) -> BoolArray:
         """``contains`` for a list of 16-byte digests."""

@@ -12,10 +12,11 @@ import hmac
 import os
 import secrets
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from fingerprints import native
 from fingerprints.errors import KeyFileError
 
 KEY_SIZE = 32
@@ -174,3 +175,11 @@ class Hasher:
             h.update(value.encode("utf-8"))
             append(h.digest())
         return out
+
+    def digest_blob(self, kind: str, values: Sequence[str]) -> bytes:
+        """The digests of ``values`` (of one kind) concatenated, 16 bytes each: the
+        scan's batch form, computed by the native core when it runs."""
+        core = native.CORE
+        if core is not None:
+            return core.digest_many(self._key.raw, check_kind(kind), values)
+        return b"".join(self.digest_many(kind, values))

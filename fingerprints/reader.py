@@ -156,6 +156,12 @@ class FingerprintSet:
         """Bloom filter only: False is certain, True means "look it up"."""
         return self.bloom.contains(self.layered(as_digest_array(digests)))
 
+    def survivors(self, digests: bytes) -> npt.NDArray[np.intp]:
+        """Bloom filter only: the positions of the concatenated 16-byte ``digests``
+        that may be in the set. ``digests`` are as the set stores them: already
+        through :meth:`layered` (``DigestProber`` does that once for filter and index)."""
+        return self.bloom.survivors(digests)
+
     def lookup(
         self,
         digests: Sequence[bytes] | npt.NDArray[np.uint8],

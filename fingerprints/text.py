@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from fingerprints import native
+
 __all__ = ["DASH_CHARS", "fold_digit_dashes", "prepare", "prepare_full"]
 
 #: Dash-like characters (japan.md rule 5). After NFKC the half-width prolonged
@@ -63,6 +65,10 @@ _DASH_BETWEEN_DIGITS = re.compile(
 )
 
 
+# Texts at least this long go to the native core piece by piece when not whole.
+_PIECEWISE_MIN = 200
+
+
 def _replace(match: re.Match[str]) -> str:
     return _REPLACE[match.group()]
 
@@ -87,6 +93,20 @@ def prepare(text: str) -> str:
         # unify or fold is non-ASCII, and ASCII text is NFKC-normalized already.
         # Most scanned cells (phone numbers, e-mail addresses, dates) are ASCII.
         return text
+    core = native.CORE
+    if core is not None:
+        # The native pass knows the characters of most Japanese text; it answers
+        # None for anything else, and the Python steps below run.
+        done = core.prepare(text)
+        if done is not None:
+            return done
+        if len(text) >= _PIECEWISE_MIN:
+            # A long text (a prose page) with a few such characters: the native pass
+            # prepares the pieces between line breaks and 、。 it knows, the Python
+            # steps the others (the steps never look across those characters).
+            return "".join(
+                p if isinstance(p, str) else prepare_full(p[0]) for p in core.prepare_pieces(text)
+            )
     return prepare_full(text)
 
 

@@ -23,7 +23,7 @@ from itertools import compress, islice, repeat
 from operator import is_, not_
 from typing import Final
 
-from fingerprints.text import prepare, prepare_full
+from fingerprints.text import prepare
 from matchers.rows import Row
 from matchers.shapes import (
     ADDRESS,
@@ -77,6 +77,9 @@ class Extractor:
         self.fields = registry.fields_for
         self.plan = plan
         self._cache: dict[tuple[str | None, str], CellResult] = {}
+        # Prose substrings' (kind, value) -> pairs, kept across documents
+        # (matchers.prose; bounded there).
+        self.prose_cache: dict[tuple[str, str], list[Pair]] = {}
         self._phone = plan.has(PHONE)
         self._email = plan.has(EMAIL)
         self._cid = plan.has(CUSTOMER_ID)
@@ -254,7 +257,7 @@ class Extractor:
             # Only the non-ASCII values need preparing (``prepare`` leaves ASCII
             # alone): NFKC over those alone, not over the whole column.
             wide = list(map(not_, map(str.isascii, stripped)))
-            prepared = prepare_full("\n".join(compress(stripped, wide))).split("\n")
+            prepared = prepare("\n".join(compress(stripped, wide))).split("\n")
             if len(prepared) != sum(wide):
                 return None
             cells = stripped.copy()

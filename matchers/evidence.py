@@ -35,6 +35,7 @@ from matchers.probe import Common, Hits
 from matchers.shapes import Pair, RowCandidates
 
 _NO_KEYS: frozenset[object] = frozenset()
+_MISS: tuple[str, object, int, str, float] = ("r", {}, 0, "", 0.0)
 
 
 @dataclass(slots=True)
@@ -118,6 +119,10 @@ def collect(
             known = resolved_of.get(pair)
             if known is None:
                 h = hits[pair]
+                if not h:
+                    # A miss (most candidates of a prose window): no bits, no weight.
+                    resolved_of[pair] = _MISS
+                    continue
                 if isinstance(h, Common):
                     b = bit_of(h.kind)
                     known = ("c", h.key, b, h.kind, weight(h.kind, h.records))

@@ -143,7 +143,7 @@ class DigestProber:
         out: list[Hits] = [NO_HITS] * len(values)
         if not values or kind not in self._kinds:
             return out
-        for i, hits in self._found(b"".join(self._hasher.digest_many(kind, values)),
+        for i, hits in self._found(self._hasher.digest_blob(kind, values),
                                    repeat(kind, len(values))):
             out[i] = hits
         return out
@@ -155,7 +155,7 @@ class DigestProber:
         # The set's per-set layer (fingerprints.shred) first: the filter and the
         # index hold layered digests, and the record keys below are layered too.
         arr = self.fpset.layered(np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16))
-        survivors = np.flatnonzero(self.fpset.bloom.contains(arr))
+        survivors = self.fpset.survivors(digests if self.fpset.layer is None else arr.tobytes())
         if not survivors.size:
             return []
         kinds = list(kinds)
@@ -210,7 +210,7 @@ class DigestProber:
             if kind not in self._kinds:
                 continue
             values = list(group)
-            chunks.append(b"".join(self._hasher.digest_many(kind, map(_VALUE, values))))
+            chunks.append(self._hasher.digest_blob(kind, list(map(_VALUE, values))))
             probed += values
             kinds += repeat(kind, len(values))
             # Misses are remembered too, except those of the kinds that rarely

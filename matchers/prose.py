@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import chain
 from typing import Final
 
+from fingerprints import native
 from fingerprints.normalizers.base import CJK_CLASS, KANJI_CLASS
 from matchers.candidates import Extractor
+from matchers.probe import Hits
 from matchers.shapes import (
     ADDRESS,
     BIRTHDATE,
@@ -27,10 +31,13 @@ from matchers.shapes import (
     POSTAL_RE,
     Pair,
     RowCandidates,
+    evict_oldest_half,
 )
 
 #: Substrings (and other values) tried per prose window, all kinds together.
 PROSE_SUBSTRING_CAP: Final = 400
+#: Canonical forms of prose substrings kept per matcher (names, dates, addresses).
+PROSE_CACHE_SIZE: Final = 100_000
 
 DATE_RE = re.compile(
     r"(?:明治|大正|昭和|平成|令和|(?<![A-Za-z])[MTSHR]\.?)(?:[0-9]{1,2}|元)(?:年[0-9]{1,2}月[0-9]{1,2}日?"
@@ -48,34 +55,94 @@ _HIRA_RUN = re.compile(r"[\u3041-\u309f\u30fc]{2,}(?: [\u3041-\u309f\u30fc]+)*")
 _KANJI_START = re.compile(f"[{KANJI_CLASS}]")
 
 
-def prose_rows(
-    ex: Extractor, text: str, line_of: Callable[[int], int], radius: int
-) -> tuple[list[RowCandidates], list[Pair]]:
-    """Windows of +-``radius`` characters around each primary candidate of
-    prepared ``text``, and the values of all primary candidate occurrences."""
+@dataclass(slots=True)
+class ProseCandidates:
+    """The candidates of prepared prose before its windows are cut: the matcher
+    probes them all in one batch first, so each window then holds only the hits."""
+
+    n: int  # length of the text
+    prim: list[tuple[Pair, int, int]]  # (value, start, end), by start
+    support: list[tuple[int, Pair]]  # (start, value), sorted
+
+    def pairs(self) -> list[Pair]:
+        """Every candidate value, primary ones first, each once."""
+        return list(dict.fromkeys(chain((p for p, _s, _e in self.prim),
+                                        (p for _s, p in self.support))))
+
+
+def prose_candidates(ex: Extractor, text: str, radius: int) -> ProseCandidates:
+    """The primary candidates of prepared ``text`` and the supporting ones within
+    ``radius`` characters of some primary."""
     prim = [((k, c), s, e) for k, c, s, e in ex.primaries(text)]
+    n = len(text)
     if not prim:
-        return [], []
+        return ProseCandidates(n, [], [])
     prim.sort(key=lambda t: t[1])
     prim_starts = [s for _, s, _ in prim]
-    n = len(text)
     spans = _merge([(max(0, s - radius), min(n, e + radius)) for _, s, e in prim])
     support: list[tuple[int, Pair]] = []  # (start, value)
     for lo, hi in spans:
         windows = bisect.bisect_left(prim_starts, hi) - bisect.bisect_left(prim_starts, lo)
         _supporting(ex, text, lo, hi, support, PROSE_SUBSTRING_CAP * max(1, windows))
     support.sort()
+    return ProseCandidates(n, prim, support)
+
+
+def prose_windows(
+    c: ProseCandidates,
+    line_of: Callable[[int], int],
+    radius: int,
+    hits: Mapping[Pair, Hits] | None = None,
+) -> list[RowCandidates]:
+    """One window of +-``radius`` characters per primary candidate (one per
+    distinct span). Without ``hits`` a window holds all its candidates; with them
+    only those that hit (the rest add nothing to evidence or snippets) and, in
+    ``first``, where its first candidate of any kind starts (a snippet's centre)."""
+    prim, support = c.prim, c.support
+    prim_starts = [s for _, s, _ in prim]
     starts = [s for s, _ in support]
+    if hits is None:
+        pk, sk = list(range(len(prim))), list(range(len(support)))
+    else:
+        pk = [j for j, (p, _s, _e) in enumerate(prim) if hits[p]]
+        sk = [j for j, (_s, p) in enumerate(support) if hits[p]]
+    pk_starts = [prim_starts[j] for j in pk]
+    sk_starts = [starts[j] for j in sk]
     out: list[RowCandidates] = []
+    seen: set[tuple[int, int]] = set()
     for _pair, s, e in prim:
-        lo, hi = max(0, s - radius), min(n, e + radius)
+        lo, hi = max(0, s - radius), min(c.n, e + radius)
+        if (lo, hi) in seen:
+            # A window's candidates are those of its span: a second window on the
+            # same span (every window of a post shorter than the radius) would be
+            # the same evidence on a later line, which never wins (evidence.collect
+            # keeps a record's first best row). One row per span.
+            continue
+        seen.add((lo, hi))
         rc = RowCandidates(line_of(s), [], 1, span=(lo, hi))
-        a, b = bisect.bisect_left(prim_starts, lo), bisect.bisect_left(prim_starts, hi)
-        rc.found.extend((prim[j][0], prim[j][1]) for j in range(a, b))
-        a, b = bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)
-        rc.found.extend((support[j][1], support[j][0]) for j in range(a, b))
+        a, b = bisect.bisect_left(pk_starts, lo), bisect.bisect_left(pk_starts, hi)
+        rc.found.extend((prim[pk[j]][0], pk_starts[j]) for j in range(a, b))
+        a, b = bisect.bisect_left(sk_starts, lo), bisect.bisect_left(sk_starts, hi)
+        rc.found.extend((support[sk[j]][1], sk_starts[j]) for j in range(a, b))
+        if hits is not None:
+            # The window's own primary lies in it, so some primary starts there.
+            first = prim_starts[bisect.bisect_left(prim_starts, lo)]
+            i = bisect.bisect_left(starts, lo)
+            if i < len(starts) and starts[i] < first:
+                first = starts[i]
+            rc.first = first
         out.append(rc)
-    return out, [pair for pair, _, _ in prim]
+    return out
+
+
+def prose_rows(
+    ex: Extractor, text: str, line_of: Callable[[int], int], radius: int
+) -> tuple[list[RowCandidates], list[Pair]]:
+    """Windows of +-``radius`` characters around each primary candidate of
+    prepared ``text`` holding all their candidates, and the values of all primary
+    candidate occurrences."""
+    c = prose_candidates(ex, text, radius)
+    return prose_windows(c, line_of, radius), [pair for pair, _, _ in c.prim]
 
 
 def _supporting(
@@ -84,8 +151,9 @@ def _supporting(
     fields = ex.fields
     plan = ex.plan
     budget = [cap]
-    # The same words recur all over a post; canonicalize each once.
-    memo: dict[tuple[str, str], list[Pair]] = {}
+    # The same words recur all over a post, and across posts (a page of a thread
+    # is twenty of them): canonicalize each once per matcher, in a bounded cache.
+    memo = ex.prose_cache
 
     def attempt(kind: str, value: str, pos: int) -> None:
         if budget[0] <= 0:
@@ -93,6 +161,8 @@ def _supporting(
         budget[0] -= 1
         got = memo.get((kind, value))
         if got is None:
+            if len(memo) >= PROSE_CACHE_SIZE:
+                evict_oldest_half(memo)
             got = memo[(kind, value)] = fields(kind, value)
         for pair in got:
             out.append((pos, pair))
@@ -110,18 +180,12 @@ def _supporting(
                 attempt(ADDRESS, value, lo + m.start())
     name_lengths = sorted(plan.lengths.get(NAME, ()))
     if name_lengths:
-        for m in _JRUN.finditer(window):
-            compact = m.group().replace(" ", "")
-            if len(compact) < name_lengths[0]:
-                continue
-            for i in range(len(compact)):
-                # Family names start with a kanji; this halves the substrings.
-                if not _KANJI_START.match(compact, i):
-                    continue
-                for size in name_lengths:
-                    if i + size > len(compact):
-                        break
-                    attempt(NAME, compact[i : i + size], lo + m.start() + i)
+        core = native.CORE
+        # The same substrings in the same order, cut by the native core when it runs.
+        windows = (core.name_windows(window, lo, name_lengths, budget[0]) if core is not None
+                   else name_windows(window, lo, name_lengths))
+        for value, pos in windows:
+            attempt(NAME, value, pos)
     kana_lengths = sorted(plan.lengths.get(NAME_KANA, ()))
     if kana_lengths:
         # A reading in hiragana ("（やまだ たろう）") is tried whole: every
@@ -137,6 +201,26 @@ def _supporting(
                     if i + size > len(compact):
                         break
                     attempt(NAME_KANA, compact[i : i + size], lo + m.start() + i)
+
+
+def name_windows(window: str, lo: int, name_lengths: list[int]) -> Iterator[tuple[str, int]]:
+    """The name candidates of a window (the reference of the native ``name_windows``):
+    per run of kanji and kana (single spaces inside allowed), spaces dropped, the
+    substrings of each of ``name_lengths`` (ascending) that start with a kanji, with
+    ``lo`` + the run's start + the offset in the compact run."""
+    for m in _JRUN.finditer(window):
+        compact = m.group().replace(" ", "")
+        n = len(compact)
+        if n < name_lengths[0]:
+            continue
+        at = lo + m.start()
+        # Family names start with a kanji; this halves the substrings.
+        for k in _KANJI_START.finditer(compact):
+            i = k.start()
+            for size in name_lengths:
+                if i + size > n:
+                    break
+                yield compact[i : i + size], at + i
 
 
 def _address_cuts(span: str) -> list[str]:

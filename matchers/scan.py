@@ -49,7 +49,7 @@ from matchers.pieces import (
     wide_text_chunks,
 )
 from matchers.probe import DigestProber, Hits, Prober
-from matchers.prose import prose_rows
+from matchers.prose import prose_candidates, prose_windows
 from matchers.regions import cut_regions, region_layouts, whole_document
 from matchers.result import Accumulator, MatchResult, RecordHit, summarize
 from matchers.rows import (
@@ -257,26 +257,23 @@ class Matcher:
             # Prose is searched as a whole (substrings, windows), so it is prepared
             # as a whole; table cells are prepared one distinct cell at a time.
             text = prepare(text)
-            rows, prim_pairs = self._prose(text, first_line)
-            return self._probed(text, rows, prim_pairs)
+            return self._prose(text, first_line)
         if layout.kind in _COLUMNAR:
             rows, hits, n_prim, n_matched = scan_columns(
                 self.extractor, self.prober, text, layout, first_line
             )
             reading = _Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
         else:
-            reading = self._probed(text, self._table(text, layout, first_line, continues), None)
+            reading = self._probed(text, self._table(text, layout, first_line, continues))
         if layout.kind not in _WHITESPACE_TABLES:
             # Delimiters and keys say where every cell is: a row explains its line.
             return reading
         return self._with_prose(reading, text, first_line)
 
-    def _probed(
-        self, text: str, rows: list[RowCandidates], prim_pairs: list[Pair] | None
-    ) -> _Reading:
+    def _probed(self, text: str, rows: list[RowCandidates]) -> _Reading:
         unique = list(dict.fromkeys(pair for rc in rows for pair, _ in rc.found))
         hits = dict(zip(unique, self.prober.probe(unique), strict=True))
-        n_prim, n_matched = self._primary_counts(rows, prim_pairs, hits)
+        n_prim, n_matched = self._primary_counts(rows, None, hits)
         return _Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
 
     def _with_prose(self, reading: _Reading, text: str, first_line: int) -> _Reading:
@@ -312,26 +309,26 @@ class Matcher:
         # line, since a neighbouring weak line is another record.
         prepared = [prepare(lines[i]).replace("\n", " ") for i in picked]
         prose = "\n".join(prepared)
-        rows = []
-        offset = 0
-        for i, line in zip(picked, prepared, strict=True):
-            line_no = first_line + i
-            windows, _prim = prose_rows(
-                self.extractor, line, lambda _p: line_no, PROSE_RADIUS  # noqa: B023
-            )
-            for rc in windows:
-                lo, hi = rc.span or (0, len(line))
-                rc.span = (lo + offset, hi + offset)
-                rc.found = [(pair, where + offset) for pair, where in rc.found]
-                rows.append(rc)
-            offset += len(line) + 1
+        cands = [prose_candidates(self.extractor, line, PROSE_RADIUS) for line in prepared]
         unique = [
             p
-            for p in dict.fromkeys(pair for rc in rows for pair, _ in rc.found)
+            for p in dict.fromkeys(chain.from_iterable(c.pairs() for c in cands))
             if p not in reading.hits
         ]
         hits = dict(reading.hits)
         hits.update(zip(unique, self.prober.probe(unique), strict=True))
+        rows = []
+        offset = 0
+        for i, line, c in zip(picked, prepared, cands, strict=True):
+            line_no = first_line + i
+            for rc in prose_windows(c, lambda _p: line_no, PROSE_RADIUS, hits):  # noqa: B023
+                lo, hi = rc.span or (0, len(line))
+                rc.span = (lo + offset, hi + offset)
+                rc.found = [(pair, where + offset) for pair, where in rc.found]
+                if rc.first is not None:
+                    rc.first += offset
+                rows.append(rc)
+            offset += len(line) + 1
         # The prose rows are a second reading of the same lines: their primary
         # candidates were counted by the row reading already.
         return _Reading(
@@ -353,13 +350,21 @@ class Matcher:
                 rows.append(rc)
         return rows
 
-    def _prose(self, text: str, first_line: int) -> tuple[list[RowCandidates], list[Pair]]:
+    def _prose(self, text: str, first_line: int) -> _Reading:
+        """Prepared prose: its candidates probed in one batch, then cut into
+        windows that keep only the hits."""
         newlines = [m.start() for m in re.finditer("\n", text)]
 
         def line_of(pos: int) -> int:
             return first_line + bisect.bisect_left(newlines, pos)
 
-        return prose_rows(self.extractor, text, line_of, PROSE_RADIUS)
+        cands = prose_candidates(self.extractor, text, PROSE_RADIUS)
+        unique = cands.pairs()
+        hits = dict(zip(unique, self.prober.probe(unique), strict=True))
+        rows = prose_windows(cands, line_of, PROSE_RADIUS, hits)
+        prim_pairs = [pair for pair, _s, _e in cands.prim]
+        n_prim, n_matched = self._primary_counts(rows, prim_pairs, hits)
+        return _Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
 
     def _primary_counts(
         self,
@@ -381,7 +386,9 @@ class Matcher:
             snippet = row_snippet(rc.row, kinds, rc.row.style)
         else:
             lo, hi = rc.span or (0, len(text))
-            center = min((where for _pair, where in rc.found), default=lo)
+            center = rc.first if rc.first is not None else min(
+                (where for _pair, where in rc.found), default=lo
+            )
             snippet = prose_snippet(text[lo:hi], max(0, center - lo))
         return scrub(snippet, values)
 

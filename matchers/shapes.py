@@ -138,6 +138,9 @@ class RowCandidates:
     primary: int = 0  # primary candidate occurrences in this row
     row: Row | None = None
     span: tuple[int, int] | None = None  # prose: window in the text
+    # prose windows cut after probing: ``found`` holds only the values that hit,
+    # and this is where the window's first candidate of any kind starts.
+    first: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

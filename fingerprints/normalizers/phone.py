@@ -10,7 +10,7 @@ from operator import itemgetter, not_
 from typing import ClassVar
 
 from fingerprints.normalizers.base import Normalizer, Role
-from fingerprints.text import prepare, prepare_full
+from fingerprints.text import prepare
 
 __all__ = ["PhoneNormalizer"]
 
@@ -142,7 +142,7 @@ class PhoneNormalizer(Normalizer):
         if joined.count("\n") != len(values) - 1:
             return list(map(self.canonical, values))  # a value holds a line break
         if not joined.isascii():
-            joined = prepare_full(joined)
+            joined = prepare(joined)
         compact = (
             "\n".join(map(str.strip, joined.split("\n")))
             .replace("-", "")

@@ -1,0 +1,442 @@
+/* The native scanning core, first slice (issue 15, SPEC 13).
+ *
+ * Per-character / per-value loops of the scan, each the exact counterpart of
+ * a Python reference that stays in the package (LEAKPRINT_PURE_PYTHON=1 selects it;
+ * tests/fingerprints/test_native.py holds both to the same results):
+ *
+ *   prepare(text)                  fingerprints.text.prepare_full, for text made only
+ *                                  of characters whose SPEC 3.2 result is known here
+ *                                  (ASCII, full-width ASCII, kana, CJK ideographs,
+ *                                  common CJK punctuation, dashes); None otherwise,
+ *                                  and the caller runs the Python steps.
+ *   prepare_pieces(text)           the same, piece by piece between line breaks and 、。.
+ *   digest_many(key, person, vs)   keyed BLAKE2b-128 of each str's UTF-8 form
+ *                                  (hashlib.blake2b(v, key=, person=, digest_size=16)),
+ *                                  concatenated: one call per kind and batch.
+ *   bloom_survivors(d, words, m, k) positions of the 16-byte digests whose k probes
+ *                                  all hit (fingerprints.bloom.BloomFilter.contains).
+ *   name_windows(w, base, ls, n)   a prose window's name candidates
+ *                                  (matchers.prose.name_windows).
+ *
+ * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
+ * dependency): hashlib's keyed state cannot be handed to C.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "_blake2b.h"
+
+/* Keyed BLAKE2b-128 of msg: ``keyed`` is the state after the key block (not last),
+ * ``param`` the state before it (an empty message makes the key block the last). */
+static void digest16(const uint64_t param[8], const uint64_t keyed[8],
+                     const uint8_t keyblock[128], const uint8_t *msg, Py_ssize_t len,
+                     uint8_t out[16]) {
+    uint64_t h[8];
+    uint8_t block[128];
+    if (len == 0) {
+        memcpy(h, param, sizeof h);
+        compress(h, keyblock, 128, 1);
+    } else {
+        uint64_t t = 128;
+        memcpy(h, keyed, sizeof h);
+        while (len > 128) {
+            t += 128;
+            compress(h, msg, t, 0);
+            msg += 128;
+            len -= 128;
+        }
+        memset(block, 0, sizeof block);
+        memcpy(block, msg, (size_t)len);
+        t += (uint64_t)len;
+        compress(h, block, t, 1);
+    }
+    memcpy(out, h, 16); /* little-endian: the first two words' bytes */
+}
+
+/* A wipe the compiler may not drop as a dead store. */
+static void wipe(void *p, size_t n) {
+    volatile uint8_t *v = (volatile uint8_t *)p;
+    while (n--) *v++ = 0;
+}
+
+static PyObject *native_digest_many(PyObject *self, PyObject *args) {
+    Py_buffer key, person;
+    PyObject *values;
+    if (!PyArg_ParseTuple(args, "y*y*O", &key, &person, &values)) return NULL;
+    PyObject *result = NULL, *seq = NULL;
+    uint64_t param[8], keyed[8];
+    uint8_t keyblock[128], pers[16] = {0};
+    if (key.len < 1 || key.len > 64 || person.len > 16) {
+        PyErr_SetString(PyExc_ValueError, "key must be 1-64 bytes, person at most 16");
+        goto done;
+    }
+    seq = PySequence_Fast(values, "values must be a sequence of str");
+    if (seq == NULL) goto done;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    memcpy(pers, person.buf, (size_t)person.len);
+    for (int i = 0; i < 8; i++) param[i] = IV[i];
+    param[0] ^= 0x01010000ULL ^ ((uint64_t)key.len << 8) ^ 16ULL;
+    param[6] ^= load64(pers);
+    param[7] ^= load64(pers + 8);
+    memset(keyblock, 0, sizeof keyblock);
+    memcpy(keyblock, key.buf, (size_t)key.len);
+    memcpy(keyed, param, sizeof keyed);
+    compress(keyed, keyblock, 128, 0);
+    result = PyBytes_FromStringAndSize(NULL, 16 * n);
+    if (result == NULL) goto done;
+    uint8_t *out = (uint8_t *)PyBytes_AS_STRING(result);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t len;
+        if (!PyUnicode_Check(items[i])) {
+            PyErr_SetString(PyExc_TypeError, "values must be str");
+            Py_CLEAR(result);
+            goto done;
+        }
+        const char *utf8 = PyUnicode_AsUTF8AndSize(items[i], &len);
+        if (utf8 == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        digest16(param, keyed, keyblock, (const uint8_t *)utf8, len, out + 16 * i);
+    }
+done:
+    /* The key block and the keyed state are key material: wipe the stack copies. */
+    wipe(keyblock, sizeof keyblock);
+    wipe(keyed, sizeof keyed);
+    wipe(param, sizeof param);
+    Py_XDECREF(seq);
+    PyBuffer_Release(&key);
+    PyBuffer_Release(&person);
+    return result;
+}
+
+/* ---------------------------------------------------------------- Bloom probe */
+
+static PyObject *native_bloom_survivors(PyObject *self, PyObject *args) {
+    Py_buffer dig, words;
+    unsigned long long m;
+    int k;
+    if (!PyArg_ParseTuple(args, "y*y*Ki", &dig, &words, &m, &k)) return NULL;
+    PyObject *out = NULL;
+    Py_ssize_t n = dig.len / 16;
+    if (dig.len % 16 || m < 64 || k < 1 || (unsigned long long)words.len < 8 * ((m + 63) / 64)) {
+        PyErr_SetString(PyExc_ValueError, "bad digests or filter words");
+        goto done;
+    }
+    out = PyList_New(0);
+    if (out == NULL) goto done;
+    const uint8_t *d = (const uint8_t *)dig.buf;
+    const uint64_t *w = (const uint64_t *)words.buf;
+    int fast = m < (1ULL << 32);
+    for (Py_ssize_t j = 0; j < n; j++) {
+        const uint8_t *p = d + 16 * j;
+        int hit = 1;
+        if (fast) {
+            /* Same arithmetic as bloom._state/_positions/_advance in uint32. */
+            uint32_t x, y;
+            memcpy(&x, p, 4);
+            memcpy(&y, p + 4, 4);
+            y |= 1u;
+            for (int i = 0; i < k; i++) {
+                uint64_t pos = ((uint64_t)x * m) >> 32;
+                if (!((w[pos >> 6] >> (pos & 63)) & 1)) {
+                    hit = 0;
+                    break;
+                }
+                x += y;
+                y += (uint32_t)i;
+            }
+        } else {
+            uint64_t x = load64(p), y = load64(p + 8) | 1u;
+            for (int i = 0; i < k; i++) {
+                uint64_t pos = x % m;
+                if (!((w[pos >> 6] >> (pos & 63)) & 1)) {
+                    hit = 0;
+                    break;
+                }
+                x += y;
+                y += (uint64_t)i;
+            }
+        }
+        if (hit) {
+            PyObject *v = PyLong_FromSsize_t(j);
+            if (v == NULL || PyList_Append(out, v) < 0) {
+                Py_XDECREF(v);
+                Py_CLEAR(out);
+                goto done;
+            }
+            Py_DECREF(v);
+        }
+    }
+done:
+    PyBuffer_Release(&dig);
+    PyBuffer_Release(&words);
+    return out;
+}
+
+/* ------------------------------------------------------------ text preparation */
+
+/* Dash-like characters of fingerprints.text.DASH_CHARS other than ASCII '-'. */
+static int is_dash(Py_UCS4 c) {
+    switch (c) {
+    case 0xFF0D: case 0xFE63: case 0x2212: case 0x2010: case 0x2043: case 0x2011:
+    case 0x2012: case 0x2013: case 0x2014: case 0xFE58: case 0x2015: case 0x23AF:
+    case 0x23E4: case 0x30FC: case 0xFF70: case 0x2500: case 0x2501:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* What SPEC 3.2's steps (invisible characters dropped, twins unified, NFKC) make of
+ * one character, for the characters whose result needs no context: 0 to drop it,
+ * (Py_UCS4)-1 when it is not one of them. Every kept or produced character is
+ * NFKC-stable, of combining class 0 and composes with nothing, so a string of them
+ * is NFKC-normalized as it stands (tests check every code point of these ranges). */
+static Py_UCS4 fold_char(Py_UCS4 c) {
+    if (c < 0x80) return c;
+    if (c >= 0x4E00 && c <= 0x9FFF) return c;                 /* CJK ideographs */
+    if (c >= 0x3041 && c <= 0x3096) return c;                 /* hiragana */
+    if (c >= 0x30A1 && c <= 0x30FA) return c;                 /* katakana */
+    if (c >= 0xFF01 && c <= 0xFF5E) return c - 0xFEE0;        /* full-width ASCII */
+    switch (c) {
+    case 0x3000: return 0x20;                                 /* ideographic space */
+    case 0x301C: return 0x7E;                                 /* 〜 twin of ～ */
+    case 0x2212: return 0x2D;                                 /* − twin of － */
+    case 0x2015: return 0x2014;                               /* ― twin of — */
+    case 0x2225: return 0x2016;                               /* ∥ twin of ‖ */
+    case 0x200B: case 0x200C: case 0x200D: case 0x2060: case 0xFEFF:
+        return 0;                                             /* invisible */
+    case 0x3001: case 0x3002: case 0x3005: case 0x3006: case 0x3007:
+    case 0x3008: case 0x3009: case 0x300A: case 0x300B: case 0x300C: case 0x300D:
+    case 0x300E: case 0x300F: case 0x3010: case 0x3011: case 0x3012: case 0x3014:
+    case 0x3015: case 0x309D: case 0x309E: case 0x30FB: case 0x30FC: case 0x30FD:
+    case 0x30FE: case 0x2010: case 0x2013: case 0x2014: case 0x2016: case 0x2500:
+    case 0x2501: case 0x00B7: case 0x00D7: case 0x00F7: case 0x203B:
+    case 0x25A0: case 0x25A1: case 0x25B2: case 0x25B3: case 0x25C6: case 0x25C7:
+    case 0x25CB: case 0x25CE: case 0x25CF: case 0x2605: case 0x2606: case 0x2192:
+    case 0x2190: case 0x2191: case 0x2193:
+        return c;
+    default:
+        if (c >= 0xFE00 && c <= 0xFE0F) return 0;           /* variation selectors */
+        if (c >= 0xE0100 && c <= 0xE01EF) return 0;
+        return (Py_UCS4)-1;
+    }
+}
+
+static int is_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
+
+/* Characters the SPEC 3.2 steps never look across: starters that are the first
+ * or second of no composition and are no digit or dash, so the steps give the same
+ * result on the pieces between them as on the whole (tests check it). */
+static int is_boundary(Py_UCS4 c) { return c == '\n' || c == 0x3001 || c == 0x3002; }
+
+/* Prepare text[start:end] of known characters into a new str (or text itself
+ * when it is the whole text and nothing changes); NULL with *unknown set when a
+ * character is not known. */
+static PyObject *prepare_span(PyObject *text, int kind, const void *data, Py_ssize_t start,
+                              Py_ssize_t end, Py_UCS4 *buf, int *unknown) {
+    Py_ssize_t o = 0;
+    int changed = 0;
+    *unknown = 0;
+    for (Py_ssize_t i = start; i < end; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        Py_UCS4 f = fold_char(c);
+        if (f == (Py_UCS4)-1) {
+            *unknown = 1;
+            return NULL;
+        }
+        if (f != c) changed = 1;
+        if (f) buf[o++] = f;
+    }
+    /* Dashes between two ASCII digits of the folded text become '-'. */
+    for (Py_ssize_t i = 1; i + 1 < o; i++) {
+        if (is_dash(buf[i]) && is_digit(buf[i - 1]) && is_digit(buf[i + 1])) {
+            buf[i] = '-';
+            changed = 1;
+        }
+    }
+    if (!changed) {
+        if (start == 0 && end == PyUnicode_GET_LENGTH(text)) {
+            Py_INCREF(text);
+            return text;
+        }
+        return PyUnicode_Substring(text, start, end);
+    }
+    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, o);
+}
+
+static PyObject *native_prepare(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "prepare() needs a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(n ? n : 1));
+    if (buf == NULL) return PyErr_NoMemory();
+    int unknown;
+    PyObject *res = prepare_span(arg, PyUnicode_KIND(arg), PyUnicode_DATA(arg), 0, n, buf,
+                                 &unknown);
+    PyMem_Free(buf);
+    if (res == NULL && unknown) Py_RETURN_NONE;
+    return res;
+}
+
+/* The text cut at boundary characters (each kept at the end of its piece): a list
+ * of prepared str pieces, and 1-tuples holding the raw pieces with characters not
+ * known here, for the Python steps. */
+static PyObject *native_prepare_pieces(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "prepare_pieces() needs a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(n ? n : 1));
+    if (buf == NULL) return PyErr_NoMemory();
+    PyObject *out = PyList_New(0);
+    if (out == NULL) goto fail;
+    Py_ssize_t start = 0;
+    while (start < n) {
+        Py_ssize_t end = start;
+        while (end < n && !is_boundary(PyUnicode_READ(kind, data, end))) end++;
+        if (end < n) end++; /* the boundary ends its piece */
+        int unknown;
+        PyObject *piece = prepare_span(arg, kind, data, start, end, buf, &unknown);
+        if (piece == NULL) {
+            if (!unknown) goto fail;
+            PyObject *raw = PyUnicode_Substring(arg, start, end);
+            if (raw == NULL) goto fail;
+            piece = PyTuple_Pack(1, raw);
+            Py_DECREF(raw);
+            if (piece == NULL) goto fail;
+        }
+        int rc = PyList_Append(out, piece);
+        Py_DECREF(piece);
+        if (rc < 0) goto fail;
+        start = end;
+    }
+    PyMem_Free(buf);
+    return out;
+fail:
+    PyMem_Free(buf);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+/* ------------------------------------------------------------- prose name windows */
+
+/* fingerprints.normalizers.base.KANJI_CLASS and CJK_CLASS. */
+static int is_kanji(Py_UCS4 c) {
+    return (c >= 0x3005 && c <= 0x3007) || (c >= 0x3400 && c <= 0x4DBF) ||
+           (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+           (c >= 0x20000 && c <= 0x3FFFF);
+}
+
+static int is_cjk(Py_UCS4 c) {
+    return (c >= 0x3041 && c <= 0x30FF) || (c >= 0x31F0 && c <= 0x31FF) || is_kanji(c);
+}
+
+/* matchers.prose's name candidates of one window: per run of CJK characters (single
+ * spaces inside allowed), spaces dropped, the substrings of each length that start
+ * with a kanji, as (value, start of the run + offset in the compact run + base); at
+ * most ``budget`` of them. */
+static PyObject *native_name_windows(PyObject *self, PyObject *args) {
+    PyObject *text, *lengths_obj;
+    Py_ssize_t base, budget;
+    if (!PyArg_ParseTuple(args, "UnOn", &text, &base, &lengths_obj, &budget)) return NULL;
+    PyObject *lengths = PySequence_Fast(lengths_obj, "lengths must be a sequence");
+    if (lengths == NULL) return NULL;
+    Py_ssize_t nl = PySequence_Fast_GET_SIZE(lengths);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t *sizes = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(nl ? nl : 1));
+    Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(n ? n : 1));
+    PyObject *out = PyList_New(0);
+    if (sizes == NULL || buf == NULL || out == NULL) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t k = 0; k < nl; k++) {
+        sizes[k] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(lengths, k));
+        if (sizes[k] == -1 && PyErr_Occurred()) goto fail;
+        if (k && sizes[k] < sizes[k - 1]) {
+            PyErr_SetString(PyExc_ValueError, "lengths must be ascending");
+            goto fail;
+        }
+    }
+    Py_ssize_t i = 0;
+    while (i < n && budget > 0 && nl > 0) {
+        if (!is_cjk(PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i, m = 0, j = i;
+        while (j < n && is_cjk(PyUnicode_READ(kind, data, j))) buf[m++] = PyUnicode_READ(kind, data, j++);
+        while (j + 1 < n && PyUnicode_READ(kind, data, j) == ' ' &&
+               is_cjk(PyUnicode_READ(kind, data, j + 1))) {
+            j++;
+            while (j < n && is_cjk(PyUnicode_READ(kind, data, j)))
+                buf[m++] = PyUnicode_READ(kind, data, j++);
+        }
+        i = j;
+        if (m < sizes[0]) continue;
+        for (Py_ssize_t p = 0; p < m && budget > 0; p++) {
+            if (!is_kanji(buf[p])) continue;
+            for (Py_ssize_t k = 0; k < nl && budget > 0; k++) {
+                if (p + sizes[k] > m) break;
+                PyObject *v = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf + p, sizes[k]);
+                if (v == NULL) goto fail;
+                PyObject *item = Py_BuildValue("(Nn)", v, base + start + p);
+                if (item == NULL) goto fail;
+                int rc = PyList_Append(out, item);
+                Py_DECREF(item);
+                if (rc < 0) goto fail;
+                budget--;
+            }
+        }
+    }
+    PyMem_Free(sizes);
+    PyMem_Free(buf);
+    Py_DECREF(lengths);
+    return out;
+fail:
+    PyMem_Free(sizes);
+    PyMem_Free(buf);
+    Py_DECREF(lengths);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------- module */
+
+static PyMethodDef methods[] = {
+    {"prepare", native_prepare, METH_O,
+     "SPEC 3.2 preparation of text made of known characters; None otherwise."},
+    {"prepare_pieces", native_prepare_pieces, METH_O,
+     "The text cut after newlines and 、。: prepared pieces, 1-tuples of raw ones."},
+    {"name_windows", native_name_windows, METH_VARARGS,
+     "name_windows(window, base, lengths, budget) -> [(substring, position)] (matchers.prose)."},
+    {"digest_many", native_digest_many, METH_VARARGS,
+     "digest_many(key, person, values) -> 16-byte keyed BLAKE2b digests, concatenated."},
+    {"bloom_survivors", native_bloom_survivors, METH_VARARGS,
+     "bloom_survivors(digests, words, m, k) -> positions whose k probes all hit."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "fingerprints._native",
+                                    "leakprint's native scanning core (issue 15).", -1,
+                                    methods};
+
+PyMODINIT_FUNC PyInit__native(void) {
+    const uint16_t probe = 1;
+    if (*(const uint8_t *)&probe != 1) {
+        PyErr_SetString(PyExc_ImportError, "fingerprints._native needs a little-endian CPU");
+        return NULL;
+    }
+    return PyModule_Create(&module);
+}

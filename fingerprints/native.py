@@ -1,0 +1,82 @@
+"""Which scanning core runs: the compiled one (``fingerprints._native``) or the Python
+reference (issue 15, SPEC 13).
+
+``LEAKPRINT_PURE_PYTHON=1`` selects the reference at run time. When the extension is
+not built (a source checkout run without ``make``), the reference runs and one log
+line says so. The hot paths read :data:`CORE` on every call, so tests can switch
+cores with :func:`use`.
+
+Both cores give identical results: the reference is the specification, and the
+differential tests (``tests/fingerprints/test_native.py``,
+``tests/matchers/test_native_core.py``) hold the native functions to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Protocol, cast
+
+__all__ = ["CORE", "NativeCore", "available", "use"]
+
+log = logging.getLogger(__name__)
+
+
+class NativeCore(Protocol):
+    """The functions of ``fingerprints/_native.c``."""
+
+    def prepare(self, text: str, /) -> str | None: ...
+
+    def prepare_pieces(self, text: str, /) -> list[str | tuple[str]]: ...
+
+    def name_windows(self, window: str, base: int, lengths: Sequence[int], budget: int, /
+                     ) -> list[tuple[str, int]]: ...
+
+    def digest_many(self, key: bytes, person: bytes, values: Sequence[str], /) -> bytes: ...
+
+    def bloom_survivors(self, digests: bytes, words: object, bits: int, probes: int, /
+                        ) -> list[int]: ...
+
+
+def _load() -> NativeCore | None:
+    try:
+        from fingerprints import _native  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return cast(NativeCore, cast(ModuleType, _native))
+
+
+_BUILT: NativeCore | None = _load()
+
+
+def _initial() -> NativeCore | None:
+    if os.environ.get("LEAKPRINT_PURE_PYTHON", "").strip() not in ("", "0"):
+        return None
+    if _BUILT is None:
+        log.info("native scanning core not built: using the Python reference "
+                 "(run `make install` to build it)")
+    return _BUILT
+
+
+#: The native core in use, or None for the Python reference.
+CORE: NativeCore | None = _initial()
+
+
+def available() -> bool:
+    """Whether the extension is built (whatever ``LEAKPRINT_PURE_PYTHON`` says)."""
+    return _BUILT is not None
+
+
+@contextmanager
+def use(native: bool) -> Iterator[None]:
+    """Run a block with the native core (``True``, if built) or the reference."""
+    global CORE
+    before = CORE
+    CORE = _BUILT if native else None
+    try:
+        yield
+    finally:
+        CORE = before

@@ -1,0 +1,19 @@
+"""Build of the native scanning core (issue 15); everything else is in pyproject.toml.
+
+The extension is required when building the package (``make`` installs gcc and the
+Python headers first); a checkout run from source without it falls back to the Python
+reference with one log line (``fingerprints.native``).
+"""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            "fingerprints._native",
+            ["fingerprints/_native.c"],
+            depends=["fingerprints/_blake2b.h"],
+            extra_compile_args=["-std=c99", "-Wall", "-Wno-unused-parameter"],
+        )
+    ]
+)
