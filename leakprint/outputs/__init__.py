@@ -3,8 +3,9 @@
 Every command with a ``--format`` option prints its own table for ``table``
 and hands the JSON-shaped data (a list of rows, or one object) to the writer of
 any other format. A writer takes that data and a text stream. Adding a format
-(SARIF, say) is one module here with a ``write(data, stream)`` function, plus
-its entry in `WRITERS`; the commands pick it up through ``--format``.
+(SARIF, say) is one module in this package declaring ``NAME``, ``ORDER`` (its place
+among the choices) and a ``write(data, stream)`` function: the package finds it, and
+every command offers it through ``--format``.
 
 Example::
 
@@ -13,19 +14,29 @@ Example::
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from leakprint.outputs import csvout, jsonout
-
 Writer = Callable[[Any, TextIO], None]
 
 TABLE = "table"  # each command's own human-readable rendering
-WRITERS: dict[str, Writer] = {
-    "json": jsonout.write,
-    "csv": csvout.write,
-}
+
+
+def _discover() -> dict[str, Writer]:
+    """The writer of every module of this package that declares a ``NAME``."""
+    found: list[tuple[int, str, Writer]] = []
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        name = getattr(module, "NAME", None)
+        if isinstance(name, str):
+            found.append((getattr(module, "ORDER", 100), name, module.write))
+    return {name: write for _, name, write in sorted(found, key=lambda f: (f[0], f[1]))}
+
+
+WRITERS: dict[str, Writer] = _discover()
 NAMES: tuple[str, ...] = (TABLE, *WRITERS)
 
 

@@ -15,6 +15,9 @@ import json
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+NAME = "csv"
+ORDER = 20  # place among the --format choices
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
