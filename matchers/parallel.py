@@ -20,6 +20,7 @@ import multiprocessing as mp
 import os
 from collections.abc import Iterator
 from dataclasses import replace
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Final
 
@@ -77,6 +78,25 @@ def scan_file(
     if is_wide(detect_encoding(head)):
         # UTF-16/32 cannot be cut at b"\n" bytes: one process, decoded incrementally.
         return matcher.scan_stream(_read_all(p), name=p.name)
+    # Spawned workers take a while to import the matcher and open the set: they
+    # start now, while this process scans the first piece, when the rest of the
+    # file may be cut into two ranges or more (each at least MIN_RANGE_BYTES).
+    pool: Pool | None = None
+    if workers > 1 and size - start > min(range_bytes, MIN_RANGE_BYTES):
+        # Workers end with this process, whatever killed it (matchers.lifeline).
+        pool = mp.get_context("spawn").Pool(
+            workers, initializer=_open,
+            initargs=(str(fpset_dir), key.raw.hex(), os.getpid(), secrets),
+        )
+    try:
+        return _scan_pieces(p, size, head, start, matcher, workers, range_bytes, pool)
+    finally:
+        if pool is not None:
+            pool.terminate()
+
+
+def _scan_pieces(p: Path, size: int, head: bytes, start: int, matcher: Matcher,
+                 workers: int, range_bytes: int, pool: Pool | None) -> MatchResult:
     # The first piece, scanned here, fixes the encoding and the layout (with
     # its header hints) that every later range is read with.
     text, encoding, lossy = decode_piece(head, None)
@@ -93,19 +113,14 @@ def scan_file(
     step = min(range_bytes, max(rest // (2 * workers) + 1, min(range_bytes, MIN_RANGE_BYTES)))
     ranges = list(_ranges(p, size, step, start=start, skip=len(head) - start))
     tasks = [(str(p), lo, hi, skip, encoding, layout, p.name) for lo, hi, skip in ranges]
-    if workers <= 1 or len(tasks) < 2:
+    if pool is None or len(tasks) < 2:
         for result, newlines in (_scan_range_with(matcher, t) for t in tasks):
             total.add(_shift(result, line - 1))
             line += newlines
         return total.result()
-    # Workers end with this process, whatever killed it (matchers.lifeline).
-    pool = mp.get_context("spawn").Pool(
-        workers, initializer=_open, initargs=(str(fpset_dir), key.raw.hex(), os.getpid(), secrets)
-    )
-    with pool:
-        for result, newlines in pool.imap(_scan_range, tasks, chunksize=1):
-            total.add(_shift(result, line - 1))
-            line += newlines
+    for result, newlines in pool.imap(_scan_range, tasks, chunksize=1):
+        total.add(_shift(result, line - 1))
+        line += newlines
     return total.result()
 
 
