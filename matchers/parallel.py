@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from multiprocessing.pool import Pool
@@ -78,14 +79,15 @@ def scan_file(
     if is_wide(detect_encoding(head)):
         # UTF-16/32 cannot be cut at b"\n" bytes: one process, decoded incrementally.
         return matcher.scan_stream(_read_all(p), name=p.name)
-    # Spawned workers take a while to import the matcher and open the set: they
-    # start now, while this process scans the first piece, when the rest of the
-    # file may be cut into two ranges or more (each at least MIN_RANGE_BYTES).
+    # This process is one of the ``workers``: it scans ranges too, so only
+    # ``workers - 1`` are spawned. Spawned workers take a while to import the
+    # matcher and open the set: they start now, while this process scans the
+    # first piece, when the rest of the file may be cut into two ranges or more.
     pool: Pool | None = None
     if workers > 1 and size - start > min(range_bytes, MIN_RANGE_BYTES):
         # Workers end with this process, whatever killed it (matchers.lifeline).
         pool = mp.get_context("spawn").Pool(
-            workers, initializer=_open,
+            workers - 1, initializer=_open,
             initargs=(str(fpset_dir), key.raw.hex(), os.getpid(), secrets),
         )
     try:
@@ -118,10 +120,53 @@ def _scan_pieces(p: Path, size: int, head: bytes, start: int, matcher: Matcher,
             total.add(_shift(result, line - 1))
             line += newlines
         return total.result()
-    for result, newlines in pool.imap(_scan_range, tasks, chunksize=1):
+    for result, newlines in _share(pool, workers - 1, tasks, matcher):
         total.add(_shift(result, line - 1))
         line += newlines
     return total.result()
+
+
+def _share(pool: Pool, size: int, tasks: list[Task], matcher: Matcher
+           ) -> list[tuple[MatchResult, int]]:
+    """Every range scanned, by the pool's ``size`` workers and by this process, each
+    taking the next range when it is free; the results in the ranges' order."""
+    done: dict[int, tuple[MatchResult, int]] = {}
+    failed: list[BaseException] = []
+    lock = threading.Condition()
+    order = iter(enumerate(tasks))
+
+    def take() -> tuple[int, Task] | None:
+        with lock:
+            return None if failed else next(order, None)
+
+    def feed() -> None:
+        item = take()
+        if item is not None:
+            pool.apply_async(_scan_indexed, (item,), callback=finished, error_callback=failure)
+
+    def finished(answer: tuple[int, tuple[MatchResult, int]]) -> None:
+        with lock:
+            done[answer[0]] = answer[1]
+            lock.notify_all()
+        feed()
+
+    def failure(exc: BaseException) -> None:
+        with lock:
+            failed.append(exc)
+            lock.notify_all()
+
+    for _ in range(size):
+        feed()
+    while (item := take()) is not None:
+        answer = _scan_range_with(matcher, item[1])
+        with lock:
+            done[item[0]] = answer
+    with lock:
+        while not failed and len(done) < len(tasks):
+            lock.wait()
+    if failed:
+        raise failed[0]
+    return [done[i] for i in range(len(tasks))]
 
 
 def _read_all(path: Path) -> Iterator[bytes]:
@@ -204,10 +249,10 @@ def _open(fpset_dir: str, key_hex: str, parent: int | None = None,
 Task = tuple[str, int, int, int, str, Layout, str]
 
 
-def _scan_range(task: Task) -> tuple[MatchResult, int]:
+def _scan_indexed(item: tuple[int, Task]) -> tuple[int, tuple[MatchResult, int]]:
     """A range, in a worker: with the set the worker opened."""
     assert _worker_matcher is not None, "worker not initialised"
-    return _scan_range_with(_worker_matcher, task)
+    return item[0], _scan_range_with(_worker_matcher, item[1])
 
 
 def _scan_range_with(matcher: Matcher, task: Task) -> tuple[MatchResult, int]:

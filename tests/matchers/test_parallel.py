@@ -38,7 +38,10 @@ def test_scan_file_workers_agree(
         whole = matcher.scan_bytes(data, name=name)
         one = scan_file(p, set_dir, KEY, workers=1, range_bytes=20_000)
         two = scan_file(p, set_dir, KEY, workers=2, range_bytes=20_000)
-        assert _key(one) == _key(two) == _key(whole)
+        # This process and two spawned workers share the ranges; results in order.
+        three = scan_file(p, set_dir, KEY, workers=3, range_bytes=20_000)
+        assert _key(one) == _key(two) == _key(three) == _key(whole)
+        assert three.bytes_scanned == len(data)
         assert one.bytes_scanned == two.bytes_scanned == len(data)
         assert two.primary_candidates == whole.primary_candidates
         assert two.encoding == "cp932" and two.bulk and two.confidence == "high"
