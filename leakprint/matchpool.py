@@ -36,6 +36,7 @@ from leakprint.findings import FindingChange
 from leakprint.urlsafe import UrlGuard
 from matchers.companion import matcher_for
 from matchers.lifeline import die_with_parent
+from matchers.parallel import main_not_imported
 from matchers.scan import Matcher, MatchResult
 
 if TYPE_CHECKING:
@@ -212,7 +213,9 @@ class MatchPool(ProcessPoolExecutor):
     def _adjust_process_count(self) -> None:
         # (A private hook of ProcessPoolExecutor, where it starts processes; were it
         # ever renamed, the workers would still lower themselves in ``_init``.)
-        super()._adjust_process_count()
+        # The crawl's own main module (scrapy's) is not run again in each worker.
+        with main_not_imported():
+            super()._adjust_process_count()
         if self.priority is not None:
             for pid in set(getattr(self, "_processes", None) or ()) - self._lowered:
                 lower_priority(pid, self.priority)

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from multiprocessing.pool import Pool
 from pathlib import Path
@@ -86,15 +88,43 @@ def scan_file(
     pool: Pool | None = None
     if workers > 1 and size - start > min(range_bytes, MIN_RANGE_BYTES):
         # Workers end with this process, whatever killed it (matchers.lifeline).
-        pool = mp.get_context("spawn").Pool(
-            workers - 1, initializer=_open,
-            initargs=(str(fpset_dir), key.raw.hex(), os.getpid(), secrets),
-        )
+        with main_not_imported():
+            pool = mp.get_context("spawn").Pool(
+                workers - 1, initializer=_open,
+                initargs=(str(fpset_dir), key.raw.hex(), os.getpid(), secrets),
+            )
     try:
         return _scan_pieces(p, size, head, start, matcher, workers, range_bytes, pool)
     finally:
         if pool is not None:
             pool.terminate()
+
+
+@contextmanager
+def main_not_imported() -> Iterator[None]:
+    """Processes spawned inside do not import this program's ``__main__`` script.
+
+    Spawn runs the parent's main script again in each child (as ``__mp_main__``); for
+    the ``leakprint`` console script that is the whole CLI (click, rich, SQLAlchemy:
+    about 1.2 s of CPU per worker) although a worker needs only the matcher, which it
+    imports by module name. Without a spec or a ``__file__`` nothing is re-run.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    # multiprocessing.spawn.get_preparation_data reads both: a spec (``python -m``)
+    # names the module to run again, a file (a script) its path.
+    spec, path = getattr(main, "__spec__", None), getattr(main, "__file__", None)
+    main.__spec__ = None
+    if path is not None:
+        del main.__file__
+    try:
+        yield
+    finally:
+        main.__spec__ = spec
+        if path is not None:
+            main.__file__ = path
 
 
 def _scan_pieces(p: Path, size: int, head: bytes, start: int, matcher: Matcher,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from matchers.parallel import _ranges, scan_file
+import pytest
+
+from matchers.parallel import _ranges, main_not_imported, scan_file
 from matchers.result import MatchResult
 from matchers.scan import Matcher
 from tests.matchers.factories import KEY, Customer, render_delimited, render_sql
@@ -45,3 +47,29 @@ def test_scan_file_workers_agree(
         assert one.bytes_scanned == two.bytes_scanned == len(data)
         assert two.primary_candidates == whole.primary_candidates
         assert two.encoding == "cp932" and two.bulk and two.confidence == "high"
+
+
+def test_spawned_workers_do_not_run_the_main_script_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ``leakprint`` console script would import the whole CLI in every worker."""
+    import multiprocessing as mp
+    import sys
+    import types
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "entry.py"
+    script.write_text(f"open({str(marker)!r}, 'a').write('x')\n", encoding="utf-8")
+    fake = types.ModuleType("__main__")
+    fake.__file__ = str(script)
+    fake.__spec__ = None
+    monkeypatch.setitem(sys.modules, "__main__", fake)
+    with main_not_imported():
+        with mp.get_context("spawn").Pool(1) as pool:
+            assert pool.apply(len, ("abc",)) == 3
+    assert not marker.exists()
+    assert fake.__file__ == str(script) and fake.__spec__ is None
+    # Without it, spawn runs the script again (what the guard is for).
+    with mp.get_context("spawn").Pool(1) as pool:
+        pool.apply(len, ("abc",))
+    assert marker.exists()
