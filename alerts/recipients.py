@@ -18,6 +18,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from alerts.message import AlertMessage
 from alerts.notifier import DeliveryError, Notifier
@@ -34,6 +35,19 @@ class RecipientError(ValueError):
 
 class SeveralRecipients(RecipientError):
     """One recipient string that holds several (``a@b, c@d``)."""
+
+
+def shown(recipient: str) -> str:
+    """``recipient`` as listings and messages show it: an e-mail address as it is, a
+    URL (a webhook) by its scheme and host only. A webhook's path often holds its
+    secret token, so it stays in the database and is never printed."""
+    text = recipient.strip()
+    m = _SCHEME.match(text)
+    if m is None or not text[m.end():].startswith("//"):
+        return text
+    parts = urlsplit(text)
+    rest = parts.path not in ("", "/") or parts.query or parts.fragment
+    return f"{parts.scheme}://{parts.hostname or '?'}" + ("/…" if rest else "")
 
 
 def scheme_of(recipient: str) -> str:

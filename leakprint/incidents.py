@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from alerts.recipients import RecipientError, SeveralRecipients
+from alerts.recipients import RecipientError, SeveralRecipients, shown
 from leakprint import audit
 from leakprint.cadence import MIN_INTERVAL, check_cron, parse_duration
 from leakprint.cadence import IncidentError as IncidentError  # the error of both modules
@@ -107,7 +107,8 @@ class IncidentInfo:
             "every_seconds": self.every_seconds,
             "cron": self.cron,
             "threshold": self.threshold,
-            "notify": self.notify,
+            # A webhook's path (its secret token, often) is never printed.
+            "notify": [shown(r) for r in self.notify],
             "state": self.state,
             "created_at": self.created_at.isoformat(),
             "ends_at": self.ends_at.isoformat(),

@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from alerts import DeliveryError, render_test_message
-from alerts.recipients import RecipientError, RoutingNotifier, scheme_of
+from alerts.recipients import RecipientError, RoutingNotifier, scheme_of, shown
 from leakprint.channels import CHANNELS, check_recipient
 from leakprint.cli.common import (
     AppContext,
@@ -86,7 +86,7 @@ def test_cmd(app: AppContext, address: str) -> None:
     except DeliveryError as exc:
         raise UserError(f"{what} not delivered: {exc}") from None
     if scheme != "mailto":
-        click.echo(f"{what} sent to {address}")
+        click.echo(f"{what} sent to {shown(address)}")
         return
     click.echo(
         f"test e-mail sent to {address} via {app.settings.smtp.host}:{app.settings.smtp.port}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
+from alerts.recipients import shown
 from leakprint.cli.common import (
     AppContext,
     UserError,
@@ -121,7 +122,7 @@ def open_cmd(
     click.echo(
         f"incident {info.id} opened: {info.name}, {info.cadence} until "
         f"{info.ends_at:%Y-%m-%d %H:%M} UTC, alerts at {info.threshold} or above to "
-        f"{', '.join(info.notify)}"
+        f"{', '.join(map(shown, info.notify))}"
     )
     click.echo("run `leakprint serve` to start scanning")
 
@@ -202,7 +203,7 @@ def show_cmd(app: AppContext, incident_id: int, output: str) -> None:
     app.out.print(f"  datasets: {', '.join(info.datasets)}   sources: {', '.join(info.sources)}")
     app.out.print(
         f"  {info.cadence} until {info.ends_at:%Y-%m-%d %H:%M} UTC; alerts at "
-        f"{info.threshold}+ to {', '.join(info.notify)}"
+        f"{info.threshold}+ to {', '.join(map(shown, info.notify))}"
     )
     last = f"  last scan: {info.last_scan}"
     if info.last_scan_status not in (None, "ok"):

@@ -14,7 +14,7 @@ from alerts import (
     scheme_of,
     target_of,
 )
-from alerts.recipients import RecipientError, SeveralRecipients
+from alerts.recipients import RecipientError, SeveralRecipients, shown
 from alerts.smtp import check_mailbox
 from tests.alerts.factories import make_context
 from tests.alerts.smtp_sink import SmtpSink
@@ -94,3 +94,19 @@ def test_routing_to_a_real_smtp_server_sends_bare_addresses(smtp_plain: SmtpSink
     (received,) = smtp_plain.messages
     assert received.rcpt_tos == ("soc@example.jp", "cert@example.jp")
     assert received.message["To"] == "soc@example.jp, cert@example.jp"
+
+
+@pytest.mark.parametrize(
+    ("recipient", "expected"),
+    [
+        ("soc@example.jp", "soc@example.jp"),
+        ("mailto:soc@example.jp", "mailto:soc@example.jp"),
+        ("x:y@example.jp", "x:y@example.jp"),
+        ("https://hooks.example.jp/services/T0/B1/secret", "https://hooks.example.jp/…"),
+        ("https://hooks.example.jp:8443/?token=secret", "https://hooks.example.jp/…"),
+        ("https://hooks.example.jp", "https://hooks.example.jp"),
+        ("https://hooks.example.jp/", "https://hooks.example.jp"),
+    ],
+)
+def test_a_recipient_is_shown_without_a_webhook_path(recipient: str, expected: str) -> None:
+    assert shown(recipient) == expected

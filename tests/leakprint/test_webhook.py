@@ -173,6 +173,12 @@ def test_incidents_take_webhooks_and_alerts_test_posts(
         db.close()
     result = run(path, "alerts", "test", hook.url, env=env)
     assert result.exit_code == 0, result.output
-    assert result.output == f"test message sent to {hook.url}\n"
+    # The hook's path (its secret) is not printed: scheme and host only.
+    assert result.output == "test message sent to https://127.0.0.1/…\n"
+    for args in (["incident", "show", str(info.id)], ["incident", "show", str(info.id), "--json"],
+                 ["incident", "list", "--json"], ["incident", "list", "--format", "csv"]):
+        shown = run(path, *args, env=env)
+        assert shown.exit_code == 0, shown.output
+        assert SECRET not in shown.output and "https://127.0.0.1/…" in shown.output, args
     [(_, _, body)] = hook.posts
     assert json.loads(body)["subject"] == "[leakprint] test message"
