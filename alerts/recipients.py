@@ -47,7 +47,13 @@ def shown(recipient: str) -> str:
         return text
     parts = urlsplit(text)
     rest = parts.path not in ("", "/") or parts.query or parts.fragment
-    return f"{parts.scheme}://{parts.hostname or '?'}" + ("/…" if rest else "")
+    return host_of(text) + ("/…" if rest else "")
+
+
+def host_of(url: str) -> str:
+    """``https://host`` of a webhook URL: what errors and listings may show of it."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or '?'}"
 
 
 def scheme_of(recipient: str) -> str:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from alerts.message import ALERT_ID_HEADER, AlertMessage
 from alerts.notifier import DeliveryError
-from alerts.recipients import RecipientError, SeveralRecipients
+from alerts.recipients import RecipientError, SeveralRecipients, host_of
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +30,6 @@ log = logging.getLogger(__name__)
 Post = Callable[[str, bytes, Mapping[str, str]], int]
 # Statuses a retry may cure; every other 4xx means the hook will not take this message.
 RETRYABLE = frozenset({408, 425, 429})
-
-
-def host_of(url: str) -> str:
-    """``https://host`` of a webhook URL: what errors may show of it."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or '?'}"
 
 
 def check_webhook(recipient: str) -> str:

@@ -30,11 +30,37 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
 SOURCE_META = "leakprint_source"
+SOURCE_PREFIX = "leakprint/source/"
 
 
 def source_key(source: str, what: str) -> str:
     """The stats key of one counter of one source."""
-    return f"leakprint/source/{source}/{what}"
+    return f"{SOURCE_PREFIX}{source}/{what}"
+
+
+#: The counters a scan run keeps per source and in total.
+RUN_COUNTERS = ("pages", "bytes", "errors")
+
+
+def per_source(stats: StatsCollector | None) -> dict[str, dict[str, int]]:
+    """The :data:`RUN_COUNTERS` of every source, from one copy of the stats (the
+    reactor thread may count on while another thread reads them)."""
+    out: dict[str, dict[str, int]] = {}
+    if stats is None:
+        return out
+    for key, value in dict(stats.get_stats()).items():
+        if key.startswith(SOURCE_PREFIX):
+            name, what = key[len(SOURCE_PREFIX):].rsplit("/", 1)
+            if what in RUN_COUNTERS:
+                out.setdefault(name, dict.fromkeys(RUN_COUNTERS, 0))[what] = int(value)
+    return out
+
+
+def totals(sources: dict[str, dict[str, int]]) -> tuple[int, int, int]:
+    """Pages, bytes and errors summed over the sources of :func:`per_source`."""
+    pages, byte_count, errors = (sum(c[what] for c in sources.values())
+                                 for what in RUN_COUNTERS)
+    return pages, byte_count, errors
 
 
 def count(stats: StatsCollector | None, request: Request | None, what: str, n: int = 1) -> None:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
 
+from crawler.coverage import per_source, totals
 from crawler.signals import coverage_error, document_unchanged
 from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
@@ -441,12 +442,4 @@ def arm_lifeline(parent: int, on_orphaned: Callable[[], None]) -> None:
 
 def coverage(stats: StatsCollector | None) -> tuple[int, int, int]:
     """Pages, bytes and errors over all sources, from the crawler's coverage stats."""
-    if stats is None:
-        return 0, 0, 0
-    totals = {"pages": 0, "bytes": 0, "errors": 0}
-    for key, value in stats.get_stats().items():
-        if key.startswith("leakprint/source/"):
-            what = key.rsplit("/", 1)[-1]
-            if what in totals:
-                totals[what] += int(value)
-    return totals["pages"], totals["bytes"], totals["errors"]
+    return totals(per_source(stats))

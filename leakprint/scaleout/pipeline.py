@@ -11,6 +11,7 @@ import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from crawler.coverage import per_source, totals
 from crawler.fleet.frontier import HandOff, handoff_for
 from leakprint.coverage import record_coverage
 from leakprint.db import ScanRunWorker
@@ -20,23 +21,9 @@ if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
-    from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 ACK_EVERY = 0.3
-
-
-def source_coverage(stats: StatsCollector | None) -> dict[str, dict[str, int]]:
-    """Pages, bytes and errors per source, from the crawler's coverage stats."""
-    out: dict[str, dict[str, int]] = {}
-    if stats is None:
-        return out
-    for key, value in dict(stats.get_stats()).items():  # one copy, taken at once
-        if key.startswith("leakprint/source/"):
-            name, what = key[len("leakprint/source/"):].rsplit("/", 1)
-            if what in ("pages", "bytes", "errors"):
-                out.setdefault(name, {"pages": 0, "bytes": 0, "errors": 0})[what] = int(value)
-    return out
 
 
 class WorkerPipeline(MatchPipeline):
@@ -88,10 +75,8 @@ class WorkerPipeline(MatchPipeline):
             record_coverage(self.db, self.config.scan_id, pending, self.guard.redact)
             # One reading of the stats for both: the reactor thread goes on counting
             # pages while this runs, and the totals must be the sum of the sources.
-            per_source = source_coverage(self.crawler.stats)
-            counters = self.snapshot(sum(c["pages"] for c in per_source.values()),
-                                     sum(c["bytes"] for c in per_source.values()),
-                                     sum(c["errors"] for c in per_source.values()))
+            sources = per_source(self.crawler.stats)
+            counters = self.snapshot(*totals(sources))
             problem = self.match_problem("the worker's scan log")
             # This worker's share only (its own row); the run's counters are their sum,
             # written by the coordinator (leakprint.runs.record_worker_totals).
@@ -102,7 +87,7 @@ class WorkerPipeline(MatchPipeline):
                     row = ScanRunWorker(scan_run_id=key[0], worker=key[1])
                     session.add(row)
                 counters.write_to(row)
-                row.per_source = per_source
+                row.per_source = sources
                 row.updated_at = datetime.now(UTC)
                 if problem:
                     row.error = problem
