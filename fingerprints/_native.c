@@ -17,6 +17,7 @@
  *                                  all hit (fingerprints.bloom.BloomFilter.contains).
  *   name_windows(w, base, ls, n)   a prose window's name candidates
  *                                  (matchers.prose.name_windows).
+ *   tie_rows(rows, hits, ...)      the row loop of matchers.evidence.collect (_tie.c).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
  * dependency): hashlib's keyed state cannot be handed to C.
@@ -415,6 +416,8 @@ fail:
 
 /* ---------------------------------------------------------------------- module */
 
+PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
+
 static PyMethodDef methods[] = {
     {"prepare", native_prepare, METH_O,
      "SPEC 3.2 preparation of text made of known characters; None otherwise."},
@@ -426,6 +429,8 @@ static PyMethodDef methods[] = {
      "digest_many(key, person, values) -> 16-byte keyed BLAKE2b digests, concatenated."},
     {"bloom_survivors", native_bloom_survivors, METH_VARARGS,
      "bloom_survivors(digests, words, m, k) -> positions whose k probes all hit."},
+    {"tie_rows", native_tie_rows, METH_VARARGS,
+     "The row loop of matchers.evidence.collect (see fingerprints/_tie.c)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "fingerprints._native",

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 __all__ = ["CORE", "NativeCore", "available", "use"]
 
@@ -39,6 +39,14 @@ class NativeCore(Protocol):
 
     def bloom_survivors(self, digests: bytes, words: object, bits: int, probes: int, /
                         ) -> list[int]: ...
+
+    def tie_rows(self, rows: Sequence[object], hits: Mapping[Any, Any],
+                 resolve: Callable[..., Any], bits: dict[str, int],
+                 bit_of: Callable[[str], int], masks: list[int],
+                 weights: dict[tuple[str, int], float], weight: Callable[[str, int], float],
+                 shape_of: Callable[[int], Any], groups: list[int], log_records: float,
+                 log_high: float, log_medium: float, record_keys: Callable[[int], Any], /
+                 ) -> list[tuple[int, int, float, frozenset[str], int, int, int]] | None: ...
 
 
 def _load() -> NativeCore | None:

@@ -26,35 +26,19 @@ names nobody.
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Mapping, Sequence, Set
-from dataclasses import dataclass, field
 
+from fingerprints import native
 from fingerprints.normalizers import shown_kind
 from matchers.chance import explain, level_of, log_chance, rules, value_weight
 from matchers.confidence import NAME, NAME_FOLDED, RANK, WEAK_KINDS, Confidence, field_set
+from matchers.evidencecore import RecordEvidence, collect_native
 from matchers.probe import Common, Hits
 from matchers.shapes import Pair, RowCandidates
 
+__all__ = ["RecordEvidence", "collect", "matched_cells"]
+
 _NO_KEYS: frozenset[object] = frozenset()
 _MISS: tuple[str, object, int, str, float] = ("r", {}, 0, "", 0.0)
-
-
-@dataclass(slots=True)
-class RecordEvidence:
-    """The best evidence for one record of the fingerprint set."""
-
-    record: int
-    confidence: Confidence
-    nfields: int
-    line: int
-    row_index: int  # index of the best RowCandidates (for the snippet)
-    kinds: set[str] = field(default_factory=set)
-    # ``kinds`` sorted (what a RecordHit reports), shared between records.
-    fields: tuple[str, ...] = ()
-    # SPEC 12.1: the chance of a coincidental tie of the best row, the kinds it
-    # rests on, and the sentence that says so (never a value).
-    chance: float = 1.0
-    matched: tuple[str, ...] = ()
-    why: str = ""
 
 
 def _no_keys(_row: int) -> Container[object]:
@@ -76,11 +60,30 @@ def collect(
     record's fields, to tie a value too common to have been expanded into its
     records (:class:`matchers.probe.Common`) to the rows' candidate records.
     Kinds are handled as bit masks; a record's kinds in a row are OR-ed together.
+
+    The row loop runs in the native core when it is in use
+    (:func:`matchers.evidencecore.collect_native`); this module's loop is its
+    reference.
     """
     if records <= 0:
         records = 1 + max(
             (r for h in hits.values() for r, _k in h), default=0
         )
+    core = native.CORE
+    if core is not None:
+        got = collect_native(core, rows, hits, primary, records, record_keys)
+        if got is not None:
+            return got
+    return _collect_python(rows, hits, primary, records, record_keys)
+
+
+def _collect_python(
+    rows: Sequence[RowCandidates],
+    hits: Mapping[Pair, Hits],
+    primary: Set[str],
+    records: int,
+    record_keys: Callable[[int], Container[object]],
+) -> dict[int, RecordEvidence]:
     bits: dict[str, int] = {}
     primary_bits = 0  # the bits of primary kinds
     strong_bits = 0  # the bits of kinds outside WEAK_KINDS

@@ -1,0 +1,671 @@
+/* Same-record evidence, the per-row loop of matchers.evidence.collect (issue 15).
+ *
+ *   tie_rows(rows, hits, resolve, bits, bit_of, masks, weights, weight, shape_of,
+ *            groups, log_records, log_high, log_medium, record_keys)
+ *
+ * The exact counterpart of the reference loop in matchers/evidence.py. What is
+ * decided once per kind, per (kind, count) or per kind mask stays in Python
+ * (matchers/evidencecore.py: ``bit_of``, ``weight``, ``shape_of``, and ``resolve``
+ * for a value too common to expand), so this file holds no fact about kinds,
+ * field groups or levels. Each distinct value is resolved once into a C table.
+ * Results are bit-identical to the reference: the per-record weights are summed
+ * in the order Python's dicts would hold them (first seen first), since a float
+ * sum depends on its order (CPython 3.11's ``sum`` adds floats one after another).
+ *
+ * Returns a list of (record, rank, log10 chance, fields, mask of all kinds seen,
+ * line, row index) per record, in the order records were first scored, or None
+ * when a kind's bit does not fit in 64 (the caller then runs the reference).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MAXBITS 64
+
+typedef struct {
+    PyObject *rec;     /* borrowed from the answer tuple the table holds */
+    long long id;
+    uint64_t bits;
+} RecBits;
+
+typedef struct {
+    int common;        /* a value too common to expand: data is its key */
+    PyObject *data;    /* the probe answer, or the key (owned by Work.table) */
+    RecBits *recs;     /* the answer's records, merged (owned by Work.table) */
+    Py_ssize_t nrec;
+    uint64_t pbits, pp, ps;  /* its kinds' bits; their primary and strong parts */
+    int kind;          /* bit index of the kind its weight is for */
+    double w;
+} Value;
+
+typedef struct {
+    PyObject *rec;     /* borrowed: a key of some value's {record: bits} */
+    long long id;      /* its value */
+    uint64_t mask;
+    int nk;            /* kinds with a weight, in insertion order */
+    unsigned char kinds[MAXBITS];
+    double w[MAXBITS];
+} Cand;
+
+typedef struct {
+    PyObject *rec;     /* owned */
+    PyObject *fields;  /* owned */
+    int rank;
+    double lc;
+    uint64_t mask;
+    PyObject *line;    /* owned */
+    Py_ssize_t ri;
+} Best;
+
+typedef struct {
+    Value *table;      /* every distinct value with bits, resolved once */
+    Py_ssize_t ntable, captable;
+    Value *vals;       /* the current row's */
+    Py_ssize_t nvals, capvals;
+    Cand *cands;
+    Py_ssize_t ncands, capcands;
+    Py_ssize_t *slots; /* open addressing over cands by id: index + 1, 0 free */
+    size_t nslots;     /* a power of two, more than twice ncands */
+    Best *best;
+    Py_ssize_t nbest, capbest;
+} Work;
+
+static int grow(void **p, Py_ssize_t *cap, Py_ssize_t need, size_t size) {
+    if (need <= *cap) return 0;
+    Py_ssize_t n = *cap ? *cap : 16;
+    while (n < need) n *= 2;
+    void *q = PyMem_Realloc(*p, (size_t)n * size);
+    if (q == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+static int as_u64(PyObject *o, uint64_t *out) {
+    unsigned long long v = PyLong_AsUnsignedLongLong(o);
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Clear();
+            return 1; /* more than 64 kinds: the caller falls back */
+        }
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The Python side's tables and callbacks (matchers/evidencecore.py). */
+typedef struct {
+    PyObject *hits;      /* pair -> probe answer */
+    PyObject *resolved;  /* pair -> index into Work.table, or -1 for a miss */
+    PyObject *resolve;   /* resolve(pair, answer) -> 7-tuple, for a Common answer */
+    PyObject *bits;      /* kind -> bit index */
+    PyObject *bit_of;    /* bit_of(kind) -> bit index, for a kind not seen yet */
+    PyObject *masks;     /* [bits of primary kinds, bits of kinds outside WEAK_KINDS] */
+    PyObject *weights;   /* (kind, count) -> weight */
+    PyObject *weight;    /* weight(kind, count) -> weight, for a pair not seen yet */
+    PyObject *minus_one;
+} Ctx;
+
+static int table_add(Work *wk, const Value *v, PyObject *pair, Ctx *cx) {
+    if (grow((void **)&wk->table, &wk->captable, wk->ntable + 1, sizeof(Value)) < 0)
+        return -1;
+    PyObject *idx = PyLong_FromSsize_t(wk->ntable);
+    if (idx == NULL) return -1;
+    int e = PyDict_SetItem(cx->resolved, pair, idx);
+    Py_DECREF(idx);
+    if (e < 0) return -1;
+    wk->table[wk->ntable] = *v;
+    Py_INCREF(v->data);
+    wk->ntable++;
+    return 0;
+}
+
+/* A kind's bit index (asking Python for a new kind); -1 on error, -2 beyond 64. */
+static long kind_bit(PyObject *kind, Ctx *cx) {
+    PyObject *i = PyDict_GetItemWithError(cx->bits, kind);
+    long b;
+    if (i == NULL) {
+        if (PyErr_Occurred()) return -1;
+        PyObject *got = PyObject_CallOneArg(cx->bit_of, kind);
+        if (got == NULL) return -1;
+        b = PyLong_AsLong(got);
+        Py_DECREF(got);
+    } else {
+        b = PyLong_AsLong(i);
+    }
+    if (b == -1 && PyErr_Occurred()) return -1;
+    return (b < 0 || b >= MAXBITS) ? -2 : b;
+}
+
+/* Resolve an exact tuple of (record, kind) answers: ``resolve`` of evidencecore in C
+ * (its {record: bits} as an array, in first-seen order). Returns 0, 2 to fall back,
+ * -1 on error; on 0, v->recs is the caller's to keep or free. */
+static int resolve_records(PyObject *h, Value *v, Ctx *cx) {
+    Py_ssize_t n = PyTuple_GET_SIZE(h);
+    RecBits *recs = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(RecBits));
+    if (recs == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t nrec = 0;
+    uint64_t pbits = 0;
+    long first = -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = PyTuple_GET_ITEM(h, i);
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2) {
+            PyErr_SetString(PyExc_TypeError, "an answer holds (record, kind) pairs");
+            goto fail;
+        }
+        long k = kind_bit(PyTuple_GET_ITEM(t, 1), cx);
+        if (k < 0) {
+            PyMem_Free(recs);
+            return k == -2 ? 2 : -1;
+        }
+        if (i == 0) first = k;
+        uint64_t b = (uint64_t)1 << k;
+        PyObject *rec = PyTuple_GET_ITEM(t, 0);
+        long long id = PyLong_AsLongLong(rec);
+        if (id == -1 && PyErr_Occurred()) goto fail;
+        Py_ssize_t j = 0;
+        while (j < nrec && recs[j].id != id) j++;
+        if (j == nrec) {
+            recs[nrec].rec = rec;
+            recs[nrec].id = id;
+            recs[nrec++].bits = b;
+        } else {
+            recs[j].bits |= b;
+        }
+        pbits |= b;
+    }
+    uint64_t m[2];
+    for (int j = 0; j < 2; j++) {
+        if (as_u64(PyList_GET_ITEM(cx->masks, j), &m[j]) != 0) {
+            if (!PyErr_Occurred()) {
+                PyMem_Free(recs);
+                return 2;
+            }
+            goto fail;
+        }
+    }
+    PyObject *key = Py_BuildValue("(On)", PyTuple_GET_ITEM(PyTuple_GET_ITEM(h, 0), 1), n);
+    if (key == NULL) goto fail;
+    PyObject *w = PyDict_GetItemWithError(cx->weights, key);
+    if (w == NULL) {
+        if (PyErr_Occurred() ||
+            (w = PyObject_CallFunctionObjArgs(cx->weight, PyTuple_GET_ITEM(key, 0),
+                                              PyTuple_GET_ITEM(key, 1), NULL)) == NULL) {
+            Py_DECREF(key);
+            goto fail;
+        }
+        v->w = PyFloat_AsDouble(w);
+        Py_DECREF(w);
+    } else {
+        v->w = PyFloat_AsDouble(w);
+    }
+    Py_DECREF(key);
+    if (v->w == -1.0 && PyErr_Occurred()) goto fail;
+    v->common = 0;
+    Py_INCREF(h);
+    v->data = h; /* the caller's reference: table_add takes its own */
+    v->recs = recs;
+    v->nrec = nrec;
+    v->pbits = pbits;
+    v->pp = pbits & m[0];
+    v->ps = pbits & m[1];
+    v->kind = (int)first;
+    return 0;
+fail:
+    PyMem_Free(recs);
+    return -1;
+}
+
+/* A Common answer's 7-tuple from Python's resolve(). Returns 0, 2, -1. */
+static int resolve_common(PyObject *pair, PyObject *h, Value *v, Ctx *cx) {
+    PyObject *t = PyObject_CallFunctionObjArgs(cx->resolve, pair, h, NULL);
+    if (t == NULL) return -1;
+    int r = -1;
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 7) {
+        PyErr_SetString(PyExc_TypeError, "resolve() must return a 7-tuple");
+        goto done;
+    }
+    v->common = 1;
+    v->recs = NULL;
+    v->nrec = 0;
+    v->data = PyTuple_GET_ITEM(t, 1);
+    if ((r = as_u64(PyTuple_GET_ITEM(t, 2), &v->pbits)) != 0) goto out;
+    if ((r = as_u64(PyTuple_GET_ITEM(t, 3), &v->pp)) != 0) goto out;
+    if ((r = as_u64(PyTuple_GET_ITEM(t, 4), &v->ps)) != 0) goto out;
+    long kind = PyLong_AsLong(PyTuple_GET_ITEM(t, 5));
+    if (kind == -1 && PyErr_Occurred()) goto done;
+    if (kind < 0 || kind >= MAXBITS) {
+        r = 2;
+        goto done;
+    }
+    v->kind = (int)kind;
+    v->w = PyFloat_AsDouble(PyTuple_GET_ITEM(t, 6));
+    if (v->w == -1.0 && PyErr_Occurred()) goto done;
+    Py_INCREF(v->data); /* the caller's reference, as resolve_records gives it */
+    r = 0;
+    goto done;
+out:
+    if (r < 0) r = -1; else r = 2;
+done:
+    Py_DECREF(t);
+    return r;
+}
+
+/* The value of a pair: 1 with bits (copied to *v), 0 a miss, 2 to fall back, -1 error. */
+static int value_of(Work *wk, PyObject *pair, Ctx *cx, Value *v) {
+    PyObject *known = PyDict_GetItemWithError(cx->resolved, pair);
+    if (known != NULL) {
+        Py_ssize_t i = PyLong_AsSsize_t(known);
+        if (i < 0) return PyErr_Occurred() ? -1 : 0;
+        *v = wk->table[i];
+        return 1;
+    }
+    if (PyErr_Occurred()) return -1;
+    PyObject *h = PyObject_GetItem(cx->hits, pair);
+    if (h == NULL) return -1;
+    int truth = PyObject_IsTrue(h);
+    int r;
+    if (truth < 0) {
+        r = -1;
+    } else if (!truth) {
+        r = PyDict_SetItem(cx->resolved, pair, cx->minus_one) < 0 ? -1 : 0;
+    } else {
+        r = PyTuple_CheckExact(h) ? resolve_records(h, v, cx) : resolve_common(pair, h, v, cx);
+        if (r == 0) {
+            int e = v->pbits ? table_add(wk, v, pair, cx)
+                             : PyDict_SetItem(cx->resolved, pair, cx->minus_one);
+            Py_DECREF(v->data); /* the table holds its own reference */
+            if (e < 0 || !v->pbits) PyMem_Free(v->recs); /* else the table owns them */
+            r = e < 0 ? -1 : v->pbits ? 1 : 0;
+        }
+    }
+    Py_DECREF(h);
+    return r;
+}
+
+/* d[kind] = w where w beats what the candidate has (insertion order kept). */
+static void weigh(Cand *c, int kind, double w) {
+    for (int i = 0; i < c->nk; i++) {
+        if (c->kinds[i] == kind) {
+            if (w > c->w[i]) c->w[i] = w;
+            return;
+        }
+    }
+    if (w > -1.0) {
+        c->kinds[c->nk] = (unsigned char)kind;
+        c->w[c->nk++] = w;
+    }
+}
+
+static size_t slot_of(long long id, size_t nslots) {
+    uint64_t x = (uint64_t)id * 0x9E3779B97F4A7C15ULL;
+    return (size_t)(x >> 32) & (nslots - 1);
+}
+
+/* The candidate of a record in this row, or -1. */
+static Py_ssize_t find_cand(const Work *wk, long long id) {
+    size_t mask = wk->nslots - 1;
+    for (size_t s = slot_of(id, wk->nslots);; s = (s + 1) & mask) {
+        Py_ssize_t at = wk->slots[s];
+        if (at == 0) return -1;
+        if (wk->cands[at - 1].id == id) return at - 1;
+    }
+}
+
+/* Start a row's candidates. */
+static int cands_reset(Work *wk) {
+    wk->ncands = 0;
+    if (wk->slots == NULL) {
+        wk->nslots = 64;
+        wk->slots = PyMem_Calloc(wk->nslots, sizeof(Py_ssize_t));
+        if (wk->slots == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    } else {
+        memset(wk->slots, 0, wk->nslots * sizeof(Py_ssize_t));
+    }
+    return 0;
+}
+
+/* A new candidate (not in the row yet), indexed by its id. */
+static Cand *cand_add(Work *wk, PyObject *rec, long long id) {
+    if (grow((void **)&wk->cands, &wk->capcands, wk->ncands + 1, sizeof(Cand)) < 0)
+        return NULL;
+    if ((size_t)(wk->ncands + 1) * 2 > wk->nslots) {
+        size_t n = wk->nslots * 2;
+        Py_ssize_t *slots = PyMem_Calloc(n, sizeof(Py_ssize_t));
+        if (slots == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        PyMem_Free(wk->slots);
+        wk->slots = slots;
+        wk->nslots = n;
+        for (Py_ssize_t i = 0; i < wk->ncands; i++) {
+            size_t s = slot_of(wk->cands[i].id, n);
+            while (slots[s]) s = (s + 1) & (n - 1);
+            slots[s] = i + 1;
+        }
+    }
+    size_t s = slot_of(id, wk->nslots);
+    while (wk->slots[s]) s = (s + 1) & (wk->nslots - 1);
+    wk->slots[s] = wk->ncands + 1;
+    Cand *c = &wk->cands[wk->ncands++];
+    c->rec = rec;
+    c->id = id;
+    c->mask = 0;
+    c->nk = 0;
+    return c;
+}
+
+static double log_chance(const Cand *c, int drop, PyObject *groups, double log_records,
+                         int *err) {
+    /* best weight per group, groups in first-seen order (log_chance's dict) */
+    long gid[MAXBITS];
+    double gw[MAXBITS];
+    int ng = 0;
+    for (int i = 0; i < c->nk; i++) {
+        int k = c->kinds[i];
+        if (k == drop) continue;
+        if (k >= PyList_GET_SIZE(groups)) {
+            PyErr_SetString(PyExc_IndexError, "a kind bit without a group");
+            *err = 1;
+            return 0.0;
+        }
+        long g = PyLong_AsLong(PyList_GET_ITEM(groups, k));
+        if (g == -1 && PyErr_Occurred()) {
+            *err = 1;
+            return 0.0;
+        }
+        int j = 0;
+        while (j < ng && gid[j] != g) j++;
+        if (j == ng) {
+            gid[ng] = g;
+            gw[ng++] = c->w[i];
+        } else if (c->w[i] > gw[j]) {
+            gw[j] = c->w[i];
+        }
+    }
+    double sum = 0.0;
+    for (int j = 0; j < ng; j++) sum += gw[j];
+    double lc = log_records - sum;
+    return lc < 0.0 ? lc : 0.0;
+}
+
+static void work_free(Work *wk) {
+    for (Py_ssize_t i = 0; i < wk->ntable; i++) {
+        Py_DECREF(wk->table[i].data);
+        PyMem_Free(wk->table[i].recs);
+    }
+    PyMem_Free(wk->table);
+    for (Py_ssize_t i = 0; i < wk->nbest; i++) {
+        Py_DECREF(wk->best[i].rec);
+        Py_DECREF(wk->best[i].fields);
+        Py_DECREF(wk->best[i].line);
+    }
+    PyMem_Free(wk->vals);
+    PyMem_Free(wk->cands);
+    PyMem_Free(wk->slots);
+    PyMem_Free(wk->best);
+}
+
+/* Score each candidate of one row and keep each record's best (evidence.collect). */
+static int score_row(Work *wk, uint64_t row_strong, PyObject *shape_of, PyObject *shapes,
+                     PyObject *groups, double log_records, double log_high,
+                     double log_medium, PyObject *state, PyObject *line, Py_ssize_t ri) {
+    for (Py_ssize_t i = 0; i < wk->ncands; i++) {
+        Cand *c = &wk->cands[i];
+        if (!(c->mask & row_strong)) continue;
+        PyObject *key = PyLong_FromUnsignedLongLong(c->mask);
+        if (key == NULL) return -1;
+        PyObject *shape = PyDict_GetItemWithError(shapes, key);
+        if (shape == NULL) {
+            if (PyErr_Occurred() ||
+                (shape = PyObject_CallOneArg(shape_of, key)) == NULL) {
+                Py_DECREF(key);
+                return -1;
+            }
+            int e = PyDict_SetItem(shapes, key, shape);
+            Py_DECREF(shape);
+            if (e < 0) {
+                Py_DECREF(key);
+                return -1;
+            }
+        }
+        Py_DECREF(key);
+        if (!PyTuple_Check(shape) || PyTuple_GET_SIZE(shape) != 4) {
+            PyErr_SetString(PyExc_TypeError, "shape_of() must return a 4-tuple");
+            return -1;
+        }
+        PyObject *fields = PyTuple_GET_ITEM(shape, 0);
+        long drop = PyLong_AsLong(PyTuple_GET_ITEM(shape, 1));
+        if (drop == -1 && PyErr_Occurred()) return -1;
+        int capped = PyObject_IsTrue(PyTuple_GET_ITEM(shape, 2));
+        int floored = PyObject_IsTrue(PyTuple_GET_ITEM(shape, 3));
+        if (capped < 0 || floored < 0) return -1;
+        int err = 0;
+        double lc = log_chance(c, (int)drop, groups, log_records, &err);
+        if (err) return -1;
+        int rank = capped ? 1 : lc <= log_high ? 3 : (lc <= log_medium || floored) ? 2 : 1;
+        PyObject *at = PyDict_GetItemWithError(state, c->rec);
+        if (at == NULL) {
+            if (PyErr_Occurred()) return -1;
+            if (grow((void **)&wk->best, &wk->capbest, wk->nbest + 1, sizeof(Best)) < 0)
+                return -1;
+            PyObject *idx = PyLong_FromSsize_t(wk->nbest);
+            if (idx == NULL) return -1;
+            int e = PyDict_SetItem(state, c->rec, idx);
+            Py_DECREF(idx);
+            if (e < 0) return -1;
+            Best *b = &wk->best[wk->nbest++];
+            b->rec = Py_NewRef(c->rec);
+            b->fields = Py_NewRef(fields);
+            b->rank = rank;
+            b->lc = lc;
+            b->mask = c->mask;
+            b->line = Py_NewRef(line);
+            b->ri = ri;
+        } else {
+            Best *b = &wk->best[PyLong_AsSsize_t(at)];
+            b->mask |= c->mask;
+            /* score = (rank, -lc): a later row wins only when strictly better */
+            if (rank > b->rank || (rank == b->rank && -lc > -b->lc)) {
+                b->rank = rank;
+                b->lc = lc;
+                Py_SETREF(b->fields, Py_NewRef(fields));
+                Py_SETREF(b->line, Py_NewRef(line));
+                b->ri = ri;
+            }
+        }
+    }
+    return 0;
+}
+
+PyObject *native_tie_rows(PyObject *self, PyObject *args) {
+    PyObject *rows, *shape_of, *groups, *record_keys;
+    double log_records, log_high, log_medium;
+    Ctx cx = {0};
+    if (!PyArg_ParseTuple(args, "OOOO!OO!O!OOO!dddO", &rows, &cx.hits, &cx.resolve,
+                          &PyDict_Type, &cx.bits, &cx.bit_of, &PyList_Type, &cx.masks,
+                          &PyDict_Type, &cx.weights, &cx.weight, &shape_of, &PyList_Type,
+                          &groups, &log_records, &log_high, &log_medium, &record_keys))
+        return NULL;
+    if (PyList_GET_SIZE(cx.masks) != 2) {
+        PyErr_SetString(PyExc_ValueError, "masks must hold two ints");
+        return NULL;
+    }
+    Work wk = {0};
+    PyObject *seq = NULL, *state = NULL, *shapes = NULL, *out = NULL;
+    PyObject *s_found = PyUnicode_InternFromString("found");
+    PyObject *s_line = PyUnicode_InternFromString("line");
+    cx.resolved = PyDict_New();
+    cx.minus_one = PyLong_FromLong(-1);
+    if (cx.resolved == NULL || cx.minus_one == NULL || s_found == NULL || s_line == NULL)
+        goto fail;
+    if ((seq = PySequence_Fast(rows, "rows must be a sequence")) == NULL) goto fail;
+    if ((state = PyDict_New()) == NULL || (shapes = PyDict_New()) == NULL) goto fail;
+    Py_ssize_t nrows = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t ri = 0; ri < nrows; ri++) {
+        PyObject *rc = PySequence_Fast_GET_ITEM(seq, ri);
+        PyObject *found = PyObject_GetAttr(rc, s_found);
+        if (found == NULL) goto fail;
+        PyObject *fseq = PySequence_Fast(found, "found must be a sequence");
+        Py_DECREF(found);
+        if (fseq == NULL) goto fail;
+        Py_ssize_t nf = PySequence_Fast_GET_SIZE(fseq);
+        if (grow((void **)&wk.vals, &wk.capvals, nf, sizeof(Value)) < 0) {
+            Py_DECREF(fseq);
+            goto fail;
+        }
+        wk.nvals = 0;
+        uint64_t row_prim = 0, row_strong = 0;
+        int has_common = 0;
+        for (Py_ssize_t f = 0; f < nf; f++) {
+            PyObject *item = PySequence_Fast_GET_ITEM(fseq, f);
+            if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 1) {
+                PyErr_SetString(PyExc_TypeError, "found holds (pair, where) tuples");
+                Py_DECREF(fseq);
+                goto fail;
+            }
+            Value *v = &wk.vals[wk.nvals];
+            int got = value_of(&wk, PyTuple_GET_ITEM(item, 0), &cx, v);
+            if (got < 0 || got == 2) {
+                Py_DECREF(fseq);
+                if (got == 2) {
+                    work_free(&wk);
+                    Py_XDECREF(seq);
+                    Py_XDECREF(state);
+                    Py_XDECREF(shapes);
+                    Py_XDECREF(s_found);
+                    Py_XDECREF(s_line);
+                    Py_XDECREF(cx.resolved);
+                    Py_XDECREF(cx.minus_one);
+                    Py_RETURN_NONE;
+                }
+                goto fail;
+            }
+            if (got == 0) continue;
+            row_prim |= v->pp;
+            row_strong |= v->ps;
+            has_common |= v->common;
+            wk.nvals++;
+        }
+        if (!row_strong) {
+            /* nothing but names, birth dates, postal codes: no evidence of anyone */
+            Py_DECREF(fseq);
+            continue;
+        }
+        /* Candidate records: those the rare values of a wanted kind name. */
+        int has_primary = row_prim != 0;
+        if (cands_reset(&wk) < 0) {
+            Py_DECREF(fseq);
+            goto fail;
+        }
+        for (Py_ssize_t i = 0; i < wk.nvals; i++) {
+            Value *v = &wk.vals[i];
+            uint64_t wanted = has_primary ? v->pp : v->ps;
+            if (v->common || !wanted) continue;
+            for (Py_ssize_t r = 0; r < v->nrec; r++) {
+                const RecBits *rb = &v->recs[r];
+                if (!(rb->bits & wanted) || find_cand(&wk, rb->id) >= 0) continue;
+                if (cand_add(&wk, rb->rec, rb->id) == NULL) {
+                    Py_DECREF(fseq);
+                    goto fail;
+                }
+            }
+        }
+        if (wk.ncands == 0) {
+            Py_DECREF(fseq);
+            continue;
+        }
+        /* Each rare value's bits and weight to the candidates it names. */
+        for (Py_ssize_t i = 0; i < wk.nvals; i++) {
+            Value *v = &wk.vals[i];
+            if (v->common) continue;
+            /* A record is in a value's answer once: the order of the updates of one
+             * candidate is the order of the values, as in the reference. */
+            for (Py_ssize_t r = 0; r < v->nrec; r++) {
+                const RecBits *rb = &v->recs[r];
+                Py_ssize_t j = find_cand(&wk, rb->id);
+                if (j < 0 || !rb->bits) continue;
+                Cand *c = &wk.cands[j];
+                c->mask |= rb->bits;
+                weigh(c, v->kind, v->w);
+            }
+        }
+        /* Common values: checked against each candidate's own field keys. */
+        if (has_common) {
+            for (Py_ssize_t j = 0; j < wk.ncands; j++) {
+                Cand *c = &wk.cands[j];
+                PyObject *keys = PyObject_CallOneArg(record_keys, c->rec);
+                if (keys == NULL) {
+                    Py_DECREF(fseq);
+                    goto fail;
+                }
+                for (Py_ssize_t i = 0; i < wk.nvals; i++) {
+                    Value *v = &wk.vals[i];
+                    if (!v->common) continue;
+                    int in = PySequence_Contains(keys, v->data);
+                    if (in < 0) {
+                        Py_DECREF(keys);
+                        Py_DECREF(fseq);
+                        goto fail;
+                    }
+                    if (in) {
+                        c->mask |= v->pbits;
+                        weigh(c, v->kind, v->w);
+                    }
+                }
+                Py_DECREF(keys);
+            }
+        }
+        PyObject *line = PyObject_GetAttr(rc, s_line);
+        if (line == NULL) {
+            Py_DECREF(fseq);
+            goto fail;
+        }
+        int e = score_row(&wk, row_strong, shape_of, shapes, groups, log_records, log_high,
+                          log_medium, state, line, ri);
+        Py_DECREF(line);
+        /* the candidates' records are keys of values found in this row: done with them */
+        Py_DECREF(fseq);
+        if (e < 0) goto fail;
+    }
+    if ((out = PyList_New(wk.nbest)) == NULL) goto fail;
+    for (Py_ssize_t i = 0; i < wk.nbest; i++) {
+        Best *b = &wk.best[i];
+        PyObject *t = Py_BuildValue("(OidOKOn)", b->rec, b->rank, b->lc, b->fields,
+                                    (unsigned long long)b->mask, b->line, b->ri);
+        if (t == NULL) goto fail;
+        PyList_SET_ITEM(out, i, t);
+    }
+    work_free(&wk);
+    Py_DECREF(seq);
+    Py_DECREF(state);
+    Py_DECREF(shapes);
+    Py_DECREF(s_found);
+    Py_DECREF(s_line);
+    Py_DECREF(cx.resolved);
+    Py_DECREF(cx.minus_one);
+    return out;
+fail:
+    work_free(&wk);
+    Py_XDECREF(seq);
+    Py_XDECREF(state);
+    Py_XDECREF(shapes);
+    Py_XDECREF(out);
+    Py_XDECREF(s_found);
+    Py_XDECREF(s_line);
+    Py_XDECREF(cx.resolved);
+    Py_XDECREF(cx.minus_one);
+    return NULL;
+}

@@ -1,0 +1,125 @@
+"""Same-record evidence through the native core (issue 15): the per-row loop of
+:func:`matchers.evidence.collect` in C (``fingerprints/_tie.c``, ``tie_rows``).
+
+What is done once per distinct value or per distinct kind mask stays here, in
+Python, so the facts about kinds, field groups and levels keep one home
+(``matchers.chance``, ``matchers.confidence``): ``resolve`` turns a value's probe
+answer into its records and kind bits, ``shape_of`` a record's kind mask into its
+fields and the SPEC 12.1 rules. The loop in ``matchers.evidence`` is the
+reference; both give identical results (``tests/matchers/test_evidence_native.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Container, Mapping, Sequence, Set
+from dataclasses import dataclass, field
+
+from fingerprints.native import NativeCore
+from matchers.chance import GROUP, HIGH_CHANCE, MEDIUM_CHANCE, explain, rules, value_weight
+from matchers.confidence import NAME, NAME_FOLDED, WEAK_KINDS, Confidence, field_set
+from matchers.probe import Common, Hits
+from matchers.shapes import Pair, RowCandidates
+
+# RANK order: 1 low, 2 medium, 3 high (what tie_rows returns).
+_BY_RANK = {1: Confidence.LOW, 2: Confidence.MEDIUM, 3: Confidence.HIGH}
+
+
+@dataclass(slots=True)
+class RecordEvidence:
+    """The best evidence for one record of the fingerprint set."""
+
+    record: int
+    confidence: Confidence
+    nfields: int
+    line: int
+    row_index: int  # index of the best RowCandidates (for the snippet)
+    kinds: set[str] = field(default_factory=set)
+    # ``kinds`` sorted (what a RecordHit reports), shared between records.
+    fields: tuple[str, ...] = ()
+    # SPEC 12.1: the chance of a coincidental tie of the best row, the kinds it
+    # rests on, and the sentence that says so (never a value).
+    chance: float = 1.0
+    matched: tuple[str, ...] = ()
+    why: str = ""
+
+
+def collect_native(
+    core: NativeCore,
+    rows: Sequence[RowCandidates],
+    hits: Mapping[Pair, Hits],
+    primary: Set[str],
+    records: int,
+    record_keys: Callable[[int], Container[object]],
+) -> dict[int, RecordEvidence] | None:
+    """:func:`matchers.evidence.collect` with its row loop in C; None when the kinds
+    do not fit the native core's 64-bit masks (the caller runs the reference)."""
+    bits: dict[str, int] = {}  # kind -> bit index
+    kinds_of: list[str] = []
+    group_of: list[int] = []  # per bit index: its field group's number
+    group_ids: dict[str, int] = {}
+    masks = [0, 0]  # the bits of primary kinds, of kinds outside WEAK_KINDS
+    weights: dict[tuple[str, int], float] = {}
+
+    def bit_of(kind: str) -> int:
+        i = bits.get(kind)
+        if i is None:
+            i = bits[kind] = len(kinds_of)
+            kinds_of.append(kind)
+            group = GROUP.get(kind, kind)
+            group_of.append(group_ids.setdefault(group, len(group_ids)))
+            if kind in primary:
+                masks[0] |= 1 << i
+            if kind not in WEAK_KINDS:
+                masks[1] |= 1 << i
+        return i
+
+    def weight(kind: str, count: int) -> float:
+        w = weights.get((kind, count))
+        if w is None:
+            w = weights[(kind, count)] = value_weight(kind, count, records)
+        return w
+
+    def resolve(_pair: Pair, h: Hits) -> tuple[bool, object, int, int, int, int, float]:
+        # (common, {record: bits} or key, bits, primary bits, strong bits, kind, weight);
+        # the native core resolves a plain tuple of answers itself, the same way.
+        if isinstance(h, Common):
+            i = bit_of(h.kind)
+            b = 1 << i
+            return True, h.key, b, b & masks[0], b & masks[1], i, weight(h.kind, h.records)
+        recs: dict[int, int] = {}
+        pbits = 0
+        for record, kind in h:
+            b = 1 << bit_of(kind)
+            recs[record] = recs.get(record, 0) | b
+            pbits |= b
+        kind = h[0][1]
+        return (False, recs, pbits, pbits & masks[0], pbits & masks[1], bits[kind],
+                weight(kind, len(h)))
+
+    def shape_of(mask: int) -> tuple[frozenset[str], int, bool, bool]:
+        kinds = frozenset(k for i, k in enumerate(kinds_of) if mask >> i & 1)
+        fields = field_set(kinds, primary)
+        drop = NAME_FOLDED in kinds and NAME not in fields
+        return (fields, bits[NAME_FOLDED] if drop else -1, *rules(fields))
+
+    tied = core.tie_rows(
+        rows, hits, resolve, bits, bit_of, masks, weights, weight, shape_of, group_of,
+        math.log10(max(records, 1)), math.log10(HIGH_CHANCE), math.log10(MEDIUM_CHANCE),
+        record_keys,
+    )
+    if tied is None:
+        return None
+    best: dict[int, RecordEvidence] = {}
+    names: dict[int, tuple[str, ...]] = {}
+    for record, rank, lc, fields, mask, line, ri in tied:
+        all_fields = names.get(mask)
+        if all_fields is None:
+            all_fields = names[mask] = tuple(
+                sorted(k for i, k in enumerate(kinds_of) if mask >> i & 1)
+            )
+        best[record] = RecordEvidence(
+            record, _BY_RANK[rank], len(fields), line, ri, set(all_fields), all_fields,
+            10.0**lc, tuple(sorted(fields)), explain(fields, lc),
+        )
+    return best

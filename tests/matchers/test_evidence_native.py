@@ -1,0 +1,126 @@
+"""The native row loop of ``evidence.collect`` (``fingerprints/_tie.c``) gives exactly
+what the Python reference gives: same records, levels, chances (bit for bit), kinds,
+best rows, and the same order (issue 15).
+
+Rows are generated over a small universe of records and kinds so that values are
+shared by several records, records meet in rows through several kinds, values too
+common to expand (``Common``) are checked against each record's field keys, and
+folded names, primary and weak kinds all occur.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fingerprints import native
+from matchers.confidence import NAME, NAME_FOLDED
+from matchers.evidence import RecordEvidence, collect
+from matchers.probe import Common, Hits
+from matchers.shapes import Pair, RowCandidates
+
+pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
+
+PRIMARY = frozenset({"phone", "email", "customer_id"})
+KINDS = ("phone", "email", "customer_id", NAME, NAME_FOLDED, "name_kana", "birthdate",
+         "postal_code", "address", "bank_account")
+RECORDS = 12
+
+# A value: its kind, and the records holding it (through which kind each), or a
+# Common answer (too many records to expand) held by some records' keys.
+answer = st.one_of(
+    st.lists(
+        st.tuples(st.integers(0, RECORDS - 1), st.sampled_from(KINDS)), min_size=0, max_size=6
+    ),
+    st.tuples(st.sampled_from(KINDS), st.integers(33, 5000)),
+)
+
+
+def _hits(raw: list[object]) -> dict[Pair, Hits]:
+    hits: dict[Pair, Hits] = {}
+    for i, a in enumerate(raw):
+        if isinstance(a, tuple):
+            kind, count = a
+            hits[(kind, f"v{i}")] = Common(kind, count, ("key", i))
+        else:
+            assert isinstance(a, list)
+            kind = a[0][1] if a else KINDS[i % len(KINDS)]
+            hits[(kind, f"v{i}")] = tuple(a)
+    return hits
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.lists(answer, min_size=1, max_size=14),
+    picks=st.lists(st.lists(st.integers(0, 13), max_size=8), max_size=25),
+    keys=st.lists(st.sets(st.integers(0, 13)), min_size=RECORDS, max_size=RECORDS),
+    records=st.sampled_from([0, RECORDS, 1000, 10_000_000]),
+)
+def test_native_collect_is_the_reference(
+    raw: list[object], picks: list[list[int]], keys: list[set[int]], records: int
+) -> None:
+    hits = _hits(raw)
+    pairs = list(hits)
+    rows = [
+        RowCandidates(line, [(pairs[i % len(pairs)], j) for j, i in enumerate(pick)])
+        for line, pick in enumerate(picks, 1)
+    ]
+
+    def record_keys(record: int) -> Container[object]:
+        return {("key", i) for i in keys[record]}
+
+    out: list[dict[int, RecordEvidence]] = []
+    for core in (True, False):
+        with native.use(core):
+            out.append(collect(rows, hits, PRIMARY, records=records, record_keys=record_keys))
+    got, want = out
+    assert list(got) == list(want)  # same records, first scored first
+    assert got == want  # levels, chances bit for bit, kinds, best rows, explanations
+
+
+def test_native_collect_is_used() -> None:
+    """A row a phone ties to a record: the native loop runs and scores it."""
+    hits: dict[Pair, Hits] = {
+        ("phone", "a"): ((3, "phone"),),
+        (NAME, "b"): ((3, NAME), (4, NAME)),
+    }
+    rows = [RowCandidates(7, [(("phone", "a"), 0), ((NAME, "b"), 1)])]
+    assert native.CORE is not None
+    called: list[int] = []
+    real = native.CORE
+
+    class Spy:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def tie_rows(self, *args: object) -> object:
+            called.append(1)
+            return real.tie_rows(*args)  # type: ignore[arg-type]
+
+    with native.use(True):
+        before = native.CORE
+        native.CORE = Spy()  # type: ignore[assignment]
+        try:
+            ev = collect(rows, hits, PRIMARY, records=100)
+        finally:
+            native.CORE = before
+    assert called == [1]
+    assert list(ev) == [3]
+    assert ev[3].confidence == "medium" and ev[3].line == 7
+    assert ev[3].fields == ("name", "phone")
+
+
+def test_more_kinds_than_a_mask_holds_falls_back_to_the_reference() -> None:
+    """Custom kinds beyond 64: the native loop declines and the reference answers."""
+    kinds = [f"custom_{i}" for i in range(70)]
+    hits: dict[Pair, Hits] = {(k, "x"): ((1, k),) for k in kinds}
+    rows = [RowCandidates(1, [((k, "x"), i) for i, k in enumerate(kinds)])]
+    primary = frozenset(kinds)
+    with native.use(True):
+        got = collect(rows, hits, primary, records=10)
+    with native.use(False):
+        want = collect(rows, hits, primary, records=10)
+    assert got == want and list(got) == [1]
