@@ -170,7 +170,6 @@ class Extractor:
         hints = row.hints
         cache = self._cache
         found: list[tuple[Pair, int]] = []
-        nprim = 0
         for i, raw in enumerate(row.cells):
             hint = hints[i] if hints is not None and i < len(hints) else None
             res = cache.get((hint, raw))
@@ -179,12 +178,11 @@ class Extractor:
             if res[0]:
                 for pair in res[0]:
                     found.append((pair, i))
-                nprim += res[1]
         if row.pairs:
             self._neighbour_pairs(row.cells, found)
         if not found:
             return None
-        return RowCandidates(row.line, found, nprim, row)
+        return RowCandidates(row.line, found, row)
 
     def labels(self, row: Row) -> dict[int, str]:
         """The kind each cell of ``row`` was read as (only needed for a snippet)."""

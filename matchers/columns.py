@@ -49,7 +49,6 @@ def scan_columns(
     results: list[dict[str, CellResult]] = []
     shaped_of: dict[int, ShapedCells] = {}
     n_prim = 0
-    prim_of: dict[int, dict[str, int]] = {}  # per column with primary candidates
     # Tens of thousands of distinct values per chunk, nearly all of them
     # misses: everything per value below runs in C (map, zip, compress, chain).
     for j, column in enumerate(columns):
@@ -66,7 +65,6 @@ def scan_columns(
         if prim:
             # Primary candidate occurrences: every row's cell counts.
             n_prim += sum(map(prim.get, column, repeat(0)))
-            prim_of[j] = prim
     unique = list(
         dict.fromkeys(
             chain.from_iterable(
@@ -163,19 +161,12 @@ def scan_columns(
     out: list[RowCandidates] = []
     # (Row numbers are distinct: sorting never compares two signatures.)
     for i, signature in sorted(zip(first.values(), first, strict=True)):
-        cells_i = table.cells(i)
-        cols = [j for j, v in zip(hit_columns, signature, strict=True) if v is not None]
-        if len(cols) == 1:
-            row_found = hit_cells[cols[0]][cells_i[cols[0]]]
-        else:
-            row_found = []
-            for j in cols:
-                row_found += hit_cells[j][cells_i[j]]
-        nprim = 0
-        for j, prim in prim_of.items():
-            if j < len(cells_i):
-                nprim += prim.get(cells_i[j], 0)
-        row = Row(lines[i], cells_i, layout.hints, layout.header, joiner)
-        out.append(RowCandidates(lines[i], row_found, nprim, row))
+        # A signature holds each hit column's cell value (None where it missed).
+        row_found: list[tuple[Pair, int]] = []
+        for j, value in zip(hit_columns, signature, strict=True):
+            if value is not None:
+                row_found += hit_cells[j][value]
+        row = Row(lines[i], table.cells(i), layout.hints, layout.header, joiner)
+        out.append(RowCandidates(lines[i], row_found, row))
     return out, hits, n_prim, n_matched
 

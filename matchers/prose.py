@@ -119,7 +119,7 @@ def prose_windows(
             # keeps a record's first best row). One row per span.
             continue
         seen.add((lo, hi))
-        rc = RowCandidates(line_of(s), [], 1, span=(lo, hi))
+        rc = RowCandidates(line_of(s), [], span=(lo, hi))
         a, b = bisect.bisect_left(pk_starts, lo), bisect.bisect_left(pk_starts, hi)
         rc.found.extend((prim[pk[j]][0], pk_starts[j]) for j in range(a, b))
         a, b = bisect.bisect_left(sk_starts, lo), bisect.bisect_left(sk_starts, hi)

@@ -135,7 +135,6 @@ class RowCandidates:
 
     line: int
     found: list[tuple[Pair, int]]
-    primary: int = 0  # primary candidate occurrences in this row
     row: Row | None = None
     span: tuple[int, int] | None = None  # prose: window in the text
     # prose windows cut after probing: ``found`` holds only the values that hit,
