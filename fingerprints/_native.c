@@ -18,6 +18,7 @@
  *   name_windows(w, base, ls, n)   a prose window's name candidates
  *                                  (matchers.prose.name_windows).
  *   tie_rows(rows, hits, ...)      the row loop of matchers.evidence.collect (_tie.c).
+ *   memo_attempts(k, ws, memo, out) prose attempts answered from the cache (_attempts.c).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
  * dependency): hashlib's keyed state cannot be handed to C.
@@ -417,6 +418,7 @@ fail:
 /* ---------------------------------------------------------------------- module */
 
 PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
+PyObject *native_memo_attempts(PyObject *self, PyObject *args); /* _attempts.c */
 
 static PyMethodDef methods[] = {
     {"prepare", native_prepare, METH_O,
@@ -431,6 +433,8 @@ static PyMethodDef methods[] = {
      "bloom_survivors(digests, words, m, k) -> positions whose k probes all hit."},
     {"tie_rows", native_tie_rows, METH_VARARGS,
      "The row loop of matchers.evidence.collect (see fingerprints/_tie.c)."},
+    {"memo_attempts", native_memo_attempts, METH_VARARGS,
+     "memo_attempts(kind, windows, memo, out) -> misses (see fingerprints/_attempts.c)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "fingerprints._native",

@@ -40,6 +40,10 @@ class NativeCore(Protocol):
     def bloom_survivors(self, digests: bytes, words: object, bits: int, probes: int, /
                         ) -> list[int]: ...
 
+    def memo_attempts(self, kind: str, windows: Sequence[tuple[str, int]],
+                      memo: dict[tuple[str, str], Any], out: list[tuple[int, Any]], /
+                      ) -> list[tuple[str, int]]: ...
+
     def tie_rows(self, rows: Sequence[object], hits: Mapping[Any, Any],
                  resolve: Callable[..., Any], bits: dict[str, int],
                  bit_of: Callable[[str], int], masks: list[int],

@@ -15,7 +15,8 @@ import bisect
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, compress
+from operator import itemgetter
 from typing import Final
 
 from fingerprints import native
@@ -53,6 +54,7 @@ _JRUN = re.compile(f"[{CJK_CLASS}]+(?: [{CJK_CLASS}]+)*")
 _KATA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc\u31f0-\u31ff]{2,}(?: [\u30a1-\u30fa\u30fc]+)*")
 _HIRA_RUN = re.compile(r"[\u3041-\u309f\u30fc]{2,}(?: [\u3041-\u309f\u30fc]+)*")
 _KANJI_START = re.compile(f"[{KANJI_CLASS}]")
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 @dataclass(slots=True)
@@ -66,8 +68,7 @@ class ProseCandidates:
 
     def pairs(self) -> list[Pair]:
         """Every candidate value, primary ones first, each once."""
-        return list(dict.fromkeys(chain((p for p, _s, _e in self.prim),
-                                        (p for _s, p in self.support))))
+        return list(dict.fromkeys(chain(map(_FIRST, self.prim), map(_SECOND, self.support))))
 
 
 def prose_candidates(ex: Extractor, text: str, radius: int) -> ProseCandidates:
@@ -99,13 +100,14 @@ def prose_windows(
     only those that hit (the rest add nothing to evidence or snippets) and, in
     ``first``, where its first candidate of any kind starts (a snippet's centre)."""
     prim, support = c.prim, c.support
-    prim_starts = [s for _, s, _ in prim]
-    starts = [s for s, _ in support]
+    prim_starts = list(map(_SECOND, prim))
+    starts = list(map(_FIRST, support))
     if hits is None:
         pk, sk = list(range(len(prim))), list(range(len(support)))
     else:
-        pk = [j for j, (p, _s, _e) in enumerate(prim) if hits[p]]
-        sk = [j for j, (_s, p) in enumerate(support) if hits[p]]
+        # (C-level passes: a post has hundreds of supporting candidates.)
+        pk = list(compress(range(len(prim)), map(hits.__getitem__, map(_FIRST, prim))))
+        sk = list(compress(range(len(support)), map(hits.__getitem__, map(_SECOND, support))))
     pk_starts = [prim_starts[j] for j in pk]
     sk_starts = [starts[j] for j in sk]
     out: list[RowCandidates] = []
@@ -182,10 +184,22 @@ def _supporting(
     if name_lengths:
         core = native.CORE
         # The same substrings in the same order, cut by the native core when it runs.
-        windows = (core.name_windows(window, lo, name_lengths, budget[0]) if core is not None
-                   else name_windows(window, lo, name_lengths))
-        for value, pos in windows:
-            attempt(NAME, value, pos)
+        if core is not None:
+            found = core.name_windows(window, lo, name_lengths, budget[0])
+            budget[0] -= len(found)
+            # Cached names go straight to ``out`` (sorted by the caller); the rest
+            # are canonicalized here, budget already counted.
+            for value, pos in core.memo_attempts(NAME, found, memo, out):
+                got = memo.get((NAME, value))
+                if got is None:
+                    if len(memo) >= PROSE_CACHE_SIZE:
+                        evict_oldest_half(memo)
+                    got = memo[(NAME, value)] = fields(NAME, value)
+                for pair in got:
+                    out.append((pos, pair))
+        else:
+            for value, pos in name_windows(window, lo, name_lengths):
+                attempt(NAME, value, pos)
     kana_lengths = sorted(plan.lengths.get(NAME_KANA, ()))
     if kana_lengths:
         # A reading in hiragana ("（やまだ たろう）") is tried whole: every

@@ -1,0 +1,59 @@
+/* Prose attempts answered from the matcher's cache (issue 15).
+ *
+ *   memo_attempts(kind, windows, memo, out) -> misses
+ *
+ * For each (value, position) of ``windows``: when ``memo`` holds (kind, value), its
+ * pairs go to ``out`` as (position, pair); otherwise (value, position) goes to the
+ * returned list, in order, for the caller to canonicalize (matchers.prose
+ * ``_supporting``: the same appends as its ``attempt`` makes, in another order; the
+ * caller sorts ``out``). Substrings of prose repeat across windows and posts, so
+ * most attempts end here without a Python call.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+PyObject *native_memo_attempts(PyObject *self, PyObject *args) {
+    PyObject *kind, *windows, *memo, *out;
+    if (!PyArg_ParseTuple(args, "UOO!O!", &kind, &windows, &PyDict_Type, &memo, &PyList_Type,
+                          &out))
+        return NULL;
+    PyObject *seq = PySequence_Fast(windows, "windows must be a sequence");
+    if (seq == NULL) return NULL;
+    PyObject *misses = PyList_New(0);
+    if (misses == NULL) goto fail;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *w = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyTuple_Check(w) || PyTuple_GET_SIZE(w) != 2) {
+            PyErr_SetString(PyExc_TypeError, "windows holds (value, position) tuples");
+            goto fail;
+        }
+        PyObject *key = PyTuple_Pack(2, kind, PyTuple_GET_ITEM(w, 0));
+        if (key == NULL) goto fail;
+        PyObject *got = PyDict_GetItemWithError(memo, key);
+        Py_DECREF(key);
+        if (got == NULL) {
+            if (PyErr_Occurred() || PyList_Append(misses, w) < 0) goto fail;
+            continue;
+        }
+        PyObject *pairs = PySequence_Fast(got, "a cached answer must be a sequence");
+        if (pairs == NULL) goto fail;
+        PyObject *pos = PyTuple_GET_ITEM(w, 1);
+        for (Py_ssize_t j = 0; j < PySequence_Fast_GET_SIZE(pairs); j++) {
+            PyObject *item = PyTuple_Pack(2, pos, PySequence_Fast_GET_ITEM(pairs, j));
+            if (item == NULL || PyList_Append(out, item) < 0) {
+                Py_XDECREF(item);
+                Py_DECREF(pairs);
+                goto fail;
+            }
+            Py_DECREF(item);
+        }
+        Py_DECREF(pairs);
+    }
+    Py_DECREF(seq);
+    return misses;
+fail:
+    Py_DECREF(seq);
+    Py_XDECREF(misses);
+    return NULL;
+}
