@@ -11,7 +11,8 @@ setup(
     ext_modules=[
         Extension(
             "fingerprints._native",
-            ["fingerprints/_native.c", "fingerprints/_tie.c", "fingerprints/_attempts.c"],
+            ["fingerprints/_native.c", "fingerprints/_tie.c", "fingerprints/_attempts.c",
+             "fingerprints/_layer.c"],
             depends=["fingerprints/_blake2b.h"],
             extra_compile_args=["-std=c99", "-Wall", "-Wno-unused-parameter"],
         )

@@ -19,6 +19,7 @@
  *                                  (matchers.prose.name_windows).
  *   tie_rows(rows, hits, ...)      the row loop of matchers.evidence.collect (_tie.c).
  *   memo_attempts(k, ws, memo, out) prose attempts answered from the cache (_attempts.c).
+ *   layer_many(s, p, ds, width)    a set's per-set layer over digests (_layer.c).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
  * dependency): hashlib's keyed state cannot be handed to C.
@@ -419,6 +420,7 @@ fail:
 
 PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
 PyObject *native_memo_attempts(PyObject *self, PyObject *args); /* _attempts.c */
+PyObject *native_layer_many(PyObject *self, PyObject *args); /* _layer.c */
 
 static PyMethodDef methods[] = {
     {"prepare", native_prepare, METH_O,
@@ -435,6 +437,8 @@ static PyMethodDef methods[] = {
      "The row loop of matchers.evidence.collect (see fingerprints/_tie.c)."},
     {"memo_attempts", native_memo_attempts, METH_VARARGS,
      "memo_attempts(kind, windows, memo, out) -> misses (see fingerprints/_attempts.c)."},
+    {"layer_many", native_layer_many, METH_VARARGS,
+     "layer_many(secret, person, digests, width) -> layered 16-byte digests (_layer.c)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "fingerprints._native",

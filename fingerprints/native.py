@@ -40,6 +40,9 @@ class NativeCore(Protocol):
     def bloom_survivors(self, digests: bytes, words: object, bits: int, probes: int, /
                         ) -> list[int]: ...
 
+    def layer_many(self, secret: bytes, person: bytes, digests: bytes, width: int, /
+                   ) -> bytes: ...
+
     def memo_attempts(self, kind: str, windows: Sequence[tuple[str, int]],
                       memo: dict[tuple[str, str], Any], out: list[tuple[int, Any]], /
                       ) -> list[tuple[str, int]]: ...

@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from fingerprints import native
 from fingerprints.errors import FingerprintSetError
 from fingerprints.keyed import DIGEST_SIZE
 
@@ -81,12 +82,13 @@ class SetSecret:
 class SetLayer:
     """The per-set layer over digests (see module doc). ``repr`` never shows the secret."""
 
-    __slots__ = ("_base", "check")
+    __slots__ = ("_base", "_secret", "check")
 
     def __init__(self, secret: bytes) -> None:
         if not isinstance(secret, bytes) or len(secret) != SECRET_SIZE:
             raise FingerprintSetError(f"a per-set secret must be exactly {SECRET_SIZE} bytes")
         self._base = hashlib.blake2b(key=secret, digest_size=DIGEST_SIZE, person=_PERSON)
+        self._secret = secret  # for the native core's batch form (never shown)
         self.check = secret_check(secret)
 
     def __repr__(self) -> str:
@@ -103,6 +105,9 @@ class SetLayer:
         data = bytes(digests)
         if len(data) % width:
             raise ValueError(f"digests must be {width} bytes each")
+        core = native.CORE
+        if core is not None and width >= STORED_WIDTH:
+            return core.layer_many(self._secret, _PERSON, data, width)
         copy = self._base.copy
         out: list[bytes] = []
         append = out.append
