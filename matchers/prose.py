@@ -64,7 +64,10 @@ class ProseCandidates:
 
     n: int  # length of the text
     prim: list[tuple[Pair, int, int]]  # (value, start, end), by start
-    support: list[tuple[int, Pair]]  # (start, value), sorted
+    # (start, value) in the order they were found: a window keeps only the hits, so
+    # only those are sorted (a prose page has thousands of name substrings, nearly
+    # all misses); the starts of all of them are sorted apart (a window's first).
+    support: list[tuple[int, Pair]]
 
     def pairs(self) -> list[Pair]:
         """Every candidate value, primary ones first, each once."""
@@ -85,7 +88,6 @@ def prose_candidates(ex: Extractor, text: str, radius: int) -> ProseCandidates:
     for lo, hi in spans:
         windows = bisect.bisect_left(prim_starts, hi) - bisect.bisect_left(prim_starts, lo)
         _supporting(ex, text, lo, hi, support, PROSE_SUBSTRING_CAP * max(1, windows))
-    support.sort()
     return ProseCandidates(n, prim, support)
 
 
@@ -99,17 +101,19 @@ def prose_windows(
     distinct span). Without ``hits`` a window holds all its candidates; with them
     only those that hit (the rest add nothing to evidence or snippets) and, in
     ``first``, where its first candidate of any kind starts (a snippet's centre)."""
-    prim, support = c.prim, c.support
+    prim = c.prim
     prim_starts = list(map(_SECOND, prim))
-    starts = list(map(_FIRST, support))
+    starts = sorted(map(_FIRST, c.support))
     if hits is None:
-        pk, sk = list(range(len(prim))), list(range(len(support)))
+        pk = list(range(len(prim)))
+        support = sorted(c.support)
     else:
         # (C-level passes: a post has hundreds of supporting candidates.)
         pk = list(compress(range(len(prim)), map(hits.__getitem__, map(_FIRST, prim))))
-        sk = list(compress(range(len(support)), map(hits.__getitem__, map(_SECOND, support))))
+        # The hits in (start, value) order: the order the full sorted list has them in.
+        support = sorted(compress(c.support, map(hits.__getitem__, map(_SECOND, c.support))))
     pk_starts = [prim_starts[j] for j in pk]
-    sk_starts = [starts[j] for j in sk]
+    sk_starts = list(map(_FIRST, support))
     out: list[RowCandidates] = []
     seen: set[tuple[int, int]] = set()
     for _pair, s, e in prim:
@@ -125,7 +129,7 @@ def prose_windows(
         a, b = bisect.bisect_left(pk_starts, lo), bisect.bisect_left(pk_starts, hi)
         rc.found.extend((prim[pk[j]][0], pk_starts[j]) for j in range(a, b))
         a, b = bisect.bisect_left(sk_starts, lo), bisect.bisect_left(sk_starts, hi)
-        rc.found.extend((support[sk[j]][1], sk_starts[j]) for j in range(a, b))
+        rc.found.extend((support[j][1], sk_starts[j]) for j in range(a, b))
         if hits is not None:
             # The window's own primary lies in it, so some primary starts there.
             first = prim_starts[bisect.bisect_left(prim_starts, lo)]
