@@ -44,7 +44,8 @@ class NativeCore(Protocol):
                    ) -> bytes: ...
 
     def memo_attempts(self, kind: str, windows: Sequence[tuple[str, int]],
-                      memo: dict[tuple[str, str], Any], out: list[tuple[int, Any]], /
+                      memo: dict[tuple[str, str], Any], out: list[tuple[int, Any]],
+                      starts: list[int], answers: Mapping[Any, Any] | None, /
                       ) -> list[tuple[str, int]]: ...
 
     def tie_rows(self, rows: Sequence[object], hits: Mapping[Any, Any],

@@ -119,6 +119,12 @@ class DigestProber:
     def record_count(self) -> int:
         return self.fpset.record_count
 
+    @property
+    def answers(self) -> dict[tuple[str, str], Hits]:
+        """The answers remembered from earlier probes (the cache itself, to be read
+        only: prose leaves out supporting values it knows to miss)."""
+        return self._cache
+
     def record_keys(self, row: int) -> frozenset[int]:
         got = self._rec_keys.get(row)
         if got is None:
@@ -222,3 +228,8 @@ class DigestProber:
             pair = probed[j]
             fresh[pair] = cache[pair] = hits
         return list(map(fresh.get, pairs, known))  # type: ignore[arg-type]
+
+
+def known_answers(prober: Prober) -> dict[tuple[str, str], Hits] | None:
+    """The answers a prober remembers, when it is one that does (:class:`DigestProber`)."""
+    return prober.answers if isinstance(prober, DigestProber) else None

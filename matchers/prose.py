@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, compress
 from operator import itemgetter
@@ -64,31 +64,58 @@ class ProseCandidates:
 
     n: int  # length of the text
     prim: list[tuple[Pair, int, int]]  # (value, start, end), by start
-    # (start, value) in the order they were found: a window keeps only the hits, so
-    # only those are sorted (a prose page has thousands of name substrings, nearly
-    # all misses); the starts of all of them are sorted apart (a window's first).
+    # (start, value) in the order they were found, without the values the prober
+    # already knows to miss (``answers``): a window keeps only hits, so only those
+    # are sorted (a prose page has thousands of name substrings, nearly all misses).
     support: list[tuple[int, Pair]]
+    # The start of every supporting candidate, dropped ones too (a window's first
+    # candidate of any kind centres its snippet).
+    starts: list[int]
 
     def pairs(self) -> list[Pair]:
         """Every candidate value, primary ones first, each once."""
         return list(dict.fromkeys(chain(map(_FIRST, self.prim), map(_SECOND, self.support))))
 
 
-def prose_candidates(ex: Extractor, text: str, radius: int) -> ProseCandidates:
+def prose_candidates(
+    ex: Extractor, text: str, radius: int, answers: Mapping[Pair, Hits] | None = None
+) -> ProseCandidates:
     """The primary candidates of prepared ``text`` and the supporting ones within
-    ``radius`` characters of some primary."""
+    ``radius`` characters of some primary. ``answers`` are probe answers known
+    already (the prober's cache): supporting values they say miss are left out."""
     prim = [((k, c), s, e) for k, c, s, e in ex.primaries(text)]
     n = len(text)
     if not prim:
-        return ProseCandidates(n, [], [])
+        return ProseCandidates(n, [], [], [])
     prim.sort(key=lambda t: t[1])
     prim_starts = [s for _, s, _ in prim]
     spans = _merge([(max(0, s - radius), min(n, e + radius)) for _, s, e in prim])
-    support: list[tuple[int, Pair]] = []  # (start, value)
+    found = _Support([], [], answers)
     for lo, hi in spans:
         windows = bisect.bisect_left(prim_starts, hi) - bisect.bisect_left(prim_starts, lo)
-        _supporting(ex, text, lo, hi, support, PROSE_SUBSTRING_CAP * max(1, windows))
-    return ProseCandidates(n, prim, support)
+        _supporting(ex, text, lo, hi, found, PROSE_SUBSTRING_CAP * max(1, windows))
+    return ProseCandidates(n, prim, found.out, found.starts)
+
+
+@dataclass(slots=True)
+class _Support:
+    """Where supporting candidates go: (start, value) unless known to miss, and the
+    start of every value tried that gave a candidate."""
+
+    out: list[tuple[int, Pair]]
+    starts: list[int]
+    answers: Mapping[Pair, Hits] | None
+
+    def add(self, pos: int, got: Sequence[Pair]) -> None:
+        if not got:
+            return
+        self.starts.append(pos)
+        answers = self.answers
+        for pair in got:
+            # A miss is the empty tuple itself (``Common``, a value too common to
+            # expand, is an empty tuple too, but a hit).
+            if answers is None or type(known := answers.get(pair)) is not tuple or known:
+                self.out.append((pos, pair))
 
 
 def prose_windows(
@@ -103,7 +130,7 @@ def prose_windows(
     ``first``, where its first candidate of any kind starts (a snippet's centre)."""
     prim = c.prim
     prim_starts = list(map(_SECOND, prim))
-    starts = sorted(map(_FIRST, c.support))
+    starts = sorted(c.starts)
     if hits is None:
         pk = list(range(len(prim)))
         support = sorted(c.support)
@@ -152,7 +179,7 @@ def prose_rows(
 
 
 def _supporting(
-    ex: Extractor, text: str, lo: int, hi: int, out: list[tuple[int, Pair]], cap: int
+    ex: Extractor, text: str, lo: int, hi: int, found: _Support, cap: int
 ) -> None:
     fields = ex.fields
     plan = ex.plan
@@ -160,6 +187,7 @@ def _supporting(
     # The same words recur all over a post, and across posts (a page of a thread
     # is twenty of them): canonicalize each once per matcher, in a bounded cache.
     memo = ex.prose_cache
+    add = found.add
 
     def attempt(kind: str, value: str, pos: int) -> None:
         if budget[0] <= 0:
@@ -170,8 +198,7 @@ def _supporting(
             if len(memo) >= PROSE_CACHE_SIZE:
                 evict_oldest_half(memo)
             got = memo[(kind, value)] = fields(kind, value)
-        for pair in got:
-            out.append((pos, pair))
+        add(pos, got)
 
     window = text[lo:hi]
     if plan.has(BIRTHDATE):
@@ -189,18 +216,18 @@ def _supporting(
         core = native.CORE
         # The same substrings in the same order, cut by the native core when it runs.
         if core is not None:
-            found = core.name_windows(window, lo, name_lengths, budget[0])
-            budget[0] -= len(found)
-            # Cached names go straight to ``out`` (sorted by the caller); the rest
-            # are canonicalized here, budget already counted.
-            for value, pos in core.memo_attempts(NAME, found, memo, out):
+            cut = core.name_windows(window, lo, name_lengths, budget[0])
+            budget[0] -= len(cut)
+            # Cached names are added in C (``_Support.add``'s rules); the rest are
+            # canonicalized here, budget already counted.
+            for value, pos in core.memo_attempts(NAME, cut, memo, found.out, found.starts,
+                                                 found.answers):
                 got = memo.get((NAME, value))
                 if got is None:
                     if len(memo) >= PROSE_CACHE_SIZE:
                         evict_oldest_half(memo)
                     got = memo[(NAME, value)] = fields(NAME, value)
-                for pair in got:
-                    out.append((pos, pair))
+                add(pos, got)
         else:
             for value, pos in name_windows(window, lo, name_lengths):
                 attempt(NAME, value, pos)

@@ -48,7 +48,7 @@ from matchers.pieces import (
     safe_cut,
     wide_text_chunks,
 )
-from matchers.probe import DigestProber, Hits, Prober
+from matchers.probe import DigestProber, Hits, Prober, known_answers
 from matchers.prose import prose_candidates, prose_windows
 from matchers.regions import cut_regions, region_layouts, whole_document
 from matchers.result import Accumulator, MatchResult, RecordHit, summarize
@@ -309,7 +309,9 @@ class Matcher:
         # line, since a neighbouring weak line is another record.
         prepared = [prepare(lines[i]).replace("\n", " ") for i in picked]
         prose = "\n".join(prepared)
-        cands = [prose_candidates(self.extractor, line, PROSE_RADIUS) for line in prepared]
+        answers = known_answers(self.prober)
+        cands = [prose_candidates(self.extractor, line, PROSE_RADIUS, answers)
+                 for line in prepared]
         unique = [
             p
             for p in dict.fromkeys(chain.from_iterable(c.pairs() for c in cands))
@@ -358,7 +360,8 @@ class Matcher:
         def line_of(pos: int) -> int:
             return first_line + bisect.bisect_left(newlines, pos)
 
-        cands = prose_candidates(self.extractor, text, PROSE_RADIUS)
+        cands = prose_candidates(self.extractor, text, PROSE_RADIUS,
+                                 known_answers(self.prober))
         unique = cands.pairs()
         hits = dict(zip(unique, self.prober.probe(unique), strict=True))
         rows = prose_windows(cands, line_of, PROSE_RADIUS, hits)
