@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Set
+from functools import lru_cache
 from typing import Final
 
 from fingerprints.normalizers import BUILTIN, CONTACT_KINDS, SUPPORTING_KINDS, shown_kind
@@ -137,11 +138,18 @@ def record_level(
 _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
-def explain(kinds: Iterable[str], log10_chance: float) -> str:
-    """Why a record has its level, e.g. ``phone + name: chance ≈ 1 in 10⁹`` (never a value)."""
+@lru_cache(maxsize=1024)
+def _label(kinds: frozenset[str]) -> str:
+    """``phone + name``: the kinds in display order (a record hit's few kind sets
+    recur for every record, so each is spelled once)."""
     ks = set(map(shown_kind, kinds))
     ordered = [k for k in _ORDER if k in ks] + sorted(ks.difference(_ORDER))
-    label = " + ".join(ordered)
+    return " + ".join(ordered)
+
+
+def explain(kinds: Iterable[str], log10_chance: float) -> str:
+    """Why a record has its level, e.g. ``phone + name: chance ≈ 1 in 10⁹`` (never a value)."""
+    label = _label(kinds if isinstance(kinds, frozenset) else frozenset(kinds))
     exponent = round(-log10_chance)
     if exponent <= 0:
         return f"{label}: a coincidence is likely"

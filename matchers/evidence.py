@@ -31,7 +31,7 @@ from fingerprints import native
 from fingerprints.normalizers import shown_kind
 from matchers.chance import explain, level_of, log_chance, rules, value_weight
 from matchers.confidence import NAME, NAME_FOLDED, RANK, WEAK_KINDS, Confidence, field_set
-from matchers.evidencecore import RecordEvidence, collect_native
+from matchers.evidencecore import RecordEvidence, collect_native, sorted_fields
 from matchers.probe import Common, Hits
 from matchers.shapes import Pair, RowCandidates
 
@@ -219,7 +219,7 @@ def _collect_python(
             )
         best[record] = RecordEvidence(
             record, st.conf, len(st.fields), st.line, st.row_index, set(all_fields), all_fields,
-            10.0**st.lc, tuple(sorted(st.fields)), explain(st.fields, st.lc),
+            10.0**st.lc, sorted_fields(st.fields), explain(st.fields, st.lc),
         )
     return best
 

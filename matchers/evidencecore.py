@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Container, Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from fingerprints.native import NativeCore
 from matchers.chance import GROUP, HIGH_CHANCE, MEDIUM_CHANCE, explain, rules, value_weight
@@ -120,6 +121,12 @@ def collect_native(
             )
         best[record] = RecordEvidence(
             record, _BY_RANK[rank], len(fields), line, ri, set(all_fields), all_fields,
-            10.0**lc, tuple(sorted(fields)), explain(fields, lc),
+            10.0**lc, sorted_fields(fields), explain(fields, lc),
         )
     return best
+
+
+@lru_cache(maxsize=1024)
+def sorted_fields(fields: frozenset[str]) -> tuple[str, ...]:
+    """A record hit's matched fields as reported (a few sets recur for every record)."""
+    return tuple(sorted(fields))
