@@ -74,6 +74,7 @@ _LOG_MEDIUM: Final = math.log10(MEDIUM_CHANCE)
 _ORDER: Final = tuple(dict.fromkeys(map(shown_kind, BUILTIN)))
 
 
+@lru_cache(maxsize=4096)
 def value_weight(kind: str, count: int, records: int) -> float:
     """Match weight ``-log10 u`` of one matched value shared by ``count`` records."""
     count = max(count, 1)
