@@ -91,7 +91,6 @@ def _collect_python(
     # Per value: ('r', {record: bits}, bits, kind, weight) for values whose records
     # were read, ('c', key, bit, kind, weight) for common ones.
     resolved_of: dict[Pair, tuple[str, object, int, str, float]] = {}
-    weights: dict[tuple[str, int], float] = {}
     # mask -> (fields, drop the folded name's weight, low at most, medium at least)
     shapes: dict[int, tuple[frozenset[str], bool, bool, bool]] = {}
     state: dict[int, _Best] = {}
@@ -108,12 +107,6 @@ def _collect_python(
                 strong_bits |= b
         return b
 
-    def weight(kind: str, count: int) -> float:
-        w = weights.get((kind, count))
-        if w is None:
-            w = weights[(kind, count)] = value_weight(kind, count, records)
-        return w
-
     for ri, rc in enumerate(rows):
         rare: list[tuple[dict[int, int], int, str, float]] = []
         common: list[tuple[object, int, str, float]] = []
@@ -128,7 +121,7 @@ def _collect_python(
                     continue
                 if isinstance(h, Common):
                     b = bit_of(h.kind)
-                    known = ("c", h.key, b, h.kind, weight(h.kind, h.records))
+                    known = ("c", h.key, b, h.kind, value_weight(h.kind, h.records, records))
                 else:
                     recs: dict[int, int] = {}
                     pair_bits = 0
@@ -137,7 +130,7 @@ def _collect_python(
                         recs[record] = recs.get(record, 0) | b
                         pair_bits |= b
                     kind = h[0][1] if h else pair[0]
-                    known = ("r", recs, pair_bits, kind, weight(kind, len(h)))
+                    known = ("r", recs, pair_bits, kind, value_weight(kind, len(h), records))
                 resolved_of[pair] = known
             tag, data, pbits, kind, w = known
             if not pbits:

@@ -189,16 +189,19 @@ def _supporting(
     memo = ex.prose_cache
     add = found.add
 
-    def attempt(kind: str, value: str, pos: int) -> None:
-        if budget[0] <= 0:
-            return
-        budget[0] -= 1
+    def cached(kind: str, value: str) -> list[Pair]:
         got = memo.get((kind, value))
         if got is None:
             if len(memo) >= PROSE_CACHE_SIZE:
                 evict_oldest_half(memo)
             got = memo[(kind, value)] = fields(kind, value)
-        add(pos, got)
+        return got
+
+    def attempt(kind: str, value: str, pos: int) -> None:
+        if budget[0] <= 0:
+            return
+        budget[0] -= 1
+        add(pos, cached(kind, value))
 
     window = text[lo:hi]
     if plan.has(BIRTHDATE):
@@ -222,12 +225,7 @@ def _supporting(
             # canonicalized here, budget already counted.
             for value, pos in core.memo_attempts(NAME, cut, memo, found.out, found.starts,
                                                  found.answers):
-                got = memo.get((NAME, value))
-                if got is None:
-                    if len(memo) >= PROSE_CACHE_SIZE:
-                        evict_oldest_half(memo)
-                    got = memo[(NAME, value)] = fields(NAME, value)
-                add(pos, got)
+                add(pos, cached(NAME, value))
         else:
             for value, pos in name_windows(window, lo, name_lengths):
                 attempt(NAME, value, pos)
