@@ -15,7 +15,7 @@ CHROMIUM ?= /usr/bin/chromium
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml setup.py fingerprints/_native.c fingerprints/_blake2b.h
+$(STAMP): pyproject.toml setup.py $(wildcard fingerprints/*.c fingerprints/*.h)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "leakprint needs Python 3.11 or newer"; exit 2; }
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 && $(PYTHON) -c 'import ensurepip' 2>/dev/null || \
