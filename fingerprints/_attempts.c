@@ -1,8 +1,9 @@
 /* Prose attempts answered from the matcher's cache (issue 15).
  *
- *   memo_attempts(kind, windows, memo, out, starts, answers) -> misses
+ *   memo_attempts(windows, memo, out, starts, answers) -> misses
  *
- * For each (value, position) of ``windows``: when ``memo`` holds (kind, value), what
+ * For each (value, position) of ``windows``: when ``memo`` (one kind's cache: value
+ * -> pairs) holds the value, what
  * matchers.prose ``_Support.add`` does with its pairs is done here (the position to
  * ``starts`` when there are pairs; each pair to ``out`` as (position, pair) unless
  * ``answers``, when not None, holds the empty tuple for it: a known miss);
@@ -15,9 +16,9 @@
 #include <Python.h>
 
 PyObject *native_memo_attempts(PyObject *self, PyObject *args) {
-    PyObject *kind, *windows, *memo, *out, *starts, *answers;
-    if (!PyArg_ParseTuple(args, "UOO!O!O!O", &kind, &windows, &PyDict_Type, &memo,
-                          &PyList_Type, &out, &PyList_Type, &starts, &answers))
+    PyObject *windows, *memo, *out, *starts, *answers;
+    if (!PyArg_ParseTuple(args, "OO!O!O!O", &windows, &PyDict_Type, &memo, &PyList_Type, &out,
+                          &PyList_Type, &starts, &answers))
         return NULL;
     if (answers != Py_None && !PyDict_Check(answers)) {
         PyErr_SetString(PyExc_TypeError, "answers must be a dict or None");
@@ -34,10 +35,7 @@ PyObject *native_memo_attempts(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_TypeError, "windows holds (value, position) tuples");
             goto fail;
         }
-        PyObject *key = PyTuple_Pack(2, kind, PyTuple_GET_ITEM(w, 0));
-        if (key == NULL) goto fail;
-        PyObject *got = PyDict_GetItemWithError(memo, key);
-        Py_DECREF(key);
+        PyObject *got = PyDict_GetItemWithError(memo, PyTuple_GET_ITEM(w, 0));
         if (got == NULL) {
             if (PyErr_Occurred() || PyList_Append(misses, w) < 0) goto fail;
             continue;

@@ -18,7 +18,7 @@
  *   name_windows(w, base, ls, n)   a prose window's name candidates
  *                                  (matchers.prose.name_windows).
  *   tie_rows(rows, hits, ...)      the row loop of matchers.evidence.collect (_tie.c).
- *   memo_attempts(k, ws, memo, out) prose attempts answered from the cache (_attempts.c).
+ *   memo_attempts(ws, memo, ...)   prose attempts answered from the cache (_attempts.c).
  *   layer_many(s, p, ds, width)    a set's per-set layer over digests (_layer.c).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
@@ -436,7 +436,7 @@ static PyMethodDef methods[] = {
     {"tie_rows", native_tie_rows, METH_VARARGS,
      "The row loop of matchers.evidence.collect (see fingerprints/_tie.c)."},
     {"memo_attempts", native_memo_attempts, METH_VARARGS,
-     "memo_attempts(kind, windows, memo, out) -> misses (see fingerprints/_attempts.c)."},
+     "memo_attempts(windows, memo, out, starts, answers) -> misses (_attempts.c)."},
     {"layer_many", native_layer_many, METH_VARARGS,
      "layer_many(secret, person, digests, width) -> layered 16-byte digests (_layer.c)."},
     {NULL, NULL, 0, NULL}};

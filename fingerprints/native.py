@@ -43,8 +43,8 @@ class NativeCore(Protocol):
     def layer_many(self, secret: bytes, person: bytes, digests: bytes, width: int, /
                    ) -> bytes: ...
 
-    def memo_attempts(self, kind: str, windows: Sequence[tuple[str, int]],
-                      memo: dict[tuple[str, str], Any], out: list[tuple[int, Any]],
+    def memo_attempts(self, windows: Sequence[tuple[str, int]],
+                      memo: dict[str, Any], out: list[tuple[int, Any]],
                       starts: list[int], answers: Mapping[Any, Any] | None, /
                       ) -> list[tuple[str, int]]: ...
 

@@ -77,9 +77,9 @@ class Extractor:
         self.fields = registry.fields_for
         self.plan = plan
         self._cache: dict[tuple[str | None, str], CellResult] = {}
-        # Prose substrings' (kind, value) -> pairs, kept across documents
+        # Prose substrings' pairs per kind and value, kept across documents
         # (matchers.prose; bounded there).
-        self.prose_cache: dict[tuple[str, str], list[Pair]] = {}
+        self.prose_cache: dict[str, dict[str, list[Pair]]] = {}
         self._phone = plan.has(PHONE)
         self._email = plan.has(EMAIL)
         self._cid = plan.has(CUSTOMER_ID)

@@ -37,7 +37,7 @@ from matchers.shapes import (
 
 #: Substrings (and other values) tried per prose window, all kinds together.
 PROSE_SUBSTRING_CAP: Final = 400
-#: Canonical forms of prose substrings kept per matcher (names, dates, addresses).
+#: Canonical forms of prose substrings kept per matcher and kind (names, dates, addresses).
 PROSE_CACHE_SIZE: Final = 100_000
 
 DATE_RE = re.compile(
@@ -186,15 +186,18 @@ def _supporting(
     budget = [cap]
     # The same words recur all over a post, and across posts (a page of a thread
     # is twenty of them): canonicalize each once per matcher, in a bounded cache.
-    memo = ex.prose_cache
+    memos = ex.prose_cache
     add = found.add
 
     def cached(kind: str, value: str) -> list[Pair]:
-        got = memo.get((kind, value))
+        memo = memos.get(kind)
+        if memo is None:
+            memo = memos[kind] = {}
+        got = memo.get(value)
         if got is None:
             if len(memo) >= PROSE_CACHE_SIZE:
                 evict_oldest_half(memo)
-            got = memo[(kind, value)] = fields(kind, value)
+            got = memo[value] = fields(kind, value)
         return got
 
     def attempt(kind: str, value: str, pos: int) -> None:
@@ -223,7 +226,8 @@ def _supporting(
             budget[0] -= len(cut)
             # Cached names are added in C (``_Support.add``'s rules); the rest are
             # canonicalized here, budget already counted.
-            for value, pos in core.memo_attempts(NAME, cut, memo, found.out, found.starts,
+            names = memos.setdefault(NAME, {})
+            for value, pos in core.memo_attempts(cut, names, found.out, found.starts,
                                                  found.answers):
                 add(pos, cached(NAME, value))
         else:

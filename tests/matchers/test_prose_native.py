@@ -39,15 +39,12 @@ def test_memo_attempts_is_the_reference(
     memo_values: dict[str, tuple[Pair, ...]],
     known: dict[Pair, str] | None,
 ) -> None:
-    memo: dict[tuple[str, str], tuple[Pair, ...]] = {
-        ("name", v): got for v, got in memo_values.items()
-    }
-    memo[("name_kana", "山田")] = (("x", "y"),)  # another kind's entry is not this one's
+    memo: dict[str, tuple[Pair, ...]] = dict(memo_values)
     answers = None if known is None else {p: _answer(how) for p, how in known.items()}
     want = _Support([(-1, ("kept", ""))], [-1], answers)
     want_misses: list[tuple[str, int]] = []
     for value, pos in windows:
-        got = memo.get(("name", value))
+        got = memo.get(value)
         if got is None:
             want_misses.append((value, pos))
         else:
@@ -56,7 +53,7 @@ def test_memo_attempts_is_the_reference(
     assert core is not None
     out: list[tuple[int, Pair]] = [(-1, ("kept", ""))]
     starts = [-1]
-    misses = core.memo_attempts("name", windows, memo, out, starts, answers)
+    misses = core.memo_attempts(windows, memo, out, starts, answers)
     assert misses == want_misses
     assert out == want.out
     assert starts == want.starts
