@@ -12,7 +12,11 @@ setup(
         Extension(
             "fingerprints._native",
             ["fingerprints/_native.c"],
-            depends=["fingerprints/_blake2b.h"],
+            depends=[
+                "fingerprints/_blake2b.h",
+                "fingerprints/_native_cells.h",
+                "fingerprints/_native_lines.h",
+            ],
             extra_compile_args=["-std=c99", "-Wall", "-Wno-unused-parameter"],
         )
     ]

@@ -1,4 +1,4 @@
-/* The native scanning core, first slice (issue 15, SPEC 13).
+/* The native scanning core (issue 15, SPEC 13).
  *
  * Per-character / per-value loops of the scan, each the exact counterpart of
  * a Python reference that stays in the package (LEAKPRINT_PURE_PYTHON=1 selects it;
@@ -17,6 +17,12 @@
  *                                  all hit (fingerprints.bloom.BloomFilter.contains).
  *   name_windows(w, base, ls, n)   a prose window's name candidates
  *                                  (matchers.prose.name_windows).
+ *   shaped_column(values, ...)     a column of bare phone numbers or e-mail addresses:
+ *                                  trimmed, prepared, shape-tested and canonicalized
+ *                                  (matchers.candidates.Extractor._shaped_cells;
+ *                                  _native_cells.h).
+ *   line_shapes(text, names)       matchers.regions.line_shape of every line
+ *                                  (_native_lines.h).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
  * dependency): hashlib's keyed state cannot be handed to C.
@@ -413,6 +419,11 @@ fail:
     return NULL;
 }
 
+/* -------------------------------------------- column fast path and line shapes */
+
+#include "_native_cells.h"
+#include "_native_lines.h"
+
 /* ---------------------------------------------------------------------- module */
 
 static PyMethodDef methods[] = {
@@ -426,6 +437,11 @@ static PyMethodDef methods[] = {
      "digest_many(key, person, values) -> 16-byte keyed BLAKE2b digests, concatenated."},
     {"bloom_survivors", native_bloom_survivors, METH_VARARGS,
      "bloom_survivors(digests, words, m, k) -> positions whose k probes all hit."},
+    {"shaped_column", native_shaped_column, METH_VARARGS,
+     "shaped_column(values, phone, email, fixed, prepare, sample, max_cell) -> None or "
+     "(is_phone, raws, canons, todo, rest) (matchers.candidates._shaped_cells)."},
+    {"line_shapes", native_line_shapes, METH_VARARGS,
+     "line_shapes(text, names) -> the shape of each line (matchers.regions.line_shape)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "fingerprints._native",
