@@ -236,7 +236,8 @@ def _next_shape(shapes: Sequence[str], i: int) -> str | None:
 def _mark_gutters(lines: Sequence[str], shapes: list[str]) -> None:
     """Number-only lines are line numbers when they count up one by one;
     otherwise they are text (a one-column list of ids)."""
-    numbered = [(i, int(lines[i])) for i, s in enumerate(shapes) if s == GUTTER]
+    # (Stripped as line_shape strips: int() trims less white space, e.g. not U+001F.)
+    numbered = [(i, int(lines[i].strip())) for i, s in enumerate(shapes) if s == GUTTER]
     for n, (i, value) in enumerate(numbered):
         before = numbered[n - 1][1] if n else None
         after = numbered[n + 1][1] if n + 1 < len(numbered) else None
