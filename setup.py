@@ -13,7 +13,11 @@ setup(
             "fingerprints._native",
             ["fingerprints/_native.c", "fingerprints/_tie.c", "fingerprints/_attempts.c",
              "fingerprints/_layer.c"],
-            depends=["fingerprints/_blake2b.h"],
+            depends=[
+                "fingerprints/_blake2b.h",
+                "fingerprints/_native_cells.h",
+                "fingerprints/_native_lines.h",
+            ],
             extra_compile_args=["-std=c99", "-Wall", "-Wno-unused-parameter"],
         )
     ]

@@ -1,4 +1,4 @@
-/* The native scanning core, first slice (issue 15, SPEC 13).
+/* The native scanning core (issue 15, SPEC 13).
  *
  * Per-character / per-value loops of the scan, each the exact counterpart of
  * a Python reference that stays in the package (LEAKPRINT_PURE_PYTHON=1 selects it;
@@ -17,6 +17,12 @@
  *                                  all hit (fingerprints.bloom.BloomFilter.contains).
  *   name_windows(w, base, ls, n)   a prose window's name candidates
  *                                  (matchers.prose.name_windows).
+ *   shaped_column(values, ...)     a column of bare phone numbers or e-mail addresses:
+ *                                  trimmed, prepared, shape-tested and canonicalized
+ *                                  (matchers.candidates.Extractor._shaped_cells;
+ *                                  _native_cells.h).
+ *   line_shapes(text, names)       matchers.regions.line_shape of every line
+ *                                  (_native_lines.h).
  *   tie_rows(rows, hits, ...)      the row loop of matchers.evidence.collect (_tie.c).
  *   memo_attempts(ws, memo, ...)   prose attempts answered from the cache (_attempts.c).
  *   layer_many(s, p, ds, width)    a set's per-set layer over digests (_layer.c).
@@ -416,6 +422,11 @@ fail:
     return NULL;
 }
 
+/* -------------------------------------------- column fast path and line shapes */
+
+#include "_native_cells.h"
+#include "_native_lines.h"
+
 /* ---------------------------------------------------------------------- module */
 
 PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
@@ -433,6 +444,11 @@ static PyMethodDef methods[] = {
      "digest_many(key, person, values) -> 16-byte keyed BLAKE2b digests, concatenated."},
     {"bloom_survivors", native_bloom_survivors, METH_VARARGS,
      "bloom_survivors(digests, words, m, k) -> positions whose k probes all hit."},
+    {"shaped_column", native_shaped_column, METH_VARARGS,
+     "shaped_column(values, phone, email, fixed, prepare, sample, max_cell) -> None or "
+     "(is_phone, raws, canons, todo, rest) (matchers.candidates._shaped_cells)."},
+    {"line_shapes", native_line_shapes, METH_VARARGS,
+     "line_shapes(text, names) -> the shape of each line (matchers.regions.line_shape)."},
     {"tie_rows", native_tie_rows, METH_VARARGS,
      "The row loop of matchers.evidence.collect (see fingerprints/_tie.c)."},
     {"memo_attempts", native_memo_attempts, METH_VARARGS,

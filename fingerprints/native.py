@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, Protocol, cast
@@ -39,6 +39,13 @@ class NativeCore(Protocol):
 
     def bloom_survivors(self, digests: bytes, words: object, bits: int, probes: int, /
                         ) -> list[int]: ...
+
+    def shaped_column(
+        self, values: Iterable[str], phone: bool, email: bool, fixed: bytes,
+        prepare: Callable[[str], str], sample: int, max_cell: int, /,
+    ) -> tuple[bool, list[str], list[str | None], list[tuple[int, str]], list[str]] | None: ...
+
+    def line_shapes(self, text: str, names: tuple[str, ...], /) -> list[str]: ...
 
     def layer_many(self, secret: bytes, person: bytes, digests: bytes, width: int, /
                    ) -> bytes: ...

@@ -18,13 +18,14 @@ patterns and the candidate types are in :mod:`matchers.shapes`.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
-from itertools import compress, islice, repeat
-from operator import is_, not_
+from collections.abc import Collection, Sequence
+from itertools import compress, repeat
+from operator import is_
 from typing import Final
 
 from fingerprints.text import prepare
 from matchers.rows import Row
+from matchers.shaped import ColumnShapes
 from matchers.shapes import (
     ADDRESS,
     ADDRESS_MARK_RE,
@@ -61,8 +62,6 @@ from matchers.shapes import (
 
 # Cells longer than this are not tried as anything but an address.
 _MAX_CELL: Final = 200
-# How many of a column's values are looked at to decide whether those searches pay.
-_SHAPE_SAMPLE: Final = 32
 # "Not in the cache" (a CellResult with no pairs, told apart by identity).
 _UNSEEN: CellResult = ((), -1, "")
 
@@ -91,9 +90,12 @@ class Extractor:
         # Custom kinds (declared with a regex at import) are primary: searched for
         # with their own pattern in text and tried on every cell.
         self._custom = {k: p for k, p in plan.custom.items() if plan.has(k)}
-        # The same normalizers ``fields_for`` calls, for the column fast path.
-        self._phone_many = registry.get(PHONE).canonical_many
-        self._email_many = registry.get(EMAIL).canonical_many
+        # The column fast path, with the same normalizers ``fields_for`` calls.
+        self._shapes = ColumnShapes(
+            registry.get(PHONE) if self._phone else None,
+            registry.get(EMAIL) if self._email else None,
+            _MAX_CELL * 4,
+        )
 
     # ------------------------------------------------------------ primaries
 
@@ -217,10 +219,7 @@ class Extractor:
         and gives exactly one candidate of that kind (``((kind, canonical),), 1,
         kind`` in :meth:`cell`'s terms).
         """
-        shaped = self._shaped_cells(values) if self._phone or self._email else None
-        rest: Iterable[str] = values
-        if shaped is not None and shaped.values:
-            rest = compress(values, map(not_, map(shaped.values.__contains__, values)))
+        shaped, rest = self._shapes.split(values) if self._phone or self._email else (None, values)
         # Values seen before (names and dates repeat) come from the cache, looked
         # up in C-level passes; only the others go through ``_cell``.
         values_left = list(rest)
@@ -231,48 +230,6 @@ class Extractor:
             if res[0]:
                 found[value] = res
         return found, shaped
-
-    def _shaped_cells(self, values: Collection[str]) -> ShapedCells | None:
-        sample = list(islice(values, _SHAPE_SAMPLE))
-        phones = self._phone and sum(
-            1 for v in sample if PHONE_CELL_RE.fullmatch(prepare(v.strip()))
-        ) * 2 > len(sample)
-        emails = self._email and sum(1 for v in sample if "@" in v) * 2 > len(sample)
-        if not (phones or emails):
-            return None
-        # Exactly what ``_cell`` looks at: each value trimmed, then prepared — here
-        # for the whole column at once (``prepare`` works line by line).
-        raw = list(values)
-        stripped = list(map(str.strip, raw))
-        if max(map(len, stripped), default=0) > _MAX_CELL * 4:
-            return None  # ``_cell`` skips such a cell: leave this column to it
-        joined = "\n".join(stripped)
-        if joined.count("\n") != len(raw) - 1:
-            return None  # a value holds a line break: one line is not one cell
-        if joined.isascii():
-            cells = stripped
-        else:
-            # Only the non-ASCII values need preparing (``prepare`` leaves ASCII
-            # alone): NFKC over those alone, not over the whole column.
-            wide = list(map(not_, map(str.isascii, stripped)))
-            prepared = prepare("\n".join(compress(stripped, wide))).split("\n")
-            if len(prepared) != sum(wide):
-                return None
-            cells = stripped.copy()
-            for i, cell in zip(compress(range(len(cells)), wide), prepared, strict=True):
-                cells[i] = cell
-        kind, shape, many = (
-            (PHONE, PHONE_CELL_RE, self._phone_many) if phones
-            else (EMAIL, EMAIL_CELL_RE, self._email_many)
-        )
-        shaped = list(map(shape.fullmatch, cells))
-        canons = many(list(compress(cells, shaped)))
-        keep = list(map(bool, canons))  # canonical forms are never empty
-        return ShapedCells(
-            kind,
-            dict.fromkeys(compress(compress(raw, shaped), keep)),
-            list(filter(None, canons)),
-        )
 
     def cell(self, raw: str, hint: str | None) -> CellResult:
         """What one cell gives (cached across chunks, except one-off primaries)."""

@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from fingerprints import native
 from matchers.rows import SQL_INSERT, Layout, detect_layout
 
 # Shapes of one line.
@@ -44,6 +45,8 @@ LIST: Final = "list"
 KV: Final = "kv"
 ALIGNED: Final = "aligned"
 TEXT: Final = "text"
+#: The shapes in the order the native ``line_shapes`` numbers them (_native_lines.h).
+_SHAPES: Final = (BLANK, RULE, GUTTER, PIPE, TAB, COMMA, SEMI, JSON, LIST, KV, ALIGNED, TEXT)
 
 #: Shapes read as prose windows whatever detect_layout would say of them.
 PROSE_SHAPES: Final = frozenset({LIST, KV})
@@ -125,7 +128,11 @@ def whole_document(text: str) -> bool:
 def cut_regions(text: str) -> list[Region]:
     """The regions of a text, in order (see the module docstring)."""
     lines = text.split("\n")
-    shapes = [line_shape(ln) for ln in lines]
+    core = native.CORE
+    # line_shape is the reference; the native pass gives the same shape per line.
+    shapes = (
+        core.line_shapes(text, _SHAPES) if core is not None else [line_shape(ln) for ln in lines]
+    )
     _mark_gutters(lines, shapes)
     spans: list[tuple[int, int, str]] = []  # (first line, end line, shape)
     cur: str | None = None
@@ -229,7 +236,8 @@ def _next_shape(shapes: Sequence[str], i: int) -> str | None:
 def _mark_gutters(lines: Sequence[str], shapes: list[str]) -> None:
     """Number-only lines are line numbers when they count up one by one;
     otherwise they are text (a one-column list of ids)."""
-    numbered = [(i, int(lines[i])) for i, s in enumerate(shapes) if s == GUTTER]
+    # (Stripped as line_shape strips: int() trims less white space, e.g. not U+001F.)
+    numbered = [(i, int(lines[i].strip())) for i, s in enumerate(shapes) if s == GUTTER]
     for n, (i, value) in enumerate(numbered):
         before = numbered[n - 1][1] if n else None
         after = numbered[n + 1][1] if n + 1 < len(numbered) else None

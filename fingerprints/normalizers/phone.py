@@ -12,7 +12,7 @@ from typing import ClassVar
 from fingerprints.normalizers.base import Normalizer, Role
 from fingerprints.text import prepare
 
-__all__ = ["PhoneNormalizer"]
+__all__ = ["FIXED_PREFIXES", "PhoneNormalizer"]
 
 _DROP = str.maketrans("", "", " \t-().+")
 
@@ -30,6 +30,14 @@ _FIXED_LINE = re.compile(
     r"|5(?:[2-589][0-9]|6[1-9]|7[2-8])|7(?:[25-9][0-9]|3[4-9]|4[02-9])"
     r"|8(?:[2679][0-9]|3[2-9]|4[5-9]|5[1-9]|8[03-9])"
     r"|9(?:[2-58][0-9]|[679][1-9]))[0-9]{6}"
+)
+
+#: Whether each three-digit area prefix after the trunk 0 (byte ``int(prefix)``) is a
+#: fixed-line one: every alternative of ``_FIXED_LINE`` takes three digits after the
+#: 0 and six follow, so the prefix alone decides (a test checks it). The native column
+#: pass (``fingerprints/_native_cells.h``) reads the pattern through this table.
+FIXED_PREFIXES = bytes(
+    _FIXED_LINE.fullmatch(f"0{p:03d}000000") is not None for p in range(1000)
 )
 
 # A domestic number without separators that ``canonical`` accepts (both patterns

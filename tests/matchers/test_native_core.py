@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from itertools import islice
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -100,3 +101,20 @@ def test_native_name_windows_are_the_reference(
 
     want = list(islice(name_windows(window, lo, lengths), budget))
     assert _native.name_windows(window, lo, lengths, budget) == want
+
+
+def test_same_findings_on_the_benchmark_clean_dump(
+    tmp_path: Path, fpset: FingerprintSet, customers: list[Customer]
+) -> None:
+    """The clean dump of ``benchmarks/scan_throughput.py`` (a few chunks' worth of its
+    rows: every column fast path and line shape the file-scan benchmark meets)."""
+    from benchmarks.scan_throughput import generate, scan_one_process
+
+    dump = tmp_path / "dump.csv"
+    generate(dump, 0.6, customers[:300])
+    got = []
+    for core in (True, False):
+        with native.use(core):
+            got.append(scan_one_process(dump, Matcher(fpset)))
+    assert got[0] == got[1]
+    assert isinstance(got[1], MatchResult) and got[1].record_hits

@@ -1,0 +1,288 @@
+/* shaped_column(...): matchers.candidates.Extractor._shaped_cells, the column fast path
+ * for bare phone numbers and e-mail addresses. Included by _native.c (after prepare).
+ *
+ *   shaped_column(values, phone, email, fixed, prepare, sample, max_cell)
+ *     -> None                              where the reference returns None
+ *      | (is_phone, raws, canons, todo, rest)
+ *
+ * ``raws`` are the values whose trimmed, prepared cell has the kind's shape
+ * (PHONE_CELL_RE / EMAIL_CELL_RE fullmatch), ``canons`` their canonical forms
+ * (PhoneNormalizer / EmailNormalizer .canonical_many) or None, ``todo`` (position in
+ * raws, prepared cell) for the phones whose canonical form the full Python rules decide
+ * (international forms: ``+``, ``81…``, ``0081…``; their canons entry is None until the
+ * caller fills it), ``rest`` the values that are not shaped cells with a canonical
+ * form (valid only when todo is empty). ``fixed`` is 1,000 bytes: whether each
+ * three-digit area prefix after the trunk 0 is one of the normalizer's fixed-line
+ * prefixes (computed from its pattern, fingerprints.normalizers.phone). ``prepare``
+ * is fingerprints.text.prepare, called for a cell with a character the native
+ * preparation does not know.
+ */
+
+/* The trimmed value's bounds in [*a, *b); 0 when it holds a line break inside. */
+static int strip_bounds(PyObject *v, Py_ssize_t *a, Py_ssize_t *b) {
+    int kind = PyUnicode_KIND(v);
+    const void *data = PyUnicode_DATA(v);
+    Py_ssize_t i = 0, j = PyUnicode_GET_LENGTH(v);
+    while (i < j && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) i++;
+    while (j > i && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j - 1))) j--;
+    *a = i;
+    *b = j;
+    for (Py_ssize_t k = i; k < j; k++)
+        if (PyUnicode_READ(kind, data, k) == '\n') return 0;
+    return 1;
+}
+
+/* prepare(v.strip()) as a new reference: the native preparation, or the Python one
+ * for a cell with a character it does not know. */
+static PyObject *prepared_cell(PyObject *v, Py_ssize_t a, Py_ssize_t b, PyObject *prepare_py,
+                               Py_UCS4 **buf, Py_ssize_t *cap) {
+    if (b - a > *cap) {
+        Py_UCS4 *nb = PyMem_Realloc(*buf, sizeof(Py_UCS4) * (size_t)(b - a));
+        if (nb == NULL) return PyErr_NoMemory();
+        *buf = nb;
+        *cap = b - a;
+    }
+    int unknown;
+    PyObject *cell = prepare_span(v, PyUnicode_KIND(v), PyUnicode_DATA(v), a, b, *buf, &unknown);
+    if (cell != NULL || !unknown) return cell;
+    PyObject *stripped = PyUnicode_Substring(v, a, b);
+    if (stripped == NULL) return NULL;
+    cell = PyObject_CallOneArg(prepare_py, stripped);
+    Py_DECREF(stripped);
+    if (cell != NULL && !PyUnicode_Check(cell)) {
+        Py_DECREF(cell);
+        PyErr_SetString(PyExc_TypeError, "prepare must return a str");
+        return NULL;
+    }
+    return cell;
+}
+
+/* PHONE_CELL_RE = \+?\(?[0-9][0-9()\-. ]{8,18}[0-9] (fullmatch): '+' and '(' are
+ * neither digits nor (for '+') in the middle class, so the optional marks are taken
+ * exactly when present; then a digit, 8-18 middle characters, a digit. */
+static int phone_shape(PyObject *s) {
+    int kind = PyUnicode_KIND(s);
+    const void *d = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), i = 0;
+    if (i < n && PyUnicode_READ(kind, d, i) == '+') i++;
+    if (i < n && PyUnicode_READ(kind, d, i) == '(') i++;
+    if (n - i < 10 || n - i > 20) return 0;
+    if (!is_digit(PyUnicode_READ(kind, d, i)) || !is_digit(PyUnicode_READ(kind, d, n - 1)))
+        return 0;
+    for (Py_ssize_t k = i + 1; k < n - 1; k++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, k);
+        if (!(is_digit(c) || c == '(' || c == ')' || c == '-' || c == '.' || c == ' ')) return 0;
+    }
+    return 1;
+}
+
+static int is_alnum_ascii(Py_UCS4 c) {
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* EMAIL_CELL_RE = [^@\s]{1,64}@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z0-9\-]+ (fullmatch):
+ * the local part runs to the only possible '@'; the domain is made of the ASCII class,
+ * starts alphanumeric, and its last '.' has one character or more after it and is not
+ * its first. Returns the position of '@', or -1. */
+static Py_ssize_t email_shape(PyObject *s) {
+    int kind = PyUnicode_KIND(s);
+    const void *d = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), at = 0;
+    while (at < n) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, at);
+        if (c == '@') break;
+        if (Py_UNICODE_ISSPACE(c)) return -1;
+        at++;
+    }
+    if (at < 1 || at > 64 || at >= n) return -1;
+    Py_ssize_t dot = -1;
+    for (Py_ssize_t k = at + 1; k < n; k++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, k);
+        if (c == '.') dot = k;
+        else if (!(is_alnum_ascii(c) || c == '-')) return -1;
+    }
+    if (at + 1 >= n || !is_alnum_ascii(PyUnicode_READ(kind, d, at + 1))) return -1;
+    if (dot <= at + 1 || dot == n - 1) return -1;
+    return at;
+}
+
+/* EmailNormalizer.canonical of a shaped cell: local part as written, the (ASCII)
+ * domain lower-cased (its other steps change nothing on a prepared shaped cell). */
+static PyObject *email_canonical(PyObject *s, Py_ssize_t at) {
+    int kind = PyUnicode_KIND(s);
+    const void *d = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), k;
+    for (k = at + 1; k < n; k++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, k);
+        if (c >= 'A' && c <= 'Z') break;
+    }
+    if (k == n) {
+        Py_INCREF(s);
+        return s;
+    }
+    Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)n);
+    if (buf == NULL) return PyErr_NoMemory();
+    for (k = 0; k < n; k++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, k);
+        buf[k] = (k > at && c >= 'A' && c <= 'Z') ? c + 32 : c;
+    }
+    PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, n);
+    PyMem_Free(buf);
+    return out;
+}
+
+/* PhoneNormalizer.canonical_many for one shaped (ASCII) cell: the separators dropped,
+ * then a mobile/IP or fixed-line domestic number gives +81…; 1 when the full rules
+ * must decide, with *out NULL (no error). */
+static int phone_canonical(PyObject *s, const uint8_t *fixed, PyObject **out) {
+    int kind = PyUnicode_KIND(s);
+    const void *d = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), m = 0;
+    char c[24] = {0};
+    int plus = 0;
+    *out = NULL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, d, k);
+        if (ch == '-' || ch == ' ' || ch == '(' || ch == ')' || ch == '.' || ch == '\t') continue;
+        if (ch == '+') plus = 1;
+        if (m < (Py_ssize_t)sizeof c) c[m] = (char)ch;
+        m++;
+    }
+    int valid = 0;
+    if (!plus && c[0] == '0') {
+        if (m == 11) { /* 0[5-9]0[1-9][0-9]{7} */
+            valid = c[1] >= '5' && c[1] <= '9' && c[2] == '0' && c[3] >= '1' && c[3] <= '9';
+        } else if (m == 10) {
+            valid = fixed[(c[1] - '0') * 100 + (c[2] - '0') * 10 + (c[3] - '0')] != 0;
+        }
+    }
+    if (valid) {
+        char e[16] = "+81";
+        memcpy(e + 3, c + 1, (size_t)(m - 1));
+        *out = PyUnicode_FromStringAndSize(e, m + 2);
+        return *out == NULL ? -1 : 0;
+    }
+    if (plus || c[0] != '0' || m > 12) return 1;
+    Py_INCREF(Py_None);
+    *out = Py_None;
+    return 0;
+}
+
+static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
+    PyObject *values, *prepare_py;
+    int want_phone, want_email;
+    Py_buffer fixed;
+    Py_ssize_t sample, max_cell;
+    if (!PyArg_ParseTuple(args, "Oppy*Onn", &values, &want_phone, &want_email, &fixed,
+                          &prepare_py, &sample, &max_cell))
+        return NULL;
+    PyObject *seq = NULL, *raws = NULL, *canons = NULL, *todo = NULL, *rest = NULL,
+             *result = NULL, *cell = NULL;
+    Py_ssize_t cap = 64;
+    Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)cap);
+    if (buf == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (fixed.len != 1000) {
+        PyErr_SetString(PyExc_ValueError, "fixed must be 1000 bytes");
+        goto done;
+    }
+    seq = PySequence_Fast(values, "values must be iterable");
+    if (seq == NULL) goto done;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyUnicode_Check(items[i])) {
+            PyErr_SetString(PyExc_TypeError, "values must be str");
+            goto done;
+        }
+    }
+    /* The sampling decision: does the start of the column look like phones or e-mails? */
+    Py_ssize_t ns = n < sample ? n : sample, phones = 0, emails = 0, a, b;
+    for (Py_ssize_t i = 0; i < ns; i++) {
+        if (want_phone) {
+            strip_bounds(items[i], &a, &b);
+            cell = prepared_cell(items[i], a, b, prepare_py, &buf, &cap);
+            if (cell == NULL) goto done;
+            phones += phone_shape(cell);
+            Py_CLEAR(cell);
+        }
+        if (want_email && PyUnicode_FindChar(items[i], '@', 0, PY_SSIZE_T_MAX, 1) >= 0) emails++;
+    }
+    int phone = want_phone && phones * 2 > ns;
+    if (!phone && !(want_email && emails * 2 > ns)) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    /* A column with an over-long cell or a line break in a cell is the reference's to
+     * leave to the per-cell path. */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!strip_bounds(items[i], &a, &b) || b - a > max_cell) {
+            result = Py_None;
+            Py_INCREF(result);
+            goto done;
+        }
+    }
+    raws = PyList_New(0);
+    canons = PyList_New(0);
+    todo = PyList_New(0);
+    rest = PyList_New(0);
+    if (raws == NULL || canons == NULL || todo == NULL || rest == NULL) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = items[i], *canon = NULL;
+        strip_bounds(v, &a, &b);
+        cell = prepared_cell(v, a, b, prepare_py, &buf, &cap);
+        if (cell == NULL) goto done;
+        if (PyUnicode_FindChar(cell, '\n', 0, PY_SSIZE_T_MAX, 1) >= 0) {
+            /* Preparing made a line break: the reference's line count differs. */
+            result = Py_None;
+            Py_INCREF(result);
+            goto done;
+        }
+        int later = 0;
+        if (phone) {
+            if (!phone_shape(cell)) goto plain;
+            later = phone_canonical(cell, (const uint8_t *)fixed.buf, &canon);
+            if (later < 0) goto done;
+        } else {
+            Py_ssize_t at = email_shape(cell);
+            if (at < 0) goto plain;
+            canon = email_canonical(cell, at);
+            if (canon == NULL) goto done;
+        }
+        if (later) {
+            PyObject *t = Py_BuildValue("(nO)", PyList_GET_SIZE(raws), cell);
+            int rc = t == NULL ? -1 : PyList_Append(todo, t);
+            Py_XDECREF(t);
+            if (rc < 0) goto done;
+            canon = Py_None;
+            Py_INCREF(canon);
+        }
+        if (PyList_Append(raws, v) < 0 || PyList_Append(canons, canon) < 0) {
+            Py_DECREF(canon);
+            goto done;
+        }
+        if (canon != Py_None) {
+            Py_DECREF(canon);
+            Py_CLEAR(cell);
+            continue;
+        }
+        Py_DECREF(canon);
+    plain:
+        Py_CLEAR(cell);
+        if (PyList_Append(rest, v) < 0) goto done;
+    }
+    result = Py_BuildValue("(OOOOO)", phone ? Py_True : Py_False, raws, canons, todo, rest);
+done:
+    Py_XDECREF(cell);
+    Py_XDECREF(seq);
+    Py_XDECREF(raws);
+    Py_XDECREF(canons);
+    Py_XDECREF(todo);
+    Py_XDECREF(rest);
+    PyMem_Free(buf);
+    PyBuffer_Release(&fixed);
+    return result;
+}

@@ -1,0 +1,210 @@
+/* line_shapes(text, names): matchers.regions.line_shape of every line of text
+ * (text.split("\n")), as the str objects of ``names`` (a tuple in the order of the
+ * SHAPE_* constants below). Included by _native.c.
+ *
+ * Exact, with no fallback: every character class the reference looks at is one C can
+ * test exactly. ``str.strip()`` and the regexes' \s / \S are Py_UNICODE_ISSPACE (the
+ * same predicate CPython's str.strip and sre's Unicode \s use); [0-9] is ASCII; the
+ * other classes are listed characters. Each regex is matched by a hand-written
+ * equivalent whose reasoning (where backtracking cannot change the answer) is in its
+ * comment; tests/matchers/test_native_regions.py holds them to the reference.
+ */
+
+enum { SHAPE_BLANK, SHAPE_RULE, SHAPE_GUTTER, SHAPE_PIPE, SHAPE_TAB, SHAPE_COMMA, SHAPE_SEMI,
+       SHAPE_JSON, SHAPE_LIST, SHAPE_KV, SHAPE_ALIGNED, SHAPE_TEXT, SHAPE_COUNT };
+
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t a, b; /* the stripped line: [a, b) */
+} line_t;
+
+#define LC(L, i) PyUnicode_READ((L)->kind, (L)->data, (i))
+#define IS_SPACE(c) Py_UNICODE_ISSPACE(c)
+
+/* _RULE_RE = [\s|+:=\-]*[-=]{3}[\s|+:=\-]*\Z (match): every character in the class,
+ * and somewhere three '-'/'=' in a row ([-=] is inside the class, so the stars can
+ * take everything around any such run). */
+static int rule_re(const line_t *L) {
+    int run = 0, three = 0;
+    for (Py_ssize_t i = L->a; i < L->b; i++) {
+        Py_UCS4 c = LC(L, i);
+        if (c == '-' || c == '=') {
+            if (++run >= 3) three = 1;
+            continue;
+        }
+        run = 0;
+        if (!(c == '|' || c == '+' || c == ':' || IS_SPACE(c))) return 0;
+    }
+    return three;
+}
+
+/* _NUMBER_LINE = [0-9]{1,6}\Z (match). */
+static int number_line(const line_t *L) {
+    Py_ssize_t n = L->b - L->a;
+    if (n < 1 || n > 6) return 0;
+    for (Py_ssize_t i = L->a; i < L->b; i++)
+        if (!is_digit(LC(L, i))) return 0;
+    return 1;
+}
+
+/* The count of ASCII digits from i on (at most 4 counted: 4 means "more than 3"). */
+static Py_ssize_t digit_run(const line_t *L, Py_ssize_t i) {
+    Py_ssize_t k = 0;
+    while (i + k < L->b && k < 4 && is_digit(LC(L, i + k))) k++;
+    return k;
+}
+
+/* _LIST_RE (match). For the digit alternatives [0-9]{1,3}: taking fewer digits than
+ * the run leaves a digit where the closing mark must be, so only the whole run (of
+ * 1-3 digits) can match. */
+static int list_re(const line_t *L) {
+    Py_ssize_t a = L->a, n = L->b - L->a;
+    Py_UCS4 c = LC(L, a);
+    switch (c) {
+    case 0x30FB: case 0x2022: case 0x25CF: case 0x25CB: case 0x25C6: case 0x25C7:
+    case 0x25A0: case 0x25A1: case 0x25AA: case 0x25AB: case 0x25B8: case 0x25BA:
+    case 0x25B6: case 0x203B: case 0x2192: case 0x2606: case 0x2605:
+        return 1; /* ・•●○◆◇■□▪▫▸►▶※→☆★ */
+    case '-': case '*': case '+':
+        return n >= 2 && IS_SPACE(LC(L, a + 1)); /* [-*+](?=\s) */
+    default:
+        break;
+    }
+    if ((c >= 0x2460 && c <= 0x2473) || (c >= 0x3251 && c <= 0x325F) ||
+        (c >= 0x32B1 && c <= 0x32BF))
+        return 1; /* circled numbers */
+    if (is_digit(c)) { /* [0-9]{1,3}[.)．）](?![0-9]) */
+        Py_ssize_t k = digit_run(L, a);
+        if (k > 3 || a + k >= L->b) return 0;
+        Py_UCS4 p = LC(L, a + k);
+        if (!(p == '.' || p == ')' || p == 0xFF0E || p == 0xFF09)) return 0;
+        return a + k + 1 >= L->b || !is_digit(LC(L, a + k + 1));
+    }
+    if (c == '(' || c == 0xFF08) { /* [（(][0-9]{1,3}[)）] */
+        Py_ssize_t k = digit_run(L, a + 1);
+        if (k < 1 || k > 3 || a + 1 + k >= L->b) return 0;
+        Py_UCS4 p = LC(L, a + 1 + k);
+        return p == ')' || p == 0xFF09;
+    }
+    return 0;
+}
+
+/* _KV_RE = [^\s:：=|,]{1,24}\s*(?:[:：]|\s=\s?)\s*\S (match). The key must be the whole
+ * leading run of key characters (a shorter key leaves a key character where only
+ * white space, a colon or '=' can follow), of 1-24 of them; after the white space
+ * that follows it comes a colon, or '=' when at least one white space came first; then,
+ * after any white space, anything that is not white space. */
+static int kv_re(const line_t *L) {
+    Py_ssize_t i = L->a;
+    while (i < L->b) {
+        Py_UCS4 c = LC(L, i);
+        if (IS_SPACE(c) || c == ':' || c == 0xFF1A || c == '=' || c == '|' || c == ',') break;
+        i++;
+    }
+    Py_ssize_t r = i - L->a;
+    if (r < 1 || r > 24) return 0;
+    while (i < L->b && IS_SPACE(LC(L, i))) i++;
+    if (i >= L->b) return 0;
+    Py_UCS4 c = LC(L, i);
+    if (!(c == ':' || c == 0xFF1A || (c == '=' && i > L->a + r))) return 0;
+    for (i++; i < L->b; i++)
+        if (!IS_SPACE(LC(L, i))) return 1;
+    return 0;
+}
+
+/* len(_ALIGNED_GAPS.findall(s)) >= 2, _ALIGNED_GAPS = \S(?: {2,}|\t)(?=\S): a match
+ * at a non-space is the whole run of 2+ spaces after it (fewer leave a space where
+ * \S must be) or one tab, then a non-space, where the next search resumes. */
+static int aligned_gaps(const line_t *L) {
+    int found = 0;
+    Py_ssize_t i = L->a;
+    while (i + 2 < L->b) {
+        if (IS_SPACE(LC(L, i))) {
+            i++;
+            continue;
+        }
+        Py_UCS4 c = LC(L, i + 1);
+        Py_ssize_t j;
+        if (c == '\t') {
+            j = i + 2;
+        } else if (c == ' ' && LC(L, i + 2) == ' ') {
+            j = i + 3;
+            while (j < L->b && LC(L, j) == ' ') j++;
+        } else {
+            i++;
+            continue;
+        }
+        if (j < L->b && !IS_SPACE(LC(L, j))) {
+            if (++found >= 2) return 1;
+            i = j;
+        } else {
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* matchers.regions.line_shape, step for step. */
+static int line_shape_of(line_t *L) {
+    while (L->a < L->b && IS_SPACE(LC(L, L->a))) L->a++;
+    while (L->b > L->a && IS_SPACE(LC(L, L->b - 1))) L->b--;
+    if (L->a == L->b) return SHAPE_BLANK;
+    int comma = 0, tab = 0, plus = 0;
+    Py_ssize_t pipes = 0, semis = 0;
+    for (Py_ssize_t i = L->a; i < L->b; i++) {
+        switch (LC(L, i)) {
+        case ',': comma = 1; break;
+        case '|': pipes++; break;
+        case '\t': tab = 1; break;
+        case ';': semis++; break;
+        case '+': plus = 1; break;
+        default: break;
+        }
+    }
+    Py_UCS4 first = LC(L, L->a);
+    if (comma && !pipes && !tab) {
+        /* (The reference's test of the first character only saves a regex call:
+         * every _LIST_RE match starts with one of those characters.) */
+        if (first == '{') return SHAPE_JSON;
+        if (list_re(L)) return SHAPE_LIST;
+        return kv_re(L) ? SHAPE_KV : SHAPE_COMMA;
+    }
+    if (pipes >= 2) return rule_re(L) ? SHAPE_RULE : SHAPE_PIPE;
+    if (rule_re(L) && (plus || pipes || L->b - L->a >= 5)) return SHAPE_RULE;
+    if (number_line(L)) return SHAPE_GUTTER;
+    if (first == '{') return SHAPE_JSON;
+    if (tab) return SHAPE_TAB;
+    if (list_re(L)) return SHAPE_LIST;
+    if (semis >= 2) return SHAPE_SEMI;
+    if (kv_re(L)) return SHAPE_KV;
+    if (aligned_gaps(L)) return SHAPE_ALIGNED;
+    return SHAPE_TEXT;
+}
+
+static PyObject *native_line_shapes(PyObject *self, PyObject *args) {
+    PyObject *text, *names;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyTuple_Type, &names)) return NULL;
+    if (PyTuple_GET_SIZE(names) != SHAPE_COUNT) {
+        PyErr_SetString(PyExc_ValueError, "names must hold the 12 shapes");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    line_t L = {PyUnicode_KIND(text), PyUnicode_DATA(text), 0, 0};
+    PyObject *out = PyList_New(0);
+    if (out == NULL) return NULL;
+    Py_ssize_t start = 0;
+    for (;;) {
+        Py_ssize_t end = start;
+        while (end < n && PyUnicode_READ(L.kind, L.data, end) != '\n') end++;
+        L.a = start;
+        L.b = end;
+        if (PyList_Append(out, PyTuple_GET_ITEM(names, line_shape_of(&L))) < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        if (end >= n) break;
+        start = end + 1;
+    }
+    return out;
+}

@@ -1,0 +1,64 @@
+"""The native line shapes (``line_shapes``, ``fingerprints/_native_lines.h``) against
+``matchers.regions.line_shape`` (issue 15): the same shape for every line, and so the
+same regions.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from fingerprints import native
+from matchers.regions import _SHAPES, cut_regions, line_shape
+
+pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
+
+# Every character the shapes look at, white space of every kind (str.strip and \s),
+# digits of other scripts (str.isdigit but not [0-9]), list marks, colons, brackets.
+_SPACES = " \t\u3000\u00a0\u2003\u2028\u2029\x0b\x0c\r\x1c\x1f\x85\u180e\u200b\ufeff"
+_ALPHABET = (
+    _SPACES + "|+:=-,;{}[]*・•●○◆◇■□▪▫▸►▶※→☆★①⑳㉑㉟㊱㊿⑴（）().．）：:／"
+    "0123456789０１٣५" + "abcXY山田太郎東京都ｱ" + "\"'#"
+)
+_TOKENS = st.sampled_from([
+    " ", "  ", "   ", "\t", "\u3000", " = ", "=", ":", "：", " :", "---", "===", "-+-", "|",
+    "+", ",", ";", "{", "1.", "12)", "123．", "1234.", "(1)", "（12）", "(1234)", "・", "※",
+    "-", "* ", "①", "山田太郎", "key", "a" * 24, "b" * 25, "0312345678", "1", "42", "1234567",
+    "x@y.jp", "0", "\u00a0", "٣", "\n", "  ", "\t", "--", "=-=", "|", "+", "\u3000",
+])
+lines = st.one_of(
+    st.text(alphabet=_ALPHABET, max_size=40),
+    st.lists(_TOKENS, max_size=12).map("".join),
+)
+
+
+@given(st.lists(lines, max_size=20).map("\n".join))
+@settings(max_examples=3000, deadline=None)
+def test_native_line_shapes_are_the_reference(text: str) -> None:
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    assert _native.line_shapes(text, _SHAPES) == [line_shape(ln) for ln in text.split("\n")]
+
+
+@pytest.mark.parametrize("line", [
+    "", " ", "\u3000", "a,b", "{a,b}", "1. a,b", "12345. a,b", "名前: 山田,x", "|a|b|", "|---|---|",
+    "+----+", "----", "-----", "=== ", "123", "1234567", "{\"a\": 1}", "a\tb", "・山田", "* x",
+    "*x", "a;b;c", "key = value", "key=value", "key :", "a  b  c", "a\tb\tc", "①山田", "(1) x",
+    "（１）x", "1.5 x", "1) x", "1.", "a  b", "a   b\tc", "1)2", "x:\u3000", "٣. x",
+])
+def test_native_line_shape_cases(line: str) -> None:
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    assert _native.line_shapes(line, _SHAPES) == [line_shape(line)]
+
+
+@given(st.lists(lines, max_size=30).map("\n".join))
+@settings(max_examples=300, deadline=None)
+@example("0\x1f\n1\n2\x1c")  # line numbers with white space int() does not trim
+def test_same_regions_for_both_cores(text: str) -> None:
+    got = []
+    for core in (True, False):
+        with native.use(core):
+            got.append(cut_regions(text))
+    assert got[0] == got[1]
