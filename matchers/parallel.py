@@ -274,7 +274,7 @@ def _scan_range_with(matcher: Matcher, task: Task) -> tuple[MatchResult, int]:
     total = Accumulator(matcher.dataset, matcher.primary)
     line = 1
     with no_cyclic_gc():  # around the range's loop only (see scan_stream_many)
-        for piece, fresh in line_pieces([data]):
+        for piece, fresh in line_pieces([data], piece_size(len(data))):
             text, _enc, lossy = decode_piece(piece, encoding)
             result, layout = matcher.scan_chunk(
                 text, name=name, layout=layout, first_line=line, continues=True
@@ -285,6 +285,20 @@ def _scan_range_with(matcher: Matcher, task: Task) -> tuple[MatchResult, int]:
             total.add(result)
             line += text.count("\n")
     return total.result(), data.count(b"\n")
+
+
+def piece_size(length: int) -> int:
+    """The piece size that cuts a range of ``length`` bytes (all in memory) into whole
+    pieces of about :data:`CHUNK_BYTES`, without a small last one.
+
+    A piece costs less per byte the larger it is (each piece canonicalizes its
+    distinct values once): 4.19 MB pieces measured 110-130 ms/MB, 0.5 MB ones
+    160-185. A 4.75 MB range read as 4.19 + 0.56 MB cost about 50 ms more than as one
+    piece. Pieces stay between 2/3 and 3/2 of ``CHUNK_BYTES``; the slack covers the
+    line ends that make each piece a little shorter than the size.
+    """
+    pieces = max(1, round(length / CHUNK_BYTES))
+    return -(-length // pieces) + READ_BYTES
 
 
 def _shift(result: MatchResult, lines: int) -> MatchResult:

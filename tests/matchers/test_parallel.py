@@ -28,6 +28,22 @@ def test_ranges_end_on_line_breaks(tmp_path: Path) -> None:
         assert hi == lo and data[hi - 1 : hi] == b"\n" and skip == 0
 
 
+@pytest.mark.parametrize("length", [20_000, 1_000_000, 4_750_000, 6_500_000, 12_250_000,
+                                    (16 << 20) + 300])
+def test_a_range_is_scanned_in_whole_pieces_without_a_small_last_one(length: int) -> None:
+    """Small pieces cost more per byte: a range's last piece is not a sliver."""
+    from matchers.parallel import piece_size
+    from matchers.pieces import CHUNK_BYTES, line_pieces
+
+    line = b"x" * 149 + b"\n"
+    data = line * (length // len(line))
+    sizes = [len(piece) for piece, _ in line_pieces([data], piece_size(len(data)))]
+    assert sum(sizes) == len(data)
+    assert len(sizes) == max(1, round(len(data) / CHUNK_BYTES))
+    if len(sizes) > 1:
+        assert min(sizes) > CHUNK_BYTES * 2 // 3 and max(sizes) < CHUNK_BYTES * 3 // 2
+
+
 def test_scan_file_workers_agree(
     tmp_path: Path, set_dir: Path, matcher: Matcher, customers: list[Customer]
 ) -> None:
