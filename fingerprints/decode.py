@@ -9,6 +9,7 @@ ever decoded as ``cp932``: ``shift_jis_2004`` turns ``髙`` (0xFBFC) into ``騠`
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from dataclasses import dataclass
 
@@ -47,26 +48,30 @@ def _level1_kanji() -> str:
     return "".join(chars)
 
 
-_SCORES: tuple[tuple[re.Pattern[str], float], ...] = (
-    (re.compile("[\u3041-\u309f]"), 3.0),  # hiragana
-    (re.compile("[\u30a1-\u30fe]"), 2.0),  # katakana, ー
-    (re.compile("[\u3000-\u3003\u300c\u300d\uff08\uff09\uff0c\uff1a]"), 1.0),  # 、。「」（）
-    (re.compile("[" + _level1_kanji() + "]"), 1.5),
-    # EUC-JP read as CP932 turns the hiragana row (0xA4) into ､ + half-width kana;
-    # real half-width kana (ﾌﾘｶﾞﾅ columns) is common and only lightly penalised.
-    (re.compile("[\uff61-\uff65]"), -3.0),
-    (re.compile("[\uff66-\uff9f]"), -0.25),
-    (re.compile("[\u2500-\u257f]"), -2.0),  # box drawing
-    (re.compile("[\u0080-\u009f\x00-\x08\x0b\x0c\x0e-\x1f]"), -4.0),  # controls
-    (re.compile("[\ue000-\uf8ff]"), -4.0),  # private use (CP932 user-defined area)
-    (re.compile("\ufffd"), -6.0),
-)
+@functools.cache
+def _scores() -> tuple[tuple[re.Pattern[str], float], ...]:
+    # Built on first use (about 8 ms: thousands of CP932 decodes and a large class):
+    # only guessing an encoding scores text, and a spawned scan worker is told it.
+    return (
+        (re.compile("[\u3041-\u309f]"), 3.0),  # hiragana
+        (re.compile("[\u30a1-\u30fe]"), 2.0),  # katakana, ー
+        (re.compile("[\u3000-\u3003\u300c\u300d\uff08\uff09\uff0c\uff1a]"), 1.0),  # 、。「」（）
+        (re.compile("[" + _level1_kanji() + "]"), 1.5),
+        # EUC-JP read as CP932 turns the hiragana row (0xA4) into ､ + half-width kana;
+        # real half-width kana (ﾌﾘｶﾞﾅ columns) is common and only lightly penalised.
+        (re.compile("[\uff61-\uff65]"), -3.0),
+        (re.compile("[\uff66-\uff9f]"), -0.25),
+        (re.compile("[\u2500-\u257f]"), -2.0),  # box drawing
+        (re.compile("[\u0080-\u009f\x00-\x08\x0b\x0c\x0e-\x1f]"), -4.0),  # controls
+        (re.compile("[\ue000-\uf8ff]"), -4.0),  # private use (CP932 user-defined area)
+        (re.compile("\ufffd"), -6.0),
+    )
 
 
 def japanese_score(text: str) -> float:
     """Plausibility of ``text`` as Japanese; only comparable for one byte string."""
     sample = text[:_SAMPLE_CHARS]
-    return sum(weight * len(pattern.findall(sample)) for pattern, weight in _SCORES)
+    return sum(weight * len(pattern.findall(sample)) for pattern, weight in _scores())
 
 
 _TRUNCATED = frozenset({"unexpected end of data", "incomplete multibyte sequence"})

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
-
 from fingerprints.normalizers import BUILTIN
 from fingerprints.text import prepare
 
@@ -90,6 +88,10 @@ def match_header(name: str) -> HeaderMatch | None:
     kind = _KEY_TO_KIND.get(key)
     if kind is not None:
         return HeaderMatch(kind, 100.0, key, (kind,))
+    # Imported here: a spawned scan worker (matchers.parallel) reads rows with the
+    # layout its parent found and never matches a header by similarity.
+    from rapidfuzz import fuzz, process
+
     hits = process.extract(
         key, _KEYS, scorer=fuzz.ratio, score_cutoff=SCORE_CUTOFF, limit=len(_KEYS)
     )

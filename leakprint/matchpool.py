@@ -36,8 +36,8 @@ from leakprint.findings import FindingChange
 from leakprint.urlsafe import UrlGuard
 from matchers.companion import matcher_for
 from matchers.lifeline import die_with_parent
-from matchers.parallel import main_not_imported
 from matchers.scan import Matcher, MatchResult
+from matchers.spawning import worker_start
 
 if TYPE_CHECKING:
     from leakprint.scanning import StoreEntry
@@ -213,8 +213,9 @@ class MatchPool(ProcessPoolExecutor):
     def _adjust_process_count(self) -> None:
         # (A private hook of ProcessPoolExecutor, where it starts processes; were it
         # ever renamed, the workers would still lower themselves in ``_init``.)
-        # The crawl's own main module (scrapy's) is not run again in each worker.
-        with main_not_imported():
+        # The crawl's own main module (scrapy's) is not run again in each worker, and
+        # numpy's BLAS starts no thread pool there (matchers.spawning).
+        with worker_start():
             super()._adjust_process_count()
         if self.priority is not None:
             for pid in set(getattr(self, "_processes", None) or ()) - self._lowered:

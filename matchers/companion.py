@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Container, Sequence
 from pathlib import Path
 
-from fingerprints.fpset import FingerprintSet
 from fingerprints.keyed import FingerprintKey
 from fingerprints.manifest import MANIFEST_FILE
+from fingerprints.reader import FingerprintSet
 from matchers.probe import Common, DigestProber, Hits
 from matchers.scan import Matcher
 

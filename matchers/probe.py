@@ -19,9 +19,9 @@ from typing import Protocol
 
 import numpy as np
 
-from fingerprints.fpset import FingerprintSet
 from fingerprints.index import digest_keys
 from fingerprints.normalizers import CONTACT_KINDS
+from fingerprints.reader import FingerprintSet
 from matchers.shapes import evict_oldest_half
 
 HIT_CACHE_SIZE = 300_000

@@ -27,9 +27,9 @@ from itertools import chain
 from typing import Final
 
 from fingerprints.decode import decode_bytes
-from fingerprints.fpset import FingerprintSet
 from fingerprints.kindconfig import registry_from_config
 from fingerprints.normalizers import KindRegistry
+from fingerprints.reader import FingerprintSet
 from fingerprints.text import prepare
 from matchers.candidates import Extractor
 from matchers.columns import scan_columns
