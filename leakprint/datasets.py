@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 
@@ -32,6 +32,11 @@ class DatasetError(InputError):
 
 @dataclass(frozen=True)
 class DatasetInfo:
+    #: The keys of ``as_json``, in order: the columns of an (empty) listing.
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id", "name", "path", "key_id", "normalizer_version", "record_count", "kinds",
+        "bad_rows", "created_at", "source")
+
     id: int
     name: str
     path: str
