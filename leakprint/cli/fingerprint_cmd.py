@@ -269,8 +269,9 @@ def verify_cmd(app: AppContext, name: str, output: str) -> None:
 @pass_app
 @user_errors(DatasetError)
 def drop_cmd(app: AppContext, name: str, yes: bool) -> None:
-    """Unregister a fingerprint set and delete its files (copies elsewhere still work:
-    `fingerprint shred` makes them useless).
+    """Unregister a fingerprint set, destroy its per-set secret and delete its files:
+    copies elsewhere match nothing from then on (`fingerprint shred` also takes the
+    set's canary companions).
 
     \b
     Example:
