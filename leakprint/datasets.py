@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 
@@ -21,7 +21,14 @@ from leakprint.config import Settings
 from leakprint.contractors import membership
 from leakprint.db import Database, Dataset, SetSecretRow
 from leakprint.inputs import InputError, lit
-from leakprint.setsecrets import create_secret, forget_secret, snapshot
+from leakprint.setsecrets import (
+    companion_layers,
+    create_secret,
+    end_secrets,
+    forget_secret,
+    scrub,
+    snapshot,
+)
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -32,6 +39,11 @@ class DatasetError(InputError):
 
 @dataclass(frozen=True)
 class DatasetInfo:
+    #: The keys of ``as_json``, in order: the columns of an (empty) listing.
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id", "name", "path", "key_id", "normalizer_version", "record_count", "kinds",
+        "bad_rows", "created_at", "source")
+
     id: int
     name: str
     path: str
@@ -102,8 +114,10 @@ def import_dataset(
 ) -> ImportReport:
     """Fingerprint ``path`` into ``sets_dir/name`` and register it.
 
-    The source is recorded by file name and SHA-256 only. ``memory`` (bytes, all
-    processes) and ``workers`` are passed to the streaming build.
+    The set gets a fresh per-set secret; the secrets of the sets it replaces are
+    destroyed (SPEC 16: copies of the old set match nothing). The source is recorded by
+    file name and SHA-256 only. ``memory`` (bytes, all processes) and ``workers`` are
+    passed to the streaming build.
     """
     check_name(name)
     key = key or settings.load_key()
@@ -162,6 +176,10 @@ def import_dataset(
         if saved:
             audit.append(session, "handover.remap",
                          {"dataset": name, **membership.remap(session, saved, out_dir)})
+        # The replaced set's secret (and any earlier one a drop or replace kept, before
+        # they destroyed it): its copies, a backup or a scanning host's, match nothing.
+        ended = end_secrets(session, name, "replace", datetime.now(UTC),
+                            keep=companion_layers(out_dir), before=secret.layer_id)
         audit.append(
             session,
             "fingerprint.import",
@@ -171,10 +189,13 @@ def import_dataset(
                 "bad_rows": report.bad_rows,
                 "key_id": manifest.key_id,
                 "layer": secret.layer_id,
+                "ended_layers": ended,
                 "kinds": kinds,
                 "source": {"name": report.source_name, "sha256": report.source_sha256},
             },
         )
+    if ended:
+        scrub(db)
     return report
 
 
@@ -188,26 +209,33 @@ def get_dataset(db: Database, name: str) -> DatasetInfo:
     with db.session() as session:
         row = session.scalars(select(Dataset).where(Dataset.name == name)).first()
         if row is None:
-            shredded = session.scalars(
-                select(SetSecretRow.shredded_at).where(SetSecretRow.dataset == name,
-                                                       SetSecretRow.shredded_at.is_not(None))
+            last = session.execute(
+                select(SetSecretRow.shredded_at, SetSecretRow.ended_by)
+                .where(SetSecretRow.dataset == name, SetSecretRow.shredded_at.is_not(None))
                 .order_by(SetSecretRow.shredded_at.desc())).first()
-            if shredded is not None:  # a copy of its set matches nothing (SPEC 16)
+            # A copy of a shredded set matches nothing (SPEC 16); a dropped name is free.
+            if last is not None and last.ended_by in (None, "shred"):
                 raise DatasetError(f"dataset {name!r} was shredded on "
-                                   f"{shredded.date().isoformat()}")
+                                   f"{last.shredded_at.date().isoformat()}")
             raise DatasetError(f"no dataset named {name!r} (see `leakprint fingerprint list`)")
         return DatasetInfo.of(row)
 
 
 def drop_dataset(settings: Settings, db: Database, name: str) -> DatasetInfo:
-    """Unregister ``name`` and delete its set's files (findings keep their record refs)."""
+    """Unregister ``name``, destroy its set's secret and delete its files (findings keep
+    their record refs). Copies of the set match nothing from then on (SPEC 16); the
+    canary companions are left as they are (``fingerprint shred`` takes them too)."""
     with db.session() as session:
         row = session.scalars(select(Dataset).where(Dataset.name == name)).first()
         if row is None:
             raise DatasetError(f"no dataset named {name!r}")
         info = DatasetInfo.of(row)
+        ended = end_secrets(session, name, "drop", datetime.now(UTC),
+                            keep=companion_layers(Path(info.path)))
         session.delete(row)
-        audit.append(session, "fingerprint.drop", {"dataset": name})
+        audit.append(session, "fingerprint.drop", {"dataset": name, "layers": ended})
+    if ended:
+        scrub(db)
     path = Path(info.path)
     if path.is_dir() and path.resolve().parent == settings.sets_dir.resolve():
         shutil.rmtree(path)

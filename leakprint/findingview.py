@@ -10,7 +10,7 @@ shape only and the URL is stored redacted.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from leakprint.db import Finding, RecordHitRow
 from leakprint.findings import record_why
@@ -40,6 +40,11 @@ class RecordView:
 @dataclass(frozen=True)
 class FindingView:
     """One finding as the listings show it; records strongest first, then by reference."""
+
+    #: The keys of ``as_json``, in order: the columns of an (empty) listing.
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id", "dataset", "source", "url", "content_sha256", "first_seen", "last_seen",
+        "confidence", "bulk", "record_count", "fields", "records", "snippet")
 
     id: int
     dataset: str

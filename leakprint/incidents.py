@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import func, select
 
@@ -36,6 +36,12 @@ OVERDUE_AFTER = timedelta(minutes=2)
 
 @dataclass(frozen=True)
 class IncidentInfo:
+    #: The keys of ``as_json``, in order: the columns of an (empty) listing.
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id", "name", "datasets", "sources", "every_seconds", "cron", "threshold", "notify",
+        "state", "created_at", "ends_at", "closed_at", "last_scan_at", "last_scan_status",
+        "last_scan_error", "last_scan_run", "next_scan_at", "findings")
+
     id: int
     name: str
     datasets: list[str]

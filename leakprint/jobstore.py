@@ -78,6 +78,12 @@ class OutageTolerantJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
         self._last_read = now
         return jobs
 
+    def shutdown(self) -> None:
+        """Leave the engine to its owner, the leakprint database: the SQL job store
+        disposes of the engine it was given, under connections still checked out (the
+        serve lock's), which then went back to a discarded pool and were garbage
+        collected open; and the caller's database had its pool swapped."""
+
     def _record_missed(self, jobs: list[Any], now: datetime) -> None:
         for job in jobs:
             m = JOB_ID.match(job.id)

@@ -237,6 +237,12 @@ def send_pending(
     return DeliveryReport(sent=sent, retried=retried, failed=failed)
 
 
+#: The keys of each alert of ``list_alerts``, in order: the columns of an (empty) listing.
+ALERT_COLUMNS = ("id", "incident", "kind", "finding", "scan_run", "record_count",
+                 "previous_record_count", "update", "status", "attempts", "last_error",
+                 "created_at", "next_attempt_at", "sent_at")
+
+
 def list_alerts(db: Database) -> list[dict[str, Any]]:
     """The outbox for ``alerts list``: status, attempts and last error, never content.
 
@@ -276,6 +282,7 @@ def requeue_failed(db: Database, now: datetime | None = None) -> int:
 
 
 __all__ = [
+    "ALERT_COLUMNS",
     "APP_RETRY",
     "AlertMessage",
     "DbOutbox",

@@ -8,13 +8,16 @@ was shredded, so a copy of a shredded set is refused with that date.
 
 ``shred`` destroys a dataset's secrets (every generation, its canary companions too),
 then deletes its files: every copy of the set anywhere is from then on a table of PRF
-outputs under a key nobody holds.
+outputs under a key nobody holds. ``fingerprint drop`` and ``fingerprint import
+--replace`` destroy the old set's secret the same way (:func:`end_secrets`), keeping
+the canary companions' (their sets are not dropped or replaced).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +25,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from fingerprints.errors import FingerprintSetError
 from fingerprints.keyed import FingerprintKey
@@ -36,6 +40,11 @@ from leakprint.urlsafe import derive_key
 from matchers.companion import companion_dirs, companion_root
 
 SECRET_SEAL = b"leakprint/set-secret/v1"
+
+#: What a copy of a set whose secret is gone is told, by what destroyed the secret
+#: (``set_secrets.ended_by``; NULL on tombstones older than the column: shreds).
+ENDED_BY = {"shred": "was shredded", "drop": "was dropped",
+            "replace": "was replaced by a new import"}
 
 
 class ShredError(Exception):
@@ -87,7 +96,7 @@ def snapshot(db: Database, key: FingerprintKey) -> StaticSecrets:
         for row in session.scalars(select(SetSecretRow)):
             if row.shredded_at is not None or row.sealed is None:
                 when = row.shredded_at.date().isoformat() if row.shredded_at else "?"
-                gone[row.layer_id] = f"was shredded on {when}"
+                gone[row.layer_id] = f"{ENDED_BY[row.ended_by or 'shred']} on {when}"
                 continue
             secret = _unseal(aead, row.layer_id, row.sealed)
             if secret is not None:
@@ -102,6 +111,38 @@ def layer_of(set_dir: Path) -> str | None:
     except (OSError, UnicodeDecodeError, FingerprintSetError):
         return None
     return str(manifest.layer["id"]) if manifest.layer else None
+
+
+def companion_layers(set_dir: Path) -> set[str]:
+    """The layer ids of the canary companion sets beside the set in ``set_dir``."""
+    return {layer for d in companion_dirs(set_dir) if (layer := layer_of(d)) is not None}
+
+
+def end_secrets(session: Session, dataset: str, ended_by: str, at: datetime, *,
+                keep: Collection[str] = (), before: str | None = None) -> list[str]:
+    """Destroy the live secrets of ``dataset`` but those in ``keep`` (and, with
+    ``before``, those created after that layer's); returns their layer ids.
+
+    Each row's sealed secret is overwritten with NULL and the row kept as a tombstone
+    saying when and why (``ended_by``: a key of :data:`ENDED_BY`). Call :func:`scrub`
+    once the session is committed.
+    """
+    stmt = select(SetSecretRow).where(SetSecretRow.dataset == dataset,
+                                      SetSecretRow.shredded_at.is_(None))
+    if before is not None:
+        # An import ends the generations before its own, never a canary companion
+        # being minted meanwhile (created after it).
+        newest = select(SetSecretRow.id).where(SetSecretRow.layer_id == before)
+        stmt = stmt.where(SetSecretRow.id < newest.scalar_subquery())
+    rows = [r for r in session.scalars(stmt) if r.layer_id not in keep]
+    if rows and session.get_bind().dialect.name == "sqlite":
+        # Freed space is zeroed, not left in the file's pages.
+        session.execute(text("PRAGMA secure_delete=ON"))
+    for row in rows:
+        row.sealed = None
+        row.shredded_at = at
+        row.ended_by = ended_by
+    return sorted(r.layer_id for r in rows)
 
 
 @dataclass
@@ -133,19 +174,13 @@ def shred(settings: Settings, db: Database, name: str) -> ShredReport:
                 f"dataset {name!r} was built before per-set secrets: its copies cannot be "
                 f"shredded; `leakprint fingerprint rekey {name}` seals it (copies made from "
                 "then on can be), `leakprint fingerprint drop` deletes its files")
-        if session.get_bind().dialect.name == "sqlite":
-            # Freed space is zeroed, not left in the file's pages.
-            session.execute(text("PRAGMA secure_delete=ON"))
-        for secret in secrets:
-            secret.sealed = None
-            secret.shredded_at = at
+        layers = end_secrets(session, name, "shred", at)
         records = row.record_count if row is not None else 0
         if row is not None:
             session.delete(row)
         audit.append(session, "fingerprint.shred", {
-            "dataset": name, "records": records,
-            "layers": sorted(s.layer_id for s in secrets)})
-    _scrub(db)
+            "dataset": name, "records": records, "layers": layers})
+    scrub(db)
     report = ShredReport(name, records, len(secrets), at)
     # The secrets are gone first: a failure below leaves files that match nothing.
     for d in [path, *companion_dirs(path)]:
@@ -158,7 +193,7 @@ def shred(settings: Settings, db: Database, name: str) -> ShredReport:
     return report
 
 
-def _scrub(db: Database) -> None:
+def scrub(db: Database) -> None:
     """Best effort to leave no old copy of a destroyed secret in the database's files:
     SQLite's WAL is checkpointed and truncated; PostgreSQL's table rewritten (VACUUM
     FULL). WAL archives, replicas and backups are beyond reach (docs/threat-model.md)."""
@@ -197,12 +232,16 @@ def rekey(settings: Settings, db: Database, name: str, key: FingerprintKey,
 
 
 __all__ = [
+    "ENDED_BY",
     "ShredError",
     "ShredReport",
+    "companion_layers",
     "create_secret",
+    "end_secrets",
     "forget_secret",
     "layer_of",
     "rekey",
+    "scrub",
     "shred",
     "snapshot",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import urllib.robotparser
 from dataclasses import dataclass, field
+from typing import ClassVar
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from parsel import Selector
@@ -25,6 +26,10 @@ MAX_BYTES = 4 * 1024 * 1024
 
 @dataclass
 class SourceCheck:
+    #: The keys of ``as_json``, in order: the columns of an (empty) listing.
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "name", "url", "status", "error", "follow", "offsite", "dropped", "next_page", "note")
+
     name: str
     url: str
     status: int | None = None

@@ -11,17 +11,14 @@ snippet.
 Large inputs go through :meth:`Matcher.scan_stream`: ~4 MB pieces cut on line
 boundaries (a longer line in overlapping windows, :mod:`matchers.pieces`), the
 layout (and header hints) of one piece handed to the next, results merged per
-record.
+record (:mod:`matchers.stream`, re-exported here with the piece helpers).
 """
 
 from __future__ import annotations
 
 import bisect
-import gc
 import re
-import threading
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from typing import Final
@@ -51,7 +48,7 @@ from matchers.pieces import (
 from matchers.probe import DigestProber, Hits, Prober, known_answers
 from matchers.prose import prose_candidates, prose_windows
 from matchers.regions import cut_regions, region_layouts, whole_document
-from matchers.result import Accumulator, MatchResult, RecordHit, summarize
+from matchers.result import MatchResult, RecordHit, summarize
 from matchers.rows import (
     PROSE_RADIUS,
     Layout,
@@ -62,6 +59,7 @@ from matchers.rows import (
 )
 from matchers.shapes import KindPlan, Pair, RowCandidates
 from matchers.snippet import prose_snippet, row_snippet, scrub
+from matchers.stream import no_cyclic_gc, scan_stream_many
 
 # Line-based tables are scanned column-wise (matchers.columns); whitespace-split
 # tokens ("spaced") need neighbouring cells joined, so they go row by row.
@@ -102,7 +100,9 @@ __all__ = [
     "is_wide",
     "line_chunks",
     "line_pieces",
+    "no_cyclic_gc",
     "safe_cut",
+    "scan_stream_many",
     "wide_text_chunks",
 ]
 
@@ -394,88 +394,3 @@ class Matcher:
             )
             snippet = prose_snippet(text[lo:hi], max(0, center - lo))
         return scrub(snippet, values)
-
-
-def scan_stream_many(
-    matchers: list[Matcher],
-    chunks: Iterable[bytes],
-    *,
-    name: str = "",
-    piece_bytes: int = CHUNK_BYTES,
-) -> list[MatchResult]:
-    """Scan one document, given as byte pieces, against several sets in ONE pass.
-
-    The pieces are read once (standard input cannot be read twice, and a big file
-    should not be), decoded once, and each piece is scanned by every matcher.
-    """
-    totals = [Accumulator(m.dataset, m.primary) for m in matchers]
-    layouts: list[Layout | None] = [None] * len(matchers)
-    texts = _decoded_pieces(line_pieces(chunks, piece_bytes))
-    encoding = ""
-    line = 1
-    # The collector stays paused for the whole loop, not chunk by chunk:
-    # re-enabled between chunks it would walk the value caches every time.
-    with no_cyclic_gc():
-        for text, encoding, lossy, size in texts:
-            for i, m in enumerate(matchers):
-                result, layouts[i] = m.scan_chunk(
-                    text, name=name, layout=layouts[i], first_line=line, continues=line > 1
-                )
-                result.encoding, result.lossy, result.bytes_scanned = encoding, lossy, size
-                totals[i].add(result)
-            line += text.count("\n")
-    merged = [t.result() for t in totals]
-    for result in merged:
-        result.encoding = result.encoding or encoding or "utf-8"
-    return merged
-
-
-def _decoded_pieces(
-    pieces: Iterator[tuple[bytes, int]],
-) -> Iterator[tuple[str, str, bool, int]]:
-    """(text, encoding, lossy, fresh byte size) per piece; UTF-16/32 decoded incrementally."""
-    encoding: str | None = None
-    for piece, fresh in pieces:
-        if encoding is None:
-            detected = detect_encoding(piece)
-            if is_wide(detected):
-                # UTF-16/32: a b"\n" byte is not a line break; read the raw bytes again
-                # (the first piece whole, later ones only their fresh bytes).
-                raw = chain([piece], (p[len(p) - f :] for p, f in pieces))
-                for text, size, lossy in wide_text_chunks(raw, detected):
-                    yield text, detected, lossy, size
-                return
-        text, encoding, lossy = decode_piece(piece, encoding)
-        yield text, encoding, lossy, fresh
-
-
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector around a scan's hot loop.
-
-    A chunk allocates hundreds of thousands of small tuples, and with the value
-    caches holding many more, every full collection walks them all: measured
-    15-35% of the scan time. Nothing here makes reference cycles, so reference
-    counting frees everything. The switch is the whole process's (``gc`` has no
-    other), so it is held only around the loops, and counted: with scans nested or
-    on several threads, the collector comes back on (if it was on before the
-    first) when the last of them ends, never while one still runs.
-    """
-    global _gc_paused, _gc_was_enabled
-    with _gc_lock:
-        if _gc_paused == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_paused += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_paused -= 1
-            if _gc_paused == 0 and _gc_was_enabled:
-                gc.enable()
-
-
-_gc_lock = threading.Lock()
-_gc_paused = 0  # scans inside no_cyclic_gc now
-_gc_was_enabled = False

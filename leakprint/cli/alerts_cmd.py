@@ -18,7 +18,7 @@ from leakprint.cli.common import (
     pass_app,
     user_errors,
 )
-from leakprint.outbox import list_alerts, send_pending
+from leakprint.outbox import ALERT_COLUMNS, list_alerts, send_pending
 from leakprint.scheduler import ServeError
 
 
@@ -107,7 +107,7 @@ def list_cmd(app: AppContext, output: str) -> None:
     """
     rows = list_alerts(app.db)
     if output != "table":
-        emit(output, rows)
+        emit(output, rows, ALERT_COLUMNS)
         return
     table = Table("id", "incident", "about", "records", "status", "attempts", "last error")
     for r in rows:

@@ -6,7 +6,7 @@ import errno
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import wraps
@@ -181,9 +181,10 @@ def format_option(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def emit(output: str, data: Any) -> None:
-    """Write JSON-shaped ``data`` to stdout in the machine-readable format ``output``."""
-    outputs.emit(output, data)
+def emit(output: str, data: Any, columns: Sequence[str] | None = None) -> None:
+    """Write JSON-shaped ``data`` to stdout in the machine-readable format ``output``;
+    a listing gives its ``columns`` (its rows' keys) so that, empty, it still has them."""
+    outputs.emit(output, data, columns=columns)
 
 
 @contextmanager

@@ -11,7 +11,9 @@ import click
 from leakprint.cli.common import AppContext, emit, format_option, pass_app, user_errors
 from leakprint.contractors.canaries import mint_canaries, read_phone_pool
 from leakprint.contractors.ledger import (
+    CONTRACTOR_COLUMNS,
     CONTRACTS,
+    HANDOVER_COLUMNS,
     LedgerError,
     add_contractor,
     add_handover,
@@ -83,7 +85,7 @@ def list_cmd(app: AppContext, output: str) -> None:
     """
     items = list_contractors(app.db)
     if output != "table":
-        emit(output, items)
+        emit(output, items, CONTRACTOR_COLUMNS)
         return
     if not items:
         click.echo("no contractors yet: `leakprint contractor add NAME`")
@@ -187,7 +189,7 @@ def handover_list_cmd(app: AppContext, who: str | None, output: str) -> None:
     """
     items = list_handovers(app.db, who)
     if output != "table":
-        emit(output, items)
+        emit(output, items, HANDOVER_COLUMNS)
         return
     if not items:
         click.echo("no handovers recorded")

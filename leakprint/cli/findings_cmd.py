@@ -83,7 +83,7 @@ def findings(
                 "findings": [v.id for v in views], "incident": incident, "since": since,
                 "min_confidence": min_confidence})
     if output != "table":
-        emit(output, [v.as_json() for v in views])
+        emit(output, [v.as_json() for v in views], FindingView.COLUMNS)
     else:
         findings_table(app.out, views)
 

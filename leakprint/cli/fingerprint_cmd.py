@@ -22,6 +22,7 @@ from leakprint.cli.common import (
 )
 from leakprint.datasets import (
     DatasetError,
+    DatasetInfo,
     ImportFailed,
     drop_dataset,
     import_dataset,
@@ -219,7 +220,8 @@ def list_cmd(app: AppContext, output: str) -> None:
     # useless (sets built before it: `fingerprint rekey`)
     sealed = {i.name: layer_of(Path(i.path)) is not None for i in infos}
     if output != "table":
-        emit(output, [{**i.as_json(), "sealed": sealed[i.name]} for i in infos])
+        emit(output, [{**i.as_json(), "sealed": sealed[i.name]} for i in infos],
+             (*DatasetInfo.COLUMNS, "sealed"))
         return
     table = Table("name", "records", "kinds", "bad rows", "key id", "sealed", "created")
     for i in infos:
@@ -267,8 +269,9 @@ def verify_cmd(app: AppContext, name: str, output: str) -> None:
 @pass_app
 @user_errors(DatasetError)
 def drop_cmd(app: AppContext, name: str, yes: bool) -> None:
-    """Unregister a fingerprint set and delete its files (copies elsewhere still work:
-    `fingerprint shred` makes them useless).
+    """Unregister a fingerprint set, destroy its per-set secret and delete its files:
+    copies elsewhere match nothing from then on (`fingerprint shred` also takes the
+    set's canary companions).
 
     \b
     Example:

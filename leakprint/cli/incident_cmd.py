@@ -22,6 +22,7 @@ from leakprint.findings import query_findings
 from leakprint.findingview import finding_views
 from leakprint.incidents import (
     IncidentError,
+    IncidentInfo,
     close_incident,
     get_incident,
     list_incidents,
@@ -142,7 +143,7 @@ def list_cmd(app: AppContext, state: str | None, output: str) -> None:
     """
     infos = list_incidents(app.db, state=state)
     if output != "table":
-        emit(output, [i.as_json() for i in infos])
+        emit(output, [i.as_json() for i in infos], IncidentInfo.COLUMNS)
         return
     table = Table(
         "id",

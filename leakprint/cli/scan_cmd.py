@@ -20,7 +20,7 @@ from leakprint.cli.render import findings_table
 from leakprint.coverage import describe
 from leakprint.datasets import DatasetError
 from leakprint.findings import at_least, query_findings
-from leakprint.findingview import finding_views
+from leakprint.findingview import FindingView, finding_views
 from leakprint.scanning import ScanInputError, ScanOutcome, scan_paths
 from matchers.confidence import Confidence
 
@@ -116,7 +116,7 @@ def _report(app: AppContext, outcome: ScanOutcome, output: str, fail_on: str | N
     with app.db.session() as session:
         views = finding_views(query_findings(session, ids=outcome.finding_ids))
     if output != "table":
-        emit(output, [v.as_json() for v in views])
+        emit(output, [v.as_json() for v in views], FindingView.COLUMNS)
     elif views or not (outcome.error or outcome.coverage):
         # "no findings" would read as a clean result when something was not read.
         findings_table(app.out, views, title=f"scan {outcome.run_id}")

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from crawler.sources import Source
 
 
+#: The keys of each source of ``sources list --json``, in order.
+SOURCE_COLUMNS = ("name", "kind", "start_urls", "render", "max_depth", "max_pages",
+                  "obey_robots")
+
+
 def _load(app: AppContext) -> list[Source]:
     from crawler.sources import load_sources
 
@@ -49,7 +54,7 @@ def list_cmd(app: AppContext, output: str) -> None:
     if output != "table":
         emit(output, [{"name": s.name, "kind": s.kind, "start_urls": list(s.start_urls),
                     "render": s.render, "max_depth": s.max_depth, "max_pages": s.max_pages,
-                    "obey_robots": s.obey_robots} for s in declared])
+                    "obey_robots": s.obey_robots} for s in declared], SOURCE_COLUMNS)
         return
     table = Table("name", "kind", "start URLs", "render", "depth", "max pages")
     for s in declared:
@@ -71,7 +76,7 @@ def check_cmd(app: AppContext, names: tuple[str, ...], output: str) -> None:
       leakprint sources check example-paste
     """
     from leakprint.netpolicy import address_policy
-    from leakprint.sourcecheck import check_source
+    from leakprint.sourcecheck import SourceCheck, check_source
 
     declared = _load(app)
     unknown = [n for n in names if n not in {s.name for s in declared}]
@@ -87,7 +92,7 @@ def check_cmd(app: AppContext, names: tuple[str, ...], output: str) -> None:
         c.next_page = redact(c.next_page) if c.next_page else None
         c.dropped = [redact(u) for u in c.dropped]
     if output != "table":
-        emit(output, [c.as_json() for c in checks])
+        emit(output, [c.as_json() for c in checks], SourceCheck.COLUMNS)
         return
     for c in checks:
         head = f"[bold]{escape(c.name)}[/] {escape(c.url)}: "

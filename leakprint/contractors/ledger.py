@@ -74,6 +74,14 @@ def add_contractor(db: Database, name: str, *, parent: str | None = None,
         return contractor_json(session, row)
 
 
+#: The keys of each entry of ``list_contractors`` and ``list_handovers``, in order: the
+#: columns of an (empty) listing.
+CONTRACTOR_COLUMNS = ("id", "name", "parent", "contract", "note", "chain", "created_at",
+                      "depth", "children")
+HANDOVER_COLUMNS = ("id", "contractor", "dataset", "date", "purpose", "records", "canaries",
+                    "created_at")
+
+
 def contractor_json(session: Session, row: Contractor) -> dict[str, Any]:
     parent = session.get(Contractor, row.parent_id) if row.parent_id else None
     return {"id": row.id, "name": row.name, "parent": parent.name if parent else None,
@@ -212,7 +220,9 @@ def list_handovers(db: Database, contractor: str | None = None) -> list[dict[str
 
 
 __all__ = [
+    "CONTRACTOR_COLUMNS",
     "CONTRACTS",
+    "HANDOVER_COLUMNS",
     "LedgerError",
     "add_contractor",
     "add_handover",

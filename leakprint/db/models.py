@@ -316,8 +316,9 @@ class ScanRunWorker(Base):
 class SetSecretRow(Base):
     """The per-set secret of one fingerprint set (issue 16.3), named by the layer id in
     the set's manifest. Sealed with a key derived from the master key (AES-GCM, bound
-    to the layer id). Shredding overwrites ``sealed`` with NULL and keeps the row as a
-    tombstone: a copy of the set is then refused with the date, not silently empty."""
+    to the layer id). Shredding, dropping or replacing the set overwrites ``sealed``
+    with NULL and keeps the row as a tombstone (``ended_by`` says which): a copy of the
+    set is then refused with the date and why, not silently empty."""
 
     __tablename__ = "set_secrets"
 
@@ -327,3 +328,5 @@ class SetSecretRow(Base):
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     shredded_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: ``shred``, ``drop`` or ``replace`` once destroyed (NULL on older tombstones: shreds).
+    ended_by: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -7,9 +7,13 @@ any other format. A writer takes that data and a text stream. Adding a format
 among the choices) and a ``write(data, stream)`` function: the package finds it, and
 every command offers it through ``--format``.
 
+A listing names its columns (its JSON keys, in order) so that an empty one still
+has them: the data a writer gets is then a :class:`Listing`, a list with a
+``columns`` attribute (CSV prints it as the header row; JSON prints ``[]``).
+
 Example::
 
-    emit("csv", [view.as_json() for view in views])
+    emit("csv", [view.as_json() for view in views], columns=FindingView.COLUMNS)
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
 Writer = Callable[[Any, TextIO], None]
@@ -40,9 +44,23 @@ WRITERS: dict[str, Writer] = _discover()
 NAMES: tuple[str, ...] = (TABLE, *WRITERS)
 
 
-def emit(name: str, data: Any, stream: TextIO | None = None) -> None:
-    """Write ``data`` (JSON-shaped: dicts, lists, strings, numbers) in format ``name``."""
+class Listing(list[Any]):
+    """The rows of a listing and the names of its columns (which an empty listing
+    cannot show otherwise). It is a list, so a writer that ignores ``columns`` (JSON)
+    writes it as one."""
+
+    def __init__(self, rows: Iterable[Any] = (), columns: Sequence[str] = ()) -> None:
+        super().__init__(rows)
+        self.columns: tuple[str, ...] = tuple(columns)
+
+
+def emit(name: str, data: Any, stream: TextIO | None = None, *,
+         columns: Sequence[str] | None = None) -> None:
+    """Write ``data`` (JSON-shaped: dicts, lists, strings, numbers) in format ``name``;
+    ``columns`` names a listing's columns (its rows' keys), for when it is empty."""
+    if columns is not None:
+        data = Listing(data, columns)
     WRITERS[name](data, stream if stream is not None else sys.stdout)
 
 
-__all__ = ["NAMES", "TABLE", "WRITERS", "Writer", "emit"]
+__all__ = ["NAMES", "TABLE", "WRITERS", "Listing", "Writer", "emit"]

@@ -38,9 +38,11 @@ def cell(value: Any) -> str:
 
 
 def write(data: Any, stream: TextIO) -> None:
-    """Rows of ``data`` (a list of objects, or one object as one row) with a header."""
+    """Rows of ``data`` (a list of objects, or one object as one row) with a header:
+    the columns a :class:`~leakprint.outputs.Listing` names (so an empty listing is its
+    header alone), then any other key of a row."""
     rows = [data] if isinstance(data, Mapping) else list(data)
-    columns: dict[str, None] = {}
+    columns: dict[str, None] = dict.fromkeys(getattr(data, "columns", ()))
     for row in rows:
         if not isinstance(row, Mapping):
             raise TypeError(f"CSV rows must be objects, not {type(row).__name__}")

@@ -322,7 +322,11 @@ def is_notice(received: Received) -> bool:
 
 
 def finding_alerts(d: Deployment) -> list[dict[str, Any]]:
-    return [a for a in list_alerts(d.open_db()) if a["kind"] == "finding"]
+    db = d.open_db()
+    try:
+        return [a for a in list_alerts(db) if a["kind"] == "finding"]
+    finally:
+        db.close()
 
 
 class Serve:
@@ -365,12 +369,20 @@ class Serve:
             self.proc.kill()
             pytest.fail("serve did not stop after SIGTERM")
         self.reader.join(10)
+        self._close()
         return code
 
     def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        self.reader.join(10)
+        self._close()
+
+    def _close(self) -> None:
+        # The pipe's file is ours to close once the reader has seen its end.
+        if self.proc.stderr is not None and not self.reader.is_alive():
+            self.proc.stderr.close()
 
 
 def check_alert_email(

@@ -200,14 +200,15 @@ def make_deployment(home: Path, db_url: str, customers: list[list[str]],
 
 
 def import_set(home: Path, env: dict[str, str], customers: list[list[str]],
-               dataset: str) -> None:
+               dataset: str, *extra: str) -> None:
+    """``fingerprint import`` of ``customers`` as ``dataset`` (``extra``: more options)."""
     from tests.leakprint.helpers import HEADER, run
 
     src = home.parent / f"customers-{dataset}.csv"
     src.write_text(",".join(HEADER) + "\n" + "\n".join(",".join(r) for r in customers) + "\n",
                    encoding="utf-8")
     result = run(home, "fingerprint", "import", str(src), "--dataset", dataset, *MAP_ARGS,
-                 env=env)
+                 *extra, env=env)
     src.unlink()
     assert result.exit_code == 0, result.output
 

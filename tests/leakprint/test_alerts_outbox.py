@@ -17,7 +17,7 @@ from alerts import RetryPolicy
 from leakprint.db import Database, Document, Finding, RecordHitRow, open_database
 from leakprint.findings import FindingChange
 from leakprint.incidents import link_changes, open_incident
-from leakprint.outbox import APP_RETRY, DbOutbox, list_alerts, send_pending
+from leakprint.outbox import ALERT_COLUMNS, APP_RETRY, DbOutbox, list_alerts, send_pending
 from tests.alerts.smtp_sink import CertPair, SmtpSink, body_text
 from tests.leakprint.helpers import run, use_sink
 
@@ -183,6 +183,7 @@ def test_long_outage_gives_up_then_requeue(
 
     listed = run(home, "alerts", "list", "--json")
     assert json.loads(listed.output)[0]["status"] == "failed"
+    assert tuple(json.loads(listed.output)[0]) == ALERT_COLUMNS  # an empty CSV's header
 
     smtp_plain.start()
     sent = run(home, "alerts", "send", "--retry-failed")

@@ -112,7 +112,6 @@ def test_verify_and_anchor_catch_every_kind_of_tampering(
             e.prev_hash = prev
             e.hash = prev = _entry_hash(prev, e.at, e.actor, e.action, e.details)
         assert audit.verify(s) is None  # the chain alone looks intact
-    db.close()
     code, out = verify(home, env)
     assert code == 1 and "recomputed" in out, out
 
@@ -121,6 +120,7 @@ def test_verify_and_anchor_catch_every_kind_of_tampering(
     with db.engine.connect() as conn:
         data["hash"] = conn.execute(sa.text("SELECT hash FROM audit_log WHERE id = :i"),
                                     {"i": last}).scalar_one()
+    db.close()
     anchor_file.write_text(json.dumps(data))
     code, out = verify(home, env)
     assert code == 1 and "MAC does not match" in out, out

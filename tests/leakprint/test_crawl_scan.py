@@ -360,6 +360,8 @@ raw = "/p/{{id}}"
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
     assert proc.returncode != 0
     [first] = scan_runs(db_url)
     if how == "cli-sigterm":

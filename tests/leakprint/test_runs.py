@@ -80,6 +80,8 @@ def test_sigkilled_scan_is_marked_killed_by_the_next_scan_never_while_alive(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stdin is not None:
+            proc.stdin.close()
     runs = scan_runs(db_url)
     assert runs[0]["status"] == "killed"
     assert runs[0]["error"] == (

@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
+import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -222,3 +224,20 @@ def test_a_second_serve_on_the_same_database_is_refused(
     # Once the first has stopped, the next one may start.
     again = threading.Event()
     serve(load_settings(home), db, stop=again, on_ready=lambda _s: again.set())
+
+
+def test_serve_leaves_the_database_to_its_owner(home: Path, db: Database) -> None:
+    """Stopping serve leaves the caller's database engine as it was: APScheduler's SQL
+    job store disposed of the engine it was given, under the serve lock's connection
+    (checked out across the shutdown on PostgreSQL), which then went back to a
+    discarded pool and was garbage collected open (a ResourceWarning)."""
+    pool = db.engine.pool
+    stop = threading.Event()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        serve(load_settings(home), db, stop=stop, on_ready=lambda _s: stop.set())
+        gc.collect()
+    assert [str(w.message)[:60] for w in caught if issubclass(w.category, ResourceWarning)] == []
+    assert db.engine.pool is pool
+    with db.session() as session:  # still usable by its owner
+        assert session.scalar(sa.text("SELECT 1")) == 1

@@ -87,8 +87,13 @@ def test_scheduled_scan_alerts_once_survives_restart_and_updates(
     assert d.jobs() == first_jobs
     assert len(d.scan_runs()) == 2
     assert len(d.sink.messages) == 2
-    with d.open_db().engine.connect() as conn:
-        job_state = conn.execute(sa.text(f"SELECT job_state FROM {JOBS_TABLE}")).scalars().all()
+    db = d.open_db()
+    try:
+        with db.engine.connect() as conn:
+            job_state = conn.execute(
+                sa.text(f"SELECT job_state FROM {JOBS_TABLE}")).scalars().all()
+    finally:
+        db.close()
     assert all(SCAN_JOB.encode() in bytes(state) for state in job_state)
 
     # (c) the next scheduled scan of the same content: linked again, no alert.
