@@ -17,6 +17,7 @@ setup(
                 "fingerprints/_blake2b.h",
                 "fingerprints/_native_cells.h",
                 "fingerprints/_native_lines.h",
+                "fingerprints/_tie_values.h",
             ],
             extra_compile_args=["-std=c99", "-Wall", "-Wno-unused-parameter"],
         )

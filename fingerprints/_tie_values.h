@@ -1,0 +1,277 @@
+/* tie_rows' types and the resolution of a pair's probe answer into a value of
+ * the C table (fingerprints/_tie.c; included there only). */
+#ifndef LEAKPRINT_TIE_VALUES_H
+#define LEAKPRINT_TIE_VALUES_H
+
+#define MAXBITS 64
+
+typedef struct {
+    PyObject *rec;     /* borrowed from the answer tuple the table holds */
+    long long id;
+    uint64_t bits;
+} RecBits;
+
+typedef struct {
+    int common;        /* a value too common to expand: data is its key */
+    PyObject *data;    /* the probe answer, or the key (owned by Work.table) */
+    RecBits *recs;     /* the answer's records, merged (owned by Work.table) */
+    Py_ssize_t nrec;
+    uint64_t pbits, pp, ps;  /* its kinds' bits; their primary and strong parts */
+    int kind;          /* bit index of the kind its weight is for */
+    double w;
+} Value;
+
+typedef struct {
+    PyObject *rec;     /* borrowed: a key of some value's {record: bits} */
+    long long id;      /* its value */
+    uint64_t mask;
+    int nk;            /* kinds with a weight, in insertion order */
+    unsigned char kinds[MAXBITS];
+    double w[MAXBITS];
+} Cand;
+
+typedef struct {
+    PyObject *rec;     /* owned */
+    PyObject *fields;  /* owned */
+    int rank;
+    double lc;
+    uint64_t mask;
+    PyObject *line;    /* owned */
+    Py_ssize_t ri;
+} Best;
+
+typedef struct {
+    Value *table;      /* every distinct value with bits, resolved once */
+    Py_ssize_t ntable, captable;
+    Value *vals;       /* the current row's */
+    Py_ssize_t nvals, capvals;
+    Cand *cands;
+    Py_ssize_t ncands, capcands;
+    Py_ssize_t *slots; /* open addressing over cands by id: index + 1, 0 free */
+    size_t nslots;     /* a power of two, more than twice ncands */
+    Best *best;
+    Py_ssize_t nbest, capbest;
+} Work;
+
+static int grow(void **p, Py_ssize_t *cap, Py_ssize_t need, size_t size) {
+    if (need <= *cap) return 0;
+    Py_ssize_t n = *cap ? *cap : 16;
+    while (n < need) n *= 2;
+    void *q = PyMem_Realloc(*p, (size_t)n * size);
+    if (q == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+static int as_u64(PyObject *o, uint64_t *out) {
+    unsigned long long v = PyLong_AsUnsignedLongLong(o);
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Clear();
+            return 1; /* more than 64 kinds: the caller falls back */
+        }
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The Python side's tables and callbacks (matchers/evidencecore.py). */
+typedef struct {
+    PyObject *hits;      /* pair -> probe answer */
+    PyObject *resolved;  /* pair -> index into Work.table, or -1 for a miss */
+    PyObject *resolve;   /* resolve(pair, answer) -> 7-tuple, for a Common answer */
+    PyObject *bits;      /* kind -> bit index */
+    PyObject *bit_of;    /* bit_of(kind) -> bit index, for a kind not seen yet */
+    PyObject *masks;     /* [bits of primary kinds, bits of kinds outside WEAK_KINDS] */
+    PyObject *weights;   /* (kind, count) -> weight */
+    PyObject *weight;    /* weight(kind, count) -> weight, for a pair not seen yet */
+    PyObject *minus_one;
+} Ctx;
+
+static int table_add(Work *wk, const Value *v, PyObject *pair, Ctx *cx) {
+    if (grow((void **)&wk->table, &wk->captable, wk->ntable + 1, sizeof(Value)) < 0)
+        return -1;
+    PyObject *idx = PyLong_FromSsize_t(wk->ntable);
+    if (idx == NULL) return -1;
+    int e = PyDict_SetItem(cx->resolved, pair, idx);
+    Py_DECREF(idx);
+    if (e < 0) return -1;
+    wk->table[wk->ntable] = *v;
+    Py_INCREF(v->data);
+    wk->ntable++;
+    return 0;
+}
+
+/* A kind's bit index (asking Python for a new kind); -1 on error, -2 beyond 64. */
+static long kind_bit(PyObject *kind, Ctx *cx) {
+    PyObject *i = PyDict_GetItemWithError(cx->bits, kind);
+    long b;
+    if (i == NULL) {
+        if (PyErr_Occurred()) return -1;
+        PyObject *got = PyObject_CallOneArg(cx->bit_of, kind);
+        if (got == NULL) return -1;
+        b = PyLong_AsLong(got);
+        Py_DECREF(got);
+    } else {
+        b = PyLong_AsLong(i);
+    }
+    if (b == -1 && PyErr_Occurred()) return -1;
+    return (b < 0 || b >= MAXBITS) ? -2 : b;
+}
+
+/* Resolve an exact tuple of (record, kind) answers: ``resolve`` of evidencecore in C
+ * (its {record: bits} as an array, in first-seen order). Returns 0, 2 to fall back,
+ * -1 on error; on 0, v->recs is the caller's to keep or free. */
+static int resolve_records(PyObject *h, Value *v, Ctx *cx) {
+    Py_ssize_t n = PyTuple_GET_SIZE(h);
+    RecBits *recs = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(RecBits));
+    if (recs == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t nrec = 0;
+    uint64_t pbits = 0;
+    long first = -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = PyTuple_GET_ITEM(h, i);
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2) {
+            PyErr_SetString(PyExc_TypeError, "an answer holds (record, kind) pairs");
+            goto fail;
+        }
+        long k = kind_bit(PyTuple_GET_ITEM(t, 1), cx);
+        if (k < 0) {
+            PyMem_Free(recs);
+            return k == -2 ? 2 : -1;
+        }
+        if (i == 0) first = k;
+        uint64_t b = (uint64_t)1 << k;
+        PyObject *rec = PyTuple_GET_ITEM(t, 0);
+        long long id = PyLong_AsLongLong(rec);
+        if (id == -1 && PyErr_Occurred()) goto fail;
+        Py_ssize_t j = 0;
+        while (j < nrec && recs[j].id != id) j++;
+        if (j == nrec) {
+            recs[nrec].rec = rec;
+            recs[nrec].id = id;
+            recs[nrec++].bits = b;
+        } else {
+            recs[j].bits |= b;
+        }
+        pbits |= b;
+    }
+    uint64_t m[2];
+    for (int j = 0; j < 2; j++) {
+        if (as_u64(PyList_GET_ITEM(cx->masks, j), &m[j]) != 0) {
+            if (!PyErr_Occurred()) {
+                PyMem_Free(recs);
+                return 2;
+            }
+            goto fail;
+        }
+    }
+    PyObject *key = Py_BuildValue("(On)", PyTuple_GET_ITEM(PyTuple_GET_ITEM(h, 0), 1), n);
+    if (key == NULL) goto fail;
+    PyObject *w = PyDict_GetItemWithError(cx->weights, key);
+    if (w == NULL) {
+        if (PyErr_Occurred() ||
+            (w = PyObject_CallFunctionObjArgs(cx->weight, PyTuple_GET_ITEM(key, 0),
+                                              PyTuple_GET_ITEM(key, 1), NULL)) == NULL) {
+            Py_DECREF(key);
+            goto fail;
+        }
+        v->w = PyFloat_AsDouble(w);
+        Py_DECREF(w);
+    } else {
+        v->w = PyFloat_AsDouble(w);
+    }
+    Py_DECREF(key);
+    if (v->w == -1.0 && PyErr_Occurred()) goto fail;
+    v->common = 0;
+    Py_INCREF(h);
+    v->data = h; /* the caller's reference: table_add takes its own */
+    v->recs = recs;
+    v->nrec = nrec;
+    v->pbits = pbits;
+    v->pp = pbits & m[0];
+    v->ps = pbits & m[1];
+    v->kind = (int)first;
+    return 0;
+fail:
+    PyMem_Free(recs);
+    return -1;
+}
+
+/* A Common answer's 7-tuple from Python's resolve(). Returns 0, 2, -1. */
+static int resolve_common(PyObject *pair, PyObject *h, Value *v, Ctx *cx) {
+    PyObject *t = PyObject_CallFunctionObjArgs(cx->resolve, pair, h, NULL);
+    if (t == NULL) return -1;
+    int r = -1;
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 7) {
+        PyErr_SetString(PyExc_TypeError, "resolve() must return a 7-tuple");
+        goto done;
+    }
+    v->common = 1;
+    v->recs = NULL;
+    v->nrec = 0;
+    v->data = PyTuple_GET_ITEM(t, 1);
+    if ((r = as_u64(PyTuple_GET_ITEM(t, 2), &v->pbits)) != 0) goto out;
+    if ((r = as_u64(PyTuple_GET_ITEM(t, 3), &v->pp)) != 0) goto out;
+    if ((r = as_u64(PyTuple_GET_ITEM(t, 4), &v->ps)) != 0) goto out;
+    long kind = PyLong_AsLong(PyTuple_GET_ITEM(t, 5));
+    if (kind == -1 && PyErr_Occurred()) goto done;
+    if (kind < 0 || kind >= MAXBITS) {
+        r = 2;
+        goto done;
+    }
+    v->kind = (int)kind;
+    v->w = PyFloat_AsDouble(PyTuple_GET_ITEM(t, 6));
+    if (v->w == -1.0 && PyErr_Occurred()) goto done;
+    Py_INCREF(v->data); /* the caller's reference, as resolve_records gives it */
+    r = 0;
+    goto done;
+out:
+    if (r < 0) r = -1; else r = 2;
+done:
+    Py_DECREF(t);
+    return r;
+}
+
+/* The value of a pair: 1 with bits (copied to *v), 0 a miss, 2 to fall back, -1 error. */
+static int value_of(Work *wk, PyObject *pair, Ctx *cx, Value *v) {
+    PyObject *known = PyDict_GetItemWithError(cx->resolved, pair);
+    if (known != NULL) {
+        Py_ssize_t i = PyLong_AsSsize_t(known);
+        if (i < 0) return PyErr_Occurred() ? -1 : 0;
+        *v = wk->table[i];
+        return 1;
+    }
+    if (PyErr_Occurred()) return -1;
+    PyObject *h = PyObject_GetItem(cx->hits, pair);
+    if (h == NULL) return -1;
+    int truth = PyObject_IsTrue(h);
+    int r;
+    if (truth < 0) {
+        r = -1;
+    } else if (!truth) {
+        r = PyDict_SetItem(cx->resolved, pair, cx->minus_one) < 0 ? -1 : 0;
+    } else {
+        r = PyTuple_CheckExact(h) ? resolve_records(h, v, cx) : resolve_common(pair, h, v, cx);
+        if (r == 0) {
+            int e = v->pbits ? table_add(wk, v, pair, cx)
+                             : PyDict_SetItem(cx->resolved, pair, cx->minus_one);
+            Py_DECREF(v->data); /* the table holds its own reference */
+            if (e < 0 || !v->pbits) PyMem_Free(v->recs); /* else the table owns them */
+            r = e < 0 ? -1 : v->pbits ? 1 : 0;
+        }
+    }
+    Py_DECREF(h);
+    return r;
+}
+
+
+#endif
