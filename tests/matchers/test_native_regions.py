@@ -33,6 +33,7 @@ lines = st.one_of(
 )
 
 
+@pytest.mark.slow  # 3,000 generated texts: `make test`, not the quick `make unit`
 @given(st.lists(lines, max_size=20).map("\n".join))
 @settings(max_examples=3000, deadline=None)
 def test_native_line_shapes_are_the_reference(text: str) -> None:

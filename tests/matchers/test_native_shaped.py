@@ -95,6 +95,9 @@ def _shapes(phone: bool, email: bool) -> ColumnShapes:
                         reg.get("email") if email else None, 800)
 
 
+# Thousands of generated columns each: run by `make test`, not by the quick `make unit`
+# (the fixed cases below run in both).
+@pytest.mark.slow
 @given(st.lists(cells, max_size=60, unique=True), st.sampled_from([(1, 1), (1, 0), (0, 1)]))
 @settings(max_examples=1500, deadline=None)
 def test_native_shaped_column_is_the_reference(values: list[str], kinds: tuple[int, int]) -> None:
@@ -102,6 +105,7 @@ def test_native_shaped_column_is_the_reference(values: list[str], kinds: tuple[i
     assert native_got == reference
 
 
+@pytest.mark.slow
 @given(st.lists(phones(), min_size=1, max_size=60, unique=True))
 @settings(max_examples=1000, deadline=None)
 def test_native_phone_columns(values: list[str]) -> None:
@@ -109,6 +113,7 @@ def test_native_phone_columns(values: list[str]) -> None:
     assert native_got == reference
 
 
+@pytest.mark.slow
 @given(st.lists(emails(), min_size=1, max_size=60, unique=True))
 @settings(max_examples=1000, deadline=None)
 def test_native_email_columns(values: list[str]) -> None:
