@@ -13,10 +13,11 @@ confidence and counts come out exactly as from the row-by-row path
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Set
 from itertools import chain, compress, repeat
 from operator import not_
 
+from fingerprints import native
 from matchers.candidates import Extractor
 from matchers.confidence import WEAK_KINDS
 from matchers.probe import Hits, Prober
@@ -96,32 +97,12 @@ def scan_columns(
     hit_columns: list[int] = []
     hit_cells: dict[int, dict[str, list[tuple[Pair, int]]]] = {}
     strong: list[Iterator[bool]] = []  # per column with strong hits: does each row's?
+    core = native.CORE
     for j, found in enumerate(results):
-        cell_hits: dict[str, list[tuple[Pair, int]]] = {}
-        strong_values: set[str] = set()
-        matched_values: dict[str, int] = {}
-        if found and not hit_set.isdisjoint(chain.from_iterable(map(CELL_PAIRS, found.values()))):
-            misses = map(hit_set.isdisjoint, map(CELL_PAIRS, found.values()))
-            for value in compress(found, map(not_, misses)):
-                pairs, nprim, _label = found[value]
-                if len(pairs) == 1:
-                    pair = pairs[0]  # it is the one that hit
-                    cell_hits[value] = [(pair, j)]
-                    if pair[0] not in WEAK_KINDS:
-                        strong_values.add(value)
-                    matched = nprim
-                else:
-                    got_pairs = cell_hits[value] = [(pair, j) for pair in pairs if hits[pair]]
-                    for pair, _j in got_pairs:
-                        if pair[0] not in WEAK_KINDS:
-                            strong_values.add(value)
-                            break
-                    matched = 0
-                    for pair in pairs[:nprim]:
-                        if hits[pair]:
-                            matched += 1
-                if matched:
-                    matched_values[value] = matched
+        cell_hits, strong_values, matched_values = (
+            column_hits(found, hit_set, hits, j, WEAK_KINDS) if core is None
+            else core.column_hits(found, hit_set, hits, j, WEAK_KINDS)
+        )
         for value, pair in shaped_hits.get(j, {}).items():
             cell_hits[value] = [(pair, j)]
             strong_values.add(value)  # phone and e-mail are primary kinds
@@ -170,3 +151,42 @@ def scan_columns(
         out.append(RowCandidates(lines[i], row_found, row))
     return out, hits, n_prim, n_matched
 
+
+def column_hits(
+    found: Mapping[str, CellResult],
+    hit_set: Set[Pair],
+    hits: Mapping[Pair, Hits],
+    j: int,
+    weak: Set[str],
+) -> tuple[dict[str, list[tuple[Pair, int]]], set[str], dict[str, int]]:
+    """One column's cells with a hit: value -> its candidates that hit, as
+    ``((kind, canonical), j)`` in the cell's own order (it decides the cell's label
+    in a snippet); the values with a hit of a kind outside ``weak``; and per value
+    its primary candidates that hit. The reference of the native ``column_hits``."""
+    cell_hits: dict[str, list[tuple[Pair, int]]] = {}
+    strong_values: set[str] = set()
+    matched_values: dict[str, int] = {}
+    if not found or hit_set.isdisjoint(chain.from_iterable(map(CELL_PAIRS, found.values()))):
+        return cell_hits, strong_values, matched_values
+    misses = map(hit_set.isdisjoint, map(CELL_PAIRS, found.values()))
+    for value in compress(found, map(not_, misses)):
+        pairs, nprim, _label = found[value]
+        if len(pairs) == 1:
+            pair = pairs[0]  # it is the one that hit
+            cell_hits[value] = [(pair, j)]
+            if pair[0] not in weak:
+                strong_values.add(value)
+            matched = nprim
+        else:
+            got_pairs = cell_hits[value] = [(pair, j) for pair in pairs if hits[pair]]
+            for pair, _j in got_pairs:
+                if pair[0] not in weak:
+                    strong_values.add(value)
+                    break
+            matched = 0
+            for pair in pairs[:nprim]:
+                if hits[pair]:
+                    matched += 1
+        if matched:
+            matched_values[value] = matched
+    return cell_hits, strong_values, matched_values

@@ -73,10 +73,12 @@ class ColumnShapes:
         kind, normalizer = (PHONE, self._phone) if is_phone else (EMAIL, self._email)
         assert normalizer is not None
         if todo:
-            # International forms: the normalizer's full rules decide.
-            many = normalizer.canonical_many
-            for i, cell in todo:
-                canons[i] = many([cell])[0]
+            # International forms (and what only looks like a phone: a column of
+            # ISO dates has the shape) — the normalizer's full rules decide, in one
+            # batch: canonical_many is the canonical form of each value.
+            decided = normalizer.canonical_many([cell for _i, cell in todo])
+            for (i, _cell), canon in zip(todo, decided, strict=True):
+                canons[i] = canon
         shaped = ShapedCells(
             kind, dict.fromkeys(compress(raws, canons)), list(filter(None, canons))
         )
