@@ -26,7 +26,6 @@
  *   tie_rows(rows, hits, ...)      the row loop of matchers.evidence.collect (_tie.c).
  *   memo_attempts(ws, memo, ...)   prose attempts answered from the cache (_attempts.c).
  *   layer_many(s, p, ds, width)    a set's per-set layer over digests (_layer.c).
- *   column_hits(found, ...)        a column's cells with a hit (matchers.columns; _columns.c).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
  * dependency): hashlib's keyed state cannot be handed to C.
@@ -433,7 +432,6 @@ fail:
 PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
 PyObject *native_memo_attempts(PyObject *self, PyObject *args); /* _attempts.c */
 PyObject *native_layer_many(PyObject *self, PyObject *args); /* _layer.c */
-PyObject *native_column_hits(PyObject *self, PyObject *args); /* _columns.c */
 
 static PyMethodDef methods[] = {
     {"prepare", native_prepare, METH_O,
@@ -457,8 +455,6 @@ static PyMethodDef methods[] = {
      "memo_attempts(windows, memo, out, starts, answers) -> misses (_attempts.c)."},
     {"layer_many", native_layer_many, METH_VARARGS,
      "layer_many(secret, person, digests, width) -> layered 16-byte digests (_layer.c)."},
-    {"column_hits", native_column_hits, METH_VARARGS,
-     "column_hits(found, hit_set, hits, j, weak) -> one column's cells with a hit (_columns.c)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "fingerprints._native",

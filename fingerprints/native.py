@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, Protocol, cast
@@ -46,10 +46,6 @@ class NativeCore(Protocol):
     ) -> tuple[bool, list[str], list[str | None], list[tuple[int, str]], list[str]] | None: ...
 
     def line_shapes(self, text: str, names: tuple[str, ...], /) -> list[str]: ...
-
-    def column_hits(self, found: Mapping[str, Any], hit_set: Set[Any], hits: Mapping[Any, Any],
-                    j: int, weak: Set[str], /
-                    ) -> tuple[dict[str, list[tuple[Any, int]]], set[str], dict[str, int]]: ...
 
     def layer_many(self, secret: bytes, person: bytes, digests: bytes, width: int, /
                    ) -> bytes: ...

@@ -17,7 +17,6 @@ from collections.abc import Iterator, Mapping, Set
 from itertools import chain, compress, repeat
 from operator import not_
 
-from fingerprints import native
 from matchers.candidates import Extractor
 from matchers.confidence import WEAK_KINDS
 from matchers.probe import Hits, Prober
@@ -97,11 +96,9 @@ def scan_columns(
     hit_columns: list[int] = []
     hit_cells: dict[int, dict[str, list[tuple[Pair, int]]]] = {}
     strong: list[Iterator[bool]] = []  # per column with strong hits: does each row's?
-    core = native.CORE
     for j, found in enumerate(results):
-        cell_hits, strong_values, matched_values = (
-            column_hits(found, hit_set, hits, j, WEAK_KINDS) if core is None
-            else core.column_hits(found, hit_set, hits, j, WEAK_KINDS)
+        cell_hits, strong_values, matched_values = column_hits(
+            found, hit_set, hits, j, WEAK_KINDS
         )
         for value, pair in shaped_hits.get(j, {}).items():
             cell_hits[value] = [(pair, j)]
@@ -162,7 +159,8 @@ def column_hits(
     """One column's cells with a hit: value -> its candidates that hit, as
     ``((kind, canonical), j)`` in the cell's own order (it decides the cell's label
     in a snippet); the values with a hit of a kind outside ``weak``; and per value
-    its primary candidates that hit. The reference of the native ``column_hits``."""
+    its primary candidates that hit. (Per value in Python only for the values with a
+    hit; a C version measured 0.02 s less per 9 MB hit-dense dump, and was not kept.)"""
     cell_hits: dict[str, list[tuple[Pair, int]]] = {}
     strong_values: set[str] = set()
     matched_values: dict[str, int] = {}
