@@ -7,10 +7,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from fingerprints.errors import FingerprintSetError
+from fingerprints.fpset import FingerprintSet
+from fingerprints.keyed import FingerprintKey
+from fingerprints.normalizers import NORMALIZER_VERSION
 from leakprint.cli import cli
 from leakprint.config import Settings, load_settings
-from leakprint.db import Database
+from leakprint.db import Database, open_database
 from leakprint.incidents import open_incident
+from leakprint.setsecrets import snapshot
+from matchers.parallel import scan_file
 from tests.alerts.smtp_sink import SmtpSink
 
 HEADER = ["顧客ID", "氏名", "フリガナ", "電話番号", "メールアドレス", "生年月日", "住所"]
@@ -189,3 +195,22 @@ def assert_pg_clean(url: str) -> None:
                 for needle in planted_needles():
                     assert needle not in blob
     engine.dispose()
+
+
+def refused(copy: Path, home: Path, db_url: str, leak: Path, why: str) -> str:
+    """The one-line refusal of opening ``copy`` (a copy of a set whose secret is gone)
+    with the master key and the deployment's database; scanning ``leak`` with it is
+    refused too, saying ``why``."""
+    key = FingerprintKey.load(home / "leakprint.key")
+    db = open_database(db_url)
+    try:
+        with pytest.raises(FingerprintSetError) as exc:
+            FingerprintSet.open(copy, key, normalizer_version=NORMALIZER_VERSION,
+                                secrets=snapshot(db, key))
+        with pytest.raises(FingerprintSetError, match=why):
+            scan_file(leak, copy, key, workers=1, secrets=snapshot(db, key))
+    finally:
+        db.close()
+    message = str(exc.value)
+    assert "\n" not in message and str(home) not in message
+    return message

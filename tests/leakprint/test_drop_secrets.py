@@ -12,16 +12,8 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
-from fingerprints.errors import FingerprintSetError
-from fingerprints.fpset import FingerprintSet
-from fingerprints.keyed import FingerprintKey
-from fingerprints.normalizers import NORMALIZER_VERSION
-from leakprint.db import open_database
-from leakprint.setsecrets import layer_of, snapshot
-from matchers.parallel import scan_file
-from tests.leakprint.helpers import PLANTED, customer_rows, run
+from leakprint.setsecrets import layer_of
+from tests.leakprint.helpers import PLANTED, customer_rows, refused, run
 from tests.leakprint.sites import db_rows, import_set, make_deployment, strong_refs
 
 CUSTOMERS = PLANTED + customer_rows(40)
@@ -40,24 +32,6 @@ def secrets_by_layer(db_url: str) -> dict[str, tuple[object, ...]]:
     return {str(row[1]): row for row in db_rows(db_url, ("set_secrets",))["set_secrets"]}
 
 
-def refused(copy: Path, home: Path, db_url: str, leak: Path) -> str:
-    """The one-line refusal of opening (and scanning with) ``copy`` with the master key
-    and the deployment's database."""
-    key = FingerprintKey.load(home / "leakprint.key")
-    db = open_database(db_url)
-    try:
-        with pytest.raises(FingerprintSetError) as exc:
-            FingerprintSet.open(copy, key, normalizer_version=NORMALIZER_VERSION,
-                                secrets=snapshot(db, key))
-        with pytest.raises(FingerprintSetError, match="secret is gone"):
-            scan_file(leak, copy, key, workers=1, secrets=snapshot(db, key))
-    finally:
-        db.close()
-    message = str(exc.value)
-    assert "\n" not in message and str(home) not in message
-    return message
-
-
 def test_drop_destroys_the_sets_secret(tmp_path: Path, db_url: str) -> None:
     home = tmp_path / "home"
     env = make_deployment(home, db_url, CUSTOMERS, dataset="crm")
@@ -71,7 +45,7 @@ def test_drop_destroys_the_sets_secret(tmp_path: Path, db_url: str) -> None:
     assert not set_dir.exists()
     tomb = secrets_by_layer(db_url)[layer]
     assert tomb[3] is None and tomb[5] is not None  # no secret, a date
-    message = refused(copy, home, db_url, dump(tmp_path / "leak.csv"))
+    message = refused(copy, home, db_url, dump(tmp_path / "leak.csv"), "secret is gone")
     assert "'crm' was dropped on " in message and "secret is gone" in message
     # The name is free again, and says it was dropped, not shredded.
     gone = run(home, "scan", "--file", str(tmp_path / "leak.csv"), "--dataset", "crm", env=env)
@@ -95,7 +69,7 @@ def test_import_replace_gives_a_fresh_secret_and_destroys_the_old(
     assert rows[str(old)][3] is None and rows[str(old)][5] is not None
     assert rows[new][3] is not None and rows[new][5] is None
     leak = dump(tmp_path / "leak.csv")
-    message = refused(copy, home, db_url, leak)
+    message = refused(copy, home, db_url, leak, "secret is gone")
     assert "'crm' was replaced by a new import on " in message
     # The new set finds what the old one did.
     result = run(home, "scan", "--file", str(leak), "--json", env=env)
