@@ -162,7 +162,9 @@ static int phone_canonical(PyObject *s, const uint8_t *fixed, PyObject **out) {
         *out = PyUnicode_FromStringAndSize(e, m + 2);
         return *out == NULL ? -1 : 0;
     }
-    if (plus || c[0] != '0' || m > 12) return 1;
+    /* Only '+', '81…' and over-long forms can become a domestic number (phone.py's
+     * _domestic); any other number not starting with the trunk 0 is none. */
+    if (plus || c[0] == '8' || m > 12) return 1;
     Py_INCREF(Py_None);
     *out = Py_None;
     return 0;

@@ -73,9 +73,8 @@ class ColumnShapes:
         kind, normalizer = (PHONE, self._phone) if is_phone else (EMAIL, self._email)
         assert normalizer is not None
         if todo:
-            # International forms (and what only looks like a phone: a column of
-            # ISO dates has the shape) — the normalizer's full rules decide, in one
-            # batch: canonical_many is the canonical form of each value.
+            # International forms (``+``, ``81…``, ``0081…``): the normalizer's full
+            # rules decide, in one batch (canonical_many is the canonical form of each).
             decided = normalizer.canonical_many([cell for _i, cell in todo])
             for (i, _cell), canon in zip(todo, decided, strict=True):
                 canons[i] = canon

@@ -168,9 +168,11 @@ class PhoneNormalizer(Normalizer):
         canonical = self.canonical
         for i in compress(range(len(compact)), map(not_, ok)):
             digits = compact[i]
-            if "+" in digits or digits[:1] != "0" or len(digits) > 12:
+            if "+" in digits or digits[:1] == "8" or len(digits) > 12:
                 out[i] = canonical(values[i])  # international forms: the full rules
             else:
+                # Only those can become a domestic 0… number (``_domestic``): a
+                # column of ISO dates has a phone's shape, and is none.
                 out[i] = None
         return out
 
