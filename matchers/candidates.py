@@ -60,6 +60,8 @@ from matchers.shapes import (
     evict_oldest_half,
 )
 
+# Ten ASCII digits anywhere: what a phone number (``DIGIT_RUN_RE``) needs at least.
+TEN_DIGITS_RE: Final = re.compile(r"(?:[^0-9]*[0-9]){10}")
 # Cells longer than this are not tried as anything but an address.
 _MAX_CELL: Final = 200
 # "Not in the cache" (a CellResult with no pairs, told apart by identity).
@@ -273,7 +275,10 @@ class Extractor:
         prim = 0
         label = ""
         has_digit = DIGIT_RE.search(cell) is not None
-        if "@" in cell or (has_digit and (len(cell) >= 10 or self._cid)) or self._custom:
+        # A phone number needs ten digits (``DIGIT_RUN_RE``): addresses and dates,
+        # the usual cells with digits, have fewer and skip the search.
+        if ("@" in cell or (has_digit and (self._cid or TEN_DIGITS_RE.match(cell)))
+                or self._custom):
             hits = self.primaries(cell)
             if hits:
                 prim = len(hits)
