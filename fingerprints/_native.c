@@ -23,6 +23,7 @@
  *                                  _native_cells.h).
  *   line_shapes(text, names)       matchers.regions.line_shape of every line
  *                                  (_native_lines.h).
+ *   may_hold_insert(text)          the pre-test of matchers.regions.whole_document.
  *   tie_rows(rows, hits, ...)      the row loop of matchers.evidence.collect (_tie.c).
  *   memo_attempts(ws, memo, ...)   prose attempts answered from the cache (_attempts.c).
  *   layer_many(s, p, ds, width)    a set's per-set layer over digests (_layer.c).
@@ -447,6 +448,8 @@ static PyMethodDef methods[] = {
     {"shaped_column", native_shaped_column, METH_VARARGS,
      "shaped_column(values, phone, email, fixed, prepare, sample, max_cell) -> None or "
      "(is_phone, raws, canons, todo, rest) (matchers.candidates._shaped_cells)."},
+    {"may_hold_insert", native_may_hold_insert, METH_O,
+     "may_hold_insert(text) -> False when matchers.rows.SQL_INSERT cannot match text."},
     {"line_shapes", native_line_shapes, METH_VARARGS,
      "line_shapes(text, names) -> the shape of each line (matchers.regions.line_shape)."},
     {"tie_rows", native_tie_rows, METH_VARARGS,

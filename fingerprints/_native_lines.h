@@ -208,3 +208,33 @@ static PyObject *native_line_shapes(PyObject *self, PyObject *args) {
     }
     return out;
 }
+
+/* may_hold_insert(text): whether ``text`` holds "insert" in any case, as the
+ * IGNORECASE pattern matchers.rows.SQL_INSERT reads it ('i' also matches U+0130 and
+ * U+0131, 's' also U+017F). False means that pattern cannot match: the whole-document
+ * test then skips its search, which costs a page of Japanese text several times more
+ * than this pass. */
+static int insert_letter(Py_UCS4 c, char want) {
+    if (c < 128) return (char)(c | 0x20) == want; /* only the two cases of a letter */
+    return (want == 'i' && (c == 0x130 || c == 0x131)) || (want == 's' && c == 0x17f);
+}
+
+static PyObject *native_may_hold_insert(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "text must be str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    static const char word[] = "insert";
+    /* Anchored on the 'n' (never a non-ASCII twin): the second letter. */
+    for (Py_ssize_t i = 1; i + 5 <= n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        if (c != 'n' && c != 'N') continue;
+        int k = 0;
+        while (k < 6 && insert_letter(PyUnicode_READ(kind, d, i - 1 + k), word[k])) k++;
+        if (k == 6) Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}

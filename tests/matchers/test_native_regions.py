@@ -63,3 +63,46 @@ def test_same_regions_for_both_cores(text: str) -> None:
         with native.use(core):
             got.append(cut_regions(text))
     assert got[0] == got[1]
+
+
+# ``may_hold_insert`` may only say False where SQL_INSERT cannot match: every case
+# variant of the keyword (with the non-ASCII letters IGNORECASE also takes), cut or
+# interrupted, amid other text.
+_INSERT_LETTERS = [["i", "I", "\u0130", "\u0131"], ["n", "N"], ["s", "S", "\u017f"], ["e", "E"],
+                   ["r", "R"], ["t", "T"]]
+_keyword = st.tuples(*(st.sampled_from(v) for v in _INSERT_LETTERS)).map("".join)
+_sql_like = st.tuples(
+    st.text(alphabet=_ALPHABET, max_size=10),
+    _keyword | st.sampled_from(["inser", "nsert", "in-sert"]),
+    st.sampled_from([" INTO t VALUES (1)", " into `db`.`t` (a) values ('x')", " INTO", ""]),
+    st.text(alphabet=_ALPHABET, max_size=10),
+).map("".join)
+
+
+@given(_sql_like | st.text(alphabet=_ALPHABET + "insertINSERT\u0130\u0131\u017f", max_size=40))
+@settings(max_examples=1000, deadline=None)
+@example("\u0131NſErT INTO t VALUES (1)")
+@example("INSERT")
+@example("xinsert")
+def test_insert_pretest_never_rules_out_a_match(text: str) -> None:
+    from fingerprints import _native  # type: ignore[attr-defined]
+    from matchers.rows import SQL_INSERT
+
+    held = _native.may_hold_insert(text)
+    assert held or SQL_INSERT.search(text) is None
+    # and it is the plain test it says it is: the keyword in any case
+    assert held == any(
+        all(text[i + k] in _INSERT_LETTERS[k] for k in range(6)) for i in range(len(text) - 5)
+    )
+
+
+def test_whole_document_is_the_same_for_both_cores() -> None:
+    from matchers.regions import whole_document
+
+    for text in ["INSERT INTO t VALUES (1);", "insert into t values (1)", "山田,0312345678",
+                 "[1, 2]", "  [", "inserted text", "\u0131nsert INTO x VALUES (", ""]:
+        got = []
+        for core in (True, False):
+            with native.use(core):
+                got.append(whole_document(text))
+        assert got[0] == got[1], text
