@@ -20,7 +20,7 @@ from operator import not_
 from matchers.candidates import Extractor
 from matchers.confidence import WEAK_KINDS
 from matchers.probe import Hits, Prober
-from matchers.rows import Layout, Row, table_columns
+from matchers.rows import Layout, table_columns
 from matchers.shapes import (
     CELL_PAIRS,
     CELL_PRIMARIES,
@@ -144,8 +144,7 @@ def scan_columns(
         for j, value in zip(hit_columns, signature, strict=True):
             if value is not None:
                 row_found += hit_cells[j][value]
-        row = Row(lines[i], table.cells(i), layout.hints, layout.header, joiner)
-        out.append(RowCandidates(lines[i], row_found, row))
+        out.append(RowCandidates(lines[i], row_found, source=(table, i, layout, joiner)))
     return out, hits, n_prim, n_matched
 
 

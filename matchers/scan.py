@@ -288,7 +288,8 @@ class Matcher:
         rows = reading.rows
 
         def explained(nfields: int, rc: RowCandidates) -> bool:
-            cells = sum(1 for c in rc.row.cells if c.strip()) if rc.row is not None else 0
+            row = rc.table_row()
+            cells = sum(1 for c in row.cells if c.strip()) if row is not None else 0
             return nfields >= min(_PROSE_RETRY_FIELDS, cells)
 
         weak = sorted(
@@ -383,10 +384,11 @@ class Matcher:
     def _snippet(self, text: str, rc: RowCandidates, hits: Mapping[Pair, Hits]) -> str:
         records = {rec for pair, _ in rc.found for rec, _k in hits[pair]}
         values = [pair[1] for pair, _ in rc.found if hits[pair]]
-        if rc.row is not None:
-            kinds = self.extractor.labels(rc.row)
+        row = rc.table_row()
+        if row is not None:
+            kinds = self.extractor.labels(row)
             kinds.update(matched_cells(rc, hits, records))
-            snippet = row_snippet(rc.row, kinds, rc.row.style)
+            snippet = row_snippet(row, kinds, row.style)
         else:
             lo, hi = rc.span or (0, len(text))
             center = rc.first if rc.first is not None else min(

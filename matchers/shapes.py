@@ -28,7 +28,7 @@ from fingerprints.normalizers import (
     PostalCodeNormalizer,
 )
 from fingerprints.normalizers.base import CJK_CLASS
-from matchers.rows import Row
+from matchers.rows import Layout, Row, Table
 
 # The kinds with an extraction strategy of their own in ``matchers.candidates``
 # (any other primary kind is searched for by its ``Normalizer.search`` pattern, any
@@ -140,6 +140,18 @@ class RowCandidates:
     # prose windows cut after probing: ``found`` holds only the values that hit,
     # and this is where the window's first candidate of any kind starts.
     first: int | None = None
+    # A column scan's row is made only when asked for (a snippet, the prose retry):
+    # (table, row index, layout, joiner). Nearly all rows with hits never are.
+    source: tuple[Table, int, Layout, str] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    def table_row(self) -> Row | None:
+        """The row (None for a prose window), made now if it was left for later."""
+        if self.row is None and self.source is not None:
+            table, i, layout, joiner = self.source
+            self.row = Row(table.lines[i], table.cells(i), layout.hints, layout.header, joiner)
+        return self.row
 
 
 @dataclass(frozen=True, slots=True)
