@@ -148,6 +148,7 @@ static void work_free(Work *wk) {
     PyMem_Free(wk->cands);
     PyMem_Free(wk->slots);
     PyMem_Free(wk->best);
+    PyMem_Free(wk->pslots);
 }
 
 /* Score each candidate of one row and keep each record's best (evidence.collect). */

@@ -31,6 +31,11 @@ typedef struct {
 } Cand;
 
 typedef struct {
+    PyObject *pair;    /* borrowed; NULL: a free slot */
+    Py_ssize_t idx;
+} PairSlot;
+
+typedef struct {
     PyObject *rec;     /* owned */
     PyObject *fields;  /* owned */
     int rank;
@@ -51,6 +56,13 @@ typedef struct {
     size_t nslots;     /* a power of two, more than twice ncands */
     Best *best;
     Py_ssize_t nbest, capbest;
+    /* pair object -> index into table, or -1 for a miss: a row's pairs are mostly the
+     * same objects as earlier rows' (one per distinct cell value), and their address is
+     * a cheaper key than the tuple (whose hash CPython does not cache). The pairs stay
+     * alive for the whole call (the rows hold them). */
+    PairSlot *pslots;
+    size_t npslots, npused;  /* a power of two; more than twice npused */
+    Py_ssize_t last;         /* the table index value_by_equality found or added */
 } Work;
 
 static int grow(void **p, Py_ssize_t *cap, Py_ssize_t need, size_t size) {
@@ -241,13 +253,69 @@ done:
     return r;
 }
 
+static size_t pair_slot(PyObject *pair, size_t n) {
+    uint64_t x = ((uint64_t)(uintptr_t)pair >> 4) * 0x9E3779B97F4A7C15ULL;
+    return (size_t)(x >> 32) & (n - 1);
+}
+
+/* Remember that the pair object resolves to idx (-1: a miss). */
+static int pair_remember(Work *wk, PyObject *pair, Py_ssize_t idx) {
+    if ((wk->npused + 1) * 2 > wk->npslots) {
+        size_t n = wk->npslots ? wk->npslots * 2 : 1024;
+        PairSlot *slots = PyMem_Calloc(n, sizeof(PairSlot));
+        if (slots == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (size_t i = 0; i < wk->npslots; i++) {
+            if (wk->pslots[i].pair == NULL) continue;
+            size_t s = pair_slot(wk->pslots[i].pair, n);
+            while (slots[s].pair != NULL) s = (s + 1) & (n - 1);
+            slots[s] = wk->pslots[i];
+        }
+        PyMem_Free(wk->pslots);
+        wk->pslots = slots;
+        wk->npslots = n;
+    }
+    size_t s = pair_slot(pair, wk->npslots);
+    while (wk->pslots[s].pair != NULL) s = (s + 1) & (wk->npslots - 1);
+    wk->pslots[s].pair = pair;
+    wk->pslots[s].idx = idx;
+    wk->npused++;
+    return 0;
+}
+
+static int value_by_equality(Work *wk, PyObject *pair, Ctx *cx, Value *v);
+
 /* The value of a pair: 1 with bits (copied to *v), 0 a miss, 2 to fall back, -1 error. */
 static int value_of(Work *wk, PyObject *pair, Ctx *cx, Value *v) {
+    if (wk->npslots) {
+        for (size_t s = pair_slot(pair, wk->npslots);; s = (s + 1) & (wk->npslots - 1)) {
+            PairSlot *ps = &wk->pslots[s];
+            if (ps->pair == NULL) break;
+            if (ps->pair == pair) {
+                if (ps->idx < 0) return 0;
+                *v = wk->table[ps->idx];
+                return 1;
+            }
+        }
+    }
+    int r = value_by_equality(wk, pair, cx, v);
+    if (r == 0 || r == 1) {
+        /* table_add put a hit last; a miss is -1 */
+        if (pair_remember(wk, pair, r ? wk->last : -1) < 0) return -1;
+    }
+    return r;
+}
+
+/* value_of for a pair object not seen yet: by equality, through ``resolved``. */
+static int value_by_equality(Work *wk, PyObject *pair, Ctx *cx, Value *v) {
     PyObject *known = PyDict_GetItemWithError(cx->resolved, pair);
     if (known != NULL) {
         Py_ssize_t i = PyLong_AsSsize_t(known);
         if (i < 0) return PyErr_Occurred() ? -1 : 0;
         *v = wk->table[i];
+        wk->last = i;
         return 1;
     }
     if (PyErr_Occurred()) return -1;
@@ -264,6 +332,7 @@ static int value_of(Work *wk, PyObject *pair, Ctx *cx, Value *v) {
         if (r == 0) {
             int e = v->pbits ? table_add(wk, v, pair, cx)
                              : PyDict_SetItem(cx->resolved, pair, cx->minus_one);
+            wk->last = wk->ntable - 1;
             Py_DECREF(v->data); /* the table holds its own reference */
             if (e < 0 || !v->pbits) PyMem_Free(v->recs); /* else the table owns them */
             r = e < 0 ? -1 : v->pbits ? 1 : 0;
