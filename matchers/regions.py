@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from fingerprints import native
-from matchers.rows import SQL_INSERT, Layout, detect_layout
+from matchers.rows import Layout, detect_layout, holds_sql_insert
 
 # Shapes of one line.
 BLANK: Final = "blank"
@@ -122,12 +122,7 @@ class Region:
 def whole_document(text: str) -> bool:
     """SQL dumps are read as one region: ``INSERT … VALUES`` tuples span lines
     of every shape, and everything outside a statement's tuples is skipped anyway."""
-    core = native.CORE
-    # The IGNORECASE search costs a page of Japanese text ~0.1 ms; the native pass
-    # (does the text hold "insert" in any case?) rules it out in a tenth of that.
-    if (core is None or core.may_hold_insert(text)) and SQL_INSERT.search(text) is not None:
-        return True
-    return text.lstrip()[:1] == "["
+    return holds_sql_insert(text) or text.lstrip()[:1] == "["
 
 
 def cut_regions(text: str) -> list[Region]:
