@@ -7,7 +7,7 @@
  * decided once per kind, per (kind, count) or per kind mask stays in Python
  * (matchers/evidencecore.py: ``bit_of``, ``weight``, ``shape_of``, and ``resolve``
  * for a value too common to expand), so this file holds no fact about kinds,
- * field groups or levels. Each distinct value is resolved once into a C table.
+ * field groups or levels. Each pair object is resolved once into a C table.
  * Results are bit-identical to the reference: the per-record weights are summed
  * in the order Python's dicts would hold them (first seen first), since a float
  * sum depends on its order (CPython 3.11's ``sum`` adds floats one after another).
@@ -240,9 +240,7 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
     PyObject *seq = NULL, *state = NULL, *shapes = NULL, *out = NULL;
     PyObject *s_found = PyUnicode_InternFromString("found");
     PyObject *s_line = PyUnicode_InternFromString("line");
-    cx.resolved = PyDict_New();
-    cx.minus_one = PyLong_FromLong(-1);
-    if (cx.resolved == NULL || cx.minus_one == NULL || s_found == NULL || s_line == NULL)
+    if (s_found == NULL || s_line == NULL)
         goto fail;
     if ((seq = PySequence_Fast(rows, "rows must be a sequence")) == NULL) goto fail;
     if ((state = PyDict_New()) == NULL || (shapes = PyDict_New()) == NULL) goto fail;
@@ -280,8 +278,6 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
                     Py_XDECREF(shapes);
                     Py_XDECREF(s_found);
                     Py_XDECREF(s_line);
-                    Py_XDECREF(cx.resolved);
-                    Py_XDECREF(cx.minus_one);
                     Py_RETURN_NONE;
                 }
                 goto fail;
@@ -387,8 +383,6 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
     Py_DECREF(shapes);
     Py_DECREF(s_found);
     Py_DECREF(s_line);
-    Py_DECREF(cx.resolved);
-    Py_DECREF(cx.minus_one);
     return out;
 fail:
     work_free(&wk);
@@ -398,7 +392,5 @@ fail:
     Py_XDECREF(out);
     Py_XDECREF(s_found);
     Py_XDECREF(s_line);
-    Py_XDECREF(cx.resolved);
-    Py_XDECREF(cx.minus_one);
     return NULL;
 }

@@ -46,7 +46,7 @@ typedef struct {
 } Best;
 
 typedef struct {
-    Value *table;      /* every distinct value with bits, resolved once */
+    Value *table;      /* every pair object's value with bits, resolved once */
     Py_ssize_t ntable, captable;
     Value *vals;       /* the current row's */
     Py_ssize_t nvals, capvals;
@@ -56,13 +56,13 @@ typedef struct {
     size_t nslots;     /* a power of two, more than twice ncands */
     Best *best;
     Py_ssize_t nbest, capbest;
-    /* pair object -> index into table, or -1 for a miss: a row's pairs are mostly the
-     * same objects as earlier rows' (one per distinct cell value), and their address is
-     * a cheaper key than the tuple (whose hash CPython does not cache). The pairs stay
-     * alive for the whole call (the rows hold them). */
+    /* pair object -> index into table, or -1 for a miss. Rows share one pair object
+     * per distinct value (the extractor's caches hand out the same tuple), so the
+     * object's address is the key: cheaper than the tuple, whose hash CPython does not
+     * cache. Two equal pairs that are distinct objects are resolved twice, to the same
+     * value. The pairs stay alive for the whole call (the rows hold them). */
     PairSlot *pslots;
     size_t npslots, npused;  /* a power of two; more than twice npused */
-    Py_ssize_t last;         /* the table index value_by_equality found or added */
 } Work;
 
 static int grow(void **p, Py_ssize_t *cap, Py_ssize_t need, size_t size) {
@@ -95,24 +95,17 @@ static int as_u64(PyObject *o, uint64_t *out) {
 /* The Python side's tables and callbacks (matchers/evidencecore.py). */
 typedef struct {
     PyObject *hits;      /* pair -> probe answer */
-    PyObject *resolved;  /* pair -> index into Work.table, or -1 for a miss */
     PyObject *resolve;   /* resolve(pair, answer) -> 7-tuple, for a Common answer */
     PyObject *bits;      /* kind -> bit index */
     PyObject *bit_of;    /* bit_of(kind) -> bit index, for a kind not seen yet */
     PyObject *masks;     /* [bits of primary kinds, bits of kinds outside WEAK_KINDS] */
     PyObject *weights;   /* (kind, count) -> weight */
     PyObject *weight;    /* weight(kind, count) -> weight, for a pair not seen yet */
-    PyObject *minus_one;
 } Ctx;
 
-static int table_add(Work *wk, const Value *v, PyObject *pair, Ctx *cx) {
+static int table_add(Work *wk, const Value *v) {
     if (grow((void **)&wk->table, &wk->captable, wk->ntable + 1, sizeof(Value)) < 0)
         return -1;
-    PyObject *idx = PyLong_FromSsize_t(wk->ntable);
-    if (idx == NULL) return -1;
-    int e = PyDict_SetItem(cx->resolved, pair, idx);
-    Py_DECREF(idx);
-    if (e < 0) return -1;
     wk->table[wk->ntable] = *v;
     Py_INCREF(v->data);
     wk->ntable++;
@@ -148,18 +141,23 @@ static int resolve_records(PyObject *h, Value *v, Ctx *cx) {
     }
     Py_ssize_t nrec = 0;
     uint64_t pbits = 0;
-    long first = -1;
+    long first = -1, last_k = -1;
+    PyObject *last_kind = NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *t = PyTuple_GET_ITEM(h, i);
         if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2) {
             PyErr_SetString(PyExc_TypeError, "an answer holds (record, kind) pairs");
             goto fail;
         }
-        long k = kind_bit(PyTuple_GET_ITEM(t, 1), cx);
+        /* an answer's pairs share one kind object, nearly always */
+        PyObject *kobj = PyTuple_GET_ITEM(t, 1);
+        long k = kobj == last_kind ? last_k : kind_bit(kobj, cx);
         if (k < 0) {
             PyMem_Free(recs);
             return k == -2 ? 2 : -1;
         }
+        last_kind = kobj;
+        last_k = k;
         if (i == 0) first = k;
         uint64_t b = (uint64_t)1 << k;
         PyObject *rec = PyTuple_GET_ITEM(t, 0);
@@ -285,7 +283,7 @@ static int pair_remember(Work *wk, PyObject *pair, Py_ssize_t idx) {
     return 0;
 }
 
-static int value_by_equality(Work *wk, PyObject *pair, Ctx *cx, Value *v);
+static int value_resolve(Work *wk, PyObject *pair, Ctx *cx, Value *v);
 
 /* The value of a pair: 1 with bits (copied to *v), 0 a miss, 2 to fall back, -1 error. */
 static int value_of(Work *wk, PyObject *pair, Ctx *cx, Value *v) {
@@ -300,25 +298,14 @@ static int value_of(Work *wk, PyObject *pair, Ctx *cx, Value *v) {
             }
         }
     }
-    int r = value_by_equality(wk, pair, cx, v);
-    if (r == 0 || r == 1) {
-        /* table_add put a hit last; a miss is -1 */
-        if (pair_remember(wk, pair, r ? wk->last : -1) < 0) return -1;
-    }
+    int r = value_resolve(wk, pair, cx, v);
+    /* a hit is the table's last value */
+    if ((r == 0 || r == 1) && pair_remember(wk, pair, r ? wk->ntable - 1 : -1) < 0) return -1;
     return r;
 }
 
-/* value_of for a pair object not seen yet: by equality, through ``resolved``. */
-static int value_by_equality(Work *wk, PyObject *pair, Ctx *cx, Value *v) {
-    PyObject *known = PyDict_GetItemWithError(cx->resolved, pair);
-    if (known != NULL) {
-        Py_ssize_t i = PyLong_AsSsize_t(known);
-        if (i < 0) return PyErr_Occurred() ? -1 : 0;
-        *v = wk->table[i];
-        wk->last = i;
-        return 1;
-    }
-    if (PyErr_Occurred()) return -1;
+/* value_of for a pair object not seen yet: its probe answer, resolved. */
+static int value_resolve(Work *wk, PyObject *pair, Ctx *cx, Value *v) {
     PyObject *h = PyObject_GetItem(cx->hits, pair);
     if (h == NULL) return -1;
     int truth = PyObject_IsTrue(h);
@@ -326,13 +313,11 @@ static int value_by_equality(Work *wk, PyObject *pair, Ctx *cx, Value *v) {
     if (truth < 0) {
         r = -1;
     } else if (!truth) {
-        r = PyDict_SetItem(cx->resolved, pair, cx->minus_one) < 0 ? -1 : 0;
+        r = 0;
     } else {
         r = PyTuple_CheckExact(h) ? resolve_records(h, v, cx) : resolve_common(pair, h, v, cx);
         if (r == 0) {
-            int e = v->pbits ? table_add(wk, v, pair, cx)
-                             : PyDict_SetItem(cx->resolved, pair, cx->minus_one);
-            wk->last = wk->ntable - 1;
+            int e = v->pbits ? table_add(wk, v) : 0;
             Py_DECREF(v->data); /* the table holds its own reference */
             if (e < 0 || !v->pbits) PyMem_Free(v->recs); /* else the table owns them */
             r = e < 0 ? -1 : v->pbits ? 1 : 0;
