@@ -25,6 +25,8 @@
  *                                  (_native_lines.h).
  *   tie_rows(rows, hits, ...)      the row loop of matchers.evidence.collect (_tie.c).
  *   memo_attempts(ws, memo, ...)   prose attempts answered from the cache (_attempts.c).
+ *   prose_attempts(table, ...)     a prose window's name and kana attempts, with a
+ *                                  ProseTable cache of code points (_prose.c).
  *   layer_many(s, p, ds, width)    a set's per-set layer over digests (_layer.c).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
@@ -432,6 +434,8 @@ fail:
 PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
 PyObject *native_memo_attempts(PyObject *self, PyObject *args); /* _attempts.c */
 PyObject *native_layer_many(PyObject *self, PyObject *args); /* _layer.c */
+PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
+extern PyTypeObject ProseTableType; /* _prose.c */
 
 static PyMethodDef methods[] = {
     {"prepare", native_prepare, METH_O,
@@ -453,6 +457,9 @@ static PyMethodDef methods[] = {
      "The row loop of matchers.evidence.collect (see fingerprints/_tie.c)."},
     {"memo_attempts", native_memo_attempts, METH_VARARGS,
      "memo_attempts(windows, memo, out, starts, answers) -> misses (_attempts.c)."},
+    {"prose_attempts", native_prose_attempts, METH_VARARGS,
+     "prose_attempts(table, fields, kind, mode, window, lo, lengths, budget, cap, out, starts, "
+     "answers) -> budget left (_prose.c)."},
     {"layer_many", native_layer_many, METH_VARARGS,
      "layer_many(secret, person, digests, width) -> layered 16-byte digests (_layer.c)."},
     {NULL, NULL, 0, NULL}};
@@ -467,5 +474,14 @@ PyMODINIT_FUNC PyInit__native(void) {
         PyErr_SetString(PyExc_ImportError, "fingerprints._native needs a little-endian CPU");
         return NULL;
     }
-    return PyModule_Create(&module);
+    if (PyType_Ready(&ProseTableType) < 0) return NULL;
+    PyObject *mod = PyModule_Create(&module);
+    if (mod == NULL) return NULL;
+    Py_INCREF(&ProseTableType);
+    if (PyModule_AddObject(mod, "ProseTable", (PyObject *)&ProseTableType) < 0) {
+        Py_DECREF(&ProseTableType);
+        Py_DECREF(mod);
+        return NULL;
+    }
+    return mod;
 }

@@ -55,6 +55,14 @@ class NativeCore(Protocol):
                       starts: list[int], answers: Mapping[Any, Any] | None, /
                       ) -> list[tuple[str, int]]: ...
 
+    #: One kind's prose cache of code points (``fingerprints/_prose.c``).
+    ProseTable: Callable[[], object]
+
+    def prose_attempts(self, table: object, fields: Callable[[str, str], Sequence[Any]],
+                       kind: str, mode: int, window: str, lo: int, lengths: Sequence[int],
+                       budget: int, cap: int, out: list[tuple[int, Any]], starts: list[int],
+                       answers: Mapping[Any, Any] | None, epoch: int, /) -> int: ...
+
     def tie_rows(self, rows: Sequence[object], hits: Mapping[Any, Any],
                  resolve: Callable[..., Any], bits: dict[str, int],
                  bit_of: Callable[[str], int], masks: list[int],

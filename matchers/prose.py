@@ -78,11 +78,14 @@ class ProseCandidates:
 
 
 def prose_candidates(
-    ex: Extractor, text: str, radius: int, answers: Mapping[Pair, Hits] | None = None
+    ex: Extractor, text: str, radius: int, answers: Mapping[Pair, Hits] | None = None,
+    epoch: int = 0,
 ) -> ProseCandidates:
     """The primary candidates of prepared ``text`` and the supporting ones within
     ``radius`` characters of some primary. ``answers`` are probe answers known
-    already (the prober's cache): supporting values they say miss are left out."""
+    already (the prober's cache): supporting values they say miss are left out.
+    ``epoch`` must change whenever an answer has left ``answers`` since the last
+    call with the same extractor (``DigestProber.epoch``)."""
     prim = [((k, c), s, e) for k, c, s, e in ex.primaries(text)]
     n = len(text)
     if not prim:
@@ -90,7 +93,7 @@ def prose_candidates(
     prim.sort(key=lambda t: t[1])
     prim_starts = [s for _, s, _ in prim]
     spans = _merge([(max(0, s - radius), min(n, e + radius)) for _, s, e in prim])
-    found = _Support([], [], answers)
+    found = _Support([], [], answers, epoch)
     for lo, hi in spans:
         windows = bisect.bisect_left(prim_starts, hi) - bisect.bisect_left(prim_starts, lo)
         _supporting(ex, text, lo, hi, found, PROSE_SUBSTRING_CAP * max(1, windows))
@@ -105,6 +108,8 @@ class _Support:
     out: list[tuple[int, Pair]]
     starts: list[int]
     answers: Mapping[Pair, Hits] | None
+    # Changes when an answer leaves ``answers`` (the native cache's known misses).
+    epoch: int = 0
 
     def add(self, pos: int, got: Sequence[Pair]) -> None:
         if not got:
@@ -218,22 +223,26 @@ def _supporting(
             for value in _address_cuts(m.group()):
                 attempt(ADDRESS, value, lo + m.start())
     name_lengths = sorted(plan.lengths.get(NAME, ()))
-    if name_lengths:
-        core = native.CORE
-        # The same substrings in the same order, cut by the native core when it runs.
-        if core is not None:
-            cut = core.name_windows(window, lo, name_lengths, budget[0])
-            budget[0] -= len(cut)
-            # Cached names are added in C (``_Support.add``'s rules); the rest are
-            # canonicalized here, budget already counted.
-            names = memos.setdefault(NAME, {})
-            for value, pos in core.memo_attempts(cut, names, found.out, found.starts,
-                                                 found.answers):
-                add(pos, cached(NAME, value))
-        else:
-            for value, pos in name_windows(window, lo, name_lengths):
-                attempt(NAME, value, pos)
     kana_lengths = sorted(plan.lengths.get(NAME_KANA, ()))
+    core = native.CORE
+    if core is not None:
+        # The same attempts in the same order, walked in C with a cache of code
+        # points per kind (nearly every substring is one seen before: no str, no
+        # dict lookup of it); only unknown substrings call ``fields``.
+        left = budget[0]
+        for kind, mode, lengths in ((NAME, 0, name_lengths), (NAME_KANA, 1, kana_lengths),
+                                    (NAME_KANA, 2, kana_lengths)):
+            if lengths and left > 0:
+                table = ex.prose_tables.get(kind)
+                if table is None:
+                    table = ex.prose_tables[kind] = core.ProseTable()
+                left = core.prose_attempts(table, fields, kind, mode, window, lo, lengths, left,
+                                           PROSE_CACHE_SIZE, found.out, found.starts,
+                                           found.answers, found.epoch)
+        return
+    if name_lengths:
+        for value, pos in name_windows(window, lo, name_lengths):
+            attempt(NAME, value, pos)
     if kana_lengths:
         # A reading in hiragana ("（やまだ たろう）") is tried whole: every
         # substring of hiragana prose would be mostly particles and endings.
