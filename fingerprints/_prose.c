@@ -254,7 +254,7 @@ fail:
     return -1;
 }
 
-/* fingerprints.normalizers.base.KANJI_CLASS and CJK_CLASS (as in _native.c). */
+/* fingerprints.normalizers.base.KANJI_CLASS and CJK_CLASS. */
 static int is_kanji(Py_UCS4 c) {
     return (c >= 0x3005 && c <= 0x3007) || (c >= 0x3400 && c <= 0x4DBF) ||
            (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
