@@ -49,6 +49,24 @@ DATE_RE = re.compile(
 _ADDRESS_START = re.compile(
     f"(?:北海道|東京都|(?:京都|大阪)府|[{KANJI_CLASS}]{{2,3}}県)[^\\s、。,，「」()<>]{{2,80}}"
 )
+# Guards: a window none of a pattern's guards matches holds no match of it, and its
+# loop is skipped (most windows hold no date, postal code or address). ``re`` tries
+# the patterns above at every position (no alternative begins with a literal, so it
+# has no quick scan for where one could start); each guard is one alternative (or a
+# part every match of it has), rewritten to begin with a literal or a class, which
+# ``re`` scans for quickly. tests/matchers/test_prose_guards.py holds them to that.
+_DATE_GUARDS = (
+    re.compile("月[0-9]"),  # 年…月…日, either alternative
+    re.compile(r"[./\-][0-9]{1,2}[./\-][0-9]"),  # separated, either alternative
+    # (?<![0-9])(?:19|20)[0-9]{6}(?![0-9]), the lookbehind moved after the first digit.
+    re.compile(r"(?:1(?<![0-9]1)9|2(?<![0-9]2)0)[0-9]{6}(?![0-9])"),
+)
+_POSTAL_GUARDS = (
+    re.compile(r"(?:〒|〶|郵便番号[:：]?)\s?[0-9]{3}[- ]?[0-9]{4}(?![0-9])"),
+    # (?<![0-9\-])[0-9]{3}-[0-9]{4}(?![0-9\-]), found from its dash.
+    re.compile(r"-(?<=[0-9]{3}-)(?<![0-9\-][0-9]{3}-)[0-9]{4}(?![0-9\-])"),
+)
+_ADDRESS_GUARDS = (re.compile("北海道|東京都|京都府|大阪府|県"),)
 # Runs of kanji/kana, single spaces inside allowed (山田 太郎).
 _JRUN = re.compile(f"[{CJK_CLASS}]+(?: [{CJK_CLASS}]+)*")
 _KATA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc\u31f0-\u31ff]{2,}(?: [\u30a1-\u30fa\u30fc]+)*")
@@ -212,13 +230,13 @@ def _supporting(
         add(pos, cached(kind, value))
 
     window = text[lo:hi]
-    if plan.has(BIRTHDATE):
+    if plan.has(BIRTHDATE) and _may_match(_DATE_GUARDS, window):
         for m in DATE_RE.finditer(window):
             attempt(BIRTHDATE, m.group(), lo + m.start())
-    if plan.has(POSTAL):
+    if plan.has(POSTAL) and _may_match(_POSTAL_GUARDS, window):
         for m in POSTAL_RE.finditer(window):
             attempt(POSTAL, m.group(), lo + m.start())
-    if plan.has(ADDRESS):
+    if plan.has(ADDRESS) and _may_match(_ADDRESS_GUARDS, window):
         for m in _ADDRESS_START.finditer(window):
             for value in _address_cuts(m.group()):
                 attempt(ADDRESS, value, lo + m.start())
@@ -277,6 +295,10 @@ def name_windows(window: str, lo: int, name_lengths: list[int]) -> Iterator[tupl
                 if i + size > n:
                     break
                 yield compact[i : i + size], at + i
+
+
+def _may_match(guards: tuple[re.Pattern[str], ...], window: str) -> bool:
+    return any(guard.search(window) for guard in guards)
 
 
 def _address_cuts(span: str) -> list[str]:
