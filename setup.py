@@ -11,8 +11,8 @@ setup(
     ext_modules=[
         Extension(
             "fingerprints._native",
-            ["fingerprints/_native.c", "fingerprints/_tie.c", "fingerprints/_attempts.c",
-             "fingerprints/_layer.c"],
+            ["fingerprints/_native.c", "fingerprints/_tie.c", "fingerprints/_layer.c",
+             "fingerprints/_prose.c"],
             depends=[
                 "fingerprints/_blake2b.h",
                 "fingerprints/_native_cells.h",

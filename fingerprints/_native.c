@@ -15,8 +15,6 @@
  *                                  concatenated: one call per kind and batch.
  *   bloom_survivors(d, words, m, k) positions of the 16-byte digests whose k probes
  *                                  all hit (fingerprints.bloom.BloomFilter.contains).
- *   name_windows(w, base, ls, n)   a prose window's name candidates
- *                                  (matchers.prose.name_windows).
  *   shaped_column(values, ...)     a column of bare phone numbers or e-mail addresses:
  *                                  trimmed, prepared, shape-tested and canonicalized
  *                                  (matchers.candidates.Extractor._shaped_cells;
@@ -25,7 +23,8 @@
  *                                  (_native_lines.h).
  *   may_hold_insert(text)          the pre-test of matchers.regions.whole_document.
  *   tie_rows(rows, hits, ...)      the row loop of matchers.evidence.collect (_tie.c).
- *   memo_attempts(ws, memo, ...)   prose attempts answered from the cache (_attempts.c).
+ *   prose_attempts(table, ...)     a prose window's name and kana attempts, with a
+ *                                  ProseTable cache of code points (_prose.c).
  *   layer_many(s, p, ds, width)    a set's per-set layer over digests (_layer.c).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
@@ -338,91 +337,6 @@ fail:
     return NULL;
 }
 
-/* ------------------------------------------------------------- prose name windows */
-
-/* fingerprints.normalizers.base.KANJI_CLASS and CJK_CLASS. */
-static int is_kanji(Py_UCS4 c) {
-    return (c >= 0x3005 && c <= 0x3007) || (c >= 0x3400 && c <= 0x4DBF) ||
-           (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
-           (c >= 0x20000 && c <= 0x3FFFF);
-}
-
-static int is_cjk(Py_UCS4 c) {
-    return (c >= 0x3041 && c <= 0x30FF) || (c >= 0x31F0 && c <= 0x31FF) || is_kanji(c);
-}
-
-/* matchers.prose's name candidates of one window: per run of CJK characters (single
- * spaces inside allowed), spaces dropped, the substrings of each length that start
- * with a kanji, as (value, start of the run + offset in the compact run + base); at
- * most ``budget`` of them. */
-static PyObject *native_name_windows(PyObject *self, PyObject *args) {
-    PyObject *text, *lengths_obj;
-    Py_ssize_t base, budget;
-    if (!PyArg_ParseTuple(args, "UnOn", &text, &base, &lengths_obj, &budget)) return NULL;
-    PyObject *lengths = PySequence_Fast(lengths_obj, "lengths must be a sequence");
-    if (lengths == NULL) return NULL;
-    Py_ssize_t nl = PySequence_Fast_GET_SIZE(lengths);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t *sizes = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(nl ? nl : 1));
-    Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(n ? n : 1));
-    PyObject *out = PyList_New(0);
-    if (sizes == NULL || buf == NULL || out == NULL) {
-        if (!PyErr_Occurred()) PyErr_NoMemory();
-        goto fail;
-    }
-    for (Py_ssize_t k = 0; k < nl; k++) {
-        sizes[k] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(lengths, k));
-        if (sizes[k] == -1 && PyErr_Occurred()) goto fail;
-        if (k && sizes[k] < sizes[k - 1]) {
-            PyErr_SetString(PyExc_ValueError, "lengths must be ascending");
-            goto fail;
-        }
-    }
-    Py_ssize_t i = 0;
-    while (i < n && budget > 0 && nl > 0) {
-        if (!is_cjk(PyUnicode_READ(kind, data, i))) {
-            i++;
-            continue;
-        }
-        Py_ssize_t start = i, m = 0, j = i;
-        while (j < n && is_cjk(PyUnicode_READ(kind, data, j))) buf[m++] = PyUnicode_READ(kind, data, j++);
-        while (j + 1 < n && PyUnicode_READ(kind, data, j) == ' ' &&
-               is_cjk(PyUnicode_READ(kind, data, j + 1))) {
-            j++;
-            while (j < n && is_cjk(PyUnicode_READ(kind, data, j)))
-                buf[m++] = PyUnicode_READ(kind, data, j++);
-        }
-        i = j;
-        if (m < sizes[0]) continue;
-        for (Py_ssize_t p = 0; p < m && budget > 0; p++) {
-            if (!is_kanji(buf[p])) continue;
-            for (Py_ssize_t k = 0; k < nl && budget > 0; k++) {
-                if (p + sizes[k] > m) break;
-                PyObject *v = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf + p, sizes[k]);
-                if (v == NULL) goto fail;
-                PyObject *item = Py_BuildValue("(Nn)", v, base + start + p);
-                if (item == NULL) goto fail;
-                int rc = PyList_Append(out, item);
-                Py_DECREF(item);
-                if (rc < 0) goto fail;
-                budget--;
-            }
-        }
-    }
-    PyMem_Free(sizes);
-    PyMem_Free(buf);
-    Py_DECREF(lengths);
-    return out;
-fail:
-    PyMem_Free(sizes);
-    PyMem_Free(buf);
-    Py_DECREF(lengths);
-    Py_XDECREF(out);
-    return NULL;
-}
-
 /* -------------------------------------------- column fast path and line shapes */
 
 #include "_native_cells.h"
@@ -431,16 +345,15 @@ fail:
 /* ---------------------------------------------------------------------- module */
 
 PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
-PyObject *native_memo_attempts(PyObject *self, PyObject *args); /* _attempts.c */
 PyObject *native_layer_many(PyObject *self, PyObject *args); /* _layer.c */
+PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
+extern PyTypeObject ProseTableType; /* _prose.c */
 
 static PyMethodDef methods[] = {
     {"prepare", native_prepare, METH_O,
      "SPEC 3.2 preparation of text made of known characters; None otherwise."},
     {"prepare_pieces", native_prepare_pieces, METH_O,
      "The text cut after newlines and 、。: prepared pieces, 1-tuples of raw ones."},
-    {"name_windows", native_name_windows, METH_VARARGS,
-     "name_windows(window, base, lengths, budget) -> [(substring, position)] (matchers.prose)."},
     {"digest_many", native_digest_many, METH_VARARGS,
      "digest_many(key, person, values) -> 16-byte keyed BLAKE2b digests, concatenated."},
     {"bloom_survivors", native_bloom_survivors, METH_VARARGS,
@@ -454,8 +367,9 @@ static PyMethodDef methods[] = {
      "line_shapes(text, names) -> the shape of each line (matchers.regions.line_shape)."},
     {"tie_rows", native_tie_rows, METH_VARARGS,
      "The row loop of matchers.evidence.collect (see fingerprints/_tie.c)."},
-    {"memo_attempts", native_memo_attempts, METH_VARARGS,
-     "memo_attempts(windows, memo, out, starts, answers) -> misses (_attempts.c)."},
+    {"prose_attempts", native_prose_attempts, METH_VARARGS,
+     "prose_attempts(table, fields, kind, mode, window, lo, lengths, budget, cap, out, starts, "
+     "answers) -> budget left (_prose.c)."},
     {"layer_many", native_layer_many, METH_VARARGS,
      "layer_many(secret, person, digests, width) -> layered 16-byte digests (_layer.c)."},
     {NULL, NULL, 0, NULL}};
@@ -470,5 +384,14 @@ PyMODINIT_FUNC PyInit__native(void) {
         PyErr_SetString(PyExc_ImportError, "fingerprints._native needs a little-endian CPU");
         return NULL;
     }
-    return PyModule_Create(&module);
+    if (PyType_Ready(&ProseTableType) < 0) return NULL;
+    PyObject *mod = PyModule_Create(&module);
+    if (mod == NULL) return NULL;
+    Py_INCREF(&ProseTableType);
+    if (PyModule_AddObject(mod, "ProseTable", (PyObject *)&ProseTableType) < 0) {
+        Py_DECREF(&ProseTableType);
+        Py_DECREF(mod);
+        return NULL;
+    }
+    return mod;
 }

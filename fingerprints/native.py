@@ -32,9 +32,6 @@ class NativeCore(Protocol):
 
     def prepare_pieces(self, text: str, /) -> list[str | tuple[str]]: ...
 
-    def name_windows(self, window: str, base: int, lengths: Sequence[int], budget: int, /
-                     ) -> list[tuple[str, int]]: ...
-
     def digest_many(self, key: bytes, person: bytes, values: Sequence[str], /) -> bytes: ...
 
     def bloom_survivors(self, digests: bytes, words: object, bits: int, probes: int, /
@@ -52,10 +49,13 @@ class NativeCore(Protocol):
     def layer_many(self, secret: bytes, person: bytes, digests: bytes, width: int, /
                    ) -> bytes: ...
 
-    def memo_attempts(self, windows: Sequence[tuple[str, int]],
-                      memo: dict[str, Any], out: list[tuple[int, Any]],
-                      starts: list[int], answers: Mapping[Any, Any] | None, /
-                      ) -> list[tuple[str, int]]: ...
+    #: One kind's prose cache of code points (``fingerprints/_prose.c``).
+    ProseTable: Callable[[], object]
+
+    def prose_attempts(self, table: object, fields: Callable[[str, str], Sequence[Any]],
+                       kind: str, mode: int, window: str, lo: int, lengths: Sequence[int],
+                       budget: int, cap: int, out: list[tuple[int, Any]], starts: list[int],
+                       answers: Mapping[Any, Any] | None, epoch: int, /) -> int: ...
 
     def tie_rows(self, rows: Sequence[object], hits: Mapping[Any, Any],
                  resolve: Callable[..., Any], bits: dict[str, int],

@@ -81,6 +81,8 @@ class Extractor:
         # Prose substrings' pairs per kind and value, kept across documents
         # (matchers.prose; bounded there).
         self.prose_cache: dict[str, dict[str, list[Pair]]] = {}
+        # The native core's counterpart per kind (fingerprints/_prose.c; bounded too).
+        self.prose_tables: dict[str, object] = {}
         self._phone = plan.has(PHONE)
         self._email = plan.has(EMAIL)
         self._cid = plan.has(CUSTOMER_ID)

@@ -111,6 +111,9 @@ class DigestProber:
         # repeat across a dump); the older half goes when full: memory is bounded.
         self._cache: dict[tuple[str, str], Hits] = {}
         self._cache_size = cache_size
+        # How often answers left the cache: while it stays, answers are only added and
+        # a known miss stays one (prose's native cache relies on that).
+        self._epoch = 0
         self._once = ONE_OFF_KINDS
         self._codes = {kind: code for code, kind in enumerate(fpset.manifest.kind_codes)}
         self._rec_keys: dict[int, frozenset[int]] = {}
@@ -124,6 +127,11 @@ class DigestProber:
         """The answers remembered from earlier probes (the cache itself, to be read
         only: prose leaves out supporting values it knows to miss)."""
         return self._cache
+
+    @property
+    def epoch(self) -> int:
+        """Changes whenever an answer leaves :attr:`answers` (eviction)."""
+        return self._epoch
 
     def record_keys(self, row: int) -> frozenset[int]:
         got = self._rec_keys.get(row)
@@ -195,6 +203,7 @@ class DigestProber:
             return []
         cache = self._cache
         if len(cache) + n > self._cache_size:
+            self._epoch += 1
             if n > self._cache_size // 2:
                 cache.clear()
             else:
@@ -233,3 +242,8 @@ class DigestProber:
 def known_answers(prober: Prober) -> dict[tuple[str, str], Hits] | None:
     """The answers a prober remembers, when it is one that does (:class:`DigestProber`)."""
     return prober.answers if isinstance(prober, DigestProber) else None
+
+
+def answers_epoch(prober: Prober) -> int:
+    """:attr:`DigestProber.epoch` of a prober that remembers answers (0 otherwise)."""
+    return prober.epoch if isinstance(prober, DigestProber) else 0

@@ -49,6 +49,24 @@ DATE_RE = re.compile(
 _ADDRESS_START = re.compile(
     f"(?:北海道|東京都|(?:京都|大阪)府|[{KANJI_CLASS}]{{2,3}}県)[^\\s、。,，「」()<>]{{2,80}}"
 )
+# Guards: a window none of a pattern's guards matches holds no match of it, and its
+# loop is skipped (most windows hold no date, postal code or address). ``re`` tries
+# the patterns above at every position (no alternative begins with a literal, so it
+# has no quick scan for where one could start); each guard is one alternative (or a
+# part every match of it has), rewritten to begin with a literal or a class, which
+# ``re`` scans for quickly. tests/matchers/test_prose_guards.py holds them to that.
+_DATE_GUARDS = (
+    re.compile("月[0-9]"),  # 年…月…日, either alternative
+    re.compile(r"[./\-][0-9]{1,2}[./\-][0-9]"),  # separated, either alternative
+    # (?<![0-9])(?:19|20)[0-9]{6}(?![0-9]), the lookbehind moved after the first digit.
+    re.compile(r"(?:1(?<![0-9]1)9|2(?<![0-9]2)0)[0-9]{6}(?![0-9])"),
+)
+_POSTAL_GUARDS = (
+    re.compile(r"(?:〒|〶|郵便番号[:：]?)\s?[0-9]{3}[- ]?[0-9]{4}(?![0-9])"),
+    # (?<![0-9\-])[0-9]{3}-[0-9]{4}(?![0-9\-]), found from its dash.
+    re.compile(r"-(?<=[0-9]{3}-)(?<![0-9\-][0-9]{3}-)[0-9]{4}(?![0-9\-])"),
+)
+_ADDRESS_GUARDS = (re.compile("北海道|東京都|京都府|大阪府|県"),)
 # Runs of kanji/kana, single spaces inside allowed (山田 太郎).
 _JRUN = re.compile(f"[{CJK_CLASS}]+(?: [{CJK_CLASS}]+)*")
 _KATA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc\u31f0-\u31ff]{2,}(?: [\u30a1-\u30fa\u30fc]+)*")
@@ -78,11 +96,14 @@ class ProseCandidates:
 
 
 def prose_candidates(
-    ex: Extractor, text: str, radius: int, answers: Mapping[Pair, Hits] | None = None
+    ex: Extractor, text: str, radius: int, answers: Mapping[Pair, Hits] | None = None,
+    epoch: int = 0,
 ) -> ProseCandidates:
     """The primary candidates of prepared ``text`` and the supporting ones within
     ``radius`` characters of some primary. ``answers`` are probe answers known
-    already (the prober's cache): supporting values they say miss are left out."""
+    already (the prober's cache): supporting values they say miss are left out.
+    ``epoch`` must change whenever an answer has left ``answers`` since the last
+    call with the same extractor (``DigestProber.epoch``)."""
     prim = [((k, c), s, e) for k, c, s, e in ex.primaries(text)]
     n = len(text)
     if not prim:
@@ -90,7 +111,7 @@ def prose_candidates(
     prim.sort(key=lambda t: t[1])
     prim_starts = [s for _, s, _ in prim]
     spans = _merge([(max(0, s - radius), min(n, e + radius)) for _, s, e in prim])
-    found = _Support([], [], answers)
+    found = _Support([], [], answers, epoch)
     for lo, hi in spans:
         windows = bisect.bisect_left(prim_starts, hi) - bisect.bisect_left(prim_starts, lo)
         _supporting(ex, text, lo, hi, found, PROSE_SUBSTRING_CAP * max(1, windows))
@@ -105,6 +126,8 @@ class _Support:
     out: list[tuple[int, Pair]]
     starts: list[int]
     answers: Mapping[Pair, Hits] | None
+    # Changes when an answer leaves ``answers`` (the native cache's known misses).
+    epoch: int = 0
 
     def add(self, pos: int, got: Sequence[Pair]) -> None:
         if not got:
@@ -207,33 +230,37 @@ def _supporting(
         add(pos, cached(kind, value))
 
     window = text[lo:hi]
-    if plan.has(BIRTHDATE):
+    if plan.has(BIRTHDATE) and _may_match(_DATE_GUARDS, window):
         for m in DATE_RE.finditer(window):
             attempt(BIRTHDATE, m.group(), lo + m.start())
-    if plan.has(POSTAL):
+    if plan.has(POSTAL) and _may_match(_POSTAL_GUARDS, window):
         for m in POSTAL_RE.finditer(window):
             attempt(POSTAL, m.group(), lo + m.start())
-    if plan.has(ADDRESS):
+    if plan.has(ADDRESS) and _may_match(_ADDRESS_GUARDS, window):
         for m in _ADDRESS_START.finditer(window):
             for value in _address_cuts(m.group()):
                 attempt(ADDRESS, value, lo + m.start())
     name_lengths = sorted(plan.lengths.get(NAME, ()))
-    if name_lengths:
-        core = native.CORE
-        # The same substrings in the same order, cut by the native core when it runs.
-        if core is not None:
-            cut = core.name_windows(window, lo, name_lengths, budget[0])
-            budget[0] -= len(cut)
-            # Cached names are added in C (``_Support.add``'s rules); the rest are
-            # canonicalized here, budget already counted.
-            names = memos.setdefault(NAME, {})
-            for value, pos in core.memo_attempts(cut, names, found.out, found.starts,
-                                                 found.answers):
-                add(pos, cached(NAME, value))
-        else:
-            for value, pos in name_windows(window, lo, name_lengths):
-                attempt(NAME, value, pos)
     kana_lengths = sorted(plan.lengths.get(NAME_KANA, ()))
+    core = native.CORE
+    if core is not None:
+        # The same attempts in the same order, walked in C with a cache of code
+        # points per kind (nearly every substring is one seen before: no str, no
+        # dict lookup of it); only unknown substrings call ``fields``.
+        left = budget[0]
+        for kind, mode, lengths in ((NAME, 0, name_lengths), (NAME_KANA, 1, kana_lengths),
+                                    (NAME_KANA, 2, kana_lengths)):
+            if lengths and left > 0:
+                table = ex.prose_tables.get(kind)
+                if table is None:
+                    table = ex.prose_tables[kind] = core.ProseTable()
+                left = core.prose_attempts(table, fields, kind, mode, window, lo, lengths, left,
+                                           PROSE_CACHE_SIZE, found.out, found.starts,
+                                           found.answers, found.epoch)
+        return
+    if name_lengths:
+        for value, pos in name_windows(window, lo, name_lengths):
+            attempt(NAME, value, pos)
     if kana_lengths:
         # A reading in hiragana ("（やまだ たろう）") is tried whole: every
         # substring of hiragana prose would be mostly particles and endings.
@@ -268,6 +295,10 @@ def name_windows(window: str, lo: int, name_lengths: list[int]) -> Iterator[tupl
                 if i + size > n:
                     break
                 yield compact[i : i + size], at + i
+
+
+def _may_match(guards: tuple[re.Pattern[str], ...], window: str) -> bool:
+    return any(guard.search(window) for guard in guards)
 
 
 def _address_cuts(span: str) -> list[str]:

@@ -45,7 +45,7 @@ from matchers.pieces import (
     safe_cut,
     wide_text_chunks,
 )
-from matchers.probe import DigestProber, Hits, Prober, known_answers
+from matchers.probe import DigestProber, Hits, Prober, answers_epoch, known_answers
 from matchers.prose import prose_candidates, prose_windows
 from matchers.regions import cut_regions, region_layouts, whole_document
 from matchers.result import MatchResult, RecordHit, summarize
@@ -310,8 +310,8 @@ class Matcher:
         # line, since a neighbouring weak line is another record.
         prepared = [prepare(lines[i]).replace("\n", " ") for i in picked]
         prose = "\n".join(prepared)
-        answers = known_answers(self.prober)
-        cands = [prose_candidates(self.extractor, line, PROSE_RADIUS, answers)
+        answers, epoch = known_answers(self.prober), answers_epoch(self.prober)
+        cands = [prose_candidates(self.extractor, line, PROSE_RADIUS, answers, epoch)
                  for line in prepared]
         unique = [
             p
@@ -362,7 +362,7 @@ class Matcher:
             return first_line + bisect.bisect_left(newlines, pos)
 
         cands = prose_candidates(self.extractor, text, PROSE_RADIUS,
-                                 known_answers(self.prober))
+                                 known_answers(self.prober), answers_epoch(self.prober))
         unique = cands.pairs()
         hits = dict(zip(unique, self.prober.probe(unique), strict=True))
         rows = prose_windows(cands, line_of, PROSE_RADIUS, hits)

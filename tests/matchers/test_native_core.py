@@ -9,7 +9,6 @@ carries an answer from one core to the other.
 from __future__ import annotations
 
 import random
-from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from hypothesis import strategies as st
 
 from fingerprints import native
 from fingerprints.fpset import FingerprintSet
-from matchers.prose import name_windows
 from matchers.result import MatchResult
 from matchers.scan import Matcher
 from tests.matchers.factories import RENDERERS, Customer, mixed_rows
@@ -84,23 +82,6 @@ def test_same_findings_on_generated_documents(
     text = noise + "\n" + RENDERERS[fmt](people) + noise
     native_result, reference = _both(fpset, text)
     assert native_result == reference
-
-
-@given(
-    window=st.text(alphabet="山田太郎髙﨑花子々〆やまだたろうヤマダタロウｱｲｳ 　、。\n0１a@𠮷",
-                   max_size=80),
-    lo=st.integers(0, 500),
-    lengths=st.lists(st.integers(1, 6), min_size=1, max_size=5, unique=True).map(sorted),
-    budget=st.integers(0, 300),
-)
-@settings(max_examples=1000, deadline=None)
-def test_native_name_windows_are_the_reference(
-    window: str, lo: int, lengths: list[int], budget: int
-) -> None:
-    from fingerprints import _native  # type: ignore[attr-defined]
-
-    want = list(islice(name_windows(window, lo, lengths), budget))
-    assert _native.name_windows(window, lo, lengths, budget) == want
 
 
 def test_same_findings_on_the_benchmark_clean_dump(

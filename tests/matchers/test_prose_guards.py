@@ -1,0 +1,58 @@
+"""A prose window none of a pattern's guards matches holds no match of the pattern
+(matchers.prose skips the pattern's loop there): the guards change no result."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matchers.prose import (
+    _ADDRESS_GUARDS,
+    _ADDRESS_START,
+    _DATE_GUARDS,
+    _POSTAL_GUARDS,
+    DATE_RE,
+    _may_match,
+)
+from matchers.shapes import POSTAL_RE
+
+CASES = {
+    "date": (DATE_RE, _DATE_GUARDS),
+    "postal": (POSTAL_RE, _POSTAL_GUARDS),
+    "address": (_ADDRESS_START, _ADDRESS_GUARDS),
+}
+PIECES = ["明治", "大正", "昭和", "平成", "令和", "元", "年", "月", "日", "M", "T.", "S", "H", "R",
+          "a", "19", "20", "0", "1", "2", "9", "12", "1985", "-", ".", "/", " ", "\u3000", "〒",
+          "〶", "郵便番号", ":", "：", "北海道", "東京都", "京都", "大阪", "府", "県", "神奈川",
+          "横浜市", "、", "。", "(", "<", "\n", "山", "ー", "x", "100", "0001", "123-4567"]
+texts = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
+MATCHING = ["昭和60年4月1日", "H1.2.3", "S60/4/1", "1985年4月1日", "1985-4-1", "19850401",
+            "〒100-0001", "郵便番号：100 0001", "100-0001", "東京都千代田区1", "神奈川県横浜市",
+            "a19850401b"]
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+@given(text=texts)
+@settings(max_examples=3000, deadline=None)
+def test_no_guard_no_match(kind: str, text: str) -> None:
+    pattern, guards = CASES[kind]
+    assert _may_match(guards, text) or pattern.search(text) is None
+
+
+@pytest.mark.parametrize("text", MATCHING)
+def test_a_match_passes_its_guards(text: str) -> None:
+    found = [kind for kind, (pattern, guards) in CASES.items() if pattern.search(text)]
+    assert found  # the example holds something
+    for kind in found:
+        assert _may_match(CASES[kind][1], text)
+
+
+def test_guards_are_not_everywhere() -> None:
+    """A post of phone numbers and chatter passes none of them (what they are for)."""
+    post = "山田 太郎さん 電話 090-2248-9001 よろしく\n田中さん 09055747176 +81 70 2668 2307 20:30"
+    for _pattern, guards in CASES.values():
+        assert not _may_match(guards, post)
+    assert re.search("[0-9]", post)
