@@ -46,6 +46,9 @@ class NativeCore(Protocol):
 
     def may_hold_insert(self, text: str, /) -> bool: ...
 
+    def first_rows(self, columns: list[list[str]], cells: list[dict[str, list[Any]]],
+                   strong: list[set[str] | None], /) -> tuple[list[int], list[list[Any]]]: ...
+
     def layer_many(self, secret: bytes, person: bytes, digests: bytes, width: int, /
                    ) -> bytes: ...
 

@@ -13,10 +13,11 @@ confidence and counts come out exactly as from the row-by-row path
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 from itertools import chain, compress, repeat
 from operator import not_
 
+from fingerprints import native
 from matchers.candidates import Extractor
 from matchers.confidence import WEAK_KINDS
 from matchers.probe import Hits, Prober
@@ -95,7 +96,7 @@ def scan_columns(
     n_matched = 0
     hit_columns: list[int] = []
     hit_cells: dict[int, dict[str, list[tuple[Pair, int]]]] = {}
-    strong: list[Iterator[bool]] = []  # per column with strong hits: does each row's?
+    strong: list[set[str] | None] = []  # per hit column: its values with a strong hit
     for j, found in enumerate(results):
         cell_hits, strong_values, matched_values = column_hits(
             found, hit_set, hits, j, WEAK_KINDS
@@ -110,42 +111,66 @@ def scan_columns(
             n_matched += sum(map(matched_values.get, columns[j], repeat(0)))
         hit_cells[j] = cell_hits
         hit_columns.append(j)
-        if strong_values:
-            strong.append(map(strong_values.__contains__, columns[j]))
-    if not strong:
+        strong.append(strong_values or None)
+    if not any(strong):
         # Names, kana and birth dates only: no evidence of anyone (evidence.collect
         # would skip every one of these rows).
         return [], hits, n_prim, n_matched
 
-    # The evidence of a row is fixed by the (column, value) cells that hit in it:
-    # a row whose hit cells equal those of an earlier row adds nothing (same
-    # records, same kinds, a later line), so each distinct set is scored once, at
-    # its first row. In particular a row with hits in one cell only is scored once
-    # per distinct (column, value). A row's set is the tuple of its hit values per
-    # hit column (None where it did not hit); the first row of each distinct
-    # tuple is found by C-level zips (reversed, so that the first row wins). Rows
-    # without a strong hit (evidence.collect skips them) are left out first.
-    keep = list(map(any, zip(*strong, strict=True)))
-    kept = list(compress(range(len(table)), keep))
-    marks = []  # per hit column: each kept row's value if it hit, else None
-    for j in hit_columns:
-        same = dict(zip(hit_cells[j], hit_cells[j], strict=True))
-        marks.append(map(same.get, compress(columns[j], keep)))
-    signatures = list(zip(*marks, strict=True))
-    first = dict(zip(reversed(signatures), reversed(kept), strict=True))
     # Only candidates that hit are kept: nothing after this (evidence, snippet)
     # looks at the others.
+    core = native.CORE
+    picked = (core.first_rows if core is not None else first_rows)(
+        [columns[j] for j in hit_columns], [hit_cells[j] for j in hit_columns], strong
+    )
     joiner = layout.delimiter or ("  " if layout.kind == "aligned" else " ")
-    out: list[RowCandidates] = []
+    out = [
+        RowCandidates(lines[i], row_found, source=(table, i, layout, joiner))
+        for i, row_found in zip(*picked, strict=True)
+    ]
+    return out, hits, n_prim, n_matched
+
+
+def first_rows(
+    columns: Sequence[Sequence[str]],
+    cells: Sequence[Mapping[str, list[tuple[Pair, int]]]],
+    strong: Sequence[Set[str] | None],
+) -> tuple[list[int], list[list[tuple[Pair, int]]]]:
+    """The rows a column scan scores, as (row indices, their hits): the reference of
+    the native ``first_rows`` (``fingerprints/_rows.c``). ``columns`` are the hit
+    columns, ``cells`` per hit column value -> its hits, ``strong`` per hit column the
+    values with a strong hit (or None).
+
+    The evidence of a row is fixed by the (column, value) cells that hit in it: a
+    row whose hit cells equal those of an earlier row adds nothing (same records,
+    same kinds, a later line), so each distinct set is scored once, at its first
+    row. In particular a row with hits in one cell only is scored once per distinct
+    (column, value). A row's set is the tuple of its hit values per hit column (None
+    where it did not hit); the first row of each distinct tuple is found by C-level
+    zips (reversed, so that the first row wins). Rows without a strong hit
+    (evidence.collect skips them) are left out first.
+    """
+    keep = list(map(any, zip(*(map(s.__contains__, col)
+                               for col, s in zip(columns, strong, strict=True) if s),
+                             strict=True)))
+    kept = list(compress(range(len(keep)), keep))
+    marks = []  # per hit column: each kept row's value if it hit, else None
+    for col, cell in zip(columns, cells, strict=True):
+        same = dict(zip(cell, cell, strict=True))
+        marks.append(map(same.get, compress(col, keep)))
+    signatures = list(zip(*marks, strict=True))
+    first = dict(zip(reversed(signatures), reversed(kept), strict=True))
+    rows: list[int] = []
+    founds: list[list[tuple[Pair, int]]] = []
     # (Row numbers are distinct: sorting never compares two signatures.)
     for i, signature in sorted(zip(first.values(), first, strict=True)):
-        # A signature holds each hit column's cell value (None where it missed).
-        row_found: list[tuple[Pair, int]] = []
-        for j, value in zip(hit_columns, signature, strict=True):
+        found: list[tuple[Pair, int]] = []
+        for cell, value in zip(cells, signature, strict=True):
             if value is not None:
-                row_found += hit_cells[j][value]
-        out.append(RowCandidates(lines[i], row_found, source=(table, i, layout, joiner)))
-    return out, hits, n_prim, n_matched
+                found += cell[value]
+        rows.append(i)
+        founds.append(found)
+    return rows, founds
 
 
 def column_hits(

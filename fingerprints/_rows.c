@@ -1,0 +1,135 @@
+/* The rows a column scan scores (issue 15): matchers.columns.first_rows in C.
+ *
+ *   first_rows(columns, cells, strong) -> (rows, founds)
+ *
+ * ``columns`` are the hit columns' cell values (lists of str, all of one length),
+ * ``cells`` per hit column the dict value -> list of its (pair, column) hits, and
+ * ``strong`` per hit column the set of its values with a hit of a strong kind, or
+ * None. A row is scored when one of its cells is strong, and only when the hit cells
+ * of no earlier row are the same (same records, same kinds, a later line: nothing
+ * new). ``rows`` are those rows' indices, ascending; ``founds`` each one's hits, the
+ * hit columns' lists concatenated in column order.
+ *
+ * A row's signature is, per hit column, the list object its cell maps to (NULL for a
+ * miss): one list per distinct value, so equal signatures are equal pointers.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+static uint64_t sig_hash(PyObject *const *sig, Py_ssize_t nc) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL;
+    for (Py_ssize_t c = 0; c < nc; c++) {
+        h ^= (uint64_t)(uintptr_t)sig[c] >> 4;
+        h *= 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 31;
+    }
+    return h;
+}
+
+PyObject *native_first_rows(PyObject *self, PyObject *args) {
+    PyObject *columns, *cells, *strong;
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &columns, &PyList_Type, &cells,
+                          &PyList_Type, &strong))
+        return NULL;
+    Py_ssize_t nc = PyList_GET_SIZE(columns);
+    if (PyList_GET_SIZE(cells) != nc || PyList_GET_SIZE(strong) != nc) {
+        PyErr_SetString(PyExc_ValueError, "columns, cells and strong differ in length");
+        return NULL;
+    }
+    Py_ssize_t n = 0;
+    for (Py_ssize_t c = 0; c < nc; c++) {
+        PyObject *col = PyList_GET_ITEM(columns, c), *s = PyList_GET_ITEM(strong, c);
+        if (!PyList_Check(col) || !PyDict_Check(PyList_GET_ITEM(cells, c)) ||
+            !(s == Py_None || PyAnySet_Check(s))) {
+            PyErr_SetString(PyExc_TypeError, "columns are lists, cells dicts, strong sets");
+            return NULL;
+        }
+        if (c == 0) n = PyList_GET_SIZE(col);
+        else if (PyList_GET_SIZE(col) != n) {
+            PyErr_SetString(PyExc_ValueError, "the columns differ in length");
+            return NULL;
+        }
+    }
+    PyObject *rows = PyList_New(0), *founds = PyList_New(0), *result = NULL;
+    PyObject **store = NULL; /* the signatures seen, nc pointers each */
+    Py_ssize_t nstored = 0, capstored = 0;
+    Py_ssize_t *slots = NULL; /* open addressing over store: index + 1, 0 free */
+    size_t nslots = 16;
+    while (nslots < (size_t)n * 2 + 2) nslots *= 2;
+    PyObject **sig = PyMem_Malloc(sizeof(PyObject *) * (size_t)(nc ? nc : 1));
+    slots = PyMem_Calloc(nslots, sizeof(Py_ssize_t));
+    if (rows == NULL || founds == NULL) goto done;
+    if (sig == NULL || slots == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int keep = 0;
+        for (Py_ssize_t c = 0; c < nc && !keep; c++) {
+            PyObject *s = PyList_GET_ITEM(strong, c);
+            if (s == Py_None) continue;
+            keep = PySet_Contains(s, PyList_GET_ITEM(PyList_GET_ITEM(columns, c), i));
+            if (keep < 0) goto done;
+        }
+        if (!keep) continue;
+        Py_ssize_t total = 0;
+        for (Py_ssize_t c = 0; c < nc; c++) {
+            PyObject *v = PyList_GET_ITEM(PyList_GET_ITEM(columns, c), i);
+            PyObject *hit = PyDict_GetItemWithError(PyList_GET_ITEM(cells, c), v);
+            if (hit == NULL && PyErr_Occurred()) goto done;
+            if (hit != NULL) {
+                if (!PyList_Check(hit)) {
+                    PyErr_SetString(PyExc_TypeError, "a cell's hits are a list");
+                    goto done;
+                }
+                total += PyList_GET_SIZE(hit);
+            }
+            sig[c] = hit;
+        }
+        size_t mask = nslots - 1, at = (size_t)sig_hash(sig, nc) & mask;
+        int seen = 0;
+        for (; slots[at]; at = (at + 1) & mask) {
+            if (memcmp(store + (slots[at] - 1) * nc, sig, sizeof(PyObject *) * (size_t)nc) == 0) {
+                seen = 1;
+                break;
+            }
+        }
+        if (seen) continue;
+        if (nstored == capstored) {
+            Py_ssize_t cap = capstored ? capstored * 2 : 256;
+            PyObject **grown = PyMem_Realloc(store, sizeof(PyObject *) * (size_t)(cap * nc));
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            store = grown;
+            capstored = cap;
+        }
+        memcpy(store + nstored * nc, sig, sizeof(PyObject *) * (size_t)nc);
+        slots[at] = ++nstored;
+        PyObject *found = PyList_New(total);
+        if (found == NULL) goto done;
+        Py_ssize_t k = 0;
+        for (Py_ssize_t c = 0; c < nc; c++) {
+            if (sig[c] == NULL) continue;
+            for (Py_ssize_t m = 0; m < PyList_GET_SIZE(sig[c]); m++)
+                PyList_SET_ITEM(found, k++, Py_NewRef(PyList_GET_ITEM(sig[c], m)));
+        }
+        PyObject *index = PyLong_FromSsize_t(i);
+        int e = index == NULL ? -1 : PyList_Append(rows, index);
+        Py_XDECREF(index);
+        if (e == 0) e = PyList_Append(founds, found);
+        Py_DECREF(found);
+        if (e < 0) goto done;
+    }
+    result = PyTuple_Pack(2, rows, founds);
+done:
+    Py_XDECREF(rows);
+    Py_XDECREF(founds);
+    PyMem_Free(store);
+    PyMem_Free(slots);
+    PyMem_Free(sig);
+    return result;
+}
