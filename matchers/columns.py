@@ -52,10 +52,14 @@ def scan_columns(
     n_prim = 0
     # Tens of thousands of distinct values per chunk, nearly all of them
     # misses: everything per value below runs in C (map, zip, compress, chain).
+    # Columns whose every value is distinct (phone numbers, e-mail addresses): a
+    # count over the rows is a sum over the values.
+    distinct_columns: set[int] = set()
     for j, column in enumerate(columns):
-        found, shaped = ex.column_parts(
-            dict.fromkeys(column), hints[j] if j < len(hints) else None
-        )
+        distinct = dict.fromkeys(column)
+        if len(distinct) == len(column):
+            distinct_columns.add(j)
+        found, shaped = ex.column_parts(distinct, hints[j] if j < len(hints) else None)
         results.append(found)
         prim: dict[str, int] = {}
         if shaped is not None and shaped.values:
@@ -65,7 +69,8 @@ def scan_columns(
             prim.update(zip(found, map(CELL_PRIMARIES, found.values()), strict=True))
         if prim:
             # Primary candidate occurrences: every row's cell counts.
-            n_prim += sum(map(prim.get, column, repeat(0)))
+            n_prim += (sum(prim.values()) if j in distinct_columns
+                       else sum(map(prim.get, column, repeat(0))))
     unique = list(
         dict.fromkeys(
             chain.from_iterable(
@@ -108,7 +113,8 @@ def scan_columns(
         if not cell_hits:
             continue
         if matched_values:
-            n_matched += sum(map(matched_values.get, columns[j], repeat(0)))
+            n_matched += (sum(matched_values.values()) if j in distinct_columns
+                          else sum(map(matched_values.get, columns[j], repeat(0))))
         hit_cells[j] = cell_hits
         hit_columns.append(j)
         strong.append(strong_values or None)
