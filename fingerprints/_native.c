@@ -23,6 +23,8 @@
  *                                  (_native_lines.h).
  *   may_hold_insert(text)          the pre-test of matchers.regions.whole_document.
  *   first_rows(cols, cells, strong) the rows a column scan scores (_rows.c).
+ *   postings(where, left, ...)     the exact index's answers for the digests that hit
+ *                                  (_postings.c).
  *   tie_rows(rows, hits, ...)      the row loop of matchers.evidence.collect (_tie.c).
  *   prose_attempts(table, ...)     a prose window's name and kana attempts, with a
  *                                  ProseTable cache of code points (_prose.c).
@@ -348,6 +350,7 @@ fail:
 PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
 PyObject *native_layer_many(PyObject *self, PyObject *args); /* _layer.c */
 PyObject *native_first_rows(PyObject *self, PyObject *args); /* _rows.c */
+PyObject *native_postings(PyObject *self, PyObject *args); /* _postings.c */
 PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
 extern PyTypeObject ProseTableType; /* _prose.c */
 
@@ -374,6 +377,9 @@ static PyMethodDef methods[] = {
      "answers) -> budget left (_prose.c)."},
     {"first_rows", native_first_rows, METH_VARARGS,
      "first_rows(columns, cells, strong) -> (rows, founds) (matchers.columns.first_rows)."},
+    {"postings", native_postings, METH_VARARGS,
+     "postings(where, left, right, keys, kinds, codes, rows, kcodes, cap, common) -> "
+     "[(position, answer)] (matchers.probe.DigestProber._found)."},
     {"layer_many", native_layer_many, METH_VARARGS,
      "layer_many(secret, person, digests, width) -> layered 16-byte digests (_layer.c)."},
     {NULL, NULL, 0, NULL}};
