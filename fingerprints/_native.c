@@ -25,6 +25,8 @@
  *   first_rows(cols, cells, strong) the rows a column scan scores (_rows.c).
  *   postings(where, left, ...)     the exact index's answers for the digests that hit
  *                                  (_postings.c).
+ *   index_ranges(keys, ...)        the index ranges of query keys, searched from the
+ *                                  keys' buckets (_ranges.c).
  *   tie_rows(rows, hits, ...)      the row loop of matchers.evidence.collect (_tie.c).
  *   prose_attempts(table, ...)     a prose window's name and kana attempts, with a
  *                                  ProseTable cache of code points (_prose.c).
@@ -351,6 +353,7 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
 PyObject *native_layer_many(PyObject *self, PyObject *args); /* _layer.c */
 PyObject *native_first_rows(PyObject *self, PyObject *args); /* _rows.c */
 PyObject *native_postings(PyObject *self, PyObject *args); /* _postings.c */
+PyObject *native_index_ranges(PyObject *self, PyObject *args); /* _ranges.c */
 PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
 extern PyTypeObject ProseTableType; /* _prose.c */
 
@@ -380,6 +383,9 @@ static PyMethodDef methods[] = {
     {"postings", native_postings, METH_VARARGS,
      "postings(where, left, right, keys, kinds, codes, rows, kcodes, cap, common) -> "
      "[(position, answer)] (matchers.probe.DigestProber._found)."},
+    {"index_ranges", native_index_ranges, METH_VARARGS,
+     "index_ranges(keys, buckets, shift, queries) -> (hit, left, right) "
+     "(fingerprints.index.ExactIndex.ranges)."},
     {"layer_many", native_layer_many, METH_VARARGS,
      "layer_many(secret, person, digests, width) -> layered 16-byte digests (_layer.c)."},
     {NULL, NULL, 0, NULL}};

@@ -48,6 +48,9 @@ def digest_keys(digests: npt.NDArray[np.uint8]) -> U64:
     return np.ascontiguousarray(digests[:, :8]).view("<u8").reshape(-1)
 
 
+#: At most 2**22 buckets in :meth:`ExactIndex.buckets` (32 MB of offsets).
+BUCKET_BITS_MAX = 22
+
 FILE_MODE = 0o600  # set files: the owner only (digests are still worth protecting)
 DIR_MODE = 0o700
 
@@ -135,7 +138,7 @@ def install_directory(tmp: Path, target: Path) -> None:
 class ExactIndex:
     """Truncated digest → (rows, kinds), and row → its fields' (kinds, keys)."""
 
-    __slots__ = ("keys", "kinds", "rec_keys", "rec_kinds", "rec_offsets", "rows")
+    __slots__ = ("_buckets", "keys", "kinds", "rec_keys", "rec_kinds", "rec_offsets", "rows")
 
     def __init__(
         self,
@@ -157,6 +160,7 @@ class ExactIndex:
         self.rec_offsets = rec_offsets
         self.rec_keys = rec_keys
         self.rec_kinds = rec_kinds
+        self._buckets: tuple[npt.NDArray[np.int64], int] | None = None
 
     @property
     def record_count(self) -> int:
@@ -226,6 +230,25 @@ class ExactIndex:
         right = np.searchsorted(self.keys, q, side="right")
         hit = np.flatnonzero(right > left)
         return hit, left[hit], right[hit]
+
+    def buckets(self) -> tuple[npt.NDArray[np.int64], int]:
+        """``(first, shift)``: ``first[b]`` is the position of the first key whose top
+        bits (``key >> shift``) are at least ``b``, and ``first[-1]`` the key count.
+
+        About eight keys per bucket (at most 2**22 buckets, 32 MB): a query's range
+        then lies in its bucket, which the native ``index_ranges`` searches instead of
+        the whole index (made once, on first use: a million records' seven million
+        keys take ~0.2 s).
+        """
+        if self._buckets is None:
+            n = len(self.keys)
+            bits = min(BUCKET_BITS_MAX, max(0, (n // 8).bit_length()))
+            shift = 64 - bits
+            edges = (np.arange(1 << bits, dtype=np.uint64) << np.uint64(shift) if bits
+                     else np.zeros(1, dtype=np.uint64))
+            first = np.searchsorted(self.keys, edges, side="left")
+            self._buckets = (np.append(first, n).astype(np.int64), shift)
+        return self._buckets
 
     def gather(
         self, keys: npt.NDArray[np.uint64]

@@ -54,6 +54,9 @@ class NativeCore(Protocol):
                  cap: int, common: Callable[[str, int, int], Any], /
                  ) -> list[tuple[int, Any]]: ...
 
+    def index_ranges(self, keys: object, buckets: object, shift: int, queries: object, /
+                     ) -> tuple[list[int], list[int], list[int]]: ...
+
     def layer_many(self, secret: bytes, person: bytes, digests: bytes, width: int, /
                    ) -> bytes: ...
 
@@ -70,7 +73,8 @@ class NativeCore(Protocol):
                  bit_of: Callable[[str], int], masks: list[int],
                  weights: dict[tuple[str, int], float], weight: Callable[[str, int], float],
                  shape_of: Callable[[int], Any], groups: list[int], log_records: float,
-                 log_high: float, log_medium: float, record_keys: Callable[[int], Any], /
+                 log_high: float, log_medium: float,
+                 record_keys: Callable[[int], Any] | tuple[object, object], /
                  ) -> list[tuple[int, int, float, frozenset[str], int, int, int]] | None: ...
 
 

@@ -144,6 +144,14 @@ class DigestProber:
             got = self._rec_keys[row] = frozenset(idx.rec_keys[lo:hi].tolist())
         return got
 
+    def record_key_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The exact index's (record offsets, record keys), which :meth:`record_keys`
+        reads, when the native core can read them as they are (else None)."""
+        idx = self.fpset.index
+        if _plain(idx.rec_offsets) and _plain(idx.rec_keys):
+            return idx.rec_offsets, idx.rec_keys
+        return None
+
     @property
     def dataset(self) -> str:
         return self.fpset.dataset
@@ -176,16 +184,21 @@ class DigestProber:
         kinds = list(kinds)
         index = self.fpset.index
         keys = digest_keys(arr[survivors])
-        hit, left, right = index.ranges(keys)
         codes = self._codes
         cap = POSTINGS_CAP
         rows, kcodes = index.rows, index.kinds
-        where = survivors[hit].tolist()
         core = native.CORE
-        if core is not None and _plain(rows) and _plain(kcodes):
-            # One C pass builds the same answers (tens of thousands per hit-dense chunk).
-            return core.postings(where, left.tolist(), right.tolist(), keys[hit].tolist(),
+        if core is not None and all(_plain(a) for a in (index.keys, rows, kcodes, keys)):
+            # The ranges searched from the keys' buckets, then the answers built, in
+            # C (tens of thousands of hits per hit-dense chunk; at a million records
+            # the two whole-index searches were mostly cache misses).
+            first, shift = index.buckets()
+            hit_at, lo_at, hi_at = core.index_ranges(index.keys, first, shift, keys)
+            at = np.array(hit_at, dtype=np.intp)
+            return core.postings(survivors[at].tolist(), lo_at, hi_at, keys[at].tolist(),
                                  kinds, codes, rows, kcodes, cap, Common)
+        hit, left, right = index.ranges(keys)
+        where = survivors[hit].tolist()
         out: list[tuple[int, Hits]] = []
         for j, h, lo, hi in zip(where, hit.tolist(), left.tolist(), right.tolist(), strict=True):
             kind = kinds[j]

@@ -28,9 +28,8 @@ def test_native_postings_give_the_reference_answers(tmp_path: Path) -> None:
         for i, c in enumerate(customers)
     ]
     fpset = build_set(tmp_path / "set", customers)
-    pairs = list(dict.fromkeys(
-        pair for c in customers[:60] for pair in import_fields(c)
-    )) + [("phone", "+819000000000"), ("name", "誰でもない"), ("nokind", "x")]
+    pairs = [*dict.fromkeys(pair for c in customers[:60] for pair in import_fields(c)),
+             ("phone", "+819000000000"), ("name", "誰でもない"), ("nokind", "x")]
     got = []
     for core in (True, False):
         with native.use(core):
@@ -43,3 +42,55 @@ def test_native_postings_give_the_reference_answers(tmp_path: Path) -> None:
         (h.kind, h.records, h.key) for h in got[1] if isinstance(h, Common)]
     assert any(len(h) > 1 for h in got[0] if type(h) is tuple)
     assert got[0][-3:] == [(), (), ()]
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 9, 100, 3000])
+def test_native_index_ranges_are_searchsorted(n: int) -> None:
+    """The bucketed ranges equal numpy's two searchsorted calls, for keys that repeat
+    (a value of several records), at the buckets' edges, and beyond both ends."""
+    import numpy as np
+
+    from fingerprints import _native  # type: ignore[attr-defined]
+    from fingerprints.index import ExactIndex
+
+    rng = np.random.default_rng(n)
+    base = rng.integers(0, 2**64, size=n, dtype=np.uint64, endpoint=False)
+    keys = np.sort(np.concatenate([base, base[: n // 3], base[: n // 7],
+                                   np.full(min(n, 40), base[0] if n else 0, np.uint64)]))
+    m = len(keys)
+    index = ExactIndex(keys, np.zeros(m, np.uint32), np.zeros(m, np.uint8),
+                       np.array([0, m], np.uint64), keys.copy(), np.zeros(m, np.uint8))
+    first, shift = index.buckets()
+    edges = (first[:-1] if shift < 64 else np.zeros(0, np.int64)).clip(0, max(m - 1, 0))
+    queries = np.concatenate([
+        keys, keys + np.uint64(1), keys - np.uint64(1),
+        keys[edges] if m else np.zeros(0, np.uint64),
+        np.array([0, 2**64 - 1, 2**63], dtype=np.uint64),
+        rng.integers(0, 2**64, size=200, dtype=np.uint64, endpoint=False),
+    ]).astype(np.uint64)
+    hit, left, right = index.ranges(queries)
+    got = _native.index_ranges(index.keys, first, shift, queries)
+    assert got == (hit.tolist(), left.tolist(), right.tolist())
+
+
+def test_common_values_checked_in_the_index_arrays(tmp_path: Path) -> None:
+    """A birth date held by more than POSTINGS_CAP customers beside one customer's phone:
+    tie_rows reads that customer's keys from the index's arrays (native) or through
+    ``record_keys`` (reference); the same record hit, with the birth date in it."""
+    from matchers.scan import Matcher
+
+    shared = dt.date(1975, 5, 6)
+    customers = [dataclasses.replace(c, birthdate=shared)
+                 for c in make_customers(POSTINGS_CAP + 20, seed=9)]
+    fpset = build_set(tmp_path / "set", customers)
+    c, other = customers[3], customers[4]
+    text = ("氏名,電話番号,生年月日\n"
+            f"{c.name},{c.phone},1975-05-06\n{other.name},{other.phone},1980-01-01\n")
+    got = []
+    for core in (True, False):
+        with native.use(core):
+            got.append(Matcher(fpset).scan_text(text))
+    assert got[0] == got[1]
+    by_ref = {h.ref: h for h in got[0].record_hits}
+    assert "birthdate" in by_ref[c.ref].fields
+    assert "birthdate" not in by_ref[other.ref].fields
