@@ -3,6 +3,9 @@
  *   tie_rows(rows, hits, resolve, bits, bit_of, masks, weights, weight, shape_of,
  *            groups, log_records, log_high, log_medium, record_keys)
  *
+ * ``record_keys`` is the prober's (record -> its field keys), or, for the exact index,
+ * the pair of its uint64 arrays (record offsets, record keys), read directly.
+ *
  * The exact counterpart of the reference loop in matchers/evidence.py. What is
  * decided once per kind, per (kind, count) or per kind mask stays in Python
  * (matchers/evidencecore.py: ``bit_of``, ``weight``, ``shape_of``, and ``resolve``
@@ -236,6 +239,21 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "masks must hold two ints");
         return NULL;
     }
+    /* record_keys: a callable, or the index's (record offsets, record keys) uint64 arrays */
+    Py_buffer roff = {0}, rkeys = {0};
+    int native_keys = PyTuple_Check(record_keys);
+    if (native_keys) {
+        if (PyTuple_GET_SIZE(record_keys) != 2) {
+            PyErr_SetString(PyExc_TypeError, "record_keys: a callable or two arrays");
+            return NULL;
+        }
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(record_keys, 0), &roff, PyBUF_SIMPLE) < 0)
+            return NULL;
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(record_keys, 1), &rkeys, PyBUF_SIMPLE) < 0) {
+            PyBuffer_Release(&roff);
+            return NULL;
+        }
+    }
     Work wk = {0};
     PyObject *seq = NULL, *state = NULL, *shapes = NULL, *out = NULL;
     PyObject *s_found = PyUnicode_InternFromString("found");
@@ -278,6 +296,10 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
                     Py_XDECREF(shapes);
                     Py_XDECREF(s_found);
                     Py_XDECREF(s_line);
+                    if (native_keys) {
+                        PyBuffer_Release(&roff);
+                        PyBuffer_Release(&rkeys);
+                    }
                     Py_RETURN_NONE;
                 }
                 goto fail;
@@ -331,8 +353,32 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
                 weigh(c, v->kind, v->w);
             }
         }
-        /* Common values: checked against each candidate's own field keys. */
-        if (has_common) {
+        /* Common values: checked against each candidate's own field keys, in the
+         * index's arrays when given them (no call, no set per record). */
+        if (has_common && native_keys) {
+            const uint64_t *off = roff.buf, *rk = rkeys.buf;
+            Py_ssize_t noff = roff.len / 8, nrk = rkeys.len / 8;
+            for (Py_ssize_t j = 0; j < wk.ncands; j++) {
+                Cand *c = &wk.cands[j];
+                if (c->id < 0 || c->id + 1 >= noff || off[c->id] > off[c->id + 1] ||
+                    off[c->id + 1] > (uint64_t)nrk) {
+                    PyErr_SetString(PyExc_IndexError, "a record outside the index's keys");
+                    Py_DECREF(fseq);
+                    goto fail;
+                }
+                for (Py_ssize_t i = 0; i < wk.nvals; i++) {
+                    Value *v = &wk.vals[i];
+                    if (!v->common || !v->ckey_ok) continue;
+                    int in = 0;
+                    for (uint64_t p = off[c->id]; p < off[c->id + 1] && !in; p++)
+                        in = rk[p] == v->ckey;
+                    if (in) {
+                        c->mask |= v->pbits;
+                        weigh(c, v->kind, v->w);
+                    }
+                }
+            }
+        } else if (has_common) {
             for (Py_ssize_t j = 0; j < wk.ncands; j++) {
                 Cand *c = &wk.cands[j];
                 PyObject *keys = PyObject_CallOneArg(record_keys, c->rec);
@@ -383,6 +429,10 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
     Py_DECREF(shapes);
     Py_DECREF(s_found);
     Py_DECREF(s_line);
+    if (native_keys) {
+        PyBuffer_Release(&roff);
+        PyBuffer_Release(&rkeys);
+    }
     return out;
 fail:
     work_free(&wk);
@@ -392,5 +442,9 @@ fail:
     Py_XDECREF(out);
     Py_XDECREF(s_found);
     Py_XDECREF(s_line);
+    if (native_keys) {
+        PyBuffer_Release(&roff);
+        PyBuffer_Release(&rkeys);
+    }
     return NULL;
 }

@@ -19,6 +19,8 @@ typedef struct {
     uint64_t pbits, pp, ps;  /* its kinds' bits; their primary and strong parts */
     int kind;          /* bit index of the kind its weight is for */
     double w;
+    uint64_t ckey;     /* a common value's key as uint64 (0 and ckey_ok 0 if not one) */
+    int ckey_ok;
 } Value;
 
 typedef struct {
@@ -241,6 +243,9 @@ static int resolve_common(PyObject *pair, PyObject *h, Value *v, Ctx *cx) {
     v->kind = (int)kind;
     v->w = PyFloat_AsDouble(PyTuple_GET_ITEM(t, 6));
     if (v->w == -1.0 && PyErr_Occurred()) goto done;
+    v->ckey = PyLong_Check(v->data) ? PyLong_AsUnsignedLongLong(v->data) : 0;
+    v->ckey_ok = !PyErr_Occurred() && PyLong_Check(v->data);
+    PyErr_Clear(); /* a key that is no uint64 is in no record's keys */
     Py_INCREF(v->data); /* the caller's reference, as resolve_records gives it */
     r = 0;
     goto done;
