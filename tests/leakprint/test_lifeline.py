@@ -42,9 +42,10 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _matcher_workers(crawl: int) -> list[int]:
-    """The crawl's matcher workers: spawned, they are its children; forked by the fork
-    server (``leakprint.matchpool.fork_server``), the server's. Neither the server
-    itself nor multiprocessing's resource tracker is one."""
+    """The crawl's matcher workers: spawned, they are its children running
+    ``spawn_main``; forked by the fork server (``leakprint.matchpool.fork_server``),
+    the server's children. Not the server itself, multiprocessing's resource tracker,
+    or Playwright's driver."""
     direct = children(crawl)
     out = []
     for pid in _descendants(crawl):
@@ -52,9 +53,8 @@ def _matcher_workers(crawl: int) -> list[int]:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue  # gone meanwhile
-        if b"resource_tracker" in cmd or (pid in direct and b"forkserver" in cmd):
-            continue
-        out.append(pid)
+        if b"spawn_main" in cmd or (b"forkserver" in cmd and pid not in direct):
+            out.append(pid)
     return out
 
 
