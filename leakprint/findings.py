@@ -62,14 +62,18 @@ def upsert_document(
     session: Session, *, url: str, source: str | None, sha256: str, size: int,
     encoding: str | None, guard: UrlGuard, lossy: bool = False, etag: str | None = None,
     last_modified: str | None = None, scan_id: int | None = None, now: datetime | None = None,
-    known: dict[str, Document] | None = None,
+    known: dict[str, Document] | None = None, legacy: dict[str, Document] | None = None,
+    flush: bool = True,
 ) -> tuple[Document, DocStatus]:
     """Record that ``url`` (the full URL or path) was seen with content ``sha256``.
 
     The document is found by the keyed digest of ``url`` and stored with the
     redacted URL and the sealed full one (``guard``, SPEC 10.2). ``known``:
     documents of this session already loaded, by URL key (a batch loads them with
-    one query); a new document is added to it.
+    one query); a new document is added to it. ``legacy``: the batch's documents
+    from before migration 0006, by full URL (:func:`load_legacy_documents`), so
+    that a new URL costs no query of its own. ``flush=False``: a new document is
+    only added to the session (no id yet); the caller flushes once for many.
     """
     now = now or datetime.now(UTC)
     key = guard.url_key(url)
@@ -77,7 +81,7 @@ def upsert_document(
     if doc is None and known is None:
         doc = session.scalars(select(Document).where(Document.url_key == key)).first()
     if doc is None:
-        doc = _legacy_document(session, url)
+        doc = legacy.pop(url, None) if legacy is not None else _legacy_document(session, url)
         if doc is not None:
             doc.url_key = key
             doc.url, doc.url_sealed = guard.redact(url), guard.seal(url)
@@ -89,7 +93,8 @@ def upsert_document(
                        encoding=encoding, lossy=lossy, etag=etag, last_modified=last_modified,
                        first_seen=now, last_seen=now, last_changed=now, last_scan_id=scan_id)
         session.add(doc)
-        session.flush()
+        if flush:
+            session.flush()
         if known is not None:
             known[key] = doc
         return doc, "new"
@@ -119,6 +124,20 @@ def load_documents(session: Session, guard: UrlGuard, urls: Sequence[str]
         known.update((d.url_key, d) for d in session.scalars(
             select(Document).where(Document.url_key.in_(keys[i:i + 500]))) if d.url_key)
     return known
+
+
+def load_legacy_documents(session: Session, urls: Sequence[str]) -> dict[str, Document]:
+    """Documents stored before URLs were keyed (migration 0006) among ``urls``, by full
+    URL: what :func:`_legacy_document` finds, for a whole batch in one query per 500
+    URLs (the first by id when a URL has several, as a lookup by the url index does)."""
+    wanted = list(dict.fromkeys(urls))
+    legacy: dict[str, Document] = {}
+    for i in range(0, len(wanted), 500):
+        for doc in session.scalars(select(Document).where(
+                Document.url_key.is_(None), Document.url.in_(wanted[i:i + 500]))
+                .order_by(Document.id)):
+            legacy.setdefault(doc.url, doc)
+    return legacy
 
 
 def is_evidence(hit: RecordHit) -> bool:

@@ -19,9 +19,11 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import threading
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -90,8 +92,11 @@ def _init(set_dirs: list[str], key_hex: str, database_url: str | None,
           priority: int | None = None, parent: int | None = None,
           secrets: StaticSecrets | None = None) -> None:
     global _state
-    # A worker ends with the crawl, whatever killed it (a spawned worker would
-    # otherwise wait on its task queue for ever).
+    # A worker ends with its parent, whatever killed it (it would otherwise wait on
+    # its task queue for ever). Forked by the fork server, its parent is that server,
+    # which ends when the crawl does — once no worker holds the server's "alive" pipe
+    # any more: a worker starts no process of its own, so it lets go of it first.
+    _release_fork_server()
     die_with_parent(parent)
     if priority is not None:
         lower_priority(0, priority)
@@ -103,6 +108,17 @@ def _init(set_dirs: list[str], key_hex: str, database_url: str | None,
     ]
     db = open_database(database_url, migrate_schema=False) if database_url else None
     _state = _Worker(matchers, db, UrlGuard(key, matchers))
+
+
+def _release_fork_server() -> None:
+    """Close this process's end of the fork server's "alive" pipe (a forked worker
+    inherits it; the server runs until every end is closed)."""
+    server = getattr(forkserver, "_forkserver", None)
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if server is not None and fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        server._forkserver_alive_fd = None
 
 
 def _match(task: DocTask) -> list[MatchResult]:
@@ -195,7 +211,13 @@ class MatchPool(ProcessPoolExecutor):
     Matching then takes the CPU time the crawl leaves: the reactor is never starved
     of a core, and once fetching ends every worker gets one. A worker lowers itself
     when it starts; this process also lowers each new worker the moment it is
-    spawned, so its start-up (imports, opening the sets) is low-priority too.
+    started, so its start-up (opening the sets) is low-priority too.
+
+    Where the platform has one, workers are forked by a fork server
+    (:func:`fork_server`) that has imported the matcher and the database layer
+    once: ~0.45 s of CPU per worker otherwise (docs/benchmarks.md), which spawned
+    workers at the lowest priority could only get once the crawl left a core idle —
+    on a busy machine, after the last page was fetched.
     """
 
     def __init__(self, set_dirs: list[Path], key: FingerprintKey, workers: int,
@@ -203,12 +225,51 @@ class MatchPool(ProcessPoolExecutor):
                  secrets: StaticSecrets | None = None) -> None:
         self.priority = min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice) if nice > 0 else None
         self._lowered: set[int] = set()
+        self.workers = workers
+        server = fork_server()
+        self.forked = server is not None
+        context = multiprocessing.get_context("spawn" if server is None else "forkserver")
         super().__init__(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+            max_workers=workers, mp_context=context,
             initializer=_init,
             initargs=([str(d) for d in set_dirs], key.raw.hex(), database_url, self.priority,
-                      os.getpid(), secrets),
+                      os.getpid() if server is None else server, secrets),
         )
+
+    def start_in_background(self) -> Future[None] | None:
+        """:meth:`start_workers` in a new thread, its outcome in the future returned;
+        None for spawned workers (those start with the first tasks submitted, from a
+        thread that lives as long as they do: ``matchers.lifeline``)."""
+        if not self.forked:
+            return None
+        future: Future[None] = Future()
+
+        def run() -> None:
+            try:
+                self.start_workers()
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(None)
+
+        threading.Thread(target=run, name="leakprint-matchers-start", daemon=True).start()
+        return future
+
+    def start_workers(self) -> None:
+        """Start every worker now (each opens the sets) rather than with the first
+        batch. Blocks while the fork server is still importing: call it from a thread
+        other than the reactor's (the fork server, not that thread, is the workers'
+        parent; spawned workers are started by the first batches instead)."""
+        if not self.forked:
+            return
+        # First a throwaway child, outside the pool's lock: it waits for the server
+        # to finish importing, so a batch the reactor submits meanwhile never does.
+        with worker_start():
+            probe = multiprocessing.get_context("forkserver").Process(target=ready, daemon=True)
+            probe.start()
+        probe.join()
+        for future in [self.submit(ready) for _ in range(self.workers)]:
+            future.result()
 
     def _adjust_process_count(self) -> None:
         # (A private hook of ProcessPoolExecutor, where it starts processes; were it
@@ -223,10 +284,34 @@ class MatchPool(ProcessPoolExecutor):
                 self._lowered.add(pid)
 
 
+#: What the fork server imports before it forks anyone: what a worker runs.
+FORK_SERVER_PRELOAD = ["leakprint.matchpool"]
+
+
+def fork_server() -> int | None:
+    """The process id of this process's fork server, started if need be (it imports
+    ``FORK_SERVER_PRELOAD`` in the background), or None where there is none (then
+    workers are spawned). The server is a fresh interpreter started from no thread
+    of ours, so forking from it is safe beside the reactor; it ends when this process
+    and every worker holding its "alive" pipe are gone (``_release_fork_server``)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    server = getattr(forkserver, "_forkserver", None)
+    if server is None:
+        return None
+    forkserver.set_forkserver_preload(FORK_SERVER_PRELOAD)
+    # Started like a worker: one math thread, not this program's __main__.
+    with worker_start():
+        forkserver.ensure_running()
+    pid = getattr(server, "_forkserver_pid", None)
+    return pid if isinstance(pid, int) else None
+
+
 def start_pool(set_dirs: list[Path], key: FingerprintKey, workers: int = 1,
                database_url: str | None = None, nice: int = 0,
-               secrets: StaticSecrets | None = None) -> ProcessPoolExecutor:
-    """A process pool whose workers have the sets open (spawned: safe beside the reactor),
-    each ``nice`` steps lower in scheduling priority. ``secrets``: the sets' per-set
-    secrets (``leakprint.setsecrets.snapshot``), passed like the key."""
+               secrets: StaticSecrets | None = None) -> MatchPool:
+    """A process pool whose workers have the sets open (forked by a fork server, or
+    spawned: safe beside the reactor either way), each ``nice`` steps lower in
+    scheduling priority. ``secrets``: the sets' per-set secrets
+    (``leakprint.setsecrets.snapshot``), passed like the key."""
     return MatchPool(set_dirs, key, workers, database_url, nice, secrets)

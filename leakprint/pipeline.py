@@ -162,6 +162,9 @@ class MatchPipeline:
         secrets = snapshot(db, key)  # the sets' per-set secrets (SPEC 16)
         self.pool = start_pool(self.set_dirs, key, config.workers, settings.database_url,
                                config.nice, secrets) if self.set_dirs else None
+        # Forked workers start now, while Scrapy is still starting, not with the
+        # first page (a thread waits for the fork server; the reactor never does).
+        self._starting = self.pool.start_in_background() if self.pool is not None else None
         # Keys, seals and redacts URLs here (the crawl log, documents stored without
         # a set); the workers hold their own for what they store.
         self.guard = guard if guard is not None else url_guard(key, self.set_dirs, secrets)
@@ -187,7 +190,7 @@ class MatchPipeline:
         self._last_progress = 0.0
         self._progress_task: asyncio.Future[None] | None = None
         self._watch: asyncio.Future[None] | None = None
-        self._warm: asyncio.Future[list[int]] | None = None
+        self._warm: asyncio.Future[Any] | None = None
         # Coverage errors reported by the crawler, stored with the next progress write.
         self._coverage: deque[CoverageItem] = deque()
         # Set when the process that started the crawl died: nobody else is left to
@@ -210,9 +213,12 @@ class MatchPipeline:
         return pipe
 
     async def open_spider(self) -> None:
-        if self.pool is not None:
-            # Spawn the worker and open the sets while the first requests go out.
-            # (One no-op task per worker: the pool starts a process for each.)
+        if self._starting is not None:
+            self._warm = asyncio.wrap_future(self._starting)
+        elif self.pool is not None:
+            # Spawned workers (no fork server here) start with one no-op task each,
+            # from the reactor thread: a thread that lives as long as they do
+            # (matchers.lifeline), while the first requests go out.
             loop = asyncio.get_running_loop()
             self._warm = asyncio.gather(
                 *(loop.run_in_executor(self.pool, ready) for _ in range(self.config.workers))

@@ -18,8 +18,14 @@ from fingerprints.keyed import FingerprintKey
 from leakprint.config import Settings
 from leakprint.coverage import CoverageItem
 from leakprint.datasets import open_sets
-from leakprint.db import Database, Finding, ScanRunFinding
-from leakprint.findings import FindingChange, load_documents, record_result, upsert_document
+from leakprint.db import Database, Document, Finding, ScanRunFinding
+from leakprint.findings import (
+    FindingChange,
+    load_documents,
+    load_legacy_documents,
+    record_result,
+    upsert_document,
+)
 from leakprint.runs import RunCounters, RunStatus
 from leakprint.runs import finish_run as finish_run  # run states live in leakprint.runs
 from leakprint.runs import start_run as start_run
@@ -105,31 +111,41 @@ def store_batch(db: Database, entries: Sequence[StoreEntry], run_id: int, guard:
     out: list[tuple[str, list[FindingChange]]] = []
     now = datetime.now(UTC)
     with db.session() as session:
-        known = load_documents(session, guard, [e.url for e in entries])
-        still_there: list[int] = []
+        urls = [e.url for e in entries]
+        known = load_documents(session, guard, urls)
+        # Two passes: every document first (the new ones inserted by ONE flush, not
+        # one INSERT and one legacy lookup each), then the results, which need ids.
+        legacy = load_legacy_documents(session, [
+            u for u, e in zip(urls, entries, strict=True)
+            if e.kind != "seen" and guard.url_key(u) not in known])
+        docs: list[tuple[StoreEntry, Document | None, str]] = []
         for e in entries:
             if e.kind == "seen":
                 doc = known.get(guard.url_key(e.url))
                 if doc is not None:
                     doc.last_seen = now
                     doc.last_scan_id = run_id
-                    still_there.append(doc.id)
-                out.append(("unchanged", []))
+                docs.append((e, doc, "unchanged"))
                 continue
             encoding = next((r.encoding for r in e.results if r.encoding), None)
-            doc, status = upsert_document(
+            stored, status = upsert_document(
                 session, url=e.url, source=e.source, sha256=e.sha256, size=e.size,
                 encoding=encoding, lossy=any(r.lossy for r in e.results), etag=e.etag,
                 last_modified=e.last_modified, scan_id=run_id, now=now, known=known,
-                guard=guard)
-            if e.kind == "touch":
-                still_there.append(doc.id)
+                legacy=legacy, guard=guard, flush=False)
+            docs.append((e, stored, status))
+        session.flush()
+        still_there: list[int] = []
+        for e, doc, seen_as in docs:
             changes = []
-            for result in e.results:
-                change = record_result(session, doc, result, now=now)
-                if change is not None:
-                    changes.append(change)
-            out.append((status, changes))
+            if doc is not None:
+                if e.kind != "match":  # seen again unchanged: so are its findings
+                    still_there.append(doc.id)
+                for result in e.results:
+                    change = record_result(session, doc, result, now=now)
+                    if change is not None:
+                        changes.append(change)
+            out.append((seen_as, changes))
         _still_there(session, still_there, now)
         touched = [c.finding_id for _, changes in out for c in changes]
         for i in range(0, len(still_there), 500):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from leakprint.pipeline import (
     PipelineConfig,
     default_match_workers,
 )
+from tests.leakprint.processes import wait_gone
 from tests.matchers.factories import KEY, build_set, make_customers
 
 pytestmark = pytest.mark.slow  # spawns matcher processes
@@ -64,3 +68,59 @@ def test_default_is_every_core_at_the_lowest_priority(tmp_path: Path) -> None:
         "LEAKPRINT_MATCH_WORKERS": "3", "LEAKPRINT_MATCH_NICE": "0",
     }))
     assert (custom.workers, custom.nice) == (3, 0)
+
+
+def parent_command() -> str:
+    """A worker task: the command line of the process that started the worker."""
+    return Path(f"/proc/{os.getppid()}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+POOL_OWNER = """
+import os, sys, time
+from pathlib import Path
+from tests.matchers.factories import KEY
+from leakprint.matchpool import start_pool
+
+pool = start_pool([Path(sys.argv[1])], KEY, workers=2, nice=5)
+pool.start_workers()
+print(" ".join(str(p) for p in pool._processes), flush=True)
+time.sleep(120)
+"""
+
+
+def test_forked_workers_die_with_the_process_that_started_the_pool(tmp_path: Path) -> None:
+    """Workers are forked by a fork server (the matcher and database layer imported
+    once there, not in every worker); when the process owning the pool is SIGKILLed,
+    the server and every worker end too (the workers let go of the server's "alive"
+    pipe, so the server sees the owner gone; then the kernel ends the workers)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork server on this platform")
+    build_set(tmp_path / "set", make_customers(5, seed=5))
+    proc = subprocess.Popen([sys.executable, "-c", POOL_OWNER, str(tmp_path / "set")],
+                            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
+    try:
+        assert proc.stdout is not None
+        workers = [int(p) for p in proc.stdout.readline().split()]
+        assert len(workers) == 2
+        servers = {int(Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[1])
+                   for w in workers}
+        assert len(servers) == 1 and proc.pid not in servers  # forked by one server
+        proc.kill()
+        proc.wait()
+        wait_gone([*servers, *workers])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_forked_workers_start_with_the_matcher_imported(tmp_path: Path) -> None:
+    """The fork server imports the matcher and the database layer before it forks
+    (its command line lists what it preloads), so a worker need not."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork server on this platform")
+    build_set(tmp_path / "set", make_customers(5, seed=6))
+    with start_pool([tmp_path / "set"], KEY, workers=1) as pool:
+        assert pool.forked
+        command = pool.submit(parent_command).result(timeout=120)
+    assert "multiprocessing.forkserver" in command and "leakprint.matchpool" in command

@@ -18,11 +18,11 @@ import sqlalchemy as sa
 
 from fingerprints.keyed import FingerprintKey
 from leakprint.config import load_settings
-from leakprint.db import open_database
+from leakprint.db import Document, Finding, open_database
 from leakprint.findings import upsert_document
 from leakprint.incidents import link_changes, open_incident
 from leakprint.outbox import send_pending
-from leakprint.scanning import scan_paths
+from leakprint.scanning import StoreEntry, scan_paths, start_run, store_batch
 from leakprint.urlsafe import SealError, UrlGuard
 from tests.alerts.smtp_sink import SmtpSink, body_text
 from tests.leakprint.helpers import PLANTED, all_file_bytes, assert_no_planted, customer_rows, run
@@ -110,29 +110,8 @@ def test_value_in_a_file_path_is_redacted_everywhere(tmp_path: Path, db_url: str
 def test_migration_keeps_documents_and_the_next_scan_keys_them(tmp_path: Path) -> None:
     """0006 rebuilds ``documents`` on SQLite: findings must survive (foreign keys are off
     while migrating), and a pre-0006 row is found by its full URL, then redacted."""
-    from alembic import command
-
-    from leakprint.db.engine import alembic_config, make_engine
-
-    url = f"sqlite:///{tmp_path}/old.db"
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        cfg = alembic_config(engine)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0003")
-    engine.dispose()
     full = "https://paste.example/u/kanbee.planted@example.ne.jp/dump.txt"
-    con = sqlite3.connect(tmp_path / "old.db")
-    con.execute("INSERT INTO documents (id, url, content_sha256, size, lossy, first_seen, "
-                "last_seen, last_changed) VALUES (1, ?, 'aa', 1, 0, '2026-01-01', "
-                "'2026-01-01', '2026-01-01')", (full,))
-    con.execute("INSERT INTO findings (id, document_id, dataset, confidence, bulk, "
-                "record_count, fields, snippet, content_sha256, first_seen, last_seen, "
-                "updated_at) VALUES (1, 1, 'crm', 'high', 0, 1, '[]', '', 'aa', "
-                "'2026-01-01', '2026-01-01', '2026-01-01')")
-    con.commit()
-    con.close()
-
+    url = pre_0006_database(tmp_path, full)
     db = open_database(url)
     with db.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM findings")).scalar() == 1
@@ -145,6 +124,58 @@ def test_migration_keeps_documents_and_the_next_scan_keys_them(tmp_path: Path) -
         assert doc.url_key == guard.url_key(full) and doc.url_sealed
         assert guard.unseal(doc.url_sealed) == full
     db.close()
+
+
+def test_a_batch_finds_a_pre_0006_document_by_its_full_url(tmp_path: Path) -> None:
+    """The crawl stores batches (``store_batch``), which look every new URL's
+    pre-0006 document up at once: the old row is kept and keyed, not duplicated, and
+    the other documents of the batch are new; a URL twice in a batch is one document."""
+    full = "https://paste.example/u/kanbee.planted@example.ne.jp/dump.txt"
+    db = open_database(pre_0006_database(tmp_path, full))
+    guard = UrlGuard(KEY)
+    entries = [StoreEntry("touch", full, "paste", "aa", 1),
+               StoreEntry("touch", "https://paste.example/raw/1", "paste", "bb", 2),
+               StoreEntry("touch", "https://paste.example/raw/1", "paste", "bb", 2),
+               StoreEntry("seen", "https://paste.example/raw/2", "paste", "", 0)]
+    run_id = start_run(db, "sources", sources=["paste"])
+    statuses = [status for status, _ in store_batch(db, entries, run_id, guard)]
+    assert statuses == ["unchanged", "new", "unchanged", "unchanged"]
+    with db.session() as session:
+        docs = {d.id: d for d in session.scalars(sa.select(Document))}
+        assert sorted(docs) == [1, 2]
+        assert docs[1].url_key == guard.url_key(full)
+        assert guard.unseal(docs[1].url_sealed or "") == full
+        assert docs[1].last_scan_id == docs[2].last_scan_id == run_id
+        assert docs[2].url_key == guard.url_key("https://paste.example/raw/1")
+        assert session.scalar(sa.select(sa.func.count()).select_from(Finding)) == 1
+    db.close()
+
+
+def pre_0006_database(tmp_path: Path, full: str) -> str:
+    """A SQLite database at revision 0003 with one document stored under its full URL
+    ``full`` (id 1) and a finding in it (id 1); returns its URL."""
+    from alembic import command
+
+    from leakprint.db.engine import alembic_config, make_engine
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+    engine.dispose()
+    con = sqlite3.connect(tmp_path / "old.db")
+    con.execute("INSERT INTO documents (id, url, content_sha256, size, lossy, first_seen, "
+                "last_seen, last_changed) VALUES (1, ?, 'aa', 1, 0, '2026-01-01', "
+                "'2026-01-01', '2026-01-01')", (full,))
+    con.execute("INSERT INTO findings (id, document_id, dataset, confidence, bulk, "
+                "record_count, fields, snippet, content_sha256, first_seen, last_seen, "
+                "updated_at) VALUES (1, 1, 'crm', 'high', 0, 1, '[]', '', 'aa', "
+                "'2026-01-01', '2026-01-01', '2026-01-01')")
+    con.commit()
+    con.close()
+    return url
 
 
 @pytest.mark.slow  # import, scan and e-mail through the CLI
