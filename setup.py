@@ -12,7 +12,7 @@ setup(
         Extension(
             "fingerprints._native",
             ["fingerprints/_native.c", "fingerprints/_tie.c", "fingerprints/_layer.c",
-             "fingerprints/_prose.c"],
+             "fingerprints/_prose.c", "fingerprints/_snippet.c"],
             depends=[
                 "fingerprints/_blake2b.h",
                 "fingerprints/_native_cells.h",

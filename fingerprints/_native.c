@@ -26,6 +26,7 @@
  *   prose_attempts(table, ...)     a prose window's name and kana attempts, with a
  *                                  ProseTable cache of code points (_prose.c).
  *   layer_many(s, p, ds, width)    a set's per-set layer over digests (_layer.c).
+ *   prose_shapes(piece, known)     the token shapes of a prose snippet (_snippet.c).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
  * dependency): hashlib's keyed state cannot be handed to C.
@@ -348,6 +349,7 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
 PyObject *native_layer_many(PyObject *self, PyObject *args); /* _layer.c */
 PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
 extern PyTypeObject ProseTableType; /* _prose.c */
+PyObject *native_prose_shapes(PyObject *self, PyObject *args); /* _snippet.c */
 
 static PyMethodDef methods[] = {
     {"prepare", native_prepare, METH_O,
@@ -370,6 +372,8 @@ static PyMethodDef methods[] = {
     {"prose_attempts", native_prose_attempts, METH_VARARGS,
      "prose_attempts(table, fields, kind, mode, window, lo, lengths, budget, cap, out, starts, "
      "answers) -> budget left (_prose.c)."},
+    {"prose_shapes", native_prose_shapes, METH_VARARGS,
+     "prose_shapes(piece, is_known_word) -> the shapes of a prose snippet (_snippet.c)."},
     {"layer_many", native_layer_many, METH_VARARGS,
      "layer_many(secret, person, digests, width) -> layered 16-byte digests (_layer.c)."},
     {NULL, NULL, 0, NULL}};
