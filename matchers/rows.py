@@ -156,7 +156,7 @@ def detect_layout(text: str, previous: Layout | None = None) -> Layout:
         return previous
     if previous is not None and _fits(previous, lines):
         return previous
-    starts = sum(ln.lstrip().startswith("{") for ln in lines)
+    starts = sum(ln.lstrip().startswith("{") for ln in lines) if "{" in sample else 0
     if head.startswith("[") and "{" in head[:2000]:
         return Layout("json")
     if starts >= _LAYOUT_SHARE * len(lines):
