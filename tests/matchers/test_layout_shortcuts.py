@@ -1,4 +1,5 @@
-"""``detect_layout``'s shortcuts (delimiters no line holds, the aligned test skipped
+"""``cut_regions``' one-region shortcut gives the regions its loop gives, and
+``detect_layout``'s shortcuts (delimiters no line holds, the aligned test skipped
 when it cannot pass, ``str.split`` for the spaced cells) give the layout the plain
 tests give: a copy of those tests is held to it on generated text (issue 15).
 """
@@ -7,11 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from unittest.mock import patch
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from matchers import rows
+from fingerprints import native
+from matchers import regions, rows
 from matchers.rows import Layout, detect_layout
 
 
@@ -61,3 +64,22 @@ def test_shortcuts_give_the_plain_layout(text: str) -> None:
     assert got.kind == _plain_tail(lines_)
     if got.kind == "prose":
         assert got == Layout("prose")
+
+
+_SHAPED = st.sampled_from([
+    "", " ", "\u3000", "山田 太郎さん", "a,b,c", "a\tb", "|a|b|", "|---|---|", "----", "1", "2",
+    "3", "・山田", "key: value", "a  b  c", "{\"a\": 1}", "x;y;z", "こんにちは。",
+])
+
+
+@given(st.lists(_SHAPED, min_size=1, max_size=12).map("\n".join))
+@settings(max_examples=1000, deadline=None)
+@example("a,b\nc,d\n")
+@example("\n\nこんにちは\n\nさようなら\n")
+@example("a,b\n\nc,d")
+def test_one_region_shortcut_gives_the_loops_regions(text: str) -> None:
+    for core in (True, False):
+        with native.use(core):
+            got = regions.cut_regions(text)
+            with patch.object(regions, "_one_region", lambda _t, _s: None):
+                assert got == regions.cut_regions(text)
