@@ -171,7 +171,7 @@ def detect_layout(text: str, previous: Layout | None = None) -> Layout:
     # run holds one _ALIGNED_SPLIT gap at most: few lines of 3 spaced cells, no alignment;
     # and no gap at all without two white space characters in a row or a tab.
     spaced = [len(ln.split()) for ln in lines]
-    enough = sum(n >= 3 for n in spaced) >= _LAYOUT_SHARE * len(lines)
+    enough = sum(map((3).__le__, spaced)) >= _LAYOUT_SHARE * len(lines)
     if enough and _MAY_ALIGN.search("\n".join(lines)) is not None:
         aligned = [len(_ALIGNED_SPLIT.split(ln.strip())) for ln in lines]
         if sum(n >= 3 for n in aligned) >= _LAYOUT_SHARE * len(lines):
@@ -179,7 +179,7 @@ def detect_layout(text: str, previous: Layout | None = None) -> Layout:
     mode = max(set(spaced), key=spaced.count)
     if mode >= 3 and spaced.count(mode) >= _LAYOUT_SHARE * len(lines):
         return _with_header(Layout("spaced"), head_lines, previous)
-    if len(lines) >= 2 and sum(_list_item(ln) for ln in lines) >= 0.8 * len(lines):
+    if len(lines) >= 2 and sum(map(_list_item, lines)) >= 0.8 * len(lines):
         return _with_header(Layout("lines"), head_lines, previous)
     return Layout("prose")
 
