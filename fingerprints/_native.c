@@ -31,6 +31,7 @@
  *   prose_attempts(table, ...)     a prose window's name and kana attempts, with a
  *                                  ProseTable cache of code points (_prose.c).
  *   layer_many(s, p, ds, width)    a set's per-set layer over digests (_layer.c).
+ *   prose_shapes(piece, known)     the token shapes of a prose snippet (_snippet.c).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
  * dependency): hashlib's keyed state cannot be handed to C.
@@ -356,6 +357,7 @@ PyObject *native_postings(PyObject *self, PyObject *args); /* _postings.c */
 PyObject *native_index_ranges(PyObject *self, PyObject *args); /* _ranges.c */
 PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
 extern PyTypeObject ProseTableType; /* _prose.c */
+PyObject *native_prose_shapes(PyObject *self, PyObject *args); /* _snippet.c */
 
 static PyMethodDef methods[] = {
     {"prepare", native_prepare, METH_O,
@@ -386,6 +388,8 @@ static PyMethodDef methods[] = {
     {"index_ranges", native_index_ranges, METH_VARARGS,
      "index_ranges(keys, buckets, shift, queries) -> (hit, left, right) "
      "(fingerprints.index.ExactIndex.ranges)."},
+    {"prose_shapes", native_prose_shapes, METH_VARARGS,
+     "prose_shapes(piece, is_known_word) -> the shapes of a prose snippet (_snippet.c)."},
     {"layer_many", native_layer_many, METH_VARARGS,
      "layer_many(secret, person, digests, width) -> layered 16-byte digests (_layer.c)."},
     {NULL, NULL, 0, NULL}};

@@ -24,6 +24,12 @@ from matchers.shapes import Pair, RowCandidates
 
 # RANK order: 1 low, 2 medium, 3 high (what tie_rows returns).
 _BY_RANK = {1: Confidence.LOW, 2: Confidence.MEDIUM, 3: Confidence.HIGH}
+# value_weight per (kind, count), per set size: the same few pairs come back in
+# every document (a post's phones, its common names), so they are kept across
+# calls (what tie_rows reads first; ``weight`` fills it). Bounded, both levels.
+_weights_of: dict[int, dict[tuple[str, int], float]] = {}
+_WEIGHTS_KEPT = 4096
+_SIZES_KEPT = 16
 
 
 @dataclass(slots=True)
@@ -60,7 +66,11 @@ def collect_native(
     group_of: list[int] = []  # per bit index: its field group's number
     group_ids: dict[str, int] = {}
     masks = [0, 0]  # the bits of primary kinds, of kinds outside WEAK_KINDS
-    weights: dict[tuple[str, int], float] = {}
+    weights = _weights_of.get(records)
+    if weights is None or len(weights) >= _WEIGHTS_KEPT:
+        if len(_weights_of) >= _SIZES_KEPT:
+            _weights_of.clear()
+        weights = _weights_of[records] = {}
 
     def bit_of(kind: str) -> int:
         i = bits.get(kind)

@@ -127,12 +127,16 @@ def whole_document(text: str) -> bool:
 
 def cut_regions(text: str) -> list[Region]:
     """The regions of a text, in order (see the module docstring)."""
-    lines = text.split("\n")
     core = native.CORE
     # line_shape is the reference; the native pass gives the same shape per line.
-    shapes = (
-        core.line_shapes(text, _SHAPES) if core is not None else [line_shape(ln) for ln in lines]
-    )
+    if core is not None:
+        shapes = core.line_shapes(text, _SHAPES)
+    else:
+        shapes = [line_shape(ln) for ln in text.split("\n")]
+    one = _one_region(text, shapes)
+    if one is not None:
+        return one
+    lines = text.split("\n")
     _mark_gutters(lines, shapes)
     spans: list[tuple[int, int, str]] = []  # (first line, end line, shape)
     cur: str | None = None
@@ -182,6 +186,28 @@ def cut_regions(text: str) -> list[Region]:
         seen |= content
         regions.append(Region(a, "\n".join(body), shape))
     return regions
+
+
+def _one_region(text: str, shapes: list[str]) -> list[Region] | None:
+    """The region of a text whose lines all have one shape, blank ones aside (a
+    post, a dump's chunk): what cut_regions' loop finds for it, without the loop.
+    None when the loop is needed (several shapes, rules, gutters, blank lines that
+    cut a table)."""
+    blanks = shapes.count(BLANK)
+    if blanks == len(shapes):
+        return None
+    first = next(i for i, s in enumerate(shapes) if s != BLANK) if blanks else 0
+    shape = shapes[first]
+    if shape in (GUTTER, RULE) or shapes.count(shape) + blanks != len(shapes):
+        return None
+    if blanks and shape not in _JOIN_ACROSS_BLANKS:
+        # Blank lines cut a table: only leading and trailing ones are allowed.
+        last = len(shapes) - 1
+        while shapes[last] == BLANK:
+            last -= 1
+        if last - first + 1 != len(shapes) - blanks:
+            return None
+    return [Region(first, "\n".join(text.split("\n")[first:]) if first else text, shape)]
 
 
 def _absorb_interruptions(

@@ -125,6 +125,7 @@ SQL_INSERT = re.compile(
 )
 _ALIGNED_SPLIT = re.compile(r"\s{2,}|\t")
 _SPACED_SPLIT = re.compile(r"\s+")
+_MAY_ALIGN = re.compile(r"\s(?:\s|(?<=\t))")  # where _ALIGNED_SPLIT can match
 
 
 def holds_sql_insert(text: str) -> bool:
@@ -155,25 +156,30 @@ def detect_layout(text: str, previous: Layout | None = None) -> Layout:
         return previous
     if previous is not None and _fits(previous, lines):
         return previous
-    starts = sum(ln.lstrip().startswith("{") for ln in lines)
+    starts = sum(ln.lstrip().startswith("{") for ln in lines) if "{" in sample else 0
     if head.startswith("[") and "{" in head[:2000]:
         return Layout("json")
     if starts >= _LAYOUT_SHARE * len(lines):
         return Layout("jsonl")
-    delimited = _detect_delimiter(lines)
+    delimited = _detect_delimiter(lines, [d for d in _DELIMITERS if d in sample])  # (else 0s)
     if delimited is not None:
         return _with_header(Layout("delimited", delimited), head_lines, previous)
     if len(lines) < 2:
         # One line says little about columns; as prose it still gets +-300 windows.
         return Layout("prose")
-    aligned = [len(_ALIGNED_SPLIT.split(ln.strip())) for ln in lines]
-    if sum(n >= 3 for n in aligned) >= _LAYOUT_SHARE * len(lines):
-        return _with_header(Layout("aligned"), head_lines, previous)
-    spaced = [len(_SPACED_SPLIT.split(ln.strip())) for ln in lines]
+    # len(str.split()) counts _SPACED_SPLIT's cells (str.isspace runs, no blank line); a
+    # run holds one _ALIGNED_SPLIT gap at most: few lines of 3 spaced cells, no alignment;
+    # and no gap at all without two white space characters in a row or a tab.
+    spaced = [len(ln.split()) for ln in lines]
+    enough = sum(map((3).__le__, spaced)) >= _LAYOUT_SHARE * len(lines)
+    if enough and _MAY_ALIGN.search("\n".join(lines)) is not None:
+        aligned = [len(_ALIGNED_SPLIT.split(ln.strip())) for ln in lines]
+        if sum(n >= 3 for n in aligned) >= _LAYOUT_SHARE * len(lines):
+            return _with_header(Layout("aligned"), head_lines, previous)
     mode = max(set(spaced), key=spaced.count)
     if mode >= 3 and spaced.count(mode) >= _LAYOUT_SHARE * len(lines):
         return _with_header(Layout("spaced"), head_lines, previous)
-    if len(lines) >= 2 and sum(_list_item(ln) for ln in lines) >= 0.8 * len(lines):
+    if len(lines) >= 2 and sum(map(_list_item, lines)) >= 0.8 * len(lines):
         return _with_header(Layout("lines"), head_lines, previous)
     return Layout("prose")
 
@@ -181,7 +187,8 @@ def detect_layout(text: str, previous: Layout | None = None) -> Layout:
 def _list_item(line: str) -> bool:
     """A short line that is one value (a one-column list), not a sentence or "key: value"."""
     s = line.strip()
-    return 0 < len(s) <= 40 and not any(c in s for c in "。、:!?")
+    # (Five substring tests: frozenset.isdisjoint would make a str of each character.)
+    return 0 < len(s) <= 40 and not ("。" in s or "、" in s or ":" in s or "!" in s or "?" in s)
 
 
 def _sql_layout(previous: Layout | None) -> Layout:
@@ -199,9 +206,9 @@ def _fits(layout: Layout, lines: Sequence[str]) -> bool:
     return share >= _LAYOUT_SHARE
 
 
-def _detect_delimiter(lines: Sequence[str]) -> str | None:
+def _detect_delimiter(lines: Sequence[str], delims: Sequence[str] = _DELIMITERS) -> str | None:
     best: tuple[float, str] | None = None
-    for delim in _DELIMITERS:
+    for delim in delims:
         counts = [ln.count(delim) for ln in lines]
         nonzero = [c for c in counts if c]
         if not nonzero:

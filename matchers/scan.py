@@ -382,10 +382,11 @@ class Matcher:
         return len(prim_pairs), sum(1 for pair in prim_pairs if hits[pair])
 
     def _snippet(self, text: str, rc: RowCandidates, hits: Mapping[Pair, Hits]) -> str:
-        records = {rec for pair, _ in rc.found for rec, _k in hits[pair]}
         values = [pair[1] for pair, _ in rc.found if hits[pair]]
         row = rc.table_row()
         if row is not None:
+            # Only a row's cells are labelled by the records they tie to.
+            records = {rec for pair, _ in rc.found for rec, _k in hits[pair]}
             kinds = self.extractor.labels(row)
             kinds.update(matched_cells(rc, hits, records))
             snippet = row_snippet(row, kinds, row.style)

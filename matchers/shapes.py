@@ -74,8 +74,15 @@ KANA_ONLY_RE = re.compile(r"[\u3041-\u30ff\u31f0-\u31ff ]+")
 DIGIT_RE = re.compile(r"[0-9]")
 # A run of 10+ digits with the separators phone numbers are written with (single
 # '-', '.', ' ' and parentheses between digits). ASCII-only look-behind: a kanji
-# label right before the number (電話090…) must not hide it.
-DIGIT_RUN_RE = re.compile(r"(?<![A-Za-z0-9_@\-])\+?\(?[0-9](?:[-. ]?\)?[-. ]?\(?[0-9]){9,}")
+# label right before the number (電話090…) must not hide it. Written
+#   (?<![A-Za-z0-9_@\-])\+?\(?[0-9](?:[-. ]?\)?[-. ]?\(?[0-9]){9,}
+# but begun with a class, which ``re`` scans text for quickly (half the time of a
+# post's phones): the first character, the look-behind behind it, and what follows
+# it by what it was (tests/matchers/test_digit_run.py holds it to the plain form).
+DIGIT_RUN_RE = re.compile(
+    r"[+(0-9](?<![A-Za-z0-9_@\-].)(?:(?<=\+)\(?[0-9]|(?<=\()[0-9]|(?<=[0-9]))"
+    r"(?:[-. ]?\)?[-. ]?\(?[0-9]){9,}"
+)
 PHONE_CELL_RE = re.compile(r"\+?\(?[0-9][0-9()\-. ]{8,18}[0-9]")
 PHONE_START: Final = frozenset("+(0123456789")  # what a PHONE_CELL_RE match starts with
 EMAIL_CELL_RE = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z0-9\-]+")

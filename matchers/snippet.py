@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
+from fingerprints import native
 from fingerprints.normalizers import CONTACT_KINDS
 from matchers.headers import known_header
 from matchers.rows import Row
@@ -97,6 +98,14 @@ def prose_snippet(window: str, center: int) -> str:
     half = MAX_SNIPPET // 2
     lo = max(0, center - half // 2)
     piece = window[lo : lo + half]
+    core = native.CORE
+    # _prose_shapes is the reference; the native pass gives the same text.
+    text = core.prose_shapes(piece, _is_known_word) if core is not None else _prose_shapes(piece)
+    return _finish(text)
+
+
+def _prose_shapes(piece: str) -> str:
+    """Every token of ``piece`` replaced by its shape, white space collapsed."""
     out: list[str] = []
     pos = 0
     for m in _PROSE_TOKEN.finditer(piece):
@@ -108,8 +117,7 @@ def prose_snippet(window: str, center: int) -> str:
             out.append(shape_unknown(tok))
         pos = m.end()
     out.append(piece[pos:])
-    text = " ".join("".join(out).split())
-    return _finish(text)
+    return " ".join("".join(out).split())
 
 
 def _is_known_word(tok: str) -> bool:
