@@ -265,7 +265,9 @@ class Extractor:
         plan = self.plan
         # Fast path for the cells every dump has: a bare phone number or e-mail address.
         # (The cheap character tests first: most cells are names, dates, addresses.)
-        if self._phone and cell[0] in PHONE_START and PHONE_CELL_RE.fullmatch(cell):
+        # (An ISO date has a phone's shape but eight digits: no phone has fewer than ten.)
+        if (self._phone and cell[0] in PHONE_START and PHONE_CELL_RE.fullmatch(cell)
+                and TEN_DIGITS_RE.match(cell)):
             got = self.fields(PHONE, cell)
             if got:
                 return tuple(got), len(got), PHONE
