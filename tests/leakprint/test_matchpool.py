@@ -112,6 +112,8 @@ def test_forked_workers_die_with_the_process_that_started_the_pool(tmp_path: Pat
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def test_forked_workers_start_with_the_matcher_imported(tmp_path: Path) -> None:
