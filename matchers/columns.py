@@ -69,8 +69,7 @@ def scan_columns(
             prim.update(zip(found, map(CELL_PRIMARIES, found.values()), strict=True))
         if prim:
             # Primary candidate occurrences: every row's cell counts.
-            n_prim += (sum(prim.values()) if j in distinct_columns
-                       else sum(map(prim.get, column, repeat(0))))
+            n_prim += _over_rows(prim, column, j in distinct_columns)
     unique = list(
         dict.fromkeys(
             chain.from_iterable(
@@ -113,8 +112,7 @@ def scan_columns(
         if not cell_hits:
             continue
         if matched_values:
-            n_matched += (sum(matched_values.values()) if j in distinct_columns
-                          else sum(map(matched_values.get, columns[j], repeat(0))))
+            n_matched += _over_rows(matched_values, columns[j], j in distinct_columns)
         hit_cells[j] = cell_hits
         hit_columns.append(j)
         strong.append(strong_values or None)
@@ -135,6 +133,12 @@ def scan_columns(
         for i, row_found in zip(*picked, strict=True)
     ]
     return out, hits, n_prim, n_matched
+
+
+def _over_rows(counts: Mapping[str, int], column: Sequence[str], distinct: bool) -> int:
+    """The sum over a column's cells of their value's count (0 for a value without
+    one): over the values themselves when every cell's value is distinct."""
+    return sum(counts.values()) if distinct else sum(map(counts.get, column, repeat(0)))
 
 
 def first_rows(

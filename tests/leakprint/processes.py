@@ -6,6 +6,7 @@ import os
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from tests.leakprint.helpers import customer_rows
 from tests.leakprint.sites import csv_dump, db_rows
@@ -67,3 +68,13 @@ def wait_gone(pids: list[int]) -> None:
             time.sleep(0.2)
         else:
             raise AssertionError(f"process {pid} still running")
+
+
+def stop_process(proc: subprocess.Popen[Any]) -> None:
+    """Kill ``proc`` if it still runs, wait for it, and close its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()

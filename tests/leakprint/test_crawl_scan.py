@@ -26,6 +26,7 @@ from tests.leakprint.helpers import PLANTED, all_file_bytes, assert_no_planted, 
 from tests.leakprint.processes import (
     children,
     slow_text,
+    stop_process,
     wait_for_documents,
     wait_for_log,
     wait_gone,
@@ -357,11 +358,7 @@ raw = "/p/{{id}}"
         proc.wait(60)
         wait_gone(family)  # no orphan crawl is left behind
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stderr is not None:
-            proc.stderr.close()
+        stop_process(proc)
     assert proc.returncode != 0
     [first] = scan_runs(db_url)
     if how == "cli-sigterm":

@@ -18,7 +18,7 @@ from leakprint.pipeline import (
     PipelineConfig,
     default_match_workers,
 )
-from tests.leakprint.processes import wait_gone
+from tests.leakprint.processes import stop_process, wait_gone
 from tests.matchers.factories import KEY, build_set, make_customers
 
 pytestmark = pytest.mark.slow  # spawns matcher processes
@@ -109,11 +109,7 @@ def test_forked_workers_die_with_the_process_that_started_the_pool(tmp_path: Pat
         proc.wait()
         wait_gone([*servers, *workers])
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        stop_process(proc)
 
 
 def test_forked_workers_start_with_the_matcher_imported(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from leakprint.runs import (
     start_run,
 )
 from tests.leakprint.helpers import customer_rows, run
+from tests.leakprint.processes import stop_process
 from tests.leakprint.sites import make_deployment, scan_runs
 
 pytestmark = pytest.mark.slow  # `leakprint scan` processes, some killed
@@ -77,11 +78,7 @@ def test_sigkilled_scan_is_marked_killed_by_the_next_scan_never_while_alive(
         assert scan_runs(db_url)[0]["status"] == "running"  # nobody closed it
         assert run(h, "scan", "--file", str(clean), env=env).exit_code == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdin is not None:
-            proc.stdin.close()
+        stop_process(proc)
     runs = scan_runs(db_url)
     assert runs[0]["status"] == "killed"
     assert runs[0]["error"] == (
