@@ -275,9 +275,12 @@ def region_layouts(
     regions: Sequence[Region], previous: Layout | None
 ) -> Iterator[tuple[Region, Layout]]:
     """Each region with its layout. A region continues the layout of the last
-    region of the same shape (or, first, of the previous chunk), so a header seen
-    above a blank line or a few lines of chatter still names the columns below."""
+    region of the same shape (or, for the first region read as a table, of the
+    previous chunk), so a header seen above a blank line or a few lines of chatter
+    still names the columns below."""
     last: dict[str, Layout] = {}
+    # A line or two of chatter at the top of a chunk (a prose region) does not end
+    # the table the previous chunk was reading: the first table region carries it.
     first = True
     for region in regions:
         if region.shape in PROSE_SHAPES:
@@ -289,4 +292,5 @@ def region_layouts(
             layout = detect_layout(region.text, carry)
         yield region, layout
         last[region.shape] = layout
-        first = False
+        if layout.kind != "prose":
+            first = False
