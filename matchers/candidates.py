@@ -18,7 +18,7 @@ patterns and the candidate types are in :mod:`matchers.shapes`.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from itertools import compress, repeat
 from operator import is_
 from typing import Final
@@ -223,17 +223,27 @@ class Extractor:
         and gives exactly one candidate of that kind (``((kind, canonical),), 1,
         kind`` in :meth:`cell`'s terms).
         """
-        shaped, rest = self._shapes.split(values) if self._phone or self._email else (None, values)
+        shaped, rest = self.split_shaped(values)
+        return self.cells(rest, hint), shaped
+
+    def split_shaped(self, values: Collection[str]) -> tuple[ShapedCells | None, Iterable[str]]:
+        """The bare phone numbers or e-mail addresses of one column's distinct
+        values (see :meth:`column_parts`), and the other values."""
+        return self._shapes.split(values) if self._phone or self._email else (None, values)
+
+    def cells(self, values: Iterable[str], hint: str | None) -> dict[str, CellResult]:
+        """:meth:`cell` of each of some distinct values, for those that give a
+        candidate."""
         # Values seen before (names and dates repeat) come from the cache, looked
         # up in C-level passes; only the others go through ``_cell``.
-        values_left = list(rest)
+        values_left = list(values)
         known = list(map(self._cache.get, zip(repeat(hint), values_left), repeat(_UNSEEN)))
         found = dict(compress(zip(values_left, known, strict=True), map(CELL_PAIRS, known)))
         for value in compress(values_left, map(is_, known, repeat(_UNSEEN))):
             res = self._cell_cached(value, hint)
             if res[0]:
                 found[value] = res
-        return found, shaped
+        return found
 
     def cell(self, raw: str, hint: str | None) -> CellResult:
         """What one cell gives (cached across chunks, except one-off primaries)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence, Set
 from itertools import chain, compress, repeat
-from operator import not_
+from operator import is_, itemgetter, not_
 
 from fingerprints import native
 from matchers.candidates import Extractor
@@ -23,13 +23,61 @@ from matchers.confidence import WEAK_KINDS
 from matchers.probe import Hits, Prober
 from matchers.rows import Layout, table_columns
 from matchers.shapes import (
+    CELL_CACHE_SIZE,
     CELL_PAIRS,
     CELL_PRIMARIES,
     CellResult,
     Pair,
     RowCandidates,
     ShapedCells,
+    evict_oldest_half,
 )
+
+
+class ColumnMemo:
+    """What each cell value of a column came to against one prober, across the
+    chunks of a stream: its hits as :func:`column_hits` gives them, or ``()``.
+
+    A dump's names, dates and addresses repeat from chunk to chunk, and against a
+    large base most of them hit someone: without the memo every chunk looked each
+    of them up again (the candidate cache, the probe's answers, the hit test of
+    each candidate). Values with a primary candidate are not kept (they hardly
+    repeat, and their counts are per row). The answers of a prober do not change,
+    so an entry stays true; the memo is bounded like the candidate cache.
+    """
+
+    __slots__ = ("_bound", "_columns", "_size")
+
+    def __init__(self, bound: int = CELL_CACHE_SIZE) -> None:
+        self._columns: dict[tuple[int, str | None], dict[str, Resolved]] = {}
+        self._size = 0
+        self._bound = bound
+
+    def column(self, j: int, hint: str | None) -> dict[str, Resolved]:
+        """The entries of column ``j`` read with ``hint`` (value -> resolution)."""
+        got = self._columns.get((j, hint))
+        if got is None:
+            got = self._columns[(j, hint)] = {}
+        return got
+
+    def __len__(self) -> int:
+        return sum(map(len, self._columns.values()))
+
+    def added(self, n: int) -> None:
+        """Count ``n`` new entries; past the bound, the older half of each column's go."""
+        self._size += n
+        if self._size > self._bound:
+            for entries in self._columns.values():
+                evict_oldest_half(entries)
+            self._size = len(self)
+
+
+#: A memoized cell value: ``(its hits as column_hits lists them, whether one is of a
+#: strong kind, (pair, answer) of each)``, or ``()`` for a value without a hit.
+Resolved = tuple[()] | tuple[list[tuple[Pair, int]], bool, tuple[tuple[Pair, Hits], ...]]
+_CELL_LIST = itemgetter(0)
+_STRONG = itemgetter(1)
+_ANSWERS = itemgetter(2)
 
 
 def scan_columns(
@@ -38,16 +86,22 @@ def scan_columns(
     text: str,
     layout: Layout,
     first_line: int,
+    memo: ColumnMemo | None = None,
 ) -> tuple[list[RowCandidates], dict[Pair, Hits], int, int]:
     """Rows with hits, the probe answers they need, and primary candidate counts
-    (all, matched)."""
+    (all, matched). ``memo`` carries what cell values came to from one chunk of a
+    stream to the next (it must belong to ``prober``)."""
     table = table_columns(text, layout, first_line)
     if not len(table):
         return [], {}, 0, 0
+    if memo is None:
+        memo = ColumnMemo()
     columns = table.columns
     lines = table.lines
     hints = layout.hints or ()
     results: list[dict[str, CellResult]] = []
+    memos: list[dict[str, Resolved]] = []
+    known: list[tuple[list[str], list[Resolved]]] = []  # per column: memoized hit values
     shaped_of: dict[int, ShapedCells] = {}
     n_prim = 0
     # Tens of thousands of distinct values per chunk, nearly all of them
@@ -59,8 +113,16 @@ def scan_columns(
         distinct = dict.fromkeys(column)
         if len(distinct) == len(column):
             distinct_columns.add(j)
-        found, shaped = ex.column_parts(distinct, hints[j] if j < len(hints) else None)
+        hint = hints[j] if j < len(hints) else None
+        shaped, rest = ex.split_shaped(distinct)
+        entries = memo.column(j, hint)
+        memos.append(entries)
+        rest = list(rest)
+        resolved = list(map(entries.get, rest))
+        found = ex.cells(compress(rest, map(is_, resolved, repeat(None))), hint)
         results.append(found)
+        hit_at = list(compress(range(len(rest)), resolved))
+        known.append(([rest[i] for i in hit_at], [resolved[i] for i in hit_at]))  # type: ignore[misc]
         prim: dict[str, int] = {}
         if shaped is not None and shaped.values:
             shaped_of[j] = shaped
@@ -70,6 +132,13 @@ def scan_columns(
         if prim:
             # Primary candidate occurrences: every row's cell counts.
             n_prim += _over_rows(prim, column, j in distinct_columns)
+        # Values without a candidate at all are settled now.
+        fresh = len(found)
+        for value in compress(rest, map(is_, resolved, repeat(None))):
+            if value not in found:
+                entries[value] = ()
+                fresh += 1
+        memo.added(fresh)
     unique = list(
         dict.fromkeys(
             chain.from_iterable(
@@ -105,6 +174,12 @@ def scan_columns(
         cell_hits, strong_values, matched_values = column_hits(
             found, hit_set, hits, j, WEAK_KINDS
         )
+        _remember(memos[j], found, cell_hits, strong_values, hits)
+        values, res = known[j]
+        if values:
+            cell_hits.update(zip(values, map(_CELL_LIST, res), strict=True))
+            strong_values.update(compress(values, map(_STRONG, res)))
+            hits.update(chain.from_iterable(map(_ANSWERS, res)))
         for value, pair in shaped_hits.get(j, {}).items():
             cell_hits[value] = [(pair, j)]
             strong_values.add(value)  # phone and e-mail are primary kinds
@@ -133,6 +208,26 @@ def scan_columns(
         for i, row_found in zip(*picked, strict=True)
     ]
     return out, hits, n_prim, n_matched
+
+
+def _remember(
+    entries: dict[str, Resolved],
+    found: Mapping[str, CellResult],
+    cell_hits: Mapping[str, list[tuple[Pair, int]]],
+    strong_values: Set[str],
+    hits: Mapping[Pair, Hits],
+) -> None:
+    """Memoize the fresh values of one column that have no primary candidate: those
+    with a hit as (hits, strong, answers), the others as ``()``."""
+    for value, res in found.items():
+        if res[1]:
+            continue  # a primary candidate: counted per row, not kept
+        got = cell_hits.get(value)
+        if got is None:
+            entries[value] = ()
+        else:
+            entries[value] = (got, value in strong_values,
+                              tuple((pair, hits[pair]) for pair, _j in got))
 
 
 def _over_rows(counts: Mapping[str, int], column: Sequence[str], distinct: bool) -> int:

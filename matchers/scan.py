@@ -29,7 +29,7 @@ from fingerprints.normalizers import KindRegistry
 from fingerprints.reader import FingerprintSet
 from fingerprints.text import prepare
 from matchers.candidates import Extractor
-from matchers.columns import scan_columns
+from matchers.columns import ColumnMemo, scan_columns
 from matchers.confidence import RANK
 from matchers.evidence import collect, matched_cells
 from matchers.pieces import (
@@ -153,6 +153,14 @@ class Matcher:
             if isinstance(pattern := registry.get(kind).search, str)
         }
         self.extractor = Extractor(registry, KindPlan(lengths, self.primary, custom))
+        self._memo: tuple[Prober, ColumnMemo] | None = None
+
+    def _column_memo(self) -> ColumnMemo:
+        """The memo of cell values for the prober in use (a new one if it was swapped)."""
+        memo = self._memo
+        if memo is None or memo[0] is not self.prober:
+            memo = self._memo = (self.prober, ColumnMemo())
+        return memo[1]
 
     @property
     def dataset(self) -> str:
@@ -260,7 +268,7 @@ class Matcher:
             return self._prose(text, first_line)
         if layout.kind in _COLUMNAR:
             rows, hits, n_prim, n_matched = scan_columns(
-                self.extractor, self.prober, text, layout, first_line
+                self.extractor, self.prober, text, layout, first_line, self._column_memo()
             )
             reading = _Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
         else:

@@ -7,12 +7,16 @@ value, and ``scan_columns`` must give the same record hits as scoring every row.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fingerprints.fpset import FingerprintSet
 from fingerprints.normalizers import default_registry
 from matchers.candidates import Extractor
+from matchers.columns import ColumnMemo, scan_columns
 from matchers.evidence import collect
+from matchers.probe import DigestProber
 from matchers.rows import Layout, detect_layout, split_rows, table_cells, table_columns
 from matchers.scan import Matcher
 from matchers.shapes import KindPlan
@@ -187,3 +191,49 @@ def test_table_cells_equals_split_rows(
     width = max(map(len, rows), default=0)
     padded = [[*r, *[""] * (width - len(r))] for r in rows]
     assert table.columns == [list(col) for col in zip(*padded, strict=True)]
+
+
+def _column_scan(matcher: Matcher, chunk: str, layout: Layout, memo: ColumnMemo | None,
+                 ) -> tuple[list[tuple[int, list[tuple[tuple[str, str], int]]]],
+                            dict[tuple[str, str], object], int, int]:
+    rows, hits, n_prim, n_matched = scan_columns(matcher.extractor, matcher.prober, chunk,
+                                                 layout, 1, memo)
+    used = {pair for rc in rows for pair, _ in rc.found}
+    return ([(rc.line, rc.found) for rc in rows], {p: hits[p] for p in used}, n_prim,
+            n_matched)
+
+
+@pytest.mark.parametrize("bound", [7, 300_000])
+def test_column_memo_carries_across_chunks_without_changing_a_result(
+    matcher: Matcher, customers: list[Customer], decoys: list[Customer], bound: int
+) -> None:
+    """What a cell value came to is remembered from one chunk of a stream to the
+    next: each chunk still gives what a scan of it alone gives (rows, their hits
+    and answers, counts), whether the memo keeps everything or keeps evicting."""
+    head, *lines = render_delimited(customers[:40] + decoys[:40], ",").splitlines()
+    lines += render_delimited(decoys[20:60] + customers[20:80], ",", header=None).splitlines()
+    layout = detect_layout(head + "\n" + "\n".join(lines[:20]))
+    assert layout.hints
+    memo = ColumnMemo(bound)
+    chunks = ["\n".join(lines[i:i + 30]) + "\n" for i in range(0, len(lines), 30)] * 2
+    for chunk in chunks:
+        alone = _column_scan(matcher, chunk, layout, None)
+        assert _column_scan(matcher, chunk, layout, memo) == alone
+        assert len(memo) <= max(bound, 200)
+    assert len(memo) > 0
+    assert any(rows for rows, *_ in [_column_scan(matcher, c, layout, memo) for c in chunks])
+
+
+def test_a_matcher_whose_prober_is_swapped_starts_a_new_column_memo(
+    fpset: FingerprintSet, customers: list[Customer]
+) -> None:
+    """The memo holds one prober's answers: a matcher given another prober (or the
+    same set opened again) does not reuse them."""
+    text = render_delimited(customers[:30], ",")
+    m = Matcher(fpset)
+    first = m.scan_text(text)
+    memo = m._column_memo()
+    assert len(memo) > 0
+    m.prober = DigestProber(fpset)
+    assert m._column_memo() is not memo
+    assert m.scan_text(text).record_hits == first.record_hits

@@ -142,9 +142,8 @@ def test_chatter_at_the_top_of_a_chunk_keeps_the_previous_tables_header() -> Non
     """A streamed dump's chunk that starts with lines of chatter still continues the
     table of the chunk before: its columns keep the header's hints (they were lost,
     and every later chunk read the table without them)."""
-    previous = region_layouts(cut_regions("氏名,電話番号,生年月日\n山田 太郎,090-1234-5678,1980-01-02\n"),
-                              None)
-    [(_r, first)] = list(previous)
+    head = "氏名,電話番号,生年月日\n山田 太郎,090-1234-5678,1980-01-02\n"
+    [(_r, first)] = list(region_layouts(cut_regions(head), None))
     assert first.hints == ("name", "phone", "birthdate")
     chunk = ("サンプルを少しだけ載せます。\n残りは有料で提供します。\n連絡ください。\n"
              "鈴木 花子,080-1111-2222,1990-03-04\n佐藤 一郎,080-3333-4444,1970-05-06\n")
