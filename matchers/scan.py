@@ -32,6 +32,7 @@ from matchers.candidates import Extractor
 from matchers.columns import ColumnMemo, scan_columns
 from matchers.confidence import RANK
 from matchers.evidence import collect, matched_cells
+from matchers.markup import looks_like_html, strip_html
 from matchers.pieces import (
     CHUNK_BYTES,
     CUT_SEARCH,
@@ -53,9 +54,7 @@ from matchers.rows import (
     PROSE_RADIUS,
     Layout,
     detect_layout,
-    looks_like_html,
     split_rows,
-    strip_html,
 )
 from matchers.shapes import KindPlan, Pair, RowCandidates
 from matchers.snippet import prose_snippet, row_snippet, scrub

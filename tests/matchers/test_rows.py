@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from matchers.markup import looks_like_html, strip_html
 from matchers.rows import (
     Layout,
     detect_layout,
-    looks_like_html,
     split_rows,
-    strip_html,
     table_cells,
 )
 
