@@ -9,7 +9,7 @@ Per-document costs are ``per_document.py``.
 
 Usage::
 
-    .venv/bin/python benchmarks/native_core.py --mb 50 --hd-customers 20000
+    .venv/bin/python benchmarks/native_core.py --mb 50 --customers 20000 --hd-customers 20000
 """
 
 from __future__ import annotations
@@ -56,7 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--mb", type=float, default=50.0, help="clean dump size (MB)")
-    ap.add_argument("--customers", type=int, default=3000, help="clean dump: Faker customers")
+    # Issue 15's target is defined at 20,000 customers. Earlier stops measured at
+    # 3,000 (the default of scan_throughput.py), where each noise value repeats
+    # about 30 times in 50 MB and the caches hide the cost of a distinct value.
+    ap.add_argument("--customers", type=int, default=20_000,
+                    help="clean dump: Faker customers (issue 15 target: 20,000)")
     ap.add_argument("--hd-customers", type=int, default=20_000, help="hit-dense set size")
     ap.add_argument("--strangers", type=int, default=60_000, help="hit-dense noise rows")
     ap.add_argument("--planted", type=int, default=600)
