@@ -111,7 +111,24 @@ def no_cyclic_gc() -> Iterator[None]:
         with _gc_lock:
             _gc_paused -= 1
             if _gc_paused == 0 and _gc_was_enabled:
+                _age_young_objects()
                 gc.enable()
+
+
+def _age_young_objects() -> None:
+    """Move every object the paused loop made into the oldest generation, unwalked.
+
+    With the collector back on, the next allocation would collect the youngest
+    generation, which then holds every object the scan made and kept (the value
+    caches, the memo: millions at a million records): one walk of them all, 3-6 %
+    of a hit-dense scan. ``freeze`` then ``unfreeze`` splices the generations'
+    lists into the oldest in constant time; the objects are walked at the next
+    full collection, like any long-lived object. Skipped when something else in
+    the process keeps objects frozen (``unfreeze`` would release them too).
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 _gc_lock = threading.Lock()

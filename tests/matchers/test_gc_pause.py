@@ -1,0 +1,73 @@
+"""The scan's pause of the cyclic garbage collector (matchers.stream.no_cyclic_gc)."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from matchers.stream import no_cyclic_gc
+
+
+def test_the_collector_comes_back_on_only_when_the_last_pause_ends() -> None:
+    assert gc.isenabled()
+    with no_cyclic_gc():
+        assert not gc.isenabled()
+        with no_cyclic_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_collector_that_was_off_stays_off() -> None:
+    gc.disable()
+    try:
+        with no_cyclic_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_what_the_pause_made_is_not_left_in_the_youngest_generation() -> None:
+    """Objects made and kept during the pause go to the oldest generation without a
+    walk: the youngest holds none of them, so the next allocation does not walk the
+    scan's caches (and they are still collected: a cycle made then is found by a
+    full collection)."""
+    kept: list[object] = []
+    with no_cyclic_gc():
+        kept.extend([i, str(i)] for i in range(50_000))
+        cycle: list[object] = []
+        cycle.append(cycle)
+        probe = _Finalized(cycle)
+        del cycle
+    young = gc.get_objects(generation=0)
+    assert not any(o is kept[0] or o is kept[-1] for o in young)
+    assert len(young) < 10_000
+    assert any(o is kept[-1] for o in gc.get_objects(generation=2))
+    del probe
+    gc.collect()
+    assert _Finalized.done.is_set()
+
+
+def test_objects_frozen_by_someone_else_stay_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with no_cyclic_gc():
+            [[i] for i in range(1000)]
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+class _Finalized:
+    """Sets ``done`` when the cycle it is part of is collected."""
+
+    done = threading.Event()
+
+    def __init__(self, cycle: list[object]) -> None:
+        cycle.append(self)
+
+    def __del__(self) -> None:
+        type(self).done.set()
