@@ -71,3 +71,12 @@ class _Finalized:
 
     def __del__(self) -> None:
         type(self).done.set()
+
+
+def test_a_small_pause_leaves_its_objects_to_the_young_generation() -> None:
+    """A crawled page's scan makes few objects: they are collected as usual, so a
+    cycle made there is found by the next young collection, not a full one."""
+    gc.collect()
+    with no_cyclic_gc():
+        kept = [[i] for i in range(100)]
+    assert any(o is kept[-1] for o in gc.get_objects(generation=0))
