@@ -272,6 +272,8 @@ class Extractor:
             # The same common steps the normalizers start with; prepared once here
             # so the cheap patterns below only need to know ASCII digits and '-'.
             cell = prepare(cell)
+            if not cell:
+                return (), 0, ""  # only zero-width characters (a BOM, U+200B)
         plan = self.plan
         # Fast path for the cells every dump has: a bare phone number or e-mail address.
         # (The cheap character tests first: most cells are names, dates, addresses.)

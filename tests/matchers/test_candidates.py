@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from fingerprints import native
 from fingerprints.keyed import Hasher
 from fingerprints.kindconfig import import_fields
 from fingerprints.normalizers import PhoneNormalizer, default_registry
@@ -193,3 +194,19 @@ def test_the_matcher_reads_cjk_as_the_normalizers_do() -> None:
     for c in ("𠮷", "山", "ヤ", "や", "々", "A", "1", "\u3000", "ｱ"):
         assert (CJK_RE.search(c) is not None) == is_cjk(c), c
     assert CJK_RE.search("𠮷") is not None
+
+
+@pytest.mark.parametrize("native_core", [True, False])
+@pytest.mark.parametrize("cell", ["\u200b", "\ufeff", " \u200b\u200d ", "\u2060"])
+def test_a_cell_of_zero_width_characters_gives_nothing(
+    matcher: Matcher, customers: list[Customer], cell: str, native_core: bool
+) -> None:
+    """A cell holding only zero-width characters (a BOM, U+200B: common in pasted
+    tables) is empty once prepared; it once stopped the scan with an IndexError."""
+    c = customers[0]
+    text = f"氏名,電話番号,住所\n{c.name},{c.phone},{cell}\n{cell},{cell},{cell}\n"
+    with native.use(native_core):
+        assert matcher.extractor.cell(cell, None) == ((), 0, "")
+        assert matcher.extractor.cell(cell, "address") == ((), 0, "")
+        got = matcher.scan_text(text)
+    assert [h.ref for h in got.record_hits] == [c.ref]
