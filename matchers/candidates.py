@@ -24,6 +24,7 @@ from operator import is_
 from typing import Final
 
 from fingerprints.text import prepare
+from matchers.primaries import PrimarySearch
 from matchers.rows import Row
 from matchers.shaped import ColumnShapes
 from matchers.shapes import (
@@ -35,17 +36,12 @@ from matchers.shapes import (
     CJK_RE,
     CUSTOMER_ID,
     DIGIT_RE,
-    DIGIT_RUN_RE,
     EMAIL,
     EMAIL_CELL_RE,
-    EMAIL_DOMAIN_RE,
-    EMAIL_LOCAL_RE,
     ERA_DATE_RE,
-    ID_TOKEN_RE,
     KANA_ONLY_RE,
     NAME,
     NAME_KANA,
-    NON_DIGITS,
     PHONE,
     PHONE_CELL_RE,
     PHONE_START,
@@ -94,6 +90,10 @@ class Extractor:
         # Custom kinds (declared with a regex at import) are primary: searched for
         # with their own pattern in text and tried on every cell.
         self._custom = {k: p for k, p in plan.custom.items() if plan.has(k)}
+        self._search = PrimarySearch(
+            registry.fields_for, phone=self._phone, email=self._email,
+            customer_id=self._cid_lengths if self._cid else None, custom=self._custom,
+        )
         # The column fast path, with the same normalizers ``fields_for`` calls.
         self._shapes = ColumnShapes(
             registry.get(PHONE) if self._phone else None,
@@ -105,64 +105,7 @@ class Extractor:
 
     def primaries(self, text: str) -> list[tuple[str, str, int, int]]:
         """Primary candidates of prepared ``text`` as ``(kind, canonical, start, end)``."""
-        out: list[tuple[str, str, int, int]] = []
-        if self._phone:
-            self._phones(text, out)
-        if self._email and "@" in text:
-            self._emails(text, out)
-        if self._cid:
-            self._customer_ids(text, out)
-        for kind, pattern in self._custom.items():
-            for m in pattern.finditer(text):
-                for k, canon in self.fields(kind, m.group()):
-                    out.append((k, canon, m.start(), m.end()))
-        return out
-
-    def _phones(self, text: str, out: list[tuple[str, str, int, int]]) -> None:
-        fields = self.fields
-        for m in DIGIT_RUN_RE.finditer(text):
-            run = m.group()
-            n = len(run.translate(NON_DIGITS))
-            if n < 10:
-                continue
-            if text.startswith("@", m.end()):
-                continue  # the local part of an e-mail address (090…@docomo.ne.jp)
-            got = fields(PHONE, run) if n <= 15 else []
-            if got:
-                for kind, canon in got:
-                    out.append((kind, canon, m.start(), m.end()))
-            elif " " in run or "." in run:
-                # Space-separated neighbours ("0312345678 19850401") merge into one run.
-                pos = m.start()
-                for piece in re.split(r"[ .]", run):
-                    if len(piece.translate(NON_DIGITS)) >= 10:
-                        for kind, canon in fields(PHONE, piece):
-                            out.append((kind, canon, pos, pos + len(piece)))
-                    pos += len(piece) + 1
-
-    def _emails(self, text: str, out: list[tuple[str, str, int, int]]) -> None:
-        fields = self.fields
-        at = text.find("@")
-        while at != -1:
-            local = EMAIL_LOCAL_RE.search(text, max(0, at - 64), at)
-            domain = EMAIL_DOMAIN_RE.match(text, at + 1)
-            if local is not None and domain is not None:
-                start, end = local.start(), domain.end()
-                for kind, canon in fields(EMAIL, text[start:end]):
-                    out.append((kind, canon, start, end))
-                at = text.find("@", end)
-            else:
-                at = text.find("@", at + 1)
-
-    def _customer_ids(self, text: str, out: list[tuple[str, str, int, int]]) -> None:
-        lengths = self._cid_lengths
-        fields = self.fields
-        for m in ID_TOKEN_RE.finditer(text):
-            tok = m.group()
-            if len(tok) - tok.count("-") not in lengths or DIGIT_RE.search(tok) is None:
-                continue
-            for kind, canon in fields(CUSTOMER_ID, tok):
-                out.append((kind, canon, m.start(), m.end()))
+        return self._search.find(text)
 
     # ------------------------------------------------------------ table rows
 
@@ -239,11 +182,51 @@ class Extractor:
         values_left = list(values)
         known = list(map(self._cache.get, zip(repeat(hint), values_left), repeat(_UNSEEN)))
         found = dict(compress(zip(values_left, known, strict=True), map(CELL_PAIRS, known)))
-        for value in compress(values_left, map(is_, known, repeat(_UNSEEN))):
+        unseen: Iterable[str] = compress(values_left, map(is_, known, repeat(_UNSEEN)))
+        if hint is not None and self._hint_first(hint):
+            unseen = self._hinted(unseen, hint, found)
+        for value in unseen:
             res = self._cell_cached(value, hint)
             if res[0]:
                 found[value] = res
         return found
+
+    def _hint_first(self, hint: str) -> bool:
+        """Whether :meth:`_hinted` may decide cells of a column read with ``hint``."""
+        plan = self.plan
+        return (hint not in plan.primary and plan.has(hint)
+                and not self._cid and not self._custom)
+
+    def _hinted(self, values: Iterable[str], hint: str, found: dict[str, CellResult]
+                ) -> list[str]:
+        """:meth:`_cell` of the cells of a hinted column that its hint's kind reads
+        and that cannot hold a primary candidate (no ``@``, fewer than ten digits; no
+        customer ID or custom kind in the set), without its other tests: the result
+        is then ``(the kind's pairs, 0, hint)`` (a column of names, dates or
+        addresses is mostly such cells). Those are added to ``found`` and the cache;
+        the others are returned, for ``_cell``."""
+        fields, ten, limit = self.fields, TEN_DIGITS_RE.match, _MAX_CELL * 4
+        cache = self._cache
+        rest: list[str] = []
+        for raw in values:
+            cell = raw.strip()
+            if len(cell) > limit:  # (measured before preparing, as _cell does)
+                rest.append(raw)
+                continue
+            if not cell.isascii():
+                cell = prepare(cell)
+            if not cell or "@" in cell or ten(cell):
+                rest.append(raw)
+                continue
+            got = fields(hint, cell)
+            if not got:
+                rest.append(raw)
+                continue
+            res = found[raw] = tuple(got), 0, hint
+            if len(cache) >= CELL_CACHE_SIZE:
+                evict_oldest_half(cache)
+            cache[(hint, raw)] = res
+        return rest
 
     def cell(self, raw: str, hint: str | None) -> CellResult:
         """What one cell gives (cached across chunks, except one-off primaries)."""

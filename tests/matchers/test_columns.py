@@ -20,7 +20,14 @@ from matchers.probe import DigestProber
 from matchers.rows import Layout, detect_layout, split_rows, table_cells, table_columns
 from matchers.scan import Matcher
 from matchers.shapes import KindPlan
-from tests.matchers.factories import Customer, email_variants, phone_variants, render_delimited
+from tests.matchers.factories import (
+    FIELDS,
+    Customer,
+    email_variants,
+    phone_variants,
+    render_delimited,
+    vary,
+)
 
 PRIMARY = frozenset({"phone", "email", "customer_id"})
 LENGTHS = {
@@ -237,3 +244,55 @@ def test_a_matcher_whose_prober_is_swapped_starts_a_new_column_memo(
     m.prober = DigestProber(fpset)
     assert m._column_memo() is not memo
     assert m.scan_text(text).record_hits == first.record_hits
+
+
+_HINTED_KINDS = ("name", "name_kana", "birthdate", "postal_code", "address")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 199), st.integers(0, 63)), min_size=1, max_size=30),
+    st.lists(_CELLS | st.text(alphabet=st.sampled_from(
+        "0123456789０１２-ー－〒@ 　\u200b山田太郎やまだヤマダﾔﾏﾀﾞ年月日丁目番号東京都港区芝公園"
+        "昭和平成元SH./"), max_size=30), max_size=20),
+    st.lists(st.tuples(st.integers(0, 199), st.sampled_from(FIELDS), st.sampled_from(FIELDS),
+                       st.sampled_from(["", " ", "　", " TEL ", "/"]), st.integers(1, 20)),
+             max_size=8),
+    st.sampled_from(_HINTED_KINDS),
+)
+def test_a_hinted_column_equals_cell_by_cell(
+    customers: list[Customer], picks: list[tuple[int, int]], other: list[str],
+    joined: list[tuple[int, str, str, str, int]], hint: str,
+) -> None:
+    """The hinted columns' shortcut (Extractor._hinted) decides a cell exactly as
+    ``_cell`` would: every field of real customers in every variant, two fields in
+    one cell (an address with a phone number), very long cells, and noise, read
+    under each supporting kind's hint (the wrong one included)."""
+    values = [vary(customers[i], k)[f] for i, k in picks for f in FIELDS] + other
+    for i, a, b, sep, times in joined:
+        v = vary(customers[i], times)
+        values.append(sep.join([v[a], v[b]] * times))
+    distinct = dict.fromkeys(values)
+    got = _extractor().column(distinct, hint)
+    one = _extractor()
+    want = {v: res for v in distinct if (res := one._cell(v, hint))[0]}
+    assert got == want
+
+
+@pytest.mark.parametrize("hint", _HINTED_KINDS)
+def test_a_hinted_column_leaves_too_long_cells_and_primaries_to_cell(
+    customers: list[Customer], hint: str
+) -> None:
+    """Table cases of the shortcut's limits: a cell longer than a cell can be (even
+    when one of its spellings is shorter once prepared), and cells with a phone
+    number or an e-mail address in them."""
+    c = customers[3]
+    values = [
+        c.address * 40, c.kana * 150, c.name * 200, f"{c.address} TEL {c.phone}",
+        f"{c.name}{c.phone}", f"{c.birthdate} {c.email}", c.postal + c.phone,
+        c.address, c.name, c.kana, c.birthdate.isoformat(), c.postal,
+    ]
+    distinct = dict.fromkeys(values)
+    got = _extractor().column(distinct, hint)
+    one = _extractor()
+    assert got == {v: res for v in distinct if (res := one._cell(v, hint))[0]}
