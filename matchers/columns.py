@@ -13,6 +13,7 @@ confidence and counts come out exactly as from the row-by-row path
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence, Set
 from itertools import chain, compress, repeat
 from operator import is_, itemgetter, not_
@@ -172,9 +173,8 @@ def scan_columns(
     strong: list[set[str] | None] = []  # per hit column: its values with a strong hit
     for j, found in enumerate(results):
         cell_hits, strong_values, matched_values = column_hits(
-            found, hit_set, hits, j, WEAK_KINDS
+            found, hit_set, hits, j, WEAK_KINDS, memos[j]
         )
-        _remember(memos[j], found, cell_hits, strong_values, hits)
         values, res = known[j]
         if values:
             cell_hits.update(zip(values, map(_CELL_LIST, res), strict=True))
@@ -208,26 +208,6 @@ def scan_columns(
         for i, row_found in zip(*picked, strict=True)
     ]
     return out, hits, n_prim, n_matched
-
-
-def _remember(
-    entries: dict[str, Resolved],
-    found: Mapping[str, CellResult],
-    cell_hits: Mapping[str, list[tuple[Pair, int]]],
-    strong_values: Set[str],
-    hits: Mapping[Pair, Hits],
-) -> None:
-    """Memoize the fresh values of one column that have no primary candidate: those
-    with a hit as (hits, strong, answers), the others as ``()``."""
-    for value, res in found.items():
-        if res[1]:
-            continue  # a primary candidate: counted per row, not kept
-        got = cell_hits.get(value)
-        if got is None:
-            entries[value] = ()
-        else:
-            entries[value] = (got, value in strong_values,
-                              tuple((pair, hits[pair]) for pair, _j in got))
 
 
 def _over_rows(counts: Mapping[str, int], column: Sequence[str], distinct: bool) -> int:
@@ -284,31 +264,46 @@ def column_hits(
     hits: Mapping[Pair, Hits],
     j: int,
     weak: Set[str],
+    memo: dict[str, Resolved] | None = None,
 ) -> tuple[dict[str, list[tuple[Pair, int]]], set[str], dict[str, int]]:
     """One column's cells with a hit: value -> its candidates that hit, as
     ``((kind, canonical), j)`` in the cell's own order (it decides the cell's label
     in a snippet); the values with a hit of a kind outside ``weak``; and per value
     its primary candidates that hit. (Per value in Python only for the values with a
-    hit; a C version measured 0.02 s less per 9 MB hit-dense dump, and was not kept.)"""
+    hit; a C version measured 0.02 s less per 9 MB hit-dense dump, and was not kept.)
+
+    ``memo`` (a :class:`ColumnMemo` column) is given each value without a primary
+    candidate: its resolution, or ``()`` when nothing of it hit."""
     cell_hits: dict[str, list[tuple[Pair, int]]] = {}
     strong_values: set[str] = set()
     matched_values: dict[str, int] = {}
     if not found or hit_set.isdisjoint(chain.from_iterable(map(CELL_PAIRS, found.values()))):
+        if memo is not None:
+            memo.update(zip(compress(found, map(not_, map(CELL_PRIMARIES, found.values()))),
+                            repeat(())))
         return cell_hits, strong_values, matched_values
-    misses = map(hit_set.isdisjoint, map(CELL_PAIRS, found.values()))
-    for value in compress(found, map(not_, misses)):
+    hit_at = list(map(not_, map(hit_set.isdisjoint, map(CELL_PAIRS, found.values()))))
+    if memo is not None:
+        # (Values with a primary candidate, or with a hit, are not misses to keep.)
+        keep = map(not_, map(CELL_PRIMARIES, found.values()))
+        memo.update(zip(compress(found, map(operator.and_, map(not_, hit_at), keep)),
+                        repeat(())))
+    for value in compress(found, hit_at):
         pairs, nprim, _label = found[value]
+        strong = False
         if len(pairs) == 1:
             pair = pairs[0]  # it is the one that hit
-            cell_hits[value] = [(pair, j)]
+            got = cell_hits[value] = [(pair, j)]
             if pair[0] not in weak:
                 strong_values.add(value)
+                strong = True
             matched = nprim
         else:
-            got_pairs = cell_hits[value] = [(pair, j) for pair in pairs if hits[pair]]
-            for pair, _j in got_pairs:
+            got = cell_hits[value] = [(pair, j) for pair in pairs if hits[pair]]
+            for pair, _j in got:
                 if pair[0] not in weak:
                     strong_values.add(value)
+                    strong = True
                     break
             matched = 0
             for pair in pairs[:nprim]:
@@ -316,4 +311,6 @@ def column_hits(
                     matched += 1
         if matched:
             matched_values[value] = matched
+        if memo is not None and not nprim:
+            memo[value] = (got, strong, tuple([(pair, hits[pair]) for pair, _j in got]))
     return cell_hits, strong_values, matched_values
