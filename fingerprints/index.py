@@ -337,7 +337,10 @@ class RefStore:
             )
 
     def __getitem__(self, row: int) -> str:
-        if not 0 <= row < len(self._offsets) - 1:
+        offsets = self._offsets
+        if not 0 <= row < len(offsets) - 1:
             raise IndexError(f"row {row} is outside the set")
-        lo, hi = int(self._offsets[row]), int(self._offsets[row + 1])
-        return bytes(self._blob[lo : hi - 1]).decode("utf-8")
+        # (Once per record hit of every chunk: ``item`` gives Python ints without
+        # numpy scalars, and a slice of the map is already bytes.)
+        item = offsets.item
+        return self._blob[item(row) : item(row + 1) - 1].decode("utf-8")

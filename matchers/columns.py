@@ -122,8 +122,8 @@ def scan_columns(
         resolved = list(map(entries.get, rest))
         found = ex.cells(compress(rest, map(is_, resolved, repeat(None))), hint)
         results.append(found)
-        hit_at = list(compress(range(len(rest)), resolved))
-        known.append(([rest[i] for i in hit_at], [resolved[i] for i in hit_at]))  # type: ignore[misc]
+        # (None: not memoized; (): no hit; the hits of the others.)
+        known.append((list(compress(rest, resolved)), list(filter(None, resolved))))
         prim: dict[str, int] = {}
         if shaped is not None and shaped.values:
             shaped_of[j] = shaped
