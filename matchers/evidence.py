@@ -32,7 +32,7 @@ from fingerprints.normalizers import shown_kind
 from matchers.chance import explain, level_of, log_chance, rules, value_weight
 from matchers.confidence import NAME, NAME_FOLDED, RANK, WEAK_KINDS, Confidence, field_set
 from matchers.evidencecore import RecordEvidence, collect_native, sorted_fields
-from matchers.probe import Common, Hits
+from matchers.probe import Common, Hits, KeyArrays
 from matchers.shapes import Pair, RowCandidates
 
 __all__ = ["RecordEvidence", "collect", "matched_cells"]
@@ -52,13 +52,17 @@ def collect(
     *,
     records: int = 0,
     record_keys: Callable[[int], Container[object]] = _no_keys,
+    key_arrays: KeyArrays | None = None,
 ) -> dict[int, RecordEvidence]:
     """Per record (set row), its best row evidence and all kinds seen.
 
     ``records`` is the number of records in the set (``N`` of the chance model;
     0: the highest record row seen + 1). ``record_keys`` gives the keys of a
     record's fields, to tie a value too common to have been expanded into its
-    records (:class:`matchers.probe.Common`) to the rows' candidate records.
+    records (:class:`matchers.probe.Common`) to the rows' candidate records;
+    ``key_arrays``, when given, are the same keys as the exact index holds them
+    (:func:`matchers.probe.record_key_arrays`), which the native loop reads
+    without a call per record.
     Kinds are handled as bit masks; a record's kinds in a row are OR-ed together.
 
     The row loop runs in the native core when it is in use
@@ -71,7 +75,7 @@ def collect(
         )
     core = native.CORE
     if core is not None:
-        got = collect_native(core, rows, hits, primary, records, record_keys)
+        got = collect_native(core, rows, hits, primary, records, key_arrays or record_keys)
         if got is not None:
             return got
     return _collect_python(rows, hits, primary, records, record_keys)

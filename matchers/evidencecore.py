@@ -19,7 +19,7 @@ from functools import lru_cache
 from fingerprints.native import NativeCore
 from matchers.chance import GROUP, HIGH_CHANCE, MEDIUM_CHANCE, explain, rules, value_weight
 from matchers.confidence import NAME, NAME_FOLDED, WEAK_KINDS, Confidence, field_set
-from matchers.probe import Common, DigestProber, Hits
+from matchers.probe import Common, Hits, KeyArrays
 from matchers.shapes import Pair, RowCandidates
 
 # RANK order: 1 low, 2 medium, 3 high (what tie_rows returns).
@@ -57,7 +57,7 @@ def collect_native(
     hits: Mapping[Pair, Hits],
     primary: Set[str],
     records: int,
-    record_keys: Callable[[int], Container[object]],
+    record_keys: Callable[[int], Container[object]] | KeyArrays,
 ) -> dict[int, RecordEvidence] | None:
     """:func:`matchers.evidence.collect` with its row loop in C; None when the kinds
     do not fit the native core's 64-bit masks (the caller runs the reference)."""
@@ -117,7 +117,7 @@ def collect_native(
     tied = core.tie_rows(
         rows, hits, resolve, bits, bit_of, masks, weights, weight, shape_of, group_of,
         math.log10(max(records, 1)), math.log10(HIGH_CHANCE), math.log10(MEDIUM_CHANCE),
-        _key_arrays(record_keys) or record_keys,
+        record_keys,
     )
     if tied is None:
         return None
@@ -134,16 +134,6 @@ def collect_native(
             10.0**lc, sorted_fields(fields), explain(fields, lc),
         )
     return best
-
-
-def _key_arrays(record_keys: Callable[[int], Container[object]]) -> tuple[object, object] | None:
-    """The exact index's arrays behind ``record_keys`` when it is exactly
-    :meth:`DigestProber.record_keys` (tie_rows then reads a record's keys from them,
-    without a call and a set per record); None otherwise."""
-    owner = getattr(record_keys, "__self__", None)
-    if type(owner) is not DigestProber or record_keys != owner.record_keys:
-        return None
-    return owner.record_key_arrays()
 
 
 @lru_cache(maxsize=1024)

@@ -42,6 +42,11 @@ Hits = tuple[tuple[int, str], ...]
 NO_HITS: Hits = ()
 
 
+#: A set's (record offsets, record keys) arrays: record ``r``'s keys are
+#: ``keys[offsets[r]:offsets[r + 1]]``.
+KeyArrays = tuple[np.ndarray, np.ndarray]
+
+
 class Common(tuple):  # type: ignore[type-arg]
     """The answer for a value shared by more than ``POSTINGS_CAP`` records.
 
@@ -144,7 +149,7 @@ class DigestProber:
             got = self._rec_keys[row] = frozenset(idx.rec_keys[lo:hi].tolist())
         return got
 
-    def record_key_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
+    def record_key_arrays(self) -> KeyArrays | None:
         """The exact index's (record offsets, record keys), which :meth:`record_keys`
         reads, when the native core can read them as they are (else None)."""
         idx = self.fpset.index
@@ -262,6 +267,12 @@ def _plain(a: np.ndarray) -> bool:
     """Whether the native ``postings`` can read ``a`` as it is: C-contiguous, in this
     machine's byte order."""
     return bool(a.flags.c_contiguous) and a.dtype.isnative
+
+
+def record_key_arrays(prober: Prober) -> KeyArrays | None:
+    """The exact index's arrays of record keys behind a prober's ``record_keys``,
+    when it is one that has them (:meth:`DigestProber.record_key_arrays`)."""
+    return prober.record_key_arrays() if isinstance(prober, DigestProber) else None
 
 
 def known_answers(prober: Prober) -> dict[tuple[str, str], Hits] | None:

@@ -46,7 +46,14 @@ from matchers.pieces import (
     safe_cut,
     wide_text_chunks,
 )
-from matchers.probe import DigestProber, Hits, Prober, answers_epoch, known_answers
+from matchers.probe import (
+    DigestProber,
+    Hits,
+    Prober,
+    answers_epoch,
+    known_answers,
+    record_key_arrays,
+)
 from matchers.prose import prose_candidates, prose_windows
 from matchers.regions import cut_regions, region_layouts, whole_document
 from matchers.result import MatchResult, RecordHit, summarize
@@ -232,7 +239,8 @@ class Matcher:
         assert layout is not None
         prober = self.prober
         evidence = collect(rows, hits, self.primary,
-                           records=prober.record_count, record_keys=prober.record_keys)
+                           records=prober.record_count, record_keys=prober.record_keys,
+                           key_arrays=record_key_arrays(prober))
         ref = prober.record_ref
         record_hits = [
             RecordHit(ev.line, ref(rec), ev.confidence, ev.fields, ev.chance, ev.matched, ev.why)
@@ -291,7 +299,8 @@ class Matcher:
             return reading
         evidence = collect(reading.rows, reading.hits, self.primary,
                            records=self.prober.record_count,
-                           record_keys=self.prober.record_keys)
+                           record_keys=self.prober.record_keys,
+                           key_arrays=record_key_arrays(self.prober))
         rows = reading.rows
 
         def explained(nfields: int, rc: RowCandidates) -> bool:

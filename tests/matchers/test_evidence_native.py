@@ -11,15 +11,17 @@ folded names, primary and weak kinds all occur.
 from __future__ import annotations
 
 from collections.abc import Container
+from typing import cast
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints import native
+from fingerprints.fpset import FingerprintSet
 from matchers.confidence import NAME, NAME_FOLDED
 from matchers.evidence import RecordEvidence, collect
-from matchers.probe import Common, Hits
+from matchers.probe import Common, DigestProber, Hits, Prober, record_key_arrays
 from matchers.shapes import Pair, RowCandidates
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
@@ -125,3 +127,16 @@ def test_more_kinds_than_a_mask_holds_falls_back_to_the_reference() -> None:
     with native.use(False):
         want = collect(rows, hits, primary, records=10)
     assert got == want and list(got) == [1]
+
+
+def test_a_digest_probers_key_arrays_hold_its_record_keys(fpset: FingerprintSet) -> None:
+    """What the native loop reads for a Common value (``key_arrays``) are the keys
+    ``record_keys`` gives, record by record; other probers have none."""
+    prober = DigestProber(fpset)
+    arrays = record_key_arrays(prober)
+    assert arrays is not None
+    offsets, keys = arrays
+    for row in range(0, prober.record_count, max(1, prober.record_count // 50)):
+        got = keys[int(offsets[row]):int(offsets[row + 1])].tolist()
+        assert frozenset(got) == prober.record_keys(row) and got
+    assert record_key_arrays(cast(Prober, object())) is None  # not a DigestProber
