@@ -19,8 +19,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from itertools import chain
 from typing import Final
 
 from fingerprints.decode import decode_bytes
@@ -57,6 +55,7 @@ from matchers.probe import (
 from matchers.prose import prose_candidates, prose_windows
 from matchers.regions import cut_regions, region_layouts, whole_document
 from matchers.result import MatchResult, RecordHit, summarize
+from matchers.retry import WHITESPACE_TABLES, Reading, with_prose
 from matchers.rows import (
     PROSE_RADIUS,
     Layout,
@@ -70,29 +69,6 @@ from matchers.stream import no_cyclic_gc, scan_stream_many
 # Line-based tables are scanned column-wise (matchers.columns); whitespace-split
 # tokens ("spaced") need neighbouring cells joined, so they go row by row.
 _COLUMNAR: Final = frozenset({"delimited", "aligned", "lines"})
-# A line whose row reading tied fewer fields to a record than the line has
-# non-empty cells (counting up to this many) is read as prose as well, when it
-# holds at least _PROSE_RETRY_MIN_CHARS characters; at most _PROSE_RETRY_LINES
-# such lines per region (bounded extra work).
-_PROSE_RETRY_FIELDS: Final = 3
-# Layouts whose cells are guessed from white space (a name "山田 太郎さん" is two
-# tokens): only their rows can explain a line poorly.
-_WHITESPACE_TABLES: Final = frozenset({"spaced", "aligned", "lines"})
-_PROSE_RETRY_MIN_CHARS: Final = 16
-_PROSE_RETRY_LINES: Final = 5000
-
-
-@dataclass(slots=True)
-class _Reading:
-    """One region read: its rows, per row the text a prose span points into,
-    the probe answers the rows need, and primary candidate counts."""
-
-    rows: list[RowCandidates]
-    texts: list[str]
-    hits: dict[Pair, Hits]
-    n_prim: int
-    n_matched: int
-
 __all__ = [
     "CHUNK_BYTES",
     "CUT_SEARCH",
@@ -265,7 +241,7 @@ class Matcher:
         )
         return result, layout
 
-    def _read(self, text: str, layout: Layout, first_line: int, continues: bool) -> _Reading:
+    def _read(self, text: str, layout: Layout, first_line: int, continues: bool) -> Reading:
         """Rows and probe answers of one region read with ``layout``; where the
         row reading explains a line poorly, the line is read as prose as well."""
         if layout.kind == "prose":
@@ -277,86 +253,19 @@ class Matcher:
             rows, hits, n_prim, n_matched = scan_columns(
                 self.extractor, self.prober, text, layout, first_line, self._column_memo()
             )
-            reading = _Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
+            reading = Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
         else:
             reading = self._probed(text, self._table(text, layout, first_line, continues))
-        if layout.kind not in _WHITESPACE_TABLES:
+        if layout.kind not in WHITESPACE_TABLES:
             # Delimiters and keys say where every cell is: a row explains its line.
             return reading
-        return self._with_prose(reading, text, first_line)
+        return with_prose(reading, text, first_line, self.extractor, self.prober, self.primary)
 
-    def _probed(self, text: str, rows: list[RowCandidates]) -> _Reading:
+    def _probed(self, text: str, rows: list[RowCandidates]) -> Reading:
         unique = list(dict.fromkeys(pair for rc in rows for pair, _ in rc.found))
         hits = dict(zip(unique, self.prober.probe(unique), strict=True))
         n_prim, n_matched = self._primary_counts(rows, None, hits)
-        return _Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
-
-    def _with_prose(self, reading: _Reading, text: str, first_line: int) -> _Reading:
-        """Lines whose row reading tied fewer fields to a record than the line
-        has cells (up to three): read them as prose windows too. Per record the stronger
-        evidence wins (evidence.collect keeps each record's best row)."""
-        if not reading.rows:
-            return reading
-        evidence = collect(reading.rows, reading.hits, self.primary,
-                           records=self.prober.record_count,
-                           record_keys=self.prober.record_keys,
-                           key_arrays=record_key_arrays(self.prober))
-        rows = reading.rows
-
-        def explained(nfields: int, rc: RowCandidates) -> bool:
-            row = rc.table_row()
-            cells = sum(1 for c in row.cells if c.strip()) if row is not None else 0
-            return nfields >= min(_PROSE_RETRY_FIELDS, cells)
-
-        weak = sorted(
-            {ev.line for ev in evidence.values() if not explained(ev.nfields, rows[ev.row_index])}
-        )
-        if not weak:
-            return reading
-        lines = text.split("\n")
-        picked = [
-            n - first_line
-            for n in weak[:_PROSE_RETRY_LINES]
-            if 0 <= n - first_line < len(lines)
-            and len(lines[n - first_line].strip()) >= _PROSE_RETRY_MIN_CHARS
-        ]
-        if not picked:
-            return reading
-        # Each line prepared and searched on its own: windows stay inside their
-        # line, since a neighbouring weak line is another record.
-        prepared = [prepare(lines[i]).replace("\n", " ") for i in picked]
-        prose = "\n".join(prepared)
-        answers, epoch = known_answers(self.prober), answers_epoch(self.prober)
-        cands = [prose_candidates(self.extractor, line, PROSE_RADIUS, answers, epoch)
-                 for line in prepared]
-        unique = [
-            p
-            for p in dict.fromkeys(chain.from_iterable(c.pairs() for c in cands))
-            if p not in reading.hits
-        ]
-        hits = dict(reading.hits)
-        hits.update(zip(unique, self.prober.probe(unique), strict=True))
-        rows = []
-        offset = 0
-        for i, line, c in zip(picked, prepared, cands, strict=True):
-            line_no = first_line + i
-            for rc in prose_windows(c, lambda _p: line_no, PROSE_RADIUS, hits):  # noqa: B023
-                lo, hi = rc.span or (0, len(line))
-                rc.span = (lo + offset, hi + offset)
-                rc.found = [(pair, where + offset) for pair, where in rc.found]
-                if rc.first is not None:
-                    rc.first += offset
-                rows.append(rc)
-            offset += len(line) + 1
-        # The prose rows are a second reading of the same lines: their primary
-        # candidates were counted by the row reading already.
-        return _Reading(
-            reading.rows + rows,
-            reading.texts + [prose] * len(rows),
-            hits,
-            reading.n_prim,
-            reading.n_matched,
-        )
+        return Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
 
     def _table(
         self, text: str, layout: Layout, first_line: int, continues: bool
@@ -369,7 +278,7 @@ class Matcher:
                 rows.append(rc)
         return rows
 
-    def _prose(self, text: str, first_line: int) -> _Reading:
+    def _prose(self, text: str, first_line: int) -> Reading:
         """Prepared prose: its candidates probed in one batch, then cut into
         windows that keep only the hits."""
         newlines = [m.start() for m in re.finditer("\n", text)]
@@ -384,7 +293,7 @@ class Matcher:
         rows = prose_windows(cands, line_of, PROSE_RADIUS, hits)
         prim_pairs = [pair for pair, _s, _e in cands.prim]
         n_prim, n_matched = self._primary_counts(rows, prim_pairs, hits)
-        return _Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
+        return Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
 
     def _primary_counts(
         self,
