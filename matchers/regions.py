@@ -180,7 +180,8 @@ def cut_regions(text: str) -> list[Region]:
                 if shapes[j] == GUTTER:
                     body[j - a] = ""
         content = {ln.strip() for ln in body if ln and not ln.isspace()}
-        content -= {lines[j].strip() for j in range(a, b) if shapes[j] == RULE}
+        if RULE in shapes[a:b]:
+            content -= {lines[j].strip() for j in range(a, b) if shapes[j] == RULE}
         if len(content) >= _COPY_MIN_LINES and content <= seen:
             continue  # a copy of text read already
         seen |= content
