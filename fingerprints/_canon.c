@@ -425,6 +425,9 @@ static PyMethodDef canon_methods[] = {
 };
 
 /* Adds the functions above to the module (called from _native.c's init). */
+void canon_address_init(void); /* _canon_address.c */
+
 int canon_register(PyObject *module) {
+    canon_address_init();
     return PyModule_AddFunctions(module, canon_methods);
 }

@@ -28,7 +28,7 @@
 static int is_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
 
 /* fingerprints.text.DASH_CHARS, ASCII '-' included. */
-static int is_dash(Py_UCS4 c) {
+static int is_dash_exact(Py_UCS4 c) {
     switch (c) {
     case '-': case 0xFF0D: case 0xFE63: case 0x2212: case 0x2010: case 0x2043: case 0x2011:
     case 0x2012: case 0x2013: case 0x2014: case 0xFE58: case 0x2015: case 0x23AF:
@@ -40,7 +40,7 @@ static int is_dash(Py_UCS4 c) {
 }
 
 /* The value of a kanji digit 〇一…九 (0-9), 10/100/1000 for 十百千, -1 otherwise. */
-static int knum(Py_UCS4 c) {
+static int knum_exact(Py_UCS4 c) {
     switch (c) {
     case 0x3007: return 0; /* 〇 */
     case 0x4E00: return 1; /* 一 */
@@ -59,7 +59,7 @@ static int knum(Py_UCS4 c) {
     }
 }
 
-static Py_UCS4 fold(Py_UCS4 c) { /* address._FOLD */
+static Py_UCS4 fold_exact(Py_UCS4 c) { /* address._FOLD */
     switch (c) {
     case 0x30F6: case 0x30F5: case 0x304C: return 0x30B1; /* ヶヵが → ケ */
     case 0x30CE: case 0x4E4B: return 0x306E;               /* ノ之 → の */
@@ -71,12 +71,38 @@ static Py_UCS4 fold(Py_UCS4 c) { /* address._FOLD */
     }
 }
 
-static int is_cjk(Py_UCS4 cp) { /* normalizers.base.is_cjk */
+static int is_cjk_exact(Py_UCS4 cp) { /* normalizers.base.is_cjk */
     return (cp >= 0x3005 && cp <= 0x3007) || (cp >= 0x3041 && cp <= 0x30FF) ||
            (cp >= 0x31F0 && cp <= 0x31FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
            (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
            (cp >= 0x20000 && cp <= 0x3FFFF);
 }
+
+/* The classes above for the BMP, one byte per code point (filled once by
+ * canon_address_init): most characters of an address are kanji none of the switches
+ * names, and a table look-up is one load where a switch is a chain of compares. */
+enum { C_DASH = 1, C_KNUM = 2, C_FOLD = 4, C_SPACE = 8, C_CJK = 16 };
+static uint8_t CLASS[0x10000];
+
+void canon_address_init(void) {
+    for (Py_UCS4 c = 0; c < 0x10000; c++)
+        CLASS[c] = (uint8_t)((is_dash_exact(c) ? C_DASH : 0) | (knum_exact(c) >= 0 ? C_KNUM : 0) |
+                             (fold_exact(c) != c ? C_FOLD : 0) |
+                             (Py_UNICODE_ISSPACE(c) ? C_SPACE : 0) |
+                             (is_cjk_exact(c) ? C_CJK : 0));
+}
+
+static inline int has(Py_UCS4 c, int cls, int (*exact)(Py_UCS4)) {
+    return c < 0x10000 ? (CLASS[c] & cls) != 0 : exact(c);
+}
+
+static int space_exact(Py_UCS4 c) { return Py_UNICODE_ISSPACE(c); }
+static int knum_any(Py_UCS4 c) { return knum_exact(c) >= 0; }
+static inline int is_dash(Py_UCS4 c) { return has(c, C_DASH, is_dash_exact); }
+static inline int is_space(Py_UCS4 c) { return has(c, C_SPACE, space_exact); }
+static inline int is_cjk(Py_UCS4 c) { return has(c, C_CJK, is_cjk_exact); }
+static inline int knum(Py_UCS4 c) { return has(c, C_KNUM, knum_any) ? knum_exact(c) : -1; }
+static inline Py_UCS4 fold(Py_UCS4 c) { return c < 0x10000 && !(CLASS[c] & C_FOLD) ? c : fold_exact(c); }
 
 #define CHOME 0x4E01  /* 丁 */
 #define ME 0x76EE     /* 目 */
@@ -126,13 +152,13 @@ static int kanji_number(const Py_UCS4 *p, Py_ssize_t a, Py_ssize_t b, Py_UCS4 *o
 /* The end of _POSTAL_PREFIX's match at the start of p, or 0. */
 static Py_ssize_t postal_prefix(const Py_UCS4 *p, Py_ssize_t n) {
     Py_ssize_t i = 0;
-    while (i < n && Py_UNICODE_ISSPACE(p[i])) i++;
+    while (i < n && is_space(p[i])) i++;
     if (i < n && (p[i] == 0x3012 || p[i] == 0x3036 || p[i] == 0x3020)) i++;
     else if (i + 3 < n && p[i] == 0x90F5 && p[i + 1] == 0x4FBF && p[i + 2] == BAN &&
              p[i + 3] == GOU)
         i += 4;
     else goto digits;
-    while (i < n && (p[i] == ':' || Py_UNICODE_ISSPACE(p[i]))) i++;
+    while (i < n && (p[i] == ':' || is_space(p[i]))) i++;
 digits:
     if (i + 7 > n || !is_digit(p[i]) || !is_digit(p[i + 1]) || !is_digit(p[i + 2])) return 0;
     i += 3;
@@ -142,7 +168,7 @@ digits:
         if (!is_digit(p[i + k])) return 0;
     i += 4;
     if (i < n && (is_digit(p[i]) || p[i] == '-')) return 0;
-    while (i < n && Py_UNICODE_ISSPACE(p[i])) i++;
+    while (i < n && is_space(p[i])) i++;
     return i;
 }
 
@@ -237,10 +263,10 @@ PyObject *native_address_key(PyObject *self, PyObject *s) {
             j++;
             while (j < n && is_digit(b[j])) j++;
         }
-        if (dashed || j == n || b[j] == '-' || Py_UNICODE_ISSPACE(b[j])) {
+        if (dashed || j == n || b[j] == '-' || is_space(b[j])) {
             Py_ssize_t o = 0, cjk = 0;
             for (Py_ssize_t k = 0; k < bs; k++) {
-                if (Py_UNICODE_ISSPACE(b[k])) continue;
+                if (is_space(b[k])) continue;
                 cjk |= is_cjk(b[k]);
                 a[o++] = b[k];
             }
@@ -252,7 +278,10 @@ PyObject *native_address_key(PyObject *self, PyObject *s) {
             int spaced = o != bs;
             memcpy(a + o, b + bs, (size_t)(j - bs) * sizeof(Py_UCS4));
             PyObject *key = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, a, o + j - bs);
-            if (key != NULL) res = Py_BuildValue("(NO)", key, spaced ? Py_True : Py_False);
+            if (key != NULL) {
+                res = PyTuple_Pack(2, key, spaced ? Py_True : Py_False);
+                Py_DECREF(key);
+            }
             goto done;
         }
         i = j;
