@@ -32,6 +32,9 @@
  *                                  ProseTable cache of code points (_prose.c).
  *   layer_many(s, p, ds, width)    a set's per-set layer over digests (_layer.c).
  *   prose_shapes(piece, known)     the token shapes of a prose snippet (_snippet.c).
+ *   canon_postal/_birthdate/_kana/_name(s), fold_variants(table, s), address_key(s)
+ *                                  the supporting kinds' canonical forms after prepare
+ *                                  (_canon.c, _canon_address.c).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
  * dependency): hashlib's keyed state cannot be handed to C.
@@ -358,6 +361,7 @@ PyObject *native_index_ranges(PyObject *self, PyObject *args); /* _ranges.c */
 PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
 extern PyTypeObject ProseTableType; /* _prose.c */
 PyObject *native_prose_shapes(PyObject *self, PyObject *args); /* _snippet.c */
+int canon_register(PyObject *module); /* _canon.c */
 
 static PyMethodDef methods[] = {
     {"prepare", native_prepare, METH_O,
@@ -410,6 +414,10 @@ PyMODINIT_FUNC PyInit__native(void) {
     Py_INCREF(&ProseTableType);
     if (PyModule_AddObject(mod, "ProseTable", (PyObject *)&ProseTableType) < 0) {
         Py_DECREF(&ProseTableType);
+        Py_DECREF(mod);
+        return NULL;
+    }
+    if (canon_register(mod) < 0) {
         Py_DECREF(mod);
         return NULL;
     }

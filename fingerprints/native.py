@@ -17,7 +17,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from types import ModuleType
+from types import ModuleType, NotImplementedType
 from typing import Any, Protocol, cast
 
 __all__ = ["CORE", "NativeCore", "available", "use"]
@@ -61,6 +61,22 @@ class NativeCore(Protocol):
 
     def layer_many(self, secret: bytes, person: bytes, digests: bytes, width: int, /
                    ) -> bytes: ...
+
+    # The supporting kinds' canonical forms on prepared text (``fingerprints/_canon.c``):
+    # each returns the reference's answer, or NotImplemented where it cannot decide
+    # exactly and the normalizer's Python code must run.
+
+    def canon_postal(self, s: str, /) -> str | NotImplementedType | None: ...
+
+    def canon_birthdate(self, s: str, /) -> str | None: ...
+
+    def canon_kana(self, s: str, /) -> str | None: ...
+
+    def canon_name(self, s: str, /) -> str | None: ...
+
+    def fold_variants(self, table: bytes, s: str, /) -> str: ...
+
+    def address_key(self, s: str, /) -> tuple[str, bool] | NotImplementedType | None: ...
 
     #: One kind's prose cache of code points (``fingerprints/_prose.c``).
     ProseTable: Callable[[], object]

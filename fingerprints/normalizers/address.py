@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from fingerprints import native
 from fingerprints.normalizers.base import CJK_CLASS, Normalizer, Role
 from fingerprints.text import DASH_CHARS, fold_digit_dashes, prepare
 
@@ -129,6 +130,16 @@ class AddressNormalizer(Normalizer):
     @staticmethod
     def _key(s: str) -> tuple[str, bool] | None:
         """``(key, town_had_white_space)`` for prepared text, or ``None``."""
+        core = native.CORE
+        if core is not None:
+            key = core.address_key(s)
+            if key is not NotImplemented:
+                return key
+        return AddressNormalizer._key_reference(s)
+
+    @staticmethod
+    def _key_reference(s: str) -> tuple[str, bool] | None:
+        """``_key`` in Python: the reference of ``fingerprints/_canon_address.c``."""
         if m := _POSTAL_PREFIX.match(s):
             s = s[m.end() :]
         # White space stays until the block is found: after a number (or 号, 番地

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import ClassVar
 
+from fingerprints import native
 from fingerprints.normalizers.base import Normalizer, Role
 from fingerprints.text import prepare
 
@@ -70,6 +71,9 @@ class BirthdateNormalizer(Normalizer):
     prior: ClassVar[float] = 4e-5  # ~1 in 25,000 people share a birth date
 
     def canonical(self, value: str) -> str | None:
+        core = native.CORE
+        if core is not None:
+            return core.canon_birthdate(prepare(value))
         s = "".join(prepare(value).split())
         date = self._parse(s)
         return None if date is None else date.isoformat()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from fingerprints import native
 from fingerprints.normalizers.base import Normalizer, Role
 from fingerprints.text import prepare
 
@@ -68,6 +69,9 @@ class NameKanaNormalizer(Normalizer):
     prior: ClassVar[float] = 1e-6  # readings collide more than kanji spellings
 
     def canonical(self, value: str) -> str | None:
+        core = native.CORE
+        if core is not None:
+            return core.canon_kana(prepare(value))
         s = "".join(prepare(value).split())
         # Two passes: small hiragana first become small katakana, then grow.
         s = s.translate(_TABLE).translate(_ENLARGE)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+from array import array
 from collections.abc import Callable
 from importlib import resources
 from typing import ClassVar
 
+from fingerprints import native
 from fingerprints.normalizers.base import Normalizer, Role
 from fingerprints.text import prepare
 
@@ -21,6 +23,15 @@ _MARKS = frozenset("ー々ゝゞヽヾ〻")
 
 def _squeeze(value: str) -> str:
     return "".join(prepare(value).split())
+
+
+def _name(value: str) -> str | None:
+    """The ``name`` form of a raw value, or None when it is not plausible."""
+    core = native.CORE
+    if core is not None:
+        return core.canon_name(prepare(value))
+    name = _squeeze(value)
+    return name if _plausible(name) else None
 
 
 def _plausible(name: str) -> bool:
@@ -71,17 +82,13 @@ class NameNormalizer(Normalizer):
     search_help: ClassVar[str | None] = "A kanji name (hashed locally)."
 
     def canonical(self, value: str) -> str | None:
-        name = _squeeze(value)
-        return name if _plausible(name) else None
+        return _name(value)
 
     pairs_per_value: ClassVar[int] = 2
 
     def pairs(self, canonical: str) -> list[tuple[str, str]]:
         """Both the written and the variant-folded form (even when equal)."""
-        # ``fold_name`` inlined (every name cell of an import and a scan comes here).
-        folded = (canonical if _variant_search()(canonical) is None
-                  else canonical.translate(load_variant_table()))
-        return [(self.kind, canonical), (NameFoldedNormalizer.kind, folded)]
+        return [(self.kind, canonical), (NameFoldedNormalizer.kind, fold_name(canonical))]
 
 
 @functools.cache
@@ -120,10 +127,8 @@ class NameFoldedNormalizer(Normalizer):
     prior: ClassVar[float] = 1e-6  # variant kanji folded: weaker than the exact name
 
     def canonical(self, value: str) -> str | None:
-        name = _squeeze(value)
-        if not _plausible(name):
-            return None
-        return name.translate(load_variant_table())
+        name = _name(value)
+        return None if name is None else fold_name(name)
 
     def fold(self, name: str) -> str:
         """Fold an already canonical ``name`` form (no re-validation)."""
@@ -132,6 +137,9 @@ class NameFoldedNormalizer(Normalizer):
 
 def fold_name(name: str) -> str:
     """Fold an already canonical ``name`` form (no re-validation)."""
+    core = native.CORE
+    if core is not None:
+        return core.fold_variants(_variant_pairs(), name)
     # Few names hold a variant kanji: one search, and the translation only then.
     if _variant_search()(name) is None:
         return name
@@ -143,3 +151,13 @@ def _variant_search() -> Callable[[str], re.Match[str] | None]:
     """``search`` of a pattern matching any variant kanji of the table."""
     chars = "".join(chr(cp) for cp in load_variant_table())
     return re.compile(f"[{re.escape(chars)}]").search
+
+
+@functools.cache
+def _variant_pairs() -> bytes:
+    """The variant table for the native core: sorted (variant, standard) code point
+    pairs as native-order uint32."""
+    pairs = array("I")
+    for cp, standard in sorted(load_variant_table().items()):
+        pairs.extend((cp, ord(standard)))
+    return pairs.tobytes()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from fingerprints import native
 from fingerprints.normalizers.base import Normalizer, Role
 from fingerprints.text import prepare
 
@@ -41,6 +42,11 @@ class PostalCodeNormalizer(Normalizer):
     prior: ClassVar[float] = 8e-6  # a 7-digit code covers ~1,000 people
 
     def canonical(self, value: str) -> str | None:
+        core = native.CORE
+        if core is not None:
+            done = core.canon_postal(prepare(value))
+            if done is not NotImplemented:
+                return done
         s = prepare(value).strip()
         marker = _MARKER.match(s)
         m = _AFTER_MARKER.fullmatch(s, marker.end()) if marker else _PLAIN.fullmatch(s)
