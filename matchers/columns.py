@@ -298,6 +298,9 @@ def column_hits(
                 strong_values.add(value)
                 strong = True
             matched = nprim
+            if memo is not None and not nprim:
+                memo[value] = (got, strong, ((pair, hits[pair]),))
+                continue
         else:
             got = cell_hits[value] = [(pair, j) for pair in pairs if hits[pair]]
             for pair, _j in got:
