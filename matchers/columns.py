@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence, Set
 from itertools import chain, compress, repeat
-from operator import not_
+from operator import itemgetter, not_
 
 from fingerprints import native
 from matchers.candidates import Extractor
@@ -31,6 +31,8 @@ from matchers.shapes import (
     ShapedCells,
 )
 
+_KIND = itemgetter(0)
+
 
 def scan_columns(
     ex: Extractor,
@@ -38,9 +40,12 @@ def scan_columns(
     text: str,
     layout: Layout,
     first_line: int,
+    deferred: Set[str] = frozenset(),
 ) -> tuple[list[RowCandidates], dict[Pair, Hits], int, int]:
     """Rows with hits, the probe answers they need, and primary candidate counts
-    (all, matched)."""
+    (all, matched). Values of the ``deferred`` kinds (weak ones, never a primary
+    kind) are probed only once some other value hit (then the result is the same as
+    with none deferred; the answers returned lack theirs when there are no rows)."""
     table = table_columns(text, layout, first_line)
     if not len(table):
         return [], {}, 0, 0
@@ -77,6 +82,17 @@ def scan_columns(
             )
         )
     )
+    # Strong values first (SPEC 4: a row without a hit of a kind outside WEAK_KINDS
+    # is no evidence of anyone). Most tables hit no record through any of them —
+    # while their names and birth dates, shared with a large customer base, hit by
+    # the hundred — and then the weak values need no probe and no column walk: the
+    # result (no rows, no matched primary) is the same. Primary kinds are never
+    # deferred, so nothing deferred could have counted as a matched primary.
+    deferred = deferred - ex.plan.primary
+    is_weak = list(map(deferred.__contains__, map(_KIND, unique)))
+    weak = list(compress(unique, is_weak))
+    if weak:
+        unique = list(compress(unique, map(not_, is_weak)))
     answers = prober.probe(unique)
     hits = dict(zip(unique, answers, strict=True))
     hit_set = set(compress(unique, answers))
@@ -93,6 +109,12 @@ def scan_columns(
                 hits[pair] = got[i]
                 cells[values[i]] = pair
             shaped_hits[j] = cells
+    if not hit_set and not shaped_hits:
+        return [], hits, n_prim, 0
+    if weak:
+        answers = prober.probe(weak)
+        hits.update(zip(weak, answers, strict=True))
+        hit_set.update(compress(weak, answers))
 
     # Per column: cell value -> its candidates that hit, as ((kind, canonical), column),
     # in the cell's own order (it decides the cell's label in a snippet). Only the

@@ -97,13 +97,15 @@ class ProseCandidates:
 
 def prose_candidates(
     ex: Extractor, text: str, radius: int, answers: Mapping[Pair, Hits] | None = None,
-    epoch: int = 0,
+    epoch: int = 0, *, names: bool = True,
 ) -> ProseCandidates:
     """The primary candidates of prepared ``text`` and the supporting ones within
     ``radius`` characters of some primary. ``answers`` are probe answers known
     already (the prober's cache): supporting values they say miss are left out.
     ``epoch`` must change whenever an answer has left ``answers`` since the last
-    call with the same extractor (``DigestProber.epoch``)."""
+    call with the same extractor (``DigestProber.epoch``). Without ``names`` the
+    name and kana substrings are left out (they are tried last, so the rest is
+    what it would be with them)."""
     prim = [((k, c), s, e) for k, c, s, e in ex.primaries(text)]
     n = len(text)
     if not prim:
@@ -114,7 +116,7 @@ def prose_candidates(
     found = _Support([], [], answers, epoch)
     for lo, hi in spans:
         windows = bisect.bisect_left(prim_starts, hi) - bisect.bisect_left(prim_starts, lo)
-        _supporting(ex, text, lo, hi, found, PROSE_SUBSTRING_CAP * max(1, windows))
+        _supporting(ex, text, lo, hi, found, PROSE_SUBSTRING_CAP * max(1, windows), names)
     return ProseCandidates(n, prim, found.out, found.starts)
 
 
@@ -202,7 +204,7 @@ def prose_rows(
 
 
 def _supporting(
-    ex: Extractor, text: str, lo: int, hi: int, found: _Support, cap: int
+    ex: Extractor, text: str, lo: int, hi: int, found: _Support, cap: int, names: bool = True
 ) -> None:
     fields = ex.fields
     plan = ex.plan
@@ -240,6 +242,8 @@ def _supporting(
         for m in _ADDRESS_START.finditer(window):
             for value in _address_cuts(m.group()):
                 attempt(ADDRESS, value, lo + m.start())
+    if not names:
+        return
     name_lengths = sorted(plan.lengths.get(NAME, ()))
     kana_lengths = sorted(plan.lengths.get(NAME_KANA, ()))
     core = native.CORE
