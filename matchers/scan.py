@@ -359,29 +359,29 @@ class Matcher:
     def _prose(self, text: str, first_line: int) -> _Reading:
         """Prepared prose: its candidates probed in one batch, then cut into
         windows that keep only the hits."""
-        newlines = [m.start() for m in re.finditer("\n", text)]
-
-        def line_of(pos: int) -> int:
-            return first_line + bisect.bisect_left(newlines, pos)
-
         # Strong values first, as in matchers.columns: a window without a hit of a
         # kind outside WEAK_KINDS is no evidence of anyone (evidence.collect skips
         # it), and nearly all prose holds none — while its names, the costliest
-        # candidates to find, hit by the dozen. Without names the candidates are a
-        # superset of the full reading's strong ones (the names are tried last,
-        # so the others keep their share of the budget), and the primaries are the
-        # same: no strong hit here means none there, no row that counts, no
-        # matched primary.
+        # candidates to find, hit by the dozen. Without the weak kinds the
+        # candidates of the others are a superset of the full reading's (a kind
+        # skipped leaves its share of the budget to the others), and the primaries
+        # are the same: no strong hit here means none there, no row that counts,
+        # no matched primary.
         deferred = self._deferred
         if deferred:
             first = prose_candidates(self.extractor, text, PROSE_RADIUS,
                                      known_answers(self.prober), answers_epoch(self.prober),
-                                     names=False)
+                                     skip=deferred)
             strong = [pair for pair in first.pairs() if pair[0] not in deferred]
             strong_hits = self.prober.probe(strong)
             if not any(strong_hits):
                 return _Reading([], [], dict(zip(strong, strong_hits, strict=True)),
                                 len(first.prim), 0)
+        newlines = [m.start() for m in re.finditer("\n", text)]
+
+        def line_of(pos: int) -> int:
+            return first_line + bisect.bisect_left(newlines, pos)
+
         cands = prose_candidates(self.extractor, text, PROSE_RADIUS,
                                  known_answers(self.prober), answers_epoch(self.prober))
         unique = cands.pairs()
