@@ -142,8 +142,8 @@ def test_chatter_at_the_top_of_a_chunk_keeps_the_previous_tables_header() -> Non
     """A streamed dump's chunk that starts with lines of chatter still continues the
     table of the chunk before: its columns keep the header's hints (they were lost,
     and every later chunk read the table without them)."""
-    previous = region_layouts(cut_regions("氏名,電話番号,生年月日\n山田 太郎,090-1234-5678,1980-01-02\n"),
-                              None)
+    header = "氏名,電話番号,生年月日\n山田 太郎,090-1234-5678,1980-01-02\n"
+    previous = region_layouts(cut_regions(header), None)
     [(_r, first)] = list(previous)
     assert first.hints == ("name", "phone", "birthdate")
     chunk = ("サンプルを少しだけ載せます。\n残りは有料で提供します。\n連絡ください。\n"
