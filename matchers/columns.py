@@ -34,6 +34,8 @@ from matchers.shapes import (
     evict_oldest_half,
 )
 
+_KIND = itemgetter(0)
+
 
 class ColumnMemo:
     """What each cell value of a column came to against one prober, across the
@@ -88,10 +90,14 @@ def scan_columns(
     layout: Layout,
     first_line: int,
     memo: ColumnMemo | None = None,
+    deferred: Set[str] = frozenset(),
 ) -> tuple[list[RowCandidates], dict[Pair, Hits], int, int]:
     """Rows with hits, the probe answers they need, and primary candidate counts
     (all, matched). ``memo`` carries what cell values came to from one chunk of a
-    stream to the next (it must belong to ``prober``)."""
+    stream to the next (it must belong to ``prober``). Values of the ``deferred``
+    kinds (weak ones, never a primary kind) are probed only once some other value
+    hit (then the result is the same as with none deferred; the answers returned
+    lack theirs when there are no rows)."""
     table = table_columns(text, layout, first_line)
     if not len(table):
         return [], {}, 0, 0
@@ -147,6 +153,17 @@ def scan_columns(
             )
         )
     )
+    # Strong values first (SPEC 4: a row without a hit of a kind outside WEAK_KINDS
+    # is no evidence of anyone). Most tables hit no record through any of them —
+    # while their names and birth dates, shared with a large customer base, hit by
+    # the hundred — and then the weak values need no probe and no column walk: the
+    # result (no rows, no matched primary) is the same. Primary kinds are never
+    # deferred, so nothing deferred could have counted as a matched primary.
+    deferred = deferred - ex.plan.primary
+    is_weak = list(map(deferred.__contains__, map(_KIND, unique)))
+    weak = list(compress(unique, is_weak))
+    if weak:
+        unique = list(compress(unique, map(not_, is_weak)))
     answers = prober.probe(unique)
     hits = dict(zip(unique, answers, strict=True))
     hit_set = set(compress(unique, answers))
@@ -163,6 +180,16 @@ def scan_columns(
                 hits[pair] = got[i]
                 cells[values[i]] = pair
             shaped_hits[j] = cells
+    if not hit_set and not shaped_hits and not any(
+        any(map(_STRONG, res)) for _values, res in known
+    ):
+        # (Nothing is memoized of the values not probed: the next chunk reads them
+        # again.)
+        return [], hits, n_prim, 0
+    if weak:
+        answers = prober.probe(weak)
+        hits.update(zip(weak, answers, strict=True))
+        hit_set.update(compress(weak, answers))
 
     # Per column: cell value -> its candidates that hit, as ((kind, canonical), column),
     # in the cell's own order (it decides the cell's label in a snippet). Only the

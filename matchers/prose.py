@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import chain, compress
 from operator import itemgetter
@@ -97,13 +98,16 @@ class ProseCandidates:
 
 def prose_candidates(
     ex: Extractor, text: str, radius: int, answers: Mapping[Pair, Hits] | None = None,
-    epoch: int = 0,
+    epoch: int = 0, *, skip: AbstractSet[str] = frozenset(),
 ) -> ProseCandidates:
     """The primary candidates of prepared ``text`` and the supporting ones within
     ``radius`` characters of some primary. ``answers`` are probe answers known
     already (the prober's cache): supporting values they say miss are left out.
     ``epoch`` must change whenever an answer has left ``answers`` since the last
-    call with the same extractor (``DigestProber.epoch``)."""
+    call with the same extractor (``DigestProber.epoch``). Supporting values of the
+    kinds in ``skip`` are not looked for; those of the other kinds are then a
+    superset of what they would be (the kinds share a budget per stretch, tried in
+    a fixed order: a kind skipped leaves more to the ones after it)."""
     prim = [((k, c), s, e) for k, c, s, e in ex.primaries(text)]
     n = len(text)
     if not prim:
@@ -114,7 +118,7 @@ def prose_candidates(
     found = _Support([], [], answers, epoch)
     for lo, hi in spans:
         windows = bisect.bisect_left(prim_starts, hi) - bisect.bisect_left(prim_starts, lo)
-        _supporting(ex, text, lo, hi, found, PROSE_SUBSTRING_CAP * max(1, windows))
+        _supporting(ex, text, lo, hi, found, PROSE_SUBSTRING_CAP * max(1, windows), skip)
     return ProseCandidates(n, prim, found.out, found.starts)
 
 
@@ -202,7 +206,8 @@ def prose_rows(
 
 
 def _supporting(
-    ex: Extractor, text: str, lo: int, hi: int, found: _Support, cap: int
+    ex: Extractor, text: str, lo: int, hi: int, found: _Support, cap: int,
+    skip: AbstractSet[str] = frozenset(),
 ) -> None:
     fields = ex.fields
     plan = ex.plan
@@ -230,18 +235,18 @@ def _supporting(
         add(pos, cached(kind, value))
 
     window = text[lo:hi]
-    if plan.has(BIRTHDATE) and _may_match(_DATE_GUARDS, window):
+    if plan.has(BIRTHDATE) and BIRTHDATE not in skip and _may_match(_DATE_GUARDS, window):
         for m in DATE_RE.finditer(window):
             attempt(BIRTHDATE, m.group(), lo + m.start())
-    if plan.has(POSTAL) and _may_match(_POSTAL_GUARDS, window):
+    if plan.has(POSTAL) and POSTAL not in skip and _may_match(_POSTAL_GUARDS, window):
         for m in POSTAL_RE.finditer(window):
             attempt(POSTAL, m.group(), lo + m.start())
-    if plan.has(ADDRESS) and _may_match(_ADDRESS_GUARDS, window):
+    if plan.has(ADDRESS) and ADDRESS not in skip and _may_match(_ADDRESS_GUARDS, window):
         for m in _ADDRESS_START.finditer(window):
             for value in _address_cuts(m.group()):
                 attempt(ADDRESS, value, lo + m.start())
-    name_lengths = sorted(plan.lengths.get(NAME, ()))
-    kana_lengths = sorted(plan.lengths.get(NAME_KANA, ()))
+    name_lengths = sorted(plan.lengths.get(NAME, ())) if NAME not in skip else []
+    kana_lengths = sorted(plan.lengths.get(NAME_KANA, ())) if NAME_KANA not in skip else []
     core = native.CORE
     if core is not None:
         # The same attempts in the same order, walked in C with a cache of code

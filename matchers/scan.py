@@ -28,7 +28,7 @@ from fingerprints.reader import FingerprintSet
 from fingerprints.text import prepare
 from matchers.candidates import Extractor
 from matchers.columns import ColumnMemo, scan_columns
-from matchers.confidence import RANK
+from matchers.confidence import RANK, WEAK_KINDS
 from matchers.evidence import collect, matched_cells
 from matchers.markup import looks_like_html, strip_html
 from matchers.pieces import (
@@ -124,6 +124,9 @@ class Matcher:
             registry = registry_from_config(fpset.manifest.kind_config if fpset else None)
         self.registry = registry
         self.primary = registry.primary_kinds()
+        # Kinds probed only once some value of another kind hit (never a primary);
+        # empty: every value probed at once (the reference the tests compare with).
+        self._deferred: frozenset[str] = WEAK_KINDS - self.primary
         if kinds is None:
             kinds = fpset.kinds if fpset is not None else registry.kinds()
         lengths = {k: frozenset(prober.kind_lengths(k)) for k in kinds}
@@ -251,7 +254,8 @@ class Matcher:
             return self._prose(text, first_line)
         if layout.kind in _COLUMNAR:
             rows, hits, n_prim, n_matched = scan_columns(
-                self.extractor, self.prober, text, layout, first_line, self._column_memo()
+                self.extractor, self.prober, text, layout, first_line, self._column_memo(),
+                self._deferred,
             )
             reading = Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
         else:
@@ -281,6 +285,24 @@ class Matcher:
     def _prose(self, text: str, first_line: int) -> Reading:
         """Prepared prose: its candidates probed in one batch, then cut into
         windows that keep only the hits."""
+        # Strong values first, as in matchers.columns: a window without a hit of a
+        # kind outside WEAK_KINDS is no evidence of anyone (evidence.collect skips
+        # it), and nearly all prose holds none — while its names, the costliest
+        # candidates to find, hit by the dozen. Without the weak kinds the
+        # candidates of the others are a superset of the full reading's (a kind
+        # skipped leaves its share of the budget to the others), and the primaries
+        # are the same: no strong hit here means none there, no row that counts,
+        # no matched primary.
+        deferred = self._deferred
+        if deferred:
+            first = prose_candidates(self.extractor, text, PROSE_RADIUS,
+                                     known_answers(self.prober), answers_epoch(self.prober),
+                                     skip=deferred)
+            strong = [pair for pair in first.pairs() if pair[0] not in deferred]
+            strong_hits = self.prober.probe(strong)
+            if not any(strong_hits):
+                return Reading([], [], dict(zip(strong, strong_hits, strict=True)),
+                               len(first.prim), 0)
         newlines = [m.start() for m in re.finditer("\n", text)]
 
         def line_of(pos: int) -> int:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from fingerprints import native
 from fingerprints.normalizers import AddressNormalizer
 from fingerprints.normalizers.address import kanji_number
+from fingerprints.text import prepare
 
 A = AddressNormalizer()
 
@@ -88,3 +92,34 @@ def test_canonical(raw: str, expected: str | None) -> None:
 )
 def test_kanji_number(kanji: str, digits: str) -> None:
     assert kanji_number(kanji) == digits
+
+
+# The one-search path of ``canonical`` (a town, then N丁目M番[K号]) against the
+# full rules, on towns made of the characters the rules treat specially.
+_TOWN_CHARS = (
+    "東京都港区芝公園三重県川崎市八王子十日町一二〇千百"
+    "の丁目番地号町ケヶがノ之條ー－- 　〒郵便a(3４"
+)
+_DIGITS = st.text(alphabet="0123456789", min_size=0, max_size=5)
+
+
+@settings(max_examples=3000)
+@given(
+    st.text(alphabet=_TOWN_CHARS, min_size=0, max_size=12),
+    _DIGITS, _DIGITS, st.none() | _DIGITS,
+    st.sampled_from(["", "号", "番", " ", "号 ビル3F", "町", "地", "-1"]),
+)
+def test_the_one_search_path_is_the_full_rules(
+    town: str, a: str, b: str, c: str | None, tail: str
+) -> None:
+    value = f"{town}{a}丁目{b}番" + (f"{c}号" if c is not None else "") + tail
+    with native.use(False):  # (the native core's key is faster, and takes no such path)
+        assert A.canonical(value) == A.canonical_steps(prepare(value))
+    assert A.canonical(value) == A.canonical_steps(prepare(value))
+
+
+@settings(max_examples=2000)
+@given(st.text(alphabet=_TOWN_CHARS + "0123456789丁目番号", max_size=24))
+def test_any_text_reads_as_by_the_full_rules(value: str) -> None:
+    with native.use(False):
+        assert A.canonical(value) == A.canonical_steps(prepare(value))
