@@ -99,6 +99,7 @@ class ProseCandidates:
 def prose_candidates(
     ex: Extractor, text: str, radius: int, answers: Mapping[Pair, Hits] | None = None,
     epoch: int = 0, *, skip: AbstractSet[str] = frozenset(),
+    located: list[tuple[str, str, int, int]] | None = None,
 ) -> ProseCandidates:
     """The primary candidates of prepared ``text`` and the supporting ones within
     ``radius`` characters of some primary. ``answers`` are probe answers known
@@ -107,8 +108,11 @@ def prose_candidates(
     call with the same extractor (``DigestProber.epoch``). Supporting values of the
     kinds in ``skip`` are not looked for; those of the other kinds are then a
     superset of what they would be (the kinds share a budget per stretch, tried in
-    a fixed order: a kind skipped leaves more to the ones after it)."""
-    prim = [((k, c), s, e) for k, c, s, e in ex.primaries(text)]
+    a fixed order: a kind skipped leaves more to the ones after it). ``located`` is
+    ``ex.primaries(text)`` when the caller has it already."""
+    if located is None:
+        located = ex.primaries(text)
+    prim = [((k, c), s, e) for k, c, s, e in located]
     n = len(text)
     if not prim:
         return ProseCandidates(n, [], [], [])
