@@ -17,6 +17,7 @@ setup(
              "fingerprints/_canon.c", "fingerprints/_canon_address.c"],
             depends=[
                 "fingerprints/_blake2b.h",
+                "fingerprints/_dashes.h",
                 "fingerprints/_native_cells.h",
                 "fingerprints/_native_lines.h",
                 "fingerprints/_tie_values.h",

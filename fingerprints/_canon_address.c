@@ -25,19 +25,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "_dashes.h"
+
 static int is_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
 
 /* fingerprints.text.DASH_CHARS, ASCII '-' included. */
-static int is_dash_exact(Py_UCS4 c) {
-    switch (c) {
-    case '-': case 0xFF0D: case 0xFE63: case 0x2212: case 0x2010: case 0x2043: case 0x2011:
-    case 0x2012: case 0x2013: case 0x2014: case 0xFE58: case 0x2015: case 0x23AF:
-    case 0x23E4: case 0x30FC: case 0xFF70: case 0x2500: case 0x2501:
-        return 1;
-    default:
-        return 0;
-    }
-}
+static int is_dash_exact(Py_UCS4 c) { return c == '-' || is_wide_dash(c); }
 
 /* The value of a kanji digit 〇一…九 (0-9), 10/100/1000 for 十百千, -1 otherwise. */
 static int knum_exact(Py_UCS4 c) {

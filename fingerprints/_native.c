@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "_blake2b.h"
+#include "_dashes.h"
 
 /* Keyed BLAKE2b-128 of msg: ``keyed`` is the state after the key block (not last),
  * ``param`` the state before it (an empty message makes the key block the last). */
@@ -198,16 +199,7 @@ done:
 /* ------------------------------------------------------------ text preparation */
 
 /* Dash-like characters of fingerprints.text.DASH_CHARS other than ASCII '-'. */
-static int is_dash(Py_UCS4 c) {
-    switch (c) {
-    case 0xFF0D: case 0xFE63: case 0x2212: case 0x2010: case 0x2043: case 0x2011:
-    case 0x2012: case 0x2013: case 0x2014: case 0xFE58: case 0x2015: case 0x23AF:
-    case 0x23E4: case 0x30FC: case 0xFF70: case 0x2500: case 0x2501:
-        return 1;
-    default:
-        return 0;
-    }
-}
+static int is_dash(Py_UCS4 c) { return is_wide_dash(c); }
 
 /* What SPEC 3.2's steps (invisible characters dropped, twins unified, NFKC) make of
  * one character, for the characters whose result needs no context: 0 to drop it,
