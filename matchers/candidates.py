@@ -205,16 +205,10 @@ class Extractor:
         is then ``(the kind's pairs, 0, hint)`` (a column of names, dates or
         addresses is mostly such cells). Those are added to ``found`` and the cache;
         the others are returned, for ``_cell``."""
-        fields, ten, limit = self.fields, TEN_DIGITS_RE.match, _MAX_CELL * 4
-        cache = self._cache
+        fields, ten, prepared, keep = self.fields, TEN_DIGITS_RE.match, _prepared, self._keep
         rest: list[str] = []
         for raw in values:
-            cell = raw.strip()
-            if len(cell) > limit:  # (measured before preparing, as _cell does)
-                rest.append(raw)
-                continue
-            if not cell.isascii():
-                cell = prepare(cell)
+            cell = prepared(raw)
             if not cell or "@" in cell or ten(cell):
                 rest.append(raw)
                 continue
@@ -223,9 +217,7 @@ class Extractor:
                 rest.append(raw)
                 continue
             res = found[raw] = tuple(got), 0, hint
-            if len(cache) >= CELL_CACHE_SIZE:
-                evict_oldest_half(cache)
-            cache[(hint, raw)] = res
+            keep(hint, raw, res)
         return rest
 
     def cell(self, raw: str, hint: str | None) -> CellResult:
@@ -241,22 +233,20 @@ class Extractor:
         # one, they are the costliest cells to normalize, and where they do not
         # repeat (measured on crawled pages) caching them costs nothing.
         if not res[1]:
-            cache = self._cache
-            if len(cache) >= CELL_CACHE_SIZE:
-                evict_oldest_half(cache)
-            cache[(hint, raw)] = res
+            self._keep(hint, raw, res)
         return res
 
+    def _keep(self, hint: str | None, raw: str, res: CellResult) -> None:
+        """Cache what a cell gave (bounded: the older half goes when full)."""
+        cache = self._cache
+        if len(cache) >= CELL_CACHE_SIZE:
+            evict_oldest_half(cache)
+        cache[(hint, raw)] = res
+
     def _cell(self, raw: str, hint: str | None) -> CellResult:
-        cell = raw.strip()
-        if not cell or len(cell) > _MAX_CELL * 4:
+        cell = _prepared(raw)
+        if not cell:
             return (), 0, ""
-        if not cell.isascii():
-            # The same common steps the normalizers start with; prepared once here
-            # so the cheap patterns below only need to know ASCII digits and '-'.
-            cell = prepare(cell)
-            if not cell:
-                return (), 0, ""  # only zero-width characters (a BOM, U+200B)
         plan = self.plan
         # Fast path for the cells every dump has: a bare phone number or e-mail address.
         # (The cheap character tests first: most cells are names, dates, addresses.)
@@ -350,6 +340,18 @@ class Extractor:
                     for pair in got:
                         found.append((pair, i))
                     break
+
+
+def _prepared(raw: str) -> str:
+    """A cell stripped and prepared, or "" when it is empty once prepared (only
+    zero-width characters: a BOM, U+200B) or longer than a cell can be (measured
+    before preparing)."""
+    cell = raw.strip()
+    if len(cell) > _MAX_CELL * 4:
+        return ""
+    # The same common steps the normalizers start with; prepared once here so the
+    # cheap patterns of ``_cell`` only need to know ASCII digits and '-'.
+    return cell if cell.isascii() else prepare(cell)
 
 
 def _length_range(lengths: frozenset[int]) -> tuple[int, int]:
