@@ -46,8 +46,8 @@ from matchers.scan import (
 )
 from matchers.spawning import worker_start
 
-# Ranges per task: a few MB keeps the per-task overhead negligible.
-RANGE_BYTES: Final = 4 * CHUNK_BYTES
+# Ranges per task: a few MB keeps the per-task overhead negligible (two pieces).
+RANGE_BYTES: Final = 2 * CHUNK_BYTES
 # The smallest range handed to a worker, and the head scanned first in the parent
 # (it fixes encoding and layout; the workers wait for it, so it stays small).
 MIN_RANGE_BYTES: Final = 1 << 20

@@ -1,4 +1,4 @@
-"""Pieces of a large document: ~4 MB texts cut on line breaks, long lines in windows.
+"""Pieces of a large document: ~8 MB texts cut on line breaks, long lines in windows.
 
 A large file or standard input is read in pieces that end on a line break; a
 line longer than a piece (a dump without line breaks) is cut into windows that
@@ -14,12 +14,14 @@ from typing import Final
 
 from fingerprints.decode import decode_bytes
 
-# Text scanned at once. Per chunk, every record that hit is scored and merged;
-# with a small name pool nearly every customer hits (by name) in every chunk, so
-# larger chunks cost less per byte (benchmarks/scan_throughput.py, 20 MB dump:
-# 5.0 MB/s of CPU time at 1 MB, 6.1 at 4 MB, before later speed-ups). Memory
-# stays bounded: a 4 MB chunk of a CSV dump is a few tens of MB of cells.
-CHUNK_BYTES: Final = 4 << 20
+# Text scanned at once. Per chunk, every record that hit is scored and merged, and
+# every distinct value that hit is resolved to its records again, so larger chunks
+# cost less per byte (benchmarks/scan_throughput.py, 20 MB dump: 5.0 MB/s of CPU
+# time at 1 MB, 6.1 at 4 MB, before later speed-ups; hit-dense 9 MB dump against
+# 20,000 customers, 2026-12-05: 7.2 MB/s at 2 MB, 7.7 at 4, 8.5 at 8, 9.2 at 16).
+# Memory stays bounded: an 8 MB chunk of a CSV dump is a few tens of MB of cells
+# (peak RSS of that scan 233 MB at 4 MB, 269 MB at 8 MB).
+CHUNK_BYTES: Final = 8 << 20
 # Bytes of the first piece the encoding is detected on.
 READ_PROBE: Final = 64 * 1024
 # A line longer than a chunk is cut into windows that overlap by this much: more

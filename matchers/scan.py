@@ -8,7 +8,7 @@ candidates, digest and probe the distinct values of each region in one batch
 hits to records row by row over all regions, score, and draw one shape-only
 snippet.
 
-Large inputs go through :meth:`Matcher.scan_stream`: ~4 MB pieces cut on line
+Large inputs go through :meth:`Matcher.scan_stream`: ~8 MB pieces cut on line
 boundaries (a longer line in overlapping windows, :mod:`matchers.pieces`), the
 layout (and header hints) of one piece handed to the next, results merged per
 record (:mod:`matchers.stream`, re-exported here with the piece helpers).

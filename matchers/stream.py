@@ -1,7 +1,7 @@
 """One document's byte pieces, decoded once, scanned against several sets in one pass.
 
 :func:`scan_stream_many` is the streaming loop behind :meth:`Matcher.scan_stream`
-(and the CLI's scans of files and standard input): ~4 MB pieces cut on line
+(and the CLI's scans of files and standard input): ~8 MB pieces cut on line
 boundaries (a longer line in overlapping windows, :mod:`matchers.pieces`), decoded
 once (UTF-16/32 incrementally), the layout of one piece handed to the next, results
 merged per record. :func:`no_cyclic_gc` pauses the cyclic collector around such hot
