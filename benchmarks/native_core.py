@@ -71,20 +71,21 @@ def main(argv: list[str] | None = None) -> int:
     if not native.available():
         print("the native core is not built: setup.py build_ext --inplace")
         return 2
-    work = Path(tempfile.mkdtemp(prefix="leakprint-native-"))
-    print("CPU time of one process; fastest of", args.repeat, "runs per core")
-    if not args.skip_clean:
-        customers = make_customers(args.customers, seed=1)
-        fpset = build_set(work / "set", customers, "bench")
-        dump = work / "dump.csv"
-        generate(dump, args.mb, customers)
-        side_by_side("clean dump", dump, fpset, args.repeat)
-    if not args.skip_hit_dense:
-        p = hit_dense.pools()
-        fpset = hit_dense.build_or_open(work / "hdset", args.hd_customers, p)
-        dump = work / "hitdense.csv"
-        hit_dense.write_dump(dump, p, args.hd_customers, args.strangers, args.planted)
-        side_by_side(f"hit-dense ({args.hd_customers:,} set)", dump, fpset, args.repeat)
+    with tempfile.TemporaryDirectory(prefix="leakprint-native-") as tmp:
+        work = Path(tmp)
+        print("CPU time of one process; fastest of", args.repeat, "runs per core")
+        if not args.skip_clean:
+            customers = make_customers(args.customers, seed=1)
+            fpset = build_set(work / "set", customers, "bench")
+            dump = work / "dump.csv"
+            generate(dump, args.mb, customers)
+            side_by_side("clean dump", dump, fpset, args.repeat)
+        if not args.skip_hit_dense:
+            p = hit_dense.pools()
+            fpset = hit_dense.build_or_open(work / "hdset", args.hd_customers, p)
+            dump = work / "hitdense.csv"
+            hit_dense.write_dump(dump, p, args.hd_customers, args.strangers, args.planted)
+            side_by_side(f"hit-dense ({args.hd_customers:,} set)", dump, fpset, args.repeat)
     return 0
 
 

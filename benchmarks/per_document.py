@@ -88,9 +88,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rnd = random.Random(4)
     t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="leakprint-perdoc-") as tmp:
+        return _run(args, rnd, t0, Path(tmp))
+
+
+def _run(args: argparse.Namespace, rnd: random.Random, t0: float, work: Path) -> int:
+    """Build the set in ``work`` (removed afterwards), then time every pool."""
     people = make_customers(args.customers + 5000, seed=11)
     customers, others = people[: args.customers], people[args.customers :]
-    work = Path(tempfile.mkdtemp(prefix="leakprint-perdoc-"))
     fpset = build_set(work / "set", customers)
     print(f"set of {len(customers):,} customers ({time.perf_counter() - t0:.1f} s setup)")
 
