@@ -14,9 +14,11 @@ setup(
             ["fingerprints/_native.c", "fingerprints/_tie.c", "fingerprints/_layer.c",
              "fingerprints/_prose.c", "fingerprints/_rows.c",
              "fingerprints/_postings.c", "fingerprints/_ranges.c", "fingerprints/_snippet.c",
-             "fingerprints/_canon.c", "fingerprints/_canon_address.c"],
+             "fingerprints/_canon.c", "fingerprints/_canon_names.c",
+             "fingerprints/_canon_address.c"],
             depends=[
                 "fingerprints/_blake2b.h",
+                "fingerprints/_canon_chars.h",
                 "fingerprints/_dashes.h",
                 "fingerprints/_native_cells.h",
                 "fingerprints/_native_lines.h",
