@@ -15,7 +15,7 @@ setup(
              "fingerprints/_prose.c", "fingerprints/_rows.c",
              "fingerprints/_postings.c", "fingerprints/_ranges.c", "fingerprints/_snippet.c",
              "fingerprints/_canon.c", "fingerprints/_canon_names.c",
-             "fingerprints/_canon_address.c"],
+             "fingerprints/_canon_address.c", "fingerprints/_columns.c"],
             depends=[
                 "fingerprints/_blake2b.h",
                 "fingerprints/_canon_chars.h",

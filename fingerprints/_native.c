@@ -34,7 +34,9 @@
  *   prose_shapes(piece, known)     the token shapes of a prose snippet (_snippet.c).
  *   canon_postal/_birthdate/_kana/_name(s), fold_variants(table, s), address_key(s)
  *                                  the supporting kinds' canonical forms after prepare
- *                                  (_canon.c, _canon_address.c).
+ *                                  (_canon.c, _canon_names.c, _canon_address.c).
+ *   split_columns(texts, d, width) a delimited table's columns, equal cells one str
+ *                                  (_columns.c).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
  * dependency): hashlib's keyed state cannot be handed to C.
@@ -353,6 +355,7 @@ PyObject *native_index_ranges(PyObject *self, PyObject *args); /* _ranges.c */
 PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
 extern PyTypeObject ProseTableType; /* _prose.c */
 PyObject *native_prose_shapes(PyObject *self, PyObject *args); /* _snippet.c */
+PyObject *native_split_columns(PyObject *self, PyObject *args); /* _columns.c */
 int canon_register(PyObject *module); /* _canon.c */
 
 static PyMethodDef methods[] = {
@@ -386,6 +389,8 @@ static PyMethodDef methods[] = {
      "(fingerprints.index.ExactIndex.ranges)."},
     {"prose_shapes", native_prose_shapes, METH_VARARGS,
      "prose_shapes(piece, is_known_word) -> the shapes of a prose snippet (_snippet.c)."},
+    {"split_columns", native_split_columns, METH_VARARGS,
+     "split_columns(texts, delim, width) -> columns, equal cells one str (_columns.c)."},
     {"layer_many", native_layer_many, METH_VARARGS,
      "layer_many(secret, person, digests, width) -> layered 16-byte digests (_layer.c)."},
     {NULL, NULL, 0, NULL}};

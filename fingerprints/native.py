@@ -62,6 +62,9 @@ class NativeCore(Protocol):
     def layer_many(self, secret: bytes, person: bytes, digests: bytes, width: int, /
                    ) -> bytes: ...
 
+    def split_columns(self, texts: list[str], delim: str, width: int, /
+                      ) -> list[list[str]] | None: ...
+
     # The supporting kinds' canonical forms on prepared text (``fingerprints/_canon.c``):
     # each returns the reference's answer, or NotImplemented where it cannot decide
     # exactly and the normalizer's Python code must run.

@@ -1,0 +1,81 @@
+"""The native ``split_columns`` (``fingerprints/_columns.c``) against the Python
+reference of ``matchers.rows.table_columns``: the same columns for rows of any
+characters (1-, 2- and 4-byte strings, a value that is ASCII in a line that is not),
+short rows padded with "", and every repeated value one object."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fingerprints import native
+from matchers.rows import detect_layout, table_columns
+
+pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
+
+# Cells from a small pool (so that values repeat) and from anywhere (surrogates left
+# out: a str with one cannot come from decoded text).
+_POOL = ["", "山田 太郎", "ヤマダ タロウ", "090-1234-5678", "1980-01-02", "a", "😀x", "Ａ１"]
+_CELL = st.one_of(
+    st.sampled_from(_POOL),
+    st.text(st.characters(exclude_categories=["Cs"], exclude_characters=",\n"),
+            max_size=6),
+)
+
+
+def _reference(texts: list[str], delim: str, width: int) -> list[list[str]]:
+    padded = [t + delim * (width - 1 - t.count(delim)) for t in texts]
+    flat = delim.join(padded).split(delim)
+    return [flat[j::width] for j in range(width)]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.lists(_CELL, min_size=1, max_size=6), min_size=1, max_size=30),
+       st.sampled_from([",", "\t", "|", "、"]))
+def test_split_columns_is_the_reference(rows: list[list[str]], delim: str) -> None:
+    rows = [[c.replace(delim, "") for c in row] for row in rows]
+    texts = [delim.join(row) for row in rows]
+    width = max(t.count(delim) for t in texts) + 1
+    core = native.CORE
+    assert core is not None
+    got = core.split_columns(texts, delim, width)
+    assert got == _reference(texts, delim, width)
+    assert got is not None
+    # One object per distinct value, across all columns.
+    seen: dict[str, int] = {}
+    for column in got:
+        for value in column:
+            assert seen.setdefault(value, id(value)) == id(value)
+    # A row with more cells than the width is not this table.
+    if width > 1:
+        assert core.split_columns(texts, delim, width - 1) is None
+
+
+def test_split_columns_rejects_what_it_cannot_cut() -> None:
+    core = native.CORE
+    assert core is not None
+    with pytest.raises(ValueError):
+        core.split_columns(["a,b"], ",,", 2)
+    with pytest.raises(ValueError):
+        core.split_columns(["a,b"], ",", 0)
+    with pytest.raises(TypeError):
+        core.split_columns(["a,b", 3], ",", 2)  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("delim", [",", "\t"])
+def test_table_columns_same_in_both_cores(delim: str) -> None:
+    header = delim.join(["氏名", "電話番号", "住所"])
+    rows = [delim.join(["山田 太郎", f"090-1234-{i:04d}", "東京都港区芝公園4-2-8"])
+            for i in range(50)]
+    rows[7] = "山田 太郎"  # a short row
+    rows[9] = ""  # a blank line
+    text = "\n".join([header, *rows]) + "\n"
+    layout = detect_layout(text)
+    with native.use(True):
+        fast = table_columns(text, layout, 3)
+    with native.use(False):
+        slow = table_columns(text, layout, 3)
+    assert fast.columns == slow.columns and fast.lines == slow.lines
+    assert [fast.cells(i) for i in range(len(fast))] == [slow.cells(i) for i in range(len(slow))]
+    assert fast.columns[0][0] is fast.columns[0][1]  # the repeated name, one object
