@@ -11,8 +11,14 @@
  * a value that occurs many times is one object: a dump's names, dates and postal
  * codes repeat thousands of times per chunk, and each repeat was a new str to make,
  * hash (dict.fromkeys of its column), compare and free.
- * Returns None when the rows hold more cells than ``width`` (the caller then runs
- * the reference).
+ * Returns None when the rows hold more cells than ``width``, or a row of 2**32 code
+ * points or more (the caller then runs the reference).
+ *
+ * Two passes: every row's cell bounds and hashes first, then one column at a time
+ * with its own table, so that the table being probed is one column's (the probes
+ * were cache misses with one table for the whole chunk). A column whose first
+ * SAMPLE cells are nearly all distinct (phone numbers, e-mail addresses) is not
+ * deduplicated at all.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -21,7 +27,7 @@
 
 typedef struct {
     uint64_t hash;
-    PyObject *str; /* borrowed from the columns */
+    PyObject *str; /* borrowed from the column */
 } Slot;
 
 typedef struct {
@@ -29,14 +35,14 @@ typedef struct {
     size_t n, used; /* n a power of two, more than twice used */
 } Table;
 
-static uint64_t hash_span(int kind, const void *data, Py_ssize_t a, Py_ssize_t b) {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a over code points */
-    for (Py_ssize_t k = a; k < b; k++) {
-        h ^= (uint64_t)PyUnicode_READ(kind, data, k);
-        h *= 1099511628211ULL;
-    }
-    return h ^ (uint64_t)(b - a);
-}
+typedef struct {
+    uint64_t hash;
+    uint32_t a, b; /* the cell is line[a:b] (a chunk's line is far shorter than 2**32) */
+} Span;
+
+#define SAMPLE 512
+#define FNV_BASIS 1469598103934665603ULL
+#define FNV_PRIME 1099511628211ULL
 
 /* Whether str s holds exactly the code points data[a:b]. */
 static int same(PyObject *s, int kind, const void *data, Py_ssize_t a, Py_ssize_t b) {
@@ -50,8 +56,13 @@ static int same(PyObject *s, int kind, const void *data, Py_ssize_t a, Py_ssize_
     return 1;
 }
 
+/* A slot from the hash's well-mixed high bits (FNV-1a's low bits repeat). */
+static size_t slot_of(uint64_t h, size_t n) {
+    return (size_t)((h * 0x9E3779B97F4A7C15ULL) >> 32) & (n - 1);
+}
+
 static int grow(Table *t) {
-    size_t n = t->n ? t->n * 2 : 4096;
+    size_t n = t->n ? t->n * 2 : 1024;
     Slot *slots = PyMem_Calloc(n, sizeof(Slot));
     if (slots == NULL) {
         PyErr_NoMemory();
@@ -59,7 +70,7 @@ static int grow(Table *t) {
     }
     for (size_t i = 0; i < t->n; i++) {
         if (t->slots[i].str == NULL) continue;
-        size_t s = (size_t)t->slots[i].hash & (n - 1);
+        size_t s = slot_of(t->slots[i].hash, n);
         while (slots[s].str != NULL) s = (s + 1) & (n - 1);
         slots[s] = t->slots[i];
     }
@@ -69,25 +80,82 @@ static int grow(Table *t) {
     return 0;
 }
 
-/* A new reference to the one str of line[a:b]. */
-static PyObject *cell(Table *t, PyObject *line, int kind, const void *data, Py_ssize_t a,
-                      Py_ssize_t b) {
+/* A new reference to the one str of line[sp->a:sp->b] (t NULL: a new str). */
+static PyObject *cell(Table *t, PyObject *line, const Span *sp) {
+    if (sp->a == sp->b) return PyUnicode_New(0, 0);
+    if (t == NULL) return PyUnicode_Substring(line, sp->a, sp->b);
     if ((t->used + 1) * 2 > t->n && grow(t) < 0) return NULL;
-    uint64_t h = hash_span(kind, data, a, b);
-    size_t s = (size_t)h & (t->n - 1);
+    int kind = PyUnicode_KIND(line);
+    const void *data = PyUnicode_DATA(line);
+    size_t s = slot_of(sp->hash, t->n);
     for (; t->slots[s].str != NULL; s = (s + 1) & (t->n - 1)) {
-        if (t->slots[s].hash == h && same(t->slots[s].str, kind, data, a, b)) {
+        if (t->slots[s].hash == sp->hash && same(t->slots[s].str, kind, data, sp->a, sp->b)) {
             Py_INCREF(t->slots[s].str);
             return t->slots[s].str;
         }
     }
-    PyObject *str = PyUnicode_Substring(line, a, b);
+    PyObject *str = PyUnicode_Substring(line, sp->a, sp->b);
     if (str == NULL) return NULL;
-    t->slots[s].hash = h;
+    t->slots[s].hash = sp->hash;
     t->slots[s].str = str; /* the column's reference keeps it alive */
     t->used++;
     Py_INCREF(str);
     return str;
+}
+
+/* Row line's cell bounds and hashes into sp[0..width): one pass per code point (the
+ * delimiter test and the FNV-1a hash of the cell so far), per str kind. Short rows
+ * are padded with empty spans. Returns 0, or 1 when the row has more than width. */
+#define CUT_ROW(TYPE)                                                                  \
+    {                                                                                  \
+        const TYPE *p = (const TYPE *)data;                                            \
+        uint64_t h = FNV_BASIS;                                                        \
+        for (Py_ssize_t k = 0; k <= len; k++) {                                        \
+            if (k < len && p[k] != d) {                                                \
+                h = (h ^ p[k]) * FNV_PRIME;                                            \
+                continue;                                                              \
+            }                                                                          \
+            if (j == width) return 1;                                                  \
+            sp[j].a = (uint32_t)start;                                                 \
+            sp[j].b = (uint32_t)k;                                                     \
+            sp[j++].hash = h ^ (uint64_t)(k - start);                                  \
+            start = k + 1;                                                             \
+            h = FNV_BASIS;                                                             \
+        }                                                                              \
+    }
+
+static int cut_row(PyObject *line, Py_UCS4 d, Py_ssize_t width, Span *sp) {
+    const void *data = PyUnicode_DATA(line);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(line), start = 0, j = 0;
+    if (len >= (Py_ssize_t)UINT32_MAX) return 1; /* the caller runs the reference */
+    switch (PyUnicode_KIND(line)) {
+    case PyUnicode_1BYTE_KIND: CUT_ROW(Py_UCS1) break;
+    case PyUnicode_2BYTE_KIND: CUT_ROW(Py_UCS2) break;
+    default: CUT_ROW(Py_UCS4) break;
+    }
+    for (; j < width; j++) sp[j].a = sp[j].b = 0;
+    return 0;
+}
+
+/* Column j of every row; deduplicated unless its first SAMPLE cells nearly all differ. */
+static PyObject *column(PyObject *texts, const Span *spans, Py_ssize_t nrows, Py_ssize_t width,
+                        Py_ssize_t j) {
+    PyObject *col = PyList_New(nrows);
+    Table t = {0};
+    Table *tp = &t;
+    if (col == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < nrows; i++) {
+        if (i == SAMPLE && t.used * 10 > SAMPLE * 9) tp = NULL;
+        PyObject *c = cell(tp, PyList_GET_ITEM(texts, i), &spans[i * width + j]);
+        if (c == NULL) {
+            Py_DECREF(col); /* (its unset items are NULL, which list_dealloc skips) */
+            PyMem_Free(t.slots);
+            return NULL;
+        }
+        PyList_SET_ITEM(col, i, c);
+    }
+    PyMem_Free(t.slots);
+    return col;
 }
 
 PyObject *native_split_columns(PyObject *self, PyObject *args) {
@@ -100,51 +168,33 @@ PyObject *native_split_columns(PyObject *self, PyObject *args) {
     }
     Py_UCS4 d = PyUnicode_READ_CHAR(delim, 0);
     Py_ssize_t nrows = PyList_GET_SIZE(texts);
-    PyObject *empty = PyUnicode_New(0, 0);
-    PyObject *columns = PyList_New(width);
-    Table t = {0};
-    if (empty == NULL || columns == NULL) goto fail;
-    for (Py_ssize_t j = 0; j < width; j++) {
-        PyObject *col = PyList_New(nrows);
-        if (col == NULL) goto fail;
-        PyList_SET_ITEM(columns, j, col);
-    }
+    if (nrows > PY_SSIZE_T_MAX / width / (Py_ssize_t)sizeof(Span)) return PyErr_NoMemory();
+    Span *spans = PyMem_Malloc((size_t)(nrows * width) * sizeof(Span) + 1);
+    if (spans == NULL) return PyErr_NoMemory();
     for (Py_ssize_t i = 0; i < nrows; i++) {
         PyObject *line = PyList_GET_ITEM(texts, i);
         if (!PyUnicode_Check(line)) {
+            PyMem_Free(spans);
             PyErr_SetString(PyExc_TypeError, "split_columns: rows must be str");
-            goto fail;
+            return NULL;
         }
-        int kind = PyUnicode_KIND(line);
-        const void *data = PyUnicode_DATA(line);
-        Py_ssize_t len = PyUnicode_GET_LENGTH(line), start = 0, j = 0;
-        for (Py_ssize_t k = 0; k <= len; k++) {
-            if (k < len && PyUnicode_READ(kind, data, k) != d) continue;
-            if (j == width) {
-                /* more cells than width: not the table the caller measured */
-                Py_DECREF(columns);
-                PyMem_Free(t.slots);
-                Py_DECREF(empty);
-                Py_RETURN_NONE;
-            }
-            PyObject *c = cell(&t, line, kind, data, start, k);
-            if (c == NULL) goto fail;
-            PyList_SET_ITEM(PyList_GET_ITEM(columns, j), i, c);
-            j++;
-            start = k + 1;
-        }
-        for (; j < width; j++) {
-            Py_INCREF(empty);
-            PyList_SET_ITEM(PyList_GET_ITEM(columns, j), i, empty);
+        if (cut_row(line, d, width, &spans[i * width])) {
+            /* more cells than width (or a huge row): the reference cuts it */
+            PyMem_Free(spans);
+            Py_RETURN_NONE;
         }
     }
-    PyMem_Free(t.slots);
-    Py_DECREF(empty);
+    PyObject *columns = PyList_New(width);
+    if (columns != NULL) {
+        for (Py_ssize_t j = 0; j < width; j++) {
+            PyObject *col = column(texts, spans, nrows, width, j);
+            if (col == NULL) {
+                Py_CLEAR(columns);
+                break;
+            }
+            PyList_SET_ITEM(columns, j, col);
+        }
+    }
+    PyMem_Free(spans);
     return columns;
-fail:
-    /* (the columns' unset items are NULL, which list_dealloc skips) */
-    Py_XDECREF(columns);
-    PyMem_Free(t.slots);
-    Py_XDECREF(empty);
-    return NULL;
 }

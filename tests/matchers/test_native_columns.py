@@ -1,7 +1,8 @@
 """The native ``split_columns`` (``fingerprints/_columns.c``) against the Python
 reference of ``matchers.rows.table_columns``: the same columns for rows of any
 characters (1-, 2- and 4-byte strings, a value that is ASCII in a line that is not),
-short rows padded with "", and every repeated value one object."""
+short rows padded with "", and every repeated value of a column one object (except in
+a column of values that nearly all differ, which is not deduplicated)."""
 
 from __future__ import annotations
 
@@ -42,9 +43,9 @@ def test_split_columns_is_the_reference(rows: list[list[str]], delim: str) -> No
     got = core.split_columns(texts, delim, width)
     assert got == _reference(texts, delim, width)
     assert got is not None
-    # One object per distinct value, across all columns.
-    seen: dict[str, int] = {}
+    # One object per distinct value of a column.
     for column in got:
+        seen: dict[str, int] = {}
         for value in column:
             assert seen.setdefault(value, id(value)) == id(value)
     # A row with more cells than the width is not this table.
@@ -79,3 +80,18 @@ def test_table_columns_same_in_both_cores(delim: str) -> None:
     assert fast.columns == slow.columns and fast.lines == slow.lines
     assert [fast.cells(i) for i in range(len(fast))] == [slow.cells(i) for i in range(len(slow))]
     assert fast.columns[0][0] is fast.columns[0][1]  # the repeated name, one object
+
+
+def test_a_column_of_distinct_values_is_cut_without_a_table() -> None:
+    """Past the first 512 rows, a column whose values nearly all differ is cut as
+    plain strs (the same values; no identity), the others stay deduplicated."""
+    core = native.CORE
+    assert core is not None
+    texts = [f"090-{i:04d}-0000,山田 太郎{i % 3}" for i in range(2000)]
+    texts[1500] = "090-0000-0000,山田 太郎0"  # a repeat in the distinct column
+    got = core.split_columns(texts, ",", 2)
+    assert got == _reference(texts, ",", 2)
+    assert got is not None
+    phones, names = got
+    assert phones[1500] == phones[0] and phones[1500] is not phones[0]
+    assert len({id(v) for v in names}) == 3
