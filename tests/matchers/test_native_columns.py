@@ -6,11 +6,14 @@ a column of values that nearly all differ, which is not deduplicated)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints import native
+from fingerprints.native import NativeCore
 from matchers.rows import detect_layout, table_columns
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
@@ -23,6 +26,14 @@ _CELL = st.one_of(
     st.text(st.characters(exclude_categories=["Cs"], exclude_characters=",\n"),
             max_size=6),
 )
+
+
+@pytest.fixture
+def core() -> Iterator[NativeCore]:
+    """The native core, also under ``LEAKPRINT_PURE_PYTHON`` (which only unselects it)."""
+    with native.use(True):
+        assert native.CORE is not None
+        yield native.CORE
 
 
 def _reference(texts: list[str], delim: str, width: int) -> list[list[str]]:
@@ -38,7 +49,8 @@ def test_split_columns_is_the_reference(rows: list[list[str]], delim: str) -> No
     rows = [[c.replace(delim, "") for c in row] for row in rows]
     texts = [delim.join(row) for row in rows]
     width = max(t.count(delim) for t in texts) + 1
-    core = native.CORE
+    with native.use(True):
+        core = native.CORE
     assert core is not None
     got = core.split_columns(texts, delim, width)
     assert got == _reference(texts, delim, width)
@@ -53,9 +65,7 @@ def test_split_columns_is_the_reference(rows: list[list[str]], delim: str) -> No
         assert core.split_columns(texts, delim, width - 1) is None
 
 
-def test_split_columns_rejects_what_it_cannot_cut() -> None:
-    core = native.CORE
-    assert core is not None
+def test_split_columns_rejects_what_it_cannot_cut(core: NativeCore) -> None:
     with pytest.raises(ValueError):
         core.split_columns(["a,b"], ",,", 2)
     with pytest.raises(ValueError):
@@ -82,11 +92,9 @@ def test_table_columns_same_in_both_cores(delim: str) -> None:
     assert fast.columns[0][0] is fast.columns[0][1]  # the repeated name, one object
 
 
-def test_a_column_of_distinct_values_is_cut_without_a_table() -> None:
+def test_a_column_of_distinct_values_is_cut_without_a_table(core: NativeCore) -> None:
     """Past the first 512 rows, a column whose values nearly all differ is cut as
     plain strs (the same values; no identity), the others stay deduplicated."""
-    core = native.CORE
-    assert core is not None
     texts = [f"090-{i:04d}-0000,山田 太郎{i % 3}" for i in range(2000)]
     texts[1500] = "090-0000-0000,山田 太郎0"  # a repeat in the distinct column
     got = core.split_columns(texts, ",", 2)
