@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from sqlalchemy import Connection, Table, Update, bindparam, insert, select, update
+from sqlalchemy import Connection, Insert, Table, Update, bindparam, insert, select, update
 
 from leakprint.db.models import Document, Finding, RecordHitRow
 from leakprint.findings import FindingChange, customer_count, is_evidence, stronger
@@ -53,12 +53,12 @@ _LOAD_FINDINGS = select(FINDINGS.c.id, FINDINGS.c.document_id, FINDINGS.c.datase
 _LOAD_HITS = select(HITS.c.id, HITS.c.finding_id, HITS.c.record_ref,
                     *(HITS.c[c] for c in _HIT_COLUMNS)).where(
     HITS.c.finding_id.in_(bindparam("findings", expanding=True))).order_by(HITS.c.id)
-_INSERT_DOCS = insert(DOCS).returning(DOCS.c.id, sort_by_parameter_order=True)
-_INSERT_FINDINGS = insert(FINDINGS).returning(FINDINGS.c.id, sort_by_parameter_order=True)
 _INSERT_HITS = insert(HITS)
 _SEEN_AGAIN = update(FINDINGS).where(
     FINDINGS.c.document_id.in_(bindparam("docs", expanding=True))).values(
-    last_seen=bindparam("now")).returning(FINDINGS.c.id)
+    last_seen=bindparam("now"))
+_FINDINGS_OF = select(FINDINGS.c.id).where(
+    FINDINGS.c.document_id.in_(bindparam("docs", expanding=True)))
 
 
 @dataclass
@@ -151,7 +151,7 @@ def _write_documents(conn: Connection, docs: list[_Row], rekeyed: dict[int, dict
                      ) -> None:
     new = [d for d in docs if d.loaded is None]
     if new:
-        ids = conn.execute(_INSERT_DOCS, [d.values for d in new]).scalars().all()
+        ids = _insert_ids(conn, DOCS, [d.values for d in new])
         for doc, doc_id in zip(new, ids, strict=True):
             doc.id = doc_id
     _update(conn, DOCS, [(d.id, {**d.changed(_DOC_COLUMNS), **rekeyed.get(d.id, {})})
@@ -273,7 +273,7 @@ def _write_findings(conn: Connection, findings: list[_FindingRow],
                     new_hits: list[tuple[_FindingRow, _Row]]) -> None:
     new = [f for f in findings if f.loaded is None]
     if new:
-        ids = conn.execute(_INSERT_FINDINGS, [f.values for f in new]).scalars().all()
+        ids = _insert_ids(conn, FINDINGS, [f.values for f in new])
         for finding, finding_id in zip(new, ids, strict=True):
             finding.id = finding_id
     _update(conn, FINDINGS, [(f.id, f.changed(_FINDING_COLUMNS))
@@ -289,5 +289,28 @@ def _still_there(conn: Connection, document_ids: list[int], now: datetime) -> li
     ids = list(dict.fromkeys(document_ids))
     out: list[int] = []
     for i in range(0, len(ids), CHUNK):
-        out += conn.execute(_SEEN_AGAIN, {"docs": ids[i:i + CHUNK], "now": now}).scalars()
+        params = {"docs": ids[i:i + CHUNK], "now": now}
+        if conn.dialect.update_returning:
+            out += conn.execute(_SEEN_AGAIN.returning(FINDINGS.c.id), params).scalars()
+        else:
+            conn.execute(_SEEN_AGAIN, params)
+            out += conn.execute(_FINDINGS_OF, params).scalars()
     return out
+
+
+def _insert_ids(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows``: their new ids, in order (one statement where the database
+    returns ids of many rows: PostgreSQL, SQLite >= 3.35; else a statement a row)."""
+    if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+        return list(conn.execute(_returning(table), rows).scalars())
+    ids = []
+    for row in rows:
+        key = conn.execute(insert(table), row).inserted_primary_key
+        assert key is not None
+        ids.append(key[0])
+    return ids
+
+
+@functools.cache
+def _returning(table: Table) -> Insert:
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)

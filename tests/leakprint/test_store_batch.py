@@ -232,3 +232,24 @@ def test_a_failed_batch_stores_nothing(db: Database, monkeypatch: pytest.MonkeyP
         store_batch(db, entries, run_id, guard)
     with db.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+
+
+def test_without_returning_the_rows_are_the_same(two_dbs: tuple[Database, Database],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the database cannot return the ids of many inserted rows or of updated
+    ones (SQLite before 3.35), rows are inserted one at a time: the same rows."""
+    bulk, orm = two_dbs
+    dialect = bulk.engine.dialect
+    monkeypatch.setattr(dialect, "insert_executemany_returning_sort_by_parameter_order",
+                        False)
+    monkeypatch.setattr(dialect, "update_returning", False)
+    guard = UrlGuard(KEY)
+    for db in two_dbs:
+        add_legacy_rows(db)
+    run_id = start_run(bulk, "sources")
+    assert run_id == start_run(orm, "sources")
+    for n, entries in enumerate(batches(5)):
+        now = T0 + timedelta(minutes=n + 1)
+        got = store_batch(bulk, entries, run_id, guard, now=now)
+        assert got == reference_store_batch(orm, entries, run_id, guard, now), n
+        assert contents(bulk, guard) == contents(orm, guard), n
