@@ -93,8 +93,8 @@ def store_rows(conn: Connection, entries: Sequence[StoreEntry], run_id: int, gua
     keys = {u: guard.url_key(u) for u in dict.fromkeys(e.url for e in entries)}
     known = _load(conn, _LOAD_DOCS, "keys", list(set(keys.values())), "url_key")
     legacy = {}
-    wanted = [u for u, k in keys.items() if k not in known
-              and any(e.url == u and e.kind != "seen" for e in entries)]
+    stored = {e.url for e in entries if e.kind != "seen"}  # (a 304 finds no legacy row)
+    wanted = [u for u, k in keys.items() if k not in known and u in stored]
     if wanted:
         legacy = _load(conn, _LOAD_LEGACY, "urls", wanted, "url")
     rekeyed: dict[int, dict[str, Any]] = {}
