@@ -71,9 +71,10 @@ def upsert_document(
     redacted URL and the sealed full one (``guard``, SPEC 10.2). ``known``:
     documents of this session already loaded, by URL key (a batch loads them with
     one query); a new document is added to it. ``legacy``: the batch's documents
-    from before migration 0006, by full URL (:func:`load_legacy_documents`), so
-    that a new URL costs no query of its own. ``flush=False``: a new document is
-    only added to the session (no id yet); the caller flushes once for many.
+    from before migration 0006, by full URL, so that a new URL costs no query of
+    its own. ``flush=False``: a new document is only added to the session (no id
+    yet); the caller flushes once for many. (The crawl's batches are stored by
+    ``leakprint.storebatch`` on the same rules.)
     """
     now = now or datetime.now(UTC)
     key = guard.url_key(url)
@@ -113,31 +114,6 @@ def _legacy_document(session: Session, url: str) -> Document | None:
     """A document stored before URLs were keyed and redacted (migration 0006)."""
     return session.scalars(select(Document).where(
         Document.url_key.is_(None), Document.url == url)).first()
-
-
-def load_documents(session: Session, guard: UrlGuard, urls: Sequence[str]
-                   ) -> dict[str, Document]:
-    """The stored documents of ``urls``, by URL key (what ``upsert_document`` takes)."""
-    keys = list({guard.url_key(u) for u in urls})
-    known: dict[str, Document] = {}
-    for i in range(0, len(keys), 500):
-        known.update((d.url_key, d) for d in session.scalars(
-            select(Document).where(Document.url_key.in_(keys[i:i + 500]))) if d.url_key)
-    return known
-
-
-def load_legacy_documents(session: Session, urls: Sequence[str]) -> dict[str, Document]:
-    """Documents stored before URLs were keyed (migration 0006) among ``urls``, by full
-    URL: what :func:`_legacy_document` finds, for a whole batch in one query per 500
-    URLs (the first by id when a URL has several, as a lookup by the url index does)."""
-    wanted = list(dict.fromkeys(urls))
-    legacy: dict[str, Document] = {}
-    for i in range(0, len(wanted), 500):
-        for doc in session.scalars(select(Document).where(
-                Document.url_key.is_(None), Document.url.in_(wanted[i:i + 500]))
-                .order_by(Document.id)):
-            legacy.setdefault(doc.url, doc)
-    return legacy
 
 
 def is_evidence(hit: RecordHit) -> bool:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from fingerprints.fpset import FingerprintSet
@@ -18,17 +18,12 @@ from fingerprints.keyed import FingerprintKey
 from leakprint.config import Settings
 from leakprint.coverage import CoverageItem
 from leakprint.datasets import open_sets
-from leakprint.db import Database, Document, Finding, ScanRunFinding
-from leakprint.findings import (
-    FindingChange,
-    load_documents,
-    load_legacy_documents,
-    record_result,
-    upsert_document,
-)
+from leakprint.db import Database, Finding, ScanRunFinding
+from leakprint.findings import FindingChange, record_result, upsert_document
 from leakprint.runs import RunCounters, RunStatus
 from leakprint.runs import finish_run as finish_run  # run states live in leakprint.runs
 from leakprint.runs import start_run as start_run
+from leakprint.storebatch import store_rows
 from leakprint.urlsafe import UrlGuard
 from matchers.companion import matcher_for
 from matchers.parallel import scan_file
@@ -99,74 +94,51 @@ class StoreEntry:
     last_modified: str | None = None
 
 
-def store_batch(db: Database, entries: Sequence[StoreEntry], run_id: int, guard: UrlGuard
-                ) -> list[tuple[str, list[FindingChange]]]:
+def store_batch(db: Database, entries: Sequence[StoreEntry], run_id: int, guard: UrlGuard,
+                *, now: datetime | None = None) -> list[tuple[str, list[FindingChange]]]:
     """Store many documents in ONE transaction: all of them, or (on error) none.
 
     Entries carry full URLs; ``guard`` keys, redacts and seals them (SPEC 10.2).
 
     Returns each entry's document status (``new``/``changed``/``unchanged``; a 304,
     ``seen``, is ``unchanged`` too, known document or not) and its finding changes.
+    The rows are those :func:`store_results` would store one document at a time
+    (``leakprint.storebatch`` writes them with bulk statements).
     """
-    out: list[tuple[str, list[FindingChange]]] = []
-    now = datetime.now(UTC)
     with db.session() as session:
-        urls = [e.url for e in entries]
-        known = load_documents(session, guard, urls)
-        # Two passes: every document first (the new ones inserted by ONE flush, not
-        # one INSERT and one legacy lookup each), then the results, which need ids.
-        legacy = load_legacy_documents(session, [
-            u for u, e in zip(urls, entries, strict=True)
-            if e.kind != "seen" and guard.url_key(u) not in known])
-        docs: list[tuple[StoreEntry, Document | None, str]] = []
-        for e in entries:
-            if e.kind == "seen":
-                doc = known.get(guard.url_key(e.url))
-                if doc is not None:
-                    doc.last_seen = now
-                    doc.last_scan_id = run_id
-                docs.append((e, doc, "unchanged"))
-                continue
-            encoding = next((r.encoding for r in e.results if r.encoding), None)
-            stored, status = upsert_document(
-                session, url=e.url, source=e.source, sha256=e.sha256, size=e.size,
-                encoding=encoding, lossy=any(r.lossy for r in e.results), etag=e.etag,
-                last_modified=e.last_modified, scan_id=run_id, now=now, known=known,
-                legacy=legacy, guard=guard, flush=False)
-            docs.append((e, stored, status))
-        session.flush()
-        still_there: list[int] = []
-        for e, doc, seen_as in docs:
-            changes = []
-            if doc is not None:
-                if e.kind != "match":  # seen again unchanged: so are its findings
-                    still_there.append(doc.id)
-                for result in e.results:
-                    change = record_result(session, doc, result, now=now)
-                    if change is not None:
-                        changes.append(change)
-            out.append((seen_as, changes))
-        _still_there(session, still_there, now)
-        touched = [c.finding_id for _, changes in out for c in changes]
-        for i in range(0, len(still_there), 500):
-            touched += session.scalars(select(Finding.id).where(
-                Finding.document_id.in_(still_there[i:i + 500])))
-        link_run_findings(session, run_id, touched)
+        out, seen_again = store_rows(session.connection(), entries, run_id, guard,
+                                     now or datetime.now(UTC))
+        changes = [c for _, found in out for c in found]
+        link_run_findings(session, run_id, [c.finding_id for c in changes] + seen_again,
+                          fresh=[c.finding_id for c in changes if c.status == "new"])
     return out
 
 
-def link_run_findings(session: Session, run_id: int, finding_ids: Sequence[int]) -> None:
+def link_run_findings(session: Session, run_id: int, finding_ids: Sequence[int],
+                      fresh: Collection[int] = ()) -> None:
     """Record that these findings belong to the run's result (created, updated or seen
     again by it). Read back by :func:`run_finding_ids`; a concurrent scan of the same
-    URL links them to its own run too, so both report them."""
+    URL links them to its own run too, so both report them. ``fresh``: findings this
+    transaction created (not linked yet: not looked up)."""
     wanted = set(finding_ids)
     if not wanted:
         return
-    have = set(session.scalars(select(ScanRunFinding.finding_id).where(
-        ScanRunFinding.scan_run_id == run_id, ScanRunFinding.finding_id.in_(list(wanted)))))
-    for finding_id in sorted(wanted - have):
-        session.add(ScanRunFinding(scan_run_id=run_id, finding_id=finding_id))
-    session.flush()
+    maybe = list(wanted.difference(fresh))
+    have: set[int] = set()
+    session.flush()  # (the statements below are Core: they do not flush)
+    conn = session.connection()
+    for i in range(0, len(maybe), 500):
+        have.update(conn.execute(_LINKED, {"run": run_id, "ids": maybe[i:i + 500]}).scalars())
+    if wanted - have:
+        conn.execute(_LINK, [{"scan_run_id": run_id, "finding_id": f}
+                             for f in sorted(wanted - have)])
+
+
+_RUN_FINDINGS = cast(Table, ScanRunFinding.__table__)
+_LINKED = select(_RUN_FINDINGS.c.finding_id).where(
+    _RUN_FINDINGS.c.scan_run_id == bindparam("run"),
+    _RUN_FINDINGS.c.finding_id.in_(bindparam("ids", expanding=True)))
+_LINK = insert(_RUN_FINDINGS)
 
 
 def run_finding_ids(db: Database, run_id: int, datasets: Sequence[str] = ()) -> list[int]:
@@ -203,13 +175,6 @@ def check_paths(paths: Sequence[str]) -> list[Path | None]:
     if out.count(None) > 1:
         raise ScanInputError("'-' (standard input) can be given only once")
     return out
-
-
-def _still_there(session: Session, document_ids: list[int], now: datetime) -> None:
-    """Unchanged documents seen again: their findings are still out there."""
-    for i in range(0, len(document_ids), 500):
-        session.execute(update(Finding).where(Finding.document_id.in_(document_ids[i:i + 500]))
-                        .values(last_seen=now))
 
 
 def scan_paths(

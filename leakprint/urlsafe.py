@@ -75,10 +75,12 @@ class UrlGuard:
         self._seal = AESGCM(derive_key(master, URL_SEAL))
         self._digest_key = derive_key(master, URL_KEY)
         self.matchers = list(matchers)
+        # URL parts found to hold no customer value (matchers.urls.scan_url).
+        self._clean: set[str] = set()
 
     def redact(self, url: str) -> str:
         """``url`` with each part that holds a customer value replaced by its kind."""
-        return redact_url(url, self.matchers)
+        return redact_url(url, self.matchers, self._clean)
 
     def url_key(self, url: str) -> str:
         """The keyed digest identifying the document at ``url`` (64 hex digits)."""

@@ -13,6 +13,7 @@ Pure: no network, database or key handling; the caller passes the matchers.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -47,12 +48,12 @@ class Part:
 
 def _spans(s: str, start: int, end: int, seps: str) -> Iterable[tuple[int, int]]:
     """``[a, b)`` pieces of ``s[start:end]`` between any of ``seps`` (empty ones skipped)."""
-    a = start
-    for i in range(start, end + 1):
-        if i == end or s[i] in seps:
-            if i > a:
-                yield a, i
-            a = i + 1
+    return (m.span() for m in _pieces(seps).finditer(s, start, end))
+
+
+@functools.cache
+def _pieces(seps: str) -> re.Pattern[str]:
+    return re.compile(f"[^{re.escape(seps)}]+")
 
 
 def url_parts(url: str) -> list[Part]:
@@ -156,20 +157,43 @@ def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     return out
 
 
-def scan_url(url: str, matchers: Sequence[Matcher]) -> list[PartHit]:
-    """The parts of ``url`` (or a file path) that hold a customer value of any set."""
+#: How many clean parts a :func:`scan_url` cache holds before it starts afresh.
+CLEAN_PARTS: Final = 20_000
+
+
+def scan_url(url: str, matchers: Sequence[Matcher], clean: set[str] | None = None
+             ) -> list[PartHit]:
+    """The parts of ``url`` (or a file path) that hold a customer value of any set.
+
+    ``clean``: decoded part texts known to hold none (for the same ``matchers``),
+    which are not searched again; the parts found clean are added. A crawl's URLs
+    share most parts (host labels, ``raw`` …). It holds only what a redacted URL
+    keeps as written anyway, never a part that held a value.
+    """
     if not matchers or not url:
         return []
-    return [hit for part in url_parts(url) if (hit := _scan_part(part, matchers)) is not None]
+    hits: list[PartHit] = []
+    for part in url_parts(url):
+        if clean is not None and part.text in clean:
+            continue
+        hit = _scan_part(part, matchers)
+        if hit is not None:
+            hits.append(hit)
+        elif clean is not None:
+            if len(clean) >= CLEAN_PARTS:
+                clean.clear()
+            clean.add(part.text)
+    return hits
 
 
-def redact_url(url: str, matchers: Sequence[Matcher]) -> str:
+def redact_url(url: str, matchers: Sequence[Matcher], clean: set[str] | None = None) -> str:
     """``url`` with every part that holds a customer value replaced by its kind's shape.
 
     Example: ``https://paste.example/u/taro%40example.jp/dump.txt`` →
     ``https://paste.example/u/[email]/dump.txt``. Other parts stay as written.
+    ``clean``: as for :func:`scan_url`.
     """
-    hits = scan_url(url, matchers)
+    hits = scan_url(url, matchers, clean)
     if not hits:
         return url
     out: list[str] = []

@@ -59,3 +59,23 @@ def test_values_that_are_no_customer_s_stay(
     assert redact_url(url, [matcher]) == url
     assert scan_url(url, [matcher]) == []
     assert redact_url(url, []) == url
+
+
+def test_a_cache_of_clean_parts_changes_nothing_and_holds_no_value(
+    matcher: Matcher, customers: list[Customer], decoys: list[Customer]
+) -> None:
+    """``clean`` (what a ``UrlGuard`` keeps across URLs) skips parts seen clean before:
+    the redacted URLs are those found without it, and a part that held a customer
+    value is never kept in it."""
+    c = customers[2]
+    digits = "".join(ch for ch in c.phone if ch.isdigit())
+    urls = [f"https://paste.example/u/{quote(c.email)}/dump.txt",
+            f"https://paste.example/u/{quote(decoys[0].email)}/dump.txt",
+            f"https://paste.example/raw/leak-{digits}.csv?page=2",
+            f"https://paste.example/u/{quote(c.email)}/dump.txt"]
+    clean: set[str] = set()
+    for _ in range(2):
+        assert [redact_url(u, [matcher], clean) for u in urls] == \
+            [redact_url(u, [matcher]) for u in urls]
+    assert {"paste", "example", "u", "dump.txt", "raw", decoys[0].email} <= clean
+    assert not any(c.email in t or digits in t for t in clean)
