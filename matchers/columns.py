@@ -171,11 +171,9 @@ def scan_columns(
                 entries[value] = ()
                 fresh += 1
         memo.added(fresh)
-    unique = list(
-        dict.fromkeys(
-            chain.from_iterable(
-                chain.from_iterable(map(CELL_PAIRS, found.values())) for found in results
-            )
+    pairs = list(
+        chain.from_iterable(
+            chain.from_iterable(map(CELL_PAIRS, found.values())) for found in results
         )
     )
     # Strong values first (SPEC 4: a row without a hit of a kind outside WEAK_KINDS
@@ -184,11 +182,13 @@ def scan_columns(
     # the hundred — and then the weak values need no probe and no column walk: the
     # result (no rows, no matched primary) is the same. Primary kinds are never
     # deferred, so nothing deferred could have counted as a matched primary.
+    # (The weak values are told apart before they are made distinct: mostly they
+    # are not probed at all, and hashing a pair reads its tuple and both strings,
+    # scattered in memory.)
     deferred = deferred - ex.plan.primary
-    is_weak = list(map(deferred.__contains__, map(_KIND, unique)))
-    weak = list(compress(unique, is_weak))
-    if weak:
-        unique = list(compress(unique, map(not_, is_weak)))
+    is_weak = list(map(deferred.__contains__, map(_KIND, pairs))) if deferred else []
+    unique = list(dict.fromkeys(compress(pairs, map(not_, is_weak)) if any(is_weak)
+                                else pairs))
     answers = prober.probe(unique)
     hits = dict(zip(unique, answers, strict=True))
     hit_set = set(compress(unique, answers))
@@ -216,6 +216,7 @@ def scan_columns(
                 read = list(compress(found, map(not_, map(CELL_PRIMARIES, found.values()))))
                 entries.update(zip(read, zip(map(found.__getitem__, read)), strict=True))
         return [], hits, n_prim, 0
+    weak = list(dict.fromkeys(compress(pairs, is_weak))) if any(is_weak) else []
     if weak:
         answers = prober.probe(weak)
         hits.update(zip(weak, answers, strict=True))
