@@ -151,9 +151,10 @@ def scan_columns(
         known.append((list(compress(rest, hit)), list(compress(resolved, hit))))
         if 1 in sizes:
             unread = list(map(_ONE, sizes))
-            found = {**found, **dict(zip(compress(rest, unread),
-                                         map(_CELL_LIST, compress(resolved, unread)),
-                                         strict=True))}
+            read = dict(zip(compress(rest, unread), map(_CELL_LIST, compress(resolved, unread)),
+                            strict=True))
+            read.update(found)  # (the fresh values are the fewer)
+            found = read
         results.append(found)
         prim: dict[str, int] = {}
         if shaped is not None and shaped.values:
@@ -213,8 +214,8 @@ def scan_columns(
         # extractor's cache.
         for entries, found in zip(memos, news, strict=True):
             if found:
-                read = list(compress(found, map(not_, map(CELL_PRIMARIES, found.values()))))
-                entries.update(zip(read, zip(map(found.__getitem__, read)), strict=True))
+                kept = list(compress(found, map(not_, map(CELL_PRIMARIES, found.values()))))
+                entries.update(zip(kept, zip(map(found.__getitem__, kept)), strict=True))
         return [], hits, n_prim, 0
     weak = list(dict.fromkeys(compress(pairs, is_weak))) if any(is_weak) else []
     if weak:
