@@ -57,7 +57,10 @@ from matchers.shapes import (
 )
 
 # Ten ASCII digits anywhere: what a phone number (``DIGIT_RUN_RE``) needs at least.
-TEN_DIGITS_RE: Final = re.compile(r"(?:[^0-9]*[0-9]){10}")
+# (Possessive: giving back a non-digit never lets ``[0-9]`` match, so the match is
+# the same, without backtracking through a cell of fewer digits: an address costs
+# about half as much.)
+TEN_DIGITS_RE: Final = re.compile(r"(?:[^0-9]*+[0-9]){10}")
 # Cells longer than this are not tried as anything but an address.
 _MAX_CELL: Final = 200
 # "Not in the cache" (a CellResult with no pairs, told apart by identity).

@@ -16,7 +16,8 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping, Sequence, Set
 from itertools import chain, compress, repeat
-from operator import is_, itemgetter, not_
+from operator import itemgetter, not_
+from typing import Any
 
 from fingerprints import native
 from matchers.candidates import Extractor
@@ -39,7 +40,9 @@ _KIND = itemgetter(0)
 
 class ColumnMemo:
     """What each cell value of a column came to against one prober, across the
-    chunks of a stream: its hits as :func:`column_hits` gives them, or ``()``.
+    chunks of a stream: its hits as :func:`column_hits` gives them, or ``()``; or,
+    for a value whose chunk needed no probe of it, only its candidates (``(its
+    CellResult,)``, one item: "unread").
 
     A dump's names, dates and addresses repeat from chunk to chunk, and against a
     large base most of them hit someone: without the memo every chunk looked each
@@ -47,6 +50,14 @@ class ColumnMemo:
     each candidate). Values with a primary candidate are not kept (they hardly
     repeat, and their counts are per row). The answers of a prober do not change,
     so an entry stays true; the memo is bounded like the candidate cache.
+
+    Most pages of a crawl hit nobody through a strong value, and their names and
+    dates are then never probed: without the unread entries every later page
+    looked each of them up here and then again in the extractor's cache of cell
+    candidates (two lookups in tables of ~10^5 entries, memory-bound: ~1 us a value
+    on the crawl benchmark). (Entries are plain tuples, told apart by their length:
+    the collector stops tracking a plain tuple of untracked items, never a tuple
+    subclass's, and a memo of them would be walked at every full collection.)
     """
 
     __slots__ = ("_bound", "_columns", "_size")
@@ -76,9 +87,14 @@ class ColumnMemo:
 
 
 #: A memoized cell value: ``(its hits as column_hits lists them, whether one is of a
-#: strong kind, (pair, answer) of each)``, or ``()`` for a value without a hit.
-Resolved = tuple[()] | tuple[list[tuple[Pair, int]], bool, tuple[tuple[Pair, Hits], ...]]
+#: strong kind, (pair, answer) of each)``, ``()`` for a value without a hit, or
+#: ``(its CellResult,)`` while its answers are unknown (never for a value with a
+#: primary candidate). The lengths tell them apart (3, 0, 1; and 2 is _MISSING).
+Resolved = (tuple[()] | tuple[list[tuple[Pair, int]], bool, tuple[tuple[Pair, Hits], ...]]
+            | tuple[CellResult])
+_MISSING: Any = (None, None)  # not memoized (a length no entry has)
 _CELL_LIST = itemgetter(0)
+_ONE, _TWO, _THREE = (1).__eq__, (2).__eq__, (3).__eq__
 _STRONG = itemgetter(1)
 _ANSWERS = itemgetter(2)
 
@@ -107,6 +123,7 @@ def scan_columns(
     lines = table.lines
     hints = layout.hints or ()
     results: list[dict[str, CellResult]] = []
+    news: list[dict[str, CellResult]] = []  # per column: its values not memoized before
     memos: list[dict[str, Resolved]] = []
     known: list[tuple[list[str], list[Resolved]]] = []  # per column: memoized hit values
     shaped_of: dict[int, ShapedCells] = {}
@@ -125,11 +142,20 @@ def scan_columns(
         entries = memo.column(j, hint)
         memos.append(entries)
         rest = list(rest)
-        resolved = list(map(entries.get, rest))
-        found = ex.cells(compress(rest, map(is_, resolved, repeat(None))), hint)
+        resolved: list[Any] = list(map(entries.get, rest, repeat(_MISSING)))
+        sizes = list(map(len, resolved))
+        new = list(map(_TWO, sizes))
+        found = ex.cells(compress(rest, new), hint)
+        news.append(found)
+        hit = list(map(_THREE, sizes))
+        known.append((list(compress(rest, hit)), list(compress(resolved, hit))))
+        if 1 in sizes:
+            unread = list(map(_ONE, sizes))
+            read = dict(zip(compress(rest, unread), map(_CELL_LIST, compress(resolved, unread)),
+                            strict=True))
+            read.update(found)  # (the fresh values are the fewer)
+            found = read
         results.append(found)
-        # (None: not memoized; (): no hit; the hits of the others.)
-        known.append((list(compress(rest, resolved)), list(filter(None, resolved))))
         prim: dict[str, int] = {}
         if shaped is not None and shaped.values:
             shaped_of[j] = shaped
@@ -140,17 +166,15 @@ def scan_columns(
             # Primary candidate occurrences: every row's cell counts.
             n_prim += _over_rows(prim, column, j in distinct_columns)
         # Values without a candidate at all are settled now.
-        fresh = len(found)
-        for value in compress(rest, map(is_, resolved, repeat(None))):
+        fresh = len(news[-1])
+        for value in compress(rest, new):
             if value not in found:
                 entries[value] = ()
                 fresh += 1
         memo.added(fresh)
-    unique = list(
-        dict.fromkeys(
-            chain.from_iterable(
-                chain.from_iterable(map(CELL_PAIRS, found.values())) for found in results
-            )
+    pairs = list(
+        chain.from_iterable(
+            chain.from_iterable(map(CELL_PAIRS, found.values())) for found in results
         )
     )
     # Strong values first (SPEC 4: a row without a hit of a kind outside WEAK_KINDS
@@ -159,11 +183,13 @@ def scan_columns(
     # the hundred — and then the weak values need no probe and no column walk: the
     # result (no rows, no matched primary) is the same. Primary kinds are never
     # deferred, so nothing deferred could have counted as a matched primary.
+    # (The weak values are told apart before they are made distinct: mostly they
+    # are not probed at all, and hashing a pair reads its tuple and both strings,
+    # scattered in memory.)
     deferred = deferred - ex.plan.primary
-    is_weak = list(map(deferred.__contains__, map(_KIND, unique)))
-    weak = list(compress(unique, is_weak))
-    if weak:
-        unique = list(compress(unique, map(not_, is_weak)))
+    is_weak = list(map(deferred.__contains__, map(_KIND, pairs))) if deferred else []
+    unique = list(dict.fromkeys(compress(pairs, map(not_, is_weak)) if any(is_weak)
+                                else pairs))
     answers = prober.probe(unique)
     hits = dict(zip(unique, answers, strict=True))
     hit_set = set(compress(unique, answers))
@@ -183,9 +209,15 @@ def scan_columns(
     if not hit_set and not shaped_hits and not any(
         any(map(_STRONG, res)) for _values, res in known
     ):
-        # (Nothing is memoized of the values not probed: the next chunk reads them
-        # again.)
+        # The values not probed are memoized unread (their CellResult in a 1-tuple):
+        # the next chunk takes their candidates from the memo, not from the
+        # extractor's cache.
+        for entries, found in zip(memos, news, strict=True):
+            if found:
+                kept = list(compress(found, map(not_, map(CELL_PRIMARIES, found.values()))))
+                entries.update(zip(kept, zip(map(found.__getitem__, kept)), strict=True))
         return [], hits, n_prim, 0
+    weak = list(dict.fromkeys(compress(pairs, is_weak))) if any(is_weak) else []
     if weak:
         answers = prober.probe(weak)
         hits.update(zip(weak, answers, strict=True))

@@ -58,6 +58,8 @@ _JOIN_ACROSS_BLANKS: Final = frozenset({LIST, KV, TEXT})
 Span = tuple[int, int, str, tuple[tuple[int, int], ...]]
 # Lines of another shape that do not cut a table in two (see _absorb_interruptions).
 _INTERRUPTION_LINES: Final = 2
+# Shapes of lines that are not a region's content.
+_NOT_CONTENT: Final = frozenset({BLANK, GUTTER, RULE})
 # A region is left out as a copy only when it has at least this many lines.
 _COPY_MIN_LINES: Final = 3
 
@@ -179,7 +181,9 @@ def cut_regions(text: str) -> list[Region]:
             for j in range(a, b):
                 if shapes[j] == GUTTER:
                     body[j - a] = ""
-        content = {ln.strip() for ln in body if ln and not ln.isspace()}
+        # (Blank and white-space lines strip to "": one C-level pass, then dropped.)
+        content = set(map(str.strip, body))
+        content.discard("")
         if RULE in shapes[a:b]:
             content -= {lines[j].strip() for j in range(a, b) if shapes[j] == RULE}
         if len(content) >= _COPY_MIN_LINES and content <= seen:
@@ -227,7 +231,7 @@ def _absorb_interruptions(
         if out and i + 1 < len(spans):
             first, end, prev_shape, holes = out[-1]
             nxt = spans[i + 1]
-            content = b - a - sum(1 for s in shapes[a:b] if s in (BLANK, GUTTER, RULE))
+            content = b - a - sum(map(_NOT_CONTENT.__contains__, shapes[a:b]))
             allowed = max(_INTERRUPTION_LINES, (end - first + nxt[1] - nxt[0]) // 20)
             if (
                 prev_shape == nxt[2]

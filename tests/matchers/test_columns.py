@@ -7,6 +7,8 @@ value, and ``scan_columns`` must give the same record hits as scoring every row.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -201,10 +203,11 @@ def test_table_cells_equals_split_rows(
 
 
 def _column_scan(matcher: Matcher, chunk: str, layout: Layout, memo: ColumnMemo | None,
+                 deferred: frozenset[str] = frozenset(),
                  ) -> tuple[list[tuple[int, list[tuple[tuple[str, str], int]]]],
                             dict[tuple[str, str], object], int, int]:
     rows, hits, n_prim, n_matched = scan_columns(matcher.extractor, matcher.prober, chunk,
-                                                 layout, 1, memo)
+                                                 layout, 1, memo, deferred)
     used = {pair for rc in rows for pair, _ in rc.found}
     return ([(rc.line, rc.found) for rc in rows], {p: hits[p] for p in used}, n_prim,
             n_matched)
@@ -229,6 +232,37 @@ def test_column_memo_carries_across_chunks_without_changing_a_result(
         assert len(memo) <= max(bound, 200)
     assert len(memo) > 0
     assert any(rows for rows, *_ in [_column_scan(matcher, c, layout, memo) for c in chunks])
+
+
+def test_values_memoized_unread_give_what_a_scan_alone_gives(
+    matcher: Matcher, customers: list[Customer], decoys: list[Customer]
+) -> None:
+    """A chunk without a strong hit memoizes its values with their candidates only
+    (their names and dates are never probed): a later chunk holding the same values,
+    now beside strong ones that hit, gives what a scan of it alone gives."""
+    # Customers' names, kana and birth dates with strangers' phones, e-mails and
+    # addresses: weak hits only.
+    weak_only = [
+        dataclasses.replace(c, ref=d.ref, phone=d.phone, email=d.email, address=d.address)
+        for c, d in zip(customers[:30], decoys[:30], strict=True)
+    ]
+    head, *weak_lines = render_delimited(weak_only, ",").splitlines()
+    layout = detect_layout(head + "\n" + "\n".join(weak_lines[:20]))
+    assert layout.hints
+    full_lines = render_delimited(customers[:30], ",", header=None).splitlines()
+    memo = ColumnMemo()
+    weak = matcher._deferred  # as the matcher scans: weak values probed after a strong hit
+    first = "\n".join(weak_lines) + "\n"
+    assert _column_scan(matcher, first, layout, memo, weak) == _column_scan(
+        matcher, first, layout, None, weak)
+    assert _column_scan(matcher, first, layout, None, weak)[0] == []
+    assert any(len(entry) == 1 for j, h in memo._columns for entry in memo.column(j, h).values())
+    for later in (first, "\n".join(weak_lines[:10] + full_lines[5:15]) + "\n"):
+        alone = _column_scan(matcher, later, layout, None, weak)
+        assert _column_scan(matcher, later, layout, memo, weak) == alone
+        # (and what the reference, nothing deferred, gives)
+        assert _column_scan(matcher, later, layout, None)[0] == alone[0]
+    assert alone[0]
 
 
 def test_a_matcher_whose_prober_is_swapped_starts_a_new_column_memo(
