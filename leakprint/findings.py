@@ -62,42 +62,29 @@ def upsert_document(
     session: Session, *, url: str, source: str | None, sha256: str, size: int,
     encoding: str | None, guard: UrlGuard, lossy: bool = False, etag: str | None = None,
     last_modified: str | None = None, scan_id: int | None = None, now: datetime | None = None,
-    known: dict[str, Document] | None = None, legacy: dict[str, Document] | None = None,
-    flush: bool = True,
 ) -> tuple[Document, DocStatus]:
     """Record that ``url`` (the full URL or path) was seen with content ``sha256``.
 
     The document is found by the keyed digest of ``url`` and stored with the
-    redacted URL and the sealed full one (``guard``, SPEC 10.2). ``known``:
-    documents of this session already loaded, by URL key (a batch loads them with
-    one query); a new document is added to it. ``legacy``: the batch's documents
-    from before migration 0006, by full URL, so that a new URL costs no query of
-    its own. ``flush=False``: a new document is only added to the session (no id
-    yet); the caller flushes once for many. (The crawl's batches are stored by
-    ``leakprint.storebatch`` on the same rules.)
+    redacted URL and the sealed full one (``guard``, SPEC 10.2). One document at a
+    time (a file scan's); the crawl's batches are stored by ``leakprint.storebatch``
+    on the same rules, which ``tests/leakprint/test_store_batch.py`` holds equal.
     """
     now = now or datetime.now(UTC)
     key = guard.url_key(url)
-    doc = known.get(key) if known is not None else None
-    if doc is None and known is None:
-        doc = session.scalars(select(Document).where(Document.url_key == key)).first()
+    doc = session.scalars(select(Document).where(Document.url_key == key)).first()
     if doc is None:
-        doc = legacy.pop(url, None) if legacy is not None else _legacy_document(session, url)
+        doc = _legacy_document(session, url)
         if doc is not None:
             doc.url_key = key
             doc.url, doc.url_sealed = guard.redact(url), guard.seal(url)
-            if known is not None:
-                known[key] = doc
     if doc is None:
         doc = Document(url=guard.redact(url), url_key=key, url_sealed=guard.seal(url),
                        source=source, content_sha256=sha256, size=size,
                        encoding=encoding, lossy=lossy, etag=etag, last_modified=last_modified,
                        first_seen=now, last_seen=now, last_changed=now, last_scan_id=scan_id)
         session.add(doc)
-        if flush:
-            session.flush()
-        if known is not None:
-            known[key] = doc
+        session.flush()
         return doc, "new"
     status: DocStatus = "unchanged" if doc.content_sha256 == sha256 else "changed"
     doc.last_seen = now
@@ -111,9 +98,10 @@ def upsert_document(
 
 
 def _legacy_document(session: Session, url: str) -> Document | None:
-    """A document stored before URLs were keyed and redacted (migration 0006)."""
+    """A document stored before URLs were keyed and redacted (migration 0006): the
+    first by id when a URL has several."""
     return session.scalars(select(Document).where(
-        Document.url_key.is_(None), Document.url == url)).first()
+        Document.url_key.is_(None), Document.url == url).order_by(Document.id)).first()
 
 
 def is_evidence(hit: RecordHit) -> bool:

@@ -45,13 +45,6 @@ def reference_store_batch(db: Database, entries: Sequence[StoreEntry], run_id: i
         urls = [e.url for e in entries]
         known = {d.url_key: d for d in session.scalars(sa.select(Document).where(
             Document.url_key.in_(list({guard.url_key(u) for u in urls})))) if d.url_key}
-        legacy: dict[str, Document] = {}
-        for row in session.scalars(sa.select(Document).where(
-                Document.url_key.is_(None), Document.url.in_(
-                    [u for u, e in zip(urls, entries, strict=True)
-                     if e.kind != "seen" and guard.url_key(u) not in known]))
-                .order_by(Document.id)):
-            legacy.setdefault(row.url, row)
         docs: list[tuple[StoreEntry, Document | None, str]] = []
         for e in entries:
             if e.kind == "seen":
@@ -65,8 +58,8 @@ def reference_store_batch(db: Database, entries: Sequence[StoreEntry], run_id: i
                 session, url=e.url, source=e.source, sha256=e.sha256, size=e.size,
                 encoding=next((r.encoding for r in e.results if r.encoding), None),
                 lossy=any(r.lossy for r in e.results), etag=e.etag,
-                last_modified=e.last_modified, scan_id=run_id, now=now, known=known,
-                legacy=legacy, guard=guard, flush=False)
+                last_modified=e.last_modified, scan_id=run_id, now=now, guard=guard)
+            known[guard.url_key(e.url)] = stored
             docs.append((e, stored, status))
         session.flush()
         still_there: list[int] = []
