@@ -19,6 +19,8 @@
  *                                  trimmed, prepared, shape-tested and canonicalized
  *                                  (matchers.candidates.Extractor._shaped_cells;
  *                                  _native_cells.h).
+ *   weak_cells(values, max_cell)   the cells of a weak column that can only give weak
+ *                                  candidates (Extractor.weak_only; _native_cells.h).
  *   line_shapes(text, names)       matchers.regions.line_shape of every line
  *                                  (_native_lines.h).
  *   may_hold_insert(text)          the pre-test of matchers.regions.whole_document.
@@ -370,6 +372,8 @@ static PyMethodDef methods[] = {
     {"shaped_column", native_shaped_column, METH_VARARGS,
      "shaped_column(values, phone, email, fixed, prepare, sample, max_cell) -> None or "
      "(is_phone, raws, canons, todo, rest) (matchers.candidates._shaped_cells)."},
+    {"weak_cells", native_weak_cells, METH_VARARGS,
+     "weak_cells(values, max_cell) -> (weak, others) (matchers.candidates.weak_only)."},
     {"may_hold_insert", native_may_hold_insert, METH_O,
      "may_hold_insert(text) -> False when matchers.rows.SQL_INSERT cannot match text."},
     {"line_shapes", native_line_shapes, METH_VARARGS,

@@ -288,3 +288,71 @@ done:
     PyBuffer_Release(&fixed);
     return result;
 }
+
+/* weak_cells(values, max_cell) -> (weak, others): matchers.candidates
+ * Extractor.weak_only, the cells of a column read as a weak kind whose candidates can
+ * only be weak (no '@', fewer than ten digits, and no address: either ASCII only, or
+ * without a digit and, from four characters on, without an address mark), told
+ * apart from the others without preparing them into strings. A cell with a character
+ * the native preparation does not know, a line break inside, or more than max_cell
+ * characters once trimmed goes to the others (the Python rules decide it there). A
+ * dash between digits is not turned into '-' here: a non-ASCII one keeps the cell
+ * non-ASCII, which can only send it to the others. */
+static int address_mark(Py_UCS4 c) {
+    switch (c) {
+    case 0x90FD: case 0x9053: case 0x5E9C: case 0x770C: /* 都道府県 */
+    case 0x5E02: case 0x533A: case 0x753A: case 0x6751: case 0x90E1: /* 市区町村郡 */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int weak_cell(PyObject *v, Py_ssize_t max_cell) {
+    Py_ssize_t a, b;
+    if (!strip_bounds(v, &a, &b) || b - a > max_cell) return 0;
+    int kind = PyUnicode_KIND(v);
+    const void *data = PyUnicode_DATA(v);
+    Py_ssize_t kept = 0, spaces = 0, digits = 0;
+    int wide = 0, mark = 0;
+    for (Py_ssize_t i = a; i < b; i++) {
+        Py_UCS4 f = fold_char(PyUnicode_READ(kind, data, i));
+        if (f == (Py_UCS4)-1 || f == '@') return 0;
+        if (!f) continue;
+        kept++;
+        if (is_digit(f)) digits++;
+        else if (f == ' ') spaces++;
+        else if (f >= 0x80) {
+            wide = 1;
+            mark |= address_mark(f);
+        }
+    }
+    if (!kept || digits >= 10) return 0;
+    return !(wide && (digits || (kept - spaces >= 4 && mark)));
+}
+
+static PyObject *native_weak_cells(PyObject *self, PyObject *args) {
+    PyObject *values;
+    Py_ssize_t max_cell;
+    if (!PyArg_ParseTuple(args, "On", &values, &max_cell)) return NULL;
+    PyObject *seq = PySequence_Fast(values, "weak_cells() needs a sequence of str");
+    if (seq == NULL) return NULL;
+    PyObject *weak = PyList_New(0), *others = PyList_New(0), *out = NULL;
+    if (weak == NULL || others == NULL) goto done;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = items[i];
+        if (!PyUnicode_Check(v)) {
+            PyErr_SetString(PyExc_TypeError, "weak_cells() needs a sequence of str");
+            goto done;
+        }
+        if (PyList_Append(weak_cell(v, max_cell) ? weak : others, v) < 0) goto done;
+    }
+    out = PyTuple_Pack(2, weak, others);
+done:
+    Py_XDECREF(weak);
+    Py_XDECREF(others);
+    Py_DECREF(seq);
+    return out;
+}

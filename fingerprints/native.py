@@ -62,6 +62,9 @@ class NativeCore(Protocol):
     def layer_many(self, secret: bytes, person: bytes, digests: bytes, width: int, /
                    ) -> bytes: ...
 
+    def weak_cells(self, values: Sequence[str], max_cell: int, /
+                   ) -> tuple[list[str], list[str]]: ...
+
     def split_columns(self, texts: list[str], delim: str, width: int, /
                       ) -> list[list[str]] | None: ...
 

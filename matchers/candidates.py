@@ -23,6 +23,7 @@ from itertools import compress, repeat
 from operator import is_
 from typing import Final
 
+from fingerprints import native
 from fingerprints.text import prepare
 from matchers.primaries import PrimarySearch
 from matchers.rows import Row
@@ -186,7 +187,7 @@ class Extractor:
         known = list(map(self._cache.get, zip(repeat(hint), values_left), repeat(_UNSEEN)))
         found = dict(compress(zip(values_left, known, strict=True), map(CELL_PAIRS, known)))
         unseen: Iterable[str] = compress(values_left, map(is_, known, repeat(_UNSEEN)))
-        if hint is not None and self._hint_first(hint):
+        if hint is not None and self.hint_first(hint):
             unseen = self._hinted(unseen, hint, found)
         for value in unseen:
             res = self._cell_cached(value, hint)
@@ -194,7 +195,7 @@ class Extractor:
                 found[value] = res
         return found
 
-    def _hint_first(self, hint: str) -> bool:
+    def hint_first(self, hint: str) -> bool:
         """Whether :meth:`_hinted` may decide cells of a column read with ``hint``."""
         plan = self.plan
         return (hint not in plan.primary and plan.has(hint)
@@ -222,6 +223,37 @@ class Extractor:
             res = found[raw] = tuple(got), 0, hint
             keep(hint, raw, res)
         return rest
+
+    def weak_only(self, values: Collection[str], hint: str) -> tuple[list[str], list[str]]:
+        """Split some distinct cells of a column read with ``hint`` (one
+        :meth:`hint_first` allows) into those whose candidates can only be of weak
+        kinds (``WEAK_KINDS``: no primary candidate, no address), without finding
+        them, and the others.
+
+        What :meth:`_cell` can find in a cell is bounded by cheap tests on the
+        prepared cell: a primary candidate needs an ``@`` or ten digits (no
+        customer ID or custom kind here: ``hint_first``); an address needs the
+        hint, or CJK with a digit, or four CJK characters with an address mark
+        (tested here on any non-ASCII character instead of CJK: more cells go to
+        the others, never fewer). Anything else it finds is of the hint's kind or a
+        name, kana, birth date or postal code. A column scan reads the first group
+        only once some strong value hit (most pages hit nobody). The native core
+        (``weak_cells``) may send more cells to the others, never fewer."""
+        core = native.CORE
+        if core is not None:
+            return core.weak_cells(list(values), _MAX_CELL * 4)
+        weak: list[str] = []
+        others: list[str] = []
+        ten, digit_at, mark_at = TEN_DIGITS_RE.match, DIGIT_RE.search, ADDRESS_MARK_RE.search
+        for raw in values:
+            cell = _prepared(raw)
+            if (not cell or "@" in cell or ten(cell)
+                    or (not cell.isascii() and (digit_at(cell) or (
+                        len(cell) - cell.count(" ") >= 4 and mark_at(cell))))):
+                others.append(raw)
+            else:
+                weak.append(raw)
+        return weak, others
 
     def cell(self, raw: str, hint: str | None) -> CellResult:
         """What one cell gives (cached across chunks, except one-off primaries)."""

@@ -14,7 +14,7 @@ confidence and counts come out exactly as from the row-by-row path
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Collection, Iterable, Mapping, Sequence, Set
 from itertools import chain, compress, repeat
 from operator import itemgetter, not_
 from typing import Any
@@ -113,7 +113,9 @@ def scan_columns(
     stream to the next (it must belong to ``prober``). Values of the ``deferred``
     kinds (weak ones, never a primary kind) are probed only once some other value
     hit (then the result is the same as with none deferred; the answers returned
-    lack theirs when there are no rows)."""
+    lack theirs when there are no rows). In a column read as a weak kind, the cells
+    that can give only weak candidates (:meth:`Extractor.weak_only`) are not even
+    read until then."""
     table = table_columns(text, layout, first_line)
     if not len(table):
         return [], {}, 0, 0
@@ -127,7 +129,10 @@ def scan_columns(
     memos: list[dict[str, Resolved]] = []
     known: list[tuple[list[str], list[Resolved]]] = []  # per column: memoized hit values
     shaped_of: dict[int, ShapedCells] = {}
+    later: list[tuple[int, str, list[str]]] = []  # (column, hint, cells read once needed)
     n_prim = 0
+    deferred = deferred - ex.plan.primary
+    lazy = deferred >= WEAK_KINDS
     # Tens of thousands of distinct values per chunk, nearly all of them
     # misses: everything per value below runs in C (map, zip, compress, chain).
     # Columns whose every value is distinct (phone numbers, e-mail addresses): a
@@ -138,23 +143,17 @@ def scan_columns(
         if len(distinct) == len(column):
             distinct_columns.add(j)
         hint = hints[j] if j < len(hints) else None
-        shaped, rest = ex.split_shaped(distinct)
         entries = memo.column(j, hint)
         memos.append(entries)
-        rest = list(rest)
-        resolved: list[Any] = list(map(entries.get, rest, repeat(_MISSING)))
-        sizes = list(map(len, resolved))
-        new = list(map(_TWO, sizes))
-        found = ex.cells(compress(rest, new), hint)
-        news.append(found)
-        hit = list(map(_THREE, sizes))
-        known.append((list(compress(rest, hit)), list(compress(resolved, hit))))
-        if 1 in sizes:
-            unread = list(map(_ONE, sizes))
-            read = dict(zip(compress(rest, unread), map(_CELL_LIST, compress(resolved, unread)),
-                            strict=True))
-            read.update(found)  # (the fresh values are the fewer)
-            found = read
+        values: Collection[str] = distinct
+        if lazy and hint is not None and hint in deferred and ex.hint_first(hint):
+            weak_cells, values = ex.weak_only(distinct, hint)
+            if weak_cells:
+                later.append((j, hint, weak_cells))
+        shaped, rest = ex.split_shaped(values)
+        found, fresh_found, known_values, known_res, fresh = _read_values(ex, entries, rest, hint)
+        news.append(fresh_found)
+        known.append((known_values, known_res))
         results.append(found)
         prim: dict[str, int] = {}
         if shaped is not None and shaped.values:
@@ -165,12 +164,6 @@ def scan_columns(
         if prim:
             # Primary candidate occurrences: every row's cell counts.
             n_prim += _over_rows(prim, column, j in distinct_columns)
-        # Values without a candidate at all are settled now.
-        fresh = len(news[-1])
-        for value in compress(rest, new):
-            if value not in found:
-                entries[value] = ()
-                fresh += 1
         memo.added(fresh)
     pairs = list(
         chain.from_iterable(
@@ -186,7 +179,6 @@ def scan_columns(
     # (The weak values are told apart before they are made distinct: mostly they
     # are not probed at all, and hashing a pair reads its tuple and both strings,
     # scattered in memory.)
-    deferred = deferred - ex.plan.primary
     is_weak = list(map(deferred.__contains__, map(_KIND, pairs))) if deferred else []
     unique = list(dict.fromkeys(compress(pairs, map(not_, is_weak)) if any(is_weak)
                                 else pairs))
@@ -217,7 +209,18 @@ def scan_columns(
                 kept = list(compress(found, map(not_, map(CELL_PRIMARIES, found.values()))))
                 entries.update(zip(kept, zip(map(found.__getitem__, kept)), strict=True))
         return [], hits, n_prim, 0
-    weak = list(dict.fromkeys(compress(pairs, is_weak))) if any(is_weak) else []
+    # The cells left for later are read now: all they give is of deferred kinds.
+    late: list[Pair] = []
+    for col, col_hint, waiting in later:
+        found, _fresh, known_values, known_res, fresh = _read_values(
+            ex, memos[col], waiting, col_hint)
+        results[col].update(found)
+        known[col][0].extend(known_values)
+        known[col][1].extend(known_res)
+        late += chain.from_iterable(map(CELL_PAIRS, found.values()))
+        memo.added(fresh)
+    weak = list(dict.fromkeys(chain(compress(pairs, is_weak), late))) if late or any(is_weak) \
+        else []
     if weak:
         answers = prober.probe(weak)
         hits.update(zip(weak, answers, strict=True))
@@ -267,6 +270,33 @@ def scan_columns(
         for i, row_found in zip(*picked, strict=True)
     ]
     return out, hits, n_prim, n_matched
+
+
+def _read_values(
+    ex: Extractor, entries: dict[str, Resolved], values: Iterable[str], hint: str | None
+) -> tuple[dict[str, CellResult], dict[str, CellResult], list[str], list[Resolved], int]:
+    """What some distinct values of a column come to, from its memo ``entries`` or
+    the extractor: (the values with candidates to probe -> their CellResult, those of
+    them not memoized before, the memoized values with hits and their entries, how
+    many entries are new). Values with no candidate at all are settled in the memo."""
+    rest = list(values)
+    resolved: list[Any] = list(map(entries.get, rest, repeat(_MISSING)))
+    sizes = list(map(len, resolved))
+    fresh_values = list(compress(rest, map(_TWO, sizes)))
+    fresh_found = found = ex.cells(fresh_values, hint)
+    hit = list(map(_THREE, sizes))
+    known_values, known_res = list(compress(rest, hit)), list(compress(resolved, hit))
+    if 1 in sizes:
+        unread = list(map(_ONE, sizes))
+        found = dict(zip(compress(rest, unread), map(_CELL_LIST, compress(resolved, unread)),
+                         strict=True))
+        found.update(fresh_found)  # (the fresh values are the fewer)
+    fresh = len(fresh_found)
+    for value in fresh_values:
+        if value not in fresh_found:
+            entries[value] = ()
+            fresh += 1
+    return found, fresh_found, known_values, known_res, fresh
 
 
 def _over_rows(counts: Mapping[str, int], column: Sequence[str], distinct: bool) -> int:

@@ -1,0 +1,114 @@
+"""The cells a column scan leaves unread until some strong value of the chunk hit
+(``Extractor.weak_only``; natively ``weak_cells`` in ``fingerprints/_native_cells.h``).
+
+Leaving a cell for later is exact only if everything the cell could give is of a
+weak kind, with no primary candidate: these tests hold every cell put in the weak
+group to that, against ``Extractor.cell`` itself, under every weak hint, for real
+customers' fields in every spelling and for noise; and the native split may only
+send more cells to the others than the Python one, never fewer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fingerprints import native
+from fingerprints.normalizers import WEAK_KINDS, default_registry
+from matchers.candidates import Extractor
+from matchers.shapes import KindPlan
+from tests.matchers.factories import FIELDS, Customer, vary
+
+PRIMARY = frozenset({"phone", "email", "customer_id"})
+LENGTHS = {
+    "phone": frozenset({12, 13}),
+    "email": frozenset(range(5, 60)),
+    "name": frozenset({3, 4, 5}),
+    "name_kana": frozenset(range(4, 12)),
+    "birthdate": frozenset({10}),
+    "postal_code": frozenset({7}),
+    "address": frozenset(range(8, 40)),
+}
+_WEAK_HINTS = ("name", "name_kana", "birthdate", "postal_code")
+_NOISE = st.text(alphabet=st.sampled_from(
+    "0123456789０１２-ー－〒@＠ 　\u200b\n山田太郎やまだヤマダﾔﾏﾀﾞ年月日丁目番号東京都港区芝公園"
+    "市町村郡県府道昭和平成元SH./😀é"), max_size=30)
+
+
+def _extractor() -> Extractor:
+    return Extractor(default_registry(), KindPlan(LENGTHS, PRIMARY))
+
+
+@pytest.fixture
+def core() -> Iterator[native.NativeCore]:
+    with native.use(True):
+        assert native.CORE is not None
+        yield native.CORE
+
+
+def _check(values: list[str], hint: str) -> tuple[list[str], list[str]]:
+    ex = _extractor()
+    assert ex.hint_first(hint)
+    distinct = list(dict.fromkeys(values))
+    with native.use(False):
+        weak, others = ex.weak_only(distinct, hint)
+    assert sorted(weak + others) == sorted(distinct)
+    for value in weak:
+        pairs, n_primaries, _label = ex.cell(value, hint)
+        assert n_primaries == 0, value
+        assert {kind for kind, _canon in pairs} <= WEAK_KINDS, value
+    return weak, others
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 199), st.integers(0, 63)), min_size=1, max_size=20),
+    st.lists(_NOISE, max_size=20),
+    st.sampled_from(_WEAK_HINTS),
+)
+def test_cells_left_for_later_give_only_weak_candidates(
+    customers: list[Customer], picks: list[tuple[int, int]], noise: list[str], hint: str
+) -> None:
+    values = [vary(customers[i], k)[f] for i, k in picks for f in FIELDS] + noise
+    weak, others = _check(values, hint)
+    if native.available():
+        with native.use(True):
+            native_weak, native_others = _extractor().weak_only(list(dict.fromkeys(values)), hint)
+        assert set(native_weak) <= set(weak)
+        assert sorted(native_weak + native_others) == sorted(dict.fromkeys(values))
+
+
+@pytest.mark.parametrize(("cell", "weak"), [
+    ("山田 太郎", True),
+    ("ヤマダ タロウ", True),
+    ("1985/04/01", True),
+    ("１９８５－０４－０１", True),
+    ("105-0011", True),
+    ("", False),                        # nothing: settled now, not later
+    ("山田太郎@example.jp", False),      # '@': an e-mail address may be in it
+    ("山田＠example.jp", False),         # a full-width one too
+    ("09012345678", False),             # ten digits: a phone number may be
+    ("昭和60年4月1日", False),           # CJK with a digit: an address may be
+    ("東京都港区芝公園", False),          # four CJK characters with an address mark
+    ("町田 太", True),                   # three are too few for an address
+    ("山田\n太郎", None),                # a line break inside: Python may, C does not
+    ("山田 太郎😀", None),               # a character C does not prepare
+])
+def test_weak_cell_table(core: native.NativeCore, cell: str, weak: bool | None) -> None:
+    """Table cases of the split, Python and native (``None``: only the Python one
+    may leave the cell for later)."""
+    py_weak, _ = _check([cell], "name")
+    native_weak, _ = core.weak_cells([cell], 800)
+    if weak is None:
+        assert native_weak == []
+    else:
+        assert (py_weak == [cell]) is weak
+        assert (native_weak == [cell]) is weak
+
+
+def test_too_long_cells_go_to_the_others(core: native.NativeCore) -> None:
+    cell = "山" * 801
+    assert core.weak_cells([cell], 800) == ([], [cell])
+    assert _check([cell], "name") == ([], [cell])
