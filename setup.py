@@ -20,6 +20,7 @@ setup(
                 "fingerprints/_blake2b.h",
                 "fingerprints/_canon_chars.h",
                 "fingerprints/_dashes.h",
+                "fingerprints/_native_address_cells.h",
                 "fingerprints/_native_cells.h",
                 "fingerprints/_native_lines.h",
                 "fingerprints/_tie_values.h",

@@ -21,6 +21,9 @@
  *                                  _native_cells.h).
  *   weak_cells(values, max_cell)   the cells of a weak column that can only give weak
  *                                  candidates (Extractor.weak_only; _native_cells.h).
+ *   address_cells(values, k, max)  the cells of an address column that Extractor._hinted
+ *                                  decides by the address key alone
+ *                                  (_native_address_cells.h).
  *   line_shapes(text, names)       matchers.regions.line_shape of every line
  *                                  (_native_lines.h).
  *   may_hold_insert(text)          the pre-test of matchers.regions.whole_document.
@@ -345,6 +348,7 @@ fail:
 /* -------------------------------------------- column fast path and line shapes */
 
 #include "_native_cells.h"
+#include "_native_address_cells.h"
 #include "_native_lines.h"
 
 /* ---------------------------------------------------------------------- module */
@@ -374,6 +378,8 @@ static PyMethodDef methods[] = {
      "(is_phone, raws, canons, todo, rest) (matchers.candidates._shaped_cells)."},
     {"weak_cells", native_weak_cells, METH_VARARGS,
      "weak_cells(values, max_cell) -> (weak, others) (matchers.candidates.weak_only)."},
+    {"address_cells", native_address_cells, METH_VARARGS,
+     "address_cells(values, kind, max_cell) -> (found, rest) (Extractor._hinted, addresses)."},
     {"may_hold_insert", native_may_hold_insert, METH_O,
      "may_hold_insert(text) -> False when matchers.rows.SQL_INSERT cannot match text."},
     {"line_shapes", native_line_shapes, METH_VARARGS,

@@ -33,7 +33,8 @@ static int strip_bounds(PyObject *v, Py_ssize_t *a, Py_ssize_t *b) {
 }
 
 /* prepare(v.strip()) as a new reference: the native preparation, or the Python one
- * for a cell with a character it does not know. */
+ * for a cell with a character it does not know (with prepare_py NULL: NULL and no
+ * error set). */
 static PyObject *prepared_cell(PyObject *v, Py_ssize_t a, Py_ssize_t b, PyObject *prepare_py,
                                Py_UCS4 **buf, Py_ssize_t *cap) {
     if (b - a > *cap) {
@@ -45,6 +46,7 @@ static PyObject *prepared_cell(PyObject *v, Py_ssize_t a, Py_ssize_t b, PyObject
     int unknown;
     PyObject *cell = prepare_span(v, PyUnicode_KIND(v), PyUnicode_DATA(v), a, b, *buf, &unknown);
     if (cell != NULL || !unknown) return cell;
+    if (prepare_py == NULL) return NULL; /* no error set: the caller's Python decides */
     PyObject *stripped = PyUnicode_Substring(v, a, b);
     if (stripped == NULL) return NULL;
     cell = PyObject_CallOneArg(prepare_py, stripped);

@@ -62,6 +62,9 @@ class NativeCore(Protocol):
     def layer_many(self, secret: bytes, person: bytes, digests: bytes, width: int, /
                    ) -> bytes: ...
 
+    def address_cells(self, values: Sequence[str], kind: str, max_cell: int, /
+                      ) -> tuple[dict[str, Any], list[str]]: ...
+
     def weak_cells(self, values: Sequence[str], max_cell: int, /
                    ) -> tuple[list[str], list[str]]: ...
 

@@ -24,6 +24,7 @@ from operator import is_
 from typing import Final
 
 from fingerprints import native
+from fingerprints.normalizers.address import AddressNormalizer
 from fingerprints.text import prepare
 from matchers.primaries import PrimarySearch
 from matchers.rows import Row
@@ -85,6 +86,9 @@ class Extractor:
         self.prose_tables: dict[str, object] = {}
         self._phone = plan.has(PHONE)
         self._email = plan.has(EMAIL)
+        # The native core decides an address cell the way the built-in normalizer
+        # does (fingerprints/_native_address_cells.h); another normalizer runs its own.
+        self._address_cells = type(registry.get(ADDRESS)) is AddressNormalizer
         self._cid = plan.has(CUSTOMER_ID)
         # Lengths of the customer IDs the set holds: a token can only be one when,
         # without its '-' separators (all the canonical form drops from a token),
@@ -209,6 +213,15 @@ class Extractor:
         is then ``(the kind's pairs, 0, hint)`` (a column of names, dates or
         addresses is mostly such cells). Those are added to ``found`` and the cache;
         the others are returned, for ``_cell``."""
+        core = native.CORE
+        if core is not None and hint == ADDRESS and self._address_cells:
+            # Most cells of an address column are decided by the key alone, in C;
+            # the rest (a character the native preparation does not know, a key it
+            # cannot decide) go through the loop below as before.
+            decided, values = core.address_cells(list(values), hint, _MAX_CELL * 4)
+            if decided:
+                found.update(decided)
+                self._keep_many(hint, decided)
         fields, ten, prepared, keep = self.fields, TEN_DIGITS_RE.match, _prepared, self._keep
         rest: list[str] = []
         for raw in values:
@@ -277,6 +290,13 @@ class Extractor:
         if len(cache) >= CELL_CACHE_SIZE:
             evict_oldest_half(cache)
         cache[(hint, raw)] = res
+
+    def _keep_many(self, hint: str | None, results: dict[str, CellResult]) -> None:
+        """:meth:`_keep` of many cells at once (the older half goes when full)."""
+        cache = self._cache
+        if len(cache) + len(results) > CELL_CACHE_SIZE:
+            evict_oldest_half(cache)
+        cache.update(zip(zip(repeat(hint), results), results.values(), strict=True))
 
     def _cell(self, raw: str, hint: str | None) -> CellResult:
         cell = _prepared(raw)

@@ -72,7 +72,7 @@ def test_cells_left_for_later_give_only_weak_candidates(
     customers: list[Customer], picks: list[tuple[int, int]], noise: list[str], hint: str
 ) -> None:
     values = [vary(customers[i], k)[f] for i, k in picks for f in FIELDS] + noise
-    weak, others = _check(values, hint)
+    weak, _others = _check(values, hint)
     if native.available():
         with native.use(True):
             native_weak, native_others = _extractor().weak_only(list(dict.fromkeys(values)), hint)
