@@ -182,9 +182,23 @@ class Extractor:
         values (see :meth:`column_parts`), and the other values."""
         return self._shapes.split(values) if self._phone or self._email else (None, values)
 
-    def cells(self, values: Iterable[str], hint: str | None) -> dict[str, CellResult]:
+    def cells(self, values: Iterable[str], hint: str | None, *, cached: bool = True
+              ) -> dict[str, CellResult]:
         """:meth:`cell` of each of some distinct values, for those that give a
-        candidate."""
+        candidate. ``cached=False`` neither looks the values up in the cell cache
+        nor adds them: for a caller that remembers them itself (the column scan's
+        memo, which a value reaches only when it is new there)."""
+        if not cached:
+            found: dict[str, CellResult] = {}
+            rest: Iterable[str] = values
+            if hint is not None and self.hint_first(hint):
+                rest = self._hinted(values, hint, found, keep=False)
+            cell = self._cell
+            for value in rest:
+                res = cell(value, hint)
+                if res[0]:
+                    found[value] = res
+            return found
         # Values seen before (names and dates repeat) come from the cache, looked
         # up in C-level passes; only the others go through ``_cell``.
         values_left = list(values)
@@ -205,14 +219,14 @@ class Extractor:
         return (hint not in plan.primary and plan.has(hint)
                 and not self._cid and not self._custom)
 
-    def _hinted(self, values: Iterable[str], hint: str, found: dict[str, CellResult]
-                ) -> list[str]:
+    def _hinted(self, values: Iterable[str], hint: str, found: dict[str, CellResult],
+                keep: bool = True) -> list[str]:
         """:meth:`_cell` of the cells of a hinted column that its hint's kind reads
         and that cannot hold a primary candidate (no ``@``, fewer than ten digits; no
         customer ID or custom kind in the set), without its other tests: the result
         is then ``(the kind's pairs, 0, hint)`` (a column of names, dates or
-        addresses is mostly such cells). Those are added to ``found`` and the cache;
-        the others are returned, for ``_cell``."""
+        addresses is mostly such cells). Those are added to ``found`` and (with
+        ``keep``) the cache; the others are returned, for ``_cell``."""
         core = native.CORE
         if core is not None and hint == ADDRESS and self._address_cells:
             # Most cells of an address column are decided by the key alone, in C;
@@ -221,8 +235,10 @@ class Extractor:
             decided, values = core.address_cells(list(values), hint, _MAX_CELL * 4)
             if decided:
                 found.update(decided)
-                self._keep_many(hint, decided)
-        fields, ten, prepared, keep = self.fields, TEN_DIGITS_RE.match, _prepared, self._keep
+                if keep:
+                    self._keep_many(hint, decided)
+        fields, ten, prepared = self.fields, TEN_DIGITS_RE.match, _prepared
+        kept: dict[str, CellResult] = {}
         rest: list[str] = []
         for raw in values:
             cell = prepared(raw)
@@ -233,8 +249,11 @@ class Extractor:
             if not got:
                 rest.append(raw)
                 continue
-            res = found[raw] = tuple(got), 0, hint
-            keep(hint, raw, res)
+            kept[raw] = tuple(got), 0, hint
+        if kept:
+            found.update(kept)
+            if keep:
+                self._keep_many(hint, kept)
         return rest
 
     def weak_only(self, values: Collection[str], hint: str) -> tuple[list[str], list[str]]:

@@ -283,7 +283,8 @@ def _read_values(
     resolved: list[Any] = list(map(entries.get, rest, repeat(_MISSING)))
     sizes = list(map(len, resolved))
     fresh_values = list(compress(rest, map(_TWO, sizes)))
-    fresh_found = found = ex.cells(fresh_values, hint)
+    # (Not through the extractor's cell cache: this memo remembers them.)
+    fresh_found = found = ex.cells(fresh_values, hint, cached=False)
     hit = list(map(_THREE, sizes))
     known_values, known_res = list(compress(rest, hit)), list(compress(resolved, hit))
     if 1 in sizes:

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import chain
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from matchers.pieces import (
     CHUNK_BYTES,
@@ -115,10 +115,6 @@ def no_cyclic_gc() -> Iterator[None]:
                 gc.enable()
 
 
-#: Objects made during a pause (net) from which they skip the young generation.
-_AGE_AFTER: Final = 20_000
-
-
 def _age_young_objects() -> None:
     """Move every object the paused loop made into the oldest generation, unwalked.
 
@@ -128,12 +124,15 @@ def _age_young_objects() -> None:
     of a hit-dense scan. ``freeze`` then ``unfreeze`` splices the generations'
     lists into the oldest in constant time; the objects are walked at the next
     full collection, like any long-lived object (a cycle made during the pause is
-    found then, not at once: so only after a pause that made many objects, such
-    as a large file's scan; a crawled page's few go through the young generation
-    as before). Skipped when something else in the process keeps objects frozen
+    found then, not at once; the scan makes none). After every pause, not only a
+    large one: a crawled page keeps a few hundred new memo and cache entries, and
+    walking them young, then again as they age, cost 8-13 % of the matcher's CPU
+    on the crawl benchmark's fresh pages (`benchmarks/crawl_matching.py`, 1.44-1.53
+    against 1.32-1.33 ms a page; warm pages and `per_document.py` the same either
+    way). Skipped when something else in the process keeps objects frozen
     (``unfreeze`` would release them too).
     """
-    if gc.get_count()[0] >= _AGE_AFTER and gc.get_freeze_count() == 0:
+    if gc.get_freeze_count() == 0:
         gc.freeze()
         gc.unfreeze()
 

@@ -311,6 +311,11 @@ def test_a_hinted_column_equals_cell_by_cell(
     one = _extractor()
     want = {v: res for v in distinct if (res := one._cell(v, hint))[0]}
     assert got == want
+    # The same without the cell cache (as the column scan reads values new to its memo).
+    uncached = _extractor()
+    assert uncached.cells(distinct, hint, cached=False) == {
+        v: res for v, res in want.items() if v in _extractor().cells(distinct, hint)}
+    assert not uncached._cache
 
 
 @pytest.mark.parametrize("hint", _HINTED_KINDS)
