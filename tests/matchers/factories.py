@@ -29,6 +29,8 @@ from fingerprints.normalizers import (
     PhoneNormalizer,
     default_registry,
 )
+from matchers.candidates import Extractor
+from matchers.shapes import KindPlan
 
 KEY = FingerprintKey(bytes(range(32)))
 
@@ -117,6 +119,25 @@ def make_customers(
             )
         )
     return out
+
+
+#: Candidate lengths and primary kinds of a set like the customers' (for an
+#: :class:`~matchers.candidates.Extractor` built without a set).
+PLAN_LENGTHS = {
+    "phone": frozenset({12, 13}),
+    "email": frozenset(range(5, 60)),
+    "name": frozenset({3, 4, 5}),
+    "name_kana": frozenset(range(4, 12)),
+    "birthdate": frozenset({10}),
+    "postal_code": frozenset({7}),
+    "address": frozenset(range(8, 40)),
+}
+PLAN_PRIMARY = frozenset({"phone", "email", "customer_id"})
+
+
+def plan_extractor() -> Extractor:
+    """A fresh extractor for a set like the customers' (empty caches)."""
+    return Extractor(default_registry(), KindPlan(PLAN_LENGTHS, PLAN_PRIMARY))
 
 
 def import_fields(c: Customer, registry: KindRegistry | None = None) -> list[tuple[str, str]]:

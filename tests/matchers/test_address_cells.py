@@ -15,21 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints import native
-from fingerprints.normalizers import default_registry
-from matchers.candidates import Extractor
-from matchers.shapes import KindPlan
-from tests.matchers.factories import Customer, vary
+from tests.matchers.factories import Customer, plan_extractor, vary
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
-
-LENGTHS = {
-    "phone": frozenset({12, 13}),
-    "email": frozenset(range(5, 60)),
-    "name": frozenset({3, 4, 5}),
-    "address": frozenset(range(8, 40)),
-}
-PRIMARY = frozenset({"phone", "email", "customer_id"})
-
 
 @pytest.fixture
 def core() -> Iterator[native.NativeCore]:
@@ -41,8 +29,7 @@ def core() -> Iterator[native.NativeCore]:
 def _python(values: list[str]) -> dict[str, object]:
     """What the Python path (no native core) finds in each value of an address column."""
     with native.use(False):
-        ex = Extractor(default_registry(), KindPlan(LENGTHS, PRIMARY))
-        return dict(ex.cells(values, "address"))
+        return dict(plan_extractor().cells(values, "address"))
 
 
 def _check(core: native.NativeCore, values: list[str]) -> tuple[dict[str, object], list[str]]:

@@ -14,37 +14,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints.fpset import FingerprintSet
-from fingerprints.normalizers import default_registry
 from matchers.candidates import Extractor
 from matchers.columns import ColumnMemo, scan_columns
 from matchers.evidence import collect
 from matchers.probe import DigestProber
 from matchers.rows import Layout, detect_layout, split_rows, table_cells, table_columns
 from matchers.scan import Matcher
-from matchers.shapes import KindPlan
 from tests.matchers.factories import (
     FIELDS,
     Customer,
     email_variants,
     phone_variants,
+    plan_extractor,
     render_delimited,
     vary,
 )
 
-PRIMARY = frozenset({"phone", "email", "customer_id"})
-LENGTHS = {
-    "phone": frozenset({12, 13}),
-    "email": frozenset(range(5, 60)),
-    "name": frozenset({3, 4, 5}),
-    "name_kana": frozenset(range(4, 12)),
-    "birthdate": frozenset({10}),
-    "postal_code": frozenset({7}),
-    "address": frozenset(range(8, 40)),
-}
-
 
 def _extractor() -> Extractor:
-    return Extractor(default_registry(), KindPlan(LENGTHS, PRIMARY))
+    return plan_extractor()
 
 
 _PIECES = st.sampled_from(

@@ -16,29 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints import native
-from fingerprints.normalizers import WEAK_KINDS, default_registry
-from matchers.candidates import Extractor
-from matchers.shapes import KindPlan
-from tests.matchers.factories import FIELDS, Customer, vary
+from fingerprints.normalizers import WEAK_KINDS
+from tests.matchers.factories import FIELDS, Customer, plan_extractor, vary
 
-PRIMARY = frozenset({"phone", "email", "customer_id"})
-LENGTHS = {
-    "phone": frozenset({12, 13}),
-    "email": frozenset(range(5, 60)),
-    "name": frozenset({3, 4, 5}),
-    "name_kana": frozenset(range(4, 12)),
-    "birthdate": frozenset({10}),
-    "postal_code": frozenset({7}),
-    "address": frozenset(range(8, 40)),
-}
 _WEAK_HINTS = ("name", "name_kana", "birthdate", "postal_code")
 _NOISE = st.text(alphabet=st.sampled_from(
     "0123456789０１２-ー－〒@＠ 　\u200b\n山田太郎やまだヤマダﾔﾏﾀﾞ年月日丁目番号東京都港区芝公園"
     "市町村郡県府道昭和平成元SH./😀é"), max_size=30)
-
-
-def _extractor() -> Extractor:
-    return Extractor(default_registry(), KindPlan(LENGTHS, PRIMARY))
 
 
 @pytest.fixture
@@ -49,7 +33,7 @@ def core() -> Iterator[native.NativeCore]:
 
 
 def _check(values: list[str], hint: str) -> tuple[list[str], list[str]]:
-    ex = _extractor()
+    ex = plan_extractor()
     assert ex.hint_first(hint)
     distinct = list(dict.fromkeys(values))
     with native.use(False):
@@ -75,7 +59,8 @@ def test_cells_left_for_later_give_only_weak_candidates(
     weak, _others = _check(values, hint)
     if native.available():
         with native.use(True):
-            native_weak, native_others = _extractor().weak_only(list(dict.fromkeys(values)), hint)
+            distinct = list(dict.fromkeys(values))
+            native_weak, native_others = plan_extractor().weak_only(distinct, hint)
         assert set(native_weak) <= set(weak)
         assert sorted(native_weak + native_others) == sorted(dict.fromkeys(values))
 
