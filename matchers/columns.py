@@ -209,7 +209,12 @@ def scan_columns(
                 kept = list(compress(found, map(not_, map(CELL_PRIMARIES, found.values()))))
                 entries.update(zip(kept, zip(map(found.__getitem__, kept)), strict=True))
         return [], hits, n_prim, 0
-    # The cells left for later are read now: all they give is of deferred kinds.
+    # The cells left for later are read now, those in rows with a strong hit only
+    # (evidence.collect skips every other row): all they give is of deferred kinds.
+    if later:
+        rows = _strong_rows(columns, results, hit_set, shaped_hits, known)
+        later = [(col, col_hint, _in_rows(waiting, columns[col], rows))
+                 for col, col_hint, waiting in later]
     late: list[Pair] = []
     for col, col_hint, waiting in later:
         found, _fresh, known_values, known_res, fresh = _read_values(
@@ -270,6 +275,38 @@ def scan_columns(
         for i, row_found in zip(*picked, strict=True)
     ]
     return out, hits, n_prim, n_matched
+
+
+def _strong_rows(
+    columns: Sequence[Sequence[str]],
+    results: Sequence[Mapping[str, CellResult]],
+    hit_set: Set[Pair],
+    shaped_hits: Mapping[int, Mapping[str, Pair]],
+    known: Sequence[tuple[list[str], list[Resolved]]],
+) -> list[int]:
+    """The rows with a hit of a strong kind, before the deferred values are probed
+    (so every pair in ``hit_set`` is of a kind not deferred, and strong): through a
+    probed candidate, a bare phone number or e-mail address, or a memoized value."""
+    rows: set[int] = set()
+    for j, column in enumerate(columns):
+        found = results[j]
+        strong: set[str] = set()
+        if hit_set and found:
+            strong.update(compress(found, map(not_, map(hit_set.isdisjoint,
+                                                         map(CELL_PAIRS, found.values())))))
+        strong.update(shaped_hits.get(j, ()))
+        values, res = known[j]
+        if values:
+            strong.update(compress(values, map(_STRONG, res)))
+        if strong:
+            rows.update(compress(range(len(column)), map(strong.__contains__, column)))
+    return sorted(rows)
+
+
+def _in_rows(values: list[str], column: Sequence[str], rows: Sequence[int]) -> list[str]:
+    """Those of a column's distinct ``values`` that are in one of ``rows``."""
+    there = set(map(column.__getitem__, rows))
+    return list(compress(values, map(there.__contains__, values)))
 
 
 def _read_values(

@@ -9,6 +9,7 @@ send more cells to the others than the Python one, never fewer."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +18,17 @@ from hypothesis import strategies as st
 
 from fingerprints import native
 from fingerprints.normalizers import WEAK_KINDS
-from tests.matchers.factories import FIELDS, Customer, plan_extractor, vary
+from matchers.columns import ColumnMemo, scan_columns
+from matchers.rows import detect_layout
+from matchers.scan import Matcher
+from tests.matchers.factories import (
+    FIELDS,
+    Customer,
+    plain,
+    plan_extractor,
+    render_delimited,
+    vary,
+)
 
 _WEAK_HINTS = ("name", "name_kana", "birthdate", "postal_code")
 _NOISE = st.text(alphabet=st.sampled_from(
@@ -97,3 +108,33 @@ def test_too_long_cells_go_to_the_others(core: native.NativeCore) -> None:
     cell = "山" * 801
     assert core.weak_cells([cell], 800) == ([], [cell])
     assert _check([cell], "name") == ([], [cell])
+
+
+def test_weak_cells_are_read_only_in_rows_with_a_strong_hit(
+    matcher: Matcher, customers: list[Customer], decoys: list[Customer]
+) -> None:
+    """Strangers' rows (customers' names and birth dates, nobody's phone, e-mail and
+    address) around customers' full rows: the chunk has strong hits, but only the
+    full rows' names and dates are read (the column memo never sees the strangers'),
+    and the scan gives what a scan with nothing left for later gives."""
+    strangers = [
+        dataclasses.replace(c, ref=d.ref, phone=d.phone, email=d.email, address=d.address,
+                            postal=d.postal)
+        for c, d in zip(customers[40:80], decoys[40:80], strict=True)
+    ]
+    text = render_delimited(strangers[:20] + customers[:5] + strangers[20:], ",", fmt=plain)
+    layout = detect_layout(text)
+    assert layout.hints
+    memo = ColumnMemo()
+    lazy = scan_columns(matcher.extractor, matcher.prober, text, layout, 1, memo,
+                        matcher._deferred)
+    eager = scan_columns(matcher.extractor, matcher.prober, text, layout, 1, None)
+    assert [(rc.line, rc.found) for rc in lazy[0]] == [(rc.line, rc.found) for rc in eager[0]]
+    assert lazy[0] and lazy[2:] == eager[2:]
+    seen = {value for j, hint in memo._columns for value in memo.column(j, hint)}
+    read = {c.name for c in customers[:5]}
+    assert read <= seen
+    # (A name with an address mark, such as 村上, is read at once: weak_only.)
+    later, _ = plan_extractor().weak_only(sorted({c.name for c in strangers} - read), "name")
+    assert later
+    assert not set(later) & seen
