@@ -115,7 +115,7 @@ def scan_columns(
     hit (then the result is the same as with none deferred; the answers returned
     lack theirs when there are no rows). In a column read as a weak kind, the cells
     that can give only weak candidates (:meth:`Extractor.weak_only`) are not even
-    read until then."""
+    read until then, and then only in the rows with a strong hit."""
     table = table_columns(text, layout, first_line)
     if not len(table):
         return [], {}, 0, 0

@@ -140,32 +140,7 @@ def cut_regions(text: str) -> list[Region]:
         return one
     lines = text.split("\n")
     _mark_gutters(lines, shapes)
-    spans: list[tuple[int, int, str]] = []  # (first line, end line, shape)
-    cur: str | None = None
-    start = 0
-    blank_run = False
-    for i, shape in enumerate(shapes):
-        if shape in (BLANK, GUTTER):
-            blank_run = blank_run or shape == BLANK
-            continue
-        if shape == RULE:
-            # A rule belongs to the table it is drawn in (before or after it).
-            if cur in (None, PIPE, RULE):
-                if cur is None:
-                    cur, start = RULE, i
-                blank_run = False
-                continue
-            shape = PIPE if _next_shape(shapes, i) == PIPE else cur
-        if cur == RULE and shape == PIPE:
-            cur = PIPE
-        same = shape == cur and (not blank_run or shape in _JOIN_ACROSS_BLANKS)
-        if not same:
-            if cur is not None:
-                spans.append((start, i, cur))
-            cur, start = shape, i
-        blank_run = False
-    if cur is not None:
-        spans.append((start, len(lines), cur))
+    spans = _spans(shapes) if RULE in shapes else _spans_by_run(shapes)
     merged = _absorb_interruptions(spans, shapes)
     if len(merged) == 1 and GUTTER not in shapes:
         # One region (a dump file's chunk, mostly): nothing to drop, nothing to copy.
@@ -191,6 +166,62 @@ def cut_regions(text: str) -> list[Region]:
         seen |= content
         regions.append(Region(a, "\n".join(body), shape))
     return regions
+
+
+def _spans(shapes: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Runs of lines of one shape, as (first line, end line, shape): blank lines
+    and gutters join a run (blank lines only where the shape joins across them),
+    a rule belongs to the table it is drawn in."""
+    spans: list[tuple[int, int, str]] = []
+    cur: str | None = None
+    start = 0
+    blank_run = False
+    for i, shape in enumerate(shapes):
+        if shape in (BLANK, GUTTER):
+            blank_run = blank_run or shape == BLANK
+            continue
+        if shape == RULE:
+            # A rule belongs to the table it is drawn in (before or after it).
+            if cur in (None, PIPE, RULE):
+                if cur is None:
+                    cur, start = RULE, i
+                blank_run = False
+                continue
+            shape = PIPE if _next_shape(shapes, i) == PIPE else cur
+        if cur == RULE and shape == PIPE:
+            cur = PIPE
+        same = shape == cur and (not blank_run or shape in _JOIN_ACROSS_BLANKS)
+        if not same:
+            if cur is not None:
+                spans.append((start, i, cur))
+            cur, start = shape, i
+        blank_run = False
+    if cur is not None:
+        spans.append((start, len(shapes), cur))
+    return spans
+
+
+def _spans_by_run(shapes: Sequence[str]) -> list[tuple[int, int, str]]:
+    """:func:`_spans` of shapes without a rule, a run of equal shapes at a time (a
+    dump's chunk has a hundred thousand lines): after the first line of a run, the
+    others change nothing there."""
+    spans: list[tuple[int, int, str]] = []
+    cur: str | None = None
+    start = i = 0
+    blank_run = False
+    for shape, run in itertools.groupby(shapes):
+        if shape in (BLANK, GUTTER):
+            blank_run = blank_run or shape == BLANK
+        else:
+            if shape != cur or (blank_run and shape not in _JOIN_ACROSS_BLANKS):
+                if cur is not None:
+                    spans.append((start, i, cur))
+                cur, start = shape, i
+            blank_run = False
+        i += len(list(run))
+    if cur is not None:
+        spans.append((start, len(shapes), cur))
+    return spans
 
 
 def _one_region(text: str, shapes: list[str]) -> list[Region] | None:
@@ -223,13 +254,14 @@ def _absorb_interruptions(
     before and after is the same, with no blank line in between, the table is one
     region with those lines left blank in it (holes), and the lines are a region
     of their own as well. At most two lines, or 5 % of the table around them."""
-    out: list[Span] = []
+    out: list[tuple[int, int, str]] = []
+    holes_of: list[list[tuple[int, int]]] = []  # per span of out (a list: thousands in a dump)
     extra: list[Span] = []
     i = 0
     while i < len(spans):
         a, b, shape = spans[i]
         if out and i + 1 < len(spans):
-            first, end, prev_shape, holes = out[-1]
+            first, end, prev_shape = out[-1]
             nxt = spans[i + 1]
             content = b - a - sum(map(_NOT_CONTENT.__contains__, shapes[a:b]))
             allowed = max(_INTERRUPTION_LINES, (end - first + nxt[1] - nxt[0]) // 20)
@@ -239,12 +271,16 @@ def _absorb_interruptions(
                 and content <= allowed
                 and BLANK not in shapes[a - 1 : nxt[0]]
             ):
-                out[-1] = (first, nxt[1], prev_shape, (*holes, (a, b)))
+                out[-1] = (first, nxt[1], prev_shape)
+                holes_of[-1].append((a, b))
                 extra.append((a, b, shape, ()))
                 i += 2
                 continue
-        out.append((a, b, shape, ()))
+        out.append((a, b, shape))
+        holes_of.append([])
         i += 1
+    merged: list[Span] = [(a, b, shape, tuple(holes))
+                          for (a, b, shape), holes in zip(out, holes_of, strict=True)]
     # The lines taken out of tables are read together per shape: one region
     # whose other lines are holes (a dump with a noise line every few rows would
     # otherwise be hundreds of one-line regions).
@@ -253,8 +289,8 @@ def _absorb_interruptions(
         by_shape.setdefault(shape, []).append((a, b))
     for shape, runs in by_shape.items():
         gaps = tuple((b0, a1) for (_a0, b0), (a1, _b1) in itertools.pairwise(runs))
-        out.append((runs[0][0], runs[-1][1], shape, gaps))
-    return sorted(out) if by_shape else out
+        merged.append((runs[0][0], runs[-1][1], shape, gaps))
+    return sorted(merged) if by_shape else merged
 
 
 def _next_shape(shapes: Sequence[str], i: int) -> str | None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from matchers import regions
 from matchers.regions import LIST, PIPE, RULE, TEXT, cut_regions, line_shape, region_layouts
 from matchers.scan import Matcher
 from tests.matchers import corpus
@@ -149,3 +152,11 @@ def test_chatter_at_the_top_of_a_chunk_keeps_the_previous_tables_header() -> Non
              "鈴木 花子,080-1111-2222,1990-03-04\n佐藤 一郎,080-3333-4444,1970-05-06\n")
     got = [(r.shape, lay.kind, lay.hints) for r, lay in region_layouts(cut_regions(chunk), first)]
     assert got == [(TEXT, "prose", None), ("comma", "delimited", ("name", "phone", "birthdate"))]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([s for s in regions._SHAPES if s != RULE]), max_size=60))
+def test_spans_by_run_equal_spans_line_by_line(shapes: list[str]) -> None:
+    """A dump's chunk (no rules) is cut a run of equal shapes at a time: the same
+    spans as the line-by-line loop."""
+    assert regions._spans_by_run(shapes) == regions._spans(shapes)
