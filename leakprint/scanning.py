@@ -19,7 +19,7 @@ from leakprint.config import Settings
 from leakprint.coverage import CoverageItem
 from leakprint.datasets import open_sets
 from leakprint.db import Database, Finding, ScanRunFinding
-from leakprint.findings import FindingChange, record_result, upsert_document
+from leakprint.findings import FindingChange
 from leakprint.runs import RunCounters, RunStatus
 from leakprint.runs import finish_run as finish_run  # run states live in leakprint.runs
 from leakprint.runs import start_run as start_run
@@ -62,22 +62,12 @@ def store_results(
     results: Sequence[MatchResult], run_id: int, guard: UrlGuard, etag: str | None = None,
     last_modified: str | None = None,
 ) -> tuple[str, list[FindingChange]]:
-    """Upsert the document and merge each dataset's result into its finding.
+    """Upsert the document and merge each dataset's result into its finding: a batch
+    of one (:func:`store_batch`).
 
     ``url`` is the full URL or path; ``guard`` stores it redacted, keyed and sealed."""
-    encoding = next((r.encoding for r in results if r.encoding), None)
-    lossy = any(r.lossy for r in results)
-    changes: list[FindingChange] = []
-    with db.session() as session:
-        doc, status = upsert_document(
-            session, url=url, source=source, sha256=sha256, size=size, encoding=encoding,
-            lossy=lossy, etag=etag, last_modified=last_modified, scan_id=run_id, guard=guard)
-        for result in results:
-            change = record_result(session, doc, result)
-            if change is not None:
-                changes.append(change)
-        link_run_findings(session, run_id, [c.finding_id for c in changes])
-    return status, changes
+    entry = StoreEntry("match", url, source, sha256, size, results, etag, last_modified)
+    return store_batch(db, [entry], run_id, guard)[0]
 
 
 @dataclass
@@ -102,8 +92,7 @@ def store_batch(db: Database, entries: Sequence[StoreEntry], run_id: int, guard:
 
     Returns each entry's document status (``new``/``changed``/``unchanged``; a 304,
     ``seen``, is ``unchanged`` too, known document or not) and its finding changes.
-    The rows are those :func:`store_results` would store one document at a time
-    (``leakprint.storebatch`` writes them with bulk statements).
+    ``leakprint.storebatch`` writes the rows with bulk statements.
     """
     with db.session() as session:
         out, seen_again = store_rows(session.connection(), entries, run_id, guard,

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from fingerprints.keyed import FingerprintKey
 from leakprint.config import load_settings
 from leakprint.db import Document, Finding, open_database
-from leakprint.findings import upsert_document
 from leakprint.incidents import link_changes, open_incident
 from leakprint.outbox import send_pending
 from leakprint.scanning import StoreEntry, scan_paths, start_run, store_batch
@@ -117,9 +116,11 @@ def test_migration_keeps_documents_and_the_next_scan_keys_them(tmp_path: Path) -
         assert conn.execute(sa.text("SELECT count(*) FROM findings")).scalar() == 1
         assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
     guard = UrlGuard(KEY)
+    run_id = start_run(db, "file", sources=["dump.txt"])
+    status = store_batch(db, [StoreEntry("match", full, None, "aa", 1)], run_id, guard)[0][0]
     with db.session() as session:
-        doc, status = upsert_document(session, url=full, source=None, sha256="aa", size=1,
-                                      encoding=None, guard=guard)
+        doc = session.scalars(sa.select(Document).where(
+            Document.url_key == guard.url_key(full))).one()
         assert (doc.id, status) == (1, "unchanged")
         assert doc.url_key == guard.url_key(full) and doc.url_sealed
         assert guard.unseal(doc.url_sealed) == full

@@ -1,8 +1,9 @@
 """``store_batch`` (bulk statements, ``leakprint.storebatch``) stores what the ORM path
-of one document at a time (``upsert_document`` + ``record_result``, as the crawl
-stored batches before) stores: the same rows, statuses, finding changes and run
-links, batch after batch, with URLs repeated within a batch, changed content, 304s,
-touches, two datasets, canaries, and documents from before migration 0006."""
+of one document at a time (``tests/leakprint/orm_reference.py``: ``upsert_document`` +
+``record_result``, as the crawl stored batches before) stores: the same rows, statuses,
+finding changes and run links, batch after batch, with URLs repeated within a batch,
+changed content, 304s, touches, two datasets, canaries, and documents from before
+migration 0006."""
 
 from __future__ import annotations
 
@@ -19,12 +20,13 @@ from sqlalchemy.orm import Session
 from fingerprints.keyed import FingerprintKey
 from leakprint import storebatch
 from leakprint.db import Database, Document, Finding, ScanRunFinding, open_database
-from leakprint.findings import FindingChange, record_result, upsert_document
+from leakprint.findings import FindingChange
 from leakprint.scanning import StoreEntry, start_run, store_batch
 from leakprint.urlsafe import UrlGuard
 from matchers.companion import CANARY_PREFIX
 from matchers.scan import MatchResult, RecordHit
 from tests.databases import PG_URL, pg_schema_url
+from tests.leakprint.orm_reference import record_result, upsert_document
 
 KEY = FingerprintKey(bytes(range(32)))
 URLS = [f"https://paste.example/raw/{n}" for n in range(7)]
