@@ -199,6 +199,10 @@ class FingerprintSet:
         """The operator's reference of record ``row``."""
         return self._refs[row]
 
+    def record_refs(self, rows: Sequence[int]) -> list[str]:
+        """:meth:`record_ref` of each of ``rows``, in one batch."""
+        return self._refs.refs(rows)
+
     def record_fields(self, row: int) -> list[tuple[str, int]]:
         """``(kind, 64-bit key)`` of every field of record ``row``."""
         names = self.manifest.kind_codes

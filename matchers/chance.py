@@ -150,8 +150,15 @@ def _label(kinds: frozenset[str]) -> str:
 
 def explain(kinds: Iterable[str], log10_chance: float) -> str:
     """Why a record has its level, e.g. ``phone + name: chance ≈ 1 in 10⁹`` (never a value)."""
-    label = _label(kinds if isinstance(kinds, frozenset) else frozenset(kinds))
-    exponent = round(-log10_chance)
+    return _why(kinds if isinstance(kinds, frozenset) else frozenset(kinds),
+                max(0, round(-log10_chance)))
+
+
+@lru_cache(maxsize=4096)
+def _why(kinds: frozenset[str], exponent: int) -> str:
+    """:func:`explain` of a kind set and a rounded exponent (a dump's tens of thousands
+    of record hits share a few dozen sentences)."""
+    label = _label(kinds)
     if exponent <= 0:
         return f"{label}: a coincidence is likely"
     return f"{label}: chance ≈ 1 in 10{str(exponent).translate(_SUPER)}"

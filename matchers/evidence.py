@@ -31,7 +31,7 @@ from fingerprints import native
 from fingerprints.normalizers import shown_kind
 from matchers.chance import explain, level_of, log_chance, rules, value_weight
 from matchers.confidence import NAME, NAME_FOLDED, RANK, WEAK_KINDS, Confidence, field_set
-from matchers.evidencecore import RecordEvidence, collect_native, sorted_fields
+from matchers.evidencecore import RecordEvidence, collect_native, kinds_named, sorted_fields
 from matchers.probe import Common, Hits, KeyArrays
 from matchers.shapes import Pair, RowCandidates
 
@@ -207,15 +207,13 @@ def _collect_python(
                     st.score, st.conf, st.lc, st.fields = score, conf, lc, fields
                     st.line, st.row_index = line, ri
     best: dict[int, RecordEvidence] = {}
-    names: dict[int, tuple[str, ...]] = {}
+    names: dict[int, tuple[frozenset[str], tuple[str, ...]]] = {}
     for record, st in state.items():
-        all_fields = names.get(st.mask)
-        if all_fields is None:
-            all_fields = names[st.mask] = tuple(
-                sorted(k for i, k in enumerate(kinds_of) if st.mask >> i & 1)
-            )
+        named = names.get(st.mask)
+        if named is None:
+            named = names[st.mask] = kinds_named(st.mask, kinds_of)
         best[record] = RecordEvidence(
-            record, st.conf, len(st.fields), st.line, st.row_index, set(all_fields), all_fields,
+            record, st.conf, len(st.fields), st.line, st.row_index, named[0], named[1],
             10.0**st.lc, sorted_fields(st.fields), explain(st.fields, st.lc),
         )
     return best

@@ -41,7 +41,7 @@ class RecordEvidence:
     nfields: int
     line: int
     row_index: int  # index of the best RowCandidates (for the snippet)
-    kinds: set[str] = field(default_factory=set)
+    kinds: frozenset[str] = field(default_factory=frozenset)
     # ``kinds`` sorted (what a RecordHit reports), shared between records.
     fields: tuple[str, ...] = ()
     # SPEC 12.1: the chance of a coincidental tie of the best row, the kinds it
@@ -122,18 +122,29 @@ def collect_native(
     if tied is None:
         return None
     best: dict[int, RecordEvidence] = {}
-    names: dict[int, tuple[str, ...]] = {}
+    names: dict[int, tuple[frozenset[str], tuple[str, ...]]] = {}
+    # A dump's tens of thousands of records share a few dozen (level, chance, fields):
+    # what a RecordEvidence says of them is worked out once per distinct one.
+    said: dict[tuple[int, float, frozenset[str]], tuple[Confidence, int, float,
+                                                       tuple[str, ...], str]] = {}
     for record, rank, lc, fields, mask, line, ri in tied:
-        all_fields = names.get(mask)
-        if all_fields is None:
-            all_fields = names[mask] = tuple(
-                sorted(k for i, k in enumerate(kinds_of) if mask >> i & 1)
-            )
-        best[record] = RecordEvidence(
-            record, _BY_RANK[rank], len(fields), line, ri, set(all_fields), all_fields,
-            10.0**lc, sorted_fields(fields), explain(fields, lc),
-        )
+        kinds = names.get(mask)
+        if kinds is None:
+            kinds = names[mask] = kinds_named(mask, kinds_of)
+        level = said.get((rank, lc, fields))
+        if level is None:
+            level = said[(rank, lc, fields)] = (
+                _BY_RANK[rank], len(fields), 10.0**lc, sorted_fields(fields), explain(fields, lc))
+        conf, nfields, chance, matched, why = level
+        best[record] = RecordEvidence(record, conf, nfields, line, ri, kinds[0], kinds[1],
+                                      chance, matched, why)
     return best
+
+
+def kinds_named(mask: int, kinds_of: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The kinds of a bit mask, as a set and sorted (shared by the records with that mask)."""
+    named = sorted(k for i, k in enumerate(kinds_of) if mask >> i & 1)
+    return frozenset(named), tuple(named)
 
 
 @lru_cache(maxsize=1024)

@@ -164,6 +164,10 @@ class DigestProber:
     def record_ref(self, row: int) -> str:
         return self.fpset.record_ref(row)
 
+    def record_refs(self, rows: Sequence[int]) -> list[str]:
+        """:meth:`record_ref` of each of ``rows``, in one batch."""
+        return self.fpset.record_refs(rows)
+
     def kind_lengths(self, kind: str) -> list[int]:
         return self.fpset.kind_lengths(kind)
 
@@ -273,6 +277,13 @@ def record_key_arrays(prober: Prober) -> KeyArrays | None:
     """The exact index's arrays of record keys behind a prober's ``record_keys``,
     when it is one that has them (:meth:`DigestProber.record_key_arrays`)."""
     return prober.record_key_arrays() if isinstance(prober, DigestProber) else None
+
+
+def record_refs(prober: Prober, rows: Sequence[int]) -> list[str]:
+    """``prober.record_ref`` of each of ``rows``: in one batch when the prober can."""
+    if isinstance(prober, DigestProber):
+        return prober.record_refs(rows)
+    return list(map(prober.record_ref, rows))
 
 
 def known_answers(prober: Prober) -> dict[tuple[str, str], Hits] | None:

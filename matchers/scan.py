@@ -51,6 +51,7 @@ from matchers.probe import (
     answers_epoch,
     known_answers,
     record_key_arrays,
+    record_refs,
 )
 from matchers.prose import prose_candidates, prose_windows
 from matchers.regions import cut_regions, region_layouts, whole_document
@@ -220,10 +221,10 @@ class Matcher:
         evidence = collect(rows, hits, self.primary,
                            records=prober.record_count, record_keys=prober.record_keys,
                            key_arrays=record_key_arrays(prober))
-        ref = prober.record_ref
         record_hits = [
-            RecordHit(ev.line, ref(rec), ev.confidence, ev.fields, ev.chance, ev.matched, ev.why)
-            for rec, ev in evidence.items()
+            RecordHit(ev.line, ref, ev.confidence, ev.fields, ev.chance, ev.matched, ev.why)
+            for ev, ref in zip(evidence.values(), record_refs(prober, list(evidence)),
+                               strict=True)
         ]
         snippet, snippet_conf = "", None
         if evidence:

@@ -76,6 +76,15 @@ def test_refs_and_record_fields_round_trip(opened: FingerprintSet) -> None:
     assert [k for k, _ in opened.record_fields(10)] == ["phone", "email"]
 
 
+def test_record_refs_in_one_batch_equal_one_at_a_time(opened: FingerprintSet) -> None:
+    rows = [999, 0, 5, 5, 321, 1]
+    assert opened.record_refs(rows) == [opened.record_ref(r) for r in rows]
+    assert opened.record_refs([]) == []
+    for bad in ([3, 1000], [-1]):
+        with pytest.raises(IndexError, match=f"row {bad[-1]} is outside the set"):
+            opened.record_refs(bad)
+
+
 def test_manifest_statistics(opened: FingerprintSet) -> None:
     m = opened.manifest
     assert (m.dataset, m.key_id, m.normalizer_version) == ("d1", KEY.key_id, 1)

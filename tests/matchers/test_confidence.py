@@ -69,6 +69,8 @@ def test_explanation_names_kinds_and_chance() -> None:
     assert explain({"phone", "name"}, -9.2) == "phone + name: chance ≈ 1 in 10⁹"
     assert explain({"name_folded", "email"}, -12.0) == "email + name: chance ≈ 1 in 10¹²"
     assert explain({"address"}, 0.0) == "address: a coincidence is likely"
+    assert explain(frozenset({"address"}), 0.7) == "address: a coincidence is likely"
+    assert explain(["phone"], -0.6) == "phone: chance ≈ 1 in 10¹"
 
 
 BULK_CASES = [

@@ -166,5 +166,5 @@ def test_collect_keeps_supporting_records_with_a_strong_field() -> None:
     hits = {name: ((1, "name"), (2, "name")), addr: ((1, "address"),), date: ((3, "birthdate"),)}
     ev = collect([RowCandidates(4, [(name, 0), (addr, 1), (date, 2)])], hits, PRIMARY)
     assert {r: (e.confidence, e.kinds) for r, e in ev.items()} == {
-        1: ("low", {"name", "address"})
+        1: ("low", frozenset({"name", "address"}))
     }
