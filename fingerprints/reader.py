@@ -152,6 +152,11 @@ class FingerprintSet:
         """
         return digests if self.layer is None else self.layer.digests(digests)
 
+    def layered_blob(self, digests: bytes) -> bytes:
+        """:meth:`layered` of concatenated 16-byte digests, as bytes (a probe's batch
+        goes to the Bloom filter as bytes, and most batches stop there)."""
+        return digests if self.layer is None else self.layer.blob(digests)
+
     def maybe_contains(self, digests: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
         """Bloom filter only: False is certain, True means "look it up"."""
         return self.bloom.contains(self.layered(as_digest_array(digests)))

@@ -186,10 +186,11 @@ class DigestProber:
         only for values held by at most ``POSTINGS_CAP`` records."""
         # The set's per-set layer (fingerprints.shred) first: the filter and the
         # index hold layered digests, and the record keys below are layered too.
-        arr = self.fpset.layered(np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16))
-        survivors = self.fpset.survivors(digests if self.fpset.layer is None else arr.tobytes())
+        layered = self.fpset.layered_blob(digests)
+        survivors = self.fpset.survivors(layered)
         if not survivors.size:
             return []
+        arr = np.frombuffer(layered, dtype=np.uint8).reshape(-1, 16)
         kinds = list(kinds)
         index = self.fpset.index
         keys = digest_keys(arr[survivors])

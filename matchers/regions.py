@@ -139,7 +139,8 @@ def cut_regions(text: str) -> list[Region]:
     if one is not None:
         return one
     lines = text.split("\n")
-    _mark_gutters(lines, shapes)
+    if GUTTER in shapes:
+        _mark_gutters(lines, shapes)
     spans = _spans(shapes) if RULE in shapes else _spans_by_run(shapes)
     merged = _absorb_interruptions(spans, shapes)
     if len(merged) == 1 and GUTTER not in shapes:
@@ -147,7 +148,11 @@ def cut_regions(text: str) -> list[Region]:
         a, b, shape, _holes = merged[0]
         return [Region(a, "\n".join(lines[a:b]) if (a, b) != (0, len(lines)) else text, shape)]
     regions: list[Region] = []
-    seen: set[str] = set()
+    kept: list[tuple[list[str], int]] = []  # (body, first line) of each region kept
+    # The content lines of the regions kept, made only once some region may be a
+    # copy: a region whose first content line is in no kept region's text is none
+    # (a page's prose lines between its table rows, mostly).
+    seen: set[str] | None = None
     for a, b, shape, holes in merged:
         body = lines[a:b]
         for ha, hb in holes:
@@ -156,16 +161,44 @@ def cut_regions(text: str) -> list[Region]:
             for j in range(a, b):
                 if shapes[j] == GUTTER:
                     body[j - a] = ""
-        # (Blank and white-space lines strip to "": one C-level pass, then dropped.)
-        content = set(map(str.strip, body))
-        content.discard("")
-        if RULE in shapes[a:b]:
-            content -= {lines[j].strip() for j in range(a, b) if shapes[j] == RULE}
-        if len(content) >= _COPY_MIN_LINES and content <= seen:
-            continue  # a copy of text read already
-        seen |= content
+        if seen is not None or _may_be_copy(body, a, lines, shapes, regions):
+            if seen is None:
+                seen = set().union(*(_content(k, at, lines, shapes) for k, at in kept))
+            content = _content(body, a, lines, shapes)
+            if len(content) >= _COPY_MIN_LINES and content <= seen:
+                continue  # a copy of text read already
+            seen |= content
+        kept.append((body, a))
         regions.append(Region(a, "\n".join(body), shape))
     return regions
+
+
+def _content(body: list[str], a: int, lines: Sequence[str], shapes: Sequence[str]) -> set[str]:
+    """The content lines of a region (``body``, from line ``a``), stripped: no blank
+    line, hole or gutter, no rule."""
+    # (Blank and white-space lines strip to "": one C-level pass, then dropped.)
+    content = set(map(str.strip, body))
+    content.discard("")
+    b = a + len(body)
+    if RULE in shapes[a:b]:
+        content -= {lines[j].strip() for j in range(a, b) if shapes[j] == RULE}
+    return content
+
+
+def _may_be_copy(body: list[str], a: int, lines: Sequence[str], shapes: Sequence[str],
+                 regions: Sequence[Region]) -> bool:
+    """False when the region cannot be a copy of the ``regions`` kept before it: its
+    first content line is in none of their texts (so not in their content lines)."""
+    if not regions:
+        return False
+    b = a + len(body)
+    rules = ({lines[j].strip() for j in range(a, b) if shapes[j] == RULE}
+             if RULE in shapes[a:b] else ())
+    for line in body:
+        first = line.strip()
+        if first and first not in rules:
+            return any(first in region.text for region in regions)
+    return False  # no content: not a copy
 
 
 def _spans(shapes: Sequence[str]) -> list[tuple[int, int, str]]:

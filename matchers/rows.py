@@ -94,7 +94,7 @@ def detect_layout(text: str, previous: Layout | None = None) -> Layout:
     """
     sample = text[:_SAMPLE_CHARS]
     sample_lines = sample.splitlines()
-    lines = [ln for ln in sample_lines[:_SAMPLE_LINES] if ln.strip()]
+    lines = list(filter(str.strip, sample_lines[:_SAMPLE_LINES]))
     if not lines:
         return previous or Layout("prose")
     head = sample.lstrip()

@@ -160,3 +160,58 @@ def test_spans_by_run_equal_spans_line_by_line(shapes: list[str]) -> None:
     """A dump's chunk (no rules) is cut a run of equal shapes at a time: the same
     spans as the line-by-line loop."""
     assert regions._spans_by_run(shapes) == regions._spans(shapes)
+
+
+def _kept_regions_eagerly(merged: list[regions.Span], lines: list[str],
+                          shapes: list[str]) -> list[tuple[int, str]]:
+    """The copy rule as it was written first: every region's content lines made and
+    compared (the reference of cut_regions' lazy check)."""
+    out: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for a, b, _shape, holes in merged:
+        body = lines[a:b]
+        for ha, hb in holes:
+            body[ha - a : hb - a] = [""] * (hb - ha)
+        for j in range(a, b):
+            if shapes[j] == regions.GUTTER:
+                body[j - a] = ""
+        content = set(map(str.strip, body))
+        content.discard("")
+        content -= {lines[j].strip() for j in range(a, b) if shapes[j] == RULE}
+        if len(content) >= regions._COPY_MIN_LINES and content <= seen:
+            continue
+        seen |= content
+        out.append((a, "\n".join(body)))
+    return out
+
+
+# Lines of every shape, a few of them alike, so that regions repeat one another.
+_POOL = ["山田 太郎,090-1234-5678", "鈴木 花子,080-1111-2222", "佐藤 一郎,080-3333-4444",
+         "| 山田 | 090 |", "|---|---|", "------+-----", "・山田さん 090-1234-5678",
+         "連絡ください。", "残りは有料です。", "", "  ", "1", "2", "3", "氏名: 山田",
+         " 山田 太郎,090-1234-5678 ", "-----"]
+
+
+_LINES = st.lists(st.sampled_from(_POOL), max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_LINES, _LINES, _LINES, st.booleans())
+def test_lazy_copy_check_keeps_what_the_eager_one_keeps(
+    a: list[str], b: list[str], c: list[str], blank: bool
+) -> None:
+    """cut_regions builds content sets only once some region may be a copy of an
+    earlier one; it keeps exactly the regions the eager rule keeps (a page that holds
+    its text twice: ``a``, other lines, ``a`` again)."""
+    gap = [""] if blank else []
+    text = "\n".join(a + gap + b + [""] + a + gap + c)
+    got = [(r.first, r.text) for r in cut_regions(text)]
+    shapes = [line_shape(ln) for ln in text.split("\n")]
+    if regions._one_region(text, shapes) is not None:
+        return
+    lines = text.split("\n")
+    regions._mark_gutters(lines, shapes)
+    merged = regions._absorb_interruptions(regions._spans(shapes), shapes)
+    if len(merged) == 1 and regions.GUTTER not in shapes:
+        return
+    assert got == _kept_regions_eagerly(merged, lines, shapes)
