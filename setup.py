@@ -18,6 +18,7 @@ setup(
              "fingerprints/_canon_address.c", "fingerprints/_columns.c"],
             depends=[
                 "fingerprints/_blake2b.h",
+                "fingerprints/_blake2b_x4.h",
                 "fingerprints/_canon_chars.h",
                 "fingerprints/_dashes.h",
                 "fingerprints/_native_address_cells.h",

@@ -27,6 +27,7 @@
  *   line_shapes(text, names)       matchers.regions.line_shape of every line
  *                                  (_native_lines.h).
  *   may_hold_insert(text)          the pre-test of matchers.regions.whole_document.
+ *   utf8_length(text)              len(text.encode("utf-8", "replace")), no bytes made.
  *   first_rows(cols, cells, strong) the rows a column scan scores (_rows.c).
  *   postings(where, left, ...)     the exact index's answers for the digests that hit
  *                                  (_postings.c).
@@ -44,7 +45,9 @@
  *                                  (_columns.c).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
- * dependency): hashlib's keyed state cannot be handed to C.
+ * dependency): hashlib's keyed state cannot be handed to C. digest_many and
+ * layer_many run four one-block values side by side on a CPU with AVX2
+ * (_blake2b_x4.h: the same arithmetic per lane); ``lanes=1`` asks for one at a time.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -52,6 +55,7 @@
 #include <string.h>
 
 #include "_blake2b.h"
+#include "_blake2b_x4.h"
 #include "_dashes.h"
 
 /* Keyed BLAKE2b-128 of msg: ``keyed`` is the state after the key block (not last),
@@ -90,7 +94,8 @@ static void wipe(void *p, size_t n) {
 static PyObject *native_digest_many(PyObject *self, PyObject *args) {
     Py_buffer key, person;
     PyObject *values;
-    if (!PyArg_ParseTuple(args, "y*y*O", &key, &person, &values)) return NULL;
+    int lanes = 4; /* 1: one value at a time (the tests compare both forms) */
+    if (!PyArg_ParseTuple(args, "y*y*O|i", &key, &person, &values, &lanes)) return NULL;
     PyObject *result = NULL, *seq = NULL;
     uint64_t param[8], keyed[8];
     uint8_t keyblock[128], pers[16] = {0};
@@ -114,6 +119,15 @@ static PyObject *native_digest_many(PyObject *self, PyObject *args) {
     if (result == NULL) goto done;
     uint8_t *out = (uint8_t *)PyBytes_AS_STRING(result);
     PyObject **items = PySequence_Fast_ITEMS(seq);
+#if LP_X4
+    /* Values of one block (1-128 bytes) wait in fours for compress_x4_last. */
+    int x4 = lanes == 4 && lp_x4_available();
+    uint8_t blocks[4][128];
+    const uint8_t *bp[4] = {blocks[0], blocks[1], blocks[2], blocks[3]};
+    uint64_t tt[4];
+    uint8_t *outs[4];
+    int waiting = 0;
+#endif
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_ssize_t len;
         if (!PyUnicode_Check(items[i])) {
@@ -126,8 +140,25 @@ static PyObject *native_digest_many(PyObject *self, PyObject *args) {
             Py_CLEAR(result);
             goto done;
         }
+#if LP_X4
+        if (x4 && len >= 1 && len <= 128) {
+            memcpy(blocks[waiting], utf8, (size_t)len);
+            memset(blocks[waiting] + len, 0, (size_t)(128 - len));
+            tt[waiting] = 128 + (uint64_t)len;
+            outs[waiting] = out + 16 * i;
+            if (++waiting == 4) {
+                compress_x4_last(keyed, bp, tt, outs);
+                waiting = 0;
+            }
+            continue;
+        }
+#endif
         digest16(param, keyed, keyblock, (const uint8_t *)utf8, len, out + 16 * i);
     }
+#if LP_X4
+    for (int k = 0; k < waiting; k++)
+        digest16(param, keyed, keyblock, blocks[k], (Py_ssize_t)(tt[k] - 128), outs[k]);
+#endif
 done:
     /* The key block and the keyed state are key material: wipe the stack copies. */
     wipe(keyblock, sizeof keyblock);
@@ -370,7 +401,8 @@ static PyMethodDef methods[] = {
     {"prepare_pieces", native_prepare_pieces, METH_O,
      "The text cut after newlines and 、。: prepared pieces, 1-tuples of raw ones."},
     {"digest_many", native_digest_many, METH_VARARGS,
-     "digest_many(key, person, values) -> 16-byte keyed BLAKE2b digests, concatenated."},
+     "digest_many(key, person, values[, lanes]) -> 16-byte keyed BLAKE2b digests, "
+     "concatenated (lanes=1: one value at a time)."},
     {"bloom_survivors", native_bloom_survivors, METH_VARARGS,
      "bloom_survivors(digests, words, m, k) -> positions whose k probes all hit."},
     {"shaped_column", native_shaped_column, METH_VARARGS,
@@ -382,6 +414,8 @@ static PyMethodDef methods[] = {
      "address_cells(values, kind, max_cell) -> (found, rest) (Extractor._hinted, addresses)."},
     {"may_hold_insert", native_may_hold_insert, METH_O,
      "may_hold_insert(text) -> False when matchers.rows.SQL_INSERT cannot match text."},
+    {"utf8_length", native_utf8_length, METH_O,
+     "utf8_length(text) -> len(text.encode('utf-8', 'replace'))."},
     {"line_shapes", native_line_shapes, METH_VARARGS,
      "line_shapes(text, names) -> the shape of each line (matchers.regions.line_shape)."},
     {"tie_rows", native_tie_rows, METH_VARARGS,

@@ -10,6 +10,10 @@
  * comment; tests/matchers/test_native_regions.py holds them to the reference.
  */
 
+#ifdef __SSE2__
+#include <emmintrin.h> /* may_hold_insert's eight units a step (SSE2: every x86-64) */
+#endif
+
 enum { SHAPE_BLANK, SHAPE_RULE, SHAPE_GUTTER, SHAPE_PIPE, SHAPE_TAB, SHAPE_COMMA, SHAPE_SEMI,
        SHAPE_JSON, SHAPE_LIST, SHAPE_KV, SHAPE_ALIGNED, SHAPE_TEXT, SHAPE_COUNT };
 
@@ -219,6 +223,19 @@ static int insert_letter(Py_UCS4 c, char want) {
     return (want == 'i' && (c == 0x130 || c == 0x131)) || (want == 's' && c == 0x17f);
 }
 
+/* The positions of 'n' or 'N' are found by a loop on the string's own code units
+ * (a page is a few thousand UCS-2 units: no per-character dispatch on the kind). */
+#define LP_INSERT_SCAN(T)                                                          \
+    do {                                                                           \
+        const T *u = (const T *)d;                                                 \
+        for (Py_ssize_t i = 1; i + 5 <= n; i++) {                                  \
+            if ((u[i] | 0x20) != 'n') continue;                                    \
+            int k = 0;                                                             \
+            while (k < 6 && insert_letter(u[i - 1 + k], word[k])) k++;             \
+            if (k == 6) Py_RETURN_TRUE;                                            \
+        }                                                                          \
+    } while (0)
+
 static PyObject *native_may_hold_insert(PyObject *self, PyObject *text) {
     if (!PyUnicode_Check(text)) {
         PyErr_SetString(PyExc_TypeError, "text must be str");
@@ -228,13 +245,65 @@ static PyObject *native_may_hold_insert(PyObject *self, PyObject *text) {
     const void *d = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     static const char word[] = "insert";
-    /* Anchored on the 'n' (never a non-ASCII twin): the second letter. */
-    for (Py_ssize_t i = 1; i + 5 <= n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, d, i);
-        if (c != 'n' && c != 'N') continue;
-        int k = 0;
-        while (k < 6 && insert_letter(PyUnicode_READ(kind, d, i - 1 + k), word[k])) k++;
-        if (k == 6) Py_RETURN_TRUE;
-    }
+    /* Anchored on the 'n' (never a non-ASCII twin): the second letter. (| 0x20 maps
+     * only 'N' and 'n' to 'n': any other unit that gives 'n' differs from it in bit
+     * 5, and 'N' is 0x4e.) */
+    if (kind == PyUnicode_1BYTE_KIND)
+        LP_INSERT_SCAN(Py_UCS1);
+    else if (kind == PyUnicode_2BYTE_KIND) {
+#ifdef __SSE2__
+        /* Japanese text: eight UCS-2 units per step, skipped unless one is an 'n'. */
+        const Py_UCS2 *u = (const Py_UCS2 *)d;
+        const __m128i lower = _mm_set1_epi16(0x20), letter = _mm_set1_epi16('n');
+        Py_ssize_t i = 1;
+        for (; i + 8 + 4 <= n; i += 8) {
+            __m128i w = _mm_loadu_si128((const __m128i *)(u + i));
+            int hit = _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_or_si128(w, lower), letter));
+            if (!hit) continue;
+            for (int j = 0; j < 8; j++) {
+                if (!(hit >> (2 * j) & 1)) continue;
+                int k = 0;
+                while (k < 6 && insert_letter(u[i + j - 1 + k], word[k])) k++;
+                if (k == 6) Py_RETURN_TRUE;
+            }
+        }
+        d = u + i - 1; /* the rest (fewer than 8 + 4 units) the plain way */
+        n -= i - 1;
+#endif
+        LP_INSERT_SCAN(Py_UCS2);
+    } else
+        LP_INSERT_SCAN(Py_UCS4);
     Py_RETURN_FALSE;
+}
+#undef LP_INSERT_SCAN
+
+/* utf8_length(text): len(text.encode("utf-8", "replace")) without making the bytes
+ * (what a scan reports as the bytes it read; a lone surrogate becomes one "?"). */
+static PyObject *native_utf8_length(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "text must be str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), total = n;
+    if (PyUnicode_IS_ASCII(text)) return PyLong_FromSsize_t(n);
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *u = (const Py_UCS1 *)d;
+        for (Py_ssize_t i = 0; i < n; i++) total += u[i] >> 7;
+    } else if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *u = (const Py_UCS2 *)d;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS2 c = u[i];
+            total += (c >= 0x80) + (c >= 0x800) - 2 * (c >= 0xd800 && c <= 0xdfff);
+        }
+    } else {
+        const Py_UCS4 *u = (const Py_UCS4 *)d;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 c = u[i];
+            total += (c >= 0x80) + (c >= 0x800) + (c >= 0x10000)
+                     - 2 * (c >= 0xd800 && c <= 0xdfff);
+        }
+    }
+    return PyLong_FromSsize_t(total);
 }

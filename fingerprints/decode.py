@@ -13,7 +13,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-__all__ = ["Decoded", "decode_bytes", "japanese_score"]
+from fingerprints import native
+
+__all__ = ["Decoded", "decode_bytes", "japanese_score", "utf8_length"]
 
 
 @dataclass(frozen=True)
@@ -235,3 +237,10 @@ def decode_bytes(data: bytes | bytearray | memoryview) -> Decoded:
         return _decode(bytes(data))
     except Exception:  # last resort: a decoder bug must not lose the document
         return Decoded(bytes(data).decode("utf-8", "replace"), "utf-8", True)
+
+
+def utf8_length(text: str) -> int:
+    """``len(text.encode("utf-8", "replace"))``: the bytes a decoded document stands
+    for (counted in C without making them, when the native core is there)."""
+    core = native.CORE
+    return core.utf8_length(text) if core is not None else len(text.encode("utf-8", "replace"))

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Final
 
-from fingerprints.decode import decode_bytes
+from fingerprints.decode import decode_bytes, utf8_length
 from fingerprints.kindconfig import registry_from_config
 from fingerprints.normalizers import KindRegistry
 from fingerprints.reader import FingerprintSet
@@ -157,7 +157,7 @@ class Matcher:
     def scan_text(self, text: str, *, name: str = "") -> MatchResult:
         """Scan one decoded document (``name`` is its file name or URL, for hints)."""
         result, _ = self.scan_chunk(text, name=name)
-        result.bytes_scanned = len(text.encode("utf-8", "replace"))
+        result.bytes_scanned = utf8_length(text)
         result.encoding = result.encoding or "str"
         return result
 

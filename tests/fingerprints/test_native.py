@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from fingerprints import bloom, native
 from fingerprints.bloom import BloomFilter
+from fingerprints.decode import utf8_length
 from fingerprints.keyed import FingerprintKey, Hasher
 from fingerprints.text import DASH_CHARS, prepare, prepare_full
 
@@ -130,6 +131,33 @@ def test_native_digests_are_hashlib_blake2b(key: bytes, kind: str, values: list[
         for v in values
     )
     assert blob == want
+    # One value at a time (what a CPU without AVX2 runs) gives the same bytes.
+    assert N.digest_many(key, kind.encode(), values, 1) == want
+
+
+@given(st.text(alphabet=st.characters(), max_size=60)
+       | st.text(alphabet="aé\xff", max_size=20) | st.text(alphabet="aあ\ud800\udfff", max_size=20))
+@settings(max_examples=500, deadline=None)
+def test_native_utf8_length_is_the_length_of_the_encoding(text: str) -> None:
+    """What a scan reports as bytes read: ``len(text.encode("utf-8", "replace"))``, a
+    lone surrogate counted as the one "?" it becomes."""
+    want = len(text.encode("utf-8", "replace"))
+    assert N.utf8_length(text) == want
+    with native.use(False):
+        assert utf8_length(text) == want
+
+
+@pytest.mark.parametrize("lanes", [1, 4])
+def test_native_digests_in_fours_around_long_and_empty_values(lanes: int) -> None:
+    """Values of one block wait in fours; empty and multi-block values between them
+    are digested at once, and each digest lands at its own value's place."""
+    key, person = bytes(range(32)), b"phone"
+    sizes = [1, 0, 128, 129, 2, 3, 300, 4, 5, 127, 0, 6, 7, 8, 9, 64]
+    values = ["x" * n if i % 2 else "あ" * (n // 3) for i, n in enumerate(sizes)]
+    want = b"".join(hashlib.blake2b(v.encode(), key=key, person=person,
+                                    digest_size=16).digest() for v in values)
+    for end in range(len(values) + 1):
+        assert N.digest_many(key, person, values[:end], lanes) == want[: 16 * end]
 
 
 @pytest.mark.parametrize("size", [0, 1, 2, 63, 64, 127, 128, 129, 255, 256, 257, 1000])

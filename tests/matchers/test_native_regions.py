@@ -79,7 +79,9 @@ _sql_like = st.tuples(
 ).map("".join)
 
 
-@given(_sql_like | st.text(alphabet=_ALPHABET + "insertINSERT\u0130\u0131\u017f", max_size=40))
+# (Every kind of str: ASCII, Latin-1 "é", UCS-2 CJK, UCS-4 "𠮷": each has its own loop.)
+@given(_sql_like | st.text(alphabet=_ALPHABET + "insertINSERT\u0130\u0131\u017fé𠮷", max_size=80)
+       | st.text(alphabet="insertINSERTé ", max_size=30))
 @settings(max_examples=1000, deadline=None)
 @example("\u0131NſErT INTO t VALUES (1)")
 @example("INSERT")
