@@ -246,7 +246,7 @@ def _supporting(
         for m in POSTAL_RE.finditer(window):
             attempt(POSTAL, m.group(), lo + m.start())
     if plan.has(ADDRESS) and ADDRESS not in skip and _may_match(_ADDRESS_GUARDS, window):
-        for m in _ADDRESS_START.finditer(window):
+        for m in address_matches(window):
             for value in _address_cuts(m.group()):
                 attempt(ADDRESS, value, lo + m.start())
     name_lengths = sorted(plan.lengths.get(NAME, ())) if NAME not in skip else []
@@ -308,6 +308,35 @@ def name_windows(window: str, lo: int, name_lengths: list[int]) -> Iterator[tupl
 
 def _may_match(guards: tuple[re.Pattern[str], ...], window: str) -> bool:
     return any(guard.search(window) for guard in guards)
+
+
+#: What an _ADDRESS_START match begins with, but for "…県" (two or three kanji before it).
+_PREFECTURE_WORDS: Final = ("北海道", "東京都", "京都府", "大阪府")
+
+
+def address_matches(window: str) -> list[re.Match[str]]:
+    """``list(_ADDRESS_START.finditer(window))``, tried only where a match can begin:
+    at a prefecture word, or two or three characters before a 県. (``re`` has no
+    quick scan for the pattern: it tried every kanji of a window.)"""
+    if "県" not in window and not any(w in window for w in _PREFECTURE_WORDS):
+        return []
+    starts: set[int] = set()
+    for word in (*_PREFECTURE_WORDS, "県"):
+        at = window.find(word)
+        while at != -1:
+            if word == "県":
+                starts.update((at - 3, at - 2))
+            else:
+                starts.add(at)
+            at = window.find(word, at + 1)
+    out: list[re.Match[str]] = []
+    end = 0
+    match = _ADDRESS_START.match
+    for p in sorted(starts):
+        if p >= end and (m := match(window, p)) is not None:
+            out.append(m)
+            end = m.end()
+    return out
 
 
 def _address_cuts(span: str) -> list[str]:

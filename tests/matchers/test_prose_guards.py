@@ -16,6 +16,7 @@ from matchers.prose import (
     _POSTAL_GUARDS,
     DATE_RE,
     _may_match,
+    address_matches,
 )
 from matchers.shapes import POSTAL_RE
 
@@ -56,3 +57,14 @@ def test_guards_are_not_everywhere() -> None:
     for _pattern, guards in CASES.values():
         assert not _may_match(guards, post)
     assert re.search("[0-9]", post)
+
+
+@given(text=texts | st.lists(st.sampled_from(
+    ["県", "北海道", "東京都", "京都", "府", "大阪", "山", "田", "川", "あ", "、", " ", "1",
+     "東京都府", "京都府", "県県", "神奈川"]), max_size=40).map("".join))
+@settings(max_examples=3000, deadline=None)
+def test_address_matches_are_finditers(text: str) -> None:
+    """Trying the address pattern only at prefecture words and before 県 finds the
+    matches finditer finds (same starts, same text)."""
+    got = [(m.start(), m.group()) for m in address_matches(text)]
+    assert got == [(m.start(), m.group()) for m in _ADDRESS_START.finditer(text)]
