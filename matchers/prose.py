@@ -318,8 +318,6 @@ def address_matches(window: str) -> list[re.Match[str]]:
     """``list(_ADDRESS_START.finditer(window))``, tried only where a match can begin:
     at a prefecture word, or two or three characters before a 県. (``re`` has no
     quick scan for the pattern: it tried every kanji of a window.)"""
-    if "県" not in window and not any(w in window for w in _PREFECTURE_WORDS):
-        return []
     starts: set[int] = set()
     for word in (*_PREFECTURE_WORDS, "県"):
         at = window.find(word)

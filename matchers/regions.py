@@ -148,7 +148,6 @@ def cut_regions(text: str) -> list[Region]:
         a, b, shape, _holes = merged[0]
         return [Region(a, "\n".join(lines[a:b]) if (a, b) != (0, len(lines)) else text, shape)]
     regions: list[Region] = []
-    kept: list[tuple[list[str], int]] = []  # (body, first line) of each region kept
     # The content lines of the regions kept, made only once some region may be a
     # copy: a region whose first content line is in no kept region's text is none
     # (a page's prose lines between its table rows, mostly).
@@ -163,12 +162,12 @@ def cut_regions(text: str) -> list[Region]:
                     body[j - a] = ""
         if seen is not None or _may_be_copy(body, a, lines, shapes, regions):
             if seen is None:
-                seen = set().union(*(_content(k, at, lines, shapes) for k, at in kept))
+                seen = set().union(*(_content(r.text.split("\n"), r.first, lines, shapes)
+                                     for r in regions))
             content = _content(body, a, lines, shapes)
             if len(content) >= _COPY_MIN_LINES and content <= seen:
                 continue  # a copy of text read already
             seen |= content
-        kept.append((body, a))
         regions.append(Region(a, "\n".join(body), shape))
     return regions
 
