@@ -24,6 +24,7 @@ setup(
                 "fingerprints/_native_address_cells.h",
                 "fingerprints/_native_cells.h",
                 "fingerprints/_native_lines.h",
+                "fingerprints/_native_phone_runs.h",
                 "fingerprints/_tie_values.h",
             ],
             extra_compile_args=["-std=c99", "-Wall", "-Wno-unused-parameter"],

@@ -379,6 +379,7 @@ fail:
 /* -------------------------------------------- column fast path and line shapes */
 
 #include "_native_cells.h"
+#include "_native_phone_runs.h"
 #include "_native_address_cells.h"
 #include "_native_lines.h"
 
@@ -408,6 +409,9 @@ static PyMethodDef methods[] = {
     {"shaped_column", native_shaped_column, METH_VARARGS,
      "shaped_column(values, phone, email, fixed, prepare, sample, max_cell) -> None or "
      "(is_phone, raws, canons, todo, rest) (matchers.candidates._shaped_cells)."},
+    {"phone_runs", native_phone_runs, METH_VARARGS,
+     "phone_runs(text, fixed) -> [(start, end, canonical or None)] "
+     "(matchers.primaries.PrimarySearch._phones)."},
     {"weak_cells", native_weak_cells, METH_VARARGS,
      "weak_cells(values, max_cell) -> (weak, others) (matchers.candidates.weak_only)."},
     {"address_cells", native_address_cells, METH_VARARGS,

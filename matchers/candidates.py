@@ -25,6 +25,7 @@ from typing import Final
 
 from fingerprints import native
 from fingerprints.normalizers.address import AddressNormalizer
+from fingerprints.normalizers.phone import PhoneNormalizer
 from fingerprints.text import prepare
 from matchers.primaries import PrimarySearch
 from matchers.rows import Row
@@ -101,6 +102,7 @@ class Extractor:
         self._search = PrimarySearch(
             registry.fields_for, phone=self._phone, email=self._email,
             customer_id=self._cid_lengths if self._cid else None, custom=self._custom,
+            native_phone=self._phone and type(registry.get(PHONE)) is PhoneNormalizer,
         )
         # The column fast path, with the same normalizers ``fields_for`` calls.
         self._shapes = ColumnShapes(
