@@ -15,7 +15,8 @@ setup(
              "fingerprints/_prose.c", "fingerprints/_rows.c",
              "fingerprints/_postings.c", "fingerprints/_ranges.c", "fingerprints/_snippet.c",
              "fingerprints/_canon.c", "fingerprints/_canon_names.c",
-             "fingerprints/_canon_address.c", "fingerprints/_columns.c"],
+             "fingerprints/_canon_address.c", "fingerprints/_columns.c",
+             "fingerprints/_memo.c"],
             depends=[
                 "fingerprints/_blake2b.h",
                 "fingerprints/_blake2b_x4.h",

@@ -394,6 +394,8 @@ PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
 extern PyTypeObject ProseTableType; /* _prose.c */
 PyObject *native_prose_shapes(PyObject *self, PyObject *args); /* _snippet.c */
 PyObject *native_split_columns(PyObject *self, PyObject *args); /* _columns.c */
+PyObject *native_memo_split(PyObject *self, PyObject *args); /* _memo.c */
+PyObject *native_memo_settle(PyObject *self, PyObject *args); /* _memo.c */
 int canon_register(PyObject *module); /* _canon.c */
 
 static PyMethodDef methods[] = {
@@ -439,6 +441,11 @@ static PyMethodDef methods[] = {
      "prose_shapes(piece, is_known_word) -> the shapes of a prose snippet (_snippet.c)."},
     {"split_columns", native_split_columns, METH_VARARGS,
      "split_columns(texts, delim, width) -> columns, equal cells one str (_columns.c)."},
+    {"memo_split", native_memo_split, METH_VARARGS,
+     "memo_split(entries, values) -> (fresh, known_values, known_res, unread or None) "
+     "(_memo.c)."},
+    {"memo_settle", native_memo_settle, METH_VARARGS,
+     "memo_settle(entries, fresh, found) -> entries added (_memo.c)."},
     {"layer_many", native_layer_many, METH_VARARGS,
      "layer_many(secret, person, digests, width) -> layered 16-byte digests (_layer.c)."},
     {NULL, NULL, 0, NULL}};

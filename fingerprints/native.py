@@ -76,6 +76,12 @@ class NativeCore(Protocol):
     def split_columns(self, texts: list[str], delim: str, width: int, /
                       ) -> list[list[str]] | None: ...
 
+    def memo_split(self, entries: dict[str, Any], values: Iterable[str], /
+                   ) -> tuple[list[str], list[str], list[Any], dict[str, Any] | None]: ...
+
+    def memo_settle(self, entries: dict[str, Any], fresh: list[str],
+                    found: dict[str, Any], /) -> int: ...
+
     # The supporting kinds' canonical forms on prepared text (``fingerprints/_canon.c``):
     # each returns the reference's answer, or NotImplemented where it cannot decide
     # exactly and the normalizer's Python code must run.

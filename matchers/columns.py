@@ -316,25 +316,47 @@ def _read_values(
     the extractor: (the values with candidates to probe -> their CellResult, those of
     them not memoized before, the memoized values with hits and their entries, how
     many entries are new). Values with no candidate at all are settled in the memo."""
-    rest = list(values)
-    resolved: list[Any] = list(map(entries.get, rest, repeat(_MISSING)))
-    sizes = list(map(len, resolved))
-    fresh_values = list(compress(rest, map(_TWO, sizes)))
+    core = native.CORE
+    unread: dict[str, CellResult] | None
+    if core is not None:
+        # The same lists in one pass (fingerprints/_memo.c).
+        fresh_values, known_values, known_res, unread = core.memo_split(entries, values)
+    else:
+        fresh_values, known_values, known_res, unread = _memo_split(entries, values)
     # (Not through the extractor's cell cache: this memo remembers them.)
     fresh_found = found = ex.cells(fresh_values, hint, cached=False)
-    hit = list(map(_THREE, sizes))
-    known_values, known_res = list(compress(rest, hit)), list(compress(resolved, hit))
-    if 1 in sizes:
-        unread = list(map(_ONE, sizes))
-        found = dict(zip(compress(rest, unread), map(_CELL_LIST, compress(resolved, unread)),
-                         strict=True))
+    if unread is not None:
+        found = unread
         found.update(fresh_found)  # (the fresh values are the fewer)
     fresh = len(fresh_found)
+    if core is not None:
+        fresh += core.memo_settle(entries, fresh_values, fresh_found)
+        return found, fresh_found, known_values, known_res, fresh
     for value in fresh_values:
         if value not in fresh_found:
             entries[value] = ()
             fresh += 1
     return found, fresh_found, known_values, known_res, fresh
+
+
+def _memo_split(
+    entries: dict[str, Resolved], values: Iterable[str]
+) -> tuple[list[str], list[str], list[Resolved], dict[str, CellResult] | None]:
+    """The values without an entry, those with hits and their entries, and the unread
+    ones (value -> its CellResult; None when there are none): the reference of the
+    native ``memo_split`` (``fingerprints/_memo.c``)."""
+    rest = list(values)
+    resolved: list[Any] = list(map(entries.get, rest, repeat(_MISSING)))
+    sizes = list(map(len, resolved))
+    fresh_values = list(compress(rest, map(_TWO, sizes)))
+    hit = list(map(_THREE, sizes))
+    known_values, known_res = list(compress(rest, hit)), list(compress(resolved, hit))
+    unread = None
+    if 1 in sizes:
+        ones = list(map(_ONE, sizes))
+        unread = dict(zip(compress(rest, ones), map(_CELL_LIST, compress(resolved, ones)),
+                          strict=True))
+    return fresh_values, known_values, known_res, unread
 
 
 def _over_rows(counts: Mapping[str, int], column: Sequence[str], distinct: bool) -> int:

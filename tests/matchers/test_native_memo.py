@@ -1,0 +1,64 @@
+"""The column memo's lookups in C (``memo_split``, ``memo_settle``, ``fingerprints/_memo.c``)
+against their Python reference (``matchers.columns._memo_split`` and the loop of
+``_read_values``, issue 15): the same lists, in the same order, the same entries added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fingerprints import native
+from matchers.columns import _memo_split
+
+pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
+
+_VALUES = st.text(alphabet="ab佐藤1-", max_size=4)
+_CELL: Any = ((("name", "佐藤"),), 0, "")
+_ENTRY = st.sampled_from([(), (_CELL,), ([(("name", "佐藤"), 0)], True, ((("name", "佐藤"), 1),))])
+
+
+@given(st.dictionaries(_VALUES, _ENTRY, max_size=12), st.lists(_VALUES, max_size=20, unique=True),
+       st.booleans())
+@settings(max_examples=600, deadline=None)
+def test_split_as_the_reference(entries: dict[str, Any], values: list[str], as_iter: bool) -> None:
+    core = native.CORE
+    assert core is not None
+    got = core.memo_split(entries, iter(values) if as_iter else values)
+    assert got == _memo_split(entries, values)
+    fresh, known_values, known_res, unread = got
+    assert fresh == [v for v in values if v not in entries]
+    assert all(a is b for a, b in zip(known_res, (entries[v] for v in known_values), strict=True))
+    assert (unread is None) == (not any(len(entries.get(v, ())) == 1 for v in values))
+
+
+@given(st.dictionaries(_VALUES, _ENTRY, max_size=8), st.lists(_VALUES, max_size=12, unique=True),
+       st.sets(_VALUES, max_size=6))
+@settings(max_examples=400, deadline=None)
+def test_settle_as_the_reference(entries: dict[str, Any], fresh: list[str],
+                                 found_keys: set[str]) -> None:
+    core = native.CORE
+    assert core is not None
+    fresh = [v for v in fresh if v not in entries]
+    found = dict.fromkeys(found_keys, _CELL)
+    expected = dict(entries)
+    added = 0
+    for value in fresh:
+        if value not in found:
+            expected[value] = ()
+            added += 1
+    assert core.memo_settle(entries, fresh, found) == added
+    assert entries == expected
+    assert list(entries) == list(expected)  # the same order of insertion
+
+
+def test_a_bad_entry_is_an_error() -> None:
+    core = native.CORE
+    assert core is not None
+    with pytest.raises(TypeError):
+        core.memo_split({"a": ["not", "a", "tuple"]}, ["a"])
+    with pytest.raises(ValueError):
+        core.memo_split({"a": (1, 2)}, ["a"])
