@@ -33,6 +33,7 @@ typedef struct {
 typedef struct {
     Slot *slots;
     size_t n, used; /* n a power of two, more than twice used */
+    size_t first;   /* the size of the first table (a power of two) */
 } Table;
 
 typedef struct {
@@ -61,8 +62,10 @@ static size_t slot_of(uint64_t h, size_t n) {
     return (size_t)((h * 0x9E3779B97F4A7C15ULL) >> 32) & (n - 1);
 }
 
-static int grow(Table *t) {
-    size_t n = t->n ? t->n * 2 : 1024;
+/* ``first``: the first table's size (a column of few rows needs no 1,024 slots: a page
+ * of a crawl has a hundred rows, and zeroing the slots cost more than using them). */
+static int grow(Table *t, size_t first) {
+    size_t n = t->n ? t->n * 2 : first;
     Slot *slots = PyMem_Calloc(n, sizeof(Slot));
     if (slots == NULL) {
         PyErr_NoMemory();
@@ -84,7 +87,7 @@ static int grow(Table *t) {
 static PyObject *cell(Table *t, PyObject *line, const Span *sp) {
     if (sp->a == sp->b) return PyUnicode_New(0, 0);
     if (t == NULL) return PyUnicode_Substring(line, sp->a, sp->b);
-    if ((t->used + 1) * 2 > t->n && grow(t) < 0) return NULL;
+    if ((t->used + 1) * 2 > t->n && grow(t, t->first) < 0) return NULL;
     int kind = PyUnicode_KIND(line);
     const void *data = PyUnicode_DATA(line);
     size_t s = slot_of(sp->hash, t->n);
@@ -144,6 +147,8 @@ static PyObject *column(PyObject *texts, const Span *spans, Py_ssize_t nrows, Py
     Table t = {0};
     Table *tp = &t;
     if (col == NULL) return NULL;
+    t.first = 64;
+    while (t.first < 1024 && t.first < (size_t)nrows * 2 + 2) t.first *= 2;
     for (Py_ssize_t i = 0; i < nrows; i++) {
         if (i == SAMPLE && t.used * 10 > SAMPLE * 9) tp = NULL;
         PyObject *c = cell(tp, PyList_GET_ITEM(texts, i), &spans[i * width + j]);

@@ -103,3 +103,16 @@ def test_a_column_of_distinct_values_is_cut_without_a_table(core: NativeCore) ->
     phones, names = got
     assert phones[1500] == phones[0] and phones[1500] is not phones[0]
     assert len({id(v) for v in names}) == 3
+
+
+@pytest.mark.parametrize("rows", [1, 31, 32, 33, 200, 700, 3000])
+def test_a_table_grows_past_its_first_size(core: NativeCore, rows: int) -> None:
+    """The first table is sized to the rows (64 slots up to 1,024); a column whose
+    repeats in its first rows kept the table, then turns distinct, grows it."""
+    texts = [f"山田 {i % 2 if i < 100 else i},{i % 7}" for i in range(rows)]
+    got = core.split_columns(texts, ",", 2)
+    assert got == _reference(texts, ",", 2)
+    assert got is not None
+    names, sevens = got
+    assert len({id(v) for v in names}) == len(set(names))
+    assert len({id(v) for v in sevens}) == len(set(sevens))
