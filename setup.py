@@ -24,6 +24,7 @@ setup(
                 "fingerprints/_dashes.h",
                 "fingerprints/_native_address_cells.h",
                 "fingerprints/_native_cells.h",
+                "fingerprints/_native_kind_cells.h",
                 "fingerprints/_native_lines.h",
                 "fingerprints/_native_phone_runs.h",
                 "fingerprints/_tie_values.h",

@@ -381,6 +381,7 @@ fail:
 #include "_native_cells.h"
 #include "_native_phone_runs.h"
 #include "_native_address_cells.h"
+#include "_native_kind_cells.h"
 #include "_native_lines.h"
 
 /* ---------------------------------------------------------------------- module */
@@ -418,6 +419,9 @@ static PyMethodDef methods[] = {
      "weak_cells(values, max_cell) -> (weak, others) (matchers.candidates.weak_only)."},
     {"address_cells", native_address_cells, METH_VARARGS,
      "address_cells(values, kind, max_cell) -> (found, rest) (Extractor._hinted, addresses)."},
+    {"kind_cells", native_kind_cells, METH_VARARGS,
+     "kind_cells(values, kind, max_cell, canon, fold, folded_kind) -> (found, rest) "
+     "(Extractor._hinted: names, kana, birth dates, postal codes)."},
     {"may_hold_insert", native_may_hold_insert, METH_O,
      "may_hold_insert(text) -> False when matchers.rows.SQL_INSERT cannot match text."},
     {"utf8_length", native_utf8_length, METH_O,

@@ -25,7 +25,11 @@ from typing import Final
 
 from fingerprints import native
 from fingerprints.normalizers.address import AddressNormalizer
+from fingerprints.normalizers.birthdate import BirthdateNormalizer
+from fingerprints.normalizers.kana import NameKanaNormalizer
+from fingerprints.normalizers.name import NameFoldedNormalizer, NameNormalizer, fold_name
 from fingerprints.normalizers.phone import PhoneNormalizer
+from fingerprints.normalizers.postal import PostalCodeNormalizer
 from fingerprints.text import prepare
 from matchers.primaries import PrimarySearch
 from matchers.rows import Row
@@ -64,6 +68,12 @@ from matchers.shapes import (
 # the same, without backtracking through a cell of fewer digits: an address costs
 # about half as much.)
 TEN_DIGITS_RE: Final = re.compile(r"(?:[^0-9]*+[0-9]){10}")
+# The kinds whose built-in normalizer's ``canonical`` is the native core's function of
+# the prepared value (fingerprints/_canon.c, _canon_names.c), and that function's name.
+_NATIVE_CANON: Final = {NAME: NameNormalizer, NAME_KANA: NameKanaNormalizer,
+                        BIRTHDATE: BirthdateNormalizer, POSTAL: PostalCodeNormalizer}
+_CANON_OF: Final = {NAME: "canon_name", NAME_KANA: "canon_kana",
+                    BIRTHDATE: "canon_birthdate", POSTAL: "canon_postal"}
 # Cells longer than this are not tried as anything but an address.
 _MAX_CELL: Final = 200
 # "Not in the cache" (a CellResult with no pairs, told apart by identity).
@@ -90,6 +100,12 @@ class Extractor:
         # The native core decides an address cell the way the built-in normalizer
         # does (fingerprints/_native_address_cells.h); another normalizer runs its own.
         self._address_cells = type(registry.get(ADDRESS)) is AddressNormalizer
+        # So does it a name, kana, birth date or postal code cell through the
+        # kind's canonical form (fingerprints/_native_kind_cells.h), for the
+        # built-in normalizers, which call that same native form.
+        self._kind_cells = frozenset(
+            kind for kind, cls in _NATIVE_CANON.items() if type(registry.get(kind)) is cls
+        )
         self._cid = plan.has(CUSTOMER_ID)
         # Lengths of the customer IDs the set holds: a token can only be one when,
         # without its '-' separators (all the canonical form drops from a token),
@@ -235,6 +251,17 @@ class Extractor:
             # the rest (a character the native preparation does not know, a key it
             # cannot decide) go through the loop below as before.
             decided, values = core.address_cells(list(values), hint, _MAX_CELL * 4)
+            if decided:
+                found.update(decided)
+                if keep:
+                    self._keep_many(hint, decided)
+        elif core is not None and hint in self._kind_cells:
+            # Names, kana, birth dates and postal codes the same way, through the
+            # kind's native canonical form (a name with its folded form).
+            name = hint == NAME
+            decided, values = core.kind_cells(
+                list(values), hint, _MAX_CELL * 4, getattr(core, _CANON_OF[hint]),
+                fold_name if name else None, NameFoldedNormalizer.kind if name else None)
             if decided:
                 found.update(decided)
                 if keep:
