@@ -7,8 +7,10 @@ recomputed from the merged records and the summed candidate counts.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import attrgetter
 
 from fingerprints.normalizers import PRIMARY_KINDS
@@ -138,6 +140,8 @@ class Accumulator:
 
 
 _order = attrgetter("row", "ref")
+_CONFIDENCE = attrgetter("confidence")
+_FIELDS = attrgetter("fields")
 
 
 def summarize(
@@ -157,21 +161,23 @@ def summarize(
     records = sorted(hits, key=_order)
     primary = _PRIMARY_DEFAULT if primary_kinds is None else primary_kinds
     medium = RANK[Confidence.MEDIUM]  # (ranks: members compare in Python, slowly)
-    medium_up = sum(1 for h in records if RANK[h.confidence] >= medium)
-    primary_records = sum(1 for h in records if not primary.isdisjoint(h.fields))
+    # Tens of thousands of record hits share a few levels and field tuples: each
+    # is counted in C, then looked at once.
+    levels = Counter(map(_CONFIDENCE, records))
+    field_tuples = Counter(map(_FIELDS, records))
+    medium_up = sum(n for level, n in levels.items() if RANK[level] >= medium)
+    primary_records = sum(n for f, n in field_tuples.items() if not primary.isdisjoint(f))
     bulk = is_bulk(
         medium_or_above_records=medium_up,
         primary_records=primary_records,
         matched_primary_candidates=matched_primary_candidates,
         primary_candidates=primary_candidates,
     )
-    fields: set[str] = set()
-    for h in records:
-        fields.update(h.fields)
+    fields = set(chain.from_iterable(field_tuples))
     return MatchResult(
         dataset=dataset,
         record_hits=records,
-        confidence=finding_confidence((h.confidence for h in records), bulk=bulk),
+        confidence=finding_confidence(levels, bulk=bulk),
         bulk=bulk,
         primary_candidates=primary_candidates,
         fields=tuple(sorted(fields)),
