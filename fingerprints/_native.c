@@ -396,6 +396,7 @@ extern PyTypeObject ProseTableType; /* _prose.c */
 PyObject *native_prose_shapes(PyObject *self, PyObject *args); /* _snippet.c */
 PyObject *native_split_columns(PyObject *self, PyObject *args); /* _columns.c */
 PyObject *native_memo_split(PyObject *self, PyObject *args); /* _memo.c */
+PyObject *native_column_hits(PyObject *self, PyObject *args); /* _hits.c */
 PyObject *native_memo_settle(PyObject *self, PyObject *args); /* _memo.c */
 int canon_register(PyObject *module); /* _canon.c */
 
@@ -445,6 +446,9 @@ static PyMethodDef methods[] = {
      "prose_shapes(piece, is_known_word) -> the shapes of a prose snippet (_snippet.c)."},
     {"split_columns", native_split_columns, METH_VARARGS,
      "split_columns(texts, delim, width) -> columns, equal cells one str (_columns.c)."},
+    {"column_hits", native_column_hits, METH_VARARGS,
+     "column_hits(found, hit_set, hits, j, weak, memo) -> (cell_hits, strong_values, "
+     "matched_values) (matchers.columns.column_hits, _hits.c)."},
     {"memo_split", native_memo_split, METH_VARARGS,
      "memo_split(entries, values) -> (fresh, known_values, known_res, unread or None) "
      "(_memo.c)."},

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from types import ModuleType, NotImplementedType
 from typing import Any, Protocol, cast
@@ -80,6 +80,11 @@ class NativeCore(Protocol):
 
     def split_columns(self, texts: list[str], delim: str, width: int, /
                       ) -> list[list[str]] | None: ...
+
+    def column_hits(
+        self, found: Mapping[str, Any], hit_set: set[Any], hits: Mapping[Any, Any], j: int,
+        weak: Set[str], memo: dict[str, Any] | None, /,
+    ) -> tuple[dict[str, list[Any]], set[str], dict[str, int]]: ...
 
     def memo_split(self, entries: dict[str, Any], values: Iterable[str], /
                    ) -> tuple[list[str], list[str], list[Any], dict[str, Any] | None]: ...

@@ -238,8 +238,10 @@ def scan_columns(
     hit_columns: list[int] = []
     hit_cells: dict[int, dict[str, list[tuple[Pair, int]]]] = {}
     strong: list[set[str] | None] = []  # per hit column: its values with a strong hit
+    core = native.CORE
+    read_hits = core.column_hits if core is not None else column_hits
     for j, found in enumerate(results):
-        cell_hits, strong_values, matched_values = column_hits(
+        cell_hits, strong_values, matched_values = read_hits(
             found, hit_set, hits, j, WEAK_KINDS, memos[j]
         )
         values, res = known[j]
@@ -265,7 +267,6 @@ def scan_columns(
 
     # Only candidates that hit are kept: nothing after this (evidence, snippet)
     # looks at the others.
-    core = native.CORE
     picked = (core.first_rows if core is not None else first_rows)(
         [columns[j] for j in hit_columns], [hit_cells[j] for j in hit_columns], strong
     )

@@ -1,0 +1,77 @@
+"""The native ``column_hits`` (``fingerprints/_hits.c``) against its Python reference
+(``matchers.columns.column_hits``, issues 12 and 15): the same cell hits, strong values
+and matched counts, the same lists shared between the cell hits and the memo, and the
+same memo entries in the same order, from columns of one- and many-pair cells, primary
+and not, hit and missed, with answers of every kind (records, a too-common value, none).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fingerprints import native
+from matchers.columns import column_hits
+from matchers.confidence import WEAK_KINDS
+from matchers.probe import NO_HITS, Common
+
+pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
+
+_KINDS = ("name", "name_folded", "name_kana", "birthdate", "phone", "address", "postal_code")
+_PAIR = st.tuples(st.sampled_from(_KINDS), st.sampled_from(["a", "b", "c", "d"]))
+_ANSWER = st.sampled_from([NO_HITS, ((1, "name"),), ((2, "phone"), (3, "phone")),
+                           Common("name", 900, 7)])
+
+
+@st.composite
+def columns(draw: st.DrawFn) -> tuple[dict[str, Any], set[Any], dict[Any, Any], dict[str, Any]]:
+    values = draw(st.lists(st.text(alphabet="xyz", min_size=1, max_size=3), unique=True,
+                           max_size=12))
+    found: dict[str, Any] = {}
+    hits: dict[Any, Any] = {}
+    for v in values:
+        pairs = tuple(dict.fromkeys(draw(st.lists(_PAIR, min_size=1, max_size=3))))
+        nprim = draw(st.integers(0, len(pairs)))
+        found[v] = (pairs, nprim, "label")
+    for res in found.values():
+        for pair in res[0]:
+            if pair not in hits:
+                hits[pair] = draw(_ANSWER)
+    hit_set = {p for p, a in hits.items() if a}
+    memo = {v: () for v in draw(st.lists(st.sampled_from(values), max_size=3))} if values else {}
+    memo["elsewhere"] = ()
+    return found, hit_set, hits, memo
+
+
+@given(columns(), st.integers(0, 5), st.booleans())
+@settings(max_examples=800, deadline=None)
+def test_as_the_reference(col: tuple[dict[str, Any], set[Any], dict[Any, Any], dict[str, Any]],
+                          j: int, with_memo: bool) -> None:
+    core = native.CORE
+    assert core is not None
+    found, hit_set, hits, memo = col
+    memo_c, memo_py = (dict(memo), dict(memo)) if with_memo else (None, None)
+    got = core.column_hits(found, hit_set, hits, j, WEAK_KINDS, memo_c)
+    want = column_hits(found, hit_set, hits, j, WEAK_KINDS, memo_py)
+    assert got == want
+    assert [type(x) for x in got] == [type(x) for x in want]
+    if memo_c is not None and memo_py is not None:
+        assert memo_c == memo_py
+        assert list(memo_c) == list(memo_py)  # the same order of insertion
+        for value, entry in memo_c.items():
+            if len(entry) == 3:
+                assert entry[0] is got[0][value]  # the cell's list, shared
+
+
+def test_a_pair_without_an_answer_is_an_error() -> None:
+    core = native.CORE
+    assert core is not None
+    found = {"x": ((("name", "a"), ("name_kana", "b")), 0, "label")}
+    with pytest.raises(KeyError):
+        core.column_hits(found, {("name", "a")}, {("name", "a"): ((1, "name"),)}, 0,
+                         WEAK_KINDS, None)
+    with pytest.raises(TypeError):
+        core.column_hits({"x": ("not a cell",)}, set(), {}, 0, WEAK_KINDS, None)
