@@ -25,7 +25,8 @@ _ENTRY = st.sampled_from([(), (_CELL,), ([(("name", "佐藤"), 0)], True, ((("na
        st.booleans())
 @settings(max_examples=600, deadline=None)
 def test_split_as_the_reference(entries: dict[str, Any], values: list[str], as_iter: bool) -> None:
-    core = native.CORE
+    with native.use(True):  # (LEAKPRINT_PURE_PYTHON=1 only unselects it)
+        core = native.CORE
     assert core is not None
     got = core.memo_split(entries, iter(values) if as_iter else values)
     assert got == _memo_split(entries, values)
@@ -40,7 +41,8 @@ def test_split_as_the_reference(entries: dict[str, Any], values: list[str], as_i
 @settings(max_examples=400, deadline=None)
 def test_settle_as_the_reference(entries: dict[str, Any], fresh: list[str],
                                  found_keys: set[str]) -> None:
-    core = native.CORE
+    with native.use(True):  # (LEAKPRINT_PURE_PYTHON=1 only unselects it)
+        core = native.CORE
     assert core is not None
     fresh = [v for v in fresh if v not in entries]
     found = dict.fromkeys(found_keys, _CELL)
@@ -56,7 +58,8 @@ def test_settle_as_the_reference(entries: dict[str, Any], fresh: list[str],
 
 
 def test_a_bad_entry_is_an_error() -> None:
-    core = native.CORE
+    with native.use(True):  # (LEAKPRINT_PURE_PYTHON=1 only unselects it)
+        core = native.CORE
     assert core is not None
     with pytest.raises(TypeError):
         core.memo_split({"a": ["not", "a", "tuple"]}, ["a"])
