@@ -60,11 +60,19 @@ static int may_hold_primary(PyObject *cell) {
     return 0;
 }
 
-static PyObject *native_address_cells(PyObject *self, PyObject *args) {
-    PyObject *values, *kind;
-    Py_ssize_t max_cell;
-    if (!PyArg_ParseTuple(args, "OUn", &values, &kind, &max_cell)) return NULL;
-    PyObject *seq = PySequence_Fast(values, "address_cells() needs a sequence of str");
+/* What a column's decider gives one prepared cell: its canonical form (a new
+ * reference), or NULL with no error set when the cell goes to rest, NULL with an
+ * error set on failure. ``ctx`` is the decider's own argument. */
+typedef PyObject *(*CellDecider)(PyObject *cell, PyObject *ctx, Py_UCS4 **buf, Py_ssize_t *cap);
+
+/* The loop shared by address_cells and kind_cells (_native_kind_cells.h): each value
+ * trimmed, prepared and tested as ``_hinted`` does, then ``decide``d; ``found`` maps
+ * each decided value to (pairs, 0, kind), pairs ((kind, canonical),) or, with ``fold``
+ * (a callable, else None), ((kind, canonical), (folded_kind, fold(canonical))). */
+static PyObject *decided_cells(PyObject *values, PyObject *kind, Py_ssize_t max_cell,
+                               CellDecider decide, PyObject *ctx, PyObject *fold,
+                               PyObject *folded_kind, const char *needs) {
+    PyObject *seq = PySequence_Fast(values, needs);
     if (seq == NULL) return NULL;
     PyObject *found = PyDict_New(), *rest = PyList_New(0), *zero = PyLong_FromLong(0);
     PyObject *out = NULL;
@@ -77,9 +85,9 @@ static PyObject *native_address_cells(PyObject *self, PyObject *args) {
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     PyObject **items = PySequence_Fast_ITEMS(seq);
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *v = items[i], *key = NULL;
+        PyObject *v = items[i], *got = NULL;
         if (!PyUnicode_Check(v)) {
-            PyErr_SetString(PyExc_TypeError, "address_cells() needs a sequence of str");
+            PyErr_SetString(PyExc_TypeError, needs);
             goto done;
         }
         Py_ssize_t a, b;
@@ -89,18 +97,26 @@ static PyObject *native_address_cells(PyObject *self, PyObject *args) {
                 if (PyErr_Occurred()) goto done;
             } else {
                 if (PyUnicode_GET_LENGTH(cell) && !may_hold_primary(cell))
-                    key = address_cell_key(cell, &buf, &cap);
+                    got = decide(cell, ctx, &buf, &cap);
                 Py_DECREF(cell);
-                if (key == NULL && PyErr_Occurred()) goto done;
+                if (got == NULL && PyErr_Occurred()) goto done;
             }
         }
-        if (key == NULL) {
+        if (got == NULL) {
             if (PyList_Append(rest, v) < 0) goto done;
             continue;
         }
-        PyObject *pair = PyTuple_Pack(2, kind, key);
-        Py_DECREF(key);
-        PyObject *pairs = pair ? PyTuple_Pack(1, pair) : NULL;
+        PyObject *pairs = NULL, *pair = PyTuple_Pack(2, kind, got);
+        if (pair != NULL && fold == Py_None) {
+            pairs = PyTuple_Pack(1, pair);
+        } else if (pair != NULL) {
+            PyObject *folded = PyObject_CallOneArg(fold, got);
+            PyObject *second = folded ? PyTuple_Pack(2, folded_kind, folded) : NULL;
+            pairs = second ? PyTuple_Pack(2, pair, second) : NULL;
+            Py_XDECREF(folded);
+            Py_XDECREF(second);
+        }
+        Py_DECREF(got);
         Py_XDECREF(pair);
         PyObject *res = pairs ? PyTuple_Pack(3, pairs, zero, kind) : NULL;
         Py_XDECREF(pairs);
@@ -117,4 +133,17 @@ done:
     Py_XDECREF(zero);
     Py_DECREF(seq);
     return out;
+}
+
+static PyObject *address_decider(PyObject *cell, PyObject *ctx, Py_UCS4 **buf,
+                                 Py_ssize_t *cap) {
+    return address_cell_key(cell, buf, cap);
+}
+
+static PyObject *native_address_cells(PyObject *self, PyObject *args) {
+    PyObject *values, *kind;
+    Py_ssize_t max_cell;
+    if (!PyArg_ParseTuple(args, "OUn", &values, &kind, &max_cell)) return NULL;
+    return decided_cells(values, kind, max_cell, address_decider, NULL, Py_None, Py_None,
+                         "address_cells() needs a sequence of str");
 }
