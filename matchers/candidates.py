@@ -100,9 +100,9 @@ class Extractor:
         # The native core decides an address cell the way the built-in normalizer
         # does (fingerprints/_native_address_cells.h); another normalizer runs its own.
         self._address_cells = type(registry.get(ADDRESS)) is AddressNormalizer
-        # So does it a name, kana, birth date or postal code cell through the
-        # kind's canonical form (fingerprints/_native_kind_cells.h), for the
-        # built-in normalizers, which call that same native form.
+        # It decides a name, kana, birth date or postal code cell the same way,
+        # through the kind's canonical form (fingerprints/_native_kind_cells.h), for
+        # the built-in normalizers only: their ``canonical`` calls that native form.
         self._kind_cells = frozenset(
             kind for kind, cls in _NATIVE_CANON.items() if type(registry.get(kind)) is cls
         )
