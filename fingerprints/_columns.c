@@ -1,7 +1,8 @@
 /* A delimited table's columns, with equal cells as ONE str object (issue 15):
  * the native side of matchers.rows.table_columns.
  *
- *   split_columns(texts, delim, width) -> [column, ...]
+ *   split_columns(texts, delim, width[, distinct]) -> [column, ...]
+ *                                                   | ([column, ...], [values, ...])
  *
  * ``texts`` are the table's rows (one line each, no quoting), ``delim`` one code
  * point and ``width`` the number of columns (one more than the most delimiters of a
@@ -19,6 +20,10 @@
  * were cache misses with one table for the whole chunk). A column whose first
  * SAMPLE cells are nearly all distinct (phone numbers, e-mail addresses) is not
  * deduplicated at all.
+ *
+ * With ``distinct`` true, also each column's distinct values in the order they first
+ * occur (the keys dict.fromkeys(column) would hold: the table has them already), or
+ * None for a column not deduplicated.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -83,8 +88,10 @@ static int grow(Table *t, size_t first) {
     return 0;
 }
 
-/* A new reference to the one str of line[sp->a:sp->b] (t NULL: a new str). */
-static PyObject *cell(Table *t, PyObject *line, const Span *sp) {
+/* A new reference to the one str of line[sp->a:sp->b] (t NULL: a new str); *fresh set
+ * when the table did not hold it yet. */
+static PyObject *cell(Table *t, PyObject *line, const Span *sp, int *fresh) {
+    *fresh = 0;
     if (sp->a == sp->b) return PyUnicode_New(0, 0);
     if (t == NULL) return PyUnicode_Substring(line, sp->a, sp->b);
     if ((t->used + 1) * 2 > t->n && grow(t, t->first) < 0) return NULL;
@@ -102,6 +109,7 @@ static PyObject *cell(Table *t, PyObject *line, const Span *sp) {
     t->slots[s].hash = sp->hash;
     t->slots[s].str = str; /* the column's reference keeps it alive */
     t->used++;
+    *fresh = 1;
     Py_INCREF(str);
     return str;
 }
@@ -140,33 +148,50 @@ static int cut_row(PyObject *line, Py_UCS4 d, Py_ssize_t width, Span *sp) {
     return 0;
 }
 
-/* Column j of every row; deduplicated unless its first SAMPLE cells nearly all differ. */
+/* Column j of every row; deduplicated unless its first SAMPLE cells nearly all differ.
+ * With ``distinct`` (not NULL): *distinct is the column's distinct values in the order
+ * they first occur (what dict.fromkeys(column) holds), or None for a column cut
+ * without a table. */
 static PyObject *column(PyObject *texts, const Span *spans, Py_ssize_t nrows, Py_ssize_t width,
-                        Py_ssize_t j) {
-    PyObject *col = PyList_New(nrows);
+                        Py_ssize_t j, PyObject **distinct) {
+    PyObject *col = PyList_New(nrows), *seen = NULL;
     Table t = {0};
     Table *tp = &t;
+    int had_empty = 0, fresh;
     if (col == NULL) return NULL;
+    if (distinct != NULL && (seen = PyList_New(0)) == NULL) goto fail;
     t.first = 64;
     while (t.first < 1024 && t.first < (size_t)nrows * 2 + 2) t.first *= 2;
     for (Py_ssize_t i = 0; i < nrows; i++) {
-        if (i == SAMPLE && t.used * 10 > SAMPLE * 9) tp = NULL;
-        PyObject *c = cell(tp, PyList_GET_ITEM(texts, i), &spans[i * width + j]);
-        if (c == NULL) {
-            Py_DECREF(col); /* (its unset items are NULL, which list_dealloc skips) */
-            PyMem_Free(t.slots);
-            return NULL;
+        if (i == SAMPLE && t.used * 10 > SAMPLE * 9) {
+            tp = NULL;
+            Py_CLEAR(seen);
         }
+        const Span *sp = &spans[i * width + j];
+        PyObject *c = cell(tp, PyList_GET_ITEM(texts, i), sp, &fresh);
+        if (c == NULL) goto fail;
         PyList_SET_ITEM(col, i, c);
+        if (seen != NULL && (fresh || (sp->a == sp->b && !had_empty))) {
+            had_empty |= sp->a == sp->b;
+            if (PyList_Append(seen, c) < 0) goto fail;
+        }
     }
     PyMem_Free(t.slots);
+    if (distinct != NULL) *distinct = seen != NULL ? seen : Py_NewRef(Py_None);
     return col;
+fail:
+    Py_DECREF(col); /* (its unset items are NULL, which list_dealloc skips) */
+    Py_XDECREF(seen);
+    PyMem_Free(t.slots);
+    return NULL;
 }
 
 PyObject *native_split_columns(PyObject *self, PyObject *args) {
     PyObject *texts, *delim;
     Py_ssize_t width;
-    if (!PyArg_ParseTuple(args, "O!Un", &PyList_Type, &texts, &delim, &width)) return NULL;
+    int want_distinct = 0;
+    if (!PyArg_ParseTuple(args, "O!Un|p", &PyList_Type, &texts, &delim, &width, &want_distinct))
+        return NULL;
     if (PyUnicode_GET_LENGTH(delim) != 1 || width < 1) {
         PyErr_SetString(PyExc_ValueError, "split_columns: one delimiter, width >= 1");
         return NULL;
@@ -190,16 +215,25 @@ PyObject *native_split_columns(PyObject *self, PyObject *args) {
         }
     }
     PyObject *columns = PyList_New(width);
+    PyObject *distincts = want_distinct ? PyList_New(width) : NULL;
+    if (want_distinct && distincts == NULL) Py_CLEAR(columns);
     if (columns != NULL) {
         for (Py_ssize_t j = 0; j < width; j++) {
-            PyObject *col = column(texts, spans, nrows, width, j);
+            PyObject *seen = NULL;
+            PyObject *col = column(texts, spans, nrows, width, j, want_distinct ? &seen : NULL);
             if (col == NULL) {
                 Py_CLEAR(columns);
                 break;
             }
             PyList_SET_ITEM(columns, j, col);
+            if (distincts != NULL) PyList_SET_ITEM(distincts, j, seen);
         }
     }
     PyMem_Free(spans);
-    return columns;
+    if (!want_distinct) return columns;
+    if (columns == NULL) {
+        Py_XDECREF(distincts); /* (unset items are NULL, which list_dealloc skips) */
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", columns, distincts);
 }

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from types import ModuleType, NotImplementedType
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, cast, overload
 
 __all__ = ["CORE", "NativeCore", "available", "use"]
 
@@ -78,8 +78,13 @@ class NativeCore(Protocol):
     def weak_cells(self, values: Sequence[str], max_cell: int, /
                    ) -> tuple[list[str], list[str]]: ...
 
+    @overload
     def split_columns(self, texts: list[str], delim: str, width: int, /
                       ) -> list[list[str]] | None: ...
+
+    @overload
+    def split_columns(self, texts: list[str], delim: str, width: int, distinct: bool, /
+                      ) -> tuple[list[list[str]], list[list[str] | None]] | None: ...
 
     def column_hits(
         self, found: Mapping[str, Any], hit_set: set[Any], hits: Mapping[Any, Any], j: int,

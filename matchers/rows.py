@@ -287,6 +287,9 @@ class Table:
     _rows: list[list[str]] | None
     _texts: list[str]
     _delimiter: str
+    #: Per column, its distinct values in the order they first occur, where the native
+    #: cut knew them (else None, or None for the whole table).
+    distinct: list[list[str] | None] | None = None
 
     def cells(self, i: int) -> list[str]:
         if self._rows is not None:
@@ -334,9 +337,9 @@ def table_columns(text: str, layout: Layout, first_line: int = 1) -> Table:
     core = native.CORE
     if core is not None and len(delim) == 1:
         # The same columns, each repeated value one str object (fingerprints/_columns.c).
-        columns = core.split_columns(texts, delim, width)
-        if columns is not None:
-            return Table(columns, lines, None, texts, delim)
+        cut = core.split_columns(texts, delim, width, True)
+        if cut is not None:
+            return Table(cut[0], lines, None, texts, delim, cut[1])
     padded = texts
     if min(counts) != most:
         padded = texts.copy()

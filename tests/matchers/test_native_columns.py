@@ -60,9 +60,16 @@ def test_split_columns_is_the_reference(rows: list[list[str]], delim: str) -> No
         seen: dict[str, int] = {}
         for value in column:
             assert seen.setdefault(value, id(value)) == id(value)
+    # With their distinct values, as dict.fromkeys gives them (these columns are short:
+    # every one of them is cut with a table).
+    both = core.split_columns(texts, delim, width, True)
+    assert both is not None
+    assert both[0] == got
+    assert both[1] == [list(dict.fromkeys(column)) for column in got]
     # A row with more cells than the width is not this table.
     if width > 1:
         assert core.split_columns(texts, delim, width - 1) is None
+        assert core.split_columns(texts, delim, width - 1, True) is None
 
 
 def test_split_columns_rejects_what_it_cannot_cut(core: NativeCore) -> None:
@@ -103,6 +110,10 @@ def test_a_column_of_distinct_values_is_cut_without_a_table(core: NativeCore) ->
     phones, names = got
     assert phones[1500] == phones[0] and phones[1500] is not phones[0]
     assert len({id(v) for v in names}) == 3
+    # Its distinct values are not known then; the other column's are.
+    both = core.split_columns(texts, ",", 2, True)
+    assert both is not None
+    assert both[1] == [None, ["山田 太郎0", "山田 太郎1", "山田 太郎2"]]
 
 
 @pytest.mark.parametrize("rows", [1, 31, 32, 33, 200, 700, 3000])
@@ -116,3 +127,6 @@ def test_a_table_grows_past_its_first_size(core: NativeCore, rows: int) -> None:
     names, sevens = got
     assert len({id(v) for v in names}) == len(set(names))
     assert len({id(v) for v in sevens}) == len(set(sevens))
+    both = core.split_columns(texts, ",", 2, True)
+    assert both is not None
+    assert both[1] == [list(dict.fromkeys(names)), list(dict.fromkeys(sevens))]
