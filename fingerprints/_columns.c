@@ -67,10 +67,10 @@ static size_t slot_of(uint64_t h, size_t n) {
     return (size_t)((h * 0x9E3779B97F4A7C15ULL) >> 32) & (n - 1);
 }
 
-/* ``first``: the first table's size (a column of few rows needs no 1,024 slots: a page
- * of a crawl has a hundred rows, and zeroing the slots cost more than using them). */
-static int grow(Table *t, size_t first) {
-    size_t n = t->n ? t->n * 2 : first;
+/* The first table has t->first slots (a column of few rows needs no 1,024: a page of a
+ * crawl has a hundred rows, and zeroing the slots cost more than using them). */
+static int grow(Table *t) {
+    size_t n = t->n ? t->n * 2 : t->first;
     Slot *slots = PyMem_Calloc(n, sizeof(Slot));
     if (slots == NULL) {
         PyErr_NoMemory();
@@ -94,7 +94,7 @@ static PyObject *cell(Table *t, PyObject *line, const Span *sp, int *fresh) {
     *fresh = 0;
     if (sp->a == sp->b) return PyUnicode_New(0, 0);
     if (t == NULL) return PyUnicode_Substring(line, sp->a, sp->b);
-    if ((t->used + 1) * 2 > t->n && grow(t, t->first) < 0) return NULL;
+    if ((t->used + 1) * 2 > t->n && grow(t) < 0) return NULL;
     int kind = PyUnicode_KIND(line);
     const void *data = PyUnicode_DATA(line);
     size_t s = slot_of(sp->hash, t->n);

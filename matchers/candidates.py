@@ -69,11 +69,12 @@ from matchers.shapes import (
 # about half as much.)
 TEN_DIGITS_RE: Final = re.compile(r"(?:[^0-9]*+[0-9]){10}")
 # The kinds whose built-in normalizer's ``canonical`` is the native core's function of
-# the prepared value (fingerprints/_canon.c, _canon_names.c), and that function's name.
-_NATIVE_CANON: Final = {NAME: NameNormalizer, NAME_KANA: NameKanaNormalizer,
-                        BIRTHDATE: BirthdateNormalizer, POSTAL: PostalCodeNormalizer}
-_CANON_OF: Final = {NAME: "canon_name", NAME_KANA: "canon_kana",
-                    BIRTHDATE: "canon_birthdate", POSTAL: "canon_postal"}
+# the prepared value (fingerprints/_canon.c, _canon_names.c): the normalizer's class and
+# that function's name.
+_NATIVE_CANON: Final = {NAME: (NameNormalizer, "canon_name"),
+                        NAME_KANA: (NameKanaNormalizer, "canon_kana"),
+                        BIRTHDATE: (BirthdateNormalizer, "canon_birthdate"),
+                        POSTAL: (PostalCodeNormalizer, "canon_postal")}
 # Cells longer than this are not tried as anything but an address.
 _MAX_CELL: Final = 200
 # "Not in the cache" (a CellResult with no pairs, told apart by identity).
@@ -104,7 +105,7 @@ class Extractor:
         # through the kind's canonical form (fingerprints/_native_kind_cells.h), for
         # the built-in normalizers only: their ``canonical`` calls that native form.
         self._kind_cells = frozenset(
-            kind for kind, cls in _NATIVE_CANON.items() if type(registry.get(kind)) is cls
+            kind for kind, (cls, _name) in _NATIVE_CANON.items() if type(registry.get(kind)) is cls
         )
         self._cid = plan.has(CUSTOMER_ID)
         # Lengths of the customer IDs the set holds: a token can only be one when,
@@ -246,26 +247,23 @@ class Extractor:
         addresses is mostly such cells). Those are added to ``found`` and (with
         ``keep``) the cache; the others are returned, for ``_cell``."""
         core = native.CORE
+        decided: dict[str, CellResult] = {}
         if core is not None and hint == ADDRESS and self._address_cells:
             # Most cells of an address column are decided by the key alone, in C;
             # the rest (a character the native preparation does not know, a key it
             # cannot decide) go through the loop below as before.
             decided, values = core.address_cells(list(values), hint, _MAX_CELL * 4)
-            if decided:
-                found.update(decided)
-                if keep:
-                    self._keep_many(hint, decided)
         elif core is not None and hint in self._kind_cells:
             # Names, kana, birth dates and postal codes the same way, through the
             # kind's native canonical form (a name with its folded form).
             name = hint == NAME
             decided, values = core.kind_cells(
-                list(values), hint, _MAX_CELL * 4, getattr(core, _CANON_OF[hint]),
+                list(values), hint, _MAX_CELL * 4, getattr(core, _NATIVE_CANON[hint][1]),
                 fold_name if name else None, NameFoldedNormalizer.kind if name else None)
-            if decided:
-                found.update(decided)
-                if keep:
-                    self._keep_many(hint, decided)
+        if decided:
+            found.update(decided)
+            if keep:
+                self._keep_many(hint, decided)
         fields, ten, prepared = self.fields, TEN_DIGITS_RE.match, _prepared
         kept: dict[str, CellResult] = {}
         rest: list[str] = []

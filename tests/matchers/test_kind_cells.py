@@ -17,7 +17,7 @@ from fingerprints import native
 from fingerprints.normalizers import KindRegistry, default_registry
 from fingerprints.normalizers.kana import NameKanaNormalizer
 from fingerprints.normalizers.name import fold_name
-from matchers.candidates import _CANON_OF, Extractor
+from matchers.candidates import _NATIVE_CANON, Extractor
 from matchers.shapes import KindPlan
 from tests.matchers.factories import PLAN_LENGTHS, PLAN_PRIMARY, Customer, plan_extractor, vary
 
@@ -42,7 +42,7 @@ def _python(values: list[str], kind: str) -> dict[str, object]:
 def _check(core: native.NativeCore, values: list[str], kind: str
            ) -> tuple[dict[str, object], list[str]]:
     name = kind == "name"
-    decided, rest = core.kind_cells(values, kind, 800, getattr(core, _CANON_OF[kind]),
+    decided, rest = core.kind_cells(values, kind, 800, getattr(core, _NATIVE_CANON[kind][1]),
                                     fold_name if name else None,
                                     "name_folded" if name else None)
     want = _python(values, kind)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints import native
-from matchers.columns import _memo_split
+from matchers.columns import _memo_settle, _memo_split
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
 
@@ -52,9 +52,12 @@ def test_settle_as_the_reference(entries: dict[str, Any], fresh: list[str],
         if value not in found:
             expected[value] = ()
             added += 1
+    by_reference = dict(entries)
+    assert _memo_settle(by_reference, fresh, found) == added
     assert core.memo_settle(entries, fresh, found) == added
     assert entries == expected
     assert list(entries) == list(expected)  # the same order of insertion
+    assert list(by_reference.items()) == list(entries.items())
 
 
 def test_a_bad_entry_is_an_error() -> None:
