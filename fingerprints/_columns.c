@@ -19,11 +19,14 @@
  * with its own table, so that the table being probed is one column's (the probes
  * were cache misses with one table for the whole chunk). A column whose first
  * SAMPLE cells are nearly all distinct (phone numbers, e-mail addresses) is not
- * deduplicated at all.
+ * deduplicated at all, unless ``distinct`` is asked for.
  *
  * With ``distinct`` true, also each column's distinct values in the order they first
- * occur (the keys dict.fromkeys(column) would hold: the table has them already), or
- * None for a column not deduplicated.
+ * occur (the keys dict.fromkeys(column) would hold: the table has them already).
+ * Every column keeps its table then: the caller would otherwise make the distinct
+ * values of a column of phone numbers itself, hashing every cell again with
+ * SipHash (the table's FNV-1a hashes come with the cut; clean 5 MB dump: 3.5 %
+ * fewer instructions, 3-6 % less CPU time).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -148,10 +151,9 @@ static int cut_row(PyObject *line, Py_UCS4 d, Py_ssize_t width, Span *sp) {
     return 0;
 }
 
-/* Column j of every row; deduplicated unless its first SAMPLE cells nearly all differ.
- * With ``distinct`` (not NULL): *distinct is the column's distinct values in the order
- * they first occur (what dict.fromkeys(column) holds), or None for a column cut
- * without a table. */
+/* Column j of every row; deduplicated unless its first SAMPLE cells nearly all differ
+ * and ``distinct`` is NULL. With ``distinct`` (not NULL): *distinct is the column's
+ * distinct values in the order they first occur (what dict.fromkeys(column) holds). */
 static PyObject *column(PyObject *texts, const Span *spans, Py_ssize_t nrows, Py_ssize_t width,
                         Py_ssize_t j, PyObject **distinct) {
     PyObject *col = PyList_New(nrows), *seen = NULL;
@@ -163,9 +165,8 @@ static PyObject *column(PyObject *texts, const Span *spans, Py_ssize_t nrows, Py
     t.first = 64;
     while (t.first < 1024 && t.first < (size_t)nrows * 2 + 2) t.first *= 2;
     for (Py_ssize_t i = 0; i < nrows; i++) {
-        if (i == SAMPLE && t.used * 10 > SAMPLE * 9) {
+        if (i == SAMPLE && distinct == NULL && t.used * 10 > SAMPLE * 9) {
             tp = NULL;
-            Py_CLEAR(seen);
         }
         const Span *sp = &spans[i * width + j];
         PyObject *c = cell(tp, PyList_GET_ITEM(texts, i), sp, &fresh);
@@ -177,7 +178,7 @@ static PyObject *column(PyObject *texts, const Span *spans, Py_ssize_t nrows, Py
         }
     }
     PyMem_Free(t.slots);
-    if (distinct != NULL) *distinct = seen != NULL ? seen : Py_NewRef(Py_None);
+    if (distinct != NULL) *distinct = seen;
     return col;
 fail:
     Py_DECREF(col); /* (its unset items are NULL, which list_dealloc skips) */

@@ -84,7 +84,7 @@ class NativeCore(Protocol):
 
     @overload
     def split_columns(self, texts: list[str], delim: str, width: int, distinct: bool, /
-                      ) -> tuple[list[list[str]], list[list[str] | None]] | None: ...
+                      ) -> tuple[list[list[str]], list[list[str]]] | None: ...
 
     def column_hits(
         self, found: Mapping[str, Any], hit_set: set[Any], hits: Mapping[Any, Any], j: int,

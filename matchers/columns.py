@@ -138,11 +138,11 @@ def scan_columns(
     # Columns whose every value is distinct (phone numbers, e-mail addresses): a
     # count over the rows is a sum over the values.
     distinct_columns: set[int] = set()
-    known_distinct = table.distinct or [None] * len(columns)
+    # (A column's distinct values, in order: from the native cut when it made them.)
+    known_distinct: Sequence[Collection[str]] = table.distinct or list(
+        map(dict.fromkeys, columns))
     for j, column in enumerate(columns):
-        # (A column's distinct values, in order: from the native cut when it has them.)
-        given = known_distinct[j]
-        distinct: Collection[str] = dict.fromkeys(column) if given is None else given
+        distinct = known_distinct[j]
         if len(distinct) == len(column):
             distinct_columns.add(j)
         hint = hints[j] if j < len(hints) else None

@@ -288,8 +288,8 @@ class Table:
     _texts: list[str]
     _delimiter: str
     #: Per column, its distinct values in the order they first occur, where the native
-    #: cut knew them (else None, or None for the whole table).
-    distinct: list[list[str] | None] | None = None
+    #: cut made them (else None).
+    distinct: list[list[str]] | None = None
 
     def cells(self, i: int) -> list[str]:
         if self._rows is not None:

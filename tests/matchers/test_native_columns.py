@@ -101,7 +101,8 @@ def test_table_columns_same_in_both_cores(delim: str) -> None:
 
 def test_a_column_of_distinct_values_is_cut_without_a_table(core: NativeCore) -> None:
     """Past the first 512 rows, a column whose values nearly all differ is cut as
-    plain strs (the same values; no identity), the others stay deduplicated."""
+    plain strs (the same values; no identity), the others stay deduplicated; unless
+    the distinct values are asked for."""
     texts = [f"090-{i:04d}-0000,山田 太郎{i % 3}" for i in range(2000)]
     texts[1500] = "090-0000-0000,山田 太郎0"  # a repeat in the distinct column
     got = core.split_columns(texts, ",", 2)
@@ -110,10 +111,13 @@ def test_a_column_of_distinct_values_is_cut_without_a_table(core: NativeCore) ->
     phones, names = got
     assert phones[1500] == phones[0] and phones[1500] is not phones[0]
     assert len({id(v) for v in names}) == 3
-    # Its distinct values are not known then; the other column's are.
+    # Asked for the distinct values, the cut keeps every column's table.
     both = core.split_columns(texts, ",", 2, True)
     assert both is not None
-    assert both[1] == [None, ["山田 太郎0", "山田 太郎1", "山田 太郎2"]]
+    columns, distinct = both
+    assert columns == got
+    assert distinct == [list(dict.fromkeys(phones)), ["山田 太郎0", "山田 太郎1", "山田 太郎2"]]
+    assert columns[0][1500] is columns[0][0]
 
 
 @pytest.mark.parametrize("rows", [1, 31, 32, 33, 200, 700, 3000])
