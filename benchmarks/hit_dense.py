@@ -179,7 +179,7 @@ def run(customers: int, strangers: int, planted: int, set_dir: Path | None, raw:
     """The ``--hit-dense`` run of ``scan_throughput.py``."""
     import os
 
-    from matchers.scan import Matcher, line_chunks
+    from matchers.scan import Matcher
 
     p = pools()
     set_dir = set_dir or work / "set"
@@ -196,7 +196,7 @@ def run(customers: int, strangers: int, planted: int, set_dir: Path | None, raw:
         best: tuple[float, float, dict[str, str]] | None = None
         for _ in range(repeat):
             c, w = time.process_time(), time.perf_counter()
-            res = matcher.scan_stream(line_chunks(chunks(dump)), name=dump.name)
+            res = matcher.scan_stream(chunks(dump), name=dump.name)
             wall, cpu = time.perf_counter() - w, time.process_time() - c
             if best is None or wall < best[0]:
                 best = (wall, cpu, {h.ref: h.confidence for h in res.record_hits})
@@ -205,7 +205,7 @@ def run(customers: int, strangers: int, planted: int, set_dir: Path | None, raw:
         return best
 
     raw_run = False
-    Matcher(fpset).scan_stream(line_chunks(chunks(dump)), name=dump.name)  # warm-up
+    Matcher(fpset).scan_stream(chunks(dump), name=dump.name)  # warm-up
     wall_a, cpu_a, levels = scan(Matcher(fpset))
     pr = precision_recall(levels, expected)
     print(f"(a) leakprint, 1 process:   {mb / wall_a:6.2f} MB/s  ({wall_a:.2f} s; "

@@ -47,30 +47,42 @@ def line_pieces(chunks: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[tu
     break once, and the buffer never holds much more than ``size`` plus one read
     piece: linear time, bounded memory, whatever the line lengths.
     """
-    buf = bytearray()
-    carried = 0  # bytes at the start of buf that the previous piece held too
+    pending: list[bytes] = []  # reads not yet handed on, in order
+    have = 0  # their bytes
+    carried = 0  # bytes at the start of pending that the previous piece held too
     # Small windows (tests) keep overlap and cut search within a quarter each, so
     # every window moves on by at least a quarter of its size.
     overlap = min(LINE_OVERLAP, size // 4)
     search = min(CUT_SEARCH, size // 4)
     for data in chunks:
-        buf += data
-        while len(buf) >= size:
-            cut = buf.rfind(b"\n", 0, size)
+        pending.append(data)
+        have += len(data)
+        if have < size:
+            continue
+        # The reads are joined once a piece's worth is in (one copy of each byte; a
+        # growing buffer cut at the front copied each byte three times), and pieces
+        # are slices of the joined bytes: a read that is a whole piece is handed on
+        # as it is.
+        buf = bytes(pending[0]) if len(pending) == 1 else b"".join(pending)
+        pos = 0  # what is left of buf starts here (positions below are in buf)
+        while len(buf) - pos >= size:
+            cut = buf.rfind(b"\n", pos, pos + size)
             if cut >= 0:
-                yield bytes(buf[: cut + 1]), cut + 1 - carried
-                del buf[: cut + 1]
+                yield buf[pos : cut + 1], cut + 1 - pos - carried
+                pos = cut + 1
                 carried = 0
                 continue
             # No line break in a whole window: cut the line (at a byte that ends a
             # character in every supported encoding) and keep an overlap.
-            end = safe_cut(buf, size, search)
-            yield bytes(buf[:end]), end - carried
+            end = safe_cut(buf, pos + size, search)
+            yield buf[pos:end], end - pos - carried
             start = safe_cut(buf, end - overlap, search)
-            del buf[:start]
             carried = end - start
-    if buf:
-        yield bytes(buf), len(buf) - carried
+            pos = start
+        pending = [buf[pos:]] if pos < len(buf) else []
+        have = len(buf) - pos
+    if have:
+        yield (bytes(pending[0]) if len(pending) == 1 else b"".join(pending)), have - carried
 
 
 def safe_cut(buf: bytes | bytearray, end: int, search: int = CUT_SEARCH) -> int:

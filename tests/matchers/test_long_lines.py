@@ -12,10 +12,12 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matchers import scan as scan_module
 from matchers.parallel import _ranges, scan_file
-from matchers.scan import LINE_OVERLAP, Matcher, line_pieces, scan_stream_many
+from matchers.scan import LINE_OVERLAP, Matcher, line_pieces, safe_cut, scan_stream_many
 from tests.matchers.factories import KEY, Customer, one_line
 
 
@@ -32,6 +34,50 @@ def test_line_pieces_is_linear_and_loses_nothing() -> None:
     # … and the work is linear: at most the overlap more per window.
     handed = sum(len(p) for p, _ in pieces)
     assert handed <= len(data) * (1 + 2 * min(LINE_OVERLAP, size // 4) / size) + size
+
+
+def _buffered_pieces(chunks: list[bytes], size: int) -> list[tuple[bytes, int]]:
+    """The former ``line_pieces``: one growing buffer, cut at the front (the
+    reference the joined-reads version is held to)."""
+    from matchers.pieces import CUT_SEARCH
+
+    out: list[tuple[bytes, int]] = []
+    buf = bytearray()
+    carried = 0
+    overlap, search = min(LINE_OVERLAP, size // 4), min(CUT_SEARCH, size // 4)
+    for data in chunks:
+        buf += data
+        while len(buf) >= size:
+            cut = buf.rfind(b"\n", 0, size)
+            if cut >= 0:
+                out.append((bytes(buf[: cut + 1]), cut + 1 - carried))
+                del buf[: cut + 1]
+                carried = 0
+                continue
+            end = safe_cut(buf, size, search)
+            out.append((bytes(buf[:end]), end - carried))
+            start = safe_cut(buf, end - overlap, search)
+            del buf[:start]
+            carried = end - start
+    if buf:
+        out.append((bytes(buf), len(buf) - carried))
+    return out
+
+
+_BYTES = st.sampled_from([b"a", b"\n", b" ", b",", "あ".encode(), b"\xe3", b"xyz\n"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    reads=st.lists(st.lists(_BYTES, max_size=120).map(b"".join), max_size=12),
+    size=st.sampled_from([16, 17, 40, 64, 100, 1000]),
+)
+def test_line_pieces_is_the_buffered_reference(reads: list[bytes], size: int) -> None:
+    """Joined reads sliced give the pieces and fresh counts the growing buffer gave:
+    lines, long lines in overlapping windows, empty reads, a read of exactly a piece."""
+    got = list(line_pieces(iter(reads), size))
+    assert got == _buffered_pieces(reads, size)
+    assert all(type(piece) is bytes for piece, _ in got)
 
 
 def test_a_record_cut_by_a_window_end_is_found_whole(
