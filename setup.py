@@ -16,7 +16,7 @@ setup(
              "fingerprints/_postings.c", "fingerprints/_ranges.c", "fingerprints/_snippet.c",
              "fingerprints/_canon.c", "fingerprints/_canon_names.c",
              "fingerprints/_canon_address.c", "fingerprints/_columns.c",
-             "fingerprints/_memo.c", "fingerprints/_hits.c"],
+             "fingerprints/_memo.c", "fingerprints/_hits.c", "fingerprints/_regions.c"],
             depends=[
                 "fingerprints/_blake2b.h",
                 "fingerprints/_blake2b_x4.h",

@@ -43,6 +43,9 @@
  *                                  (_canon.c, _canon_names.c, _canon_address.c).
  *   split_columns(texts, d, width) a delimited table's columns, equal cells one str
  *                                  (_columns.c).
+ *   region_spans(shapes, ...), blank_holes(lines, a, b, holes)
+ *                                  a chunk's regions from its line shapes
+ *                                  (matchers.regions; _regions.c).
  *
  * BLAKE2b is the RFC 7693 reference algorithm, vendored in _blake2b.h (no OpenSSL
  * dependency): hashlib's keyed state cannot be handed to C. digest_many and
@@ -396,6 +399,8 @@ extern PyTypeObject ProseTableType; /* _prose.c */
 PyObject *native_prose_shapes(PyObject *self, PyObject *args); /* _snippet.c */
 PyObject *native_split_columns(PyObject *self, PyObject *args); /* _columns.c */
 PyObject *native_memo_split(PyObject *self, PyObject *args); /* _memo.c */
+PyObject *native_region_spans(PyObject *self, PyObject *args); /* _regions.c */
+PyObject *native_blank_holes(PyObject *self, PyObject *args); /* _regions.c */
 PyObject *native_column_hits(PyObject *self, PyObject *args); /* _hits.c */
 PyObject *native_memo_settle(PyObject *self, PyObject *args); /* _memo.c */
 int canon_register(PyObject *module); /* _canon.c */
@@ -449,6 +454,11 @@ static PyMethodDef methods[] = {
     {"column_hits", native_column_hits, METH_VARARGS,
      "column_hits(found, hit_set, hits, j, weak, memo) -> (cell_hits, strong_values, "
      "matched_values) (matchers.columns.column_hits, _hits.c)."},
+    {"region_spans", native_region_spans, METH_VARARGS,
+     "region_spans(shapes, names, join, not_content, interruption) -> (spans, sort) or None "
+     "(_regions.c)."},
+    {"blank_holes", native_blank_holes, METH_VARARGS,
+     "blank_holes(lines, a, b, holes) -> lines[a:b], the holes' lines blank (_regions.c)."},
     {"memo_split", native_memo_split, METH_VARARGS,
      "memo_split(entries, values) -> (fresh, known_values, known_res, unread or None) "
      "(_memo.c)."},

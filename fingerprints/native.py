@@ -25,6 +25,10 @@ __all__ = ["CORE", "NativeCore", "available", "use"]
 log = logging.getLogger(__name__)
 
 
+#: A region span of matchers.regions: first line, end line, shape, holes.
+_Span = tuple[int, int, str, tuple[tuple[int, int], ...]]
+
+
 class NativeCore(Protocol):
     """The functions of ``fingerprints/_native.c``."""
 
@@ -90,6 +94,13 @@ class NativeCore(Protocol):
         self, found: Mapping[str, Any], hit_set: set[Any], hits: Mapping[Any, Any], j: int,
         weak: Set[str], memo: dict[str, Any] | None, /,
     ) -> tuple[dict[str, list[Any]], set[str], dict[str, int]]: ...
+
+    def region_spans(self, shapes: list[str], names: tuple[str, ...], join: Set[str],
+                     not_content: Set[str], interruption: int, /
+                     ) -> tuple[list[_Span], bool] | None: ...
+
+    def blank_holes(self, lines: list[str], a: int, b: int,
+                    holes: tuple[tuple[int, int], ...], /) -> list[str]: ...
 
     def memo_split(self, entries: dict[str, Any], values: Iterable[str], /
                    ) -> tuple[list[str], list[str], list[Any], dict[str, Any] | None]: ...

@@ -141,8 +141,7 @@ def cut_regions(text: str) -> list[Region]:
     lines = text.split("\n")
     if GUTTER in shapes:
         _mark_gutters(lines, shapes)
-    spans = _spans(shapes) if RULE in shapes else _spans_by_run(shapes)
-    merged = _absorb_interruptions(spans, shapes)
+    merged = _merged_spans(shapes)
     if len(merged) == 1 and GUTTER not in shapes:
         # One region (a dump file's chunk, mostly): nothing to drop, nothing to copy.
         a, b, shape, _holes = merged[0]
@@ -153,9 +152,12 @@ def cut_regions(text: str) -> list[Region]:
     # (a page's prose lines between its table rows, mostly).
     seen: set[str] | None = None
     for a, b, shape, holes in merged:
-        body = lines[a:b]
-        for ha, hb in holes:
-            body[ha - a : hb - a] = [""] * (hb - ha)
+        if core is not None and holes:
+            body = core.blank_holes(lines, a, b, holes)
+        else:
+            body = lines[a:b]
+            for ha, hb in holes:
+                body[ha - a : hb - a] = [""] * (hb - ha)
         if GUTTER in shapes[a:b]:
             for j in range(a, b):
                 if shapes[j] == GUTTER:
@@ -170,6 +172,22 @@ def cut_regions(text: str) -> list[Region]:
             seen |= content
         regions.append(Region(a, "\n".join(body), shape))
     return regions
+
+
+def _merged_spans(shapes: list[str]) -> list[Span]:
+    """The spans of a chunk's lines with the interruptions of its tables absorbed;
+    without a rule line, in C when the native core is there (a dump with a noise
+    line every few rows has tens of thousands of spans per chunk)."""
+    core = native.CORE
+    if RULE in shapes:
+        return _absorb_interruptions(_spans(shapes), shapes)
+    if core is not None:
+        got = core.region_spans(shapes, _SHAPES, _JOIN_ACROSS_BLANKS, _NOT_CONTENT,
+                                _INTERRUPTION_LINES)
+        if got is not None:
+            spans, taken_out = got
+            return sorted(spans) if taken_out else spans
+    return _absorb_interruptions(_spans_by_run(shapes), shapes)
 
 
 def _content(body: list[str], a: int, lines: Sequence[str], shapes: Sequence[str]) -> set[str]:
