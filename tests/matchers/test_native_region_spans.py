@@ -43,7 +43,8 @@ def core() -> NativeCore:
     return got
 
 
-def _native_spans(core: NativeCore, shapes: list[str]) -> object:
+def _native_spans(core: NativeCore, shapes: list[str]
+                  ) -> tuple[list[regions.Span], bool] | None:
     return core.region_spans(shapes, _SHAPES, _JOIN_ACROSS_BLANKS, _NOT_CONTENT,
                              _INTERRUPTION_LINES)
 
