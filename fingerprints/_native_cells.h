@@ -9,7 +9,7 @@
  * (PHONE_CELL_RE / EMAIL_CELL_RE fullmatch), ``canons`` their canonical forms
  * (PhoneNormalizer / EmailNormalizer .canonical_many) or None, ``todo`` (position in
  * raws, prepared cell) for the phones whose canonical form the full Python rules decide
- * (international forms: ``+``, ``81…``, ``0081…``; their canons entry is None until the
+ * (a character phone_canonical does not expect; their canons entry is None until the
  * caller fills it), ``rest`` the values that are not shaped cells with a canonical
  * form (valid only when todo is empty). ``fixed`` is 1,000 bytes: whether each
  * three-digit area prefix after the trunk 0 is one of the normalizer's fixed-line
@@ -133,40 +133,61 @@ static PyObject *email_canonical(PyObject *s, Py_ssize_t at) {
     return out;
 }
 
-/* PhoneNormalizer.canonical_many for one shaped (ASCII) cell: the separators dropped,
- * then a mobile/IP or fixed-line domestic number gives +81…; 1 when the full rules
- * must decide, with *out NULL (no error). */
+/* PhoneNormalizer.canonical for one shaped (ASCII) cell, international forms included:
+ * the separators dropped (a '+' anywhere too; one at the start marks the number
+ * international), +81/0081/01081/81… made domestic as phone.py's _domestic does, then
+ * a mobile/IP or fixed-line domestic number gives +81…, any other None. 1 when the
+ * full rules must decide (a character the shape does not allow), with *out NULL (no
+ * error). */
 static int phone_canonical(PyObject *s, const uint8_t *fixed, PyObject **out) {
     int kind = PyUnicode_KIND(s);
     const void *d = PyUnicode_DATA(s);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(s), m = 0;
-    char c[24] = {0};
-    int plus = 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), m = 0, first = 0;
+    char c[32] = {0};
     *out = NULL;
+    while (first < n && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, first))) first++;
+    int plus = first < n && PyUnicode_READ(kind, d, first) == '+';
     for (Py_ssize_t k = 0; k < n; k++) {
         Py_UCS4 ch = PyUnicode_READ(kind, d, k);
-        if (ch == '-' || ch == ' ' || ch == '(' || ch == ')' || ch == '.' || ch == '\t') continue;
-        if (ch == '+') plus = 1;
-        if (m < (Py_ssize_t)sizeof c) c[m] = (char)ch;
-        m++;
+        if (ch == '-' || ch == ' ' || ch == '(' || ch == ')' || ch == '.' || ch == '\t' ||
+            ch == '+')
+            continue;
+        if (ch < '0' || ch > '9' || m == (Py_ssize_t)sizeof c) return 1;
+        c[m++] = (char)ch;
+    }
+    /* _domestic: the international forms as a domestic 0… number */
+    const char *dom = c;
+    Py_ssize_t dn = m;
+    char buf[32];
+    int mapped = 0;
+    if (m > 12 || c[0] == '8') {
+        Py_ssize_t skip = 0;
+        if (m >= 4 && memcmp(c, "0081", 4) == 0 && (m == 13 || m == 14)) skip = 4;
+        else if (m >= 5 && memcmp(c, "01081", 5) == 0 && (m == 14 || m == 15)) skip = 5;
+        else if (m >= 2 && memcmp(c, "81", 2) == 0 && (m == 11 || m == 12)) skip = 2;
+        if (skip) {
+            buf[0] = '0';
+            memcpy(buf + 1, c + skip, (size_t)(m - skip));
+            dom = buf;
+            dn = m - skip + 1;
+            mapped = 1;
+        }
     }
     int valid = 0;
-    if (!plus && c[0] == '0') {
-        if (m == 11) { /* 0[5-9]0[1-9][0-9]{7} */
-            valid = c[1] >= '5' && c[1] <= '9' && c[2] == '0' && c[3] >= '1' && c[3] <= '9';
-        } else if (m == 10) {
-            valid = fixed[(c[1] - '0') * 100 + (c[2] - '0') * 10 + (c[3] - '0')] != 0;
+    if ((mapped || !plus) && dn > 0 && dom[0] == '0') {
+        if (dn == 11) { /* 0[5-9]0[1-9][0-9]{7} */
+            valid = dom[1] >= '5' && dom[1] <= '9' && dom[2] == '0' && dom[3] >= '1' &&
+                    dom[3] <= '9';
+        } else if (dn == 10) {
+            valid = fixed[(dom[1] - '0') * 100 + (dom[2] - '0') * 10 + (dom[3] - '0')] != 0;
         }
     }
     if (valid) {
         char e[16] = "+81";
-        memcpy(e + 3, c + 1, (size_t)(m - 1));
-        *out = PyUnicode_FromStringAndSize(e, m + 2);
+        memcpy(e + 3, dom + 1, (size_t)(dn - 1));
+        *out = PyUnicode_FromStringAndSize(e, dn + 2);
         return *out == NULL ? -1 : 0;
     }
-    /* Only '+', '81…' and over-long forms can become a domestic number (phone.py's
-     * _domestic); any other number not starting with the trunk 0 is none. */
-    if (plus || c[0] == '8' || m > 12) return 1;
     Py_INCREF(Py_None);
     *out = Py_None;
     return 0;

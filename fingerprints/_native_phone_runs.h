@@ -6,9 +6,9 @@
  *
  * One entry per match of matchers.shapes.DIGIT_RUN_RE (``finditer`` order) that is not
  * followed by '@'. ``canonical`` is the str ``fields(PHONE, run)`` gives for a run of at
- * most 15 digits that phone_canonical settles (a domestic mobile, IP or fixed-line
- * number); None leaves the whole run to the Python rules (an international or invalid
- * form, too many digits, the space/dot split). ``fixed`` is FIXED_PREFIXES.
+ * most 15 digits that phone_canonical settles (a mobile, IP or fixed-line number, in a
+ * domestic or an international form); None leaves the whole run to the Python rules
+ * (an invalid form, too many digits, the space/dot split). ``fixed`` is FIXED_PREFIXES.
  *
  * DIGIT_RUN_RE is
  *   [+(0-9](?<![A-Za-z0-9_@\-].)(?:(?<=\+)\(?[0-9]|(?<=\()[0-9]|(?<=[0-9]))

@@ -8,9 +8,9 @@ for those shapes as a whole: each cell that has the shape (``PHONE_CELL_RE`` /
 
 :meth:`ColumnShapes.reference` is the specification; with the native core
 (``fingerprints.native.CORE``) one C pass (``shaped_column``, ``_native_cells.h``)
-does the same work, and hands back to the Python rules only the phone numbers in an
-international form (``+81…``, ``0081…``) and any cell holding a character the native
-preparation does not know. ``tests/matchers/test_native_shaped.py`` holds both to
+does the same work, international phone forms (``+81…``, ``0081…``) included, and
+hands back to the Python rules only a cell holding a character the native preparation
+or phone rules do not know. ``tests/matchers/test_native_shaped.py`` holds both to
 the same results.
 """
 
@@ -73,8 +73,8 @@ class ColumnShapes:
         kind, normalizer = (PHONE, self._phone) if is_phone else (EMAIL, self._email)
         assert normalizer is not None
         if todo:
-            # International forms (``+``, ``81…``, ``0081…``): the normalizer's full
-            # rules decide, in one batch (canonical_many is the canonical form of each).
+            # A character the native rules do not know: the normalizer's full rules
+            # decide, in one batch (canonical_many is the canonical form of each).
             decided = normalizer.canonical_many([cell for _i, cell in todo])
             for (i, _cell), canon in zip(todo, decided, strict=True):
                 canons[i] = canon

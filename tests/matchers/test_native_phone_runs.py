@@ -70,9 +70,12 @@ def test_runs_and_candidates_as_the_reference(text: str) -> None:
     ("090-1234-5678", [(0, 13, "+819012345678")]),
     ("tel (03)1234-5678.", [(4, 17, "+81312345678")]),
     ("０９０は前処理で: 09012345678", [(10, 21, "+819012345678")]),
-    # Left to the Python rules: international forms, invalid or over-long numbers.
-    ("+81 90 1234 5678", [(0, 16, None)]),
-    ("81312345678", [(0, 11, None)]),
+    # International forms, made domestic as phone.py's _domestic does.
+    ("+81 90 1234 5678", [(0, 16, "+819012345678")]),
+    ("81312345678", [(0, 11, "+81312345678")]),
+    ("0081-3-1234-5678", [(0, 16, "+81312345678")]),
+    # Left to the Python rules: invalid or over-long numbers.
+    ("+0312345678", [(0, 11, None)]),
     ("0120123456", [(0, 10, None)]),
     ("0312345678901234567", [(0, 19, None)]),
     # Not runs: glued to a letter or a dash, followed by '@', too short.
