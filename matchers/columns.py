@@ -158,15 +158,21 @@ def scan_columns(
         news.append(fresh_found)
         known.append((known_values, known_res))
         results.append(found)
-        prim: dict[str, int] = {}
+        # Primary candidate occurrences: every row's cell counts (a shaped cell's
+        # one candidate too; the shaped values are not among ``found``'s).
+        n_shaped = 0
         if shaped is not None and shaped.values:
             shaped_of[j] = shaped
-            prim = dict.fromkeys(shaped.values, 1)
-        if any(map(CELL_PRIMARIES, found.values())):
-            prim.update(zip(found, map(CELL_PRIMARIES, found.values()), strict=True))
-        if prim:
-            # Primary candidate occurrences: every row's cell counts.
-            n_prim += _over_rows(prim, column, j in distinct_columns)
+            n_shaped = len(shaped.values)
+        found_prim = any(map(CELL_PRIMARIES, found.values()))
+        if j in distinct_columns:
+            # (Each value one cell: a sum over the values, no dict of them.)
+            n_prim += n_shaped + (sum(map(CELL_PRIMARIES, found.values())) if found_prim else 0)
+        elif n_shaped or found_prim:
+            prim: dict[str, int] = dict.fromkeys(shaped.values, 1) if n_shaped and shaped else {}
+            if found_prim:
+                prim.update(zip(found, map(CELL_PRIMARIES, found.values()), strict=True))
+            n_prim += _over_rows(prim, column, False)
         memo.added(fresh)
     pairs = list(
         chain.from_iterable(
@@ -194,7 +200,7 @@ def scan_columns(
     for j, shaped in shaped_of.items():
         got = prober.probe_kind(shaped.kind, shaped.canonicals)
         if any(got):
-            kind, values, canons = shaped.kind, list(shaped.values), shaped.canonicals
+            kind, values, canons = shaped.kind, shaped.values, shaped.canonicals
             cells: dict[str, Pair] = {}
             for i in compress(range(len(got)), got):
                 pair = (kind, canons[i])

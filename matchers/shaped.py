@@ -62,7 +62,7 @@ class ColumnShapes:
             shaped = self.reference(values)
             if shaped is None or not shaped.values:
                 return shaped, values
-            return shaped, compress(values, map(not_, map(shaped.values.__contains__, values)))
+            return shaped, _others(values, shaped)
         got = core.shaped_column(
             values, self._phone is not None, self._email is not None, FIXED_PREFIXES, prepare,
             SHAPE_SAMPLE, self._max_chars,
@@ -78,11 +78,10 @@ class ColumnShapes:
             decided = normalizer.canonical_many([cell for _i, cell in todo])
             for (i, _cell), canon in zip(todo, decided, strict=True):
                 canons[i] = canon
-        shaped = ShapedCells(
-            kind, dict.fromkeys(compress(raws, canons)), list(filter(None, canons))
-        )
+        # (The values are distinct: a list, no dict to hash them into.)
+        shaped = ShapedCells(kind, list(compress(raws, canons)), list(filter(None, canons)))
         if todo:
-            rest = list(compress(values, map(not_, map(shaped.values.__contains__, values))))
+            rest = _others(values, shaped)
         return shaped, rest
 
     def reference(self, values: Collection[str]) -> ShapedCells | None:
@@ -123,7 +122,11 @@ class ColumnShapes:
         canons = normalizer.canonical_many(list(compress(cells, shaped)))
         keep = list(map(bool, canons))  # canonical forms are never empty
         return ShapedCells(
-            kind,
-            dict.fromkeys(compress(compress(raw, shaped), keep)),
-            list(filter(None, canons)),
+            kind, list(compress(compress(raw, shaped), keep)), list(filter(None, canons))
         )
+
+
+def _others(values: Collection[str], shaped: ShapedCells) -> list[str]:
+    """The values that are not among the shaped cells, in order."""
+    taken = set(shaped.values)
+    return list(compress(values, map(not_, map(taken.__contains__, values))))

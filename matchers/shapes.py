@@ -124,11 +124,10 @@ Pair = tuple[str, str]
 @dataclass(frozen=True, slots=True)
 class ShapedCells:
     """Cells of one column that are bare values of one primary kind: ``values``
-    (in column order, as a dict used as an ordered set) and their canonical forms,
-    position by position."""
+    (distinct, in column order) and their canonical forms, position by position."""
 
     kind: str
-    values: dict[str, None]
+    values: list[str]
     canonicals: list[str]
 
 
