@@ -356,5 +356,11 @@ class RefStore:
             bad = next(r for r in rows if not 0 <= r < len(offsets) - 1)
             raise IndexError(f"row {bad} is outside the set")
         blob = self._blob
-        return [blob[a:b].decode("utf-8") for a, b in zip(
-            offsets[at].tolist(), (offsets[at + 1] - 1).tolist(), strict=True)]
+        starts, ends = offsets[at].tolist(), (offsets[at + 1] - 1).tolist()
+        # One decode of the refs joined by the line break that ends each in the file
+        # (a ref holds none: check_ref), not one per ref.
+        got = b"\n".join(map(blob.__getitem__, map(slice, starts, ends))).decode("utf-8")
+        refs = got.split("\n")
+        if len(refs) != len(starts):  # a damaged file: a ref holding a line break
+            refs = [blob[a:b].decode("utf-8") for a, b in zip(starts, ends, strict=True)]
+        return refs

@@ -19,7 +19,7 @@ from matchers.confidence import RANK, Confidence, finding_confidence, is_bulk
 _PRIMARY_DEFAULT = PRIMARY_KINDS
 
 
-@dataclass
+@dataclass(slots=True)
 class RecordHit:
     """One distinct record of the fingerprint set seen in the document.
 

@@ -165,3 +165,26 @@ def test_gather_agrees_with_lookup() -> None:
     assert owner.tolist() == [0, 0, 2, 3, 3, 4]
     empty = idx.gather(np.array([1, 2], dtype=U64))
     assert [len(a) for a in empty] == [0, 0, 0]
+
+
+def test_refs_in_one_batch_are_each_ref(tmp_path: Path) -> None:
+    """``refs`` decodes the refs joined once: the same strs as one at a time, in the
+    order asked, repeats and non-ASCII refs included."""
+    refs = ["C-001", "顧客-東京-42", "x", "契約 9", "C-005"]
+    write_refs(tmp_path, refs)
+    store = RefStore(tmp_path, len(refs))
+    rows = [4, 1, 1, 0, 3, 2]
+    assert store.refs(rows) == [refs[r] for r in rows] == [store[r] for r in rows]
+    assert store.refs([]) == []
+    with pytest.raises(IndexError):
+        store.refs([0, 5])
+
+
+def test_a_ref_holding_a_line_break_is_still_read_whole(tmp_path: Path) -> None:
+    """A damaged refs.txt (a line break inside a ref, offsets unchanged) cannot be
+    split on line breaks: the refs are then decoded one at a time."""
+    write_refs(tmp_path, ["ABC", "DE"])
+    path = tmp_path / "refs.txt"
+    path.write_bytes(b"A\nC\nDE\n")  # same length, a line break inside the first
+    store = RefStore(tmp_path, 2)
+    assert store.refs([0, 1]) == ["A\nC", "DE"] == [store[0], store[1]]
