@@ -160,16 +160,17 @@ def scan_columns(
         results.append(found)
         # Primary candidate occurrences: every row's cell counts (a shaped cell's
         # one candidate too; the shaped values are not among ``found``'s).
-        n_shaped = 0
+        shaped_values: list[str] = []
         if shaped is not None and shaped.values:
             shaped_of[j] = shaped
-            n_shaped = len(shaped.values)
+            shaped_values = shaped.values
         found_prim = any(map(CELL_PRIMARIES, found.values()))
         if j in distinct_columns:
             # (Each value one cell: a sum over the values, no dict of them.)
-            n_prim += n_shaped + (sum(map(CELL_PRIMARIES, found.values())) if found_prim else 0)
-        elif n_shaped or found_prim:
-            prim: dict[str, int] = dict.fromkeys(shaped.values, 1) if n_shaped and shaped else {}
+            n_prim += len(shaped_values) + (
+                sum(map(CELL_PRIMARIES, found.values())) if found_prim else 0)
+        elif shaped_values or found_prim:
+            prim = dict.fromkeys(shaped_values, 1)
             if found_prim:
                 prim.update(zip(found, map(CELL_PRIMARIES, found.values()), strict=True))
             n_prim += _over_rows(prim, column, False)
