@@ -3,15 +3,13 @@
  *
  *   shaped_column(values, phone, email, fixed, prepare, sample, max_cell)
  *     -> None                              where the reference returns None
- *      | (is_phone, raws, canons, todo, rest)
+ *      | (is_phone, raws, canons, rest)
  *
  * ``raws`` are the values whose trimmed, prepared cell has the kind's shape
  * (PHONE_CELL_RE / EMAIL_CELL_RE fullmatch), ``canons`` their canonical forms
- * (PhoneNormalizer / EmailNormalizer .canonical_many) or None, ``todo`` (position in
- * raws, prepared cell) for the phones whose canonical form the full Python rules decide
- * (a character phone_canonical does not expect; their canons entry is None until the
- * caller fills it), ``rest`` the values that are not shaped cells with a canonical
- * form (valid only when todo is empty). ``fixed`` is 1,000 bytes: whether each
+ * (PhoneNormalizer / EmailNormalizer .canonical_many, international phone forms
+ * included) or None, ``rest`` the values that are not shaped cells with a canonical
+ * form. ``fixed`` is 1,000 bytes: whether each
  * three-digit area prefix after the trunk 0 is one of the normalizer's fixed-line
  * prefixes (computed from its pattern, fingerprints.normalizers.phone). ``prepare``
  * is fingerprints.text.prepare, called for a cell with a character the native
@@ -136,9 +134,9 @@ static PyObject *email_canonical(PyObject *s, Py_ssize_t at) {
 /* PhoneNormalizer.canonical for one shaped (ASCII) cell, international forms included:
  * the separators dropped (a '+' anywhere too; one at the start marks the number
  * international), +81/0081/01081/81… made domestic as phone.py's _domestic does, then
- * a mobile/IP or fixed-line domestic number gives +81…, any other None. 1 when the
- * full rules must decide (a character the shape does not allow), with *out NULL (no
- * error). */
+ * a mobile/IP or fixed-line domestic number gives +81…, any other None (also a cell
+ * with a character neither shape allows, which no caller hands it: a None leaves the
+ * cell to the Python rules). 0, or -1 with an error set. */
 static int phone_canonical(PyObject *s, const uint8_t *fixed, PyObject **out) {
     int kind = PyUnicode_KIND(s);
     const void *d = PyUnicode_DATA(s);
@@ -152,7 +150,10 @@ static int phone_canonical(PyObject *s, const uint8_t *fixed, PyObject **out) {
         if (ch == '-' || ch == ' ' || ch == '(' || ch == ')' || ch == '.' || ch == '\t' ||
             ch == '+')
             continue;
-        if (ch < '0' || ch > '9' || m == (Py_ssize_t)sizeof c) return 1;
+        if (ch < '0' || ch > '9' || m == (Py_ssize_t)sizeof c) {
+            *out = Py_NewRef(Py_None);
+            return 0;
+        }
         c[m++] = (char)ch;
     }
     /* _domestic: the international forms as a domestic 0… number */
@@ -201,7 +202,7 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "Oppy*Onn", &values, &want_phone, &want_email, &fixed,
                           &prepare_py, &sample, &max_cell))
         return NULL;
-    PyObject *seq = NULL, *raws = NULL, *canons = NULL, *todo = NULL, *rest = NULL,
+    PyObject *seq = NULL, *raws = NULL, *canons = NULL, *rest = NULL,
              *result = NULL, *cell = NULL;
     Py_ssize_t cap = 64;
     Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)cap);
@@ -252,9 +253,8 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
     }
     raws = PyList_New(0);
     canons = PyList_New(0);
-    todo = PyList_New(0);
     rest = PyList_New(0);
-    if (raws == NULL || canons == NULL || todo == NULL || rest == NULL) goto done;
+    if (raws == NULL || canons == NULL || rest == NULL) goto done;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *v = items[i], *canon = NULL;
         strip_bounds(v, &a, &b);
@@ -266,24 +266,14 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
             Py_INCREF(result);
             goto done;
         }
-        int later = 0;
         if (phone) {
             if (!phone_shape(cell)) goto plain;
-            later = phone_canonical(cell, (const uint8_t *)fixed.buf, &canon);
-            if (later < 0) goto done;
+            if (phone_canonical(cell, (const uint8_t *)fixed.buf, &canon) < 0) goto done;
         } else {
             Py_ssize_t at = email_shape(cell);
             if (at < 0) goto plain;
             canon = email_canonical(cell, at);
             if (canon == NULL) goto done;
-        }
-        if (later) {
-            PyObject *t = Py_BuildValue("(nO)", PyList_GET_SIZE(raws), cell);
-            int rc = t == NULL ? -1 : PyList_Append(todo, t);
-            Py_XDECREF(t);
-            if (rc < 0) goto done;
-            canon = Py_None;
-            Py_INCREF(canon);
         }
         if (PyList_Append(raws, v) < 0 || PyList_Append(canons, canon) < 0) {
             Py_DECREF(canon);
@@ -299,13 +289,12 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
         Py_CLEAR(cell);
         if (PyList_Append(rest, v) < 0) goto done;
     }
-    result = Py_BuildValue("(OOOOO)", phone ? Py_True : Py_False, raws, canons, todo, rest);
+    result = Py_BuildValue("(OOOO)", phone ? Py_True : Py_False, raws, canons, rest);
 done:
     Py_XDECREF(cell);
     Py_XDECREF(seq);
     Py_XDECREF(raws);
     Py_XDECREF(canons);
-    Py_XDECREF(todo);
     Py_XDECREF(rest);
     PyMem_Free(buf);
     PyBuffer_Release(&fixed);

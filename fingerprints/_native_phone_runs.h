@@ -92,10 +92,10 @@ static PyObject *native_phone_runs(PyObject *self, PyObject *args) {
             if (digits <= 15) {
                 PyObject *run = PyUnicode_Substring(text, s, e);
                 if (run == NULL) goto fail;
-                int todo = phone_canonical(run, (const uint8_t *)fixed.buf, &canon);
+                int bad = phone_canonical(run, (const uint8_t *)fixed.buf, &canon);
                 Py_DECREF(run);
-                if (todo < 0) goto fail;
-                if (todo == 1 || canon == Py_None) Py_CLEAR(canon);
+                if (bad < 0) goto fail;
+                if (canon == Py_None) Py_CLEAR(canon);
             }
             PyObject *item = Py_BuildValue("(nnO)", s, e, canon != NULL ? canon : Py_None);
             Py_XDECREF(canon);

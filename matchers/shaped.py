@@ -8,9 +8,9 @@ for those shapes as a whole: each cell that has the shape (``PHONE_CELL_RE`` /
 
 :meth:`ColumnShapes.reference` is the specification; with the native core
 (``fingerprints.native.CORE``) one C pass (``shaped_column``, ``_native_cells.h``)
-does the same work, international phone forms (``+81…``, ``0081…``) included, and
-hands back to the Python rules only a cell holding a character the native preparation
-or phone rules do not know. ``tests/matchers/test_native_shaped.py`` holds both to
+does the same work, international phone forms (``+81…``, ``0081…``) included; a cell
+holding a character the native preparation does not know is prepared by ``prepare``,
+called from C for that cell. ``tests/matchers/test_native_shaped.py`` holds both to
 the same results.
 """
 
@@ -62,27 +62,19 @@ class ColumnShapes:
             shaped = self.reference(values)
             if shaped is None or not shaped.values:
                 return shaped, values
-            return shaped, _others(values, shaped)
+            taken = set(shaped.values)
+            return shaped, compress(values, map(not_, map(taken.__contains__, values)))
         got = core.shaped_column(
             values, self._phone is not None, self._email is not None, FIXED_PREFIXES, prepare,
             SHAPE_SAMPLE, self._max_chars,
         )
         if got is None:
             return None, values
-        is_phone, raws, canons, todo, rest = got
-        kind, normalizer = (PHONE, self._phone) if is_phone else (EMAIL, self._email)
-        assert normalizer is not None
-        if todo:
-            # A character the native rules do not know: the normalizer's full rules
-            # decide, in one batch (canonical_many is the canonical form of each).
-            decided = normalizer.canonical_many([cell for _i, cell in todo])
-            for (i, _cell), canon in zip(todo, decided, strict=True):
-                canons[i] = canon
-        # (The values are distinct: a list, no dict to hash them into.)
-        shaped = ShapedCells(kind, list(compress(raws, canons)), list(filter(None, canons)))
-        if todo:
-            rest = _others(values, shaped)
-        return shaped, rest
+        is_phone, raws, canons, rest = got
+        # (Position by position with their canonical forms: a list, no dict that hashed
+        # a column's values again.)
+        return ShapedCells(PHONE if is_phone else EMAIL, list(compress(raws, canons)),
+                           list(filter(None, canons))), rest
 
     def reference(self, values: Collection[str]) -> ShapedCells | None:
         """The shaped cells of a column, in Python (the specification)."""
@@ -124,9 +116,3 @@ class ColumnShapes:
         return ShapedCells(
             kind, list(compress(compress(raw, shaped), keep)), list(filter(None, canons))
         )
-
-
-def _others(values: Collection[str], shaped: ShapedCells) -> list[str]:
-    """The values that are not among the shaped cells, in order."""
-    taken = set(shaped.values)
-    return list(compress(values, map(not_, map(taken.__contains__, values))))

@@ -124,7 +124,7 @@ Pair = tuple[str, str]
 @dataclass(frozen=True, slots=True)
 class ShapedCells:
     """Cells of one column that are bare values of one primary kind: ``values``
-    (distinct, in column order) and their canonical forms, position by position."""
+    (in the order given) and their canonical forms, position by position."""
 
     kind: str
     values: list[str]
