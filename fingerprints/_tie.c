@@ -1,7 +1,7 @@
 /* Same-record evidence, the per-row loop of matchers.evidence.collect (issue 15).
  *
  *   tie_rows(rows, hits, resolve, bits, bit_of, masks, weights, weight, shape_of,
- *            groups, log_records, log_high, log_medium, record_keys)
+ *            groups, log_records, log_high, log_medium, record_keys, common)
  *
  * ``record_keys`` is the prober's (record -> its field keys), or, for the exact index,
  * the pair of its uint64 arrays (record offsets, record keys), read directly.
@@ -9,7 +9,8 @@
  * The exact counterpart of the reference loop in matchers/evidence.py. What is
  * decided once per kind, per (kind, count) or per kind mask stays in Python
  * (matchers/evidencecore.py: ``bit_of``, ``weight``, ``shape_of``, and ``resolve``
- * for a value too common to expand), so this file holds no fact about kinds,
+ * for an answer that is neither a plain tuple nor a ``common`` (matchers.probe.Common),
+ * which are read here as ``resolve`` reads them), so this file holds no fact about kinds,
  * field groups or levels. Each pair object is resolved once into a C table.
  * Results are bit-identical to the reference: the per-record weights are summed
  * in the order Python's dicts would hold them (first seen first), since a float
@@ -21,6 +22,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -230,11 +232,23 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
     PyObject *rows, *shape_of, *groups, *record_keys;
     double log_records, log_high, log_medium;
     Ctx cx = {0};
-    if (!PyArg_ParseTuple(args, "OOOO!OO!O!OOO!dddO", &rows, &cx.hits, &cx.resolve,
+    if (!PyArg_ParseTuple(args, "OOOO!OO!O!OOO!dddOO!", &rows, &cx.hits, &cx.resolve,
                           &PyDict_Type, &cx.bits, &cx.bit_of, &PyList_Type, &cx.masks,
                           &PyDict_Type, &cx.weights, &cx.weight, &shape_of, &PyList_Type,
-                          &groups, &log_records, &log_high, &log_medium, &record_keys))
+                          &groups, &log_records, &log_high, &log_medium, &record_keys,
+                          &PyType_Type, &cx.common))
         return NULL;
+    for (int b = 0; b < MAXBITS; b++)
+        for (int n = 0; n < WCOUNTS; n++) cx.wsmall[b][n] = NAN;
+    /* (interned once, for the life of the module) */
+    static PyObject *s_kind, *s_records, *s_key;
+    if (s_kind == NULL && (s_kind = PyUnicode_InternFromString("kind")) == NULL) return NULL;
+    if (s_records == NULL && (s_records = PyUnicode_InternFromString("records")) == NULL)
+        return NULL;
+    if (s_key == NULL && (s_key = PyUnicode_InternFromString("key")) == NULL) return NULL;
+    cx.s_kind = s_kind;
+    cx.s_records = s_records;
+    cx.s_key = s_key;
     if (PyList_GET_SIZE(cx.masks) != 2) {
         PyErr_SetString(PyExc_ValueError, "masks must hold two ints");
         return NULL;
@@ -418,9 +432,21 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
     if ((out = PyList_New(wk.nbest)) == NULL) goto fail;
     for (Py_ssize_t i = 0; i < wk.nbest; i++) {
         Best *b = &wk.best[i];
-        PyObject *t = Py_BuildValue("(OidOKOn)", b->rec, b->rank, b->lc, b->fields,
-                                    (unsigned long long)b->mask, b->line, b->ri);
+        PyObject *t = PyTuple_New(7);
         if (t == NULL) goto fail;
+        PyObject *items[7] = {Py_NewRef(b->rec), PyLong_FromLong(b->rank),
+                              PyFloat_FromDouble(b->lc), Py_NewRef(b->fields),
+                              PyLong_FromUnsignedLongLong(b->mask), Py_NewRef(b->line),
+                              PyLong_FromSsize_t(b->ri)};
+        int bad = 0;
+        for (int k = 0; k < 7; k++) {
+            bad |= items[k] == NULL;
+            PyTuple_SET_ITEM(t, k, items[k]);  /* (NULL items are left to tupledealloc) */
+        }
+        if (bad) {
+            Py_DECREF(t);
+            goto fail;
+        }
         PyList_SET_ITEM(out, i, t);
     }
     work_free(&wk);

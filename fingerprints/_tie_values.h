@@ -4,6 +4,7 @@
 #define LEAKPRINT_TIE_VALUES_H
 
 #define MAXBITS 64
+#define WCOUNTS 64
 
 typedef struct {
     PyObject *rec;     /* borrowed from the answer tuple the table holds */
@@ -103,6 +104,11 @@ typedef struct {
     PyObject *masks;     /* [bits of primary kinds, bits of kinds outside WEAK_KINDS] */
     PyObject *weights;   /* (kind, count) -> weight */
     PyObject *weight;    /* weight(kind, count) -> weight, for a pair not seen yet */
+    PyObject *common;    /* matchers.probe.Common: its answers are resolved here too */
+    PyObject *s_kind, *s_records, *s_key;  /* its attribute names */
+    /* weights of (kind bit, count) for counts under WCOUNTS, as read from ``weights``
+     * in this call (NaN: not read yet): most values' counts are small */
+    double wsmall[MAXBITS][WCOUNTS];
 } Ctx;
 
 static int table_add(Work *wk, const Value *v) {
@@ -129,6 +135,33 @@ static long kind_bit(PyObject *kind, Ctx *cx) {
     }
     if (b == -1 && PyErr_Occurred()) return -1;
     return (b < 0 || b >= MAXBITS) ? -2 : b;
+}
+
+/* ``weights[(kind, count)]``, or ``weight(kind, count)`` when not there (which fills
+ * it), as evidencecore's ``weight``; kept per (bit, count) for the rest of the call. */
+static int kind_weight(Ctx *cx, PyObject *kind, long bit, PyObject *count, Py_ssize_t n,
+                       double *out) {
+    int small = n >= 0 && n < WCOUNTS;
+    if (small && !isnan(cx->wsmall[bit][n])) {
+        *out = cx->wsmall[bit][n];
+        return 0;
+    }
+    PyObject *key = PyTuple_Pack(2, kind, count);
+    if (key == NULL) return -1;
+    PyObject *w = PyDict_GetItemWithError(cx->weights, key);
+    Py_DECREF(key);
+    if (w == NULL) {
+        if (PyErr_Occurred() ||
+            (w = PyObject_CallFunctionObjArgs(cx->weight, kind, count, NULL)) == NULL)
+            return -1;
+        *out = PyFloat_AsDouble(w);
+        Py_DECREF(w);
+    } else {
+        *out = PyFloat_AsDouble(w);
+    }
+    if (*out == -1.0 && PyErr_Occurred()) return -1;
+    if (small) cx->wsmall[bit][n] = *out;
+    return 0;
 }
 
 /* Resolve an exact tuple of (record, kind) answers: ``resolve`` of evidencecore in C
@@ -186,23 +219,12 @@ static int resolve_records(PyObject *h, Value *v, Ctx *cx) {
             goto fail;
         }
     }
-    PyObject *key = Py_BuildValue("(On)", PyTuple_GET_ITEM(PyTuple_GET_ITEM(h, 0), 1), n);
-    if (key == NULL) goto fail;
-    PyObject *w = PyDict_GetItemWithError(cx->weights, key);
-    if (w == NULL) {
-        if (PyErr_Occurred() ||
-            (w = PyObject_CallFunctionObjArgs(cx->weight, PyTuple_GET_ITEM(key, 0),
-                                              PyTuple_GET_ITEM(key, 1), NULL)) == NULL) {
-            Py_DECREF(key);
-            goto fail;
-        }
-        v->w = PyFloat_AsDouble(w);
-        Py_DECREF(w);
-    } else {
-        v->w = PyFloat_AsDouble(w);
-    }
-    Py_DECREF(key);
-    if (v->w == -1.0 && PyErr_Occurred()) goto fail;
+    PyObject *count = PyLong_FromSsize_t(n);
+    if (count == NULL) goto fail;
+    int e = kind_weight(cx, PyTuple_GET_ITEM(PyTuple_GET_ITEM(h, 0), 1), first, count, n,
+                        &v->w);
+    Py_DECREF(count);
+    if (e < 0) goto fail;
     v->common = 0;
     Py_INCREF(h);
     v->data = h; /* the caller's reference: table_add takes its own */
@@ -218,7 +240,57 @@ fail:
     return -1;
 }
 
-/* A Common answer's 7-tuple from Python's resolve(). Returns 0, 2, -1. */
+/* A Common answer, as evidencecore's resolve() reads it: its kind's bit, its key, the
+ * weight of (kind, records). Returns 0, 2 to fall back, -1 on error. */
+static int resolve_common_native(PyObject *h, Value *v, Ctx *cx) {
+    PyObject *kind = PyObject_GetAttr(h, cx->s_kind);
+    PyObject *records = kind ? PyObject_GetAttr(h, cx->s_records) : NULL;
+    PyObject *key = records ? PyObject_GetAttr(h, cx->s_key) : NULL;
+    int r = -1;
+    if (key == NULL) goto done;
+    long b = kind_bit(kind, cx);
+    if (b < 0) {
+        r = b == -2 ? 2 : -1;
+        goto done;
+    }
+    uint64_t m[2];
+    for (int j = 0; j < 2; j++) {
+        if ((r = as_u64(PyList_GET_ITEM(cx->masks, j), &m[j])) != 0) {
+            r = PyErr_Occurred() ? -1 : 2;
+            goto done;
+        }
+    }
+    Py_ssize_t n = PyLong_AsSsize_t(records);
+    if (n == -1 && PyErr_Occurred()) {
+        /* a count no Py_ssize_t holds: not kept per (bit, count), still weighed */
+        PyErr_Clear();
+        n = -1;
+    }
+    if (kind_weight(cx, kind, b, records, n, &v->w) < 0) {
+        r = -1;
+        goto done;
+    }
+    uint64_t bit = (uint64_t)1 << b;
+    v->common = 1;
+    v->recs = NULL;
+    v->nrec = 0;
+    v->pbits = bit;
+    v->pp = bit & m[0];
+    v->ps = bit & m[1];
+    v->kind = (int)b;
+    v->data = Py_NewRef(key); /* the caller's reference, as resolve_records gives it */
+    v->ckey = PyLong_Check(key) ? PyLong_AsUnsignedLongLong(key) : 0;
+    v->ckey_ok = !PyErr_Occurred() && PyLong_Check(key);
+    PyErr_Clear(); /* a key that is no uint64 is in no record's keys */
+    r = 0;
+done:
+    Py_XDECREF(kind);
+    Py_XDECREF(records);
+    Py_XDECREF(key);
+    return r;
+}
+
+/* Any other answer's 7-tuple from Python's resolve(). Returns 0, 2, -1. */
 static int resolve_common(PyObject *pair, PyObject *h, Value *v, Ctx *cx) {
     PyObject *t = PyObject_CallFunctionObjArgs(cx->resolve, pair, h, NULL);
     if (t == NULL) return -1;
@@ -320,7 +392,10 @@ static int value_resolve(Work *wk, PyObject *pair, Ctx *cx, Value *v) {
     } else if (!truth) {
         r = 0;
     } else {
-        r = PyTuple_CheckExact(h) ? resolve_records(h, v, cx) : resolve_common(pair, h, v, cx);
+        r = PyTuple_CheckExact(h) ? resolve_records(h, v, cx)
+            : cx->common != NULL && PyObject_TypeCheck(h, (PyTypeObject *)cx->common)
+            ? resolve_common_native(h, v, cx)
+            : resolve_common(pair, h, v, cx);
         if (r == 0) {
             int e = v->pbits ? table_add(wk, v) : 0;
             Py_DECREF(v->data); /* the table holds its own reference */

@@ -138,7 +138,7 @@ class NativeCore(Protocol):
                  weights: dict[tuple[str, int], float], weight: Callable[[str, int], float],
                  shape_of: Callable[[int], Any], groups: list[int], log_records: float,
                  log_high: float, log_medium: float,
-                 record_keys: Callable[[int], Any] | tuple[object, object], /
+                 record_keys: Callable[[int], Any] | tuple[object, object], common: type, /
                  ) -> list[tuple[int, int, float, frozenset[str], int, int, int]] | None: ...
 
 

@@ -93,7 +93,8 @@ def collect_native(
 
     def resolve(_pair: Pair, h: Hits) -> tuple[bool, object, int, int, int, int, float]:
         # (common, {record: bits} or key, bits, primary bits, strong bits, kind, weight);
-        # the native core resolves a plain tuple of answers itself, the same way.
+        # the native core resolves a plain tuple of answers and a Common itself, the
+        # same way (this is what it calls for any other answer).
         if isinstance(h, Common):
             i = bit_of(h.kind)
             b = 1 << i
@@ -117,7 +118,7 @@ def collect_native(
     tied = core.tie_rows(
         rows, hits, resolve, bits, bit_of, masks, weights, weight, shape_of, group_of,
         math.log10(max(records, 1)), math.log10(HIGH_CHANCE), math.log10(MEDIUM_CHANCE),
-        record_keys,
+        record_keys, Common,
     )
     if tied is None:
         return None
