@@ -32,6 +32,7 @@ from matchers.shapes import (
     Pair,
     RowCandidates,
     ShapedCells,
+    column_rows,
     evict_oldest_half,
 )
 
@@ -281,11 +282,7 @@ def scan_columns(
         [columns[j] for j in hit_columns], [hit_cells[j] for j in hit_columns], strong
     )
     joiner = layout.delimiter or ("  " if layout.kind == "aligned" else " ")
-    out = [
-        RowCandidates(lines[i], row_found, source=(table, i, layout, joiner))
-        for i, row_found in zip(*picked, strict=True)
-    ]
-    return out, hits, n_prim, n_matched
+    return column_rows(lines, *picked, table, layout, joiner), hits, n_prim, n_matched
 
 
 def _strong_rows(

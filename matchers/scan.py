@@ -28,8 +28,8 @@ from fingerprints.reader import FingerprintSet
 from fingerprints.text import prepare
 from matchers.candidates import Extractor
 from matchers.columns import ColumnMemo, scan_columns
-from matchers.confidence import RANK, WEAK_KINDS
-from matchers.evidence import collect, matched_cells
+from matchers.confidence import WEAK_KINDS
+from matchers.evidence import best_evidence, collect, matched_cells
 from matchers.markup import looks_like_html, strip_html
 from matchers.pieces import (
     CHUNK_BYTES,
@@ -228,7 +228,7 @@ class Matcher:
         ]
         snippet, snippet_conf = "", None
         if evidence:
-            best = max(evidence.values(), key=lambda e: (RANK[e.confidence], e.nfields, -e.line))
+            best = best_evidence(list(evidence.values()))
             snippet = self._snippet(texts[best.row_index], rows[best.row_index], hits)
             snippet_conf = best.confidence
         result = summarize(

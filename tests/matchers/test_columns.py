@@ -20,6 +20,7 @@ from matchers.evidence import collect
 from matchers.probe import DigestProber
 from matchers.rows import Layout, detect_layout, split_rows, table_cells, table_columns
 from matchers.scan import Matcher
+from matchers.shapes import RowCandidates, column_rows
 from tests.matchers.factories import (
     FIELDS,
     Customer,
@@ -323,3 +324,21 @@ def test_a_hinted_column_leaves_too_long_cells_and_primaries_to_cell(
     got = _extractor().column(distinct, hint)
     one = _extractor()
     assert got == {v: res for v in distinct if (res := one._cell(v, hint))[0]}
+
+
+def test_column_rows_are_the_rows_the_constructor_makes() -> None:
+    """``column_rows`` sets the fields itself: the same objects as ``RowCandidates(...)``,
+    with the same (uncompared) source, and rows made later from it alike."""
+    text = "a,b\n090-1111-2222,x\n\n090-3333-4444,y\n"
+    layout = detect_layout(text)
+    table = table_columns(text, layout, 5)
+    picked = [0, 2][: len(table)]
+    founds = [[(("phone", f"0901111222{i}"), 0)] for i in picked]
+    got = column_rows(table.lines, picked, founds, table, layout, ",")
+    want = [RowCandidates(table.lines[i], f, source=(table, i, layout, ","))
+            for i, f in zip(picked, founds, strict=True)]
+    assert got == want
+    assert [rc.source for rc in got] == [rc.source for rc in want]
+    assert [dataclasses.astuple(rc) for rc in got] == [dataclasses.astuple(rc) for rc in want]
+    assert [rc.table_row() for rc in got] == [rc.table_row() for rc in want]
+    assert got[0].found is founds[0]

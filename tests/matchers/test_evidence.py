@@ -13,9 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fingerprints.fpset import FingerprintSet
-from matchers.evidence import collect
+from matchers.confidence import RANK, Confidence
+from matchers.evidence import RecordEvidence, best_evidence, collect
 from matchers.scan import Matcher
 from matchers.shapes import RowCandidates
 from tests.matchers.factories import Customer, build_set, make_customers
@@ -168,3 +171,16 @@ def test_collect_keeps_supporting_records_with_a_strong_field() -> None:
     assert {r: (e.confidence, e.kinds) for r, e in ev.items()} == {
         1: ("low", frozenset({"name", "address"}))
     }
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(list(Confidence)), st.integers(1, 4),
+                          st.integers(1, 6)), min_size=1, max_size=30))
+def test_best_evidence_is_the_first_of_the_highest(keys: list[tuple[Confidence, int, int]]
+                                                   ) -> None:
+    """``best_evidence`` picks what ``max`` with the (level, fields, earliest line) key
+    picks: among equals, the first one."""
+    evidence = [RecordEvidence(i, conf, nfields, line, i)
+                for i, (conf, nfields, line) in enumerate(keys)]
+    want = max(evidence, key=lambda e: (RANK[e.confidence], e.nfields, -e.line))
+    assert best_evidence(evidence) is want
