@@ -282,7 +282,8 @@ def scan_columns(
         [columns[j] for j in hit_columns], [hit_cells[j] for j in hit_columns], strong
     )
     joiner = layout.delimiter or ("  " if layout.kind == "aligned" else " ")
-    return column_rows(lines, *picked, table, layout, joiner), hits, n_prim, n_matched
+    picked_rows, founds = picked
+    return column_rows(lines, picked_rows, founds, table, layout, joiner), hits, n_prim, n_matched
 
 
 def _strong_rows(
