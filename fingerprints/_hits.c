@@ -109,7 +109,7 @@ static int one_value(PyObject *value, PyObject *pairs, Py_ssize_t nprim, PyObjec
     }
     if (answers != NULL) {
         PyObject *t = PyList_AsTuple(answers);
-        PyObject *entry = t ? Py_BuildValue("(OOO)", got, strong ? Py_True : Py_False, t) : NULL;
+        PyObject *entry = t ? PyTuple_Pack(3, got, strong ? Py_True : Py_False, t) : NULL;
         Py_XDECREF(t);
         if (entry == NULL || PyDict_SetItem(memo, value, entry) < 0) {
             Py_XDECREF(entry);

@@ -56,8 +56,11 @@ PyObject *native_postings(PyObject *self, PyObject *args) {
         PyObject *answer = NULL;
         if (hi - lo > cap) {
             if ((long)kv[lo] != code) continue;
-            answer = PyObject_CallFunction(common, "OnO", kind, hi - lo,
-                                           PyList_GET_ITEM(keys, h));
+            PyObject *count = PyLong_FromSsize_t(hi - lo);
+            if (count == NULL) goto fail;
+            PyObject *cargs[3] = {kind, count, PyList_GET_ITEM(keys, h)};
+            answer = PyObject_Vectorcall(common, cargs, 3, NULL);
+            Py_DECREF(count);
             if (answer == NULL) goto fail;
         } else {
             Py_ssize_t m = 0;
@@ -77,7 +80,10 @@ PyObject *native_postings(PyObject *self, PyObject *args) {
                 PyTuple_SET_ITEM(answer, k++, t);
             }
         }
-        PyObject *item = Py_BuildValue("(nN)", j, answer);
+        PyObject *pos = PyLong_FromSsize_t(j);
+        PyObject *item = pos == NULL ? NULL : PyTuple_Pack(2, pos, answer);
+        Py_XDECREF(pos);
+        Py_DECREF(answer);
         if (item == NULL) goto fail;
         int e = PyList_Append(out, item);
         Py_DECREF(item);
