@@ -29,6 +29,7 @@
  *   may_hold_insert(text)          the pre-test of matchers.regions.whole_document.
  *   utf8_length(text)              len(text.encode("utf-8", "replace")), no bytes made.
  *   first_rows(cols, cells, strong) the rows a column scan scores (_rows.c).
+ *   rows_with(columns, sets)        the rows with a cell in its column's set (_rows.c).
  *   postings(where, left, ...)     the exact index's answers for the digests that hit
  *                                  (_postings.c).
  *   index_ranges(keys, ...)        the index ranges of query keys, searched from the
@@ -392,6 +393,7 @@ fail:
 PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
 PyObject *native_layer_many(PyObject *self, PyObject *args); /* _layer.c */
 PyObject *native_first_rows(PyObject *self, PyObject *args); /* _rows.c */
+PyObject *native_rows_with(PyObject *self, PyObject *args); /* _rows.c */
 PyObject *native_postings(PyObject *self, PyObject *args); /* _postings.c */
 PyObject *native_index_ranges(PyObject *self, PyObject *args); /* _ranges.c */
 PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
@@ -441,6 +443,8 @@ static PyMethodDef methods[] = {
      "answers) -> budget left (_prose.c)."},
     {"first_rows", native_first_rows, METH_VARARGS,
      "first_rows(columns, cells, strong) -> (rows, founds) (matchers.columns.first_rows)."},
+    {"rows_with", native_rows_with, METH_VARARGS,
+     "rows_with(columns, sets) -> rows with a cell in its column's set (matchers.columns)."},
     {"postings", native_postings, METH_VARARGS,
      "postings(where, left, right, keys, kinds, codes, rows, kcodes, cap, common) -> "
      "[(position, answer)] (matchers.probe.DigestProber._found)."},

@@ -133,3 +133,61 @@ done:
     PyMem_Free(sig);
     return result;
 }
+
+/* rows_with(columns, sets) -> the indices, ascending, of the rows in which the cell of
+ * some column is in that column's set (None: no set): matchers.columns.rows_with. */
+PyObject *native_rows_with(PyObject *self, PyObject *args) {
+    PyObject *columns, *sets;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &columns, &PyList_Type, &sets))
+        return NULL;
+    Py_ssize_t nc = PyList_GET_SIZE(columns);
+    if (PyList_GET_SIZE(sets) != nc) {
+        PyErr_SetString(PyExc_ValueError, "columns and sets differ in length");
+        return NULL;
+    }
+    PyObject *out = PyList_New(0);
+    PyObject **cols = PyMem_Calloc((size_t)nc + 1, sizeof(PyObject *));
+    PyObject **wanted = PyMem_Calloc((size_t)nc + 1, sizeof(PyObject *));
+    Py_ssize_t n = 0, nw = 0;
+    if (out == NULL || cols == NULL || wanted == NULL) {
+        if (out != NULL) PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t c = 0; c < nc; c++) {
+        PyObject *s = PyList_GET_ITEM(sets, c);
+        if (s == Py_None) continue;
+        if (!PyAnySet_Check(s)) {
+            PyErr_SetString(PyExc_TypeError, "rows_with: a set or None per column");
+            goto fail;
+        }
+        PyObject *col = PySequence_Fast(PyList_GET_ITEM(columns, c), "a column is a sequence");
+        if (col == NULL) goto fail;
+        cols[nw] = col;
+        wanted[nw++] = s;
+        Py_ssize_t len = PySequence_Fast_GET_SIZE(col);
+        if (len > n) n = len;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        for (Py_ssize_t w = 0; w < nw; w++) {
+            if (i >= PySequence_Fast_GET_SIZE(cols[w])) continue;
+            int in = PySet_Contains(wanted[w], PySequence_Fast_GET_ITEM(cols[w], i));
+            if (in < 0) goto fail;
+            if (!in) continue;
+            PyObject *row = PyLong_FromSsize_t(i);
+            if (row == NULL || PyList_Append(out, row) < 0) {
+                Py_XDECREF(row);
+                goto fail;
+            }
+            Py_DECREF(row);
+            break;
+        }
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    for (Py_ssize_t w = 0; w < nw; w++) Py_DECREF(cols[w]);
+    PyMem_Free(cols);
+    PyMem_Free(wanted);
+    return out;
+}

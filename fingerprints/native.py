@@ -63,6 +63,9 @@ class NativeCore(Protocol):
     def first_rows(self, columns: list[list[str]], cells: list[dict[str, list[Any]]],
                    strong: list[set[str] | None], /) -> tuple[list[int], list[list[Any]]]: ...
 
+    def rows_with(self, columns: list[Sequence[str]], sets: list[set[str] | None], /
+                  ) -> list[int]: ...
+
     def postings(self, where: list[int], left: list[int], right: list[int], keys: list[int],
                  kinds: list[str], codes: dict[str, int], rows: object, kcodes: object,
                  cap: int, common: Callable[[str, int, int], Any], /

@@ -296,8 +296,8 @@ def _strong_rows(
     """The rows with a hit of a strong kind, before the deferred values are probed
     (so every pair in ``hit_set`` is of a kind not deferred, and strong): through a
     probed candidate, a bare phone number or e-mail address, or a memoized value."""
-    rows: set[int] = set()
-    for j, column in enumerate(columns):
+    sets: list[set[str] | None] = []
+    for j in range(len(columns)):
         found = results[j]
         strong: set[str] = set()
         if hit_set and found:
@@ -307,6 +307,17 @@ def _strong_rows(
         values, res = known[j]
         if values:
             strong.update(compress(values, map(_STRONG, res)))
+        sets.append(strong or None)
+    core = native.CORE
+    return (core.rows_with if core is not None else rows_with)(list(columns), sets)
+
+
+def rows_with(columns: Sequence[Sequence[str]], sets: Sequence[Set[str] | None]) -> list[int]:
+    """The indices, ascending, of the rows in which the cell of some column is in that
+    column's set (None: no set): the reference of the native ``rows_with``
+    (``fingerprints/_rows.c``; one pass over the rows, no set of row numbers)."""
+    rows: set[int] = set()
+    for column, strong in zip(columns, sets, strict=True):
         if strong:
             rows.update(compress(range(len(column)), map(strong.__contains__, column)))
     return sorted(rows)

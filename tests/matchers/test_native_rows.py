@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints import native
-from matchers.columns import first_rows
+from matchers.columns import first_rows, rows_with
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
 
@@ -61,3 +61,27 @@ def test_first_rows_cases() -> None:
     assert _native.first_rows(columns, cells, [None, None]) == ([], [])
     with pytest.raises(ValueError):
         _native.first_rows([["a"], ["a", "b"]], [{}, {}], [None, None])
+
+
+@given(tables())
+@settings(max_examples=300, deadline=None)
+def test_native_rows_with_is_the_reference(table: Table) -> None:
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    columns, _cells, strong = table
+    assert _native.rows_with(columns, strong) == rows_with(columns, strong)
+
+
+def test_rows_with_cases() -> None:
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    columns = [["090", "091", "", "090"], ["a", "b", "c", "d"]]
+    for find in (_native.rows_with, rows_with):
+        assert find(columns, [{"090"}, {"c"}]) == [0, 2, 3]
+        assert find(columns, [None, {"b", "d"}]) == [1, 3]
+        assert find(columns, [None, None]) == []
+        assert find(columns, [set(), {"zz"}]) == []
+    with pytest.raises(TypeError):
+        _native.rows_with(columns, [["090"], None])
+    with pytest.raises(ValueError):
+        _native.rows_with(columns, [None])
