@@ -276,7 +276,7 @@ def _scan_range_with(matcher: Matcher, task: Task) -> tuple[MatchResult, int]:
     with no_cyclic_gc():  # around the range's loop only (see scan_stream_many)
         for piece, fresh in line_pieces([data], piece_size(len(data))):
             text, _enc, lossy = decode_piece(piece, encoding)
-            result, layout = matcher.scan_chunk(
+            result, layout = matcher.chunk_hits(
                 text, name=name, layout=layout, first_line=line, continues=True
             )
             # The overlap with the range before is not counted twice.

@@ -73,6 +73,39 @@ class MatchResult:
         return acc.result()
 
 
+@dataclass(slots=True)
+class ChunkHits:
+    """What one chunk of a document gave, before it is summarized: what
+    :meth:`Accumulator.add` reads of a :class:`MatchResult`, without sorting the
+    record hits or counting their levels (a stream's chunks are summarized once, at
+    the end: tens of thousands of record hits a chunk in a hit-dense dump)."""
+
+    record_hits: list[RecordHit]
+    primary_kinds: frozenset[str]
+    primary_candidates: int
+    matched_primary_candidates: int
+    snippet: str
+    snippet_confidence: str | None
+    encoding: str = ""
+    lossy: bool = False
+    bytes_scanned: int = 0
+
+    def summarized(self, dataset: str) -> MatchResult:
+        """The chunk's own result (what :func:`summarize` makes of it)."""
+        return summarize(
+            dataset,
+            self.record_hits,
+            primary_kinds=self.primary_kinds,
+            primary_candidates=self.primary_candidates,
+            matched_primary_candidates=self.matched_primary_candidates,
+            snippet=self.snippet,
+            snippet_confidence=self.snippet_confidence,
+            encoding=self.encoding,
+            lossy=self.lossy,
+            bytes_scanned=self.bytes_scanned,
+        )
+
+
 class Accumulator:
     """Merges the results of many chunks of one document in one pass.
 
@@ -92,7 +125,7 @@ class Accumulator:
         self._lossy = False
         self._bytes = 0
 
-    def add(self, part: MatchResult) -> None:
+    def add(self, part: MatchResult | ChunkHits) -> None:
         hits = self._hits
         for h in part.record_hits:
             mine = hits.get(h.ref)
@@ -191,4 +224,4 @@ def summarize(
     )
 
 
-__all__ = ["Accumulator", "MatchResult", "RecordHit", "summarize"]
+__all__ = ["Accumulator", "ChunkHits", "MatchResult", "RecordHit", "summarize"]

@@ -55,7 +55,7 @@ from matchers.probe import (
 )
 from matchers.prose import prose_candidates, prose_windows
 from matchers.regions import cut_regions, region_layouts, whole_document
-from matchers.result import MatchResult, RecordHit, summarize
+from matchers.result import ChunkHits, MatchResult, RecordHit
 from matchers.retry import WHITESPACE_TABLES, Reading, with_prose
 from matchers.rows import (
     PROSE_RADIUS,
@@ -186,12 +186,27 @@ class Matcher:
         continues: bool = False,
     ) -> tuple[MatchResult, Layout]:
         """Scan one piece of a document; returns its result and the layout it had."""
+        part, layout = self.chunk_hits(text, name=name, layout=layout, first_line=first_line,
+                                       continues=continues)
+        return part.summarized(self.dataset), layout
+
+    def chunk_hits(
+        self,
+        text: str,
+        *,
+        name: str = "",
+        layout: Layout | None = None,
+        first_line: int = 1,
+        continues: bool = False,
+    ) -> tuple[ChunkHits, Layout]:
+        """:meth:`scan_chunk` without the summary: for an :class:`Accumulator`, which
+        merges the chunks of a document and summarizes them once."""
         with no_cyclic_gc():
             return self._scan_chunk(text, name, layout, first_line, continues)
 
     def _scan_chunk(
         self, text: str, name: str, layout: Layout | None, first_line: int, continues: bool
-    ) -> tuple[MatchResult, Layout]:
+    ) -> tuple[ChunkHits, Layout]:
         if looks_like_html(text) or name.lower().endswith((".html", ".htm")):
             text = strip_html(text)
         parts: list[tuple[int, str, Layout]]
@@ -231,19 +246,8 @@ class Matcher:
             best = best_evidence(list(evidence.values()))
             snippet = self._snippet(texts[best.row_index], rows[best.row_index], hits)
             snippet_conf = best.confidence
-        result = summarize(
-            self.dataset,
-            record_hits,
-            primary_kinds=self.primary,
-            primary_candidates=n_prim,
-            matched_primary_candidates=n_matched,
-            snippet=snippet,
-            snippet_confidence=snippet_conf,
-            encoding="",
-            lossy=False,
-            bytes_scanned=0,
-        )
-        return result, layout
+        return ChunkHits(record_hits, self.primary, n_prim, n_matched, snippet,
+                         snippet_conf), layout
 
     def _read(self, text: str, layout: Layout, first_line: int, continues: bool) -> Reading:
         """Rows and probe answers of one region read with ``layout``; where the

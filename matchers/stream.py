@@ -54,11 +54,11 @@ def scan_stream_many(
     with no_cyclic_gc():
         for text, encoding, lossy, size in texts:
             for i, m in enumerate(matchers):
-                result, layouts[i] = m.scan_chunk(
+                part, layouts[i] = m.chunk_hits(
                     text, name=name, layout=layouts[i], first_line=line, continues=line > 1
                 )
-                result.encoding, result.lossy, result.bytes_scanned = encoding, lossy, size
-                totals[i].add(result)
+                part.encoding, part.lossy, part.bytes_scanned = encoding, lossy, size
+                totals[i].add(part)
             line += text.count("\n")
         # (Still paused: sorting a dump's record hits allocates one key per record,
         # and a collection then would walk every object the scan made.)

@@ -99,14 +99,14 @@ def test_no_newline_stream_bounded_memory_and_linear_work(
     matcher: Matcher, customers: list[Customer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     handed: list[int] = []
-    real = Matcher.scan_chunk
+    real = Matcher.chunk_hits
 
     def counting(self: Matcher, text: str, **kw: object) -> object:
         handed.append(len(text))
         # Ignored below: the wrapped method's options pass through as a loose **kw.
         return real(self, text, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Matcher, "scan_chunk", counting)
+    monkeypatch.setattr(Matcher, "chunk_hits", counting)
     piece = 1 << 18
     peaks = {}
     for size in (2_000_000, 8_000_000):

@@ -378,3 +378,30 @@ def test_streaming_wide_and_legacy_encodings(
     path = tmp_path / "dump.txt"
     path.write_bytes(data)
     assert by_ref(scan_file(path, set_dir, KEY, workers=2, range_bytes=8192)) == whole
+
+
+def test_chunk_hits_accumulate_to_what_summarized_chunks_do(
+    matcher: Matcher, customers: list[Customer]
+) -> None:
+    """A stream accumulates each chunk's unsummarized hits (``chunk_hits``): the merged
+    result is exactly the one of merging each chunk's own ``scan_chunk`` result."""
+    from matchers.result import Accumulator
+
+    text = render_delimited(customers, ",") + "\n" + render_sql(customers[:20], multiline=True)
+    lines = text.splitlines(keepends=True)
+    parts = ["".join(lines[i : i + 37]) for i in range(0, len(lines), 37)]
+    raw, summarized = (Accumulator(matcher.dataset, matcher.primary) for _ in range(2))
+    layout_a = layout_b = None
+    line = 1
+    for n, part in enumerate(parts):
+        got, layout_a = matcher.chunk_hits(part, layout=layout_a, first_line=line,
+                                           continues=n > 0)
+        res, layout_b = matcher.scan_chunk(part, layout=layout_b, first_line=line,
+                                           continues=n > 0)
+        assert res == got.summarized(matcher.dataset)
+        assert sorted(got.record_hits, key=lambda h: (h.row, h.ref)) == res.record_hits
+        raw.add(got)
+        summarized.add(res)
+        line += part.count("\n")
+    assert raw.result() == summarized.result()
+    assert len(raw.result().record_hits) >= len(customers)
