@@ -2,7 +2,7 @@
  * the loop of matchers.probe.DigestProber._found in C.
  *
  *   postings(where, left, right, keys, kinds, codes, rows, kcodes, cap, common)
- *     -> [(position, answer)]
+ *     -> ([position], [answer])
  *
  * Per hit ``h``: ``where[h]`` is the batch position, ``[left[h], right[h])`` its range
  * in the index, ``keys[h]`` its index key (lists of int); ``kinds`` the batch's kind
@@ -24,7 +24,7 @@ PyObject *native_postings(PyObject *self, PyObject *args) {
                           &left, &PyList_Type, &right, &PyList_Type, &keys, &PyList_Type,
                           &kinds, &PyDict_Type, &codes, &rows, &kcodes, &cap, &common))
         return NULL;
-    PyObject *out = NULL, *last_kind = NULL;
+    PyObject *out = NULL, *at = NULL, *answers = NULL, *last_kind = NULL;
     long last_code = -1;
     Py_ssize_t n = PyList_GET_SIZE(where), nrows = rows.len / 4, nk = PyList_GET_SIZE(kinds);
     const uint32_t *rv = (const uint32_t *)rows.buf;
@@ -34,7 +34,7 @@ PyObject *native_postings(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "postings: arrays of different lengths");
         goto done;
     }
-    if ((out = PyList_New(0)) == NULL) goto done;
+    if ((at = PyList_New(0)) == NULL || (answers = PyList_New(0)) == NULL) goto fail;
     for (Py_ssize_t h = 0; h < n; h++) {
         Py_ssize_t j = PyLong_AsSsize_t(PyList_GET_ITEM(where, h));
         Py_ssize_t lo = PyLong_AsSsize_t(PyList_GET_ITEM(left, h));
@@ -80,18 +80,16 @@ PyObject *native_postings(PyObject *self, PyObject *args) {
                 PyTuple_SET_ITEM(answer, k++, t);
             }
         }
-        PyObject *pos = PyLong_FromSsize_t(j);
-        PyObject *item = pos == NULL ? NULL : PyTuple_Pack(2, pos, answer);
-        Py_XDECREF(pos);
+        int e = PyList_Append(answers, answer);
         Py_DECREF(answer);
-        if (item == NULL) goto fail;
-        int e = PyList_Append(out, item);
-        Py_DECREF(item);
         if (e < 0) goto fail;
+        /* (the positions are the list ``where``'s own int objects) */
+        if (PyList_Append(at, PyList_GET_ITEM(where, h)) < 0) goto fail;
     }
-    goto done;
+    out = PyTuple_Pack(2, at, answers);
 fail:
-    Py_CLEAR(out);
+    Py_XDECREF(at);
+    Py_XDECREF(answers);
 done:
     PyBuffer_Release(&rows);
     PyBuffer_Release(&kcodes);

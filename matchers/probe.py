@@ -175,21 +175,21 @@ class DigestProber:
         out: list[Hits] = [NO_HITS] * len(values)
         if not values or kind not in self._kinds:
             return out
-        for i, hits in self._found(self._hasher.digest_blob(kind, values),
-                                   repeat(kind, len(values))):
+        for i, hits in zip(*self._found(self._hasher.digest_blob(kind, values),
+                                        repeat(kind, len(values))), strict=True):
             out[i] = hits
         return out
 
-    def _found(self, digests: bytes, kinds: Iterable[str]) -> list[tuple[int, Hits]]:
-        """``(position, hits)`` of the digests that hit: the Bloom filter over the whole
-        batch, and only its survivors through the exact index. Postings are read
-        only for values held by at most ``POSTINGS_CAP`` records."""
+    def _found(self, digests: bytes, kinds: Iterable[str]) -> tuple[list[int], list[Hits]]:
+        """The positions of the digests that hit, and their answers: the Bloom filter
+        over the whole batch, and only its survivors through the exact index. Postings
+        are read only for values held by at most ``POSTINGS_CAP`` records."""
         # The set's per-set layer (fingerprints.shred) first: the filter and the
         # index hold layered digests, and the record keys below are layered too.
         layered = self.fpset.layered_blob(digests)
         survivors = self.fpset.survivors(layered)
         if not survivors.size:
-            return []
+            return [], []
         arr = np.frombuffer(layered, dtype=np.uint8).reshape(-1, 16)
         kinds = list(kinds)
         index = self.fpset.index
@@ -209,13 +209,15 @@ class DigestProber:
                                  kinds, codes, rows, kcodes, cap, Common)
         hit, left, right = index.ranges(keys)
         where = survivors[hit].tolist()
-        out: list[tuple[int, Hits]] = []
+        positions: list[int] = []
+        out: list[Hits] = []
         for j, h, lo, hi in zip(where, hit.tolist(), left.tolist(), right.tolist(), strict=True):
             kind = kinds[j]
             code = codes.get(kind, -1)
             if hi - lo > cap:
                 if int(kcodes[lo]) == code:
-                    out.append((j, Common(kind, hi - lo, int(keys[h]))))
+                    positions.append(j)
+                    out.append(Common(kind, hi - lo, int(keys[h])))
                 continue
             found = tuple(
                 (r, kind)
@@ -223,8 +225,9 @@ class DigestProber:
                 if c == code
             )
             if found:
-                out.append((j, found))
-        return out
+                positions.append(j)
+                out.append(found)
+        return positions, out
 
     def probe(self, pairs: Sequence[tuple[str, str]]) -> list[Hits]:
         n = len(pairs)
@@ -262,9 +265,11 @@ class DigestProber:
             # the names and dates that do.
             if kind not in self._once:
                 cache.update(zip(values, repeat(NO_HITS)))
-        for j, hits in self._found(b"".join(chunks), kinds):
-            pair = probed[j]
-            fresh[pair] = cache[pair] = hits
+        at, got = self._found(b"".join(chunks), kinds)
+        if at:
+            hit_pairs = list(map(probed.__getitem__, at))
+            fresh.update(zip(hit_pairs, got, strict=True))
+            cache.update(zip(hit_pairs, got, strict=True))
         return list(map(fresh.get, pairs, known))  # type: ignore[arg-type]
 
 
