@@ -16,7 +16,8 @@ setup(
              "fingerprints/_postings.c", "fingerprints/_ranges.c", "fingerprints/_snippet.c",
              "fingerprints/_canon.c", "fingerprints/_canon_names.c",
              "fingerprints/_canon_address.c", "fingerprints/_columns.c",
-             "fingerprints/_memo.c", "fingerprints/_hits.c", "fingerprints/_regions.c"],
+             "fingerprints/_memo.c", "fingerprints/_hits.c", "fingerprints/_regions.c",
+             "fingerprints/_pair.c"],
             depends=[
                 "fingerprints/_blake2b.h",
                 "fingerprints/_blake2b_x4.h",
@@ -27,6 +28,7 @@ setup(
                 "fingerprints/_native_kind_cells.h",
                 "fingerprints/_native_lines.h",
                 "fingerprints/_native_phone_runs.h",
+                "fingerprints/_pair.h",
                 "fingerprints/_tie_values.h",
             ],
             extra_compile_args=["-std=c99", "-Wall", "-Wno-unused-parameter"],

@@ -382,6 +382,7 @@ fail:
 
 /* -------------------------------------------- column fast path and line shapes */
 
+#include "_pair.h"
 #include "_native_cells.h"
 #include "_native_phone_runs.h"
 #include "_native_address_cells.h"
@@ -406,6 +407,7 @@ PyObject *native_blank_holes(PyObject *self, PyObject *args); /* _regions.c */
 PyObject *native_column_hits(PyObject *self, PyObject *args); /* _hits.c */
 PyObject *native_memo_settle(PyObject *self, PyObject *args); /* _memo.c */
 int canon_register(PyObject *module); /* _canon.c */
+int pair_register(PyObject *module); /* _pair.c */
 
 static PyMethodDef methods[] = {
     {"prepare", native_prepare, METH_O,
@@ -447,7 +449,7 @@ static PyMethodDef methods[] = {
      "rows_with(columns, sets) -> rows with a cell in its column's set (matchers.columns)."},
     {"postings", native_postings, METH_VARARGS,
      "postings(where, left, right, keys, kinds, codes, rows, kcodes, cap, common) -> "
-     "[(position, answer)] (matchers.probe.DigestProber._found)."},
+     "([position], [answer]) (matchers.probe.DigestProber._found)."},
     {"index_ranges", native_index_ranges, METH_VARARGS,
      "index_ranges(keys, buckets, shift, queries) -> (hit, left, right) "
      "(fingerprints.index.ExactIndex.ranges)."},
@@ -491,7 +493,7 @@ PyMODINIT_FUNC PyInit__native(void) {
         Py_DECREF(mod);
         return NULL;
     }
-    if (canon_register(mod) < 0) {
+    if (canon_register(mod) < 0 || pair_register(mod) < 0) {
         Py_DECREF(mod);
         return NULL;
     }

@@ -106,12 +106,13 @@ static PyObject *decided_cells(PyObject *values, PyObject *kind, Py_ssize_t max_
             if (PyList_Append(rest, v) < 0) goto done;
             continue;
         }
-        PyObject *pairs = NULL, *pair = PyTuple_Pack(2, kind, got);
+        /* (Pairs keep their hash: fingerprints/_pair.c) */
+        PyObject *pairs = NULL, *pair = pair_new(kind, got);
         if (pair != NULL && fold == Py_None) {
             pairs = PyTuple_Pack(1, pair);
         } else if (pair != NULL) {
             PyObject *folded = PyObject_CallOneArg(fold, got);
-            PyObject *second = folded ? PyTuple_Pack(2, folded_kind, folded) : NULL;
+            PyObject *second = folded ? pair_new(folded_kind, folded) : NULL;
             pairs = second ? PyTuple_Pack(2, pair, second) : NULL;
             Py_XDECREF(folded);
             Py_XDECREF(second);
