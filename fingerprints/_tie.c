@@ -16,9 +16,11 @@
  * in the order Python's dicts would hold them (first seen first), since a float
  * sum depends on its order (CPython 3.11's ``sum`` adds floats one after another).
  *
- * Returns a list of (record, rank, log10 chance, fields, mask of all kinds seen,
- * line, row index) per record, in the order records were first scored, or None
- * when a kind's bit does not fit in 64 (the caller then runs the reference).
+ * Returns, per record in the order records were first scored, as columns (see
+ * tied_columns): the record, its rank and log10 chance and fields (as an index into
+ * the distinct levels), the mask of all kinds seen (an index into the distinct
+ * masks), its line and row index; or None when a kind's bit does not fit in 64 (the
+ * caller then runs the reference).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -228,6 +230,101 @@ static int score_row(Work *wk, uint64_t row_strong, PyObject *shape_of, PyObject
     return 0;
 }
 
+/* Index of (rank, lc, fields) among the distinct ones so far, added when new: the
+ * open-addressed table ``slots`` (index + 1, 0 free) over ``levels``. */
+typedef struct {
+    int rank;
+    double lc;
+    PyObject *fields;  /* borrowed from a Best */
+} Level;
+
+static uint64_t level_hash(const Level *l) {
+    uint64_t bits;
+    memcpy(&bits, &l->lc, sizeof bits);
+    uint64_t h = (bits ^ ((uint64_t)(uintptr_t)l->fields >> 4)) * 0x9E3779B97F4A7C15ULL;
+    return (h ^ (uint64_t)l->rank) * 0xBF58476D1CE4E5B9ULL;
+}
+
+static int same_level(const Level *a, const Level *b) {
+    return a->rank == b->rank && a->fields == b->fields &&
+           memcmp(&a->lc, &b->lc, sizeof a->lc) == 0;
+}
+
+static uint64_t mask_hash(uint64_t m) { return (m ^ (m >> 29)) * 0x9E3779B97F4A7C15ULL; }
+
+/* The result, as columns: (records, level ids, levels as (rank, lc, fields), mask ids,
+ * masks, lines, row indices), one item per record in the order records were first
+ * scored; a record's level and kind mask by their index into the distinct ones (a
+ * dump's hundred thousand records share a few dozen: evidencecore works each out
+ * once, and makes no tuple per record). */
+static PyObject *tied_columns(Work *wk) {
+    Py_ssize_t n = wk->nbest;
+    size_t nslots = 16;
+    while (nslots < (size_t)n * 2 + 2) nslots *= 2;
+    Py_ssize_t *lslots = PyMem_Calloc(nslots, sizeof(Py_ssize_t));
+    Py_ssize_t *mslots = PyMem_Calloc(nslots, sizeof(Py_ssize_t));
+    Level *levels = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Level));
+    uint64_t *masks = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(uint64_t));
+    Py_ssize_t nlevels = 0, nmasks = 0;
+    PyObject *cols[7] = {PyList_New(n), PyList_New(n), PyList_New(0), PyList_New(n),
+                         PyList_New(0), PyList_New(n), PyList_New(n)};
+    PyObject *out = NULL;
+    int bad = lslots == NULL || mslots == NULL || levels == NULL || masks == NULL;
+    for (int k = 0; k < 7; k++) bad |= cols[k] == NULL;
+    if (bad) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Best *b = &wk->best[i];
+        Level l = {b->rank, b->lc, b->fields};
+        size_t s = (size_t)level_hash(&l) & (nslots - 1);
+        while (lslots[s] && !same_level(&levels[lslots[s] - 1], &l)) s = (s + 1) & (nslots - 1);
+        if (!lslots[s]) {
+            levels[nlevels++] = l;
+            lslots[s] = nlevels;
+            PyObject *t = Py_BuildValue("(idO)", l.rank, l.lc, l.fields);
+            if (t == NULL || PyList_Append(cols[2], t) < 0) {
+                Py_XDECREF(t);
+                goto done;
+            }
+            Py_DECREF(t);
+        }
+        Py_ssize_t level = lslots[s] - 1;
+        size_t m = (size_t)mask_hash(b->mask) & (nslots - 1);
+        while (mslots[m] && masks[mslots[m] - 1] != b->mask) m = (m + 1) & (nslots - 1);
+        if (!mslots[m]) {
+            masks[nmasks++] = b->mask;
+            mslots[m] = nmasks;
+            PyObject *v = PyLong_FromUnsignedLongLong(b->mask);
+            if (v == NULL || PyList_Append(cols[4], v) < 0) {
+                Py_XDECREF(v);
+                goto done;
+            }
+            Py_DECREF(v);
+        }
+        PyObject *lid = PyLong_FromSsize_t(level), *mid = PyLong_FromSsize_t(mslots[m] - 1);
+        PyObject *ri = PyLong_FromSsize_t(b->ri);
+        /* (the list takes the items even when one is NULL: its dealloc skips those) */
+        PyList_SET_ITEM(cols[0], i, Py_NewRef(b->rec));
+        PyList_SET_ITEM(cols[1], i, lid);
+        PyList_SET_ITEM(cols[3], i, mid);
+        PyList_SET_ITEM(cols[5], i, Py_NewRef(b->line));
+        PyList_SET_ITEM(cols[6], i, ri);
+        if (lid == NULL || mid == NULL || ri == NULL) goto done;
+    }
+    out = PyTuple_New(7);
+    if (out != NULL)
+        for (int k = 0; k < 7; k++) PyTuple_SET_ITEM(out, k, Py_NewRef(cols[k]));
+done:
+    for (int k = 0; k < 7; k++) Py_XDECREF(cols[k]);
+    PyMem_Free(lslots);
+    PyMem_Free(mslots);
+    PyMem_Free(levels);
+    PyMem_Free(masks);
+    return out;
+}
+
 PyObject *native_tie_rows(PyObject *self, PyObject *args) {
     PyObject *rows, *shape_of, *groups, *record_keys;
     double log_records, log_high, log_medium;
@@ -429,26 +526,7 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
         Py_DECREF(fseq);
         if (e < 0) goto fail;
     }
-    if ((out = PyList_New(wk.nbest)) == NULL) goto fail;
-    for (Py_ssize_t i = 0; i < wk.nbest; i++) {
-        Best *b = &wk.best[i];
-        PyObject *t = PyTuple_New(7);
-        if (t == NULL) goto fail;
-        PyObject *items[7] = {Py_NewRef(b->rec), PyLong_FromLong(b->rank),
-                              PyFloat_FromDouble(b->lc), Py_NewRef(b->fields),
-                              PyLong_FromUnsignedLongLong(b->mask), Py_NewRef(b->line),
-                              PyLong_FromSsize_t(b->ri)};
-        int bad = 0;
-        for (int k = 0; k < 7; k++) {
-            bad |= items[k] == NULL;
-            PyTuple_SET_ITEM(t, k, items[k]);  /* (NULL items are left to tupledealloc) */
-        }
-        if (bad) {
-            Py_DECREF(t);
-            goto fail;
-        }
-        PyList_SET_ITEM(out, i, t);
-    }
+    if ((out = tied_columns(&wk)) == NULL) goto fail;
     work_free(&wk);
     Py_DECREF(seq);
     Py_DECREF(state);

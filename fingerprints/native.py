@@ -142,7 +142,8 @@ class NativeCore(Protocol):
                  shape_of: Callable[[int], Any], groups: list[int], log_records: float,
                  log_high: float, log_medium: float,
                  record_keys: Callable[[int], Any] | tuple[object, object], common: type, /
-                 ) -> list[tuple[int, int, float, frozenset[str], int, int, int]] | None: ...
+                 ) -> tuple[list[int], list[int], list[tuple[int, float, frozenset[str]]],
+                            list[int], list[int], list[int], list[int]] | None: ...
 
 
 def _load() -> NativeCore | None:

@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Container, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 
 from fingerprints.native import NativeCore
 from matchers.chance import GROUP, HIGH_CHANCE, MEDIUM_CHANCE, explain, rules, value_weight
@@ -122,24 +123,28 @@ def collect_native(
     )
     if tied is None:
         return None
-    best: dict[int, RecordEvidence] = {}
-    names: dict[int, tuple[frozenset[str], tuple[str, ...]]] = {}
-    # A dump's tens of thousands of records share a few dozen (level, chance, fields):
-    # what a RecordEvidence says of them is worked out once per distinct one.
-    said: dict[tuple[int, float, frozenset[str]], tuple[Confidence, int, float,
-                                                       tuple[str, ...], str]] = {}
-    for record, rank, lc, fields, mask, line, ri in tied:
-        kinds = names.get(mask)
-        if kinds is None:
-            kinds = names[mask] = kinds_named(mask, kinds_of)
-        level = said.get((rank, lc, fields))
-        if level is None:
-            level = said[(rank, lc, fields)] = (
-                _BY_RANK[rank], len(fields), 10.0**lc, sorted_fields(fields), explain(fields, lc))
-        conf, nfields, chance, matched, why = level
-        best[record] = RecordEvidence(record, conf, nfields, line, ri, kinds[0], kinds[1],
-                                      chance, matched, why)
-    return best
+    ids, level_ids, levels, mask_ids, kind_masks, lines, row_indices = tied
+    # A dump's hundred thousand records share a few dozen (level, chance, fields) and
+    # kind masks: what a RecordEvidence says of them is worked out once per distinct
+    # one, and read per record by index (C-level maps, no Python loop per record).
+    said = [_said(rank, lc, fields) for rank, lc, fields in levels]
+    named = [kinds_named(mask, kinds_of) for mask in kind_masks]
+    per_level = list(map(said.__getitem__, level_ids))
+    per_mask = list(map(named.__getitem__, mask_ids))
+    return dict(zip(ids, map(
+        RecordEvidence, ids, map(_CONF, per_level), map(_NFIELDS, per_level), lines,
+        row_indices, map(_KINDS, per_mask), map(_SORTED, per_mask), map(_CHANCE, per_level),
+        map(_MATCHED, per_level), map(_WHY, per_level)), strict=True))
+
+
+_CONF, _NFIELDS, _CHANCE, _MATCHED, _WHY = (itemgetter(i) for i in range(5))
+_KINDS, _SORTED = itemgetter(0), itemgetter(1)
+
+
+def _said(rank: int, lc: float, fields: frozenset[str]
+          ) -> tuple[Confidence, int, float, tuple[str, ...], str]:
+    """What a RecordEvidence says of a (rank, log10 chance, fields)."""
+    return _BY_RANK[rank], len(fields), 10.0**lc, sorted_fields(fields), explain(fields, lc)
 
 
 def kinds_named(mask: int, kinds_of: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...]]:
