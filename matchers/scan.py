@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Mapping
+from operator import attrgetter
 from typing import Final
 
 from fingerprints.decode import decode_bytes, utf8_length
@@ -70,6 +71,8 @@ from matchers.stream import no_cyclic_gc, scan_stream_many
 # Line-based tables are scanned column-wise (matchers.columns); whitespace-split
 # tokens ("spaced") need neighbouring cells joined, so they go row by row.
 _COLUMNAR: Final = frozenset({"delimited", "aligned", "lines"})
+_LINE, _CONF, _FIELDS, _CHANCE, _MATCHED, _WHY = (
+    attrgetter(name) for name in ("line", "confidence", "fields", "chance", "matched", "why"))
 __all__ = [
     "CHUNK_BYTES",
     "CUT_SEARCH",
@@ -236,14 +239,14 @@ class Matcher:
         evidence = collect(rows, hits, self.primary,
                            records=prober.record_count, record_keys=prober.record_keys,
                            key_arrays=record_key_arrays(prober))
-        record_hits = [
-            RecordHit(ev.line, ref, ev.confidence, ev.fields, ev.chance, ev.matched, ev.why)
-            for ev, ref in zip(evidence.values(), record_refs(prober, list(evidence)),
-                               strict=True)
-        ]
+        evs = list(evidence.values())
+        # (C-level maps: a hit-dense chunk has a record hit for every line or more)
+        record_hits = list(map(
+            RecordHit, map(_LINE, evs), record_refs(prober, list(evidence)), map(_CONF, evs),
+            map(_FIELDS, evs), map(_CHANCE, evs), map(_MATCHED, evs), map(_WHY, evs)))
         snippet, snippet_conf = "", None
         if evidence:
-            best = best_evidence(list(evidence.values()))
+            best = best_evidence(evs)
             snippet = self._snippet(texts[best.row_index], rows[best.row_index], hits)
             snippet_conf = best.confidence
         return ChunkHits(record_hits, self.primary, n_prim, n_matched, snippet,
