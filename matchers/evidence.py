@@ -26,6 +26,7 @@ names nobody.
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Mapping, Sequence, Set
+from itertools import compress
 from operator import attrgetter, neg
 
 from fingerprints import native
@@ -250,13 +251,16 @@ _CONF, _NFIELDS, _LINE = (attrgetter("confidence"), attrgetter("nfields"),
 
 def best_evidence(evidence: Sequence[RecordEvidence]) -> RecordEvidence:
     """The first of the highest (level, number of fields, earliest line): the record
-    whose row a snippet shows. Tens of thousands of records in a hit-dense chunk: the
-    keys are compared as C tuples, with the position last so the first one wins (as
-    ``max`` with a key function would pick it, without a Python call per record)."""
-    n = len(evidence)
-    top = max(zip(map(RANK.__getitem__, map(_CONF, evidence)), map(_NFIELDS, evidence),
-                  map(neg, map(_LINE, evidence)), map(neg, range(n)), strict=True))
-    return evidence[-top[3]]
+    whose row a snippet shows. A hit-dense chunk has a hundred thousand records, nearly
+    all of them at the lowest level present: the level is compared first, as ints, and
+    only the records at the top one as C tuples, with the position last so the first
+    wins (as ``max`` with a key function picks it, without a Python call per record)."""
+    ranks = list(map(RANK.__getitem__, map(_CONF, evidence)))
+    top = max(ranks)
+    pool = list(compress(evidence, map(top.__eq__, ranks)))
+    best = max(zip(map(_NFIELDS, pool), map(neg, map(_LINE, pool)),
+                   map(neg, range(len(pool))), strict=True))
+    return pool[-best[2]]
 
 
 def matched_cells(
