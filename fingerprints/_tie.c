@@ -106,8 +106,8 @@ static Cand *cand_add(Work *wk, PyObject *rec, long long id) {
     return c;
 }
 
-static double log_chance(const Cand *c, int drop, PyObject *groups, double log_records,
-                         int *err) {
+static double log_chance(Work *wk, const Cand *c, int drop, PyObject *groups,
+                         double log_records, int *err) {
     /* best weight per group, groups in first-seen order (log_chance's dict) */
     long gid[MAXBITS];
     double gw[MAXBITS];
@@ -115,16 +115,24 @@ static double log_chance(const Cand *c, int drop, PyObject *groups, double log_r
     for (int i = 0; i < c->nk; i++) {
         int k = c->kinds[i];
         if (k == drop) continue;
-        if (k >= PyList_GET_SIZE(groups)) {
-            PyErr_SetString(PyExc_IndexError, "a kind bit without a group");
-            *err = 1;
-            return 0.0;
+        if (k >= wk->ngids) {
+            /* kinds seen since: their groups read once (bit_of appends them) */
+            if (k >= PyList_GET_SIZE(groups)) {
+                PyErr_SetString(PyExc_IndexError, "a kind bit without a group");
+                *err = 1;
+                return 0.0;
+            }
+            for (Py_ssize_t j = wk->ngids; j < PyList_GET_SIZE(groups) && j < MAXBITS; j++) {
+                long gj = PyLong_AsLong(PyList_GET_ITEM(groups, j));
+                if (gj == -1 && PyErr_Occurred()) {
+                    *err = 1;
+                    return 0.0;
+                }
+                wk->gids[j] = gj;
+                wk->ngids = j + 1;
+            }
         }
-        long g = PyLong_AsLong(PyList_GET_ITEM(groups, k));
-        if (g == -1 && PyErr_Occurred()) {
-            *err = 1;
-            return 0.0;
-        }
+        long g = wk->gids[k];
         int j = 0;
         while (j < ng && gid[j] != g) j++;
         if (j == ng) {
@@ -156,32 +164,104 @@ static void work_free(Work *wk) {
     PyMem_Free(wk->slots);
     PyMem_Free(wk->best);
     PyMem_Free(wk->pslots);
+    PyMem_Free(wk->bslots);
+    PyMem_Free(wk->sslots);
+}
+
+static size_t mask_slot(uint64_t m, size_t n) {
+    return (size_t)(((m ^ (m >> 29)) * 0x9E3779B97F4A7C15ULL) >> 32) & (n - 1);
+}
+
+/* shape_of(mask), from the call's C table, else from ``shapes`` or shape_of (then
+ * kept in both); borrowed (``shapes`` holds it). */
+static PyObject *shape_for(Work *wk, uint64_t mask, PyObject *shape_of, PyObject *shapes) {
+    if (wk->nsslots) {
+        for (size_t s = mask_slot(mask, wk->nsslots);; s = (s + 1) & (wk->nsslots - 1)) {
+            if (wk->sslots[s].shape == NULL) break;
+            if (wk->sslots[s].mask == mask) return wk->sslots[s].shape;
+        }
+    }
+    PyObject *key = PyLong_FromUnsignedLongLong(mask);
+    if (key == NULL) return NULL;
+    PyObject *shape = PyDict_GetItemWithError(shapes, key);
+    if (shape == NULL) {
+        if (PyErr_Occurred() || (shape = PyObject_CallOneArg(shape_of, key)) == NULL) {
+            Py_DECREF(key);
+            return NULL;
+        }
+        int e = PyDict_SetItem(shapes, key, shape);
+        Py_DECREF(shape);
+        if (e < 0) {
+            Py_DECREF(key);
+            return NULL;
+        }
+    }
+    Py_DECREF(key);
+    if ((wk->nsused + 1) * 2 > wk->nsslots) {
+        size_t n = wk->nsslots ? wk->nsslots * 2 : 64;
+        ShapeSlot *slots = PyMem_Calloc(n, sizeof(ShapeSlot));
+        if (slots == NULL) return (PyObject *)PyErr_NoMemory();
+        for (size_t i = 0; i < wk->nsslots; i++) {
+            if (wk->sslots[i].shape == NULL) continue;
+            size_t s = mask_slot(wk->sslots[i].mask, n);
+            while (slots[s].shape != NULL) s = (s + 1) & (n - 1);
+            slots[s] = wk->sslots[i];
+        }
+        PyMem_Free(wk->sslots);
+        wk->sslots = slots;
+        wk->nsslots = n;
+    }
+    size_t s = mask_slot(mask, wk->nsslots);
+    while (wk->sslots[s].shape != NULL) s = (s + 1) & (wk->nsslots - 1);
+    wk->sslots[s].mask = mask;
+    wk->sslots[s].shape = shape;
+    wk->nsused++;
+    return shape;
+}
+
+/* The index in best of record ``id``, or -1. */
+static Py_ssize_t best_find(const Work *wk, long long id) {
+    if (!wk->nbslots) return -1;
+    for (size_t s = slot_of(id, wk->nbslots);; s = (s + 1) & (wk->nbslots - 1)) {
+        Py_ssize_t at = wk->bslots[s];
+        if (at == 0) return -1;
+        if (wk->best[at - 1].id == id) return at - 1;
+    }
+}
+
+/* Index best's last entry by its id (growing the table as needed). */
+static int best_index_last(Work *wk) {
+    if ((size_t)wk->nbest * 2 > wk->nbslots) {
+        size_t n = wk->nbslots ? wk->nbslots * 2 : 1024;
+        Py_ssize_t *slots = PyMem_Calloc(n, sizeof(Py_ssize_t));
+        if (slots == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < wk->nbest - 1; i++) {
+            size_t s = slot_of(wk->best[i].id, n);
+            while (slots[s]) s = (s + 1) & (n - 1);
+            slots[s] = i + 1;
+        }
+        PyMem_Free(wk->bslots);
+        wk->bslots = slots;
+        wk->nbslots = n;
+    }
+    size_t s = slot_of(wk->best[wk->nbest - 1].id, wk->nbslots);
+    while (wk->bslots[s]) s = (s + 1) & (wk->nbslots - 1);
+    wk->bslots[s] = wk->nbest;
+    return 0;
 }
 
 /* Score each candidate of one row and keep each record's best (evidence.collect). */
 static int score_row(Work *wk, uint64_t row_strong, PyObject *shape_of, PyObject *shapes,
                      PyObject *groups, double log_records, double log_high,
-                     double log_medium, PyObject *state, PyObject *line, Py_ssize_t ri) {
+                     double log_medium, PyObject *line, Py_ssize_t ri) {
     for (Py_ssize_t i = 0; i < wk->ncands; i++) {
         Cand *c = &wk->cands[i];
         if (!(c->mask & row_strong)) continue;
-        PyObject *key = PyLong_FromUnsignedLongLong(c->mask);
-        if (key == NULL) return -1;
-        PyObject *shape = PyDict_GetItemWithError(shapes, key);
-        if (shape == NULL) {
-            if (PyErr_Occurred() ||
-                (shape = PyObject_CallOneArg(shape_of, key)) == NULL) {
-                Py_DECREF(key);
-                return -1;
-            }
-            int e = PyDict_SetItem(shapes, key, shape);
-            Py_DECREF(shape);
-            if (e < 0) {
-                Py_DECREF(key);
-                return -1;
-            }
-        }
-        Py_DECREF(key);
+        PyObject *shape = shape_for(wk, c->mask, shape_of, shapes);
+        if (shape == NULL) return -1;
         if (!PyTuple_Check(shape) || PyTuple_GET_SIZE(shape) != 4) {
             PyErr_SetString(PyExc_TypeError, "shape_of() must return a 4-tuple");
             return -1;
@@ -193,29 +273,25 @@ static int score_row(Work *wk, uint64_t row_strong, PyObject *shape_of, PyObject
         int floored = PyObject_IsTrue(PyTuple_GET_ITEM(shape, 3));
         if (capped < 0 || floored < 0) return -1;
         int err = 0;
-        double lc = log_chance(c, (int)drop, groups, log_records, &err);
+        double lc = log_chance(wk, c, (int)drop, groups, log_records, &err);
         if (err) return -1;
         int rank = capped ? 1 : lc <= log_high ? 3 : (lc <= log_medium || floored) ? 2 : 1;
-        PyObject *at = PyDict_GetItemWithError(state, c->rec);
-        if (at == NULL) {
-            if (PyErr_Occurred()) return -1;
+        Py_ssize_t at = best_find(wk, c->id);
+        if (at < 0) {
             if (grow((void **)&wk->best, &wk->capbest, wk->nbest + 1, sizeof(Best)) < 0)
                 return -1;
-            PyObject *idx = PyLong_FromSsize_t(wk->nbest);
-            if (idx == NULL) return -1;
-            int e = PyDict_SetItem(state, c->rec, idx);
-            Py_DECREF(idx);
-            if (e < 0) return -1;
             Best *b = &wk->best[wk->nbest++];
             b->rec = Py_NewRef(c->rec);
+            b->id = c->id;
             b->fields = Py_NewRef(fields);
             b->rank = rank;
             b->lc = lc;
             b->mask = c->mask;
             b->line = Py_NewRef(line);
             b->ri = ri;
+            if (best_index_last(wk) < 0) return -1;
         } else {
-            Best *b = &wk->best[PyLong_AsSsize_t(at)];
+            Best *b = &wk->best[at];
             b->mask |= c->mask;
             /* score = (rank, -lc): a later row wins only when strictly better */
             if (rank > b->rank || (rank == b->rank && -lc > -b->lc)) {
@@ -366,13 +442,13 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
         }
     }
     Work wk = {0};
-    PyObject *seq = NULL, *state = NULL, *shapes = NULL, *out = NULL;
+    PyObject *seq = NULL, *shapes = NULL, *out = NULL;
     PyObject *s_found = PyUnicode_InternFromString("found");
     PyObject *s_line = PyUnicode_InternFromString("line");
     if (s_found == NULL || s_line == NULL)
         goto fail;
     if ((seq = PySequence_Fast(rows, "rows must be a sequence")) == NULL) goto fail;
-    if ((state = PyDict_New()) == NULL || (shapes = PyDict_New()) == NULL) goto fail;
+    if ((shapes = PyDict_New()) == NULL) goto fail;
     Py_ssize_t nrows = PySequence_Fast_GET_SIZE(seq);
     for (Py_ssize_t ri = 0; ri < nrows; ri++) {
         PyObject *rc = PySequence_Fast_GET_ITEM(seq, ri);
@@ -403,7 +479,6 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
                 if (got == 2) {
                     work_free(&wk);
                     Py_XDECREF(seq);
-                    Py_XDECREF(state);
                     Py_XDECREF(shapes);
                     Py_XDECREF(s_found);
                     Py_XDECREF(s_line);
@@ -520,7 +595,7 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
             goto fail;
         }
         int e = score_row(&wk, row_strong, shape_of, shapes, groups, log_records, log_high,
-                          log_medium, state, line, ri);
+                          log_medium, line, ri);
         Py_DECREF(line);
         /* the candidates' records are keys of values found in this row: done with them */
         Py_DECREF(fseq);
@@ -529,7 +604,6 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
     if ((out = tied_columns(&wk)) == NULL) goto fail;
     work_free(&wk);
     Py_DECREF(seq);
-    Py_DECREF(state);
     Py_DECREF(shapes);
     Py_DECREF(s_found);
     Py_DECREF(s_line);
@@ -541,7 +615,6 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
 fail:
     work_free(&wk);
     Py_XDECREF(seq);
-    Py_XDECREF(state);
     Py_XDECREF(shapes);
     Py_XDECREF(out);
     Py_XDECREF(s_found);

@@ -34,12 +34,18 @@ typedef struct {
 } Cand;
 
 typedef struct {
+    uint64_t mask;
+    PyObject *shape;   /* borrowed; NULL: a free slot */
+} ShapeSlot;
+
+typedef struct {
     PyObject *pair;    /* borrowed; NULL: a free slot */
     Py_ssize_t idx;
 } PairSlot;
 
 typedef struct {
     PyObject *rec;     /* owned */
+    long long id;      /* its value */
     PyObject *fields;  /* owned */
     int rank;
     double lc;
@@ -59,6 +65,12 @@ typedef struct {
     size_t nslots;     /* a power of two, more than twice ncands */
     Best *best;
     Py_ssize_t nbest, capbest;
+    Py_ssize_t *bslots; /* open addressing over best by record id: index + 1, 0 free */
+    size_t nbslots;     /* a power of two, more than twice nbest */
+    ShapeSlot *sslots;  /* kind mask -> shape_of's 4-tuple (borrowed from ``shapes``) */
+    size_t nsslots, nsused;
+    long gids[MAXBITS]; /* the field group of each kind bit, as read from ``groups`` */
+    Py_ssize_t ngids;
     /* pair object -> index into table, or -1 for a miss. Rows share one pair object
      * per distinct value (the extractor's caches hand out the same tuple), so the
      * object's address is the key: cheaper than the tuple, whose hash CPython does not
