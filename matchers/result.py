@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
-from itertools import chain, compress
-from operator import attrgetter, not_
+from itertools import chain
+from operator import attrgetter
 
 from fingerprints.normalizers import PRIMARY_KINDS
 from matchers.confidence import RANK, Confidence, finding_confidence, is_bulk
@@ -127,17 +127,7 @@ class Accumulator:
 
     def add(self, part: MatchResult | ChunkHits) -> None:
         hits = self._hits
-        record_hits = part.record_hits
-        refs = list(map(_REF, record_hits))
-        seen = list(map(hits.__contains__, refs)) if hits else []
-        merge: Iterable[RecordHit] = record_hits
-        if len(set(refs)) == len(refs):
-            # A hit-dense chunk's hundred thousand records are nearly all new ones:
-            # those are taken as they are in C, only the records seen before merged.
-            new = list(map(not_, seen)) if seen else [True] * len(refs)
-            hits.update(zip(compress(refs, new), compress(record_hits, new), strict=True))
-            merge = compress(record_hits, seen)
-        for h in merge:
+        for h in part.record_hits:
             mine = hits.get(h.ref)
             if mine is None:
                 hits[h.ref] = h
@@ -183,7 +173,6 @@ class Accumulator:
 
 
 _order = attrgetter("row", "ref")
-_REF = attrgetter("ref")
 _CONFIDENCE = attrgetter("confidence")
 _FIELDS = attrgetter("fields")
 

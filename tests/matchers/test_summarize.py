@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matchers.confidence import RANK, Confidence, finding_confidence, is_bulk
-from matchers.result import Accumulator, ChunkHits, RecordHit, summarize
+from matchers.result import RecordHit, summarize
 
 _KINDS = ("name", "name_kana", "birthdate", "phone", "email", "address", "customer_id")
 _LEVELS = (*Confidence, "low", "medium", "high")  # members and the plain strings
@@ -45,50 +45,3 @@ def test_summarize_says_what_a_walk_over_the_records_says(
     assert got.confidence == finding_confidence([h.confidence for h in records], bulk=bulk)
     assert got.fields == tuple(sorted({f for h in records for f in h.fields}))
     assert got.snippet == ("s" if records else "")
-
-
-def _merged_one_by_one(parts: list[list[RecordHit]]) -> dict[str, RecordHit]:
-    """The accumulator's rule record by record: the reference of ``Accumulator.add``."""
-    hits: dict[str, RecordHit] = {}
-    for part in parts:
-        for h in part:
-            mine = hits.get(h.ref)
-            if mine is None:
-                hits[h.ref] = h
-                continue
-            higher = (RANK[h.confidence], -h.chance) > (RANK[mine.confidence], -mine.chance)
-            if h.fields == mine.fields or set(h.fields) <= set(mine.fields):
-                if not higher:
-                    continue
-                fields = mine.fields
-            else:
-                fields = tuple(sorted(set(mine.fields) | set(h.fields)))
-            best = h if higher else mine
-            hits[h.ref] = RecordHit(best.row, h.ref, best.confidence, fields, best.chance,
-                                    best.matched, best.why)
-    return hits
-
-
-_hit = st.builds(
-    RecordHit,
-    row=st.integers(1, 9),
-    ref=st.sampled_from([f"C{i}" for i in range(12)]),
-    confidence=st.sampled_from(list(Confidence)),
-    fields=st.lists(st.sampled_from(["name", "phone", "address", "email"]), min_size=1,
-                    max_size=3, unique=True).map(lambda f: tuple(sorted(f))),
-    chance=st.sampled_from([1e-9, 1e-3, 0.5]),
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.lists(_hit, max_size=10), max_size=4))
-def test_accumulator_takes_new_records_whole_and_merges_the_others(
-    parts: list[list[RecordHit]],
-) -> None:
-    """New records are taken in one step, records seen before (or twice in one part)
-    merged one by one: the same records as merging every record hit in turn."""
-    acc = Accumulator("customers")
-    for part in parts:
-        acc.add(ChunkHits(list(part), frozenset(), 0, 0, "", None))
-    got = {h.ref: h for h in acc.result().record_hits}
-    assert got == _merged_one_by_one(parts)
