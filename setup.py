@@ -17,7 +17,7 @@ setup(
              "fingerprints/_canon.c", "fingerprints/_canon_names.c",
              "fingerprints/_canon_address.c", "fingerprints/_columns.c",
              "fingerprints/_memo.c", "fingerprints/_hits.c", "fingerprints/_regions.c",
-             "fingerprints/_pair.c"],
+             "fingerprints/_pair.c", "fingerprints/_objects.c"],
             depends=[
                 "fingerprints/_blake2b.h",
                 "fingerprints/_blake2b_x4.h",

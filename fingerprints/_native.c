@@ -30,6 +30,8 @@
  *   utf8_length(text)              len(text.encode("utf-8", "replace")), no bytes made.
  *   first_rows(cols, cells, strong) the rows a column scan scores (_rows.c).
  *   rows_with(columns, sets)        the rows with a cell in its column's set (_rows.c).
+ *   slots_objects(cls, names, cols) instances of a slots class made from columns
+ *                                  (_objects.c).
  *   postings(where, left, ...)     the exact index's answers for the digests that hit
  *                                  (_postings.c).
  *   index_ranges(keys, ...)        the index ranges of query keys, searched from the
@@ -395,6 +397,7 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
 PyObject *native_layer_many(PyObject *self, PyObject *args); /* _layer.c */
 PyObject *native_first_rows(PyObject *self, PyObject *args); /* _rows.c */
 PyObject *native_rows_with(PyObject *self, PyObject *args); /* _rows.c */
+PyObject *native_slots_objects(PyObject *self, PyObject *args); /* _objects.c */
 PyObject *native_postings(PyObject *self, PyObject *args); /* _postings.c */
 PyObject *native_index_ranges(PyObject *self, PyObject *args); /* _ranges.c */
 PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
@@ -445,6 +448,9 @@ static PyMethodDef methods[] = {
      "answers) -> budget left (_prose.c)."},
     {"first_rows", native_first_rows, METH_VARARGS,
      "first_rows(columns, cells, strong) -> (rows, founds) (matchers.columns.first_rows)."},
+    {"slots_objects", native_slots_objects, METH_VARARGS,
+     "slots_objects(cls, names, columns) -> instances with their slots set, no __init__ "
+     "called (_objects.c)."},
     {"rows_with", native_rows_with, METH_VARARGS,
      "rows_with(columns, sets) -> rows with a cell in its column's set (matchers.columns)."},
     {"postings", native_postings, METH_VARARGS,

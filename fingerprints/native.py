@@ -66,6 +66,9 @@ class NativeCore(Protocol):
     def rows_with(self, columns: list[Sequence[str]], sets: list[set[str] | None], /
                   ) -> list[int]: ...
 
+    def slots_objects(self, cls: type, names: tuple[str, ...],
+                      columns: tuple[Sequence[Any], ...], /) -> list[Any]: ...
+
     def postings(self, where: list[int], left: list[int], right: list[int], keys: list[int],
                  kinds: list[str], codes: dict[str, int], rows: object, kcodes: object,
                  cap: int, common: Callable[[str, int, int], Any], /

@@ -21,7 +21,7 @@ from fingerprints.native import NativeCore
 from matchers.chance import GROUP, HIGH_CHANCE, MEDIUM_CHANCE, explain, rules, value_weight
 from matchers.confidence import NAME, NAME_FOLDED, WEAK_KINDS, Confidence, field_set
 from matchers.probe import Common, Hits, KeyArrays
-from matchers.shapes import Pair, RowCandidates
+from matchers.shapes import Pair, RowCandidates, slots_objects
 
 # RANK order: 1 low, 2 medium, 3 high (what tie_rows returns).
 _BY_RANK = {1: Confidence.LOW, 2: Confidence.MEDIUM, 3: Confidence.HIGH}
@@ -131,10 +131,11 @@ def collect_native(
     named = [kinds_named(mask, kinds_of) for mask in kind_masks]
     per_level = list(map(said.__getitem__, level_ids))
     per_mask = list(map(named.__getitem__, mask_ids))
-    return dict(zip(ids, map(
-        RecordEvidence, ids, map(_CONF, per_level), map(_NFIELDS, per_level), lines,
-        row_indices, map(_KINDS, per_mask), map(_SORTED, per_mask), map(_CHANCE, per_level),
-        map(_MATCHED, per_level), map(_WHY, per_level)), strict=True))
+    return dict(zip(ids, slots_objects(
+        RecordEvidence, ids, list(map(_CONF, per_level)), list(map(_NFIELDS, per_level)),
+        lines, row_indices, list(map(_KINDS, per_mask)), list(map(_SORTED, per_mask)),
+        list(map(_CHANCE, per_level)), list(map(_MATCHED, per_level)),
+        list(map(_WHY, per_level))), strict=True))
 
 
 _CONF, _NFIELDS, _CHANCE, _MATCHED, _WHY = (itemgetter(i) for i in range(5))

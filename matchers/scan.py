@@ -64,7 +64,7 @@ from matchers.rows import (
     detect_layout,
     split_rows,
 )
-from matchers.shapes import KindPlan, Pair, RowCandidates
+from matchers.shapes import KindPlan, Pair, RowCandidates, slots_objects
 from matchers.snippet import prose_snippet, row_snippet, scrub
 from matchers.stream import no_cyclic_gc, scan_stream_many
 
@@ -240,10 +240,12 @@ class Matcher:
                            records=prober.record_count, record_keys=prober.record_keys,
                            key_arrays=record_key_arrays(prober))
         evs = list(evidence.values())
-        # (C-level maps: a hit-dense chunk has a record hit for every line or more)
-        record_hits = list(map(
-            RecordHit, map(_LINE, evs), record_refs(prober, list(evidence)), map(_CONF, evs),
-            map(_FIELDS, evs), map(_CHANCE, evs), map(_MATCHED, evs), map(_WHY, evs)))
+        # (A hit-dense chunk has a record hit for every line or more: C-level maps, and
+        # the instances' slots set directly.)
+        record_hits = slots_objects(
+            RecordHit, list(map(_LINE, evs)), record_refs(prober, list(evidence)),
+            list(map(_CONF, evs)), list(map(_FIELDS, evs)), list(map(_CHANCE, evs)),
+            list(map(_MATCHED, evs)), list(map(_WHY, evs)))
         snippet, snippet_conf = "", None
         if evidence:
             best = best_evidence(evs)

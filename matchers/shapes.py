@@ -10,13 +10,16 @@ that :mod:`matchers.candidates` produces and :mod:`matchers.columns`,
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from functools import lru_cache
+from itertools import islice, repeat
 from operator import itemgetter
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar, cast
 
+from fingerprints import native
 from fingerprints.normalizers import (
     AddressNormalizer,
     BirthdateNormalizer,
@@ -160,7 +163,35 @@ class RowCandidates:
         return self.row
 
 
-_new_object = object.__new__
+_T = TypeVar("_T")
+
+
+@lru_cache(maxsize=16)
+def _plain_slots(cls: Hashable) -> tuple[str, ...] | None:
+    """The fields of a slots dataclass whose ``__init__`` only stores its arguments
+    (every field in it, no ``__post_init__``), in order; None for any other class."""
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)
+            and "__slots__" in cls.__dict__
+            and not hasattr(cls, "__post_init__")):
+        return None
+    fields = dataclasses.fields(cls)
+    if not all(f.init for f in fields):
+        return None
+    return tuple(f.name for f in fields)
+
+
+def slots_objects(cls: type[_T], *columns: Sequence[Any]) -> list[_T]:
+    """``list(map(cls, *columns))``: one instance per position, given every field of a
+    slots dataclass positionally, in order. With the native core the fields are set
+    in its slots directly (``fingerprints/_objects.c``), without a call of
+    ``__init__`` per instance (most of the cost of a hit-dense chunk's hundred
+    thousand record hits); ``tests/matchers/test_slots_objects.py`` holds the two to
+    the same objects."""
+    core = native.CORE
+    names = _plain_slots(cast(Hashable, cls))
+    if core is None or names is None or len(names) != len(columns):
+        return list(map(cls, *columns))
+    return core.slots_objects(cls, names, columns)
 
 
 def column_rows(
@@ -171,19 +202,13 @@ def column_rows(
     picked row ``i`` and its ``found``: the rows a column scan scores.
 
     A hit-dense dump has a scored row for nearly every line (60,000 a 9 MB dump):
-    the fields are set here in one loop, without a call of the dataclass's
-    ``__init__`` per row (half the cost; ``tests/matchers/test_columns.py`` holds the
-    two to the same objects)."""
-    out: list[RowCandidates] = []
-    append = out.append
-    for i, found in zip(picked, founds, strict=True):
-        rc = _new_object(RowCandidates)
-        rc.line = lines[i]
-        rc.found = found
-        rc.row = rc.span = rc.first = None
-        rc.source = (table, i, layout, joiner)
-        append(rc)
-    return out
+    they are made by :func:`slots_objects` (``tests/matchers/test_columns.py`` holds
+    them to the constructor's)."""
+    n = len(picked)
+    nones = [None] * n
+    return slots_objects(RowCandidates, list(map(lines.__getitem__, picked)), founds, nones,
+                         nones, nones, list(zip(repeat(table, n), picked, repeat(layout, n),
+                                                repeat(joiner, n), strict=True)))
 
 
 @dataclass(frozen=True, slots=True)
