@@ -72,7 +72,8 @@ def test_column_cells_are_pairs(tmp_path_factory: pytest.TempPathFactory) -> Non
     from tests.matchers.factories import plan_extractor
 
     ex = plan_extractor()
-    found = ex.cells(["山田 太郎", "佐藤 花子"], "name", cached=False)
+    with native.use(True):
+        found = ex.cells(["山田 太郎", "佐藤 花子"], "name", cached=False)
     pairs = [pair for res in found.values() for pair in res[0]]
     assert pairs and all(type(pair).__name__ == "Pair" for pair in pairs)
     assert all(pair == tuple(pair) for pair in pairs)
