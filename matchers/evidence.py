@@ -249,12 +249,23 @@ _CONF, _NFIELDS, _LINE = (attrgetter("confidence"), attrgetter("nfields"),
                           attrgetter("line"))
 
 
+#: Up to this many records, per-record Python costs less than building columns.
+_FEW = 32
+
+
+def _best_key(e: RecordEvidence) -> tuple[int, int, int]:
+    return RANK[e.confidence], e.nfields, -e.line
+
+
 def best_evidence(evidence: Sequence[RecordEvidence]) -> RecordEvidence:
     """The first of the highest (level, number of fields, earliest line): the record
     whose row a snippet shows. A hit-dense chunk has a hundred thousand records, nearly
     all of them at the lowest level present: the level is compared first, as ints, and
     only the records at the top one as C tuples, with the position last so the first
     wins (as ``max`` with a key function picks it, without a Python call per record)."""
+    if len(evidence) <= _FEW:
+        # (a post's few records: a key call each costs less than the passes below)
+        return max(evidence, key=_best_key)
     ranks = list(map(RANK.__getitem__, map(_CONF, evidence)))
     top = max(ranks)
     pool = list(compress(evidence, map(top.__eq__, ranks)))

@@ -71,6 +71,7 @@ from matchers.stream import no_cyclic_gc, scan_stream_many
 # Line-based tables are scanned column-wise (matchers.columns); whitespace-split
 # tokens ("spaced") need neighbouring cells joined, so they go row by row.
 _COLUMNAR: Final = frozenset({"delimited", "aligned", "lines"})
+_FEW_RECORDS: Final = 32
 _LINE, _CONF, _FIELDS, _CHANCE, _MATCHED, _WHY = (
     attrgetter(name) for name in ("line", "confidence", "fields", "chance", "matched", "why"))
 __all__ = [
@@ -240,12 +241,19 @@ class Matcher:
                            records=prober.record_count, record_keys=prober.record_keys,
                            key_arrays=record_key_arrays(prober))
         evs = list(evidence.values())
-        # (A hit-dense chunk has a record hit for every line or more: C-level maps, and
-        # the instances' slots set directly.)
-        record_hits = slots_objects(
-            RecordHit, list(map(_LINE, evs)), record_refs(prober, list(evidence)),
-            list(map(_CONF, evs)), list(map(_FIELDS, evs)), list(map(_CHANCE, evs)),
-            list(map(_MATCHED, evs)), list(map(_WHY, evs)))
+        refs = record_refs(prober, list(evidence))
+        if len(evs) <= _FEW_RECORDS:
+            record_hits = [
+                RecordHit(ev.line, ref, ev.confidence, ev.fields, ev.chance, ev.matched, ev.why)
+                for ev, ref in zip(evs, refs, strict=True)
+            ]
+        else:
+            # A hit-dense chunk has a record hit for every line or more: C-level maps, and
+            # the instances' slots set directly (a post's few records cost less above).
+            record_hits = slots_objects(
+                RecordHit, list(map(_LINE, evs)), refs, list(map(_CONF, evs)),
+                list(map(_FIELDS, evs)), list(map(_CHANCE, evs)), list(map(_MATCHED, evs)),
+                list(map(_WHY, evs)))
         snippet, snippet_conf = "", None
         if evidence:
             best = best_evidence(evs)
