@@ -184,3 +184,17 @@ def test_best_evidence_is_the_first_of_the_highest(keys: list[tuple[Confidence, 
                 for i, (conf, nfields, line) in enumerate(keys)]
     want = max(evidence, key=lambda e: (RANK[e.confidence], e.nfields, -e.line))
     assert best_evidence(evidence) is want
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_best_evidence_among_many_records(seed: int) -> None:
+    """A hit-dense chunk's many records, with many ties at every key: the first of the
+    highest, as with a few."""
+    import random
+
+    rnd = random.Random(seed)
+    evidence = [RecordEvidence(i, rnd.choice(list(Confidence)[: 1 + seed % 4]),
+                               rnd.randint(1, 3), rnd.randint(1, 40), i)
+                for i in range(rnd.randint(33, 400))]
+    want = max(evidence, key=lambda e: (RANK[e.confidence], e.nfields, -e.line))
+    assert best_evidence(evidence) is want
