@@ -24,7 +24,6 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -411,8 +410,6 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
                           &groups, &log_records, &log_high, &log_medium, &record_keys,
                           &PyType_Type, &cx.common))
         return NULL;
-    for (int b = 0; b < MAXBITS; b++)
-        for (int n = 0; n < WCOUNTS; n++) cx.wsmall[b][n] = NAN;
     /* (interned once, for the life of the module) */
     static PyObject *s_kind, *s_records, *s_key;
     if (s_kind == NULL && (s_kind = PyUnicode_InternFromString("kind")) == NULL) return NULL;

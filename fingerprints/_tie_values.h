@@ -119,8 +119,9 @@ typedef struct {
     PyObject *common;    /* matchers.probe.Common: its answers are resolved here too */
     PyObject *s_kind, *s_records, *s_key;  /* its attribute names */
     /* weights of (kind bit, count) for counts under WCOUNTS, as read from ``weights``
-     * in this call (NaN: not read yet): most values' counts are small */
+     * in this call (bit ``count`` of wknown[bit]: read): most values' counts are small */
     double wsmall[MAXBITS][WCOUNTS];
+    uint64_t wknown[MAXBITS];
 } Ctx;
 
 static int table_add(Work *wk, const Value *v) {
@@ -154,7 +155,7 @@ static long kind_bit(PyObject *kind, Ctx *cx) {
 static int kind_weight(Ctx *cx, PyObject *kind, long bit, PyObject *count, Py_ssize_t n,
                        double *out) {
     int small = n >= 0 && n < WCOUNTS;
-    if (small && !isnan(cx->wsmall[bit][n])) {
+    if (small && (cx->wknown[bit] >> n & 1)) {
         *out = cx->wsmall[bit][n];
         return 0;
     }
@@ -172,7 +173,10 @@ static int kind_weight(Ctx *cx, PyObject *kind, long bit, PyObject *count, Py_ss
         *out = PyFloat_AsDouble(w);
     }
     if (*out == -1.0 && PyErr_Occurred()) return -1;
-    if (small) cx->wsmall[bit][n] = *out;
+    if (small) {
+        cx->wsmall[bit][n] = *out;
+        cx->wknown[bit] |= (uint64_t)1 << n;
+    }
     return 0;
 }
 

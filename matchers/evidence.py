@@ -37,7 +37,7 @@ from matchers.evidencecore import RecordEvidence, collect_native, kinds_named, s
 from matchers.probe import Common, Hits, KeyArrays
 from matchers.shapes import Pair, RowCandidates
 
-__all__ = ["RecordEvidence", "best_evidence", "collect", "matched_cells"]
+__all__ = ["FEW_RECORDS", "RecordEvidence", "best_evidence", "collect", "matched_cells"]
 
 _NO_KEYS: frozenset[object] = frozenset()
 _MISS: tuple[str, object, int, str, float] = ("r", {}, 0, "", 0.0)
@@ -249,8 +249,9 @@ _CONF, _NFIELDS, _LINE = (attrgetter("confidence"), attrgetter("nfields"),
                           attrgetter("line"))
 
 
-#: Up to this many records, per-record Python costs less than building columns.
-_FEW = 32
+#: Up to this many records (a post's), per-record Python costs less than building
+#: columns of them (here and for a chunk's record hits in ``matchers.scan``).
+FEW_RECORDS = 32
 
 
 def _best_key(e: RecordEvidence) -> tuple[int, int, int]:
@@ -263,7 +264,7 @@ def best_evidence(evidence: Sequence[RecordEvidence]) -> RecordEvidence:
     all of them at the lowest level present: the level is compared first, as ints, and
     only the records at the top one as C tuples, with the position last so the first
     wins (as ``max`` with a key function picks it, without a Python call per record)."""
-    if len(evidence) <= _FEW:
+    if len(evidence) <= FEW_RECORDS:
         # (a post's few records: a key call each costs less than the passes below)
         return max(evidence, key=_best_key)
     ranks = list(map(RANK.__getitem__, map(_CONF, evidence)))

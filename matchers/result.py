@@ -158,18 +158,10 @@ class Accumulator:
         self._bytes += part.bytes_scanned
 
     def result(self) -> MatchResult:
-        return summarize(
-            self.dataset,
-            self._hits.values(),
-            primary_kinds=self.primary_kinds,
-            primary_candidates=self._primary,
-            matched_primary_candidates=self._matched,
-            snippet=self._snippet,
-            snippet_confidence=self._snippet_conf,
-            encoding=self._encoding,
-            lossy=self._lossy,
-            bytes_scanned=self._bytes,
-        )
+        return ChunkHits(
+            list(self._hits.values()), self.primary_kinds, self._primary, self._matched,
+            self._snippet, self._snippet_conf, self._encoding, self._lossy, self._bytes,
+        ).summarized(self.dataset)
 
 
 _order = attrgetter("row", "ref")

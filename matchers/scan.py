@@ -30,7 +30,7 @@ from fingerprints.text import prepare
 from matchers.candidates import Extractor
 from matchers.columns import ColumnMemo, scan_columns
 from matchers.confidence import WEAK_KINDS
-from matchers.evidence import best_evidence, collect, matched_cells
+from matchers.evidence import FEW_RECORDS, best_evidence, collect, matched_cells
 from matchers.markup import looks_like_html, strip_html
 from matchers.pieces import (
     CHUNK_BYTES,
@@ -71,7 +71,6 @@ from matchers.stream import no_cyclic_gc, scan_stream_many
 # Line-based tables are scanned column-wise (matchers.columns); whitespace-split
 # tokens ("spaced") need neighbouring cells joined, so they go row by row.
 _COLUMNAR: Final = frozenset({"delimited", "aligned", "lines"})
-_FEW_RECORDS: Final = 32
 _LINE, _CONF, _FIELDS, _CHANCE, _MATCHED, _WHY = (
     attrgetter(name) for name in ("line", "confidence", "fields", "chance", "matched", "why"))
 __all__ = [
@@ -190,9 +189,9 @@ class Matcher:
         continues: bool = False,
     ) -> tuple[MatchResult, Layout]:
         """Scan one piece of a document; returns its result and the layout it had."""
-        part, layout = self.chunk_hits(text, name=name, layout=layout, first_line=first_line,
-                                       continues=continues)
-        return part.summarized(self.dataset), layout
+        with no_cyclic_gc():  # (the summary sorts the record hits: paused too)
+            part, layout = self._scan_chunk(text, name, layout, first_line, continues)
+            return part.summarized(self.dataset), layout
 
     def chunk_hits(
         self,
@@ -242,7 +241,7 @@ class Matcher:
                            key_arrays=record_key_arrays(prober))
         evs = list(evidence.values())
         refs = record_refs(prober, list(evidence))
-        if len(evs) <= _FEW_RECORDS:
+        if len(evs) <= FEW_RECORDS:
             record_hits = [
                 RecordHit(ev.line, ref, ev.confidence, ev.fields, ev.chance, ev.matched, ev.why)
                 for ev, ref in zip(evs, refs, strict=True)
