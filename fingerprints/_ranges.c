@@ -26,6 +26,8 @@ static Py_ssize_t bound(const uint64_t *k, Py_ssize_t lo, Py_ssize_t hi, uint64_
     return lo;
 }
 
+#define RANGES_AHEAD 16
+
 static int append_n(PyObject *list, Py_ssize_t v) {
     PyObject *o = PyLong_FromSsize_t(v);
     if (o == NULL) return -1;
@@ -50,7 +52,17 @@ PyObject *native_index_ranges(PyObject *self, PyObject *args) {
     if ((hit = PyList_New(0)) == NULL || (left = PyList_New(0)) == NULL ||
         (right = PyList_New(0)) == NULL)
         goto done;
+    /* At millions of records the buckets and the keys are far larger than the caches:
+     * a query's bucket is asked for RANGES_AHEAD queries ahead, its first keys half
+     * as far ahead (its bucket has come by then), so the misses overlap. */
     for (Py_ssize_t i = 0; i < nq; i++) {
+        if (shift < 64) {
+            if (i + RANGES_AHEAD < nq) __builtin_prefetch(&b[q[i + RANGES_AHEAD] >> shift]);
+            if (i + RANGES_AHEAD / 2 < nq) {
+                int64_t at = b[q[i + RANGES_AHEAD / 2] >> shift];
+                if (at >= 0 && at < n) __builtin_prefetch(&k[at]);
+            }
+        }
         uint64_t v = q[i];
         Py_ssize_t bucket = shift == 64 ? 0 : (Py_ssize_t)(v >> shift);
         Py_ssize_t lo = (Py_ssize_t)b[bucket], hi = (Py_ssize_t)b[bucket + 1];

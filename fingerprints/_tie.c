@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <structmember.h>
+
 #include "_tie_values.h"
 
 /* d[kind] = w where w beats what the candidate has (insertion order kept). */
@@ -252,6 +254,64 @@ static int best_index_last(Work *wk) {
     return 0;
 }
 
+/* Ask for what a new candidate will be read with, so that the misses of a row's
+ * candidates overlap instead of coming one after the other (at ten million records
+ * the index's key arrays and the call's table of records are far larger than the
+ * caches): its record's first slot in the table of bests, and, when ``roff`` is
+ * given, its offset into the index's record keys. Only hints: nothing is read. */
+static inline void prefetch_cand(const Work *wk, long long id, const Py_buffer *roff) {
+    if (wk->nbslots) __builtin_prefetch(&wk->bslots[slot_of(id, wk->nbslots)]);
+    if (roff != NULL && id >= 0 && (id + 1) * 8 < roff->len)
+        __builtin_prefetch((const uint64_t *)roff->buf + id);
+}
+
+/* The same for the record's entry in the table of bests, once its slot has come. */
+static inline void prefetch_best(const Work *wk, long long id) {
+    if (!wk->nbslots) return;
+    Py_ssize_t at = wk->bslots[slot_of(id, wk->nbslots)];
+    if (at) __builtin_prefetch(&wk->best[at - 1]);
+}
+
+/* A row object's ``found``, read at its slot when the rows are of a slots class
+ * (``off`` >= 0: the member's offset, for objects of type ``tp``), else None;
+ * borrowed. Only for looking ahead: the row loop itself reads it as an attribute. */
+static PyObject *found_ahead(PyObject *rc, PyTypeObject *tp, Py_ssize_t off) {
+    if (off < 0 || Py_TYPE(rc) != tp) return NULL;
+    PyObject *f = *(PyObject **)((char *)rc + off);
+    return f != NULL && PyList_CheckExact(f) ? f : NULL;
+}
+
+/* The offset of the slot ``name`` of type ``tp`` (-1 when it is no object slot). */
+static Py_ssize_t slot_offset(PyTypeObject *tp, PyObject *name) {
+    PyObject *d = _PyType_Lookup(tp, name);
+    if (d == NULL || !Py_IS_TYPE(d, &PyMemberDescr_Type)) return -1;
+    PyMemberDef *m = ((PyMemberDescrObject *)d)->d_member;
+    return m->type == T_OBJECT_EX && !(m->flags & READONLY) ? m->offset : -1;
+}
+
+/* Look ahead over the rows, so that the misses of the next rows' values overlap with
+ * this row's work (a hit-dense chunk's hundred thousand values are spread over far
+ * more memory than the caches hold): the found items of the row after next are asked
+ * for, and for the next row, whose items have come, the slots of their pairs in the
+ * table of pair objects. Only hints: nothing is read that the loop would not read. */
+static void prefetch_rows(const Work *wk, PyObject *seq, Py_ssize_t ri, Py_ssize_t nrows,
+                          PyTypeObject *tp, Py_ssize_t off) {
+    if (ri + 2 < nrows) {
+        PyObject *f = found_ahead(PySequence_Fast_GET_ITEM(seq, ri + 2), tp, off);
+        for (Py_ssize_t i = 0; f != NULL && i < PyList_GET_SIZE(f); i++)
+            __builtin_prefetch(PyList_GET_ITEM(f, i));
+    }
+    if (ri + 1 < nrows && wk->npslots) {
+        PyObject *f = found_ahead(PySequence_Fast_GET_ITEM(seq, ri + 1), tp, off);
+        for (Py_ssize_t i = 0; f != NULL && i < PyList_GET_SIZE(f); i++) {
+            PyObject *item = PyList_GET_ITEM(f, i);
+            if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 1) continue;
+            PyObject *pair = PyTuple_GET_ITEM(item, 0);
+            __builtin_prefetch(&wk->pslots[pair_slot(pair, wk->npslots)]);
+        }
+    }
+}
+
 /* Score each candidate of one row and keep each record's best (evidence.collect). */
 static int score_row(Work *wk, uint64_t row_strong, PyObject *shape_of, PyObject *shapes,
                      PyObject *groups, double log_records, double log_high,
@@ -447,8 +507,11 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
     if ((seq = PySequence_Fast(rows, "rows must be a sequence")) == NULL) goto fail;
     if ((shapes = PyDict_New()) == NULL) goto fail;
     Py_ssize_t nrows = PySequence_Fast_GET_SIZE(seq);
+    PyTypeObject *row_type = nrows ? Py_TYPE(PySequence_Fast_GET_ITEM(seq, 0)) : NULL;
+    Py_ssize_t found_off = row_type != NULL ? slot_offset(row_type, s_found) : -1;
     for (Py_ssize_t ri = 0; ri < nrows; ri++) {
         PyObject *rc = PySequence_Fast_GET_ITEM(seq, ri);
+        prefetch_rows(&wk, seq, ri, nrows, row_type, found_off);
         PyObject *found = PyObject_GetAttr(rc, s_found);
         if (found == NULL) goto fail;
         PyObject *fseq = PySequence_Fast(found, "found must be a sequence");
@@ -515,6 +578,7 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
                     Py_DECREF(fseq);
                     goto fail;
                 }
+                prefetch_cand(&wk, rb->id, has_common && native_keys ? &roff : NULL);
             }
         }
         if (wk.ncands == 0) {
@@ -541,6 +605,15 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
         if (has_common && native_keys) {
             const uint64_t *off = roff.buf, *rk = rkeys.buf;
             Py_ssize_t noff = roff.len / 8, nrk = rkeys.len / 8;
+            /* At millions of records each candidate's keys are a cache miss or two:
+             * all of them are asked for before any is read, so they overlap (their
+             * offsets were asked for as the candidates were added). */
+            for (Py_ssize_t j = 0; j < wk.ncands; j++) {
+                long long id = wk.cands[j].id;
+                if (id >= 0 && id + 1 < noff && off[id] < (uint64_t)nrk)
+                    __builtin_prefetch(&rk[off[id]]);
+                prefetch_best(&wk, id);
+            }
             for (Py_ssize_t j = 0; j < wk.ncands; j++) {
                 Cand *c = &wk.cands[j];
                 if (c->id < 0 || c->id + 1 >= noff || off[c->id] > off[c->id + 1] ||

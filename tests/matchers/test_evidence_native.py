@@ -83,6 +83,43 @@ def test_native_collect_is_the_reference(
     assert got == want  # levels, chances bit for bit, kinds, best rows, explanations
 
 
+class PlainRow:
+    """A row of no slots class, its ``found`` a tuple: what the native loop reads by
+    attribute (its look-ahead over the rows reads only a slots class's lists)."""
+
+    def __init__(self, line: int, found: list[tuple[Pair, int]]) -> None:
+        self.line = line
+        self.found = tuple(found)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    raw=st.lists(answer, min_size=1, max_size=14),
+    picks=st.lists(st.lists(st.integers(0, 13), max_size=8), max_size=25),
+    plain=st.lists(st.booleans(), min_size=25, max_size=25),
+)
+def test_rows_of_any_class_give_the_reference(
+    raw: list[object], picks: list[list[int]], plain: list[bool]
+) -> None:
+    """Rows of other classes than RowCandidates, alone or mixed with them, in any
+    order: the same evidence as the reference."""
+    hits = _hits(raw)
+    pairs = list(hits)
+    rows = [
+        (PlainRow if plain[line - 1] else RowCandidates)(
+            line, [(pairs[i % len(pairs)], j) for j, i in enumerate(pick)])
+        for line, pick in enumerate(picks, 1)
+    ]
+    out: list[dict[int, RecordEvidence]] = []
+    for core in (True, False):
+        with native.use(core):
+            out.append(collect(rows, hits, PRIMARY, records=1000,  # type: ignore[arg-type]
+                               record_keys=lambda r: {("key", r % 5)}))
+    got, want = out
+    assert list(got) == list(want)
+    assert got == want
+
+
 def test_native_collect_is_used() -> None:
     """A row a phone ties to a record: the native loop runs and scores it."""
     hits: dict[Pair, Hits] = {
