@@ -34,6 +34,7 @@
  *                                  (_objects.c).
  *   postings(where, left, ...)     the exact index's answers for the digests that hit
  *                                  (_postings.c).
+ *   record_refs(blob, offsets, rows) the rows' record references (_refs.c).
  *   index_ranges(keys, ...)        the index ranges of query keys, searched from the
  *                                  keys' buckets (_ranges.c).
  *   tie_rows(rows, hits, ...)      the row loop of matchers.evidence.collect (_tie.c).
@@ -400,6 +401,7 @@ PyObject *native_rows_with(PyObject *self, PyObject *args); /* _rows.c */
 PyObject *native_slots_objects(PyObject *self, PyObject *args); /* _objects.c */
 PyObject *native_postings(PyObject *self, PyObject *args); /* _postings.c */
 PyObject *native_index_ranges(PyObject *self, PyObject *args); /* _ranges.c */
+PyObject *native_record_refs(PyObject *self, PyObject *args); /* _refs.c */
 PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
 extern PyTypeObject ProseTableType; /* _prose.c */
 PyObject *native_prose_shapes(PyObject *self, PyObject *args); /* _snippet.c */
@@ -456,6 +458,9 @@ static PyMethodDef methods[] = {
     {"postings", native_postings, METH_VARARGS,
      "postings(where, left, right, keys, kinds, codes, rows, kcodes, cap, common) -> "
      "([position], [answer]) (matchers.probe.DigestProber._found)."},
+    {"record_refs", native_record_refs, METH_VARARGS,
+     "record_refs(blob, offsets, rows) -> the rows' references "
+     "(fingerprints.index.RefStore.refs)."},
     {"index_ranges", native_index_ranges, METH_VARARGS,
      "index_ranges(keys, buckets, shift, queries) -> (hit, left, right) "
      "(fingerprints.index.ExactIndex.ranges)."},

@@ -77,6 +77,9 @@ class NativeCore(Protocol):
     def index_ranges(self, keys: object, buckets: object, shift: int, queries: object, /
                      ) -> tuple[list[int], list[int], list[int]]: ...
 
+    def record_refs(self, blob: object, offsets: object, rows: list[int], /
+                    ) -> list[str]: ...
+
     def prose_shapes(self, piece: str, is_known_word: Callable[[str], bool], /) -> str: ...
 
     def layer_many(self, secret: bytes, person: bytes, digests: bytes, width: int,

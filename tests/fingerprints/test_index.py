@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from fingerprints import native
 from fingerprints.errors import FingerprintSetError
 from fingerprints.index import ExactIndex, RefStore, digest_keys, index_file, write_refs
 
@@ -188,3 +192,31 @@ def test_a_ref_holding_a_line_break_is_still_read_whole(tmp_path: Path) -> None:
     path.write_bytes(b"A\nC\nDE\n")  # same length, a line break inside the first
     store = RefStore(tmp_path, 2)
     assert store.refs([0, 1]) == ["A\nC", "DE"] == [store[0], store[1]]
+
+
+@pytest.mark.skipif(not native.available(), reason="native core not built")
+@settings(max_examples=60, deadline=None)
+@given(
+    refs=st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+                          min_size=1, max_size=12), min_size=1, max_size=60),
+    picks=st.lists(st.integers(-3, 70), max_size=80),
+)
+def test_native_refs_are_the_references(refs: list[str], picks: list[int]) -> None:
+    """``record_refs`` in C gives what the reference gives, in order, repeats and
+    long batches (read ahead) included, and refuses the same first row outside."""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_refs(Path(tmp), refs)
+        store = RefStore(Path(tmp), len(refs))
+        out = []
+        for core in (True, False):
+            with native.use(core):
+                try:
+                    out.append(store.refs(picks))
+                except IndexError as exc:
+                    out.append(str(exc))
+        assert out[0] == out[1]
+        if all(0 <= r < len(refs) for r in picks):
+            assert out[0] == [refs[r] for r in picks]
+        with native.use(True):  # numpy ints and a tuple of rows, too
+            ok = [r for r in picks if 0 <= r < len(refs)]
+            assert store.refs(tuple(np.array(ok, dtype=np.int64))) == [refs[r] for r in ok]
