@@ -197,7 +197,7 @@ def test_a_ref_holding_a_line_break_is_still_read_whole(tmp_path: Path) -> None:
 @pytest.mark.skipif(not native.available(), reason="native core not built")
 @settings(max_examples=60, deadline=None)
 @given(
-    refs=st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+    refs=st.lists(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\n\r"),
                           min_size=1, max_size=12), min_size=1, max_size=60),
     picks=st.lists(st.integers(-3, 70), max_size=80),
 )
@@ -207,7 +207,7 @@ def test_native_refs_are_the_references(refs: list[str], picks: list[int]) -> No
     with tempfile.TemporaryDirectory() as tmp:
         write_refs(Path(tmp), refs)
         store = RefStore(Path(tmp), len(refs))
-        out = []
+        out: list[list[str] | str] = []
         for core in (True, False):
             with native.use(core):
                 try:
