@@ -28,6 +28,8 @@ static uint64_t sig_hash(PyObject *const *sig, Py_ssize_t nc) {
     return h;
 }
 
+#define FIRST_AHEAD 8
+
 PyObject *native_first_rows(PyObject *self, PyObject *args) {
     PyObject *columns, *cells, *strong;
     if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &columns, &PyList_Type, &cells,
@@ -66,6 +68,12 @@ PyObject *native_first_rows(PyObject *self, PyObject *args) {
         goto done;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
+        /* The cells of the row FIRST_AHEAD further on are asked for now (their hashes
+         * are read first when they are looked up): a hit-dense chunk's cells are spread
+         * over more memory than the caches hold. */
+        if (i + FIRST_AHEAD < n)
+            for (Py_ssize_t c = 0; c < nc; c++)
+                __builtin_prefetch(PyList_GET_ITEM(PyList_GET_ITEM(columns, c), i + FIRST_AHEAD));
         int keep = 0;
         for (Py_ssize_t c = 0; c < nc && !keep; c++) {
             PyObject *s = PyList_GET_ITEM(strong, c);
