@@ -249,7 +249,6 @@ class DigestProber:
             return known  # type: ignore[return-value]  # no None left in it
         # Grouped by kind (a stable sort), so each kind's pre-keyed state is reused.
         missing.sort(key=_KIND)
-        fresh = dict.fromkeys(missing, NO_HITS)
         probed: list[tuple[str, str]] = []
         kinds: list[str] = []
         chunks: list[bytes] = []
@@ -267,10 +266,11 @@ class DigestProber:
                 cache.update(zip(values, repeat(NO_HITS)))
         at, got = self._found(b"".join(chunks), kinds)
         if at:
-            hit_pairs = list(map(probed.__getitem__, at))
-            fresh.update(zip(hit_pairs, got, strict=True))
-            cache.update(zip(hit_pairs, got, strict=True))
-        return list(map(fresh.get, pairs, known))  # type: ignore[arg-type]
+            cache.update(zip(map(probed.__getitem__, at), got, strict=True))
+        # Every answer of this batch is in the cache now (nothing leaves it within a
+        # call), save the misses of the kinds not remembered and of kinds the set
+        # lacks: those are NO_HITS.
+        return list(map(cache.get, pairs, repeat(NO_HITS)))
 
 
 def _plain(a: np.ndarray) -> bool:

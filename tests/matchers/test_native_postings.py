@@ -9,10 +9,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fingerprints import native
+from fingerprints.fpset import FingerprintSet
 from matchers.probe import POSTINGS_CAP, Common, DigestProber
-from tests.matchers.factories import build_set, import_fields, make_customers
+from tests.matchers.factories import Customer, build_set, import_fields, make_customers
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
 
@@ -94,3 +97,25 @@ def test_common_values_checked_in_the_index_arrays(tmp_path: Path) -> None:
     by_ref = {h.ref: h for h in got[0].record_hits}
     assert "birthdate" in by_ref[c.ref].fields
     assert "birthdate" not in by_ref[other.ref].fields
+
+
+@settings(max_examples=40, deadline=None)
+@given(batches=st.lists(st.lists(st.integers(0, 79), max_size=40), min_size=1, max_size=6),
+       size=st.sampled_from([0, 4, 16, 10_000]))
+def test_the_probes_cache_never_changes_an_answer(
+    fpset: FingerprintSet, customers: list[Customer], batches: list[list[int]], size: int
+) -> None:
+    """Batches through one prober (its cache filled, evicted, cleared: any size) give
+    the answers of a fresh prober for each batch, repeats, misses of the kinds not
+    remembered (phones) and kinds the set lacks included."""
+    people = [*customers[:8], *make_customers(4, seed=1234, prefix="Z", avoid=customers)]
+    pool = [*dict.fromkeys(p for c in people for p in import_fields(c)),
+            ("phone", "+819000000000"), ("phone", "+819000000001"), ("name", "誰でもない"),
+            ("nokind", "x")]
+    prober = DigestProber(fpset, cache_size=size)
+    for batch in batches:
+        pairs = [pool[i % len(pool)] for i in batch]
+        got = prober.probe(pairs)
+        assert got == DigestProber(fpset, cache_size=size).probe(pairs)
+        assert got == [DigestProber(fpset).probe([p])[0] for p in pairs]
+        assert all(a is not None for a in got)
