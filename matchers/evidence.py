@@ -33,7 +33,15 @@ from fingerprints import native
 from fingerprints.normalizers import shown_kind
 from matchers.chance import explain, level_of, log_chance, rules, value_weight
 from matchers.confidence import NAME, NAME_FOLDED, RANK, WEAK_KINDS, Confidence, field_set
-from matchers.evidencecore import RecordEvidence, collect_native, kinds_named, sorted_fields
+from matchers.evidencecore import (
+    FEW_RECORDS,
+    EvidenceColumns,
+    RecordEvidence,
+    collect_native,
+    columns_native,
+    kinds_named,
+    sorted_fields,
+)
 from matchers.probe import Common, Hits, KeyArrays
 from matchers.shapes import Pair, RowCandidates
 
@@ -81,6 +89,30 @@ def collect(
         if got is not None:
             return got
     return _collect_python(rows, hits, primary, records, record_keys)
+
+
+def collect_columns(
+    rows: Sequence[RowCandidates],
+    hits: Mapping[Pair, Hits],
+    primary: Set[str],
+    *,
+    records: int = 0,
+    record_keys: Callable[[int], Container[object]] = _no_keys,
+    key_arrays: KeyArrays | None = None,
+) -> EvidenceColumns:
+    """:func:`collect` as columns, one item per record in the same order: what a scan
+    reads of a chunk's records, without a RecordEvidence each when the native core
+    ties the rows."""
+    if records <= 0:
+        records = 1 + max(
+            (r for h in hits.values() for r, _k in h), default=0
+        )
+    core = native.CORE
+    if core is not None:
+        got = columns_native(core, rows, hits, primary, records, key_arrays or record_keys)
+        if got is not None:
+            return got
+    return EvidenceColumns.of(_collect_python(rows, hits, primary, records, record_keys))
 
 
 def _collect_python(
@@ -249,9 +281,6 @@ _CONF, _NFIELDS, _LINE = (attrgetter("confidence"), attrgetter("nfields"),
                           attrgetter("line"))
 
 
-#: Up to this many records (a post's), per-record Python costs less than building
-#: columns of them (here and for a chunk's record hits in ``matchers.scan``).
-FEW_RECORDS = 32
 
 
 def _best_key(e: RecordEvidence) -> tuple[int, int, int]:

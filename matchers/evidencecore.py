@@ -15,11 +15,12 @@ import math
 from collections.abc import Callable, Container, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import itemgetter
+from itertools import compress
+from operator import attrgetter, itemgetter, neg
 
 from fingerprints.native import NativeCore
 from matchers.chance import GROUP, HIGH_CHANCE, MEDIUM_CHANCE, explain, rules, value_weight
-from matchers.confidence import NAME, NAME_FOLDED, WEAK_KINDS, Confidence, field_set
+from matchers.confidence import NAME, NAME_FOLDED, RANK, WEAK_KINDS, Confidence, field_set
 from matchers.probe import Common, Hits, KeyArrays
 from matchers.shapes import Pair, RowCandidates, slots_objects
 
@@ -52,6 +53,65 @@ class RecordEvidence:
     why: str = ""
 
 
+#: Up to this many records (a post's), per-record Python costs less than building
+#: columns of them (here, in ``matchers.evidence`` and for a chunk's record hits in
+#: ``matchers.scan``).
+FEW_RECORDS = 32
+
+
+@dataclass(slots=True)
+class EvidenceColumns:
+    """What :func:`matchers.evidence.collect` gives, as columns: one item per record, in
+    the order records were first scored. A hit-dense chunk's tens of thousands of
+    records are read by a scan this way (its record hits, its snippet's record)
+    without an object each; :meth:`evidence` makes the objects."""
+
+    records: list[int]
+    confidence: list[Confidence]
+    nfields: list[int]
+    line: list[int]
+    row_index: list[int]
+    kinds: list[frozenset[str]]
+    fields: list[tuple[str, ...]]
+    chance: list[float]
+    matched: list[tuple[str, ...]]
+    why: list[str]
+
+    @classmethod
+    def of(cls, evidence: Mapping[int, RecordEvidence]) -> EvidenceColumns:
+        """The columns of ``collect``'s records (the reference path's)."""
+        evs = list(evidence.values())
+        return cls(list(evidence), *(list(map(attrgetter(name), evs)) for name in _COLUMNS))
+
+    def evidence(self) -> dict[int, RecordEvidence]:
+        """The records as ``collect`` gives them."""
+        return dict(zip(self.records, slots_objects(
+            RecordEvidence, self.records, self.confidence, self.nfields, self.line,
+            self.row_index, self.kinds, self.fields, self.chance, self.matched, self.why),
+            strict=True))
+
+    def best(self) -> int:
+        """The position of :func:`matchers.evidence.best_evidence`'s record: the first
+        of the highest (level, number of fields, earliest line). The level is compared
+        first, as ints; only the records at the top one as C tuples, with the position
+        last so the first wins."""
+        n = len(self.records)
+        if n <= FEW_RECORDS:
+            conf, nfields, line = self.confidence, self.nfields, self.line
+            return max(range(n), key=lambda i: (RANK[conf[i]], nfields[i], -line[i]))
+        ranks = list(map(RANK.__getitem__, self.confidence))
+        top = max(ranks)
+        at = list(compress(range(n), map(top.__eq__, ranks)))
+        best = max(zip(map(self.nfields.__getitem__, at),
+                       map(neg, map(self.line.__getitem__, at)), map(neg, at), strict=True))
+        return -best[2]
+
+
+#: The columns after ``records``, as RecordEvidence names its fields.
+_COLUMNS = ("confidence", "nfields", "line", "row_index", "kinds", "fields", "chance",
+            "matched", "why")
+
+
 def collect_native(
     core: NativeCore,
     rows: Sequence[RowCandidates],
@@ -62,6 +122,19 @@ def collect_native(
 ) -> dict[int, RecordEvidence] | None:
     """:func:`matchers.evidence.collect` with its row loop in C; None when the kinds
     do not fit the native core's 64-bit masks (the caller runs the reference)."""
+    got = columns_native(core, rows, hits, primary, records, record_keys)
+    return None if got is None else got.evidence()
+
+
+def columns_native(
+    core: NativeCore,
+    rows: Sequence[RowCandidates],
+    hits: Mapping[Pair, Hits],
+    primary: Set[str],
+    records: int,
+    record_keys: Callable[[int], Container[object]] | KeyArrays,
+) -> EvidenceColumns | None:
+    """:func:`collect_native` as columns (:class:`EvidenceColumns`)."""
     bits: dict[str, int] = {}  # kind -> bit index
     kinds_of: list[str] = []
     group_of: list[int] = []  # per bit index: its field group's number
@@ -131,11 +204,11 @@ def collect_native(
     named = [kinds_named(mask, kinds_of) for mask in kind_masks]
     per_level = list(map(said.__getitem__, level_ids))
     per_mask = list(map(named.__getitem__, mask_ids))
-    return dict(zip(ids, slots_objects(
-        RecordEvidence, ids, list(map(_CONF, per_level)), list(map(_NFIELDS, per_level)),
-        lines, row_indices, list(map(_KINDS, per_mask)), list(map(_SORTED, per_mask)),
+    return EvidenceColumns(
+        ids, list(map(_CONF, per_level)), list(map(_NFIELDS, per_level)), lines,
+        row_indices, list(map(_KINDS, per_mask)), list(map(_SORTED, per_mask)),
         list(map(_CHANCE, per_level)), list(map(_MATCHED, per_level)),
-        list(map(_WHY, per_level))), strict=True))
+        list(map(_WHY, per_level)))
 
 
 _CONF, _NFIELDS, _CHANCE, _MATCHED, _WHY = (itemgetter(i) for i in range(5))

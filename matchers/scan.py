@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Mapping
-from operator import attrgetter
 from typing import Final
 
 from fingerprints.decode import decode_bytes, utf8_length
@@ -30,7 +29,7 @@ from fingerprints.text import prepare
 from matchers.candidates import Extractor
 from matchers.columns import ColumnMemo, scan_columns
 from matchers.confidence import WEAK_KINDS
-from matchers.evidence import FEW_RECORDS, best_evidence, collect, matched_cells
+from matchers.evidence import FEW_RECORDS, collect_columns, matched_cells
 from matchers.markup import looks_like_html, strip_html
 from matchers.pieces import (
     CHUNK_BYTES,
@@ -71,8 +70,6 @@ from matchers.stream import no_cyclic_gc, scan_stream_many
 # Line-based tables are scanned column-wise (matchers.columns); whitespace-split
 # tokens ("spaced") need neighbouring cells joined, so they go row by row.
 _COLUMNAR: Final = frozenset({"delimited", "aligned", "lines"})
-_LINE, _CONF, _FIELDS, _CHANCE, _MATCHED, _WHY = (
-    attrgetter(name) for name in ("line", "confidence", "fields", "chance", "matched", "why"))
 __all__ = [
     "CHUNK_BYTES",
     "CUT_SEARCH",
@@ -236,28 +233,21 @@ class Matcher:
                 layout = region_layout
         assert layout is not None
         prober = self.prober
-        evidence = collect(rows, hits, self.primary,
-                           records=prober.record_count, record_keys=prober.record_keys,
-                           key_arrays=record_key_arrays(prober))
-        evs = list(evidence.values())
-        refs = record_refs(prober, list(evidence))
-        if len(evs) <= FEW_RECORDS:
-            record_hits = [
-                RecordHit(ev.line, ref, ev.confidence, ev.fields, ev.chance, ev.matched, ev.why)
-                for ev, ref in zip(evs, refs, strict=True)
-            ]
-        else:
-            # A hit-dense chunk has a record hit for every line or more: C-level maps, and
-            # the instances' slots set directly (a post's few records cost less above).
-            record_hits = slots_objects(
-                RecordHit, list(map(_LINE, evs)), refs, list(map(_CONF, evs)),
-                list(map(_FIELDS, evs)), list(map(_CHANCE, evs)), list(map(_MATCHED, evs)),
-                list(map(_WHY, evs)))
+        ev = collect_columns(rows, hits, self.primary,
+                             records=prober.record_count, record_keys=prober.record_keys,
+                             key_arrays=record_key_arrays(prober))
+        refs = record_refs(prober, ev.records)
+        columns = (ev.line, refs, ev.confidence, ev.fields, ev.chance, ev.matched, ev.why)
+        # A hit-dense chunk has a record hit for every line or more: the instances'
+        # slots set directly (a post's few records cost less through the constructor).
+        record_hits = (list(map(RecordHit, *columns)) if len(refs) <= FEW_RECORDS
+                       else slots_objects(RecordHit, *columns))
         snippet, snippet_conf = "", None
-        if evidence:
-            best = best_evidence(evs)
-            snippet = self._snippet(texts[best.row_index], rows[best.row_index], hits)
-            snippet_conf = best.confidence
+        if refs:
+            best = ev.best()
+            at = ev.row_index[best]
+            snippet = self._snippet(texts[at], rows[at], hits)
+            snippet_conf = ev.confidence[best]
         return ChunkHits(record_hits, self.primary, n_prim, n_matched, snippet,
                          snippet_conf), layout
 

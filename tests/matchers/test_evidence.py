@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from fingerprints.fpset import FingerprintSet
 from matchers.confidence import RANK, Confidence
 from matchers.evidence import RecordEvidence, best_evidence, collect
+from matchers.evidencecore import EvidenceColumns
 from matchers.scan import Matcher
 from matchers.shapes import RowCandidates
 from tests.matchers.factories import Customer, build_set, make_customers
@@ -184,6 +185,8 @@ def test_best_evidence_is_the_first_of_the_highest(keys: list[tuple[Confidence, 
                 for i, (conf, nfields, line) in enumerate(keys)]
     want = max(evidence, key=lambda e: (RANK[e.confidence], e.nfields, -e.line))
     assert best_evidence(evidence) is want
+    columns = EvidenceColumns.of({e.record: e for e in evidence})
+    assert evidence[columns.best()] is want
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -198,3 +201,4 @@ def test_best_evidence_among_many_records(seed: int) -> None:
                 for i in range(rnd.randint(33, 400))]
     want = max(evidence, key=lambda e: (RANK[e.confidence], e.nfields, -e.line))
     assert best_evidence(evidence) is want
+    assert evidence[EvidenceColumns.of({e.record: e for e in evidence}).best()] is want

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from fingerprints import native
 from fingerprints.fpset import FingerprintSet
 from matchers.confidence import NAME, NAME_FOLDED
-from matchers.evidence import RecordEvidence, collect
+from matchers.evidence import RecordEvidence, collect, collect_columns
+from matchers.evidencecore import EvidenceColumns
 from matchers.probe import Common, DigestProber, Hits, Prober, record_key_arrays
 from matchers.shapes import Pair, RowCandidates
 
@@ -81,6 +82,12 @@ def test_native_collect_is_the_reference(
     got, want = out
     assert list(got) == list(want)  # same records, first scored first
     assert got == want  # levels, chances bit for bit, kinds, best rows, explanations
+    for core in (True, False):  # as columns, the same
+        with native.use(core):
+            columns = collect_columns(rows, hits, PRIMARY, records=records,
+                                      record_keys=record_keys)
+        assert columns == EvidenceColumns.of(want)
+        assert columns.evidence() == want and list(columns.evidence()) == list(want)
 
 
 class PlainRow:
