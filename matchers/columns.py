@@ -325,6 +325,9 @@ def rows_with(columns: Sequence[Sequence[str]], sets: Sequence[Set[str] | None])
 
 def _in_rows(values: list[str], column: Sequence[str], rows: Sequence[int]) -> list[str]:
     """Those of a column's distinct ``values`` that are in one of ``rows``."""
+    if len(rows) == len(column):
+        # Every row (a hit-dense table: each row has a strong hit): every value.
+        return values
     there = set(map(column.__getitem__, rows))
     return list(compress(values, map(there.__contains__, values)))
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from fingerprints.fpset import FingerprintSet
 from matchers.candidates import Extractor
-from matchers.columns import ColumnMemo, scan_columns
+from matchers.columns import ColumnMemo, _in_rows, scan_columns
 from matchers.evidence import collect
 from matchers.probe import DigestProber
 from matchers.rows import Layout, detect_layout, split_rows, table_cells, table_columns
@@ -342,3 +342,17 @@ def test_column_rows_are_the_rows_the_constructor_makes() -> None:
     assert [dataclasses.astuple(rc) for rc in got] == [dataclasses.astuple(rc) for rc in want]
     assert [rc.table_row() for rc in got] == [rc.table_row() for rc in want]
     assert got[0].found is founds[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(column=st.lists(st.sampled_from("abcdefgh"), min_size=1, max_size=30),
+       keep=st.lists(st.booleans(), min_size=30, max_size=30),
+       every=st.booleans())
+def test_in_rows_keeps_the_values_of_the_rows(column: list[str], keep: list[bool],
+                                              every: bool) -> None:
+    """Those of a column's distinct values that are in the given rows, in their order;
+    every row given (a hit-dense table's): every value, without a look at the rows."""
+    values = list(dict.fromkeys(column))[::-1]
+    rows = list(range(len(column))) if every else [i for i in range(len(column)) if keep[i]]
+    want = [v for v in values if any(column[i] == v for i in rows)]
+    assert _in_rows(values, column, rows) == want
