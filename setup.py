@@ -21,6 +21,7 @@ setup(
              "fingerprints/_pair.c", "fingerprints/_objects.c"],
             depends=[
                 "fingerprints/_blake2b.h",
+                "fingerprints/_bound.h",
                 "fingerprints/_blake2b_x4.h",
                 "fingerprints/_canon_chars.h",
                 "fingerprints/_dashes.h",

@@ -32,8 +32,8 @@
  *   rows_with(columns, sets)        the rows with a cell in its column's set (_rows.c).
  *   slots_objects(cls, names, cols) instances of a slots class made from columns
  *                                  (_objects.c).
- *   postings(where, left, ...)     the exact index's answers for the digests that hit
- *                                  (_postings.c).
+ *   index_answers(keys, ...)       the exact index's answers for a batch's Bloom
+ *                                  survivors: search and postings (_postings.c).
  *   record_refs(blob, offsets, rows) the rows' record references (_refs.c).
  *   index_ranges(keys, ...)        the index ranges of query keys, searched from the
  *                                  keys' buckets (_ranges.c).
@@ -399,7 +399,7 @@ PyObject *native_layer_many(PyObject *self, PyObject *args); /* _layer.c */
 PyObject *native_first_rows(PyObject *self, PyObject *args); /* _rows.c */
 PyObject *native_rows_with(PyObject *self, PyObject *args); /* _rows.c */
 PyObject *native_slots_objects(PyObject *self, PyObject *args); /* _objects.c */
-PyObject *native_postings(PyObject *self, PyObject *args); /* _postings.c */
+PyObject *native_index_answers(PyObject *self, PyObject *args); /* _postings.c */
 PyObject *native_index_ranges(PyObject *self, PyObject *args); /* _ranges.c */
 PyObject *native_record_refs(PyObject *self, PyObject *args); /* _refs.c */
 PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
@@ -455,9 +455,9 @@ static PyMethodDef methods[] = {
      "called (_objects.c)."},
     {"rows_with", native_rows_with, METH_VARARGS,
      "rows_with(columns, sets) -> rows with a cell in its column's set (matchers.columns)."},
-    {"postings", native_postings, METH_VARARGS,
-     "postings(where, left, right, keys, kinds, codes, rows, kcodes, cap, common) -> "
-     "([position], [answer]) (matchers.probe.DigestProber._found)."},
+    {"index_answers", native_index_answers, METH_VARARGS,
+     "index_answers(keys, buckets, shift, queries, where, kinds, codes, rows, kcodes, cap, "
+     "common) -> ([position], [answer]) (matchers.probe.DigestProber._found)."},
     {"record_refs", native_record_refs, METH_VARARGS,
      "record_refs(blob, offsets, rows) -> the rows' references "
      "(fingerprints.index.RefStore.refs)."},

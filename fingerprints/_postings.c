@@ -1,61 +1,85 @@
-/* The exact index's answers for the digests that hit (issue 15):
- * the loop of matchers.probe.DigestProber._found in C.
+/* The exact index's answers for a batch of digests (issue 15, issue 12 at scale):
+ * the search and the loop of matchers.probe.DigestProber._found in C.
  *
- *   postings(where, left, right, keys, kinds, codes, rows, kcodes, cap, common)
- *     -> ([position], [answer])
+ *   index_answers(keys, buckets, shift, queries, where, kinds, codes, rows, kcodes,
+ *                 cap, common) -> ([position], [answer])
  *
- * Per hit ``h``: ``where[h]`` is the batch position, ``[left[h], right[h])`` its range
- * in the index, ``keys[h]`` its index key (lists of int); ``kinds`` the batch's kind
- * per position, ``codes`` kind -> the index's kind code; ``rows`` (uint32) and
- * ``kcodes`` (uint8) the index's postings. A range longer than ``cap`` gives
- * ``common(kind, records, key)`` when its first posting is of the kind (a value too
- * common to expand), nothing otherwise; a shorter one gives the tuple of
- * ``(record, kind)`` of its postings of the kind, when there are any.
+ * ``keys`` are the index's sorted uint64 keys and ``buckets``/``shift`` its bucket
+ * table (ExactIndex.buckets; the search is index_ranges', _bound.h); ``queries`` the
+ * batch's Bloom survivors' uint64 keys and ``where`` (intp) each one's position in the
+ * batch; ``kinds`` the batch's kind per position, ``codes`` kind -> the index's kind
+ * code; ``rows`` (uint32) and ``kcodes`` (uint8) the index's postings. Per query whose
+ * key the index holds: a range longer than ``cap`` gives ``common(kind, records,
+ * key)`` when its first posting is of the kind (a value too common to expand),
+ * nothing otherwise; a shorter one gives the tuple of ``(record, kind)`` of its
+ * postings of the kind, when there are any. Positions ascend as ``where`` does.
+ *
+ * One call from the survivors to the answers: a hit-dense batch at a million records
+ * has a hundred thousand hits, and their ranges, positions and keys as Python lists
+ * between two calls were half a million ints made and freed.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 
+#include "_bound.h"
+
+#define SEARCH_AHEAD 16
 #define POSTINGS_AHEAD 8
 
-PyObject *native_postings(PyObject *self, PyObject *args) {
-    PyObject *where, *left, *right, *keys, *kinds, *codes, *common;
-    Py_buffer rows, kcodes;
+typedef struct {
+    Py_ssize_t i, lo, hi;  /* the query, its range */
+} Found;
+
+PyObject *native_index_answers(PyObject *self, PyObject *args) {
+    PyObject *kinds, *codes, *common;
+    Py_buffer keys, buckets, queries, where, rows, kcodes;
+    int shift;
     Py_ssize_t cap;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!y*y*nO", &PyList_Type, &where, &PyList_Type,
-                          &left, &PyList_Type, &right, &PyList_Type, &keys, &PyList_Type,
-                          &kinds, &PyDict_Type, &codes, &rows, &kcodes, &cap, &common))
+    if (!PyArg_ParseTuple(args, "y*y*iy*y*O!O!y*y*nO", &keys, &buckets, &shift, &queries,
+                          &where, &PyList_Type, &kinds, &PyDict_Type, &codes, &rows, &kcodes,
+                          &cap, &common))
         return NULL;
     PyObject *out = NULL, *at = NULL, *answers = NULL, *last_kind = NULL;
+    Found *found = NULL;
     long last_code = -1;
-    Py_ssize_t n = PyList_GET_SIZE(where), nrows = rows.len / 4, nk = PyList_GET_SIZE(kinds);
+    Py_ssize_t n = keys.len / 8, nq = queries.len / 8, nb = buckets.len / 8;
+    Py_ssize_t nrows = rows.len / 4, nk = PyList_GET_SIZE(kinds), nf = 0;
+    const uint64_t *k = keys.buf, *q = queries.buf;
+    const int64_t *b = buckets.buf;
+    const Py_ssize_t *wv = where.buf;
     const uint32_t *rv = (const uint32_t *)rows.buf;
     const uint8_t *kv = (const uint8_t *)kcodes.buf;
-    if (PyList_GET_SIZE(left) != n || PyList_GET_SIZE(right) != n ||
-        PyList_GET_SIZE(keys) != n || kcodes.len != nrows || rows.len % 4) {
-        PyErr_SetString(PyExc_ValueError, "postings: arrays of different lengths");
+    if (keys.len % 8 || queries.len % 8 || buckets.len % 8 || nb < 2 ||
+        where.len != nq * (Py_ssize_t)sizeof(Py_ssize_t) || rows.len % 4 ||
+        kcodes.len != nrows || nrows != n) {
+        PyErr_SetString(PyExc_ValueError, "index_answers: arrays of different lengths");
         goto done;
     }
+    if (!buckets_ok(n, b, nb, shift)) goto done;
+    if ((found = PyMem_Malloc(sizeof(Found) * (size_t)(nq ? nq : 1))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* The ranges first, each query's bucket and keys asked for ahead (at millions of
+     * records they are far larger than the caches), then the answers, each hit's
+     * postings asked for ahead. */
+    for (Py_ssize_t i = 0; i < nq; i++) {
+        prefetch_search(k, n, b, shift, q, nq, i + SEARCH_AHEAD, i + SEARCH_AHEAD / 2);
+        Py_ssize_t l, r;
+        int got = key_range(k, n, b, shift, q[i], &l, &r);
+        if (got < 0) goto done;
+        if (got) found[nf++] = (Found){i, l, r};
+    }
     if ((at = PyList_New(0)) == NULL || (answers = PyList_New(0)) == NULL) goto fail;
-    for (Py_ssize_t h = 0; h < n; h++) {
-        /* The postings of the hit POSTINGS_AHEAD further on are asked for now: at
-         * millions of records each hit's are a miss or two in arrays far larger than
-         * the caches, and so they overlap. */
-        if (h + POSTINGS_AHEAD < n) {
-            Py_ssize_t ahead = PyLong_AsSsize_t(PyList_GET_ITEM(left, h + POSTINGS_AHEAD));
-            if (ahead >= 0 && ahead < nrows) {
-                __builtin_prefetch(&kv[ahead]);
-                __builtin_prefetch(&rv[ahead]);
-            } else if (ahead == -1 && PyErr_Occurred()) {
-                goto fail;
-            }
+    for (Py_ssize_t h = 0; h < nf; h++) {
+        if (h + POSTINGS_AHEAD < nf) {
+            __builtin_prefetch(&kv[found[h + POSTINGS_AHEAD].lo]);
+            __builtin_prefetch(&rv[found[h + POSTINGS_AHEAD].lo]);
         }
-        Py_ssize_t j = PyLong_AsSsize_t(PyList_GET_ITEM(where, h));
-        Py_ssize_t lo = PyLong_AsSsize_t(PyList_GET_ITEM(left, h));
-        Py_ssize_t hi = PyLong_AsSsize_t(PyList_GET_ITEM(right, h));
-        if (PyErr_Occurred()) goto fail;
-        if (j < 0 || j >= nk || lo < 0 || hi > nrows || lo >= hi) {
-            PyErr_SetString(PyExc_IndexError, "postings: a position or range out of bounds");
+        Py_ssize_t i = found[h].i, lo = found[h].lo, hi = found[h].hi, j = wv[i];
+        if (j < 0 || j >= nk) {
+            PyErr_SetString(PyExc_IndexError, "index_answers: a position out of bounds");
             goto fail;
         }
         PyObject *kind = PyList_GET_ITEM(kinds, j);
@@ -71,17 +95,22 @@ PyObject *native_postings(PyObject *self, PyObject *args) {
         if (hi - lo > cap) {
             if ((long)kv[lo] != code) continue;
             PyObject *count = PyLong_FromSsize_t(hi - lo);
-            if (count == NULL) goto fail;
-            PyObject *cargs[3] = {kind, count, PyList_GET_ITEM(keys, h)};
+            PyObject *key = count == NULL ? NULL : PyLong_FromUnsignedLongLong(q[i]);
+            if (key == NULL) {
+                Py_XDECREF(count);
+                goto fail;
+            }
+            PyObject *cargs[3] = {kind, count, key};
             answer = PyObject_Vectorcall(common, cargs, 3, NULL);
             Py_DECREF(count);
+            Py_DECREF(key);
             if (answer == NULL) goto fail;
         } else {
             Py_ssize_t m = 0;
             for (Py_ssize_t p = lo; p < hi; p++) m += (long)kv[p] == code;
             if (m == 0) continue;
             if ((answer = PyTuple_New(m)) == NULL) goto fail;
-            Py_ssize_t k = 0;
+            Py_ssize_t slot = 0;
             for (Py_ssize_t p = lo; p < hi; p++) {
                 if ((long)kv[p] != code) continue;
                 PyObject *rec = PyLong_FromUnsignedLong(rv[p]);
@@ -91,20 +120,27 @@ PyObject *native_postings(PyObject *self, PyObject *args) {
                     Py_DECREF(answer);
                     goto fail;
                 }
-                PyTuple_SET_ITEM(answer, k++, t);
+                PyTuple_SET_ITEM(answer, slot++, t);
             }
         }
         int e = PyList_Append(answers, answer);
         Py_DECREF(answer);
         if (e < 0) goto fail;
-        /* (the positions are the list ``where``'s own int objects) */
-        if (PyList_Append(at, PyList_GET_ITEM(where, h)) < 0) goto fail;
+        PyObject *pos = PyLong_FromSsize_t(j);
+        e = pos == NULL ? -1 : PyList_Append(at, pos);
+        Py_XDECREF(pos);
+        if (e < 0) goto fail;
     }
     out = PyTuple_Pack(2, at, answers);
 fail:
     Py_XDECREF(at);
     Py_XDECREF(answers);
 done:
+    PyMem_Free(found);
+    PyBuffer_Release(&keys);
+    PyBuffer_Release(&buckets);
+    PyBuffer_Release(&queries);
+    PyBuffer_Release(&where);
     PyBuffer_Release(&rows);
     PyBuffer_Release(&kcodes);
     return out;

@@ -16,15 +16,7 @@
 #include <Python.h>
 #include <stdint.h>
 
-/* The first position in [lo, hi) whose key is >= q (or > q when ``after``). */
-static Py_ssize_t bound(const uint64_t *k, Py_ssize_t lo, Py_ssize_t hi, uint64_t q, int after) {
-    while (lo < hi) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        if (k[mid] < q || (after && k[mid] == q)) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
+#include "_bound.h"
 
 #define RANGES_AHEAD 16
 
@@ -44,11 +36,11 @@ PyObject *native_index_ranges(PyObject *self, PyObject *args) {
     Py_ssize_t n = keys.len / 8, nq = queries.len / 8, nb = buckets.len / 8;
     const uint64_t *k = keys.buf, *q = queries.buf;
     const int64_t *b = buckets.buf;
-    if (keys.len % 8 || queries.len % 8 || buckets.len % 8 || shift < 1 || shift > 64 ||
-        (shift == 64 ? nb != 2 : nb != ((Py_ssize_t)1 << (64 - shift)) + 1) || b[nb - 1] != n) {
+    if (keys.len % 8 || queries.len % 8 || buckets.len % 8 || nb < 2) {
         PyErr_SetString(PyExc_ValueError, "index_ranges: inconsistent arrays");
         goto done;
     }
+    if (!buckets_ok(n, b, nb, shift)) goto done;
     if ((hit = PyList_New(0)) == NULL || (left = PyList_New(0)) == NULL ||
         (right = PyList_New(0)) == NULL)
         goto done;
@@ -56,26 +48,11 @@ PyObject *native_index_ranges(PyObject *self, PyObject *args) {
      * a query's bucket is asked for RANGES_AHEAD queries ahead, its first keys half
      * as far ahead (its bucket has come by then), so the misses overlap. */
     for (Py_ssize_t i = 0; i < nq; i++) {
-        if (shift < 64) {
-            if (i + RANGES_AHEAD < nq) __builtin_prefetch(&b[q[i + RANGES_AHEAD] >> shift]);
-            if (i + RANGES_AHEAD / 2 < nq) {
-                int64_t at = b[q[i + RANGES_AHEAD / 2] >> shift];
-                if (at >= 0 && at < n) __builtin_prefetch(&k[at]);
-            }
-        }
-        uint64_t v = q[i];
-        Py_ssize_t bucket = shift == 64 ? 0 : (Py_ssize_t)(v >> shift);
-        Py_ssize_t lo = (Py_ssize_t)b[bucket], hi = (Py_ssize_t)b[bucket + 1];
-        if (lo < 0 || hi > n || lo > hi) {
-            PyErr_SetString(PyExc_ValueError, "index_ranges: damaged buckets");
-            goto done;
-        }
-        Py_ssize_t l = bound(k, lo, hi, v, 0);
-        if (l == hi || k[l] != v) continue;
-        /* most values are one record's: look at the next few keys before searching */
-        Py_ssize_t r = l + 1;
-        while (r < hi && r < l + 8 && k[r] == v) r++;
-        if (r < hi && k[r] == v) r = bound(k, r, hi, v, 1);
+        prefetch_search(k, n, b, shift, q, nq, i + RANGES_AHEAD, i + RANGES_AHEAD / 2);
+        Py_ssize_t l, r;
+        int got = key_range(k, n, b, shift, q[i], &l, &r);
+        if (got < 0) goto done;
+        if (!got) continue;
         if (append_n(hit, i) < 0 || append_n(left, l) < 0 || append_n(right, r) < 0) goto done;
     }
     result = PyTuple_Pack(3, hit, left, right);

@@ -69,10 +69,10 @@ class NativeCore(Protocol):
     def slots_objects(self, cls: type, names: tuple[str, ...],
                       columns: tuple[Sequence[Any], ...], /) -> list[Any]: ...
 
-    def postings(self, where: list[int], left: list[int], right: list[int], keys: list[int],
-                 kinds: list[str], codes: dict[str, int], rows: object, kcodes: object,
-                 cap: int, common: Callable[[str, int, int], Any], /
-                 ) -> tuple[list[int], list[Any]]: ...
+    def index_answers(self, keys: object, buckets: object, shift: int, queries: object,
+                      where: object, kinds: list[str], codes: dict[str, int], rows: object,
+                      kcodes: object, cap: int, common: Callable[[str, int, int], Any], /
+                      ) -> tuple[list[int], list[Any]]: ...
 
     def index_ranges(self, keys: object, buckets: object, shift: int, queries: object, /
                      ) -> tuple[list[int], list[int], list[int]]: ...

@@ -198,15 +198,14 @@ class DigestProber:
         cap = POSTINGS_CAP
         rows, kcodes = index.rows, index.kinds
         core = native.CORE
-        if core is not None and all(_plain(a) for a in (index.keys, rows, kcodes, keys)):
+        if core is not None and all(_plain(a) for a in (index.keys, rows, kcodes, keys,
+                                                        survivors)):
             # The ranges searched from the keys' buckets, then the answers built, in
-            # C (tens of thousands of hits per hit-dense chunk; at a million records
-            # the two whole-index searches were mostly cache misses).
+            # one C call (tens of thousands of hits per hit-dense chunk; at a million
+            # records the two whole-index searches were mostly cache misses).
             first, shift = index.buckets()
-            hit_at, lo_at, hi_at = core.index_ranges(index.keys, first, shift, keys)
-            at = np.array(hit_at, dtype=np.intp)
-            return core.postings(survivors[at].tolist(), lo_at, hi_at, keys[at].tolist(),
-                                 kinds, codes, rows, kcodes, cap, Common)
+            return core.index_answers(index.keys, first, shift, keys, survivors, kinds,
+                                      codes, rows, kcodes, cap, Common)
         hit, left, right = index.ranges(keys)
         where = survivors[hit].tolist()
         positions: list[int] = []
