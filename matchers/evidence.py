@@ -37,7 +37,6 @@ from matchers.evidencecore import (
     FEW_RECORDS,
     EvidenceColumns,
     RecordEvidence,
-    collect_native,
     columns_native,
     kinds_named,
     sorted_fields,
@@ -76,19 +75,11 @@ def collect(
     Kinds are handled as bit masks; a record's kinds in a row are OR-ed together.
 
     The row loop runs in the native core when it is in use
-    (:func:`matchers.evidencecore.collect_native`); this module's loop is its
+    (:func:`matchers.evidencecore.columns_native`); this module's loop is its
     reference.
     """
-    if records <= 0:
-        records = 1 + max(
-            (r for h in hits.values() for r, _k in h), default=0
-        )
-    core = native.CORE
-    if core is not None:
-        got = collect_native(core, rows, hits, primary, records, key_arrays or record_keys)
-        if got is not None:
-            return got
-    return _collect_python(rows, hits, primary, records, record_keys)
+    got = _collected(rows, hits, primary, records, record_keys, key_arrays)
+    return got.evidence() if isinstance(got, EvidenceColumns) else got
 
 
 def collect_columns(
@@ -103,6 +94,19 @@ def collect_columns(
     """:func:`collect` as columns, one item per record in the same order: what a scan
     reads of a chunk's records, without a RecordEvidence each when the native core
     ties the rows."""
+    got = _collected(rows, hits, primary, records, record_keys, key_arrays)
+    return got if isinstance(got, EvidenceColumns) else EvidenceColumns.of(got)
+
+
+def _collected(
+    rows: Sequence[RowCandidates],
+    hits: Mapping[Pair, Hits],
+    primary: Set[str],
+    records: int,
+    record_keys: Callable[[int], Container[object]],
+    key_arrays: KeyArrays | None,
+) -> EvidenceColumns | dict[int, RecordEvidence]:
+    """The native core's columns, or the reference loop's records."""
     if records <= 0:
         records = 1 + max(
             (r for h in hits.values() for r, _k in h), default=0
@@ -112,7 +116,7 @@ def collect_columns(
         got = columns_native(core, rows, hits, primary, records, key_arrays or record_keys)
         if got is not None:
             return got
-    return EvidenceColumns.of(_collect_python(rows, hits, primary, records, record_keys))
+    return _collect_python(rows, hits, primary, records, record_keys)
 
 
 def _collect_python(

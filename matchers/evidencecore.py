@@ -112,20 +112,6 @@ _COLUMNS = ("confidence", "nfields", "line", "row_index", "kinds", "fields", "ch
             "matched", "why")
 
 
-def collect_native(
-    core: NativeCore,
-    rows: Sequence[RowCandidates],
-    hits: Mapping[Pair, Hits],
-    primary: Set[str],
-    records: int,
-    record_keys: Callable[[int], Container[object]] | KeyArrays,
-) -> dict[int, RecordEvidence] | None:
-    """:func:`matchers.evidence.collect` with its row loop in C; None when the kinds
-    do not fit the native core's 64-bit masks (the caller runs the reference)."""
-    got = columns_native(core, rows, hits, primary, records, record_keys)
-    return None if got is None else got.evidence()
-
-
 def columns_native(
     core: NativeCore,
     rows: Sequence[RowCandidates],
@@ -134,7 +120,9 @@ def columns_native(
     records: int,
     record_keys: Callable[[int], Container[object]] | KeyArrays,
 ) -> EvidenceColumns | None:
-    """:func:`collect_native` as columns (:class:`EvidenceColumns`)."""
+    """:func:`matchers.evidence.collect` with its row loop in C, as columns; None when
+    the kinds do not fit the native core's 64-bit masks (the caller runs the
+    reference)."""
     bits: dict[str, int] = {}  # kind -> bit index
     kinds_of: list[str] = []
     group_of: list[int] = []  # per bit index: its field group's number
