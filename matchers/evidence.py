@@ -285,8 +285,6 @@ _CONF, _NFIELDS, _LINE = (attrgetter("confidence"), attrgetter("nfields"),
                           attrgetter("line"))
 
 
-
-
 def _best_key(e: RecordEvidence) -> tuple[int, int, int]:
     return RANK[e.confidence], e.nfields, -e.line
 
