@@ -13,7 +13,7 @@ setup(
             "fingerprints._native",
             ["fingerprints/_native.c", "fingerprints/_tie.c", "fingerprints/_layer.c",
              "fingerprints/_prose.c", "fingerprints/_rows.c",
-             "fingerprints/_postings.c", "fingerprints/_ranges.c", "fingerprints/_refs.c",
+             "fingerprints/_postings.c", "fingerprints/_refs.c",
              "fingerprints/_snippet.c",
              "fingerprints/_canon.c", "fingerprints/_canon_names.c",
              "fingerprints/_canon_address.c", "fingerprints/_columns.c",
@@ -21,7 +21,7 @@ setup(
              "fingerprints/_pair.c", "fingerprints/_objects.c"],
             depends=[
                 "fingerprints/_blake2b.h",
-                "fingerprints/_bound.h",
+                "fingerprints/_keymap.h",
                 "fingerprints/_blake2b_x4.h",
                 "fingerprints/_canon_chars.h",
                 "fingerprints/_dashes.h",

@@ -35,8 +35,6 @@
  *   index_answers(keys, ...)       the exact index's answers for a batch's Bloom
  *                                  survivors: search and postings (_postings.c).
  *   record_refs(blob, offsets, rows) the rows' record references (_refs.c).
- *   index_ranges(keys, ...)        the index ranges of query keys, searched from the
- *                                  keys' buckets (_ranges.c).
  *   tie_rows(rows, hits, ...)      the row loop of matchers.evidence.collect (_tie.c).
  *   prose_attempts(table, ...)     a prose window's name and kana attempts, with a
  *                                  ProseTable cache of code points (_prose.c).
@@ -400,7 +398,6 @@ PyObject *native_first_rows(PyObject *self, PyObject *args); /* _rows.c */
 PyObject *native_rows_with(PyObject *self, PyObject *args); /* _rows.c */
 PyObject *native_slots_objects(PyObject *self, PyObject *args); /* _objects.c */
 PyObject *native_index_answers(PyObject *self, PyObject *args); /* _postings.c */
-PyObject *native_index_ranges(PyObject *self, PyObject *args); /* _ranges.c */
 PyObject *native_record_refs(PyObject *self, PyObject *args); /* _refs.c */
 PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
 extern PyTypeObject ProseTableType; /* _prose.c */
@@ -461,9 +458,6 @@ static PyMethodDef methods[] = {
     {"record_refs", native_record_refs, METH_VARARGS,
      "record_refs(blob, offsets, rows) -> the rows' references "
      "(fingerprints.index.RefStore.refs)."},
-    {"index_ranges", native_index_ranges, METH_VARARGS,
-     "index_ranges(keys, buckets, shift, queries) -> (hit, left, right) "
-     "(fingerprints.index.ExactIndex.ranges)."},
     {"prose_shapes", native_prose_shapes, METH_VARARGS,
      "prose_shapes(piece, is_known_word) -> the shapes of a prose snippet (_snippet.c)."},
     {"split_columns", native_split_columns, METH_VARARGS,

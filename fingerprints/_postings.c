@@ -5,9 +5,9 @@
  *                 cap, common) -> ([position], [answer])
  *
  * ``keys`` are the index's sorted uint64 keys and ``buckets``/``shift`` its bucket
- * table (ExactIndex.buckets; the search is index_ranges', _bound.h); ``queries`` the
- * batch's Bloom survivors' uint64 keys and ``where`` (intp) each one's position in the
- * batch; ``kinds`` the batch's kind per position, ``codes`` kind -> the index's kind
+ * table (ExactIndex.buckets: a query key's range lies in its bucket, a handful of
+ * keys to search); ``queries`` the batch's Bloom survivors' uint64 keys and ``where``
+ * (intp) each one's position in the batch; ``kinds`` the batch's kind per position, ``codes`` kind -> the index's kind
  * code; ``rows`` (uint32) and ``kcodes`` (uint8) the index's postings. Per query whose
  * key the index holds: a range longer than ``cap`` gives ``common(kind, records,
  * key)`` when its first posting is of the kind (a value too common to expand),
@@ -22,7 +22,59 @@
 #include <Python.h>
 #include <stdint.h>
 
-#include "_bound.h"
+/* The first position in [lo, hi) whose key is >= q (or > q when ``after``). */
+static inline Py_ssize_t bound(const uint64_t *k, Py_ssize_t lo, Py_ssize_t hi, uint64_t q,
+                               int after) {
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (k[mid] < q || (after && k[mid] == q)) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Whether the arrays are those of ExactIndex.buckets for ``n`` keys (else ValueError). */
+static inline int buckets_ok(Py_ssize_t n, const int64_t *b, Py_ssize_t nb, int shift) {
+    if (shift < 1 || shift > 64 || (shift == 64 ? nb != 2 : nb != ((Py_ssize_t)1 << (64 - shift)) + 1) ||
+        b[nb - 1] != n) {
+        PyErr_SetString(PyExc_ValueError, "index search: inconsistent buckets");
+        return 0;
+    }
+    return 1;
+}
+
+/* The range [*l, *r) of key v (1), or 0 when the index lacks it, -1 on damaged buckets. */
+static inline int key_range(const uint64_t *k, Py_ssize_t n, const int64_t *b, int shift,
+                            uint64_t v, Py_ssize_t *l, Py_ssize_t *r) {
+    Py_ssize_t bucket = shift == 64 ? 0 : (Py_ssize_t)(v >> shift);
+    Py_ssize_t lo = (Py_ssize_t)b[bucket], hi = (Py_ssize_t)b[bucket + 1];
+    if (lo < 0 || hi > n || lo > hi) {
+        PyErr_SetString(PyExc_ValueError, "index search: damaged buckets");
+        return -1;
+    }
+    Py_ssize_t a = bound(k, lo, hi, v, 0);
+    if (a == hi || k[a] != v) return 0;
+    /* most values are one record's: look at the next few keys before searching */
+    Py_ssize_t e = a + 1;
+    while (e < hi && e < a + 8 && k[e] == v) e++;
+    if (e < hi && k[e] == v) e = bound(k, e, hi, v, 1);
+    *l = a;
+    *r = e;
+    return 1;
+}
+
+/* Ask for query ``ahead``'s bucket, and for the first keys of query ``half``'s (whose
+ * bucket was asked for before): the misses of a batch's searches overlap. */
+static inline void prefetch_search(const uint64_t *k, Py_ssize_t n, const int64_t *b,
+                                   int shift, const uint64_t *q, Py_ssize_t nq,
+                                   Py_ssize_t ahead, Py_ssize_t half) {
+    if (shift >= 64) return;
+    if (ahead < nq) __builtin_prefetch(&b[q[ahead] >> shift]);
+    if (half < nq) {
+        int64_t at = b[q[half] >> shift];
+        if (at >= 0 && at < n) __builtin_prefetch(&k[at]);
+    }
+}
 
 #define SEARCH_AHEAD 16
 #define POSTINGS_AHEAD 8

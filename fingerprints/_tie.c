@@ -45,60 +45,20 @@ static void weigh(Cand *c, int kind, double w) {
     }
 }
 
-static size_t slot_of(long long id, size_t nslots) {
-    uint64_t x = (uint64_t)id * 0x9E3779B97F4A7C15ULL;
-    return (size_t)(x >> 32) & (nslots - 1);
-}
+/* A record id's key in Work.cmap and Work.bmap (ids start at 0; key 0 is free). */
+static inline uint64_t id_key(long long id) { return (uint64_t)id + 1; }
 
 /* The candidate of a record in this row, or -1. */
 static Py_ssize_t find_cand(const Work *wk, long long id) {
-    size_t mask = wk->nslots - 1;
-    for (size_t s = slot_of(id, wk->nslots);; s = (s + 1) & mask) {
-        Py_ssize_t at = wk->slots[s];
-        if (at == 0) return -1;
-        if (wk->cands[at - 1].id == id) return at - 1;
-    }
-}
-
-/* Start a row's candidates. */
-static int cands_reset(Work *wk) {
-    wk->ncands = 0;
-    if (wk->slots == NULL) {
-        wk->nslots = 64;
-        wk->slots = PyMem_Calloc(wk->nslots, sizeof(Py_ssize_t));
-        if (wk->slots == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-    } else {
-        memset(wk->slots, 0, wk->nslots * sizeof(Py_ssize_t));
-    }
-    return 0;
+    Py_ssize_t at;
+    return keymap_get(&wk->cmap, id_key(id), &at) ? at : -1;
 }
 
 /* A new candidate (not in the row yet), indexed by its id. */
 static Cand *cand_add(Work *wk, PyObject *rec, long long id) {
-    if (grow((void **)&wk->cands, &wk->capcands, wk->ncands + 1, sizeof(Cand)) < 0)
+    if (grow((void **)&wk->cands, &wk->capcands, wk->ncands + 1, sizeof(Cand)) < 0 ||
+        keymap_add(&wk->cmap, id_key(id), wk->ncands) < 0)
         return NULL;
-    if ((size_t)(wk->ncands + 1) * 2 > wk->nslots) {
-        size_t n = wk->nslots * 2;
-        Py_ssize_t *slots = PyMem_Calloc(n, sizeof(Py_ssize_t));
-        if (slots == NULL) {
-            PyErr_NoMemory();
-            return NULL;
-        }
-        PyMem_Free(wk->slots);
-        wk->slots = slots;
-        wk->nslots = n;
-        for (Py_ssize_t i = 0; i < wk->ncands; i++) {
-            size_t s = slot_of(wk->cands[i].id, n);
-            while (slots[s]) s = (s + 1) & (n - 1);
-            slots[s] = i + 1;
-        }
-    }
-    size_t s = slot_of(id, wk->nslots);
-    while (wk->slots[s]) s = (s + 1) & (wk->nslots - 1);
-    wk->slots[s] = wk->ncands + 1;
     Cand *c = &wk->cands[wk->ncands++];
     c->rec = rec;
     c->id = id;
@@ -162,26 +122,18 @@ static void work_free(Work *wk) {
     }
     PyMem_Free(wk->vals);
     PyMem_Free(wk->cands);
-    PyMem_Free(wk->slots);
     PyMem_Free(wk->best);
-    PyMem_Free(wk->pslots);
-    PyMem_Free(wk->bslots);
-    PyMem_Free(wk->sslots);
-}
-
-static size_t mask_slot(uint64_t m, size_t n) {
-    return (size_t)(((m ^ (m >> 29)) * 0x9E3779B97F4A7C15ULL) >> 32) & (n - 1);
+    keymap_free(&wk->cmap);
+    keymap_free(&wk->bmap);
+    keymap_free(&wk->smap);
+    keymap_free(&wk->pmap);
 }
 
 /* shape_of(mask), from the call's C table, else from ``shapes`` or shape_of (then
  * kept in both); borrowed (``shapes`` holds it). */
 static PyObject *shape_for(Work *wk, uint64_t mask, PyObject *shape_of, PyObject *shapes) {
-    if (wk->nsslots) {
-        for (size_t s = mask_slot(mask, wk->nsslots);; s = (s + 1) & (wk->nsslots - 1)) {
-            if (wk->sslots[s].shape == NULL) break;
-            if (wk->sslots[s].mask == mask) return wk->sslots[s].shape;
-        }
-    }
+    Py_ssize_t known;
+    if (keymap_get(&wk->smap, mask, &known)) return (PyObject *)known;
     PyObject *key = PyLong_FromUnsignedLongLong(mask);
     if (key == NULL) return NULL;
     PyObject *shape = PyDict_GetItemWithError(shapes, key);
@@ -198,60 +150,14 @@ static PyObject *shape_for(Work *wk, uint64_t mask, PyObject *shape_of, PyObject
         }
     }
     Py_DECREF(key);
-    if ((wk->nsused + 1) * 2 > wk->nsslots) {
-        size_t n = wk->nsslots ? wk->nsslots * 2 : 64;
-        ShapeSlot *slots = PyMem_Calloc(n, sizeof(ShapeSlot));
-        if (slots == NULL) return (PyObject *)PyErr_NoMemory();
-        for (size_t i = 0; i < wk->nsslots; i++) {
-            if (wk->sslots[i].shape == NULL) continue;
-            size_t s = mask_slot(wk->sslots[i].mask, n);
-            while (slots[s].shape != NULL) s = (s + 1) & (n - 1);
-            slots[s] = wk->sslots[i];
-        }
-        PyMem_Free(wk->sslots);
-        wk->sslots = slots;
-        wk->nsslots = n;
-    }
-    size_t s = mask_slot(mask, wk->nsslots);
-    while (wk->sslots[s].shape != NULL) s = (s + 1) & (wk->nsslots - 1);
-    wk->sslots[s].mask = mask;
-    wk->sslots[s].shape = shape;
-    wk->nsused++;
+    if (keymap_add(&wk->smap, mask, (Py_ssize_t)shape) < 0) return NULL;
     return shape;
 }
 
 /* The index in best of record ``id``, or -1. */
 static Py_ssize_t best_find(const Work *wk, long long id) {
-    if (!wk->nbslots) return -1;
-    for (size_t s = slot_of(id, wk->nbslots);; s = (s + 1) & (wk->nbslots - 1)) {
-        Py_ssize_t at = wk->bslots[s];
-        if (at == 0) return -1;
-        if (wk->best[at - 1].id == id) return at - 1;
-    }
-}
-
-/* Index best's last entry by its id (growing the table as needed). */
-static int best_index_last(Work *wk) {
-    if ((size_t)wk->nbest * 2 > wk->nbslots) {
-        size_t n = wk->nbslots ? wk->nbslots * 2 : 1024;
-        Py_ssize_t *slots = PyMem_Calloc(n, sizeof(Py_ssize_t));
-        if (slots == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        for (Py_ssize_t i = 0; i < wk->nbest - 1; i++) {
-            size_t s = slot_of(wk->best[i].id, n);
-            while (slots[s]) s = (s + 1) & (n - 1);
-            slots[s] = i + 1;
-        }
-        PyMem_Free(wk->bslots);
-        wk->bslots = slots;
-        wk->nbslots = n;
-    }
-    size_t s = slot_of(wk->best[wk->nbest - 1].id, wk->nbslots);
-    while (wk->bslots[s]) s = (s + 1) & (wk->nbslots - 1);
-    wk->bslots[s] = wk->nbest;
-    return 0;
+    Py_ssize_t at;
+    return keymap_get(&wk->bmap, id_key(id), &at) ? at : -1;
 }
 
 /* Ask for what a new candidate will be read with, so that the misses of a row's
@@ -260,16 +166,15 @@ static int best_index_last(Work *wk) {
  * caches): its record's first slot in the table of bests, and, when ``roff`` is
  * given, its offset into the index's record keys. Only hints: nothing is read. */
 static inline void prefetch_cand(const Work *wk, long long id, const Py_buffer *roff) {
-    if (wk->nbslots) __builtin_prefetch(&wk->bslots[slot_of(id, wk->nbslots)]);
+    keymap_prefetch(&wk->bmap, id_key(id));
     if (roff != NULL && id >= 0 && (id + 1) * 8 < roff->len)
         __builtin_prefetch((const uint64_t *)roff->buf + id);
 }
 
 /* The same for the record's entry in the table of bests, once its slot has come. */
 static inline void prefetch_best(const Work *wk, long long id) {
-    if (!wk->nbslots) return;
-    Py_ssize_t at = wk->bslots[slot_of(id, wk->nbslots)];
-    if (at) __builtin_prefetch(&wk->best[at - 1]);
+    Py_ssize_t at = best_find(wk, id);
+    if (at >= 0) __builtin_prefetch(&wk->best[at]);
 }
 
 /* A row object's ``found``, read at its slot when the rows are of a slots class
@@ -301,13 +206,12 @@ static void prefetch_rows(const Work *wk, PyObject *seq, Py_ssize_t ri, Py_ssize
         for (Py_ssize_t i = 0; f != NULL && i < PyList_GET_SIZE(f); i++)
             __builtin_prefetch(PyList_GET_ITEM(f, i));
     }
-    if (ri + 1 < nrows && wk->npslots) {
+    if (ri + 1 < nrows) {
         PyObject *f = found_ahead(PySequence_Fast_GET_ITEM(seq, ri + 1), tp, off);
         for (Py_ssize_t i = 0; f != NULL && i < PyList_GET_SIZE(f); i++) {
             PyObject *item = PyList_GET_ITEM(f, i);
             if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 1) continue;
-            PyObject *pair = PyTuple_GET_ITEM(item, 0);
-            __builtin_prefetch(&wk->pslots[pair_slot(pair, wk->npslots)]);
+            keymap_prefetch(&wk->pmap, pair_key(PyTuple_GET_ITEM(item, 0)));
         }
     }
 }
@@ -348,7 +252,7 @@ static int score_row(Work *wk, uint64_t row_strong, PyObject *shape_of, PyObject
             b->mask = c->mask;
             b->line = Py_NewRef(line);
             b->ri = ri;
-            if (best_index_last(wk) < 0) return -1;
+            if (keymap_add(&wk->bmap, id_key(c->id), wk->nbest - 1) < 0) return -1;
         } else {
             Best *b = &wk->best[at];
             b->mask |= c->mask;
@@ -385,8 +289,6 @@ static int same_level(const Level *a, const Level *b) {
            memcmp(&a->lc, &b->lc, sizeof a->lc) == 0;
 }
 
-static uint64_t mask_hash(uint64_t m) { return (m ^ (m >> 29)) * 0x9E3779B97F4A7C15ULL; }
-
 /* The result, as columns: (records, level ids, levels as (rank, lc, fields), mask ids,
  * masks, lines, row indices), one item per record in the order records were first
  * scored; a record's level and kind mask by their index into the distinct ones (a
@@ -397,14 +299,13 @@ static PyObject *tied_columns(Work *wk) {
     size_t nslots = 16;
     while (nslots < (size_t)n * 2 + 2) nslots *= 2;
     Py_ssize_t *lslots = PyMem_Calloc(nslots, sizeof(Py_ssize_t));
-    Py_ssize_t *mslots = PyMem_Calloc(nslots, sizeof(Py_ssize_t));
     Level *levels = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Level));
-    uint64_t *masks = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(uint64_t));
-    Py_ssize_t nlevels = 0, nmasks = 0;
+    KeyMap mids = {0}; /* a kind mask (never 0: it holds a strong kind) -> its index */
+    Py_ssize_t nlevels = 0;
     PyObject *cols[7] = {PyList_New(n), PyList_New(n), PyList_New(0), PyList_New(n),
                          PyList_New(0), PyList_New(n), PyList_New(n)};
     PyObject *out = NULL;
-    int bad = lslots == NULL || mslots == NULL || levels == NULL || masks == NULL;
+    int bad = lslots == NULL || levels == NULL;
     for (int k = 0; k < 7; k++) bad |= cols[k] == NULL;
     if (bad) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
@@ -426,19 +327,18 @@ static PyObject *tied_columns(Work *wk) {
             Py_DECREF(t);
         }
         Py_ssize_t level = lslots[s] - 1;
-        size_t m = (size_t)mask_hash(b->mask) & (nslots - 1);
-        while (mslots[m] && masks[mslots[m] - 1] != b->mask) m = (m + 1) & (nslots - 1);
-        if (!mslots[m]) {
-            masks[nmasks++] = b->mask;
-            mslots[m] = nmasks;
+        Py_ssize_t mask_at;
+        if (!keymap_get(&mids, b->mask, &mask_at)) {
+            mask_at = PyList_GET_SIZE(cols[4]);
             PyObject *v = PyLong_FromUnsignedLongLong(b->mask);
             if (v == NULL || PyList_Append(cols[4], v) < 0) {
                 Py_XDECREF(v);
                 goto done;
             }
             Py_DECREF(v);
+            if (keymap_add(&mids, b->mask, mask_at) < 0) goto done;
         }
-        PyObject *lid = PyLong_FromSsize_t(level), *mid = PyLong_FromSsize_t(mslots[m] - 1);
+        PyObject *lid = PyLong_FromSsize_t(level), *mid = PyLong_FromSsize_t(mask_at);
         PyObject *ri = PyLong_FromSsize_t(b->ri);
         /* (the list takes the items even when one is NULL: its dealloc skips those) */
         PyList_SET_ITEM(cols[0], i, Py_NewRef(b->rec));
@@ -454,9 +354,8 @@ static PyObject *tied_columns(Work *wk) {
 done:
     for (int k = 0; k < 7; k++) Py_XDECREF(cols[k]);
     PyMem_Free(lslots);
-    PyMem_Free(mslots);
     PyMem_Free(levels);
-    PyMem_Free(masks);
+    keymap_free(&mids);
     return out;
 }
 
@@ -499,6 +398,8 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
         }
     }
     Work wk = {0};
+    /* (a row has a few candidates, and the map is emptied for each row) */
+    wk.cmap.first = 16;
     PyObject *seq = NULL, *shapes = NULL, *out = NULL;
     PyObject *s_found = PyUnicode_InternFromString("found");
     PyObject *s_line = PyUnicode_InternFromString("line");
@@ -563,10 +464,8 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
         }
         /* Candidate records: those the rare values of a wanted kind name. */
         int has_primary = row_prim != 0;
-        if (cands_reset(&wk) < 0) {
-            Py_DECREF(fseq);
-            goto fail;
-        }
+        wk.ncands = 0;
+        keymap_clear(&wk.cmap);
         for (Py_ssize_t i = 0; i < wk.nvals; i++) {
             Value *v = &wk.vals[i];
             uint64_t wanted = has_primary ? v->pp : v->ps;

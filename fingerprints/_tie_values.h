@@ -3,6 +3,8 @@
 #ifndef LEAKPRINT_TIE_VALUES_H
 #define LEAKPRINT_TIE_VALUES_H
 
+#include "_keymap.h"
+
 #define MAXBITS 64
 #define WCOUNTS 64
 
@@ -34,16 +36,6 @@ typedef struct {
 } Cand;
 
 typedef struct {
-    uint64_t mask;
-    PyObject *shape;   /* borrowed; NULL: a free slot */
-} ShapeSlot;
-
-typedef struct {
-    PyObject *pair;    /* borrowed; NULL: a free slot */
-    Py_ssize_t idx;
-} PairSlot;
-
-typedef struct {
     PyObject *rec;     /* owned */
     long long id;      /* its value */
     PyObject *fields;  /* owned */
@@ -61,23 +53,19 @@ typedef struct {
     Py_ssize_t nvals, capvals;
     Cand *cands;
     Py_ssize_t ncands, capcands;
-    Py_ssize_t *slots; /* open addressing over cands by id: index + 1, 0 free */
-    size_t nslots;     /* a power of two, more than twice ncands */
+    KeyMap cmap;       /* a record's id + 1 -> its candidate in this row */
     Best *best;
     Py_ssize_t nbest, capbest;
-    Py_ssize_t *bslots; /* open addressing over best by record id: index + 1, 0 free */
-    size_t nbslots;     /* a power of two, more than twice nbest */
-    ShapeSlot *sslots;  /* kind mask -> shape_of's 4-tuple (borrowed from ``shapes``) */
-    size_t nsslots, nsused;
+    KeyMap bmap;       /* a record's id + 1 -> its entry in best */
+    KeyMap smap;       /* a kind mask -> shape_of's 4-tuple (borrowed from ``shapes``) */
     long gids[MAXBITS]; /* the field group of each kind bit, as read from ``groups`` */
     Py_ssize_t ngids;
-    /* pair object -> index into table, or -1 for a miss. Rows share one pair object
-     * per distinct value (the extractor's caches hand out the same tuple), so the
-     * object's address is the key: cheaper than the tuple, whose hash CPython does not
-     * cache. Two equal pairs that are distinct objects are resolved twice, to the same
-     * value. The pairs stay alive for the whole call (the rows hold them). */
-    PairSlot *pslots;
-    size_t npslots, npused;  /* a power of two; more than twice npused */
+    /* pair object's address -> index into table, or -1 for a miss. Rows share one
+     * pair object per distinct value (the extractor's caches hand out the same tuple),
+     * so the object's address is the key: cheaper than the tuple, whose hash CPython
+     * does not cache. Two equal pairs that are distinct objects are resolved twice, to
+     * the same value. The pairs stay alive for the whole call (the rows hold them). */
+    KeyMap pmap;
 } Work;
 
 static int grow(void **p, Py_ssize_t *cap, Py_ssize_t need, size_t size) {
@@ -344,56 +332,24 @@ done:
     return r;
 }
 
-static size_t pair_slot(PyObject *pair, size_t n) {
-    uint64_t x = ((uint64_t)(uintptr_t)pair >> 4) * 0x9E3779B97F4A7C15ULL;
-    return (size_t)(x >> 32) & (n - 1);
-}
-
-/* Remember that the pair object resolves to idx (-1: a miss). */
-static int pair_remember(Work *wk, PyObject *pair, Py_ssize_t idx) {
-    if ((wk->npused + 1) * 2 > wk->npslots) {
-        size_t n = wk->npslots ? wk->npslots * 2 : 1024;
-        PairSlot *slots = PyMem_Calloc(n, sizeof(PairSlot));
-        if (slots == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        for (size_t i = 0; i < wk->npslots; i++) {
-            if (wk->pslots[i].pair == NULL) continue;
-            size_t s = pair_slot(wk->pslots[i].pair, n);
-            while (slots[s].pair != NULL) s = (s + 1) & (n - 1);
-            slots[s] = wk->pslots[i];
-        }
-        PyMem_Free(wk->pslots);
-        wk->pslots = slots;
-        wk->npslots = n;
-    }
-    size_t s = pair_slot(pair, wk->npslots);
-    while (wk->pslots[s].pair != NULL) s = (s + 1) & (wk->npslots - 1);
-    wk->pslots[s].pair = pair;
-    wk->pslots[s].idx = idx;
-    wk->npused++;
-    return 0;
-}
+/* A pair object's key in Work.pmap. */
+static inline uint64_t pair_key(PyObject *pair) { return (uint64_t)(uintptr_t)pair; }
 
 static int value_resolve(Work *wk, PyObject *pair, Ctx *cx, Value *v);
 
 /* The value of a pair: 1 with bits (copied to *v), 0 a miss, 2 to fall back, -1 error. */
 static int value_of(Work *wk, PyObject *pair, Ctx *cx, Value *v) {
-    if (wk->npslots) {
-        for (size_t s = pair_slot(pair, wk->npslots);; s = (s + 1) & (wk->npslots - 1)) {
-            PairSlot *ps = &wk->pslots[s];
-            if (ps->pair == NULL) break;
-            if (ps->pair == pair) {
-                if (ps->idx < 0) return 0;
-                *v = wk->table[ps->idx];
-                return 1;
-            }
-        }
+    Py_ssize_t idx;
+    if (keymap_get(&wk->pmap, pair_key(pair), &idx)) {
+        if (idx < 0) return 0;
+        *v = wk->table[idx];
+        return 1;
     }
     int r = value_resolve(wk, pair, cx, v);
     /* a hit is the table's last value */
-    if ((r == 0 || r == 1) && pair_remember(wk, pair, r ? wk->ntable - 1 : -1) < 0) return -1;
+    if ((r == 0 || r == 1) &&
+        keymap_add(&wk->pmap, pair_key(pair), r ? wk->ntable - 1 : -1) < 0)
+        return -1;
     return r;
 }
 

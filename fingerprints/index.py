@@ -237,7 +237,7 @@ class ExactIndex:
         bits (``key >> shift``) are at least ``b``, and ``first[-1]`` the key count.
 
         About eight keys per bucket (at most 2**22 buckets, 32 MB): a query's range
-        then lies in its bucket, which the native ``index_ranges`` searches instead of
+        then lies in its bucket, which the native ``index_answers`` searches instead of
         the whole index (made once, on first use: a million records' seven million
         keys take ~0.2 s).
         """

@@ -74,9 +74,6 @@ class NativeCore(Protocol):
                       kcodes: object, cap: int, common: Callable[[str, int, int], Any], /
                       ) -> tuple[list[int], list[Any]]: ...
 
-    def index_ranges(self, keys: object, buckets: object, shift: int, queries: object, /
-                     ) -> tuple[list[int], list[int], list[int]]: ...
-
     def record_refs(self, blob: object, offsets: object, rows: list[int], /
                     ) -> list[str]: ...
 

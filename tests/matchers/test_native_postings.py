@@ -48,9 +48,11 @@ def test_native_postings_give_the_reference_answers(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("n", [0, 1, 5, 9, 100, 3000])
-def test_native_index_ranges_are_searchsorted(n: int) -> None:
-    """The bucketed ranges equal numpy's two searchsorted calls, for keys that repeat
-    (a value of several records), at the buckets' edges, and beyond both ends."""
+def test_native_index_search_is_searchsorted(n: int) -> None:
+    """The bucketed search of ``index_answers`` gives the ranges of numpy's two
+    searchsorted calls, for keys that repeat (a value of several records), at the
+    buckets' edges, and beyond both ends: each posting's row is its position here, so
+    an answer spells out its range."""
     import numpy as np
 
     from fingerprints import _native  # type: ignore[attr-defined]
@@ -61,7 +63,7 @@ def test_native_index_ranges_are_searchsorted(n: int) -> None:
     keys = np.sort(np.concatenate([base, base[: n // 3], base[: n // 7],
                                    np.full(min(n, 40), base[0] if n else 0, np.uint64)]))
     m = len(keys)
-    index = ExactIndex(keys, np.zeros(m, np.uint32), np.zeros(m, np.uint8),
+    index = ExactIndex(keys, np.arange(m, dtype=np.uint32), np.zeros(m, np.uint8),
                        np.array([0, m], np.uint64), keys.copy(), np.zeros(m, np.uint8))
     first, shift = index.buckets()
     edges = (first[:-1] if shift < 64 else np.zeros(0, np.int64)).clip(0, max(m - 1, 0))
@@ -72,8 +74,12 @@ def test_native_index_ranges_are_searchsorted(n: int) -> None:
         rng.integers(0, 2**64, size=200, dtype=np.uint64, endpoint=False),
     ]).astype(np.uint64)
     hit, left, right = index.ranges(queries)
-    got = _native.index_ranges(index.keys, first, shift, queries)
-    assert got == (hit.tolist(), left.tolist(), right.tolist())
+    where = np.arange(len(queries), dtype=np.intp)
+    got = _native.index_answers(index.keys, first, shift, queries, where,
+                                ["k"] * len(queries), {"k": 0}, index.rows, index.kinds,
+                                m + 1, Common)
+    assert got == (hit.tolist(), [tuple((r, "k") for r in range(lo, hi))
+                                  for lo, hi in zip(left.tolist(), right.tolist(), strict=True)])
 
 
 def test_common_values_checked_in_the_index_arrays(tmp_path: Path) -> None:
