@@ -94,7 +94,8 @@ class NativeCore(Protocol):
 
     @overload
     def split_columns(self, texts: list[str], delim: str, width: int, distinct: bool, /
-                      ) -> tuple[list[list[str]], list[list[str]]] | None: ...
+                      ) -> tuple[list[list[str]], list[list[str]], list[list[str] | None]
+                                 ] | None: ...
 
     def column_hits(
         self, found: Mapping[str, Any], hit_set: set[Any], hits: Mapping[Any, Any], j: int,

@@ -155,6 +155,8 @@ def scan_columns(
             if weak_cells:
                 later.append((j, hint, weak_cells))
         shaped, rest = ex.split_shaped(values)
+        if not isinstance(rest, Collection):
+            rest = list(rest)
         found, fresh_found, known_values, known_res, fresh = _read_values(ex, entries, rest, hint)
         news.append(fresh_found)
         known.append((known_values, known_res))
@@ -166,10 +168,16 @@ def scan_columns(
             shaped_of[j] = shaped
             shaped_values = shaped.values
         found_prim = any(map(CELL_PRIMARIES, found.values()))
-        if j in distinct_columns:
-            # (Each value one cell: a sum over the values, no dict of them.)
+        repeats = table.repeats[j] if table.repeats is not None else None
+        if j in distinct_columns or (
+                repeats is not None and values is distinct and (shaped_values or found_prim)):
+            # (Each value one cell: a sum over the values, no dict of them. With few
+            # repeats, that sum and one over the repeated cells.)
             n_prim += len(shaped_values) + (
                 sum(map(CELL_PRIMARIES, found.values())) if found_prim else 0)
+            if repeats:
+                n_prim += _repeats_primaries(repeats, found if found_prim else None,
+                                             rest if shaped_values else None)
         elif shaped_values or found_prim:
             prim = dict.fromkeys(shaped_values, 1)
             if found_prim:
@@ -267,7 +275,8 @@ def scan_columns(
         if not cell_hits:
             continue
         if matched_values:
-            n_matched += _over_rows(matched_values, columns[j], j in distinct_columns)
+            n_matched += _over_rows(matched_values, columns[j], j in distinct_columns,
+                                    table.repeats[j] if table.repeats is not None else None)
         hit_cells[j] = cell_hits
         hit_columns.append(j)
         strong.append(strong_values or None)
@@ -388,10 +397,31 @@ def _memo_settle(entries: dict[str, Resolved], fresh: list[str],
     return added
 
 
-def _over_rows(counts: Mapping[str, int], column: Sequence[str], distinct: bool) -> int:
+def _repeats_primaries(repeats: list[str], found: Mapping[str, CellResult] | None,
+                       rest: Collection[str] | None) -> int:
+    """The primary candidates of a column's repeated cells (all of its distinct values
+    read): a shaped cell's one where the column has shaped cells (``rest``, its other
+    values, given), and those of the cells with candidates (``found``, when any has a
+    primary)."""
+    n = 0
+    if rest is not None:
+        others = rest if isinstance(rest, Set) else set(rest)
+        n += len(repeats) - sum(map(others.__contains__, repeats))
+    if found is not None:
+        n += sum(map(CELL_PRIMARIES, filter(None, map(found.get, repeats))))
+    return n
+
+
+def _over_rows(counts: Mapping[str, int], column: Sequence[str], distinct: bool,
+               repeats: Sequence[str] | None = None) -> int:
     """The sum over a column's cells of their value's count (0 for a value without
-    one): over the values themselves when every cell's value is distinct."""
-    return sum(counts.values()) if distinct else sum(map(counts.get, column, repeat(0)))
+    one; every value counted is one of the column's): over the values themselves when
+    every cell's value is distinct, and over its ``repeats`` too where they are known."""
+    if distinct:
+        return sum(counts.values())
+    if repeats is not None:
+        return sum(counts.values()) + sum(map(counts.get, repeats, repeat(0)))
+    return sum(map(counts.get, column, repeat(0)))
 
 
 def first_rows(

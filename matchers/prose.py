@@ -149,6 +149,29 @@ class _Support:
                 self.out.append((pos, pair))
 
 
+class LineCounter:
+    """``text``'s line number at a position (the first line is ``first_line``),
+    counted from the position asked before: windows come in nearly text order, and
+    a region of chatter between table rows keeps every row's line as a blank one,
+    so a list of all its newlines would cost more than the few windows asked."""
+
+    __slots__ = ("_at", "_line", "_text")
+
+    def __init__(self, text: str, first_line: int = 1) -> None:
+        self._text = text
+        self._at = 0
+        self._line = first_line
+
+    def __call__(self, pos: int) -> int:
+        at = self._at
+        if pos >= at:
+            self._line += self._text.count("\n", at, pos)
+        else:
+            self._line -= self._text.count("\n", pos, at)
+        self._at = pos
+        return self._line
+
+
 def prose_windows(
     c: ProseCandidates,
     line_of: Callable[[int], int],

@@ -290,6 +290,9 @@ class Table:
     #: Per column, its distinct values in the order they first occur, where the native
     #: cut made them (else None).
     distinct: list[list[str]] | None = None
+    #: Per column, its cells that are not their value's first occurrence, in row order
+    #: (None for a column with many), where the native cut made them (else None).
+    repeats: list[list[str] | None] | None = None
 
     def cells(self, i: int) -> list[str]:
         if self._rows is not None:
@@ -339,7 +342,7 @@ def table_columns(text: str, layout: Layout, first_line: int = 1) -> Table:
         # The same columns, each repeated value one str object (fingerprints/_columns.c).
         cut = core.split_columns(texts, delim, width, True)
         if cut is not None:
-            return Table(cut[0], lines, None, texts, delim, cut[1])
+            return Table(cut[0], lines, None, texts, delim, cut[1], cut[2])
     padded = texts
     if min(counts) != most:
         padded = texts.copy()

@@ -16,7 +16,6 @@ record (:mod:`matchers.stream`, re-exported here with the piece helpers).
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable, Mapping
 from typing import Final
@@ -53,7 +52,7 @@ from matchers.probe import (
     record_key_arrays,
     record_refs,
 )
-from matchers.prose import prose_candidates, prose_windows
+from matchers.prose import LineCounter, prose_candidates, prose_windows
 from matchers.regions import cut_regions, region_layouts, whole_document
 from matchers.result import ChunkHits, MatchResult, RecordHit
 from matchers.retry import WHITESPACE_TABLES, Reading, with_prose
@@ -318,11 +317,7 @@ class Matcher:
             if not any(strong_hits):
                 return Reading([], [], dict(zip(strong, strong_hits, strict=True)),
                                len(first.prim), 0)
-        newlines = [m.start() for m in re.finditer("\n", text)]
-
-        def line_of(pos: int) -> int:
-            return first_line + bisect.bisect_left(newlines, pos)
-
+        line_of = LineCounter(text, first_line)
         cands = prose_candidates(self.extractor, text, PROSE_RADIUS,
                                  answers, answers_epoch(self.prober), located=located)
         unique = cands.pairs()

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fingerprints import native
 from fingerprints.fpset import FingerprintSet
 from matchers.candidates import Extractor
 from matchers.columns import ColumnMemo, _in_rows, scan_columns
@@ -26,6 +27,7 @@ from tests.matchers.factories import (
     Customer,
     email_variants,
     phone_variants,
+    plain,
     plan_extractor,
     render_delimited,
     vary,
@@ -356,3 +358,34 @@ def test_in_rows_keeps_the_values_of_the_rows(column: list[str], keep: list[bool
     rows = list(range(len(column))) if every else [i for i in range(len(column)) if keep[i]]
     want = [v for v in values if any(column[i] == v for i in rows)]
     assert _in_rows(values, column, rows) == want
+
+
+@pytest.mark.parametrize("again", [0, 1, 40, 120, 400])
+def test_primary_counts_over_repeated_cells(
+    fpset: FingerprintSet, customers: list[Customer], decoys: list[Customer], again: int
+) -> None:
+    """A column's primary candidates and matched primaries are counted over its cells,
+    each repeat of a phone number or e-mail address as often as it occurs: the native
+    cut's repeats (few: summed over them; many: over every cell) and the reference's
+    column walk give the same counts."""
+    people = customers[:120] + decoys[:80]
+    people += [people[i % len(people)] for i in range(again)]
+    text = render_delimited(people, ",", fmt=plain)
+    layout = detect_layout(text)
+    counts = []
+    for core in (True, False):
+        with native.use(core):
+            if core:
+                cut = table_columns(text, layout)
+                assert cut.repeats is not None
+                repeats = cut.repeats[FIELDS.index("phone")]
+                # (None past a quarter of the first 512 rows: then every cell is read.)
+                assert repeats == (None if again > 128 else [p.phone for p in people[200:]])
+            rows, _hits, n_prim, n_matched = scan_columns(
+                plan_extractor(), DigestProber(fpset), text, layout, 1)
+            counts.append((n_prim, n_matched, len(rows)))
+    assert counts[0] == counts[1]
+    n_prim, n_matched, _rows = counts[0]
+    # Every row's phone and e-mail cells are primary candidates; our customers' hit.
+    assert n_prim == 2 * len(people)
+    assert n_matched == 2 * sum(1 for p in people if p in customers)

@@ -66,10 +66,28 @@ def test_split_columns_is_the_reference(rows: list[list[str]], delim: str) -> No
     assert both is not None
     assert both[0] == got
     assert both[1] == [list(dict.fromkeys(column)) for column in got]
+    # And their repeats (None once there are many).
+    assert both[2] == [_repeats(column) for column in got]
+    for column, repeats in zip(both[0], both[2], strict=True):
+        assert all(any(r is v for v in column) for r in repeats or ())
     # A row with more cells than the width is not this table.
     if width > 1:
         assert core.split_columns(texts, delim, width - 1) is None
         assert core.split_columns(texts, delim, width - 1, True) is None
+
+
+def _repeats(column: list[str]) -> list[str] | None:
+    """A column's cells that are not their value's first occurrence, in row order;
+    None once they are more than a quarter of the first 512 rows, or of all."""
+    seen: set[str] = set()
+    again: list[str] = []
+    for i, value in enumerate(column):
+        if value in seen:
+            if (len(again) + 1) * 4 > (512 if i < 512 else len(column)):
+                return None
+            again.append(value)
+        seen.add(value)
+    return again
 
 
 def test_split_columns_rejects_what_it_cannot_cut(core: NativeCore) -> None:
@@ -114,10 +132,13 @@ def test_a_column_of_distinct_values_is_cut_without_a_table(core: NativeCore) ->
     # Asked for the distinct values, the cut keeps every column's table.
     both = core.split_columns(texts, ",", 2, True)
     assert both is not None
-    columns, distinct = both
+    columns, distinct, repeats = both
     assert columns == got
     assert distinct == [list(dict.fromkeys(phones)), ["山田 太郎0", "山田 太郎1", "山田 太郎2"]]
     assert columns[0][1500] is columns[0][0]
+    # The phone column's one repeat; the names repeat in nearly every row: None.
+    assert repeats == [["090-0000-0000"], None]
+    assert repeats[0] is not None and repeats[0][0] is columns[0][0]
 
 
 @pytest.mark.parametrize("rows", [1, 31, 32, 33, 200, 700, 3000])
