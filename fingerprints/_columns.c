@@ -6,7 +6,7 @@
  *
  * ``texts`` are the table's rows (one line each, no quoting), ``delim`` one code
  * point and ``width`` the number of columns (one more than the most delimiters of a
- * row). Row i's cells are ``texts[i].split(delim)`` padded with "" to ``width``;
+ * row; 0: count them). Row i's cells are ``texts[i].split(delim)`` padded with "" to ``width``;
  * column j is the list of every row's cell j. Equal to the Python reference (the
  * rows joined by the delimiter and split once, then sliced by column), except that
  * a value that occurs many times is one object: a dump's names, dates and postal
@@ -210,18 +210,49 @@ fail:
     return NULL;
 }
 
+/* How many times d occurs in line. */
+static Py_ssize_t delimiters(PyObject *line, Py_UCS4 d) {
+    const void *data = PyUnicode_DATA(line);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(line), n = 0;
+    switch (PyUnicode_KIND(line)) {
+    case PyUnicode_1BYTE_KIND:
+        if (d > 0xFF) return 0;
+        for (Py_ssize_t k = 0; k < len; k++) n += ((const Py_UCS1 *)data)[k] == d;
+        break;
+    case PyUnicode_2BYTE_KIND:
+        if (d > 0xFFFF) return 0;
+        for (Py_ssize_t k = 0; k < len; k++) n += ((const Py_UCS2 *)data)[k] == d;
+        break;
+    default:
+        for (Py_ssize_t k = 0; k < len; k++) n += ((const Py_UCS4 *)data)[k] == d;
+        break;
+    }
+    return n;
+}
+
 PyObject *native_split_columns(PyObject *self, PyObject *args) {
     PyObject *texts, *delim;
     Py_ssize_t width;
     int want_distinct = 0;
     if (!PyArg_ParseTuple(args, "O!Un|p", &PyList_Type, &texts, &delim, &width, &want_distinct))
         return NULL;
-    if (PyUnicode_GET_LENGTH(delim) != 1 || width < 1) {
-        PyErr_SetString(PyExc_ValueError, "split_columns: one delimiter, width >= 1");
+    if (PyUnicode_GET_LENGTH(delim) != 1 || width < 0) {
+        PyErr_SetString(PyExc_ValueError, "split_columns: one delimiter, width >= 0");
         return NULL;
     }
     Py_UCS4 d = PyUnicode_READ_CHAR(delim, 0);
     Py_ssize_t nrows = PyList_GET_SIZE(texts);
+    if (width == 0) {
+        /* One more than the most delimiters of a row (a count per row in Python was a
+         * method call per line). */
+        for (Py_ssize_t i = 0; i < nrows; i++) {
+            PyObject *line = PyList_GET_ITEM(texts, i);
+            if (!PyUnicode_Check(line)) break; /* (refused below) */
+            Py_ssize_t n = delimiters(line, d);
+            if (n + 1 > width) width = n + 1;
+        }
+        if (width == 0) width = 1;
+    }
     if (nrows > PY_SSIZE_T_MAX / width / (Py_ssize_t)sizeof(Span)) return PyErr_NoMemory();
     Span *spans = PyMem_Malloc((size_t)(nrows * width) * sizeof(Span) + 1);
     if (spans == NULL) return PyErr_NoMemory();

@@ -321,28 +321,28 @@ def table_columns(text: str, layout: Layout, first_line: int = 1) -> Table:
         return Table(_transpose(rows), lines, rows, [], "")
     all_lines = text.split("\n")
     content = list(map(str.strip, all_lines))  # "" (false) for a blank line
-    kept = list(compress(range(len(all_lines)), content))
+    lines = list(compress(range(first_line, first_line + len(all_lines)), content))
     texts = list(compress(all_lines, content))
     if layout.header is not None:
         drop = [
             n
-            for n, i in enumerate(kept[:HEADER_LINES])
-            if _is_header_row(layout, i, texts[n].split(delim))
+            for n, line in enumerate(lines[:HEADER_LINES])
+            if _is_header_row(layout, line - first_line, texts[n].split(delim))
         ]
         for n in reversed(drop):
-            del texts[n], kept[n]
-    lines = [first_line + i for i in kept]
+            del texts[n], lines[n]
     if not texts:
         return Table([], lines, None, texts, delim)
+    core = native.CORE
+    if core is not None and len(delim) == 1:
+        # The same columns, each repeated value one str object (fingerprints/_columns.c);
+        # width 0: the cut counts the delimiters (one more than a row's most).
+        cut = core.split_columns(texts, delim, 0, True)
+        if cut is not None:
+            return Table(cut[0], lines, None, texts, delim, cut[1], cut[2])
     counts = list(map(str.count, texts, repeat(delim)))
     most = max(counts)
     width = most + 1
-    core = native.CORE
-    if core is not None and len(delim) == 1:
-        # The same columns, each repeated value one str object (fingerprints/_columns.c).
-        cut = core.split_columns(texts, delim, width, True)
-        if cut is not None:
-            return Table(cut[0], lines, None, texts, delim, cut[1], cut[2])
     padded = texts
     if min(counts) != most:
         padded = texts.copy()

@@ -70,6 +70,8 @@ def test_split_columns_is_the_reference(rows: list[list[str]], delim: str) -> No
     assert both[2] == [_repeats(column) for column in got]
     for column, repeats in zip(both[0], both[2], strict=True):
         assert all(any(r is v for v in column) for r in repeats or ())
+    # Width 0: the cut counts the delimiters itself.
+    assert core.split_columns(texts, delim, 0, True) == both
     # A row with more cells than the width is not this table.
     if width > 1:
         assert core.split_columns(texts, delim, width - 1) is None
@@ -94,9 +96,11 @@ def test_split_columns_rejects_what_it_cannot_cut(core: NativeCore) -> None:
     with pytest.raises(ValueError):
         core.split_columns(["a,b"], ",,", 2)
     with pytest.raises(ValueError):
-        core.split_columns(["a,b"], ",", 0)
+        core.split_columns(["a,b"], ",", -1)
     with pytest.raises(TypeError):
         core.split_columns(["a,b", 3], ",", 2)  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        core.split_columns(["a,b", 3], ",", 0)  # type: ignore[list-item]
 
 
 @pytest.mark.parametrize("delim", [",", "\t"])
