@@ -287,6 +287,51 @@ static int is_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
  * result on the pieces between them as on the whole (tests check it). */
 static int is_boundary(Py_UCS4 c) { return c == '\n' || c == 0x3001 || c == 0x3002; }
 
+/* NFKC of the half-width forms U+FF61..U+FF9F (katakana, their marks and punctuation),
+ * one code point each: U+FF9E and U+FF9F become the combining voiced and semi-voiced
+ * marks, which compose with the kana before them (tests check every code point and
+ * every pair). */
+static const Py_UCS4 HALF_WIDTH[0x3F] = {
+    0x3002, 0x300C, 0x300D, 0x3001, 0x30FB, 0x30F2, 0x30A1, 0x30A3,
+    0x30A5, 0x30A7, 0x30A9, 0x30E3, 0x30E5, 0x30E7, 0x30C3, 0x30FC,
+    0x30A2, 0x30A4, 0x30A6, 0x30A8, 0x30AA, 0x30AB, 0x30AD, 0x30AF,
+    0x30B1, 0x30B3, 0x30B5, 0x30B7, 0x30B9, 0x30BB, 0x30BD, 0x30BF,
+    0x30C1, 0x30C4, 0x30C6, 0x30C8, 0x30CA, 0x30CB, 0x30CC, 0x30CD,
+    0x30CE, 0x30CF, 0x30D2, 0x30D5, 0x30D8, 0x30DB, 0x30DE, 0x30DF,
+    0x30E0, 0x30E1, 0x30E2, 0x30E4, 0x30E6, 0x30E8, 0x30E9, 0x30EA,
+    0x30EB, 0x30EC, 0x30ED, 0x30EF, 0x30F3, 0x3099, 0x309A,
+};
+
+/* The composition of kana ``base`` with the combining mark ``mark`` (U+3099 or
+ * U+309A), or 0 when there is none (the text is then the Python steps'). */
+static Py_UCS4 with_mark(Py_UCS4 base, Py_UCS4 mark) {
+    if (mark == 0x309A) {
+        switch (base) {
+        case 0x306F: case 0x3072: case 0x3075: case 0x3078: case 0x307B: case 0x30CF:
+        case 0x30D2: case 0x30D5: case 0x30D8: case 0x30DB:
+            return base + 2;
+        default:
+            return 0;
+        }
+    }
+    switch (base) {
+    case 0x304B: case 0x304D: case 0x304F: case 0x3051: case 0x3053: case 0x3055:
+    case 0x3057: case 0x3059: case 0x305B: case 0x305D: case 0x305F: case 0x3061:
+    case 0x3064: case 0x3066: case 0x3068: case 0x306F: case 0x3072: case 0x3075:
+    case 0x3078: case 0x307B: case 0x309D: case 0x30AB: case 0x30AD: case 0x30AF:
+    case 0x30B1: case 0x30B3: case 0x30B5: case 0x30B7: case 0x30B9: case 0x30BB:
+    case 0x30BD: case 0x30BF: case 0x30C1: case 0x30C4: case 0x30C6: case 0x30C8:
+    case 0x30CF: case 0x30D2: case 0x30D5: case 0x30D8: case 0x30DB: case 0x30FD:
+        return base + 1;
+    case 0x3046: return 0x3094; /* う ゔ */
+    case 0x30A6: return 0x30F4; /* ウ ヴ */
+    case 0x30EF: case 0x30F0: case 0x30F1: case 0x30F2:
+        return base + 8;        /* ワヰヱヲ ヷヸヹヺ */
+    default:
+        return 0;
+    }
+}
+
 /* Prepare text[start:end] of known characters into a new str (or text itself
  * when it is the whole text and nothing changes); NULL with *unknown set when a
  * character is not known. */
@@ -295,8 +340,31 @@ static PyObject *prepare_span(PyObject *text, int kind, const void *data, Py_ssi
     Py_ssize_t o = 0;
     int changed = 0;
     *unknown = 0;
+    if (PyUnicode_IS_ASCII(text)) {
+        /* Every ASCII character folds to itself, and no ASCII dash but '-' (a bare phone
+         * number's, an e-mail address): the span as it stands. */
+        if (start == 0 && end == PyUnicode_GET_LENGTH(text)) return Py_NewRef(text);
+        return PyUnicode_Substring(text, start, end);
+    }
     for (Py_ssize_t i = start; i < end; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= 0xFF61 && c <= 0xFF9F) {
+            /* Half-width: a kana or mark of full width; a mark composes with the kana
+             * before it, or the text is the Python steps'. */
+            Py_UCS4 h = HALF_WIDTH[c - 0xFF61];
+            if (h == 0x3099 || h == 0x309A) {
+                Py_UCS4 m = o ? with_mark(buf[o - 1], h) : 0;
+                if (!m) {
+                    *unknown = 1;
+                    return NULL;
+                }
+                buf[o - 1] = m;
+            } else {
+                buf[o++] = h;
+            }
+            changed = 1;
+            continue;
+        }
         Py_UCS4 f = fold_char(c);
         if (f == (Py_UCS4)-1) {
             *unknown = 1;

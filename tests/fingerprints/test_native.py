@@ -93,7 +93,7 @@ def test_native_prepare_is_the_reference(text: str) -> None:
 def test_native_prepare_by_pieces_is_the_reference(parts: list[str]) -> None:
     """Cut after line breaks and 、。, the known pieces prepared natively and the
     others by the Python steps, the text comes out as the reference makes it whole."""
-    text = "、".join(parts) + "ｶﾞ"  # a character the native pass leaves to Python
+    text = "、".join(parts) + "㍻"  # a character the native pass leaves to Python
     pieces = N.prepare_pieces(text)
     assert any(isinstance(p, tuple) for p in pieces)
     joined = "".join(p if isinstance(p, str) else prepare_full(p[0]) for p in pieces)
@@ -113,9 +113,32 @@ def test_native_prepare_cases(text: str) -> None:
 
 
 def test_unknown_characters_are_left_to_the_reference() -> None:
-    assert N.prepare("ﾔﾏﾀﾞ") is None  # half-width kana compose with their marks
+    assert N.prepare("ｱﾞ") is None  # a mark that composes with nothing stays a mark
+    assert N.prepare("ﾞ") is None
     assert N.prepare("㍻") is None
     assert N.prepare("か\u3099") is None
+
+
+def test_half_width_kana_and_their_marks_are_the_reference() -> None:
+    """Every half-width form after every kana, and after a few other characters: the
+    native pass gives the reference's text, or leaves it to Python (a mark that would
+    stay a combining mark); a half-width kana with its marks is always its own."""
+    halves = [chr(cp) for cp in range(0xFF61, 0xFFA0)]
+    bases = [chr(cp) for cp in range(0x3041, 0x3100)] + halves + list("a1-ー〜 \u200b")
+    left = 0
+    for base in bases:
+        for half in halves:
+            for text in (base + half, base + "\u200b" + half, "1" + base + half + "2"):
+                got = N.prepare(text)
+                if got is None:
+                    left += 1
+                    assert "\u3099" in prepare_full(text) or "\u309a" in prepare_full(text) \
+                        or N.prepare(base) is None, text
+                else:
+                    assert got == prepare_full(text), text
+    for text in ("ﾔﾏﾀﾞ ﾀﾛｳ", "ﾊﾟﾋﾟﾌﾟﾍﾟﾎﾟ", "ｳﾞｧｲｵﾘﾝ", "ﾜﾞｦﾞ", "ｶﾞｷﾞｸﾞｹﾞｺﾞ", "090ｰ1234ｰ5678"):
+        assert N.prepare(text) == prepare_full(text), text
+    assert left  # (the marks after a non-kana)
 
 
 @given(

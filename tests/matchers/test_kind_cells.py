@@ -81,7 +81,8 @@ def test_decided_cells_get_what_python_gives(
     ("name", "", False),
     ("name_kana", "ヤマダ タロウ", True),
     ("name_kana", "ヤマダ　タロウ", True),
-    ("name_kana", "ﾔﾏﾀﾞ ﾀﾛｳ", False),               # half-width: left to Python
+    ("name_kana", "ﾔﾏﾀﾞ ﾀﾛｳ", True),                # half-width, with its marks
+        ("name_kana", "ｱﾞ", False),                      # a mark on nothing: left to Python
     ("name_kana", "山田", False),
     ("birthdate", "1985/04/01", True),
     ("birthdate", "昭和60年4月1日", True),
