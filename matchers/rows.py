@@ -250,10 +250,12 @@ def table_cells(
 
 def _is_header_row(layout: Layout, line_index: int, cells: Sequence[str]) -> bool:
     """True for the layout's header row itself (it carries no data)."""
+    header = layout.header
     return (
-        layout.header is not None
+        header is not None
         and line_index < HEADER_LINES
-        and tuple(c.strip() for c in cells) == layout.header
+        and len(cells) == len(header)
+        and tuple(map(str.strip, cells)) == header
     )
 
 
