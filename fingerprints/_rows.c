@@ -28,7 +28,32 @@ static uint64_t sig_hash(PyObject *const *sig, Py_ssize_t nc) {
     return h;
 }
 
-#define FIRST_AHEAD 8
+#define FIRST_AHEAD 8 /* rows ahead whose cells are asked for */
+#define LOOK_AHEAD 4  /* rows ahead whose cells are looked up, their hit lists asked for */
+#define RING 8        /* a power of two above LOOK_AHEAD */
+
+/* Row i's keep flag (-1 on error) and signature into sig[0..nc): whether one of its
+ * cells is strong, and per hit column the list its cell maps to (NULL for a miss). */
+static int look_up(PyObject *columns, PyObject *cells, PyObject *strong, Py_ssize_t nc,
+                   Py_ssize_t i, PyObject **sig) {
+    int keep = 0;
+    for (Py_ssize_t c = 0; c < nc && !keep; c++) {
+        PyObject *s = PyList_GET_ITEM(strong, c);
+        if (s == Py_None) continue;
+        keep = PySet_Contains(s, PyList_GET_ITEM(PyList_GET_ITEM(columns, c), i));
+        if (keep < 0) return -1;
+    }
+    if (!keep) return 0;
+    for (Py_ssize_t c = 0; c < nc; c++) {
+        PyObject *v = PyList_GET_ITEM(PyList_GET_ITEM(columns, c), i);
+        PyObject *hit = PyDict_GetItemWithError(PyList_GET_ITEM(cells, c), v);
+        if (hit == NULL && PyErr_Occurred()) return -1;
+        sig[c] = hit;
+        /* (Its type and size are read LOOK_AHEAD rows later: ask for it now.) */
+        if (hit != NULL) __builtin_prefetch(hit);
+    }
+    return 1;
+}
 
 PyObject *native_first_rows(PyObject *self, PyObject *args) {
     PyObject *columns, *cells, *strong;
@@ -60,41 +85,42 @@ PyObject *native_first_rows(PyObject *self, PyObject *args) {
     Py_ssize_t *slots = NULL; /* open addressing over store: index + 1, 0 free */
     size_t nslots = 16;
     while (nslots < (size_t)n * 2 + 2) nslots *= 2;
-    PyObject **sig = PyMem_Malloc(sizeof(PyObject *) * (size_t)(nc ? nc : 1));
+    /* The next rows' keep flags and signatures, LOOK_AHEAD rows ahead of the
+     * row scored: a hit-dense chunk's hit lists and their items are spread over more
+     * memory than the caches hold, and each was a wait where it was first read. */
+    PyObject **ring = PyMem_Calloc((size_t)(RING * (nc ? nc : 1)), sizeof(PyObject *));
+    int keeps[RING];
     slots = PyMem_Calloc(nslots, sizeof(Py_ssize_t));
     if (rows == NULL || founds == NULL) goto done;
-    if (sig == NULL || slots == NULL) {
+    if (ring == NULL || slots == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    for (Py_ssize_t i = 0; i < n; i++) {
+    for (Py_ssize_t i = 0; i < n + LOOK_AHEAD; i++) {
         /* The cells of the row FIRST_AHEAD further on are asked for now (their hashes
-         * are read first when they are looked up): a hit-dense chunk's cells are spread
-         * over more memory than the caches hold. */
+         * are read first when they are looked up). */
         if (i + FIRST_AHEAD < n)
             for (Py_ssize_t c = 0; c < nc; c++)
                 __builtin_prefetch(PyList_GET_ITEM(PyList_GET_ITEM(columns, c), i + FIRST_AHEAD));
-        int keep = 0;
-        for (Py_ssize_t c = 0; c < nc && !keep; c++) {
-            PyObject *s = PyList_GET_ITEM(strong, c);
-            if (s == Py_None) continue;
-            keep = PySet_Contains(s, PyList_GET_ITEM(PyList_GET_ITEM(columns, c), i));
-            if (keep < 0) goto done;
+        if (i < n) {
+            Py_ssize_t r = i & (RING - 1);
+            keeps[r] = look_up(columns, cells, strong, nc, i, ring + r * nc);
+            if (keeps[r] < 0) goto done;
         }
-        if (!keep) continue;
+        Py_ssize_t row = i - LOOK_AHEAD;
+        if (row < 0) continue;
+        Py_ssize_t r = row & (RING - 1);
+        if (!keeps[r]) continue;
+        PyObject **sig = ring + r * nc;
         Py_ssize_t total = 0;
         for (Py_ssize_t c = 0; c < nc; c++) {
-            PyObject *v = PyList_GET_ITEM(PyList_GET_ITEM(columns, c), i);
-            PyObject *hit = PyDict_GetItemWithError(PyList_GET_ITEM(cells, c), v);
-            if (hit == NULL && PyErr_Occurred()) goto done;
-            if (hit != NULL) {
-                if (!PyList_Check(hit)) {
-                    PyErr_SetString(PyExc_TypeError, "a cell's hits are a list");
-                    goto done;
-                }
-                total += PyList_GET_SIZE(hit);
+            PyObject *hit = sig[c];
+            if (hit == NULL) continue;
+            if (!PyList_Check(hit)) {
+                PyErr_SetString(PyExc_TypeError, "a cell's hits are a list");
+                goto done;
             }
-            sig[c] = hit;
+            total += PyList_GET_SIZE(hit);
         }
         size_t mask = nslots - 1, at = (size_t)sig_hash(sig, nc) & mask;
         int seen = 0;
@@ -125,7 +151,7 @@ PyObject *native_first_rows(PyObject *self, PyObject *args) {
             for (Py_ssize_t m = 0; m < PyList_GET_SIZE(sig[c]); m++)
                 PyList_SET_ITEM(found, k++, Py_NewRef(PyList_GET_ITEM(sig[c], m)));
         }
-        PyObject *index = PyLong_FromSsize_t(i);
+        PyObject *index = PyLong_FromSsize_t(row);
         int e = index == NULL ? -1 : PyList_Append(rows, index);
         Py_XDECREF(index);
         if (e == 0) e = PyList_Append(founds, found);
@@ -138,7 +164,7 @@ done:
     Py_XDECREF(founds);
     PyMem_Free(store);
     PyMem_Free(slots);
-    PyMem_Free(sig);
+    PyMem_Free(ring);
     return result;
 }
 
