@@ -204,6 +204,7 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
         return NULL;
     PyObject *seq = NULL, *raws = NULL, *canons = NULL, *rest = NULL,
              *result = NULL, *cell = NULL;
+    Py_ssize_t *bounds = NULL;
     Py_ssize_t cap = 64;
     Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)cap);
     if (buf == NULL) {
@@ -243,9 +244,15 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
         goto done;
     }
     /* A column with an over-long cell or a line break in a cell is the reference's to
-     * leave to the per-cell path. */
+     * leave to the per-cell path. (Each cell's bounds are kept for the pass below.) */
+    bounds = PyMem_Malloc(sizeof(Py_ssize_t) * 2 * (size_t)(n ? n : 1));
+    if (bounds == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (!strip_bounds(items[i], &a, &b) || b - a > max_cell) {
+        if (!strip_bounds(items[i], &bounds[2 * i], &bounds[2 * i + 1]) ||
+            bounds[2 * i + 1] - bounds[2 * i] > max_cell) {
             result = Py_None;
             Py_INCREF(result);
             goto done;
@@ -257,8 +264,7 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
     if (raws == NULL || canons == NULL || rest == NULL) goto done;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *v = items[i], *canon = NULL;
-        strip_bounds(v, &a, &b);
-        cell = prepared_cell(v, a, b, prepare_py, &buf, &cap);
+        cell = prepared_cell(v, bounds[2 * i], bounds[2 * i + 1], prepare_py, &buf, &cap);
         if (cell == NULL) goto done;
         if (PyUnicode_FindChar(cell, '\n', 0, PY_SSIZE_T_MAX, 1) >= 0) {
             /* Preparing made a line break: the reference's line count differs. */
@@ -297,6 +303,7 @@ done:
     Py_XDECREF(canons);
     Py_XDECREF(rest);
     PyMem_Free(buf);
+    PyMem_Free(bounds);
     PyBuffer_Release(&fixed);
     return result;
 }
