@@ -6,8 +6,8 @@
  *
  * ``texts`` are the table's rows (one line each, no quoting), ``delim`` one code
  * point and ``width`` the number of columns (one more than the most delimiters of a
- * row; 0: count them). Row i's cells are ``texts[i].split(delim)`` padded with "" to ``width``;
- * column j is the list of every row's cell j. Equal to the Python reference (the
+ * row; 0: count them). Row i's cells are ``texts[i].split(delim)`` padded with "" to
+ * ``width``; column j is the list of every row's cell j. Equal to the Python reference (the
  * rows joined by the delimiter and split once, then sliced by column), except that
  * a value that occurs many times is one object: a dump's names, dates and postal
  * codes repeat thousands of times per chunk, and each repeat was a new str to make,
@@ -210,26 +210,6 @@ fail:
     return NULL;
 }
 
-/* How many times d occurs in line. */
-static Py_ssize_t delimiters(PyObject *line, Py_UCS4 d) {
-    const void *data = PyUnicode_DATA(line);
-    Py_ssize_t len = PyUnicode_GET_LENGTH(line), n = 0;
-    switch (PyUnicode_KIND(line)) {
-    case PyUnicode_1BYTE_KIND:
-        if (d > 0xFF) return 0;
-        for (Py_ssize_t k = 0; k < len; k++) n += ((const Py_UCS1 *)data)[k] == d;
-        break;
-    case PyUnicode_2BYTE_KIND:
-        if (d > 0xFFFF) return 0;
-        for (Py_ssize_t k = 0; k < len; k++) n += ((const Py_UCS2 *)data)[k] == d;
-        break;
-    default:
-        for (Py_ssize_t k = 0; k < len; k++) n += ((const Py_UCS4 *)data)[k] == d;
-        break;
-    }
-    return n;
-}
-
 PyObject *native_split_columns(PyObject *self, PyObject *args) {
     PyObject *texts, *delim;
     Py_ssize_t width;
@@ -248,7 +228,8 @@ PyObject *native_split_columns(PyObject *self, PyObject *args) {
         for (Py_ssize_t i = 0; i < nrows; i++) {
             PyObject *line = PyList_GET_ITEM(texts, i);
             if (!PyUnicode_Check(line)) break; /* (refused below) */
-            Py_ssize_t n = delimiters(line, d);
+            Py_ssize_t n = PyUnicode_Count(line, delim, 0, PY_SSIZE_T_MAX);
+            if (n < 0) return NULL;
             if (n + 1 > width) width = n + 1;
         }
         if (width == 0) width = 1;

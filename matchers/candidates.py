@@ -196,7 +196,8 @@ class Extractor:
         shaped, rest = self.split_shaped(values)
         return self.cells(rest, hint), shaped
 
-    def split_shaped(self, values: Collection[str]) -> tuple[ShapedCells | None, Iterable[str]]:
+    def split_shaped(self, values: Collection[str]
+                     ) -> tuple[ShapedCells | None, Collection[str]]:
         """The bare phone numbers or e-mail addresses of one column's distinct
         values (see :meth:`column_parts`), and the other values."""
         return self._shapes.split(values) if self._phone or self._email else (None, values)

@@ -155,8 +155,6 @@ def scan_columns(
             if weak_cells:
                 later.append((j, hint, weak_cells))
         shaped, rest = ex.split_shaped(values)
-        if not isinstance(rest, Collection):
-            rest = list(rest)
         found, fresh_found, known_values, known_res, fresh = _read_values(ex, entries, rest, hint)
         news.append(fresh_found)
         known.append((known_values, known_res))

@@ -16,7 +16,7 @@ the same results.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from itertools import compress, islice
 from operator import not_
 from typing import Final
@@ -54,7 +54,7 @@ class ColumnShapes:
             email is None or type(email) is EmailNormalizer
         )
 
-    def split(self, values: Collection[str]) -> tuple[ShapedCells | None, Iterable[str]]:
+    def split(self, values: Collection[str]) -> tuple[ShapedCells | None, Collection[str]]:
         """The shaped cells of one column's values (None when the column is not one
         of bare phones or e-mails), and the other values, in order."""
         core = native.CORE
@@ -63,7 +63,7 @@ class ColumnShapes:
             if shaped is None or not shaped.values:
                 return shaped, values
             taken = set(shaped.values)
-            return shaped, compress(values, map(not_, map(taken.__contains__, values)))
+            return shaped, list(compress(values, map(not_, map(taken.__contains__, values))))
         got = core.shaped_column(
             values, self._phone is not None, self._email is not None, FIXED_PREFIXES, prepare,
             SHAPE_SAMPLE, self._max_chars,
