@@ -25,6 +25,7 @@ setup(
                 "fingerprints/_blake2b_x4.h",
                 "fingerprints/_canon_chars.h",
                 "fingerprints/_dashes.h",
+                "fingerprints/_fill.h",
                 "fingerprints/_native_address_cells.h",
                 "fingerprints/_native_cells.h",
                 "fingerprints/_native_kind_cells.h",

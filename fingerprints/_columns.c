@@ -39,6 +39,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_fill.h"
+
 typedef struct {
     uint64_t hash;
     PyObject *str; /* borrowed from the column */
@@ -162,12 +164,15 @@ static int cut_row(PyObject *line, Py_UCS4 d, Py_ssize_t width, Span *sp) {
  * distinct values in the order they first occur (what dict.fromkeys(column) holds). */
 static PyObject *column(PyObject *texts, const Span *spans, Py_ssize_t nrows, Py_ssize_t width,
                         Py_ssize_t j, PyObject **distinct, PyObject **repeats) {
-    PyObject *col = PyList_New(nrows), *seen = NULL, *again = NULL;
+    PyObject *col = PyList_New(nrows);
+    Fill seen = {NULL, 0}, again = {NULL, 0};
+    /* (at most a quarter of the rows, or of the first SAMPLE, are kept as repeats) */
+    Py_ssize_t most_again = (nrows < SAMPLE ? SAMPLE : nrows) / 4 + 1;
     Table t = {0};
     Table *tp = &t;
     int had_empty = 0, fresh;
     if (col == NULL) return NULL;
-    if (distinct != NULL && ((seen = PyList_New(0)) == NULL || (again = PyList_New(0)) == NULL))
+    if (distinct != NULL && (fill_new(&seen, nrows) < 0 || fill_new(&again, most_again) < 0))
         goto fail;
     t.first = 64;
     while (t.first < 1024 && t.first < (size_t)nrows * 2 + 2) t.first *= 2;
@@ -179,34 +184,32 @@ static PyObject *column(PyObject *texts, const Span *spans, Py_ssize_t nrows, Py
         PyObject *c = cell(tp, PyList_GET_ITEM(texts, i), sp, &fresh);
         if (c == NULL) goto fail;
         PyList_SET_ITEM(col, i, c);
-        if (seen == NULL) continue;
+        if (seen.list == NULL) continue;
         if (fresh || (sp->a == sp->b && !had_empty)) {
             had_empty |= sp->a == sp->b;
-            if (PyList_Append(seen, c) < 0) goto fail;
-        } else if (again != NULL) {
-            Py_ssize_t n = PyList_GET_SIZE(again);
-            if ((n + 1) * 4 > (i < SAMPLE ? SAMPLE : nrows)) {
-                Py_CLEAR(again); /* many repeats: None */
-            } else if (PyList_Append(again, c) < 0) {
-                goto fail;
+            fill_put(&seen, c);
+        } else if (again.list != NULL) {
+            if ((again.used + 1) * 4 > (i < SAMPLE ? SAMPLE : nrows)) {
+                Py_CLEAR(again.list); /* many repeats: None */
+            } else {
+                fill_put(&again, c);
             }
         }
     }
     PyMem_Free(t.slots);
     if (distinct != NULL) {
-        *distinct = seen;
-        if (again == NULL) {
-            Py_INCREF(Py_None);
-            again = Py_None;
-        }
-        *repeats = again;
+        if (fill_done(&seen) == NULL || (again.list != NULL && fill_done(&again) == NULL))
+            goto fail_done;
+        *distinct = seen.list;
+        *repeats = again.list != NULL ? again.list : Py_NewRef(Py_None);
     }
     return col;
 fail:
-    Py_DECREF(col); /* (its unset items are NULL, which list_dealloc skips) */
-    Py_XDECREF(seen);
-    Py_XDECREF(again);
     PyMem_Free(t.slots);
+fail_done:
+    Py_DECREF(col); /* (its unset items are NULL, which list_dealloc skips) */
+    Py_XDECREF(seen.list);
+    Py_XDECREF(again.list);
     return NULL;
 }
 

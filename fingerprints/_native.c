@@ -451,6 +451,7 @@ fail:
 
 /* -------------------------------------------- column fast path and line shapes */
 
+#include "_fill.h"
 #include "_pair.h"
 #include "_native_cells.h"
 #include "_native_phone_runs.h"

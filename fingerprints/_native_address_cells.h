@@ -74,15 +74,16 @@ static PyObject *decided_cells(PyObject *values, PyObject *kind, Py_ssize_t max_
                                PyObject *folded_kind, const char *needs) {
     PyObject *seq = PySequence_Fast(values, needs);
     if (seq == NULL) return NULL;
-    PyObject *found = PyDict_New(), *rest = PyList_New(0), *zero = PyLong_FromLong(0);
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Fill rest = {NULL, 0};
+    PyObject *found = PyDict_New(), *zero = PyLong_FromLong(0);
     PyObject *out = NULL;
     Py_ssize_t cap = 64;
     Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)cap);
-    if (found == NULL || rest == NULL || zero == NULL || buf == NULL) {
+    if (found == NULL || fill_new(&rest, n) < 0 || zero == NULL || buf == NULL) {
         if (buf == NULL) PyErr_NoMemory();
         goto done;
     }
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     PyObject **items = PySequence_Fast_ITEMS(seq);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *v = items[i], *got = NULL;
@@ -103,7 +104,7 @@ static PyObject *decided_cells(PyObject *values, PyObject *kind, Py_ssize_t max_
             }
         }
         if (got == NULL) {
-            if (PyList_Append(rest, v) < 0) goto done;
+            fill_put(&rest, v);
             continue;
         }
         /* (Pairs keep their hash: fingerprints/_pair.c) */
@@ -126,11 +127,11 @@ static PyObject *decided_cells(PyObject *values, PyObject *kind, Py_ssize_t max_
         Py_DECREF(res);
         if (bad < 0) goto done;
     }
-    out = PyTuple_Pack(2, found, rest);
+    if (fill_done(&rest) != NULL) out = PyTuple_Pack(2, found, rest.list);
 done:
     PyMem_Free(buf);
     Py_XDECREF(found);
-    Py_XDECREF(rest);
+    Py_XDECREF(rest.list);
     Py_XDECREF(zero);
     Py_DECREF(seq);
     return out;

@@ -202,8 +202,8 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "Oppy*Onn", &values, &want_phone, &want_email, &fixed,
                           &prepare_py, &sample, &max_cell))
         return NULL;
-    PyObject *seq = NULL, *raws = NULL, *canons = NULL, *rest = NULL,
-             *result = NULL, *cell = NULL;
+    PyObject *seq = NULL, *result = NULL, *cell = NULL;
+    Fill raws = {NULL, 0}, canons = {NULL, 0}, rest = {NULL, 0};
     Py_ssize_t *bounds = NULL;
     Py_ssize_t cap = 64;
     Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)cap);
@@ -258,10 +258,8 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
             goto done;
         }
     }
-    raws = PyList_New(0);
-    canons = PyList_New(0);
-    rest = PyList_New(0);
-    if (raws == NULL || canons == NULL || rest == NULL) goto done;
+    if (fill_new(&raws, n) < 0 || fill_new(&canons, n) < 0 || fill_new(&rest, n) < 0)
+        goto done;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *v = items[i], *canon = NULL;
         cell = prepared_cell(v, bounds[2 * i], bounds[2 * i + 1], prepare_py, &buf, &cap);
@@ -281,10 +279,8 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
             canon = email_canonical(cell, at);
             if (canon == NULL) goto done;
         }
-        if (PyList_Append(raws, v) < 0 || PyList_Append(canons, canon) < 0) {
-            Py_DECREF(canon);
-            goto done;
-        }
+        fill_put(&raws, v);
+        fill_put(&canons, canon);
         if (canon != Py_None) {
             Py_DECREF(canon);
             Py_CLEAR(cell);
@@ -293,15 +289,17 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
         Py_DECREF(canon);
     plain:
         Py_CLEAR(cell);
-        if (PyList_Append(rest, v) < 0) goto done;
+        fill_put(&rest, v);
     }
-    result = Py_BuildValue("(OOOO)", phone ? Py_True : Py_False, raws, canons, rest);
+    if (fill_done(&raws) != NULL && fill_done(&canons) != NULL && fill_done(&rest) != NULL)
+        result = Py_BuildValue("(OOOO)", phone ? Py_True : Py_False, raws.list, canons.list,
+                               rest.list);
 done:
     Py_XDECREF(cell);
     Py_XDECREF(seq);
-    Py_XDECREF(raws);
-    Py_XDECREF(canons);
-    Py_XDECREF(rest);
+    Py_XDECREF(raws.list);
+    Py_XDECREF(canons.list);
+    Py_XDECREF(rest.list);
     PyMem_Free(buf);
     PyMem_Free(bounds);
     PyBuffer_Release(&fixed);
@@ -356,9 +354,10 @@ static PyObject *native_weak_cells(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "On", &values, &max_cell)) return NULL;
     PyObject *seq = PySequence_Fast(values, "weak_cells() needs a sequence of str");
     if (seq == NULL) return NULL;
-    PyObject *weak = PyList_New(0), *others = PyList_New(0), *out = NULL;
-    if (weak == NULL || others == NULL) goto done;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Fill weak = {NULL, 0}, others = {NULL, 0};
+    PyObject *out = NULL;
+    if (fill_new(&weak, n) < 0 || fill_new(&others, n) < 0) goto done;
     PyObject **items = PySequence_Fast_ITEMS(seq);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *v = items[i];
@@ -366,12 +365,13 @@ static PyObject *native_weak_cells(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_TypeError, "weak_cells() needs a sequence of str");
             goto done;
         }
-        if (PyList_Append(weak_cell(v, max_cell) ? weak : others, v) < 0) goto done;
+        fill_put(weak_cell(v, max_cell) ? &weak : &others, v);
     }
-    out = PyTuple_Pack(2, weak, others);
+    if (fill_done(&weak) != NULL && fill_done(&others) != NULL)
+        out = PyTuple_Pack(2, weak.list, others.list);
 done:
-    Py_XDECREF(weak);
-    Py_XDECREF(others);
+    Py_XDECREF(weak.list);
+    Py_XDECREF(others.list);
     Py_DECREF(seq);
     return out;
 }

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_fill.h"
+
 static uint64_t sig_hash(PyObject *const *sig, Py_ssize_t nc) {
     uint64_t h = 0x9E3779B97F4A7C15ULL;
     for (Py_ssize_t c = 0; c < nc; c++) {
@@ -79,7 +81,8 @@ PyObject *native_first_rows(PyObject *self, PyObject *args) {
             return NULL;
         }
     }
-    PyObject *rows = PyList_New(0), *founds = PyList_New(0), *result = NULL;
+    Fill rows = {NULL, 0}, founds = {NULL, 0};
+    PyObject *result = NULL;
     PyObject **store = NULL; /* the signatures seen, nc pointers each */
     Py_ssize_t nstored = 0, capstored = 0;
     Py_ssize_t *slots = NULL; /* open addressing over store: index + 1, 0 free */
@@ -91,7 +94,7 @@ PyObject *native_first_rows(PyObject *self, PyObject *args) {
     PyObject **ring = PyMem_Calloc((size_t)(RING * (nc ? nc : 1)), sizeof(PyObject *));
     int keeps[RING];
     slots = PyMem_Calloc(nslots, sizeof(Py_ssize_t));
-    if (rows == NULL || founds == NULL) goto done;
+    if (fill_new(&rows, n) < 0 || fill_new(&founds, n) < 0) goto done;
     if (ring == NULL || slots == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -152,16 +155,18 @@ PyObject *native_first_rows(PyObject *self, PyObject *args) {
                 PyList_SET_ITEM(found, k++, Py_NewRef(PyList_GET_ITEM(sig[c], m)));
         }
         PyObject *index = PyLong_FromSsize_t(row);
-        int e = index == NULL ? -1 : PyList_Append(rows, index);
-        Py_XDECREF(index);
-        if (e == 0) e = PyList_Append(founds, found);
-        Py_DECREF(found);
-        if (e < 0) goto done;
+        if (index == NULL) {
+            Py_DECREF(found);
+            goto done;
+        }
+        fill_steal(&rows, index);
+        fill_steal(&founds, found);
     }
-    result = PyTuple_Pack(2, rows, founds);
+    if (fill_done(&rows) != NULL && fill_done(&founds) != NULL)
+        result = PyTuple_Pack(2, rows.list, founds.list);
 done:
-    Py_XDECREF(rows);
-    Py_XDECREF(founds);
+    Py_XDECREF(rows.list);
+    Py_XDECREF(founds.list);
     PyMem_Free(store);
     PyMem_Free(slots);
     PyMem_Free(ring);
@@ -179,12 +184,12 @@ PyObject *native_rows_with(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "columns and sets differ in length");
         return NULL;
     }
-    PyObject *out = PyList_New(0);
+    Fill out = {NULL, 0};
     PyObject **cols = PyMem_Calloc((size_t)nc + 1, sizeof(PyObject *));
     PyObject **wanted = PyMem_Calloc((size_t)nc + 1, sizeof(PyObject *));
     Py_ssize_t n = 0, nw = 0;
-    if (out == NULL || cols == NULL || wanted == NULL) {
-        if (out != NULL) PyErr_NoMemory();
+    if (cols == NULL || wanted == NULL) {
+        PyErr_NoMemory();
         goto fail;
     }
     for (Py_ssize_t c = 0; c < nc; c++) {
@@ -201,6 +206,7 @@ PyObject *native_rows_with(PyObject *self, PyObject *args) {
         Py_ssize_t len = PySequence_Fast_GET_SIZE(col);
         if (len > n) n = len;
     }
+    if (fill_new(&out, n) < 0) goto fail;
     for (Py_ssize_t i = 0; i < n; i++) {
         for (Py_ssize_t w = 0; w < nw; w++) {
             if (i >= PySequence_Fast_GET_SIZE(cols[w])) continue;
@@ -208,20 +214,17 @@ PyObject *native_rows_with(PyObject *self, PyObject *args) {
             if (in < 0) goto fail;
             if (!in) continue;
             PyObject *row = PyLong_FromSsize_t(i);
-            if (row == NULL || PyList_Append(out, row) < 0) {
-                Py_XDECREF(row);
-                goto fail;
-            }
-            Py_DECREF(row);
+            if (row == NULL) goto fail;
+            fill_steal(&out, row);
             break;
         }
     }
-    goto done;
+    if (fill_done(&out) != NULL) goto done;
 fail:
-    Py_CLEAR(out);
+    Py_CLEAR(out.list);
 done:
     for (Py_ssize_t w = 0; w < nw; w++) Py_DECREF(cols[w]);
     PyMem_Free(cols);
     PyMem_Free(wanted);
-    return out;
+    return out.list;
 }

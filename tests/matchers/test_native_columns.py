@@ -6,6 +6,7 @@ a column of values that nearly all differ, which is not deduplicated)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -159,3 +160,24 @@ def test_a_table_grows_past_its_first_size(core: NativeCore, rows: int) -> None:
     both = core.split_columns(texts, ",", 2, True)
     assert both is not None
     assert both[1] == [list(dict.fromkeys(names)), list(dict.fromkeys(sevens))]
+
+
+def test_lists_filled_to_a_bound_are_plain_lists(core: NativeCore) -> None:
+    """The distinct values and repeats are made to a bound and trimmed
+    (``fingerprints/_fill.h``): they are then lists like any other (grow, shrink,
+    compare), and a list left mostly unused gives its memory back."""
+    texts = [f"{i},{i % 3}" for i in range(5000)]
+    both = core.split_columns(texts, ",", 2, True)
+    assert both is not None
+    _columns, distinct, repeats = both
+    numbers, threes = distinct
+    assert threes == ["0", "1", "2"]
+    # (3 of 5,000 slots used: the rest given back, not kept as 40 kB of NULLs)
+    assert sys.getsizeof(threes) < sys.getsizeof([None] * 100)
+    threes.append("3")
+    threes += ["4"] * 1000
+    del threes[1:]
+    assert threes == ["0"] and numbers == [str(i) for i in range(5000)]
+    numbers.extend(numbers)
+    assert len(numbers) == 10_000 and numbers[9_999] == "4999"
+    assert repeats == [[], None]
