@@ -6,9 +6,9 @@
  *
  * ``texts`` are the table's rows (one line each, no quoting), ``delim`` one code
  * point and ``width`` the number of columns (one more than the most delimiters of a
- * row; 0: count them). Row i's cells are ``texts[i].split(delim)`` padded with "" to
- * ``width``; column j is the list of every row's cell j. Equal to the Python reference (the
- * rows joined by the delimiter and split once, then sliced by column), except that
+ * row; 0: the cut counts them as it goes). Row i's cells are ``texts[i].split(delim)``
+ * padded with "" to ``width``; column j is the list of every row's cell j. Equal to
+ * the Python reference (the rows joined by the delimiter and split once, then sliced by column), except that
  * a value that occurs many times is one object: a dump's names, dates and postal
  * codes repeat thousands of times per chunk, and each repeat was a new str to make,
  * hash (dict.fromkeys of its column), compare and free.
@@ -127,7 +127,8 @@ static PyObject *cell(Table *t, PyObject *line, const Span *sp, int *fresh) {
 
 /* Row line's cell bounds and hashes into sp[0..width): one pass per code point (the
  * delimiter test and the FNV-1a hash of the cell so far), per str kind. Short rows
- * are padded with empty spans. Returns 0, or 1 when the row has more than width. */
+ * are padded with empty spans. Returns 0 (its number of cells in *cells), or 1 when
+ * the row has more than width. */
 #define CUT_ROW(TYPE)                                                                  \
     {                                                                                  \
         const TYPE *p = (const TYPE *)data;                                            \
@@ -146,7 +147,7 @@ static PyObject *cell(Table *t, PyObject *line, const Span *sp, int *fresh) {
         }                                                                              \
     }
 
-static int cut_row(PyObject *line, Py_UCS4 d, Py_ssize_t width, Span *sp) {
+static int cut_row(PyObject *line, Py_UCS4 d, Py_ssize_t width, Span *sp, Py_ssize_t *cells) {
     const void *data = PyUnicode_DATA(line);
     Py_ssize_t len = PyUnicode_GET_LENGTH(line), start = 0, j = 0;
     if (len >= (Py_ssize_t)UINT32_MAX) return 1; /* the caller runs the reference */
@@ -155,6 +156,7 @@ static int cut_row(PyObject *line, Py_UCS4 d, Py_ssize_t width, Span *sp) {
     case PyUnicode_2BYTE_KIND: CUT_ROW(Py_UCS2) break;
     default: CUT_ROW(Py_UCS4) break;
     }
+    *cells = j;
     for (; j < width; j++) sp[j].a = sp[j].b = 0;
     return 0;
 }
@@ -162,7 +164,7 @@ static int cut_row(PyObject *line, Py_UCS4 d, Py_ssize_t width, Span *sp) {
 /* Column j of every row; deduplicated unless its first SAMPLE cells nearly all differ
  * and ``distinct`` is NULL. With ``distinct`` (not NULL): *distinct is the column's
  * distinct values in the order they first occur (what dict.fromkeys(column) holds). */
-static PyObject *column(PyObject *texts, const Span *spans, Py_ssize_t nrows, Py_ssize_t width,
+static PyObject *column(PyObject *texts, const Span *spans, Py_ssize_t nrows, Py_ssize_t stride,
                         Py_ssize_t j, PyObject **distinct, PyObject **repeats) {
     PyObject *col = PyList_New(nrows);
     Fill seen = {NULL, 0}, again = {NULL, 0};
@@ -180,7 +182,7 @@ static PyObject *column(PyObject *texts, const Span *spans, Py_ssize_t nrows, Py
         if (i == SAMPLE && distinct == NULL && t.used * 10 > SAMPLE * 9) {
             tp = NULL;
         }
-        const Span *sp = &spans[i * width + j];
+        const Span *sp = &spans[i * stride + j];
         PyObject *c = cell(tp, PyList_GET_ITEM(texts, i), sp, &fresh);
         if (c == NULL) goto fail;
         PyList_SET_ITEM(col, i, c);
@@ -225,34 +227,61 @@ PyObject *native_split_columns(PyObject *self, PyObject *args) {
     }
     Py_UCS4 d = PyUnicode_READ_CHAR(delim, 0);
     Py_ssize_t nrows = PyList_GET_SIZE(texts);
-    if (width == 0) {
-        /* One more than the most delimiters of a row (a count per row in Python was a
-         * method call per line). */
-        for (Py_ssize_t i = 0; i < nrows; i++) {
-            PyObject *line = PyList_GET_ITEM(texts, i);
-            if (!PyUnicode_Check(line)) break; /* (refused below) */
-            Py_ssize_t n = PyUnicode_Count(line, delim, 0, PY_SSIZE_T_MAX);
-            if (n < 0) return NULL;
-            if (n + 1 > width) width = n + 1;
-        }
-        if (width == 0) width = 1;
-    }
-    if (nrows > PY_SSIZE_T_MAX / width / (Py_ssize_t)sizeof(Span)) return PyErr_NoMemory();
-    Span *spans = PyMem_Malloc((size_t)(nrows * width) * sizeof(Span) + 1);
-    if (spans == NULL) return PyErr_NoMemory();
     for (Py_ssize_t i = 0; i < nrows; i++) {
-        PyObject *line = PyList_GET_ITEM(texts, i);
-        if (!PyUnicode_Check(line)) {
-            PyMem_Free(spans);
+        if (!PyUnicode_Check(PyList_GET_ITEM(texts, i))) {
             PyErr_SetString(PyExc_TypeError, "split_columns: rows must be str");
             return NULL;
         }
-        if (cut_row(line, d, width, &spans[i * width])) {
-            /* more cells than width (or a huge row): the reference cuts it */
-            PyMem_Free(spans);
-            Py_RETURN_NONE;
-        }
     }
+    /* Width 0: one more than the most delimiters of a row, found by the cut itself
+     * (a count of every row first was a second pass over the text). The rows are cut
+     * into ``stride`` spans each, from the first row's count; a row with more cells
+     * widens the stride (at least doubled) and the rows before it are moved apart. */
+    int counting = width == 0;
+    Py_ssize_t stride = width, most = 0;
+    if (counting) {
+        Py_ssize_t n = nrows ? PyUnicode_Count(PyList_GET_ITEM(texts, 0), delim, 0,
+                                               PY_SSIZE_T_MAX) : 0;
+        if (n < 0) return NULL;
+        stride = n + 1;
+    }
+    if (nrows > PY_SSIZE_T_MAX / stride / (Py_ssize_t)sizeof(Span)) return PyErr_NoMemory();
+    Span *spans = PyMem_Malloc((size_t)(nrows * stride) * sizeof(Span) + 1);
+    if (spans == NULL) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < nrows; i++) {
+        PyObject *line = PyList_GET_ITEM(texts, i);
+        Py_ssize_t cells = 0;
+        if (cut_row(line, d, stride, &spans[i * stride], &cells)) {
+            Py_ssize_t n = counting && PyUnicode_GET_LENGTH(line) < (Py_ssize_t)UINT32_MAX
+                           ? PyUnicode_Count(line, delim, 0, PY_SSIZE_T_MAX) : -1;
+            Span *wider = NULL;
+            Py_ssize_t grown = n + 1 > 2 * stride ? n + 1 : 2 * stride;
+            if (n >= 0 && nrows <= PY_SSIZE_T_MAX / grown / (Py_ssize_t)sizeof(Span))
+                wider = PyMem_Realloc(spans, (size_t)(nrows * grown) * sizeof(Span) + 1);
+            if (wider == NULL) {
+                PyMem_Free(spans);
+                if (PyErr_Occurred()) return NULL;
+                if (n >= 0) return PyErr_NoMemory();
+                /* more cells than width (or a huge row): the reference cuts it */
+                Py_RETURN_NONE;
+            }
+            spans = wider;
+            /* (from the last row down: a row's new place is at or after its old one,
+             * and after every earlier row's old place) */
+            for (Py_ssize_t k = i - 1; k >= 0; k--) {
+                memmove(&spans[k * grown], &spans[k * stride], sizeof(Span) * (size_t)stride);
+                for (Py_ssize_t j = stride; j < grown; j++)
+                    spans[k * grown + j].a = spans[k * grown + j].b = 0;
+            }
+            stride = grown;
+            if (cut_row(line, d, stride, &spans[i * stride], &cells)) {
+                PyMem_Free(spans);
+                Py_RETURN_NONE;
+            }
+        }
+        if (cells > most) most = cells;
+    }
+    if (counting) width = most ? most : 1;
     PyObject *columns = PyList_New(width);
     PyObject *distincts = NULL, *repeats = NULL;
     if (want_distinct && ((distincts = PyList_New(width)) == NULL ||
@@ -261,8 +290,8 @@ PyObject *native_split_columns(PyObject *self, PyObject *args) {
     if (columns != NULL) {
         for (Py_ssize_t j = 0; j < width; j++) {
             PyObject *seen = NULL, *again = NULL;
-            PyObject *col = column(texts, spans, nrows, width, j, want_distinct ? &seen : NULL,
-                                   &again);
+            PyObject *col = column(texts, spans, nrows, stride, j,
+                                   want_distinct ? &seen : NULL, &again);
             if (col == NULL) {
                 Py_CLEAR(columns);
                 break;

@@ -181,3 +181,20 @@ def test_lists_filled_to_a_bound_are_plain_lists(core: NativeCore) -> None:
     numbers.extend(numbers)
     assert len(numbers) == 10_000 and numbers[9_999] == "4999"
     assert repeats == [[], None]
+
+
+@pytest.mark.parametrize("widths", [[1, 2, 5, 40, 3], [7, 1, 1, 8], [3, 3, 3], [1]])
+def test_width_zero_widens_as_rows_come(core: NativeCore, widths: list[int]) -> None:
+    """Width 0: the cut starts from the first row's cells and widens as wider rows
+    come (the rows before moved apart, padded with ""); the columns are the reference's
+    at the widest row."""
+    texts = []
+    for i in range(600):
+        cells = widths[min(i // 100, len(widths) - 1)]
+        texts.append(",".join(f"{i % 5}-{j}" for j in range(cells)))
+    width = max(widths)
+    got = core.split_columns(texts, ",", 0, True)
+    assert got is not None
+    assert got[0] == _reference(texts, ",", width)
+    assert got[1] == [list(dict.fromkeys(column)) for column in got[0]]
+    assert got[2] == [_repeats(column) for column in got[0]]
