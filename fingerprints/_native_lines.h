@@ -149,23 +149,99 @@ static int aligned_gaps(const line_t *L) {
     return 0;
 }
 
-/* matchers.regions.line_shape, step for step. */
-static int line_shape_of(line_t *L) {
-    while (L->a < L->b && IS_SPACE(LC(L, L->a))) L->a++;
-    while (L->b > L->a && IS_SPACE(LC(L, L->b - 1))) L->b--;
-    if (L->a == L->b) return SHAPE_BLANK;
-    int comma = 0, tab = 0, plus = 0;
-    Py_ssize_t pipes = 0, semis = 0;
-    for (Py_ssize_t i = L->a; i < L->b; i++) {
-        switch (LC(L, i)) {
-        case ',': comma = 1; break;
-        case '|': pipes++; break;
-        case '\t': tab = 1; break;
-        case ';': semis++; break;
-        case '+': plus = 1; break;
-        default: break;
+/* What line_shape counts in a line: ',' and '+' (whether any), '|', ';' and tabs. */
+typedef struct {
+    int comma, plus;
+    Py_ssize_t pipes, semis, tabs;
+} marks_t;
+
+static inline void count_mark(Py_UCS4 c, marks_t *m) {
+    switch (c) {
+    case ',': m->comma = 1; break;
+    case '|': m->pipes++; break;
+    case '\t': m->tabs++; break;
+    case ';': m->semis++; break;
+    case '+': m->plus = 1; break;
+    default: break;
+    }
+}
+
+#ifdef __SSE2__
+/* The units of a mask of 16 bits, 2 bits a unit of UCS-2 (``per`` 2) or 1 of UCS-1
+ * (no popcount instruction is assumed: x86-64's baseline has none). */
+static inline Py_ssize_t units(int bits, int per) {
+    Py_ssize_t n = 0;
+    for (; bits; bits &= bits - 1) n++;
+    return n / per;
+}
+
+/* The marks of the 8 UCS-2 units (16 of UCS-1 when ``wide`` is 0) of ``v`` whose bits
+ * are in ``keep`` (two bits a unit of UCS-2, as _mm_movemask_epi8 gives them). Most
+ * steps hold none: one test of all five first. */
+static inline void count_marks_simd(__m128i v, int keep, int wide, marks_t *m) {
+    __m128i comma, pipe, tab, semi, plus;
+    if (wide) {
+        comma = _mm_cmpeq_epi16(v, _mm_set1_epi16(','));
+        pipe = _mm_cmpeq_epi16(v, _mm_set1_epi16('|'));
+        tab = _mm_cmpeq_epi16(v, _mm_set1_epi16('\t'));
+        semi = _mm_cmpeq_epi16(v, _mm_set1_epi16(';'));
+        plus = _mm_cmpeq_epi16(v, _mm_set1_epi16('+'));
+    } else {
+        comma = _mm_cmpeq_epi8(v, _mm_set1_epi8(','));
+        pipe = _mm_cmpeq_epi8(v, _mm_set1_epi8('|'));
+        tab = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
+        semi = _mm_cmpeq_epi8(v, _mm_set1_epi8(';'));
+        plus = _mm_cmpeq_epi8(v, _mm_set1_epi8('+'));
+    }
+    __m128i any = _mm_or_si128(_mm_or_si128(comma, pipe),
+                               _mm_or_si128(_mm_or_si128(tab, semi), plus));
+    if (!(_mm_movemask_epi8(any) & keep)) return;
+    int per = wide ? 2 : 1;
+    m->comma |= (_mm_movemask_epi8(comma) & keep) != 0;
+    m->plus |= (_mm_movemask_epi8(plus) & keep) != 0;
+    m->pipes += units(_mm_movemask_epi8(pipe) & keep, per);
+    m->semis += units(_mm_movemask_epi8(semi) & keep, per);
+    m->tabs += units(_mm_movemask_epi8(tab) & keep, per);
+}
+#endif
+
+/* The end of the line that starts at ``start`` (its '\n', or ``n``), and the marks in
+ * it. Sixteen bytes a step where SSE2 is (every x86-64): one pass over a chunk's
+ * text, where the reference's loops read each character twice through the kind. */
+static Py_ssize_t scan_line(const line_t *L, Py_ssize_t start, Py_ssize_t n, marks_t *m) {
+    Py_ssize_t i = start;
+#ifdef __SSE2__
+    if (L->kind == PyUnicode_2BYTE_KIND || L->kind == PyUnicode_1BYTE_KIND) {
+        int wide = L->kind == PyUnicode_2BYTE_KIND;
+        Py_ssize_t step = wide ? 8 : 16;
+        const char *base = (const char *)L->data;
+        const __m128i nl = wide ? _mm_set1_epi16('\n') : _mm_set1_epi8('\n');
+        for (; i + step <= n; i += step) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(base + i * (wide ? 2 : 1)));
+            int end = _mm_movemask_epi8(wide ? _mm_cmpeq_epi16(v, nl) : _mm_cmpeq_epi8(v, nl));
+            /* (the bits below the first newline's, or all 16) */
+            int keep = end ? (1 << __builtin_ctz((unsigned)end)) - 1 : 0xFFFF;
+            count_marks_simd(v, keep, wide, m);
+            if (end) return i + __builtin_ctz((unsigned)end) / (wide ? 2 : 1);
         }
     }
+#endif
+    for (; i < n; i++) {
+        Py_UCS4 c = LC(L, i);
+        if (c == '\n') break;
+        count_mark(c, m);
+    }
+    return i;
+}
+
+/* matchers.regions.line_shape, step for step: ``m`` holds the marks of the line
+ * before it was stripped (the white space stripped holds no mark but tabs). */
+static int line_shape_of(line_t *L, marks_t *m) {
+    for (; L->a < L->b && IS_SPACE(LC(L, L->a)); L->a++) m->tabs -= LC(L, L->a) == '\t';
+    for (; L->b > L->a && IS_SPACE(LC(L, L->b - 1)); L->b--) m->tabs -= LC(L, L->b - 1) == '\t';
+    if (L->a == L->b) return SHAPE_BLANK;
+    int comma = m->comma, tab = m->tabs > 0, plus = m->plus;
+    Py_ssize_t pipes = m->pipes, semis = m->semis;
     Py_UCS4 first = LC(L, L->a);
     if (comma && !pipes && !tab) {
         /* (The reference's test of the first character only saves a regex call:
@@ -199,11 +275,11 @@ static PyObject *native_line_shapes(PyObject *self, PyObject *args) {
     if (out == NULL) return NULL;
     Py_ssize_t start = 0;
     for (;;) {
-        Py_ssize_t end = start;
-        while (end < n && PyUnicode_READ(L.kind, L.data, end) != '\n') end++;
+        marks_t m = {0, 0, 0, 0, 0};
+        Py_ssize_t end = scan_line(&L, start, n, &m);
         L.a = start;
         L.b = end;
-        if (PyList_Append(out, PyTuple_GET_ITEM(names, line_shape_of(&L))) < 0) {
+        if (PyList_Append(out, PyTuple_GET_ITEM(names, line_shape_of(&L, &m))) < 0) {
             Py_DECREF(out);
             return NULL;
         }

@@ -54,6 +54,24 @@ def test_native_line_shape_cases(line: str) -> None:
     assert _native.line_shapes(line, _SHAPES) == [line_shape(line)]
 
 
+@pytest.mark.parametrize("filler", ["a", "山", "\U0001F600"])  # 1-, 2- and 4-byte strs
+def test_native_line_shapes_at_every_offset(filler: str) -> None:
+    """The native scan reads a line sixteen bytes a step: a mark or a line break at
+    every offset of a step, and tabs at the stripped edges (which count for nothing),
+    give the reference's shapes."""
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    lines = []
+    for n in range(0, 40):
+        for mark in ",|;+\t":
+            for at in range(n + 1):
+                body = filler * at + mark + filler * (n - at)
+                lines += [body, "\t" + body, body + "\t\t", f"|{body}|{mark}"]
+    for joined in ("\n".join(lines), "\n".join(lines[::7]) + "\n"):
+        assert _native.line_shapes(joined, _SHAPES) == [
+            line_shape(ln) for ln in joined.split("\n")]
+
+
 @given(st.lists(lines, max_size=30).map("\n".join))
 @settings(max_examples=300, deadline=None)
 @example("0\x1f\n1\n2\x1c")  # line numbers with white space int() does not trim
