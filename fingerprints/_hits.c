@@ -50,6 +50,51 @@ static int strong_kind(PyObject *pair, PyObject *weak) {
     return in < 0 ? -1 : !in;
 }
 
+/* A value with one pair, the one that hit: its cell_hits list [(pair, j)], and its
+ * memo entry (when ``memo`` is given and it has no primary pair) with the answers as
+ * a tuple of one (pair, answer); the same objects as one_value's, without the lists
+ * grown item by item (most of a dump's values are one pair). */
+static int one_pair(PyObject *value, PyObject *pair, Py_ssize_t nprim, PyObject *hits,
+                    PyObject *jobj, PyObject *weak, PyObject *memo, PyObject *cell_hits,
+                    PyObject *strong_values, PyObject *matched_values) {
+    int rc = -1;
+    PyObject *a = answer(hits, pair);
+    if (a == NULL) return -1;
+    PyObject *item = PyTuple_Pack(2, pair, jobj), *got = PyList_New(1);
+    if (item == NULL || got == NULL) {
+        Py_XDECREF(item);
+        Py_XDECREF(got);
+        return -1;
+    }
+    PyList_SET_ITEM(got, 0, item);
+    int strong = strong_kind(pair, weak);
+    if (strong < 0 || PyDict_SetItem(cell_hits, value, got) < 0) goto done;
+    if (strong && PySet_Add(strong_values, value) < 0) goto done;
+    if (nprim) {
+        PyObject *m = PyLong_FromSsize_t(nprim);
+        if (m == NULL || PyDict_SetItem(matched_values, value, m) < 0) {
+            Py_XDECREF(m);
+            goto done;
+        }
+        Py_DECREF(m);
+    } else if (memo != Py_None) {
+        PyObject *pa = PyTuple_Pack(2, pair, a);
+        PyObject *t = pa ? PyTuple_Pack(1, pa) : NULL;
+        PyObject *entry = t ? PyTuple_Pack(3, got, strong ? Py_True : Py_False, t) : NULL;
+        Py_XDECREF(pa);
+        Py_XDECREF(t);
+        if (entry == NULL || PyDict_SetItem(memo, value, entry) < 0) {
+            Py_XDECREF(entry);
+            goto done;
+        }
+        Py_DECREF(entry);
+    }
+    rc = 0;
+done:
+    Py_DECREF(got);
+    return rc;
+}
+
 /* One value with a hit: its cell_hits list, strong and matched, and its memo entry. */
 static int one_value(PyObject *value, PyObject *pairs, Py_ssize_t nprim, PyObject *hits,
                      PyObject *jobj, PyObject *weak, PyObject *memo, PyObject *cell_hits,
@@ -178,6 +223,13 @@ PyObject *native_column_hits(PyObject *self, PyObject *args) {
             if (!hit_at[i++]) continue;
             Py_ssize_t nprim = PyLong_AsSsize_t(PyTuple_GET_ITEM(res, 1));
             if (nprim == -1 && PyErr_Occurred()) goto fail;
+            PyObject *pairs = PyTuple_GET_ITEM(res, 0);
+            if (PyTuple_GET_SIZE(pairs) == 1) {
+                if (one_pair(value, PyTuple_GET_ITEM(pairs, 0), nprim, hits, jobj, weak, memo,
+                             cell_hits, strong_values, matched_values) < 0)
+                    goto fail;
+                continue;
+            }
             if (one_value(value, PyTuple_GET_ITEM(res, 0), nprim, hits, jobj, weak, memo,
                           cell_hits, strong_values, matched_values) < 0)
                 goto fail;

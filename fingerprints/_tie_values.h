@@ -110,6 +110,11 @@ typedef struct {
      * in this call (bit ``count`` of wknown[bit]: read): most values' counts are small */
     double wsmall[MAXBITS][WCOUNTS];
     uint64_t wknown[MAXBITS];
+    /* The kind object last read from an answer, and its bit: the answers of a call
+     * share a few kind objects (the index's interned names). Alive for the call: an
+     * answer the table holds owns it. */
+    PyObject *last_kind;
+    long last_k;
 } Ctx;
 
 static int table_add(Work *wk, const Value *v) {
@@ -180,8 +185,7 @@ static int resolve_records(PyObject *h, Value *v, Ctx *cx) {
     }
     Py_ssize_t nrec = 0;
     uint64_t pbits = 0;
-    long first = -1, last_k = -1;
-    PyObject *last_kind = NULL;
+    long first = -1;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *t = PyTuple_GET_ITEM(h, i);
         if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2) {
@@ -190,13 +194,13 @@ static int resolve_records(PyObject *h, Value *v, Ctx *cx) {
         }
         /* an answer's pairs share one kind object, nearly always */
         PyObject *kobj = PyTuple_GET_ITEM(t, 1);
-        long k = kobj == last_kind ? last_k : kind_bit(kobj, cx);
+        long k = kobj == cx->last_kind ? cx->last_k : kind_bit(kobj, cx);
         if (k < 0) {
             PyMem_Free(recs);
             return k == -2 ? 2 : -1;
         }
-        last_kind = kobj;
-        last_k = k;
+        cx->last_kind = kobj;
+        cx->last_k = k;
         if (i == 0) first = k;
         uint64_t b = (uint64_t)1 << k;
         PyObject *rec = PyTuple_GET_ITEM(t, 0);
