@@ -45,6 +45,10 @@ static void weigh(Cand *c, int kind, double w) {
     }
 }
 
+/* Up to this many candidates in a row, a value's records are searched for each one
+ * (see the row loop). */
+#define FEW_CANDS 4
+
 /* A record id's key in Work.cmap and Work.bmap (ids start at 0; key 0 is free). */
 static inline uint64_t id_key(long long id) { return (uint64_t)id + 1; }
 
@@ -490,6 +494,25 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
             if (v->common) continue;
             /* A record is in a value's answer once: the order of the updates of one
              * candidate is the order of the values, as in the reference. */
+            if (wk.ncands <= FEW_CANDS) {
+                /* A row has a candidate or two, and a name or a birth date names up to
+                 * POSTINGS_CAP records: each candidate is looked for in the value's
+                 * records (one short array, read in order), not each record in the
+                 * map of candidates (a hashed probe per record). */
+                for (Py_ssize_t j = 0; j < wk.ncands; j++) {
+                    Cand *c = &wk.cands[j];
+                    for (Py_ssize_t r = 0; r < v->nrec; r++) {
+                        const RecBits *rb = &v->recs[r];
+                        if (rb->id != c->id) continue;
+                        if (rb->bits) {
+                            c->mask |= rb->bits;
+                            weigh(c, v->kind, v->w);
+                        }
+                        break;
+                    }
+                }
+                continue;
+            }
             for (Py_ssize_t r = 0; r < v->nrec; r++) {
                 const RecBits *rb = &v->recs[r];
                 Py_ssize_t j = find_cand(&wk, rb->id);
