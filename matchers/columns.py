@@ -108,6 +108,7 @@ def scan_columns(
     first_line: int,
     memo: ColumnMemo | None = None,
     deferred: Set[str] = frozenset(),
+    split: list[str] | None = None,
 ) -> tuple[list[RowCandidates], dict[Pair, Hits], int, int]:
     """Rows with hits, the probe answers they need, and primary candidate counts
     (all, matched). ``memo`` carries what cell values came to from one chunk of a
@@ -116,8 +117,9 @@ def scan_columns(
     hit (then the result is the same as with none deferred; the answers returned
     lack theirs when there are no rows). In a column read as a weak kind, the cells
     that can give only weak candidates (:meth:`Extractor.weak_only`) are not even
-    read until then, and then only in the rows with a strong hit."""
-    table = table_columns(text, layout, first_line)
+    read until then, and then only in the rows with a strong hit. ``split`` is
+    ``text.split("\n")`` when the caller has it."""
+    table = table_columns(text, layout, first_line, split)
     if not len(table):
         return [], {}, 0, 0
     if memo is None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from fingerprints import native
@@ -114,11 +114,14 @@ def line_shape(line: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Region:
     """A run of lines of one shape: ``text`` starts at line ``first`` (0-based,
-    within the chunk); ``shape`` is the shape of its lines."""
+    within the chunk); ``shape`` is the shape of its lines. ``lines`` is
+    ``text.split("\n")`` where the cut had it (a table's column scan takes it instead
+    of splitting the text once more), else None."""
 
     first: int
     text: str
     shape: str
+    lines: list[str] | None = field(default=None, compare=False, repr=False)
 
 
 def whole_document(text: str) -> bool:
@@ -145,7 +148,8 @@ def cut_regions(text: str) -> list[Region]:
     if len(merged) == 1 and GUTTER not in shapes:
         # One region (a dump file's chunk, mostly): nothing to drop, nothing to copy.
         a, b, shape, _holes = merged[0]
-        return [Region(a, "\n".join(lines[a:b]) if (a, b) != (0, len(lines)) else text, shape)]
+        body = lines[a:b] if (a, b) != (0, len(lines)) else lines
+        return [Region(a, "\n".join(body) if body is not lines else text, shape, body)]
     regions: list[Region] = []
     # The content lines of the regions kept, made only once some region may be a
     # copy: a region whose first content line is in no kept region's text is none
@@ -170,7 +174,7 @@ def cut_regions(text: str) -> list[Region]:
             if len(content) >= _COPY_MIN_LINES and content <= seen:
                 continue  # a copy of text read already
             seen |= content
-        regions.append(Region(a, "\n".join(body), shape))
+        regions.append(Region(a, "\n".join(body), shape, body))
     return regions
 
 

@@ -305,8 +305,10 @@ class Table:
         return len(self.lines)
 
 
-def table_columns(text: str, layout: Layout, first_line: int = 1) -> Table:
+def table_columns(text: str, layout: Layout, first_line: int = 1,
+                  split: list[str] | None = None) -> Table:
     """The rows of a line-based table (header left out), transposed into columns.
+    ``split`` is ``text.split("\n")`` when the caller has it (not changed here).
 
     When every row is one line split on the delimiter (no quoting), the lines are
     joined by the delimiter and split once, and each column is a slice with a
@@ -321,7 +323,7 @@ def table_columns(text: str, layout: Layout, first_line: int = 1) -> Table:
     ):
         rows, lines = _split_lines(text, layout, first_line)
         return Table(_transpose(rows), lines, rows, [], "")
-    all_lines = text.split("\n")
+    all_lines = split if split is not None else text.split("\n")
     content = list(map(str.strip, all_lines))  # "" (false) for a blank line
     lines = list(compress(range(first_line, first_line + len(all_lines)), content))
     texts = list(compress(all_lines, content))

@@ -208,19 +208,20 @@ class Matcher:
     ) -> tuple[ChunkHits, Layout]:
         if looks_like_html(text) or name.lower().endswith((".html", ".htm")):
             text = strip_html(text)
-        parts: list[tuple[int, str, Layout]]
+        parts: list[tuple[int, str, Layout, list[str] | None]]
         if whole_document(text) or (layout is not None and layout.kind in ("sql", "json")):
-            parts = [(0, text, detect_layout(text, layout))]
+            parts = [(0, text, detect_layout(text, layout), None)]
         else:
-            parts = [(r.first, r.text, lay) for r, lay in region_layouts(cut_regions(text), layout)]
+            parts = [(r.first, r.text, lay, r.lines)
+                     for r, lay in region_layouts(cut_regions(text), layout)]
             if not parts:
-                parts = [(0, text, detect_layout(text, layout))]
+                parts = [(0, text, detect_layout(text, layout), None)]
         rows: list[RowCandidates] = []
         texts: list[str] = []  # per row: the text its prose span points into
         hits: dict[Pair, Hits] = {}
         n_prim = n_matched = 0
-        for first, region, region_layout in parts:
-            got = self._read(region, region_layout, first_line + first, continues)
+        for first, region, region_layout, region_lines in parts:
+            got = self._read(region, region_layout, first_line + first, continues, region_lines)
             rows += got.rows
             texts += got.texts
             hits.update(got.hits)
@@ -250,9 +251,11 @@ class Matcher:
         return ChunkHits(record_hits, self.primary, n_prim, n_matched, snippet,
                          snippet_conf), layout
 
-    def _read(self, text: str, layout: Layout, first_line: int, continues: bool) -> Reading:
+    def _read(self, text: str, layout: Layout, first_line: int, continues: bool,
+              lines: list[str] | None = None) -> Reading:
         """Rows and probe answers of one region read with ``layout``; where the
-        row reading explains a line poorly, the line is read as prose as well."""
+        row reading explains a line poorly, the line is read as prose as well.
+        ``lines`` is ``text.split("\n")`` when the caller has it."""
         if layout.kind == "prose":
             # Prose is searched as a whole (substrings, windows), so it is prepared
             # as a whole; table cells are prepared one distinct cell at a time.
@@ -261,7 +264,7 @@ class Matcher:
         if layout.kind in _COLUMNAR:
             rows, hits, n_prim, n_matched = scan_columns(
                 self.extractor, self.prober, text, layout, first_line, self._column_memo(),
-                self._deferred,
+                self._deferred, lines,
             )
             reading = Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
         else:

@@ -215,3 +215,16 @@ def test_lazy_copy_check_keeps_what_the_eager_one_keeps(
     if len(merged) == 1 and regions.GUTTER not in shapes:
         return
     assert got == _kept_regions_eagerly(merged, lines, shapes)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([
+    "山田,090-1234-5678,東京都", "a|b|c", "|---|---|", "", "   ", "こんにちは、元気です。",
+    "1. item", "key: value", "  12  ", "a\tb\tc", "x,y",
+]), max_size=40))
+def test_a_regions_lines_are_its_text_split(lines: list[str]) -> None:
+    """Where the cut hands a region its lines (the column scan reads them instead of
+    splitting the text again), they are the text's lines exactly."""
+    for region in cut_regions("\n".join(lines)):
+        if region.lines is not None:
+            assert region.lines == region.text.split("\n")
