@@ -190,8 +190,21 @@ static PyObject *found_ahead(PyObject *rc, PyTypeObject *tp, Py_ssize_t off) {
     return f != NULL && PyList_CheckExact(f) ? f : NULL;
 }
 
+/* A row's attribute: read at its slot when the row is of the slots class the offset is
+ * of (``off`` >= 0) and the slot is set, else through PyObject_GetAttr (which also
+ * raises for an unset one). A new reference. */
+static PyObject *row_attr(PyObject *rc, PyTypeObject *tp, Py_ssize_t off, PyObject *name) {
+    if (off >= 0 && Py_TYPE(rc) == tp) {
+        PyObject *v = *(PyObject **)((char *)rc + off);
+        if (v != NULL) return Py_NewRef(v);
+    }
+    return PyObject_GetAttr(rc, name);
+}
+
 /* The offset of the slot ``name`` of type ``tp`` (-1 when it is no object slot). */
 static Py_ssize_t slot_offset(PyTypeObject *tp, PyObject *name) {
+    /* (a class of its own attribute lookup is read through it) */
+    if (tp->tp_getattro != PyObject_GenericGetAttr) return -1;
     PyObject *d = _PyType_Lookup(tp, name);
     if (d == NULL || !Py_IS_TYPE(d, &PyMemberDescr_Type)) return -1;
     PyMemberDef *m = ((PyMemberDescrObject *)d)->d_member;
@@ -414,10 +427,11 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
     Py_ssize_t nrows = PySequence_Fast_GET_SIZE(seq);
     PyTypeObject *row_type = nrows ? Py_TYPE(PySequence_Fast_GET_ITEM(seq, 0)) : NULL;
     Py_ssize_t found_off = row_type != NULL ? slot_offset(row_type, s_found) : -1;
+    Py_ssize_t line_off = row_type != NULL ? slot_offset(row_type, s_line) : -1;
     for (Py_ssize_t ri = 0; ri < nrows; ri++) {
         PyObject *rc = PySequence_Fast_GET_ITEM(seq, ri);
         prefetch_rows(&wk, seq, ri, nrows, row_type, found_off);
-        PyObject *found = PyObject_GetAttr(rc, s_found);
+        PyObject *found = row_attr(rc, row_type, found_off, s_found);
         if (found == NULL) goto fail;
         PyObject *fseq = PySequence_Fast(found, "found must be a sequence");
         Py_DECREF(found);
@@ -581,7 +595,7 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
                 Py_DECREF(keys);
             }
         }
-        PyObject *line = PyObject_GetAttr(rc, s_line);
+        PyObject *line = row_attr(rc, row_type, line_off, s_line);
         if (line == NULL) {
             Py_DECREF(fseq);
             goto fail;
