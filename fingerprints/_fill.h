@@ -1,4 +1,4 @@
-/* A list filled from the front to a known bound (issue 15). PyList_Append grew a
+/* Lists filled from the front to a known bound, and small tuples (issue 15). PyList_Append grew a
  * list of a chunk's tens of thousands of cells step by step, and each step past the
  * allocator's small blocks was a realloc that copied it (hit-dense 20k: 3 % of a
  * scan's instructions in list growth). Here the bound's slots are made at once
@@ -38,6 +38,34 @@ static inline PyObject *fill_done(Fill *f) {
         Py_SET_SIZE(f->list, f->used);
     }
     return f->list;
+}
+
+/* Small tuples of new references to their items: PyTuple_Pack's variadic loop cost a
+ * third as much again as the tuple itself, and a hit-dense chunk makes half a million
+ * of these (a hit's (pair, column), a cell's pairs, a posting's (record, kind)). */
+static inline PyObject *tuple1(PyObject *a) {
+    PyObject *t = PyTuple_New(1);
+    if (t != NULL) PyTuple_SET_ITEM(t, 0, Py_NewRef(a));
+    return t;
+}
+
+static inline PyObject *tuple2(PyObject *a, PyObject *b) {
+    PyObject *t = PyTuple_New(2);
+    if (t != NULL) {
+        PyTuple_SET_ITEM(t, 0, Py_NewRef(a));
+        PyTuple_SET_ITEM(t, 1, Py_NewRef(b));
+    }
+    return t;
+}
+
+static inline PyObject *tuple3(PyObject *a, PyObject *b, PyObject *c) {
+    PyObject *t = PyTuple_New(3);
+    if (t != NULL) {
+        PyTuple_SET_ITEM(t, 0, Py_NewRef(a));
+        PyTuple_SET_ITEM(t, 1, Py_NewRef(b));
+        PyTuple_SET_ITEM(t, 2, Py_NewRef(c));
+    }
+    return t;
 }
 
 #endif

@@ -19,6 +19,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "_fill.h"
+
 static int bad_cell(void) {
     PyErr_SetString(PyExc_TypeError, "column_hits: a CellResult is (tuple of pairs, int, label)");
     return -1;
@@ -60,7 +62,7 @@ static int one_pair(PyObject *value, PyObject *pair, Py_ssize_t nprim, PyObject 
     int rc = -1;
     PyObject *a = answer(hits, pair);
     if (a == NULL) return -1;
-    PyObject *item = PyTuple_Pack(2, pair, jobj), *got = PyList_New(1);
+    PyObject *item = tuple2(pair, jobj), *got = PyList_New(1);
     if (item == NULL || got == NULL) {
         Py_XDECREF(item);
         Py_XDECREF(got);
@@ -78,9 +80,9 @@ static int one_pair(PyObject *value, PyObject *pair, Py_ssize_t nprim, PyObject 
         }
         Py_DECREF(m);
     } else if (memo != Py_None) {
-        PyObject *pa = PyTuple_Pack(2, pair, a);
-        PyObject *t = pa ? PyTuple_Pack(1, pa) : NULL;
-        PyObject *entry = t ? PyTuple_Pack(3, got, strong ? Py_True : Py_False, t) : NULL;
+        PyObject *pa = tuple2(pair, a);
+        PyObject *t = pa ? tuple1(pa) : NULL;
+        PyObject *entry = t ? tuple3(got, strong ? Py_True : Py_False, t) : NULL;
         Py_XDECREF(pa);
         Py_XDECREF(t);
         if (entry == NULL || PyDict_SetItem(memo, value, entry) < 0) {
@@ -111,7 +113,7 @@ static int one_value(PyObject *value, PyObject *pairs, Py_ssize_t nprim, PyObjec
         int yes = np == 1 ? 1 : PyObject_IsTrue(a); /* one pair: it is the one that hit */
         if (yes < 0) goto done;
         if (!yes) continue;
-        PyObject *item = PyTuple_Pack(2, pair, jobj);
+        PyObject *item = tuple2(pair, jobj);
         if (item == NULL || PyList_Append(got, item) < 0) {
             Py_XDECREF(item);
             goto done;
@@ -123,7 +125,7 @@ static int one_value(PyObject *value, PyObject *pairs, Py_ssize_t nprim, PyObjec
             strong = s;
         }
         if (answers != NULL) {
-            PyObject *pa = PyTuple_Pack(2, pair, a);
+            PyObject *pa = tuple2(pair, a);
             if (pa == NULL || PyList_Append(answers, pa) < 0) {
                 Py_XDECREF(pa);
                 goto done;
@@ -154,7 +156,7 @@ static int one_value(PyObject *value, PyObject *pairs, Py_ssize_t nprim, PyObjec
     }
     if (answers != NULL) {
         PyObject *t = PyList_AsTuple(answers);
-        PyObject *entry = t ? PyTuple_Pack(3, got, strong ? Py_True : Py_False, t) : NULL;
+        PyObject *entry = t ? tuple3(got, strong ? Py_True : Py_False, t) : NULL;
         Py_XDECREF(t);
         if (entry == NULL || PyDict_SetItem(memo, value, entry) < 0) {
             Py_XDECREF(entry);

@@ -110,17 +110,17 @@ static PyObject *decided_cells(PyObject *values, PyObject *kind, Py_ssize_t max_
         /* (Pairs keep their hash: fingerprints/_pair.c) */
         PyObject *pairs = NULL, *pair = pair_new(kind, got);
         if (pair != NULL && fold == Py_None) {
-            pairs = PyTuple_Pack(1, pair);
+            pairs = tuple1(pair);
         } else if (pair != NULL) {
             PyObject *folded = PyObject_CallOneArg(fold, got);
             PyObject *second = folded ? pair_new(folded_kind, folded) : NULL;
-            pairs = second ? PyTuple_Pack(2, pair, second) : NULL;
+            pairs = second ? tuple2(pair, second) : NULL;
             Py_XDECREF(folded);
             Py_XDECREF(second);
         }
         Py_DECREF(got);
         Py_XDECREF(pair);
-        PyObject *res = pairs ? PyTuple_Pack(3, pairs, zero, kind) : NULL;
+        PyObject *res = pairs ? tuple3(pairs, zero, kind) : NULL;
         Py_XDECREF(pairs);
         if (res == NULL) goto done;
         int bad = PyDict_SetItem(found, v, res);

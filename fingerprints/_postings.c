@@ -22,6 +22,8 @@
 #include <Python.h>
 #include <stdint.h>
 
+#include "_fill.h"
+
 /* The first position in [lo, hi) whose key is >= q (or > q when ``after``). */
 static inline Py_ssize_t bound(const uint64_t *k, Py_ssize_t lo, Py_ssize_t hi, uint64_t q,
                                int after) {
@@ -166,7 +168,7 @@ PyObject *native_index_answers(PyObject *self, PyObject *args) {
             for (Py_ssize_t p = lo; p < hi; p++) {
                 if ((long)kv[p] != code) continue;
                 PyObject *rec = PyLong_FromUnsignedLong(rv[p]);
-                PyObject *t = rec == NULL ? NULL : PyTuple_Pack(2, rec, kind);
+                PyObject *t = rec == NULL ? NULL : tuple2(rec, kind);
                 Py_XDECREF(rec);
                 if (t == NULL) {
                     Py_DECREF(answer);
