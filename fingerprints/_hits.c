@@ -52,6 +52,25 @@ static int strong_kind(PyObject *pair, PyObject *weak) {
     return in < 0 ? -1 : !in;
 }
 
+/* matched_values[value] = n. */
+static int set_matched(PyObject *matched_values, PyObject *value, Py_ssize_t n) {
+    PyObject *m = PyLong_FromSsize_t(n);
+    int e = m == NULL ? -1 : PyDict_SetItem(matched_values, value, m);
+    Py_XDECREF(m);
+    return e;
+}
+
+/* memo[value] = (got, strong, answers), ``answers`` a new reference (or NULL: an
+ * error already set) that this takes. */
+static int set_entry(PyObject *memo, PyObject *value, PyObject *got, int strong,
+                     PyObject *answers) {
+    PyObject *entry = answers ? tuple3(got, strong ? Py_True : Py_False, answers) : NULL;
+    Py_XDECREF(answers);
+    int e = entry == NULL ? -1 : PyDict_SetItem(memo, value, entry);
+    Py_XDECREF(entry);
+    return e;
+}
+
 /* A value with one pair, the one that hit: its cell_hits list [(pair, j)], and its
  * memo entry (when ``memo`` is given and it has no primary pair) with the answers as
  * a tuple of one (pair, answer); the same objects as one_value's, without the lists
@@ -73,23 +92,12 @@ static int one_pair(PyObject *value, PyObject *pair, Py_ssize_t nprim, PyObject 
     if (strong < 0 || PyDict_SetItem(cell_hits, value, got) < 0) goto done;
     if (strong && PySet_Add(strong_values, value) < 0) goto done;
     if (nprim) {
-        PyObject *m = PyLong_FromSsize_t(nprim);
-        if (m == NULL || PyDict_SetItem(matched_values, value, m) < 0) {
-            Py_XDECREF(m);
-            goto done;
-        }
-        Py_DECREF(m);
+        if (set_matched(matched_values, value, nprim) < 0) goto done;
     } else if (memo != Py_None) {
         PyObject *pa = tuple2(pair, a);
         PyObject *t = pa ? tuple1(pa) : NULL;
-        PyObject *entry = t ? tuple3(got, strong ? Py_True : Py_False, t) : NULL;
         Py_XDECREF(pa);
-        Py_XDECREF(t);
-        if (entry == NULL || PyDict_SetItem(memo, value, entry) < 0) {
-            Py_XDECREF(entry);
-            goto done;
-        }
-        Py_DECREF(entry);
+        if (set_entry(memo, value, got, strong, t) < 0) goto done;
     }
     rc = 0;
 done:
@@ -146,24 +154,9 @@ static int one_value(PyObject *value, PyObject *pairs, Py_ssize_t nprim, PyObjec
             matched += yes;
         }
     }
-    if (matched) {
-        PyObject *m = PyLong_FromSsize_t(matched);
-        if (m == NULL || PyDict_SetItem(matched_values, value, m) < 0) {
-            Py_XDECREF(m);
-            goto done;
-        }
-        Py_DECREF(m);
-    }
-    if (answers != NULL) {
-        PyObject *t = PyList_AsTuple(answers);
-        PyObject *entry = t ? tuple3(got, strong ? Py_True : Py_False, t) : NULL;
-        Py_XDECREF(t);
-        if (entry == NULL || PyDict_SetItem(memo, value, entry) < 0) {
-            Py_XDECREF(entry);
-            goto done;
-        }
-        Py_DECREF(entry);
-    }
+    if (matched && set_matched(matched_values, value, matched) < 0) goto done;
+    if (answers != NULL && set_entry(memo, value, got, strong, PyList_AsTuple(answers)) < 0)
+        goto done;
     rc = 0;
 done:
     Py_DECREF(got);
