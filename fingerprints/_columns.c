@@ -8,10 +8,10 @@
  * point and ``width`` the number of columns (one more than the most delimiters of a
  * row; 0: the cut counts them as it goes). Row i's cells are ``texts[i].split(delim)``
  * padded with "" to ``width``; column j is the list of every row's cell j. Equal to
- * the Python reference (the rows joined by the delimiter and split once, then sliced by column), except that
- * a value that occurs many times is one object: a dump's names, dates and postal
- * codes repeat thousands of times per chunk, and each repeat was a new str to make,
- * hash (dict.fromkeys of its column), compare and free.
+ * the Python reference (the rows joined by the delimiter and split once, then sliced
+ * by column), except that a value that occurs many times is one object: a dump's
+ * names, dates and postal codes repeat thousands of times per chunk, and each repeat
+ * was a new str to make, hash (dict.fromkeys of its column), compare and free.
  * Returns None when the rows hold more cells than ``width``, or a row of 2**32 code
  * points or more (the caller then runs the reference).
  *

@@ -237,8 +237,10 @@ static Py_ssize_t scan_line(const line_t *L, Py_ssize_t start, Py_ssize_t n, mar
 /* matchers.regions.line_shape, step for step: ``m`` holds the marks of the line
  * before it was stripped (the white space stripped holds no mark but tabs). */
 static int line_shape_of(line_t *L, marks_t *m) {
-    for (; L->a < L->b && IS_SPACE(LC(L, L->a)); L->a++) m->tabs -= LC(L, L->a) == '\t';
-    for (; L->b > L->a && IS_SPACE(LC(L, L->b - 1)); L->b--) m->tabs -= LC(L, L->b - 1) == '\t';
+    for (; L->a < L->b && IS_SPACE(LC(L, L->a)); L->a++)
+        m->tabs -= LC(L, L->a) == '\t';
+    for (; L->b > L->a && IS_SPACE(LC(L, L->b - 1)); L->b--)
+        m->tabs -= LC(L, L->b - 1) == '\t';
     if (L->a == L->b) return SHAPE_BLANK;
     int comma = m->comma, tab = m->tabs > 0, plus = m->plus;
     Py_ssize_t pipes = m->pipes, semis = m->semis;
