@@ -1,12 +1,13 @@
-/* Lists filled from the front to a known bound, and small tuples (issue 15). PyList_Append grew a
- * list of a chunk's tens of thousands of cells step by step, and each step past the
- * allocator's small blocks was a realloc that copied it (hit-dense 20k: 3 % of a
- * scan's instructions in list growth). Here the bound's slots are made at once
- * (NULL until set: a list's dealloc skips those), and the unused ones dropped. */
+/* Lists filled from the front to a known bound, and small tuples (issue 15).
+ * PyList_Append grew a list of a chunk's tens of thousands of cells step by step, and
+ * each step past the allocator's small blocks was a realloc that copied it (hit-dense
+ * 20k: 3 % of a scan's instructions in list growth). Here the bound's slots are made
+ * at once (NULL until set: a list's dealloc skips those), and the unused ones dropped. */
 #ifndef LEAKPRINT_FILL_H
 #define LEAKPRINT_FILL_H
 
 #include <Python.h>
+#include <string.h>
 
 typedef struct {
     PyObject *list;
@@ -28,16 +29,24 @@ static inline void fill_put(Fill *f, PyObject *o) {
 /* Append ``o``, stealing the reference. */
 static inline void fill_steal(Fill *f, PyObject *o) { PyList_SET_ITEM(f->list, f->used++, o); }
 
-/* The list, its unused slots dropped: when most of them are unused, their memory
- * is given back (PyList_SetSlice shrinks the allocation); else only the size is set. */
+/* The list, its unused slots dropped. When most of them are unused (a column of a
+ * few distinct values among many rows), the items move to a list of their own size
+ * and the large one is freed: a cost of the items used, not of the slots left over.
+ * Else only the size is set. On NULL (MemoryError), f->list is still the caller's. */
 static inline PyObject *fill_done(Fill *f) {
-    Py_ssize_t n = PyList_GET_SIZE(f->list);
-    if (f->used < n / 2) {
-        if (PyList_SetSlice(f->list, f->used, n, NULL) < 0) return NULL;
-    } else {
+    if (f->used >= PyList_GET_SIZE(f->list) / 2) {
         Py_SET_SIZE(f->list, f->used);
+        return f->list;
     }
-    return f->list;
+    PyObject *exact = PyList_New(f->used);
+    if (exact == NULL) return NULL;
+    if (f->used)
+        memcpy(&PyList_GET_ITEM(exact, 0), &PyList_GET_ITEM(f->list, 0),
+               sizeof(PyObject *) * (size_t)f->used);
+    Py_SET_SIZE(f->list, 0); /* (its references moved to ``exact``) */
+    Py_DECREF(f->list);
+    f->list = exact;
+    return exact;
 }
 
 /* Small tuples of new references to their items: PyTuple_Pack's variadic loop cost a

@@ -105,7 +105,8 @@ done:
     return rc;
 }
 
-/* One value with a hit: its cell_hits list, strong and matched, and its memo entry. */
+/* One value of several pairs with a hit (one_pair takes a value of one): its
+ * cell_hits list, strong and matched, and its memo entry. */
 static int one_value(PyObject *value, PyObject *pairs, Py_ssize_t nprim, PyObject *hits,
                      PyObject *jobj, PyObject *weak, PyObject *memo, PyObject *cell_hits,
                      PyObject *strong_values, PyObject *matched_values) {
@@ -118,7 +119,7 @@ static int one_value(PyObject *value, PyObject *pairs, Py_ssize_t nprim, PyObjec
         PyObject *pair = PyTuple_GET_ITEM(pairs, k);
         PyObject *a = answer(hits, pair);
         if (a == NULL) goto done;
-        int yes = np == 1 ? 1 : PyObject_IsTrue(a); /* one pair: it is the one that hit */
+        int yes = PyObject_IsTrue(a);
         if (yes < 0) goto done;
         if (!yes) continue;
         PyObject *item = tuple2(pair, jobj);
@@ -143,16 +144,12 @@ static int one_value(PyObject *value, PyObject *pairs, Py_ssize_t nprim, PyObjec
     }
     if (PyDict_SetItem(cell_hits, value, got) < 0) goto done;
     if (strong && PySet_Add(strong_values, value) < 0) goto done;
-    if (np == 1) {
-        matched = nprim;
-    } else {
-        for (Py_ssize_t k = 0; k < nprim && k < np; k++) {
-            PyObject *a = answer(hits, PyTuple_GET_ITEM(pairs, k));
-            if (a == NULL) goto done;
-            int yes = PyObject_IsTrue(a);
-            if (yes < 0) goto done;
-            matched += yes;
-        }
+    for (Py_ssize_t k = 0; k < nprim && k < np; k++) {
+        PyObject *a = answer(hits, PyTuple_GET_ITEM(pairs, k));
+        if (a == NULL) goto done;
+        int yes = PyObject_IsTrue(a);
+        if (yes < 0) goto done;
+        matched += yes;
     }
     if (matched && set_matched(matched_values, value, matched) < 0) goto done;
     if (answers != NULL && set_entry(memo, value, got, strong, PyList_AsTuple(answers)) < 0)

@@ -181,24 +181,24 @@ static inline void prefetch_best(const Work *wk, long long id) {
     if (at >= 0) __builtin_prefetch(&wk->best[at]);
 }
 
-/* A row object's ``found``, read at its slot when the rows are of a slots class
- * (``off`` >= 0: the member's offset, for objects of type ``tp``), else None;
- * borrowed. Only for looking ahead: the row loop itself reads it as an attribute. */
+/* A row's slot at ``off`` (the member's offset in type ``tp``, see slot_offset), when
+ * the row is of that type and the slot is set; else NULL. Borrowed. */
+static PyObject *row_slot(PyObject *rc, PyTypeObject *tp, Py_ssize_t off) {
+    return off >= 0 && Py_TYPE(rc) == tp ? *(PyObject **)((char *)rc + off) : NULL;
+}
+
+/* A row object's ``found`` list at its slot, else NULL; borrowed. Only for looking
+ * ahead: the row loop reads it with row_attr. */
 static PyObject *found_ahead(PyObject *rc, PyTypeObject *tp, Py_ssize_t off) {
-    if (off < 0 || Py_TYPE(rc) != tp) return NULL;
-    PyObject *f = *(PyObject **)((char *)rc + off);
+    PyObject *f = row_slot(rc, tp, off);
     return f != NULL && PyList_CheckExact(f) ? f : NULL;
 }
 
-/* A row's attribute: read at its slot when the row is of the slots class the offset is
- * of (``off`` >= 0) and the slot is set, else through PyObject_GetAttr (which also
- * raises for an unset one). A new reference. */
+/* A row's attribute: at its slot (row_slot), else through PyObject_GetAttr (which
+ * also raises for an unset one). A new reference. */
 static PyObject *row_attr(PyObject *rc, PyTypeObject *tp, Py_ssize_t off, PyObject *name) {
-    if (off >= 0 && Py_TYPE(rc) == tp) {
-        PyObject *v = *(PyObject **)((char *)rc + off);
-        if (v != NULL) return Py_NewRef(v);
-    }
-    return PyObject_GetAttr(rc, name);
+    PyObject *v = row_slot(rc, tp, off);
+    return v != NULL ? Py_NewRef(v) : PyObject_GetAttr(rc, name);
 }
 
 /* The offset of the slot ``name`` of type ``tp`` (-1 when it is no object slot). */

@@ -220,8 +220,8 @@ class Matcher:
         texts: list[str] = []  # per row: the text its prose span points into
         hits: dict[Pair, Hits] = {}
         n_prim = n_matched = 0
-        for first, region, region_layout, region_lines in parts:
-            got = self._read(region, region_layout, first_line + first, continues, region_lines)
+        for first, region, region_layout, split in parts:
+            got = self._read(region, region_layout, first_line + first, continues, split)
             rows += got.rows
             texts += got.texts
             hits.update(got.hits)
@@ -252,10 +252,10 @@ class Matcher:
                          snippet_conf), layout
 
     def _read(self, text: str, layout: Layout, first_line: int, continues: bool,
-              lines: list[str] | None = None) -> Reading:
+              split: list[str] | None = None) -> Reading:
         """Rows and probe answers of one region read with ``layout``; where the
         row reading explains a line poorly, the line is read as prose as well.
-        ``lines`` is ``text.split("\n")`` when the caller has it."""
+        ``split`` is ``text.split("\n")`` when the caller has it."""
         if layout.kind == "prose":
             # Prose is searched as a whole (substrings, windows), so it is prepared
             # as a whole; table cells are prepared one distinct cell at a time.
@@ -264,7 +264,7 @@ class Matcher:
         if layout.kind in _COLUMNAR:
             rows, hits, n_prim, n_matched = scan_columns(
                 self.extractor, self.prober, text, layout, first_line, self._column_memo(),
-                self._deferred, lines,
+                self._deferred, split,
             )
             reading = Reading(rows, [text] * len(rows), hits, n_prim, n_matched)
         else:
