@@ -22,6 +22,7 @@
 #include <Python.h>
 #include <stdint.h>
 
+#include "_common.h"
 #include "_fill.h"
 
 /* The first position in [lo, hi) whose key is >= q (or > q when ``after``). */
@@ -154,8 +155,12 @@ PyObject *native_index_answers(PyObject *self, PyObject *args) {
                 Py_XDECREF(count);
                 goto fail;
             }
-            PyObject *cargs[3] = {kind, count, key};
-            answer = PyObject_Vectorcall(common, cargs, 3, NULL);
+            if (common == (PyObject *)&CommonType) {
+                answer = common_new(kind, count, key);
+            } else {
+                PyObject *cargs[3] = {kind, count, key};
+                answer = PyObject_Vectorcall(common, cargs, 3, NULL);
+            }
             Py_DECREF(count);
             Py_DECREF(key);
             if (answer == NULL) goto fail;

@@ -3,6 +3,7 @@
 #ifndef LEAKPRINT_TIE_VALUES_H
 #define LEAKPRINT_TIE_VALUES_H
 
+#include "_common.h"
 #include "_keymap.h"
 
 #define MAXBITS 64
@@ -251,9 +252,16 @@ fail:
 /* A Common answer, as evidencecore's resolve() reads it: its kind's bit, its key, the
  * weight of (kind, records). Returns 0, 2 to fall back, -1 on error. */
 static int resolve_common_native(PyObject *h, Value *v, Ctx *cx) {
-    PyObject *kind = PyObject_GetAttr(h, cx->s_kind);
-    PyObject *records = kind ? PyObject_GetAttr(h, cx->s_records) : NULL;
-    PyObject *key = records ? PyObject_GetAttr(h, cx->s_key) : NULL;
+    PyObject *kind, *records, *key;
+    if (Py_IS_TYPE(h, &CommonType)) { /* its fields, without three attribute lookups */
+        kind = Py_NewRef(common_kind(h));
+        records = Py_NewRef(common_records(h));
+        key = Py_NewRef(common_key(h));
+    } else {
+        kind = PyObject_GetAttr(h, cx->s_kind);
+        records = kind ? PyObject_GetAttr(h, cx->s_records) : NULL;
+        key = records ? PyObject_GetAttr(h, cx->s_key) : NULL;
+    }
     int r = -1;
     if (key == NULL) goto done;
     long b = kind_bit(kind, cx);

@@ -131,6 +131,9 @@ class NativeCore(Protocol):
 
     def address_key(self, s: str, /) -> tuple[str, bool] | NotImplementedType | None: ...
 
+    #: matchers.probe.Common in C (``fingerprints/_common.c``).
+    Common: type
+
     #: One kind's prose cache of code points (``fingerprints/_prose.c``).
     ProseTable: Callable[[], object]
 
