@@ -19,8 +19,9 @@ setup(
              "fingerprints/_canon_address.c", "fingerprints/_columns.c",
              "fingerprints/_memo.c", "fingerprints/_hits.c", "fingerprints/_regions.c",
              "fingerprints/_pair.c", "fingerprints/_objects.c",
-             "fingerprints/_common.c"],
+             "fingerprints/_common.c", "fingerprints/_answers.c"],
             depends=[
+                "fingerprints/_answers.h",
                 "fingerprints/_blake2b.h",
                 "fingerprints/_keymap.h",
                 "fingerprints/_blake2b_x4.h",

@@ -480,6 +480,7 @@ PyObject *native_memo_settle(PyObject *self, PyObject *args); /* _memo.c */
 int canon_register(PyObject *module); /* _canon.c */
 int pair_register(PyObject *module); /* _pair.c */
 int common_register(PyObject *module); /* _common.c */
+int postings_register(PyObject *module); /* _answers.c */
 
 static PyMethodDef methods[] = {
     {"prepare", native_prepare, METH_O,
@@ -568,7 +569,8 @@ PyMODINIT_FUNC PyInit__native(void) {
         Py_DECREF(mod);
         return NULL;
     }
-    if (canon_register(mod) < 0 || pair_register(mod) < 0 || common_register(mod) < 0) {
+    if (canon_register(mod) < 0 || pair_register(mod) < 0 || common_register(mod) < 0 ||
+        postings_register(mod) < 0) {
         Py_DECREF(mod);
         return NULL;
     }

@@ -11,8 +11,9 @@
  * code; ``rows`` (uint32) and ``kcodes`` (uint8) the index's postings. Per query whose
  * key the index holds: a range longer than ``cap`` gives ``common(kind, records,
  * key)`` when its first posting is of the kind (a value too common to expand),
- * nothing otherwise; a shorter one gives the tuple of ``(record, kind)`` of its
- * postings of the kind, when there are any. Positions ascend as ``where`` does.
+ * nothing otherwise; a shorter one gives the rows of its postings of the kind, when
+ * there are any, as a Postings (_answers.c: it reads as the tuple of ``(record,
+ * kind)`` the Python reference gives). Positions ascend as ``where`` does.
  *
  * One call from the survivors to the answers: a hit-dense batch at a million records
  * has a hundred thousand hits, and their ranges, positions and keys as Python lists
@@ -22,6 +23,7 @@
 #include <Python.h>
 #include <stdint.h>
 
+#include "_answers.h"
 #include "_common.h"
 #include "_fill.h"
 
@@ -168,19 +170,11 @@ PyObject *native_index_answers(PyObject *self, PyObject *args) {
             Py_ssize_t m = 0;
             for (Py_ssize_t p = lo; p < hi; p++) m += (long)kv[p] == code;
             if (m == 0) continue;
-            if ((answer = PyTuple_New(m)) == NULL) goto fail;
-            Py_ssize_t slot = 0;
-            for (Py_ssize_t p = lo; p < hi; p++) {
-                if ((long)kv[p] != code) continue;
-                PyObject *rec = PyLong_FromUnsignedLong(rv[p]);
-                PyObject *t = rec == NULL ? NULL : tuple2(rec, kind);
-                Py_XDECREF(rec);
-                if (t == NULL) {
-                    Py_DECREF(answer);
-                    goto fail;
-                }
-                PyTuple_SET_ITEM(answer, slot++, t);
-            }
+            /* the records' rows in one object, read as the tuple of (row, kind) */
+            if ((answer = postings_new(kind, m)) == NULL) goto fail;
+            uint32_t *to = ((PostingsObject *)answer)->rows;
+            for (Py_ssize_t p = lo; p < hi; p++)
+                if ((long)kv[p] == code) *to++ = rv[p];
         }
         int e = PyList_Append(answers, answer);
         Py_DECREF(answer);

@@ -261,7 +261,11 @@ static int score_row(Work *wk, uint64_t row_strong, PyObject *shape_of, PyObject
             if (grow((void **)&wk->best, &wk->capbest, wk->nbest + 1, sizeof(Best)) < 0)
                 return -1;
             Best *b = &wk->best[wk->nbest++];
-            b->rec = Py_NewRef(c->rec);
+            b->rec = c->rec ? Py_NewRef(c->rec) : PyLong_FromLongLong(c->id);
+            if (b->rec == NULL) {
+                wk->nbest--;
+                return -1;
+            }
             b->id = c->id;
             b->fields = Py_NewRef(fields);
             b->rank = rank;
@@ -573,7 +577,9 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
         } else if (has_common) {
             for (Py_ssize_t j = 0; j < wk.ncands; j++) {
                 Cand *c = &wk.cands[j];
-                PyObject *keys = PyObject_CallOneArg(record_keys, c->rec);
+                PyObject *rec = c->rec ? Py_NewRef(c->rec) : PyLong_FromLongLong(c->id);
+                PyObject *keys = rec == NULL ? NULL : PyObject_CallOneArg(record_keys, rec);
+                Py_XDECREF(rec);
                 if (keys == NULL) {
                     Py_DECREF(fseq);
                     goto fail;

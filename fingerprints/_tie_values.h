@@ -3,6 +3,7 @@
 #ifndef LEAKPRINT_TIE_VALUES_H
 #define LEAKPRINT_TIE_VALUES_H
 
+#include "_answers.h"
 #include "_common.h"
 #include "_keymap.h"
 
@@ -10,7 +11,8 @@
 #define WCOUNTS 64
 
 typedef struct {
-    PyObject *rec;     /* borrowed from the answer tuple the table holds */
+    PyObject *rec;     /* borrowed from the answer tuple the table holds; NULL for a
+                        * Postings' row (an int is made for it only if it is kept) */
     long long id;
     uint64_t bits;
 } RecBits;
@@ -28,7 +30,7 @@ typedef struct {
 } Value;
 
 typedef struct {
-    PyObject *rec;     /* borrowed: a key of some value's {record: bits} */
+    PyObject *rec;     /* borrowed: a key of some value's {record: bits}, or NULL */
     long long id;      /* its value */
     uint64_t mask;
     int nk;            /* kinds with a weight, in insertion order */
@@ -249,6 +251,54 @@ fail:
     return -1;
 }
 
+/* Resolve a Postings (_answers.c): resolve_records for the tuple it reads as, from its
+ * array of rows (one kind for all of them). Returns as resolve_records does. */
+static int resolve_postings(PyObject *h, Value *v, Ctx *cx) {
+    PostingsObject *p = (PostingsObject *)h;
+    Py_ssize_t n = Py_SIZE(p);
+    long k = p->kind == cx->last_kind ? cx->last_k : kind_bit(p->kind, cx);
+    if (k < 0) return k == -2 ? 2 : -1;
+    cx->last_kind = p->kind;
+    cx->last_k = k;
+    uint64_t b = (uint64_t)1 << k, m[2];
+    for (int j = 0; j < 2; j++) {
+        if (as_u64(PyList_GET_ITEM(cx->masks, j), &m[j]) != 0)
+            return PyErr_Occurred() ? -1 : 2;
+    }
+    RecBits *recs = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(RecBits));
+    if (recs == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t nrec = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long long id = p->rows[i];
+        Py_ssize_t j = 0;
+        while (j < nrec && recs[j].id != id) j++;
+        if (j == nrec) {
+            recs[nrec].rec = NULL;
+            recs[nrec].id = id;
+            recs[nrec++].bits = b;
+        }
+    }
+    PyObject *count = PyLong_FromSsize_t(n);
+    int e = count == NULL ? -1 : kind_weight(cx, p->kind, k, count, n, &v->w);
+    Py_XDECREF(count);
+    if (e < 0) {
+        PyMem_Free(recs);
+        return -1;
+    }
+    v->common = 0;
+    v->data = Py_NewRef(h); /* the caller's reference: table_add takes its own */
+    v->recs = recs;
+    v->nrec = nrec;
+    v->pbits = n ? b : 0;
+    v->pp = v->pbits & m[0];
+    v->ps = v->pbits & m[1];
+    v->kind = n ? (int)k : -1;
+    return 0;
+}
+
 /* A Common answer, as evidencecore's resolve() reads it: its kind's bit, its key, the
  * weight of (kind, records). Returns 0, 2 to fall back, -1 on error. */
 static int resolve_common_native(PyObject *h, Value *v, Ctx *cx) {
@@ -376,7 +426,8 @@ static int value_resolve(Work *wk, PyObject *pair, Ctx *cx, Value *v) {
     } else if (!truth) {
         r = 0;
     } else {
-        r = PyTuple_CheckExact(h) ? resolve_records(h, v, cx)
+        r = Py_IS_TYPE(h, &PostingsType) ? resolve_postings(h, v, cx)
+            : PyTuple_CheckExact(h) ? resolve_records(h, v, cx)
             : cx->common != NULL && PyObject_TypeCheck(h, (PyTypeObject *)cx->common)
             ? resolve_common_native(h, v, cx)
             : resolve_common(pair, h, v, cx);

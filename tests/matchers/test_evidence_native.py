@@ -27,6 +27,11 @@ from matchers.shapes import Pair, RowCandidates
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
 
+if native.available():
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    Postings = _native.Postings
+
 PRIMARY = frozenset({"phone", "email", "customer_id"})
 KINDS = ("phone", "email", "customer_id", NAME, NAME_FOLDED, "name_kana", "birthdate",
          "postal_code", "address", "bank_account")
@@ -39,13 +44,20 @@ answer = st.one_of(
         st.tuples(st.integers(0, RECORDS - 1), st.sampled_from(KINDS)), min_size=0, max_size=6
     ),
     st.tuples(st.sampled_from(KINDS), st.integers(33, 5000)),
+    # the native index's answer for a few records of one kind (a Postings, read as the
+    # tuple of (record, kind)), a record possibly twice
+    st.tuples(st.just("postings"), st.sampled_from(KINDS),
+              st.lists(st.integers(0, RECORDS - 1), min_size=1, max_size=6)),
 )
 
 
 def _hits(raw: list[object]) -> dict[Pair, Hits]:
     hits: dict[Pair, Hits] = {}
     for i, a in enumerate(raw):
-        if isinstance(a, tuple):
+        if isinstance(a, tuple) and a[0] == "postings":
+            _tag, kind, rows = a
+            hits[(kind, f"v{i}")] = Postings(kind, rows)
+        elif isinstance(a, tuple):
             kind, count = a
             hits[(kind, f"v{i}")] = Common(kind, count, ("key", i))
         else:
