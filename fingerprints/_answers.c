@@ -132,21 +132,18 @@ static Py_hash_t postings_hash(PyObject *self) {
     return h;
 }
 
-static PyObject *postings_repr(PyObject *self) {
+/* f of the equal tuple. */
+static PyObject *via_tuple(PyObject *self, PyObject *(*f)(PyObject *)) {
     PyObject *t = as_tuple(self);
     if (t == NULL) return NULL;
-    PyObject *out = PyObject_Repr(t);
+    PyObject *out = f(t);
     Py_DECREF(t);
     return out;
 }
 
-static PyObject *postings_iter(PyObject *self) {
-    PyObject *t = as_tuple(self);
-    if (t == NULL) return NULL;
-    PyObject *out = PyObject_GetIter(t);
-    Py_DECREF(t);
-    return out;
-}
+static PyObject *postings_repr(PyObject *self) { return via_tuple(self, PyObject_Repr); }
+
+static PyObject *postings_iter(PyObject *self) { return via_tuple(self, PyObject_GetIter); }
 
 static PyObject *postings_reduce(PyObject *self, PyObject *unused) {
     PyObject *t = as_tuple(self);

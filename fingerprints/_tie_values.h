@@ -176,6 +176,22 @@ static int kind_weight(Ctx *cx, PyObject *kind, long bit, PyObject *count, Py_ss
     return 0;
 }
 
+/* Add ``b`` to record ``id``'s bits in recs[0:nrec] (a record may come twice), or the
+ * record after them; returns the new count. */
+static inline Py_ssize_t recs_merge(RecBits *recs, Py_ssize_t nrec, PyObject *rec,
+                                    long long id, uint64_t b) {
+    Py_ssize_t j = 0;
+    while (j < nrec && recs[j].id != id) j++;
+    if (j < nrec) {
+        recs[j].bits |= b;
+        return nrec;
+    }
+    recs[nrec].rec = rec;
+    recs[nrec].id = id;
+    recs[nrec].bits = b;
+    return nrec + 1;
+}
+
 /* Resolve an exact tuple of (record, kind) answers: ``resolve`` of evidencecore in C
  * (its {record: bits} as an array, in first-seen order). Returns 0, 2 to fall back,
  * -1 on error; on 0, v->recs is the caller's to keep or free. */
@@ -209,15 +225,7 @@ static int resolve_records(PyObject *h, Value *v, Ctx *cx) {
         PyObject *rec = PyTuple_GET_ITEM(t, 0);
         long long id = PyLong_AsLongLong(rec);
         if (id == -1 && PyErr_Occurred()) goto fail;
-        Py_ssize_t j = 0;
-        while (j < nrec && recs[j].id != id) j++;
-        if (j == nrec) {
-            recs[nrec].rec = rec;
-            recs[nrec].id = id;
-            recs[nrec++].bits = b;
-        } else {
-            recs[j].bits |= b;
-        }
+        nrec = recs_merge(recs, nrec, rec, id, b);
         pbits |= b;
     }
     uint64_t m[2];
@@ -271,16 +279,7 @@ static int resolve_postings(PyObject *h, Value *v, Ctx *cx) {
         return -1;
     }
     Py_ssize_t nrec = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        long long id = p->rows[i];
-        Py_ssize_t j = 0;
-        while (j < nrec && recs[j].id != id) j++;
-        if (j == nrec) {
-            recs[nrec].rec = NULL;
-            recs[nrec].id = id;
-            recs[nrec++].bits = b;
-        }
-    }
+    for (Py_ssize_t i = 0; i < n; i++) nrec = recs_merge(recs, nrec, NULL, p->rows[i], b);
     PyObject *count = PyLong_FromSsize_t(n);
     int e = count == NULL ? -1 : kind_weight(cx, p->kind, k, count, n, &v->w);
     Py_XDECREF(count);

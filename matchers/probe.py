@@ -81,7 +81,7 @@ class PyCommon(tuple):  # type: ignore[type-arg]
 #: ``isinstance`` holds whichever core runs later): made by the index tens of
 #: thousands of times a hit-dense chunk, truth-tested and read in C without a
 #: Python call (3-4 % of a scan at a million records, issue 12).
-Common: type[PyCommon] = (
+Common: type[PyCommon] = (  # (typed as the reference: the two read alike)
     PyCommon if native.CORE is None else native.CORE.Common)
 
 
@@ -288,7 +288,8 @@ class DigestProber:
         # Each value goes into the cache once, with its answer. Misses are remembered
         # too, except those of the kinds that rarely repeat (phone numbers, e-mail
         # addresses): they would only push out the names and dates that do. (The
-        # remembered kinds first, then those kinds' hits: the order eviction reads.)
+        # remembered kinds first, then the hits of the others: the order eviction
+        # reads, as before.)
         for a, b, remembered in spans:
             if remembered:
                 cache.update(zip(probed[a:b], answers[a:b], strict=True))
