@@ -255,54 +255,36 @@ class DigestProber:
             else:
                 evict_oldest_half(cache)
         # Hundreds of thousands of values per chunk: every step per value below
-        # runs in C (map, compress, sort, zip), save two plain loops that place the
-        # answers; Python loops per kind otherwise.
-        known: list[Hits | None] = list(map(cache.get, pairs))
-        missing_at = list(compress(range(n), map(is_, known, repeat(None))))
-        if not missing_at:
+        # runs in C (map, compress, sort, zip); Python only loops per kind and
+        # per Bloom survivor.
+        known = list(map(cache.get, pairs))
+        missing = list(compress(pairs, map(is_, known, repeat(None))))
+        if not missing:
             return known  # type: ignore[return-value]  # no None left in it
-        # Grouped by kind (a stable sort of their positions), so each kind's pre-keyed
-        # state is reused.
-        missing_at.sort(key=list(map(_KIND, pairs)).__getitem__)
-        missing = list(map(pairs.__getitem__, missing_at))
+        # Grouped by kind (a stable sort), so each kind's pre-keyed state is reused.
+        missing.sort(key=_KIND)
         probed: list[tuple[str, str]] = []
-        where: list[int] = []  # per probed pair: its position in ``pairs``
         kinds: list[str] = []
         chunks: list[bytes] = []
-        spans: list[tuple[int, int, bool]] = []  # per kind: its probed range, remembered
-        end = 0  # of the kind's range in ``missing``
         for kind, group in groupby(missing, _KIND):
-            values = list(group)
-            end += len(values)
             if kind not in self._kinds:
                 continue
+            values = list(group)
             chunks.append(self._hasher.digest_blob(kind, list(map(_VALUE, values))))
-            spans.append((len(probed), len(probed) + len(values), kind not in self._once))
             probed += values
-            where += missing_at[end - len(values):end]
             kinds += repeat(kind, len(values))
-        answers: list[Hits] = [NO_HITS] * len(probed)
+            # Misses are remembered too, except those of the kinds that rarely
+            # repeat (phone numbers, e-mail addresses): they would only push out
+            # the names and dates that do.
+            if kind not in self._once:
+                cache.update(zip(values, repeat(NO_HITS)))
         at, got = self._found(b"".join(chunks), kinds)
-        for i, hits in zip(at, got, strict=True):
-            answers[i] = hits
-        # Each value goes into the cache once, with its answer. Misses are remembered
-        # too, except those of the kinds that rarely repeat (phone numbers, e-mail
-        # addresses): they would only push out the names and dates that do. (The
-        # remembered kinds first, then the hits of the others: the order eviction
-        # reads, as before.)
-        for a, b, remembered in spans:
-            if remembered:
-                cache.update(zip(probed[a:b], answers[a:b], strict=True))
-        for a, b, remembered in spans:
-            if not remembered:
-                cache.update(compress(zip(probed[a:b], answers[a:b], strict=True),
-                                      answers[a:b]))
-        for i, hits in zip(where, answers, strict=True):
-            known[i] = hits
-        # The pairs of kinds the set lacks were not probed: NO_HITS.
-        if len(where) < len(missing_at):
-            known = [NO_HITS if k is None else k for k in known]
-        return known  # type: ignore[return-value]  # no None left in it
+        if at:
+            cache.update(zip(map(probed.__getitem__, at), got, strict=True))
+        # Every answer of this batch is in the cache now (nothing leaves it within a
+        # call), save the misses of the kinds not remembered and of kinds the set
+        # lacks: those are NO_HITS.
+        return list(map(cache.get, pairs, repeat(NO_HITS)))
 
 
 def _plain(a: np.ndarray) -> bool:
