@@ -28,24 +28,6 @@ PyObject *postings_new(PyObject *kind, Py_ssize_t n) {
     return (PyObject *)op;
 }
 
-/* The equal tuple of (row, kind) tuples (new reference). */
-static PyObject *as_tuple(PyObject *self) {
-    PostingsObject *p = (PostingsObject *)self;
-    Py_ssize_t n = Py_SIZE(p);
-    PyObject *out = PyTuple_New(n);
-    if (out == NULL) return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *row = PyLong_FromUnsignedLong(p->rows[i]);
-        PyObject *item = row == NULL ? NULL : PyTuple_Pack(2, row, p->kind);
-        Py_XDECREF(row);
-        if (item == NULL) {
-            Py_DECREF(out);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(out, i, item);
-    }
-    return out;
-}
 
 /* Postings(kind, rows): the index makes them; this is for tests and copies. */
 static PyObject *postings_tp_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
@@ -78,6 +60,7 @@ static void postings_dealloc(PyObject *self) {
 
 static Py_ssize_t postings_length(PyObject *self) { return Py_SIZE(self); }
 
+/* Record ``i``'s (row, kind), made as it is read. */
 static PyObject *postings_item(PyObject *self, Py_ssize_t i) {
     PostingsObject *p = (PostingsObject *)self;
     if (i < 0 || i >= Py_SIZE(p)) {
@@ -91,29 +74,46 @@ static PyObject *postings_item(PyObject *self, Py_ssize_t i) {
     return item;
 }
 
-static PyObject *postings_subscript(PyObject *self, PyObject *key) {
-    if (PyIndex_Check(key)) {
-        Py_ssize_t i = PyNumber_AsSsize_t(key, PyExc_IndexError);
-        if (i == -1 && PyErr_Occurred()) return NULL;
-        if (i < 0) i += Py_SIZE(self);
-        return postings_item(self, i);
+/* The equal tuple of (row, kind) tuples (new reference). */
+static PyObject *as_tuple(PyObject *self) {
+    Py_ssize_t n = Py_SIZE(self);
+    PyObject *out = PyTuple_New(n);
+    for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+        PyObject *item = postings_item(self, i);
+        if (item == NULL) Py_CLEAR(out);
+        else PyTuple_SET_ITEM(out, i, item);
     }
-    PyObject *t = as_tuple(self);
-    if (t == NULL) return NULL;
-    PyObject *out = PyObject_GetItem(t, key);
-    Py_DECREF(t);
     return out;
+}
+
+/* f of the equal tuple (and ``arg``, for a binary f). Everything but the length, an
+ * item and the truth goes through it: rare, never on the scan's path. */
+static PyObject *via_tuple(PyObject *self, PyObject *(*f)(PyObject *)) {
+    PyObject *t = as_tuple(self);
+    PyObject *out = t == NULL ? NULL : f(t);
+    Py_XDECREF(t);
+    return out;
+}
+
+static PyObject *via_tuple2(PyObject *self, PyObject *(*f)(PyObject *, PyObject *),
+                            PyObject *arg) {
+    PyObject *t = as_tuple(self);
+    PyObject *out = t == NULL ? NULL : f(t, arg);
+    Py_XDECREF(t);
+    return out;
+}
+
+static PyObject *postings_subscript(PyObject *self, PyObject *key) {
+    if (!PyIndex_Check(key)) return via_tuple2(self, PyObject_GetItem, key); /* a slice */
+    Py_ssize_t i = PyNumber_AsSsize_t(key, PyExc_IndexError);
+    if (i == -1 && PyErr_Occurred()) return NULL;
+    return postings_item(self, i < 0 ? i + Py_SIZE(self) : i);
 }
 
 static PyObject *postings_concat(PyObject *self, PyObject *other) {
-    PyObject *t = as_tuple(self);
-    if (t == NULL) return NULL;
-    PyObject *out = PySequence_Concat(t, other);
-    Py_DECREF(t);
-    return out;
+    return via_tuple2(self, PySequence_Concat, other);
 }
 
-/* Compared and hashed as the equal tuple (rare: never on the scan's path). */
 static PyObject *postings_richcompare(PyObject *self, PyObject *other, int op) {
     PyObject *a = Py_IS_TYPE(self, &PostingsType) ? as_tuple(self) : Py_NewRef(self);
     PyObject *b = a == NULL ? NULL
@@ -132,25 +132,13 @@ static Py_hash_t postings_hash(PyObject *self) {
     return h;
 }
 
-/* f of the equal tuple. */
-static PyObject *via_tuple(PyObject *self, PyObject *(*f)(PyObject *)) {
-    PyObject *t = as_tuple(self);
-    if (t == NULL) return NULL;
-    PyObject *out = f(t);
-    Py_DECREF(t);
-    return out;
-}
-
 static PyObject *postings_repr(PyObject *self) { return via_tuple(self, PyObject_Repr); }
 
 static PyObject *postings_iter(PyObject *self) { return via_tuple(self, PyObject_GetIter); }
 
 static PyObject *postings_reduce(PyObject *self, PyObject *unused) {
     PyObject *t = as_tuple(self);
-    if (t == NULL) return NULL;
-    PyObject *out = Py_BuildValue("(O(O))", (PyObject *)&PyTuple_Type, t);
-    Py_DECREF(t);
-    return out;
+    return t == NULL ? NULL : Py_BuildValue("(O(N))", (PyObject *)&PyTuple_Type, t);
 }
 
 static PyObject *postings_kind(PyObject *self, void *unused) {
@@ -197,12 +185,4 @@ PyTypeObject PostingsType = {
     .tp_new = postings_tp_new,
 };
 
-int postings_register(PyObject *module) {
-    if (PyType_Ready(&PostingsType) < 0) return -1;
-    Py_INCREF(&PostingsType);
-    if (PyModule_AddObject(module, "Postings", (PyObject *)&PostingsType) < 0) {
-        Py_DECREF(&PostingsType);
-        return -1;
-    }
-    return 0;
-}
+int postings_register(PyObject *module) { return PyModule_AddType(module, &PostingsType); }

@@ -108,11 +108,5 @@ PyTypeObject CommonType = {
 
 int common_register(PyObject *module) {
     CommonType.tp_base = &PyTuple_Type;
-    if (PyType_Ready(&CommonType) < 0) return -1;
-    Py_INCREF(&CommonType);
-    if (PyModule_AddObject(module, "Common", (PyObject *)&CommonType) < 0) {
-        Py_DECREF(&CommonType);
-        return -1;
-    }
-    return 0;
+    return PyModule_AddType(module, &CommonType);
 }

@@ -91,11 +91,5 @@ int pair_register(PyObject *module) {
     /* A type that sets tp_hash inherits no tp_richcompare: the tuple's, or two equal
      * Pairs would compare by identity. */
     PairType.tp_richcompare = PyTuple_Type.tp_richcompare;
-    if (PyType_Ready(&PairType) < 0) return -1;
-    Py_INCREF(&PairType);
-    if (PyModule_AddObject(module, "Pair", (PyObject *)&PairType) < 0) {
-        Py_DECREF(&PairType);
-        return -1;
-    }
-    return 0;
+    return PyModule_AddType(module, &PairType);
 }

@@ -25,7 +25,6 @@
 
 #include "_answers.h"
 #include "_common.h"
-#include "_fill.h"
 
 /* The first position in [lo, hi) whose key is >= q (or > q when ``after``). */
 static inline Py_ssize_t bound(const uint64_t *k, Py_ssize_t lo, Py_ssize_t hi, uint64_t q,

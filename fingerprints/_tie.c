@@ -58,6 +58,12 @@ static Py_ssize_t find_cand(const Work *wk, long long id) {
     return keymap_get(&wk->cmap, id_key(id), &at) ? at : -1;
 }
 
+/* A candidate's record as an int (new reference): its answer's, or made from its id
+ * (a Postings' row has none). */
+static PyObject *cand_rec(const Cand *c) {
+    return c->rec ? Py_NewRef(c->rec) : PyLong_FromLongLong(c->id);
+}
+
 /* A new candidate (not in the row yet), indexed by its id. */
 static Cand *cand_add(Work *wk, PyObject *rec, long long id) {
     if (grow((void **)&wk->cands, &wk->capcands, wk->ncands + 1, sizeof(Cand)) < 0 ||
@@ -261,7 +267,7 @@ static int score_row(Work *wk, uint64_t row_strong, PyObject *shape_of, PyObject
             if (grow((void **)&wk->best, &wk->capbest, wk->nbest + 1, sizeof(Best)) < 0)
                 return -1;
             Best *b = &wk->best[wk->nbest++];
-            b->rec = c->rec ? Py_NewRef(c->rec) : PyLong_FromLongLong(c->id);
+            b->rec = cand_rec(c);
             if (b->rec == NULL) {
                 wk->nbest--;
                 return -1;
@@ -577,7 +583,7 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
         } else if (has_common) {
             for (Py_ssize_t j = 0; j < wk.ncands; j++) {
                 Cand *c = &wk.cands[j];
-                PyObject *rec = c->rec ? Py_NewRef(c->rec) : PyLong_FromLongLong(c->id);
+                PyObject *rec = cand_rec(c);
                 PyObject *keys = rec == NULL ? NULL : PyObject_CallOneArg(record_keys, rec);
                 Py_XDECREF(rec);
                 if (keys == NULL) {

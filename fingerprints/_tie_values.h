@@ -273,7 +273,8 @@ static int resolve_postings(PyObject *h, Value *v, Ctx *cx) {
         if (as_u64(PyList_GET_ITEM(cx->masks, j), &m[j]) != 0)
             return PyErr_Occurred() ? -1 : 2;
     }
-    RecBits *recs = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(RecBits));
+    /* (a true answer: n >= 1) */
+    RecBits *recs = PyMem_Malloc((size_t)n * sizeof(RecBits));
     if (recs == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -291,10 +292,10 @@ static int resolve_postings(PyObject *h, Value *v, Ctx *cx) {
     v->data = Py_NewRef(h); /* the caller's reference: table_add takes its own */
     v->recs = recs;
     v->nrec = nrec;
-    v->pbits = n ? b : 0;
-    v->pp = v->pbits & m[0];
-    v->ps = v->pbits & m[1];
-    v->kind = n ? (int)k : -1;
+    v->pbits = b;
+    v->pp = b & m[0];
+    v->ps = b & m[1];
+    v->kind = (int)k;
     return 0;
 }
 
