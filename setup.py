@@ -19,7 +19,8 @@ setup(
              "fingerprints/_canon_address.c", "fingerprints/_columns.c",
              "fingerprints/_memo.c", "fingerprints/_hits.c", "fingerprints/_regions.c",
              "fingerprints/_pair.c", "fingerprints/_objects.c",
-             "fingerprints/_common.c", "fingerprints/_answers.c"],
+             "fingerprints/_common.c", "fingerprints/_answers.c",
+             "fingerprints/_summary.c"],
             depends=[
                 "fingerprints/_answers.h",
                 "fingerprints/_blake2b.h",

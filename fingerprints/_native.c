@@ -32,6 +32,8 @@
  *   rows_with(columns, sets)        the rows with a cell in its column's set (_rows.c).
  *   slots_objects(cls, names, cols) instances of a slots class made from columns
  *                                  (_objects.c).
+ *   sorted_counts(cls, items, ...)  record hits in report order, and the summary's
+ *                                  counts of them (_summary.c).
  *   index_answers(keys, ...)       the exact index's answers for a batch's Bloom
  *                                  survivors: search and postings (_postings.c).
  *   record_refs(blob, offsets, rows) the rows' record references (_refs.c).
@@ -477,6 +479,7 @@ PyObject *native_region_spans(PyObject *self, PyObject *args); /* _regions.c */
 PyObject *native_blank_holes(PyObject *self, PyObject *args); /* _regions.c */
 PyObject *native_column_hits(PyObject *self, PyObject *args); /* _hits.c */
 PyObject *native_memo_settle(PyObject *self, PyObject *args); /* _memo.c */
+PyObject *native_sorted_counts(PyObject *self, PyObject *args); /* _summary.c */
 int canon_register(PyObject *module); /* _canon.c */
 int pair_register(PyObject *module); /* _pair.c */
 int common_register(PyObject *module); /* _common.c */
@@ -546,6 +549,9 @@ static PyMethodDef methods[] = {
      "(_memo.c)."},
     {"memo_settle", native_memo_settle, METH_VARARGS,
      "memo_settle(entries, fresh, found) -> entries added (_memo.c)."},
+    {"sorted_counts", native_sorted_counts, METH_VARARGS,
+     "sorted_counts(cls, items, keys, counted) -> (items sorted by the two keys, "
+     "[Counter dict per counted slot]) or None (_summary.c)."},
     {"layer_many", native_layer_many, METH_VARARGS,
      "layer_many(secret, person, digests, width) -> layered 16-byte digests (_layer.c)."},
     {NULL, NULL, 0, NULL}};

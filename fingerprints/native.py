@@ -69,6 +69,10 @@ class NativeCore(Protocol):
     def slots_objects(self, cls: type, names: tuple[str, ...],
                       columns: tuple[Sequence[Any], ...], /) -> list[Any]: ...
 
+    def sorted_counts(self, cls: type, items: list[Any], keys: tuple[str, str],
+                      counted: tuple[str, ...], /
+                      ) -> tuple[list[Any], list[dict[Any, int]]] | None: ...
+
     def index_answers(self, keys: object, buckets: object, shift: int, queries: object,
                       where: object, kinds: list[str], codes: dict[str, int], rows: object,
                       kcodes: object, cap: int, common: Callable[[str, int, int], Any], /

@@ -8,11 +8,12 @@ recomputed from the merged records and the summed candidate counts.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
 
+from fingerprints import native
 from fingerprints.normalizers import PRIMARY_KINDS
 from matchers.confidence import RANK, Confidence, finding_confidence, is_bulk
 
@@ -169,6 +170,26 @@ _CONFIDENCE = attrgetter("confidence")
 _FIELDS = attrgetter("fields")
 
 
+def sorted_counted(
+    hits: Iterable[RecordHit],
+) -> tuple[list[RecordHit], Mapping[str, int], Mapping[tuple[str, ...], int]]:
+    """The record hits in report order (by row, then ref) and the counts of their
+    levels and of their field tuples. Tens of thousands of record hits share a few
+    levels and field tuples: each is counted in C, then looked at once. The native
+    ``sorted_counts`` (``fingerprints/_summary.c``) reads each record's slots once
+    (at ten million customers a hit-dense dump gives 278,000 record hits, and this
+    reference's attribute reads, key tuples and Counters were 12.8 % of the scan)."""
+    items = hits if isinstance(hits, list) else list(hits)
+    core = native.CORE
+    if core is not None:
+        got = core.sorted_counts(RecordHit, items, ("row", "ref"), ("confidence", "fields"))
+        if got is not None:
+            records, (levels, field_tuples) = got
+            return records, levels, field_tuples
+    records = sorted(items, key=_order)
+    return records, Counter(map(_CONFIDENCE, records)), Counter(map(_FIELDS, records))
+
+
 def summarize(
     dataset: str,
     hits: Iterable[RecordHit],
@@ -183,13 +204,9 @@ def summarize(
     bytes_scanned: int,
 ) -> MatchResult:
     """Build a result, computing ``bulk``, the finding confidence and its fields."""
-    records = sorted(hits, key=_order)
+    records, levels, field_tuples = sorted_counted(hits)
     primary = _PRIMARY_DEFAULT if primary_kinds is None else primary_kinds
     medium = RANK[Confidence.MEDIUM]  # (ranks: members compare in Python, slowly)
-    # Tens of thousands of record hits share a few levels and field tuples: each
-    # is counted in C, then looked at once.
-    levels = Counter(map(_CONFIDENCE, records))
-    field_tuples = Counter(map(_FIELDS, records))
     medium_up = sum(n for level, n in levels.items() if RANK[level] >= medium)
     primary_records = sum(n for f, n in field_tuples.items() if not primary.isdisjoint(f))
     bulk = is_bulk(
