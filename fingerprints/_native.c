@@ -42,6 +42,7 @@
  *                                  ProseTable cache of code points (_prose.c).
  *   layer_many(s, p, ds, width)    a set's per-set layer over digests (_layer.c).
  *   prose_shapes(piece, known)     the token shapes of a prose snippet (_snippet.c).
+ *   prose_guards(window)           which of matchers.prose's guards match (_guards.c).
  *   canon_postal/_birthdate/_kana/_name(s), fold_variants(table, s), address_key(s)
  *                                  the supporting kinds' canonical forms after prepare
  *                                  (_canon.c, _canon_names.c, _canon_address.c).
@@ -480,6 +481,7 @@ PyObject *native_blank_holes(PyObject *self, PyObject *args); /* _regions.c */
 PyObject *native_column_hits(PyObject *self, PyObject *args); /* _hits.c */
 PyObject *native_memo_settle(PyObject *self, PyObject *args); /* _memo.c */
 PyObject *native_sorted_counts(PyObject *self, PyObject *args); /* _summary.c */
+PyObject *native_prose_guards(PyObject *self, PyObject *arg); /* _guards.c */
 int canon_register(PyObject *module); /* _canon.c */
 int pair_register(PyObject *module); /* _pair.c */
 int common_register(PyObject *module); /* _common.c */
@@ -549,6 +551,9 @@ static PyMethodDef methods[] = {
      "(_memo.c)."},
     {"memo_settle", native_memo_settle, METH_VARARGS,
      "memo_settle(entries, fresh, found) -> entries added (_memo.c)."},
+    {"prose_guards", native_prose_guards, METH_O,
+     "prose_guards(window) -> bits: 1 date, 2 postal code, 4 address guards match "
+     "(_guards.c)."},
     {"sorted_counts", native_sorted_counts, METH_VARARGS,
      "sorted_counts(cls, items, keys, counted) -> (items sorted by the two keys, "
      "[Counter dict per counted slot]) or None (_summary.c)."},

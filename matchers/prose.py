@@ -262,19 +262,25 @@ def _supporting(
         add(pos, cached(kind, value))
 
     window = text[lo:hi]
-    if plan.has(BIRTHDATE) and BIRTHDATE not in skip and _may_match(_DATE_GUARDS, window):
+    core = native.CORE
+    # The three patterns' guards in one native pass (bits 1, 2, 4); -1 without the
+    # native core, where each guard is asked of ``re`` as it is needed.
+    passed = core.prose_guards(window) if core is not None else -1
+    if plan.has(BIRTHDATE) and BIRTHDATE not in skip and passed & 1 and (
+            passed != -1 or _may_match(_DATE_GUARDS, window)):
         for m in DATE_RE.finditer(window):
             attempt(BIRTHDATE, m.group(), lo + m.start())
-    if plan.has(POSTAL) and POSTAL not in skip and _may_match(_POSTAL_GUARDS, window):
+    if plan.has(POSTAL) and POSTAL not in skip and passed & 2 and (
+            passed != -1 or _may_match(_POSTAL_GUARDS, window)):
         for m in POSTAL_RE.finditer(window):
             attempt(POSTAL, m.group(), lo + m.start())
-    if plan.has(ADDRESS) and ADDRESS not in skip and _may_match(_ADDRESS_GUARDS, window):
+    if plan.has(ADDRESS) and ADDRESS not in skip and passed & 4 and (
+            passed != -1 or _may_match(_ADDRESS_GUARDS, window)):
         for m in address_matches(window):
             for value in _address_cuts(m.group()):
                 attempt(ADDRESS, value, lo + m.start())
     name_lengths = sorted(plan.lengths.get(NAME, ())) if NAME not in skip else []
     kana_lengths = sorted(plan.lengths.get(NAME_KANA, ())) if NAME_KANA not in skip else []
-    core = native.CORE
     if core is not None:
         # The same attempts in the same order, walked in C with a cache of code
         # points per kind (nearly every substring is one seen before: no str, no

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fingerprints import native
 from matchers.prose import (
     _ADDRESS_GUARDS,
     _ADDRESS_START,
@@ -68,3 +69,42 @@ def test_address_matches_are_finditers(text: str) -> None:
     matches finditer finds (same starts, same text)."""
     got = [(m.start(), m.group()) for m in address_matches(text)]
     assert got == [(m.start(), m.group()) for m in _ADDRESS_START.finditer(text)]
+
+
+# --------------------------------------------------------------- the native guards
+
+BITS = {"date": 1, "postal": 2, "address": 4}
+# Pieces around each guard's edges: separators, white space of several kinds, digit
+# runs of every length near the guards' counts, the marks, other digits (full-width
+# and Arabic-Indic, which [0-9] does not match), code points either side of 0x3000.
+EDGE_PIECES = [*PIECES, "郵便番", "便番号", "〒 ", "\t", "\u2003", "\u3000", "０", "٣", "-",
+                        "--", "1-", "123", "1234", "12345", "123456", "1234567", "19", "20",
+                        "199", "2001", "月", "月1", "/1/", ".12.", "\u2fff", "\u3001", "北海",
+                        "海道", "東京", "阪府", "大阪府"]
+edge_texts = st.lists(st.sampled_from(EDGE_PIECES), max_size=40).map("".join)
+any_texts = st.text(alphabet=st.sampled_from("0123456789-./ :：〒〶郵便番号月県北海道東京都府大阪"
+                                             "\u3000\t\nx١"), max_size=60)
+
+
+def _reference_bits(text: str) -> int:
+    return sum(bit for kind, bit in BITS.items() if _may_match(CASES[kind][1], text))
+
+
+@pytest.mark.skipif(not native.available(), reason="native core not built")
+@given(text=texts | edge_texts | any_texts)
+@settings(max_examples=5000, deadline=None)
+def test_native_guards_are_the_patterns(text: str) -> None:
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    assert _native.prose_guards(text) == _reference_bits(text)
+
+
+@pytest.mark.skipif(not native.available(), reason="native core not built")
+@pytest.mark.parametrize("text", [*MATCHING, "", "山田 太郎さん 電話 090-2248-9001 よろしく",
+                                  "〒1000001", "郵便番号：\u3000100-0001", "a-123-4567",
+                                  "123-4567-", "x123-4567", "1919999999", "019990101",
+                                  "月", "1.2", "県" * 3, "大阪府" + "1" * 500])
+def test_native_guards_on_examples(text: str) -> None:
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    assert _native.prose_guards(text) == _reference_bits(text)
