@@ -17,7 +17,8 @@
  * At ten million customers a hit-dense dump's result holds 278,000 record hits. The
  * reference read four attributes of each through ``attrgetter``, made a key tuple
  * each, and counted two columns through a Counter: 12.8 % of the scan's instructions.
- * Here each record's slots are read once; the counts are made per distinct object
+ * Here each record's slots are read once, into an array that is sorted and then
+ * counted; the counts are made per distinct object
  * (a dump's records share a handful of level and field tuple objects) and only the
  * distinct ones go through a dict.
  */
@@ -27,10 +28,13 @@
 
 #include "_keymap.h"
 
+#define MAX_COUNTED 4
+
 typedef struct {
     long long row;
     PyObject *ref;  /* borrowed from the item */
     Py_ssize_t at;  /* the item's position in ``items`` */
+    PyObject *counted[MAX_COUNTED]; /* its counted slots' values, borrowed */
 } Key;
 
 /* a before b: -1, 0 (equal keys) or 1. The refs are exact str (never an error). */
@@ -90,17 +94,16 @@ static inline PyObject *slot(PyObject *o, Py_ssize_t off) {
     return *(PyObject **)((char *)o + off);
 }
 
-/* Counter(values of slot ``off`` over ``sorted``): the counts per distinct object
- * first, then one dict operation per distinct object. */
-static PyObject *count_slot(PyObject *sorted, Py_ssize_t off) {
-    Py_ssize_t n = PyList_GET_SIZE(sorted);
+/* Counter(the c-th counted value of each key, in the keys' order): the counts per
+ * distinct object first, then one dict operation per distinct object. */
+static PyObject *count_slot(const Key *k, Py_ssize_t n, Py_ssize_t c) {
     KeyMap seen = {0};
     PyObject **objs = NULL;
     Py_ssize_t *counts = NULL, nd = 0, cap = 0;
     PyObject *out = PyDict_New();
     if (out == NULL) return NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *v = slot(PyList_GET_ITEM(sorted, i), off);
+        PyObject *v = k[i].counted[c];
         Py_ssize_t at;
         if (keymap_get(&seen, (uint64_t)(uintptr_t)v, &at)) {
             counts[at]++;
@@ -162,6 +165,10 @@ PyObject *native_sorted_counts(PyObject *self, PyObject *args) {
         return NULL;
     }
     Py_ssize_t nc = PyTuple_GET_SIZE(counted);
+    if (nc > MAX_COUNTED) {
+        PyErr_SetString(PyExc_ValueError, "sorted_counts: at most four counted names");
+        return NULL;
+    }
     Py_ssize_t row_off = slot_of(cls, PyTuple_GET_ITEM(keys, 0));
     Py_ssize_t ref_off = row_off < 0 ? -1 : slot_of(cls, PyTuple_GET_ITEM(keys, 1));
     if (ref_off < 0) return NULL;
@@ -188,7 +195,7 @@ PyObject *native_sorted_counts(PyObject *self, PyObject *args) {
         if (row == NULL || ref == NULL || !PyLong_CheckExact(row) || !PyUnicode_CheckExact(ref))
             goto fall_back;
         for (Py_ssize_t c = 0; c < nc; c++)
-            if (slot(o, offs[c]) == NULL) goto fall_back;
+            if ((k[i].counted[c] = slot(o, offs[c])) == NULL) goto fall_back;
         int overflow;
         k[i].row = PyLong_AsLongLongAndOverflow(row, &overflow);
         if (overflow) goto fall_back;
@@ -200,7 +207,7 @@ PyObject *native_sorted_counts(PyObject *self, PyObject *args) {
     for (Py_ssize_t i = 0; i < n; i++)
         PyList_SET_ITEM(sorted, i, Py_NewRef(PyList_GET_ITEM(items, k[i].at)));
     for (Py_ssize_t c = 0; c < nc; c++) {
-        PyObject *d = count_slot(sorted, offs[c]);
+        PyObject *d = count_slot(k, n, c);
         if (d == NULL) goto done;
         PyList_SET_ITEM(dicts, c, d);
     }

@@ -130,3 +130,8 @@ def test_summarize_is_the_same_on_both_cores(items: list[RecordHit]) -> None:
         b = summarize("d", iter(items), **kwargs)
     assert a == b
     assert list(map(id, a.record_hits)) == list(map(id, b.record_hits))
+
+
+def test_at_most_four_counted_names() -> None:
+    with pytest.raises(ValueError):
+        _core().sorted_counts(RecordHit, [], KEYS, ("row", "ref", "confidence", "fields", "why"))
