@@ -95,7 +95,8 @@ static inline PyObject *slot(PyObject *o, Py_ssize_t off) {
 }
 
 /* Counter(the c-th counted value of each key, in the keys' order): the counts per
- * distinct object first, then one dict operation per distinct object. */
+ * distinct object first, then one dict operation per distinct object. The distinct
+ * objects are held while the dict compares them (an __eq__ could reassign a slot). */
 static PyObject *count_slot(const Key *k, Py_ssize_t n, Py_ssize_t c) {
     KeyMap seen = {0};
     PyObject **objs = NULL;
@@ -122,7 +123,7 @@ static PyObject *count_slot(const Key *k, Py_ssize_t n, Py_ssize_t c) {
             cap = c;
         }
         if (keymap_add(&seen, (uint64_t)(uintptr_t)v, nd) < 0) goto fail;
-        objs[nd] = v;
+        objs[nd] = Py_NewRef(v);
         counts[nd++] = 1;
     }
     for (Py_ssize_t d = 0; d < nd; d++) {
@@ -143,11 +144,13 @@ static PyObject *count_slot(const Key *k, Py_ssize_t n, Py_ssize_t c) {
         Py_DECREF(cnt);
     }
     keymap_free(&seen);
+    for (Py_ssize_t d = 0; d < nd; d++) Py_DECREF(objs[d]);
     PyMem_Free(objs);
     PyMem_Free(counts);
     return out;
 fail:
     keymap_free(&seen);
+    for (Py_ssize_t d = 0; d < nd; d++) Py_DECREF(objs[d]);
     PyMem_Free(objs);
     PyMem_Free(counts);
     Py_DECREF(out);
