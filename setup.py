@@ -36,6 +36,7 @@ setup(
                 "fingerprints/_native_lines.h",
                 "fingerprints/_native_phone_runs.h",
                 "fingerprints/_pair.h",
+                "fingerprints/_slots.h",
                 "fingerprints/_tie_values.h",
             ],
             extra_compile_args=["-std=c99", "-Wall", "-Wno-unused-parameter"],

@@ -28,7 +28,6 @@ PyObject *postings_new(PyObject *kind, Py_ssize_t n) {
     return (PyObject *)op;
 }
 
-
 /* Postings(kind, rows): the index makes them; this is for tests and copies. */
 static PyObject *postings_tp_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     static char *names[] = {"kind", "rows", NULL};

@@ -16,6 +16,8 @@
 #include <Python.h>
 #include <structmember.h>
 
+#include "_slots.h"
+
 PyObject *native_slots_objects(PyObject *self, PyObject *args) {
     PyTypeObject *cls;
     PyObject *names, *columns;
@@ -41,22 +43,7 @@ PyObject *native_slots_objects(PyObject *self, PyObject *args) {
     }
     for (Py_ssize_t k = 0; k < nf; k++) {
         PyObject *name = PyTuple_GET_ITEM(names, k);
-        /* the slot of this very class: its descriptor in the class's own dict */
-        PyObject *d = PyUnicode_Check(name) ? PyDict_GetItemWithError(cls->tp_dict, name)
-                                            : NULL;
-        if (d == NULL || !Py_IS_TYPE(d, &PyMemberDescr_Type)) {
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_TypeError, "slots_objects: a name that is no slot");
-            goto done;
-        }
-        PyMemberDef *m = ((PyMemberDescrObject *)d)->d_member;
-        if (m->type != T_OBJECT_EX || (m->flags & READONLY) ||
-            m->offset < (Py_ssize_t)sizeof(PyObject) ||
-            m->offset + (Py_ssize_t)sizeof(PyObject *) > cls->tp_basicsize) {
-            PyErr_SetString(PyExc_TypeError, "slots_objects: a slot that is no object field");
-            goto done;
-        }
-        offsets[k] = m->offset;
+        if ((offsets[k] = own_slot_offset(cls, name, 1, "slots_objects")) < 0) goto done;
         cols[k] = PySequence_Fast(PyTuple_GET_ITEM(columns, k), "a column is a sequence");
         if (cols[k] == NULL) goto done;
         Py_ssize_t len = PySequence_Fast_GET_SIZE(cols[k]);

@@ -24,9 +24,9 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <structmember.h>
 
 #include "_keymap.h"
+#include "_slots.h"
 
 #define MAX_COUNTED 4
 
@@ -72,22 +72,6 @@ static void sort_keys(Key *k, Key *tmp, Py_ssize_t n) {
             memcpy(k + lo, tmp + lo, (size_t)(hi - lo) * sizeof(Key));
         }
     }
-}
-
-/* The offset of object slot ``name`` of ``cls`` itself, or -1 with TypeError. */
-static Py_ssize_t slot_of(PyTypeObject *cls, PyObject *name) {
-    PyObject *d = PyUnicode_Check(name) ? PyDict_GetItemWithError(cls->tp_dict, name) : NULL;
-    if (d == NULL || !Py_IS_TYPE(d, &PyMemberDescr_Type)) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "sorted_counts: no such slot");
-        return -1;
-    }
-    PyMemberDef *m = ((PyMemberDescrObject *)d)->d_member;
-    if (m->type != T_OBJECT_EX || m->offset < (Py_ssize_t)sizeof(PyObject) ||
-        m->offset + (Py_ssize_t)sizeof(PyObject *) > cls->tp_basicsize) {
-        PyErr_SetString(PyExc_TypeError, "sorted_counts: a slot that is no object field");
-        return -1;
-    }
-    return m->offset;
 }
 
 static inline PyObject *slot(PyObject *o, Py_ssize_t off) {
@@ -172,17 +156,15 @@ PyObject *native_sorted_counts(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "sorted_counts: at most four counted names");
         return NULL;
     }
-    Py_ssize_t row_off = slot_of(cls, PyTuple_GET_ITEM(keys, 0));
-    Py_ssize_t ref_off = row_off < 0 ? -1 : slot_of(cls, PyTuple_GET_ITEM(keys, 1));
+    const char *who = "sorted_counts";
+    Py_ssize_t row_off = own_slot_offset(cls, PyTuple_GET_ITEM(keys, 0), 0, who);
+    if (row_off < 0) return NULL;
+    Py_ssize_t ref_off = own_slot_offset(cls, PyTuple_GET_ITEM(keys, 1), 0, who);
     if (ref_off < 0) return NULL;
-    Py_ssize_t *offs = PyMem_Malloc((size_t)(nc ? nc : 1) * sizeof(Py_ssize_t));
-    if (offs == NULL) return PyErr_NoMemory();
-    for (Py_ssize_t c = 0; c < nc; c++) {
-        if ((offs[c] = slot_of(cls, PyTuple_GET_ITEM(counted, c))) < 0) {
-            PyMem_Free(offs);
+    Py_ssize_t offs[MAX_COUNTED];
+    for (Py_ssize_t c = 0; c < nc; c++)
+        if ((offs[c] = own_slot_offset(cls, PyTuple_GET_ITEM(counted, c), 0, who)) < 0)
             return NULL;
-        }
-    }
     Py_ssize_t n = PyList_GET_SIZE(items);
     Key *k = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Key));
     Key *tmp = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Key));
@@ -195,7 +177,8 @@ PyObject *native_sorted_counts(PyObject *self, PyObject *args) {
         PyObject *o = PyList_GET_ITEM(items, i);
         if (Py_TYPE(o) != cls) goto fall_back;
         PyObject *row = slot(o, row_off), *ref = slot(o, ref_off);
-        if (row == NULL || ref == NULL || !PyLong_CheckExact(row) || !PyUnicode_CheckExact(ref))
+        if (row == NULL || ref == NULL || !PyLong_CheckExact(row) ||
+            !PyUnicode_CheckExact(ref))
             goto fall_back;
         for (Py_ssize_t c = 0; c < nc; c++)
             if ((k[i].counted[c] = slot(o, offs[c])) == NULL) goto fall_back;
@@ -223,6 +206,5 @@ done:
     Py_XDECREF(dicts);
     PyMem_Free(k);
     PyMem_Free(tmp);
-    PyMem_Free(offs);
     return out;
 }

@@ -262,25 +262,20 @@ def _supporting(
         add(pos, cached(kind, value))
 
     window = text[lo:hi]
-    core = native.CORE
-    # The three patterns' guards in one native pass (bits 1, 2, 4); -1 without the
-    # native core, where each guard is asked of ``re`` as it is needed.
-    passed = core.prose_guards(window) if core is not None else -1
-    if plan.has(BIRTHDATE) and BIRTHDATE not in skip and passed & 1 and (
-            passed != -1 or _may_match(_DATE_GUARDS, window)):
+    passed = guards_passed(window)
+    if plan.has(BIRTHDATE) and BIRTHDATE not in skip and passed & DATE_GUARD:
         for m in DATE_RE.finditer(window):
             attempt(BIRTHDATE, m.group(), lo + m.start())
-    if plan.has(POSTAL) and POSTAL not in skip and passed & 2 and (
-            passed != -1 or _may_match(_POSTAL_GUARDS, window)):
+    if plan.has(POSTAL) and POSTAL not in skip and passed & POSTAL_GUARD:
         for m in POSTAL_RE.finditer(window):
             attempt(POSTAL, m.group(), lo + m.start())
-    if plan.has(ADDRESS) and ADDRESS not in skip and passed & 4 and (
-            passed != -1 or _may_match(_ADDRESS_GUARDS, window)):
+    if plan.has(ADDRESS) and ADDRESS not in skip and passed & ADDRESS_GUARD:
         for m in address_matches(window):
             for value in _address_cuts(m.group()):
                 attempt(ADDRESS, value, lo + m.start())
     name_lengths = sorted(plan.lengths.get(NAME, ())) if NAME not in skip else []
     kana_lengths = sorted(plan.lengths.get(NAME_KANA, ())) if NAME_KANA not in skip else []
+    core = native.CORE
     if core is not None:
         # The same attempts in the same order, walked in C with a cache of code
         # points per kind (nearly every substring is one seen before: no str, no
@@ -337,6 +332,21 @@ def name_windows(window: str, lo: int, name_lengths: list[int]) -> Iterator[tupl
 
 def _may_match(guards: tuple[re.Pattern[str], ...], window: str) -> bool:
     return any(guard.search(window) for guard in guards)
+
+
+DATE_GUARD, POSTAL_GUARD, ADDRESS_GUARD = 1, 2, 4
+
+
+def guards_passed(window: str) -> int:
+    """The bits of the patterns whose guards match somewhere in ``window``
+    (``DATE_GUARD``, ``POSTAL_GUARD``, ``ADDRESS_GUARD``): the three in one native pass
+    (``fingerprints/_guards.c``), else each guard asked of ``re``."""
+    core = native.CORE
+    if core is not None:
+        return core.prose_guards(window)
+    return (DATE_GUARD * _may_match(_DATE_GUARDS, window)
+            | POSTAL_GUARD * _may_match(_POSTAL_GUARDS, window)
+            | ADDRESS_GUARD * _may_match(_ADDRESS_GUARDS, window))
 
 
 #: What an _ADDRESS_START match begins with, but for "…県" (two or three kanji before it).
