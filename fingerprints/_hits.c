@@ -1,6 +1,6 @@
 /* One column's cells with a hit (issue 12, 15): matchers.columns.column_hits in C.
  *
- *   column_hits(found, hit_set, hits, j, weak, memo)
+ *   column_hits(found, hit_set, hits, j, weak, memo, known=None)
  *     -> (cell_hits, strong_values, matched_values)
  *
  * ``found`` maps each distinct cell value of column ``j`` to its CellResult
@@ -11,7 +11,8 @@
  * pairs as (pair, j), ``strong_values`` the values with a hit of a kind outside
  * ``weak``, ``matched_values`` value -> its primary pairs that hit (when any); a
  * value without a primary pair gets its memo entry: () when nothing of it hit, else
- * (its cell_hits list, strong, ((pair, answer), ...)).
+ * (its cell_hits list, strong, ((pair, answer), ...)). ``known`` (values, entries), the
+ * column's memoized values with hits, is merged in after (merge_known).
  *
  * Against a base of a million customers nearly every name, kana and birth date of a
  * dump hits someone, and the reference's loop ran once per such value in Python.
@@ -161,10 +162,48 @@ done:
     return rc;
 }
 
+/* The column's memoized values with hits, ``known`` = (values, entries), merged as the
+ * reference merges them: cell_hits[value] = the entry's list, the value strong when the
+ * entry says so, and the entry's (pair, answer)s into ``hits``. */
+static int merge_known(PyObject *known, PyObject *cell_hits, PyObject *strong_values,
+                       PyObject *hits) {
+    if (!PyTuple_Check(known) || PyTuple_GET_SIZE(known) != 2 ||
+        !PyList_Check(PyTuple_GET_ITEM(known, 0)) || !PyList_Check(PyTuple_GET_ITEM(known, 1)) ||
+        PyList_GET_SIZE(PyTuple_GET_ITEM(known, 0)) != PyList_GET_SIZE(PyTuple_GET_ITEM(known, 1))) {
+        PyErr_SetString(PyExc_TypeError, "column_hits: known is (values, entries), two lists "
+                                         "of one length");
+        return -1;
+    }
+    PyObject *values = PyTuple_GET_ITEM(known, 0), *entries = PyTuple_GET_ITEM(known, 1);
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(values); i++) {
+        PyObject *value = PyList_GET_ITEM(values, i), *entry = PyList_GET_ITEM(entries, i);
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 3 ||
+            !PyTuple_Check(PyTuple_GET_ITEM(entry, 2))) {
+            PyErr_SetString(PyExc_TypeError, "column_hits: a known entry is (list, strong, "
+                                             "((pair, answer), ...))");
+            return -1;
+        }
+        if (PyDict_SetItem(cell_hits, value, PyTuple_GET_ITEM(entry, 0)) < 0) return -1;
+        int strong = PyObject_IsTrue(PyTuple_GET_ITEM(entry, 1));
+        if (strong < 0 || (strong && PySet_Add(strong_values, value) < 0)) return -1;
+        PyObject *answers = PyTuple_GET_ITEM(entry, 2);
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(answers); k++) {
+            PyObject *pa = PyTuple_GET_ITEM(answers, k);
+            if (!PyTuple_Check(pa) || PyTuple_GET_SIZE(pa) != 2) {
+                PyErr_SetString(PyExc_TypeError, "column_hits: an answer is (pair, answer)");
+                return -1;
+            }
+            if (PyDict_SetItem(hits, PyTuple_GET_ITEM(pa, 0), PyTuple_GET_ITEM(pa, 1)) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 PyObject *native_column_hits(PyObject *self, PyObject *args) {
-    PyObject *found, *hit_set, *hits, *jobj, *weak, *memo;
-    if (!PyArg_ParseTuple(args, "O!O!O!OOO", &PyDict_Type, &found, &PySet_Type, &hit_set,
-                          &PyDict_Type, &hits, &jobj, &weak, &memo))
+    PyObject *found, *hit_set, *hits, *jobj, *weak, *memo, *known = Py_None;
+    if (!PyArg_ParseTuple(args, "O!O!O!OOO|O", &PyDict_Type, &found, &PySet_Type, &hit_set,
+                          &PyDict_Type, &hits, &jobj, &weak, &memo, &known))
         return NULL;
     if (memo != Py_None && !PyDict_Check(memo)) {
         PyErr_SetString(PyExc_TypeError, "column_hits: memo is a dict or None");
@@ -227,6 +266,7 @@ PyObject *native_column_hits(PyObject *self, PyObject *args) {
                 goto fail;
         }
     }
+    if (known != Py_None && merge_known(known, cell_hits, strong_values, hits) < 0) goto fail;
     out = PyTuple_Pack(3, cell_hits, strong_values, matched_values);
 fail:
     PyMem_Free(hit_at);

@@ -539,7 +539,7 @@ static PyMethodDef methods[] = {
     {"split_columns", native_split_columns, METH_VARARGS,
      "split_columns(texts, delim, width) -> columns, equal cells one str (_columns.c)."},
     {"column_hits", native_column_hits, METH_VARARGS,
-     "column_hits(found, hit_set, hits, j, weak, memo) -> (cell_hits, strong_values, "
+     "column_hits(found, hit_set, hits, j, weak, memo, known=None) -> (cell_hits, strong_values, "
      "matched_values) (matchers.columns.column_hits, _hits.c)."},
     {"region_spans", native_region_spans, METH_VARARGS,
      "region_spans(shapes, names, join, not_content, interruption) -> (spans, sort) or None "

@@ -104,8 +104,9 @@ class NativeCore(Protocol):
                                  ] | None: ...
 
     def column_hits(
-        self, found: Mapping[str, Any], hit_set: set[Any], hits: Mapping[Any, Any], j: int,
-        weak: Set[str], memo: dict[str, Any] | None, /,
+        self, found: Mapping[str, Any], hit_set: set[Any], hits: dict[Any, Any], j: int,
+        weak: Set[str], memo: dict[str, Any] | None,
+        known: tuple[list[str], list[Any]] | None = None, /,
     ) -> tuple[dict[str, list[Any]], set[str], dict[str, int]]: ...
 
     def region_spans(self, shapes: list[str], names: tuple[str, ...], join: Set[str],

@@ -261,13 +261,8 @@ def scan_columns(
     read_hits = core.column_hits if core is not None else column_hits
     for j, found in enumerate(results):
         cell_hits, strong_values, matched_values = read_hits(
-            found, hit_set, hits, j, WEAK_KINDS, memos[j]
+            found, hit_set, hits, j, WEAK_KINDS, memos[j], known[j] if known[j][0] else None
         )
-        values, res = known[j]
-        if values:
-            cell_hits.update(zip(values, map(_CELL_LIST, res), strict=True))
-            strong_values.update(compress(values, map(_STRONG, res)))
-            hits.update(chain.from_iterable(map(_ANSWERS, res)))
         for value, pair in shaped_hits.get(j, {}).items():
             cell_hits[value] = [(pair, j)]
             strong_values.add(value)  # phone and e-mail are primary kinds
@@ -469,19 +464,42 @@ def first_rows(
 def column_hits(
     found: Mapping[str, CellResult],
     hit_set: Set[Pair],
-    hits: Mapping[Pair, Hits],
+    hits: dict[Pair, Hits],
     j: int,
     weak: Set[str],
     memo: dict[str, Resolved] | None = None,
+    known: tuple[list[str], list[Resolved]] | None = None,
 ) -> tuple[dict[str, list[tuple[Pair, int]]], set[str], dict[str, int]]:
     """One column's cells with a hit: value -> its candidates that hit, as
     ``((kind, canonical), j)`` in the cell's own order (it decides the cell's label
     in a snippet); the values with a hit of a kind outside ``weak``; and per value
-    its primary candidates that hit. (Per value in Python only for the values with a
-    hit; a C version measured 0.02 s less per 9 MB hit-dense dump, and was not kept.)
+    its primary candidates that hit: the reference of the native ``column_hits``
+    (``fingerprints/_hits.c``).
 
     ``memo`` (a :class:`ColumnMemo` column) is given each value without a primary
-    candidate: its resolution, or ``()`` when nothing of it hit."""
+    candidate: its resolution, or ``()`` when nothing of it hit. ``known`` (values,
+    their memo entries) are the column's memoized values with hits: each is a cell
+    with hits as its entry says, strong when it says so, and its answers go into
+    ``hits``."""
+    got = _found_hits(found, hit_set, hits, j, weak, memo)
+    if known is not None:
+        values, res = known
+        cell_hits, strong_values, _matched = got
+        cell_hits.update(zip(values, map(_CELL_LIST, res), strict=True))
+        strong_values.update(compress(values, map(_STRONG, res)))
+        hits.update(chain.from_iterable(map(_ANSWERS, res)))
+    return got
+
+
+def _found_hits(
+    found: Mapping[str, CellResult],
+    hit_set: Set[Pair],
+    hits: Mapping[Pair, Hits],
+    j: int,
+    weak: Set[str],
+    memo: dict[str, Resolved] | None,
+) -> tuple[dict[str, list[tuple[Pair, int]]], set[str], dict[str, int]]:
+    """:func:`column_hits` of the values read in this chunk (``found``)."""
     cell_hits: dict[str, list[tuple[Pair, int]]] = {}
     strong_values: set[str] = set()
     matched_values: dict[str, int] = {}

@@ -1,8 +1,9 @@
 """The native ``column_hits`` (``fingerprints/_hits.c``) against its Python reference
 (``matchers.columns.column_hits``, issues 12 and 15): the same cell hits, strong values
-and matched counts, the same lists shared between the cell hits and the memo, and the
-same memo entries in the same order, from columns of one- and many-pair cells, primary
-and not, hit and missed, with answers of every kind (records, a too-common value, none).
+and matched counts, the same lists shared between the cell hits and the memo, the
+same memo entries in the same order, the column's memoized values merged in alike,
+from columns of one- and many-pair cells, primary and not, hit and missed, with
+answers of every kind (records, a too-common value, none).
 """
 
 from __future__ import annotations
@@ -46,19 +47,50 @@ def columns(draw: st.DrawFn) -> tuple[dict[str, Any], set[Any], dict[Any, Any], 
     return found, hit_set, hits, memo
 
 
-@given(columns(), st.integers(0, 5), st.booleans())
+@st.composite
+def known_values(draw: st.DrawFn) -> tuple[list[str], list[Any]] | None:
+    """A column's memoized values with hits, as memo entries (list, strong, answers);
+    their values are never among ``found``'s (memo_split parts them)."""
+    if not draw(st.booleans()):
+        return None
+    values = draw(st.lists(st.text(alphabet="uvw", min_size=1, max_size=3), unique=True,
+                           max_size=6))
+    entries = []
+    answer_of: dict[Any, Any] = {}  # (a pair has one answer, whichever value holds it)
+    for _v in values:
+        pairs = tuple(dict.fromkeys(draw(st.lists(_PAIR, min_size=1, max_size=2))))
+        for p in pairs:
+            if p not in answer_of:
+                answer_of[p] = draw(_ANSWER.filter(bool))
+        answers = tuple((p, answer_of[p]) for p in pairs)
+        entries.append(([(p, 0) for p in pairs], draw(st.booleans()), answers))
+    return values, entries
+
+
+@given(columns(), st.integers(0, 5), st.booleans(), known_values())
 @settings(max_examples=800, deadline=None)
 def test_as_the_reference(col: tuple[dict[str, Any], set[Any], dict[Any, Any], dict[str, Any]],
-                          j: int, with_memo: bool) -> None:
+                          j: int, with_memo: bool,
+                          known: tuple[list[str], list[Any]] | None) -> None:
     with native.use(True):  # (LEAKPRINT_PURE_PYTHON=1 only unselects it)
         core = native.CORE
     assert core is not None
     found, hit_set, hits, memo = col
     memo_c, memo_py = (dict(memo), dict(memo)) if with_memo else (None, None)
-    got = core.column_hits(found, hit_set, hits, j, WEAK_KINDS, memo_c)
-    want = column_hits(found, hit_set, hits, j, WEAK_KINDS, memo_py)
+    hits_c, hits_py = dict(hits), dict(hits)
+    got = core.column_hits(found, hit_set, hits_c, j, WEAK_KINDS, memo_c, known)
+    want = column_hits(found, hit_set, hits_py, j, WEAK_KINDS, memo_py, known)
     assert got == want
     assert [type(x) for x in got] == [type(x) for x in want]
+    # The known values' answers joined the probe answers, in the same order.
+    assert hits_c == hits_py and list(hits_c.items()) == list(hits_py.items())
+    if known is not None:
+        values, entries = known
+        for value, entry in zip(values, entries, strict=True):
+            assert got[0][value] is entry[0]  # the memo's list itself, not a copy
+            assert (value in got[1]) == (entry[1] or value in want[1])
+            for pair, answer in entry[2]:
+                assert hits_c[pair] is answer or hits_c[pair] == answer
     if memo_c is not None and memo_py is not None:
         assert memo_c == memo_py
         assert list(memo_c) == list(memo_py)  # the same order of insertion
@@ -77,3 +109,7 @@ def test_a_pair_without_an_answer_is_an_error() -> None:
                          WEAK_KINDS, None)
     with pytest.raises(TypeError):
         core.column_hits({"x": ("not a cell",)}, set(), {}, 0, WEAK_KINDS, None)
+    for known in ((["x"],), (["x"], []), (["x"], [("not an entry",)]),
+                  (["x"], [([], True, ((("name", "a"),),))])):
+        with pytest.raises(TypeError):
+            core.column_hits({}, set(), {}, 0, WEAK_KINDS, None, known)
