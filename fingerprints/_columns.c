@@ -3,6 +3,7 @@
  *
  *   split_columns(texts, delim, width[, distinct]) -> [column, ...]
  *                                     | ([column, ...], [values, ...], [repeats, ...])
+ *   text_columns(text, delim, first_line, drop) -> the same from a text's lines (below)
  *
  * ``texts`` are the table's rows (one line each, no quoting), ``delim`` one code
  * point and ``width`` the number of columns (one more than the most delimiters of a
@@ -103,7 +104,8 @@ static int grow(Table *t) {
 }
 
 /* A new reference to the one str of line[sp->a:sp->b] (t NULL: a new str); *fresh set
- * when the table did not hold it yet. */
+ * when the table did not hold it yet. ``line`` is the row's str (its own line, or the
+ * chunk's text). */
 static PyObject *cell(Table *t, PyObject *line, const Span *sp, int *fresh) {
     *fresh = 0;
     if (sp->a == sp->b) return PyUnicode_New(0, 0);
@@ -202,15 +204,16 @@ static uint64_t cell_hash(int kind, const void *data, Py_ssize_t a, Py_ssize_t b
     return (b - a) & 3 ? mix(h, w) : h;
 }
 
-/* Row line's cell bounds and hashes into sp[0..width). Short rows are padded with
- * empty spans. Returns 0 (its number of cells in *cells), or 1 when the row has more
- * than width. The delimiters of a 1- or 2-byte row are found sixteen bytes a step
- * where SSE2 is (every x86-64). */
-static int cut_row(PyObject *line, Py_UCS4 d, Py_ssize_t width, Span *sp, Py_ssize_t *cells) {
-    const void *data = PyUnicode_DATA(line);
-    int kind = PyUnicode_KIND(line);
-    Py_ssize_t len = PyUnicode_GET_LENGTH(line), start = 0, j = 0, k = 0;
-    if (len >= (Py_ssize_t)UINT32_MAX) return 1; /* the caller runs the reference */
+/* A row's cell bounds and hashes into sp[0..width): the row is the code points
+ * data[s:e] of a str of ``kind`` (a line of its own, or a line of a chunk's text), and
+ * the bounds are positions in that str. Short rows are padded with empty spans.
+ * Returns 0 (its number of cells in *cells), or 1 when the row has more than width.
+ * The delimiters of a 1- or 2-byte row are found sixteen bytes a step where SSE2 is
+ * (every x86-64). */
+static int cut_span(int kind, const void *data, Py_ssize_t s, Py_ssize_t e, Py_UCS4 d,
+                    Py_ssize_t width, Span *sp, Py_ssize_t *cells) {
+    Py_ssize_t start = s, j = 0, k = s;
+    if (e >= (Py_ssize_t)UINT32_MAX) return 1; /* the caller runs the reference */
 #define CUT_AT(AT)                                                                     \
     {                                                                                  \
         if (j == width) return 1;                                                      \
@@ -226,7 +229,7 @@ static int cut_row(PyObject *line, Py_UCS4 d, Py_ssize_t width, Span *sp, Py_ssi
         Py_ssize_t step = wide ? 8 : 16;
         const char *base = (const char *)data;
         const __m128i dv = wide ? _mm_set1_epi16((short)d) : _mm_set1_epi8((char)d);
-        for (; k + step <= len; k += step) {
+        for (; k + step <= e; k += step) {
             __m128i v = _mm_loadu_si128((const __m128i *)(base + k * (wide ? 2 : 1)));
             unsigned bits = (unsigned)_mm_movemask_epi8(wide ? _mm_cmpeq_epi16(v, dv)
                                                              : _mm_cmpeq_epi8(v, dv));
@@ -239,19 +242,46 @@ static int cut_row(PyObject *line, Py_UCS4 d, Py_ssize_t width, Span *sp, Py_ssi
         }
     }
 #endif
-    for (; k < len; k++)
+    for (; k < e; k++)
         if (PyUnicode_READ(kind, data, k) == d) CUT_AT(k);
-    CUT_AT(len);
+    CUT_AT(e);
 #undef CUT_AT
     *cells = j;
     for (; j < width; j++) sp[j].a = sp[j].b = 0;
     return 0;
 }
 
+/* The rows of a cut: each a line of its own (``texts``, a list of str), or the spans
+ * [starts[i], ends[i]) of one text (``text``). */
+typedef struct {
+    PyObject *texts, *text;
+    const Py_ssize_t *starts, *ends;
+    Py_ssize_t n;
+} Rows;
+
+static inline PyObject *row_source(const Rows *r, Py_ssize_t i) {
+    return r->text != NULL ? r->text : PyList_GET_ITEM(r->texts, i);
+}
+
+static inline Py_ssize_t row_start(const Rows *r, Py_ssize_t i) {
+    return r->text != NULL ? r->starts[i] : 0;
+}
+
+static inline Py_ssize_t row_end(const Rows *r, Py_ssize_t i) {
+    return r->text != NULL ? r->ends[i] : PyUnicode_GET_LENGTH(PyList_GET_ITEM(r->texts, i));
+}
+
+static int cut_row(const Rows *r, Py_ssize_t i, Py_UCS4 d, Py_ssize_t width, Span *sp,
+                   Py_ssize_t *cells) {
+    PyObject *src = row_source(r, i);
+    return cut_span(PyUnicode_KIND(src), PyUnicode_DATA(src), row_start(r, i), row_end(r, i),
+                    d, width, sp, cells);
+}
+
 /* Column j of every row; deduplicated unless its first SAMPLE cells nearly all differ
  * and ``distinct`` is NULL. With ``distinct`` (not NULL): *distinct is the column's
  * distinct values in the order they first occur (what dict.fromkeys(column) holds). */
-static PyObject *column(PyObject *texts, const Span *spans, Py_ssize_t nrows, Py_ssize_t stride,
+static PyObject *column(const Rows *rows, const Span *spans, Py_ssize_t nrows, Py_ssize_t stride,
                         Py_ssize_t j, PyObject **distinct, PyObject **repeats) {
     PyObject *col = PyList_New(nrows);
     Fill seen = {NULL, 0}, again = {NULL, 0};
@@ -270,7 +300,7 @@ static PyObject *column(PyObject *texts, const Span *spans, Py_ssize_t nrows, Py
             tp = NULL;
         }
         const Span *sp = &spans[i * stride + j];
-        PyObject *c = cell(tp, PyList_GET_ITEM(texts, i), sp, &fresh);
+        PyObject *c = cell(tp, row_source(rows, i), sp, &fresh);
         if (c == NULL) goto fail;
         PyList_SET_ITEM(col, i, c);
         if (seen.list == NULL) continue;
@@ -302,24 +332,11 @@ fail_done:
     return NULL;
 }
 
-PyObject *native_split_columns(PyObject *self, PyObject *args) {
-    PyObject *texts, *delim;
-    Py_ssize_t width;
-    int want_distinct = 0;
-    if (!PyArg_ParseTuple(args, "O!Un|p", &PyList_Type, &texts, &delim, &width, &want_distinct))
-        return NULL;
-    if (PyUnicode_GET_LENGTH(delim) != 1 || width < 0) {
-        PyErr_SetString(PyExc_ValueError, "split_columns: one delimiter, width >= 0");
-        return NULL;
-    }
+/* The columns of ``rows``: see split_columns above (``width`` 0: counted by the cut). */
+static PyObject *cut_columns(const Rows *rows, PyObject *delim, Py_ssize_t width,
+                             int want_distinct) {
     Py_UCS4 d = PyUnicode_READ_CHAR(delim, 0);
-    Py_ssize_t nrows = PyList_GET_SIZE(texts);
-    for (Py_ssize_t i = 0; i < nrows; i++) {
-        if (!PyUnicode_Check(PyList_GET_ITEM(texts, i))) {
-            PyErr_SetString(PyExc_TypeError, "split_columns: rows must be str");
-            return NULL;
-        }
-    }
+    Py_ssize_t nrows = rows->n;
     /* Width 0: one more than the most delimiters of a row, found by the cut itself
      * (a count of every row first was a second pass over the text). The rows are cut
      * into ``stride`` spans each, from the first row's count; a row with more cells
@@ -327,8 +344,8 @@ PyObject *native_split_columns(PyObject *self, PyObject *args) {
     int counting = width == 0;
     Py_ssize_t stride = width, most = 0;
     if (counting) {
-        Py_ssize_t n = nrows ? PyUnicode_Count(PyList_GET_ITEM(texts, 0), delim, 0,
-                                               PY_SSIZE_T_MAX) : 0;
+        Py_ssize_t n = nrows ? PyUnicode_Count(row_source(rows, 0), delim, row_start(rows, 0),
+                                               row_end(rows, 0)) : 0;
         if (n < 0) return NULL;
         stride = n + 1;
     }
@@ -336,11 +353,11 @@ PyObject *native_split_columns(PyObject *self, PyObject *args) {
     Span *spans = PyMem_Malloc((size_t)(nrows * stride) * sizeof(Span) + 1);
     if (spans == NULL) return PyErr_NoMemory();
     for (Py_ssize_t i = 0; i < nrows; i++) {
-        PyObject *line = PyList_GET_ITEM(texts, i);
         Py_ssize_t cells = 0;
-        if (cut_row(line, d, stride, &spans[i * stride], &cells)) {
-            Py_ssize_t n = counting && PyUnicode_GET_LENGTH(line) < (Py_ssize_t)UINT32_MAX
-                           ? PyUnicode_Count(line, delim, 0, PY_SSIZE_T_MAX) : -1;
+        if (cut_row(rows, i, d, stride, &spans[i * stride], &cells)) {
+            Py_ssize_t n = counting && row_end(rows, i) < (Py_ssize_t)UINT32_MAX
+                           ? PyUnicode_Count(row_source(rows, i), delim, row_start(rows, i),
+                                             row_end(rows, i)) : -1;
             Span *wider = NULL;
             Py_ssize_t grown = n + 1 > 2 * stride ? n + 1 : 2 * stride;
             if (n >= 0 && nrows <= PY_SSIZE_T_MAX / grown / (Py_ssize_t)sizeof(Span))
@@ -361,7 +378,7 @@ PyObject *native_split_columns(PyObject *self, PyObject *args) {
                     spans[k * grown + j].a = spans[k * grown + j].b = 0;
             }
             stride = grown;
-            if (cut_row(line, d, stride, &spans[i * stride], &cells)) {
+            if (cut_row(rows, i, d, stride, &spans[i * stride], &cells)) {
                 PyMem_Free(spans);
                 Py_RETURN_NONE;
             }
@@ -377,7 +394,7 @@ PyObject *native_split_columns(PyObject *self, PyObject *args) {
     if (columns != NULL) {
         for (Py_ssize_t j = 0; j < width; j++) {
             PyObject *seen = NULL, *again = NULL;
-            PyObject *col = column(texts, spans, nrows, stride, j,
+            PyObject *col = column(rows, spans, nrows, stride, j,
                                    want_distinct ? &seen : NULL, &again);
             if (col == NULL) {
                 Py_CLEAR(columns);
@@ -399,4 +416,142 @@ PyObject *native_split_columns(PyObject *self, PyObject *args) {
         return NULL;
     }
     return Py_BuildValue("(NNN)", columns, distincts, repeats);
+}
+
+PyObject *native_split_columns(PyObject *self, PyObject *args) {
+    PyObject *texts, *delim;
+    Py_ssize_t width;
+    int want_distinct = 0;
+    if (!PyArg_ParseTuple(args, "O!Un|p", &PyList_Type, &texts, &delim, &width, &want_distinct))
+        return NULL;
+    if (PyUnicode_GET_LENGTH(delim) != 1 || width < 0) {
+        PyErr_SetString(PyExc_ValueError, "split_columns: one delimiter, width >= 0");
+        return NULL;
+    }
+    Py_ssize_t nrows = PyList_GET_SIZE(texts);
+    for (Py_ssize_t i = 0; i < nrows; i++) {
+        if (!PyUnicode_Check(PyList_GET_ITEM(texts, i))) {
+            PyErr_SetString(PyExc_TypeError, "split_columns: rows must be str");
+            return NULL;
+        }
+    }
+    Rows rows = {texts, NULL, NULL, NULL, nrows};
+    return cut_columns(&rows, delim, width, want_distinct);
+}
+
+/* text_columns(text, delim, first_line, drop)
+ *     -> (columns, distinct, repeats, lines, bounds) | None
+ *
+ * matchers.rows.table_columns of a delimited table without quoting, from the text
+ * itself: its lines (split at "\n") that are not blank (str.strip() leaves something)
+ * and whose index is not in ``drop`` (the header rows, among the first 64 lines) are
+ * the rows, cut as split_columns(rows, delim, 0, True) cuts them. ``lines`` are the
+ * rows' line numbers (first_line + index), ``bounds`` the rows' [start, end) in the
+ * text as native-endian int64 pairs (a row's text is made only when it is asked for).
+ * No str is made for a line: a chunk of a dump has a hundred thousand, each made,
+ * stripped, filtered and freed only to be cut again. None where split_columns gives
+ * None, or for a text of 2**32 code points or more. */
+PyObject *native_text_columns(PyObject *self, PyObject *args) {
+    PyObject *text, *delim, *drop_seq;
+    Py_ssize_t first_line;
+    if (!PyArg_ParseTuple(args, "UUnO", &text, &delim, &first_line, &drop_seq)) return NULL;
+    if (PyUnicode_GET_LENGTH(delim) != 1) {
+        PyErr_SetString(PyExc_ValueError, "text_columns: one delimiter");
+        return NULL;
+    }
+    uint64_t drop = 0;
+    PyObject *dseq = PySequence_Fast(drop_seq, "text_columns: drop is a sequence of ints");
+    if (dseq == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(dseq); i++) {
+        Py_ssize_t at = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(dseq, i));
+        if (at == -1 && PyErr_Occurred()) {
+            Py_DECREF(dseq);
+            return NULL;
+        }
+        if (at < 0 || at >= 64) {
+            Py_DECREF(dseq);
+            PyErr_SetString(PyExc_ValueError, "text_columns: drop holds line indices under 64");
+            return NULL;
+        }
+        drop |= 1ULL << at;
+    }
+    Py_DECREF(dseq);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    if (len >= (Py_ssize_t)UINT32_MAX) Py_RETURN_NONE;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t cap = 1024, n = 0;
+    Py_ssize_t *se = PyMem_Malloc(sizeof(Py_ssize_t) * 2 * (size_t)cap);
+    PyObject *lines = PyList_New(0), *out = NULL, *cut = NULL, *bounds = NULL;
+    if (se == NULL || lines == NULL) {
+        if (se == NULL) PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t start = 0, index = 0;
+    while (start <= len) {
+        Py_ssize_t end = PyUnicode_FindChar(text, '\n', start, len, 1);
+        if (end == -2) goto done;
+        if (end < 0) end = len;
+        int blank = 1;
+        for (Py_ssize_t k = start; k < end && blank; k++)
+            blank = Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, k));
+        if (!blank && !(index < 64 && (drop >> index) & 1)) {
+            if (n == cap) {
+                Py_ssize_t *grown = PyMem_Realloc(se, sizeof(Py_ssize_t) * 4 * (size_t)cap);
+                if (grown == NULL) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                se = grown;
+                cap *= 2;
+            }
+            se[2 * n] = start;
+            se[2 * n + 1] = end;
+            n++;
+            PyObject *num = PyLong_FromSsize_t(first_line + index);
+            if (num == NULL || PyList_Append(lines, num) < 0) {
+                Py_XDECREF(num);
+                goto done;
+            }
+            Py_DECREF(num);
+        }
+        start = end + 1;
+        index++;
+    }
+    /* (the rows' starts and ends, apart, for the cut; together, for ``bounds``) */
+    Py_ssize_t *starts = PyMem_Malloc(sizeof(Py_ssize_t) * 2 * (size_t)(n ? n : 1));
+    if (starts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        starts[i] = se[2 * i];
+        starts[n + i] = se[2 * i + 1];
+    }
+    Rows rows = {NULL, text, starts, starts + n, n};
+    cut = n ? cut_columns(&rows, delim, 0, 1) : Py_BuildValue("([][][])");
+    PyMem_Free(starts);
+    if (cut == NULL) goto done;
+    if (cut == Py_None) {
+        out = cut;
+        cut = NULL;
+        goto done;
+    }
+    int64_t *pairs = PyMem_Malloc(sizeof(int64_t) * 2 * (size_t)(n ? n : 1));
+    if (pairs == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < 2 * n; i++) pairs[i] = (int64_t)se[i];
+    bounds = PyBytes_FromStringAndSize((const char *)pairs, (Py_ssize_t)sizeof(int64_t) * 2 * n);
+    PyMem_Free(pairs);
+    if (bounds == NULL) goto done;
+    out = Py_BuildValue("(OOOOO)", PyTuple_GET_ITEM(cut, 0), PyTuple_GET_ITEM(cut, 1),
+                        PyTuple_GET_ITEM(cut, 2), lines, bounds);
+done:
+    PyMem_Free(se);
+    Py_XDECREF(lines);
+    Py_XDECREF(cut);
+    Py_XDECREF(bounds);
+    return out;
 }

@@ -475,9 +475,11 @@ PyObject *native_prose_attempts(PyObject *self, PyObject *args); /* _prose.c */
 extern PyTypeObject ProseTableType; /* _prose.c */
 PyObject *native_prose_shapes(PyObject *self, PyObject *args); /* _snippet.c */
 PyObject *native_split_columns(PyObject *self, PyObject *args); /* _columns.c */
+PyObject *native_text_columns(PyObject *self, PyObject *args); /* _columns.c */
 PyObject *native_memo_split(PyObject *self, PyObject *args); /* _memo.c */
 PyObject *native_region_spans(PyObject *self, PyObject *args); /* _regions.c */
 PyObject *native_blank_holes(PyObject *self, PyObject *args); /* _regions.c */
+PyObject *native_region_texts(PyObject *self, PyObject *args); /* _regions.c */
 PyObject *native_column_hits(PyObject *self, PyObject *args); /* _hits.c */
 PyObject *native_memo_settle(PyObject *self, PyObject *args); /* _memo.c */
 PyObject *native_sorted_counts(PyObject *self, PyObject *args); /* _summary.c */
@@ -538,11 +540,17 @@ static PyMethodDef methods[] = {
      "prose_shapes(piece, is_known_word) -> the shapes of a prose snippet (_snippet.c)."},
     {"split_columns", native_split_columns, METH_VARARGS,
      "split_columns(texts, delim, width) -> columns, equal cells one str (_columns.c)."},
+    {"text_columns", native_text_columns, METH_VARARGS,
+     "text_columns(text, delim, first_line, drop) -> (columns, distinct, repeats, lines, "
+     "bounds) or None: split_columns of a text's non-blank lines (_columns.c)."},
     {"column_hits", native_column_hits, METH_VARARGS,
      "column_hits(found, hit_set, hits, j, weak, memo, known=None) -> (cell_hits, strong_values, "
      "matched_values) (matchers.columns.column_hits, _hits.c)."},
     {"region_spans", native_region_spans, METH_VARARGS,
      "region_spans(shapes, names, join, not_content, interruption) -> (spans, sort) or None "
+     "(_regions.c)."},
+    {"region_texts", native_region_texts, METH_VARARGS,
+     "region_texts(text, spans) -> each span's lines joined, its holes' lines empty "
      "(_regions.c)."},
     {"blank_holes", native_blank_holes, METH_VARARGS,
      "blank_holes(lines, a, b, holes) -> lines[a:b], the holes' lines blank (_regions.c)."},

@@ -283,3 +283,95 @@ fail:
     Py_DECREF(body);
     return NULL;
 }
+
+/* region_texts(text, spans) -> [str, ...]: for each span (a, b, shape, holes) of
+ * text.split("\n"), "\n".join of its lines a:b with the lines of each hole (ha, hb)
+ * made empty — the text of a region that cut_regions would join from the chunk's
+ * lines (matchers.regions), made from the text itself: no str per line. Each result
+ * is in the narrowest str kind, as a join makes it. */
+PyObject *native_region_texts(PyObject *self, PyObject *args) {
+    PyObject *text, *spans;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyList_Type, &spans)) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const char *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), n = 0, cap = 1024;
+    /* starts[i]: where line i begins; starts[n]: one past the end of the last line + 1 */
+    Py_ssize_t *starts = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(cap + 1));
+    char *hole = NULL, *buf = NULL;
+    PyObject *out = NULL;
+    if (starts == NULL) return PyErr_NoMemory();
+    Py_ssize_t at = 0;
+    for (;;) {
+        if (n == cap) {
+            Py_ssize_t *grown = PyMem_Realloc(starts, sizeof(Py_ssize_t) * (size_t)(2 * cap + 1));
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                goto fail;
+            }
+            starts = grown;
+            cap *= 2;
+        }
+        starts[n++] = at;
+        Py_ssize_t nl = PyUnicode_FindChar(text, '\n', at, len, 1);
+        if (nl == -2) goto fail;
+        if (nl < 0) break;
+        at = nl + 1;
+    }
+    starts[n] = len + 1; /* (line i ends at starts[i + 1] - 1) */
+    hole = PyMem_Calloc((size_t)n + 1, 1);
+    buf = PyMem_Malloc((size_t)(len + 1) * (size_t)kind);
+    out = PyList_New(PyList_GET_SIZE(spans));
+    if (hole == NULL || buf == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    if (out == NULL) goto fail;
+    for (Py_ssize_t s = 0; s < PyList_GET_SIZE(spans); s++) {
+        PyObject *span = PyList_GET_ITEM(spans, s), *shape, *holes;
+        Py_ssize_t a, b;
+        if (!PyTuple_Check(span) || PyTuple_GET_SIZE(span) != 4 ||
+            !PyArg_ParseTuple(span, "nnOO!", &a, &b, &shape, &PyTuple_Type, &holes))
+            goto bad;
+        if (a < 0 || b < a || b > n) {
+            PyErr_SetString(PyExc_IndexError, "region_texts: lines a:b out of range");
+            goto fail;
+        }
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(holes); i++) {
+            Py_ssize_t ha, hb;
+            if (!PyArg_ParseTuple(PyTuple_GET_ITEM(holes, i), "nn", &ha, &hb)) goto fail;
+            if (ha < a || hb > b || hb < ha) {
+                PyErr_SetString(PyExc_IndexError, "region_texts: a hole outside a:b");
+                goto fail;
+            }
+            memset(hole + ha, 1, (size_t)(hb - ha));
+        }
+        Py_ssize_t o = 0;
+        for (Py_ssize_t j = a; j < b; j++) {
+            if (j > a) {
+                PyUnicode_WRITE(kind, buf, o, '\n');
+                o++;
+            }
+            if (hole[j]) continue;
+            Py_ssize_t m = starts[j + 1] - 1 - starts[j];
+            memcpy(buf + o * kind, data + starts[j] * kind, (size_t)(m * kind));
+            o += m;
+        }
+        memset(hole + a, 0, (size_t)(b - a));
+        PyObject *t = PyUnicode_FromKindAndData(kind, buf, o);
+        if (t == NULL) goto fail;
+        PyList_SET_ITEM(out, s, t);
+    }
+    PyMem_Free(starts);
+    PyMem_Free(hole);
+    PyMem_Free(buf);
+    return out;
+bad:
+    if (!PyErr_Occurred())
+        PyErr_SetString(PyExc_TypeError, "region_texts: a span is (a, b, shape, holes)");
+fail:
+    PyMem_Free(starts);
+    PyMem_Free(hole);
+    PyMem_Free(buf);
+    Py_XDECREF(out);
+    return NULL;
+}

@@ -103,6 +103,10 @@ class NativeCore(Protocol):
                       ) -> tuple[list[list[str]], list[list[str]], list[list[str] | None]
                                  ] | None: ...
 
+    def text_columns(self, text: str, delim: str, first_line: int, drop: Sequence[int], /
+                     ) -> tuple[list[list[str]], list[list[str]], list[list[str] | None],
+                                list[int], bytes] | None: ...
+
     def column_hits(
         self, found: Mapping[str, Any], hit_set: set[Any], hits: dict[Any, Any], j: int,
         weak: Set[str], memo: dict[str, Any] | None,
@@ -112,6 +116,8 @@ class NativeCore(Protocol):
     def region_spans(self, shapes: list[str], names: tuple[str, ...], join: Set[str],
                      not_content: Set[str], interruption: int, /
                      ) -> tuple[list[_Span], bool] | None: ...
+
+    def region_texts(self, text: str, spans: list[_Span], /) -> list[str]: ...
 
     def blank_holes(self, lines: list[str], a: int, b: int,
                     holes: tuple[tuple[int, int], ...], /) -> list[str]: ...

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from fingerprints import native
+from fingerprints.native import NativeCore
 from matchers.rows import Layout, detect_layout, holds_sql_insert
 
 # Shapes of one line.
@@ -141,15 +142,25 @@ def cut_regions(text: str) -> list[Region]:
     one = _one_region(text, shapes)
     if one is not None:
         return one
+    gutters = GUTTER in shapes
+    merged = None if gutters else _merged_spans(shapes)
+    if merged is not None and len(merged) == 1 and merged[0][:2] == (0, len(shapes)):
+        # One region of every line (a dump file's chunk with a line of chatter now and
+        # then, mostly): the text as it is, its lines not made (a table's column scan
+        # cuts them from the text).
+        return [Region(0, text, merged[0][2])]
+    if merged is not None and core is not None and RULE not in shapes:
+        return _regions_of_text(core, text, merged, shapes)
     lines = text.split("\n")
-    if GUTTER in shapes:
+    if gutters:
         _mark_gutters(lines, shapes)
-    merged = _merged_spans(shapes)
-    if len(merged) == 1 and GUTTER not in shapes:
-        # One region (a dump file's chunk, mostly): nothing to drop, nothing to copy.
+        merged = _merged_spans(shapes)
+    assert merged is not None
+    if len(merged) == 1 and not gutters:
+        # One region: nothing to drop, nothing to copy.
         a, b, shape, _holes = merged[0]
-        body = lines[a:b] if (a, b) != (0, len(lines)) else lines
-        return [Region(a, "\n".join(body) if body is not lines else text, shape, body)]
+        body = lines[a:b]
+        return [Region(a, "\n".join(body), shape, body)]
     regions: list[Region] = []
     # The content lines of the regions kept, made only once some region may be a
     # copy: a region whose first content line is in no kept region's text is none
@@ -176,6 +187,50 @@ def cut_regions(text: str) -> list[Region]:
             seen |= content
         regions.append(Region(a, "\n".join(body), shape, body))
     return regions
+
+
+def _regions_of_text(core: NativeCore, text: str, merged: list[Span],
+                     shapes: list[str]) -> list[Region]:
+    """What cut_regions' loop below gives for a text without gutters or rule lines,
+    with no str per line: each region's text is made from the text by the native
+    ``region_texts`` (its lines joined, its holes' lines empty), and lines are split
+    only from a region that may be a copy. (Without rule lines, ``_content`` and
+    ``_may_be_copy`` never read the chunk's lines.)"""
+    if len(merged) == 1:
+        # One region: nothing to drop, nothing to copy (its holes kept, as below).
+        a, b, shape, _holes = merged[0]
+        return [Region(a, core.region_texts(text, [(a, b, shape, ())])[0], shape)]
+    no_lines: list[str] = []
+    regions: list[Region] = []
+    seen: set[str] | None = None
+    for (a, _b, shape, _holes), region_text in zip(merged, core.region_texts(text, merged),
+                                                   strict=True):
+        if seen is not None or _first_in(region_text, regions):
+            if seen is None:
+                seen = set().union(*(_content(r.text.split("\n"), r.first, no_lines, shapes)
+                                     for r in regions))
+            content = _content(region_text.split("\n"), a, no_lines, shapes)
+            if len(content) >= _COPY_MIN_LINES and content <= seen:
+                continue  # a copy of text read already
+            seen |= content
+        regions.append(Region(a, region_text, shape))
+    return regions
+
+
+def _first_in(text: str, regions: Sequence[Region]) -> bool:
+    """``_may_be_copy`` of a region's text without rule lines: its first content line
+    is in the text of one of ``regions``."""
+    if not regions:
+        return False
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        first = text[start:end].strip()
+        if first:
+            return any(first in region.text for region in regions)
+        start = end + 1
+    return False  # no content: not a copy
 
 
 def _merged_spans(shapes: list[str]) -> list[Span]:

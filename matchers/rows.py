@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
@@ -287,7 +288,7 @@ class Table:
     columns: list[list[str]]
     lines: list[int]
     _rows: list[list[str]] | None
-    _texts: list[str]
+    _texts: Sequence[str]
     _delimiter: str
     #: Per column, its distinct values in the order they first occur, where the native
     #: cut made them (else None).
@@ -323,6 +324,17 @@ def table_columns(text: str, layout: Layout, first_line: int = 1,
     ):
         rows, lines = _split_lines(text, layout, first_line)
         return Table(_transpose(rows), lines, rows, [], "")
+    core = native.CORE
+    if core is not None and len(delim) == 1:
+        # The same table cut from the text itself (fingerprints/_columns.c): no str
+        # made, stripped and filtered per line only to be cut again.
+        drop = _header_rows(text, layout, delim) if layout.header is not None else ()
+        got = core.text_columns(text, delim, first_line, drop)
+        if got is not None:
+            columns, distinct, repeats, numbers, bounds = got
+            if not numbers:
+                return Table([], numbers, None, [], delim)
+            return Table(columns, numbers, None, TextRows(text, bounds), delim, distinct, repeats)
     all_lines = split if split is not None else text.split("\n")
     content = list(map(str.strip, all_lines))  # "" (false) for a blank line
     lines = list(compress(range(first_line, first_line + len(all_lines)), content))
@@ -337,7 +349,6 @@ def table_columns(text: str, layout: Layout, first_line: int = 1,
             del texts[n], lines[n]
     if not texts:
         return Table([], lines, None, texts, delim)
-    core = native.CORE
     if core is not None and len(delim) == 1:
         # The same columns, each repeated value one str object (fingerprints/_columns.c);
         # width 0: the cut counts the delimiters (one more than a row's most).
@@ -354,6 +365,44 @@ def table_columns(text: str, layout: Layout, first_line: int = 1,
             padded[i] = texts[i] + delim * (most - counts[i])
     flat = delim.join(padded).split(delim)
     return Table([flat[j::width] for j in range(width)], lines, None, texts, delim)
+
+
+def _header_rows(text: str, layout: Layout, delim: str) -> list[int]:
+    """The indices of the lines of ``text`` that :func:`table_columns` leaves out as
+    the header: among its first ``HEADER_LINES`` lines (``_is_header_row`` looks no
+    further), those not blank whose cells are the header's."""
+    head = text.split("\n", HEADER_LINES)[:HEADER_LINES]
+    return [i for i, line in enumerate(head)
+            if line.strip() and _is_header_row(layout, i, line.split(delim))]
+
+
+class TextRows(Sequence[str]):
+    """The rows of a table cut from a text (``text_columns``): row ``i`` is the text
+    between its bounds, made only when asked for (a snippet's row, mostly)."""
+
+    __slots__ = ("_bounds", "_text")
+
+    def __init__(self, text: str, bounds: bytes) -> None:
+        self._text = text
+        self._bounds = array("q")  # (an array, not a view of the bytes: it copies, pickles)
+        self._bounds.frombytes(bounds)
+
+    def __len__(self) -> int:
+        return len(self._bounds) // 2
+
+    def __eq__(self, other: object) -> bool:
+        # (Equal to the rows as a list, as the reference's table holds them.)
+        if isinstance(other, TextRows | list):
+            return len(self) == len(other) and all(map(str.__eq__, self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # (a list's rows are no key either)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        return self._text[self._bounds[2 * i]:self._bounds[2 * i + 1]]
 
 
 def _transpose(rows: list[list[str]]) -> list[list[str]]:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from fingerprints import native
 from fingerprints.native import NativeCore
-from matchers.rows import detect_layout, table_columns
+from matchers.rows import Layout, TextRows, detect_layout, table_columns
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
 
@@ -198,3 +198,60 @@ def test_width_zero_widens_as_rows_come(core: NativeCore, widths: list[int]) -> 
     assert got[0] == _reference(texts, ",", width)
     assert got[1] == [list(dict.fromkeys(column)) for column in got[0]]
     assert got[2] == [_repeats(column) for column in got[0]]
+
+
+# Table lines with blank and white-space lines among them, and maybe a header first.
+_TEXT_LINE = st.one_of(
+    st.lists(_CELL, min_size=1, max_size=5).map(lambda cells: "\x00".join(cells)),
+    st.sampled_from(["", "  ", "\t", "\u3000", "\r", " \u3000 "]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TEXT_LINE, min_size=1, max_size=30), st.sampled_from([",", "\t", "|"]),
+       st.booleans(), st.integers(1, 9))
+def test_table_columns_from_the_text_is_the_reference(lines: list[str], delim: str,
+                                                      header: bool, first_line: int) -> None:
+    """The native cut from the text (``text_columns``) and the reference's cut of the
+    text's lines: the same columns, line numbers and rows; each column's distinct
+    values and repeats as the cut of its lines gives them."""
+    # (No quote: a quoted table is the reference's to cut, line by line.)
+    lines = [line.replace(delim, "").replace("\n", "").replace('"', "").replace("\x00", delim)
+             for line in lines]
+    if header:
+        lines.insert(0, delim.join(["氏名", "電話番号", "住所"]))
+    text = "\n".join(lines)
+    layout = detect_layout(text)
+    if layout.kind != "delimited" or layout.delimiter != delim:
+        layout = Layout("delimited", delim, layout.hints if layout.delimiter == delim else None,
+                        layout.header if layout.delimiter == delim else None)
+    with native.use(True):
+        fast = table_columns(text, layout, first_line)
+    with native.use(False):
+        slow = table_columns(text, layout, first_line)
+    assert fast.columns == slow.columns
+    assert fast.lines == slow.lines
+    assert [fast.cells(i) for i in range(len(fast))] == [slow.cells(i) for i in range(len(slow))]
+    if fast.columns:
+        assert fast.distinct == [list(dict.fromkeys(column)) for column in fast.columns]
+        assert fast.repeats == [_repeats(column) for column in fast.columns]
+
+
+def test_text_columns_leaves_out_blank_lines_and_the_header(core: NativeCore) -> None:
+    text = "氏名,電話\n\n山田,090\n  \n佐藤,080\r\n\u3000\n鈴木\n"
+    got = core.text_columns(text, ",", 10, [0])
+    assert got is not None
+    columns, distinct, repeats, lines, bounds = got
+    assert columns == [["山田", "佐藤", "鈴木"], ["090", "080\r", ""]]
+    assert distinct == columns and repeats == [[], []]
+    assert lines == [12, 14, 16]
+    rows = TextRows(text, bounds)
+    assert list(rows) == ["山田,090", "佐藤,080\r", "鈴木"]
+    assert rows == ["山田,090", "佐藤,080\r", "鈴木"] and rows[-1] == "鈴木"
+    with pytest.raises(IndexError):
+        rows[3]
+    assert core.text_columns("\n \n", ",", 1, []) == ([], [], [], [], b"")
+    with pytest.raises(ValueError):
+        core.text_columns("a,b", ",", 1, [64])
+    with pytest.raises(ValueError):
+        core.text_columns("a,b", ",,", 1, [])

@@ -109,7 +109,8 @@ def test_a_pair_without_an_answer_is_an_error() -> None:
                          WEAK_KINDS, None)
     with pytest.raises(TypeError):
         core.column_hits({"x": ("not a cell",)}, set(), {}, 0, WEAK_KINDS, None)
-    for known in ((["x"],), (["x"], []), (["x"], [("not an entry",)]),
-                  (["x"], [([], True, ((("name", "a"),),))])):
+    bad: list[Any] = [(["x"],), (["x"], []), (["x"], [("not an entry",)]),
+                      (["x"], [([], True, ((("name", "a"),),))])]
+    for known in bad:
         with pytest.raises(TypeError):
             core.column_hits({}, set(), {}, 0, WEAK_KINDS, None, known)

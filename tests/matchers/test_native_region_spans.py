@@ -147,3 +147,69 @@ def test_cut_regions_is_the_same_either_way() -> None:
         slow = cut_regions(text)
     assert fast == slow
     assert [r.shape for r in fast] == [COMMA, TEXT, TEXT, KV]
+
+
+# Lines of every str kind (ASCII, kana, an emoji), with white space and carriage returns.
+_LINE = st.text(alphabet="a,\u3042 \r\U0001f600", max_size=4)
+
+
+@given(st.lists(_LINE, min_size=1, max_size=30), st.data())
+@settings(max_examples=400, deadline=None)
+def test_region_texts_is_the_reference(lines: list[str], data: st.DataObject) -> None:
+    """Each span's lines joined with its holes' lines empty, as cut_regions joins them
+    from the lines (equal strs: of the narrowest kind, as a join makes them)."""
+    with native.use(True):
+        core = native.CORE
+    assert core is not None
+    spans: list[regions.Span] = []
+    for _ in range(data.draw(st.integers(0, 4))):
+        a = data.draw(st.integers(0, len(lines)))
+        b = data.draw(st.integers(a, len(lines)))
+        cuts = sorted(data.draw(st.lists(st.integers(a, b), max_size=6)))
+        spans.append((a, b, COMMA, tuple((cuts[i], cuts[i + 1])
+                                         for i in range(0, len(cuts) - 1, 2))))
+    want = []
+    for a, b, _shape, holes in spans:
+        body = lines[a:b]
+        for ha, hb in holes:
+            body[ha - a : hb - a] = [""] * (hb - ha)
+        want.append("\n".join(body))
+    assert core.region_texts("\n".join(lines), spans) == want
+
+
+def test_region_texts_refuses_what_is_no_span(core: NativeCore) -> None:
+    with pytest.raises(IndexError):
+        core.region_texts("a\nb", [(0, 3, COMMA, ())])
+    with pytest.raises(IndexError):
+        core.region_texts("a\nb\nc", [(1, 2, COMMA, ((0, 1),))])
+    with pytest.raises(TypeError):
+        core.region_texts("a\nb", [(0, 1, COMMA)])  # type: ignore[list-item]
+
+
+# Chunks of table rows, chatter, list items, key: value lines and blank lines, some of
+# them twice (a copy of a region read already is left out).
+_PIECE = st.sampled_from([
+    "山田 太郎,090-1234-5678", "佐藤 花子,080-0000-1111", "a,b", "x;y",
+    "この掲示板のルールを守って投稿してください。", "続きは有料です。", "・一つ目", "key: value",
+    "", "   ", "\r",
+])
+
+
+@given(st.lists(st.lists(_PIECE, min_size=1, max_size=12), min_size=1, max_size=8),
+       st.lists(st.integers(0, 7), max_size=3))
+@settings(max_examples=400, deadline=None)
+def test_cut_regions_is_the_same_for_any_text(blocks: list[list[str]], copies: list[int]
+                                              ) -> None:
+    for i in copies:
+        if i < len(blocks):
+            blocks.append(blocks[i] * 3)
+    text = "\n".join(line for block in blocks for line in block)
+    with native.use(True):
+        fast = cut_regions(text)
+    with native.use(False):
+        slow = cut_regions(text)
+    assert fast == slow
+    for region in fast:
+        # (Made from the text, no region keeps the chunk's lines: a column scan cuts
+        # its rows from the region's text.)
+        assert region.lines is None or region.lines == region.text.split("\n")
