@@ -84,8 +84,7 @@ static size_t slot_of(uint64_t h, size_t n) {
 
 /* The first table has t->first slots (a column of few rows needs no 1,024: a page of a
  * crawl has a hundred rows, and zeroing the slots cost more than using them). */
-static int grow(Table *t) {
-    size_t n = t->n ? t->n * 2 : t->first;
+static int grow_to(Table *t, size_t n) {
     Slot *slots = PyMem_Calloc(n, sizeof(Slot));
     if (slots == NULL) {
         PyErr_NoMemory();
@@ -102,6 +101,8 @@ static int grow(Table *t) {
     t->n = n;
     return 0;
 }
+
+static int grow(Table *t) { return grow_to(t, t->n ? t->n * 2 : t->first); }
 
 /* A new reference to the one str of line[sp->a:sp->b] (t NULL: a new str); *fresh set
  * when the table did not hold it yet. ``line`` is the row's str (its own line, or the
@@ -296,8 +297,17 @@ static PyObject *column(const Rows *rows, const Span *spans, Py_ssize_t nrows, P
     t.first = 64;
     while (t.first < 1024 && t.first < (size_t)nrows * 2 + 2) t.first *= 2;
     for (Py_ssize_t i = 0; i < nrows; i++) {
-        if (i == SAMPLE && distinct == NULL && t.used * 10 > SAMPLE * 9) {
-            tp = NULL;
+        if (i == SAMPLE && t.used * 10 > SAMPLE * 9) {
+            if (distinct == NULL) {
+                tp = NULL;
+            } else {
+                /* Nearly every value distinct so far (phone numbers, e-mail addresses):
+                 * the table of the whole column at once, not doubled a dozen times
+                 * (each time zeroed and every value placed again). */
+                size_t n = t.n;
+                while (n < (size_t)nrows * 2 + 2) n *= 2;
+                if (n > t.n && grow_to(&t, n) < 0) goto fail;
+            }
         }
         const Span *sp = &spans[i * stride + j];
         PyObject *c = cell(tp, row_source(rows, i), sp, &fresh);
