@@ -371,7 +371,15 @@ def _header_rows(text: str, layout: Layout, delim: str) -> list[int]:
     """The indices of the lines of ``text`` that :func:`table_columns` leaves out as
     the header: among its first ``HEADER_LINES`` lines (``_is_header_row`` looks no
     further), those not blank whose cells are the header's."""
-    head = text.split("\n", HEADER_LINES)[:HEADER_LINES]
+    head: list[str] = []
+    start = 0
+    while len(head) < HEADER_LINES:
+        # (Line by line: a split at most HEADER_LINES times would copy the rest.)
+        end = text.find("\n", start)
+        head.append(text[start:] if end < 0 else text[start:end])
+        if end < 0:
+            break
+        start = end + 1
     return [i for i, line in enumerate(head)
             if line.strip() and _is_header_row(layout, i, line.split(delim))]
 
