@@ -345,20 +345,36 @@ PyObject *native_region_texts(PyObject *self, PyObject *args) {
             }
             memset(hole + ha, 1, (size_t)(hb - ha));
         }
-        Py_ssize_t o = 0;
+        /* The result's length, and whether one of its code points needs the text's
+         * kind (a join's result is of the narrowest kind that holds it): then it is
+         * made in that kind at once, its lines copied straight into it. */
+        Py_ssize_t o = b > a ? b - a - 1 : 0;
+        int wide = kind == PyUnicode_1BYTE_KIND && PyUnicode_IS_ASCII(text);
+        for (Py_ssize_t j = a; j < b; j++) {
+            if (hole[j]) continue;
+            Py_ssize_t m = starts[j + 1] - 1 - starts[j];
+            o += m;
+            for (Py_ssize_t k = starts[j]; k < starts[j] + m && !wide; k++)
+                wide = PyUnicode_READ(kind, data, k) >= (kind == PyUnicode_1BYTE_KIND ? 0x80
+                                                         : kind == PyUnicode_2BYTE_KIND ? 0x100
+                                                         : 0x10000);
+        }
+        PyObject *t = wide ? PyUnicode_New(o, PyUnicode_MAX_CHAR_VALUE(text)) : NULL;
+        if (wide && t == NULL) goto fail;
+        char *dst = wide ? (char *)PyUnicode_DATA(t) : buf;
+        Py_ssize_t w = 0;
         for (Py_ssize_t j = a; j < b; j++) {
             if (j > a) {
-                PyUnicode_WRITE(kind, buf, o, '\n');
-                o++;
+                PyUnicode_WRITE(kind, dst, w, '\n');
+                w++;
             }
             if (hole[j]) continue;
             Py_ssize_t m = starts[j + 1] - 1 - starts[j];
-            memcpy(buf + o * kind, data + starts[j] * kind, (size_t)(m * kind));
-            o += m;
+            memcpy(dst + w * kind, data + starts[j] * kind, (size_t)(m * kind));
+            w += m;
         }
         memset(hole + a, 0, (size_t)(b - a));
-        PyObject *t = PyUnicode_FromKindAndData(kind, buf, o);
-        if (t == NULL) goto fail;
+        if (!wide && (t = PyUnicode_FromKindAndData(kind, buf, w)) == NULL) goto fail;
         PyList_SET_ITEM(out, s, t);
     }
     PyMem_Free(starts);
