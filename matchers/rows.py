@@ -401,7 +401,7 @@ class TextRows(Sequence[str]):
     def __eq__(self, other: object) -> bool:
         # (Equal to the rows as a list, as the reference's table holds them.)
         if isinstance(other, TextRows | list):
-            return len(self) == len(other) and all(map(str.__eq__, self, other))
+            return len(self) == len(other) and list(self) == list(other)
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # (a list's rows are no key either)
