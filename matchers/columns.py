@@ -23,7 +23,7 @@ from fingerprints import native
 from matchers.candidates import Extractor
 from matchers.confidence import WEAK_KINDS
 from matchers.probe import Hits, Prober
-from matchers.rows import Layout, table_columns
+from matchers.rows import Layout
 from matchers.shapes import (
     CELL_CACHE_SIZE,
     CELL_PAIRS,
@@ -35,6 +35,7 @@ from matchers.shapes import (
     column_rows,
     evict_oldest_half,
 )
+from matchers.tables import table_columns
 
 _KIND = itemgetter(0)
 

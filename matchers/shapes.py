@@ -31,7 +31,8 @@ from fingerprints.normalizers import (
     PostalCodeNormalizer,
 )
 from fingerprints.normalizers.base import CJK_CLASS
-from matchers.rows import Layout, Row, Table
+from matchers.rows import Layout, Row
+from matchers.tables import Table
 
 # The kinds with an extraction strategy of their own in ``matchers.candidates``
 # (any other primary kind is searched for by its ``Normalizer.search`` pattern, any

@@ -19,9 +19,10 @@ from matchers.candidates import Extractor
 from matchers.columns import ColumnMemo, _in_rows, scan_columns
 from matchers.evidence import collect
 from matchers.probe import DigestProber
-from matchers.rows import Layout, detect_layout, split_rows, table_cells, table_columns
+from matchers.rows import Layout, detect_layout, split_rows
 from matchers.scan import Matcher
 from matchers.shapes import RowCandidates, column_rows
+from matchers.tables import table_cells, table_columns
 from tests.matchers.factories import (
     FIELDS,
     Customer,

@@ -1,5 +1,5 @@
 """The native ``split_columns`` (``fingerprints/_columns.c``) against the Python
-reference of ``matchers.rows.table_columns``: the same columns for rows of any
+reference of ``matchers.tables.table_columns``: the same columns for rows of any
 characters (1-, 2- and 4-byte strings, a value that is ASCII in a line that is not),
 short rows padded with "", and every repeated value of a column one object (except in
 a column of values that nearly all differ, which is not deduplicated)."""
@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from fingerprints import native
 from fingerprints.native import NativeCore
-from matchers.rows import Layout, TextRows, detect_layout, table_columns
+from matchers.rows import Layout, detect_layout
+from matchers.tables import TextRows, table_columns
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
 

@@ -9,8 +9,8 @@ from matchers.rows import (
     Layout,
     detect_layout,
     split_rows,
-    table_cells,
 )
+from matchers.tables import table_cells
 
 
 def rows(text: str) -> tuple[Layout, list[list[str]]]:
