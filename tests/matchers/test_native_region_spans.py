@@ -13,18 +13,11 @@ from hypothesis import strategies as st
 from fingerprints import native
 from fingerprints.native import NativeCore
 from matchers import regions
+from matchers.lineshapes import _SHAPES, BLANK, COMMA, GUTTER, KV, RULE, TAB, TEXT
 from matchers.regions import (
     _INTERRUPTION_LINES,
     _JOIN_ACROSS_BLANKS,
     _NOT_CONTENT,
-    _SHAPES,
-    BLANK,
-    COMMA,
-    GUTTER,
-    KV,
-    RULE,
-    TAB,
-    TEXT,
     _absorb_interruptions,
     _spans_by_run,
     cut_regions,

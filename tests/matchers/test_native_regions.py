@@ -1,5 +1,5 @@
 """The native line shapes (``line_shapes``, ``fingerprints/_native_lines.h``) against
-``matchers.regions.line_shape`` (issue 15): the same shape for every line, and so the
+``matchers.lineshapes.line_shape`` (issue 15): the same shape for every line, and so the
 same regions.
 """
 
@@ -10,7 +10,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fingerprints import native
-from matchers.regions import _SHAPES, cut_regions, line_shape
+from matchers.lineshapes import _SHAPES, line_shape
+from matchers.regions import cut_regions
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
 

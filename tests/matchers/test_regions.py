@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matchers import regions
-from matchers.regions import LIST, PIPE, RULE, TEXT, cut_regions, line_shape, region_layouts
+from matchers.lineshapes import _SHAPES, GUTTER, LIST, PIPE, RULE, TEXT, line_shape
+from matchers.regions import cut_regions, region_layouts
 from matchers.scan import Matcher
 from tests.matchers import corpus
 from tests.matchers.factories import Customer
@@ -155,7 +156,7 @@ def test_chatter_at_the_top_of_a_chunk_keeps_the_previous_tables_header() -> Non
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from([s for s in regions._SHAPES if s != RULE]), max_size=60))
+@given(st.lists(st.sampled_from([s for s in _SHAPES if s != RULE]), max_size=60))
 def test_spans_by_run_equal_spans_line_by_line(shapes: list[str]) -> None:
     """A dump's chunk (no rules) is cut a run of equal shapes at a time: the same
     spans as the line-by-line loop."""
@@ -173,7 +174,7 @@ def _kept_regions_eagerly(merged: list[regions.Span], lines: list[str],
         for ha, hb in holes:
             body[ha - a : hb - a] = [""] * (hb - ha)
         for j in range(a, b):
-            if shapes[j] == regions.GUTTER:
+            if shapes[j] == GUTTER:
                 body[j - a] = ""
         content = set(map(str.strip, body))
         content.discard("")
@@ -212,7 +213,7 @@ def test_lazy_copy_check_keeps_what_the_eager_one_keeps(
     lines = text.split("\n")
     regions._mark_gutters(lines, shapes)
     merged = regions._absorb_interruptions(regions._spans(shapes), shapes)
-    if len(merged) == 1 and regions.GUTTER not in shapes:
+    if len(merged) == 1 and GUTTER not in shapes:
         return
     assert got == _kept_regions_eagerly(merged, lines, shapes)
 
