@@ -24,7 +24,7 @@
  *   address_cells(values, k, max)  the cells of an address column that Extractor._hinted
  *                                  decides by the address key alone
  *                                  (_native_address_cells.h).
- *   line_shapes(text, names)       matchers.regions.line_shape of every line
+ *   line_shapes(text, names)       matchers.lineshapes.line_shape of every line
  *                                  (_native_lines.h).
  *   may_hold_insert(text)          the pre-test of matchers.regions.whole_document.
  *   utf8_length(text)              len(text.encode("utf-8", "replace")), no bytes made.
@@ -517,7 +517,7 @@ static PyMethodDef methods[] = {
     {"utf8_length", native_utf8_length, METH_O,
      "utf8_length(text) -> len(text.encode('utf-8', 'replace'))."},
     {"line_shapes", native_line_shapes, METH_VARARGS,
-     "line_shapes(text, names) -> the shape of each line (matchers.regions.line_shape)."},
+     "line_shapes(text, names) -> the shape of each line (matchers.lineshapes.line_shape)."},
     {"tie_rows", native_tie_rows, METH_VARARGS,
      "The row loop of matchers.evidence.collect (see fingerprints/_tie.c)."},
     {"prose_attempts", native_prose_attempts, METH_VARARGS,

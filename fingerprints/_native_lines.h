@@ -1,4 +1,4 @@
-/* line_shapes(text, names): matchers.regions.line_shape of every line of text
+/* line_shapes(text, names): matchers.lineshapes.line_shape of every line of text
  * (text.split("\n")), as the str objects of ``names`` (a tuple in the order of the
  * SHAPE_* constants below). Included by _native.c.
  *
@@ -234,7 +234,7 @@ static Py_ssize_t scan_line(const line_t *L, Py_ssize_t start, Py_ssize_t n, mar
     return i;
 }
 
-/* matchers.regions.line_shape, step for step: ``m`` holds the marks of the line
+/* matchers.lineshapes.line_shape, step for step: ``m`` holds the marks of the line
  * before it was stripped (the white space stripped holds no mark but tabs). */
 static int line_shape_of(line_t *L, marks_t *m) {
     for (; L->a < L->b && IS_SPACE(LC(L, L->a)); L->a++)
