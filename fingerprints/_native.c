@@ -28,7 +28,7 @@
  *                                  (_native_lines.h).
  *   may_hold_insert(text)          the pre-test of matchers.regions.whole_document.
  *   utf8_length(text)              len(text.encode("utf-8", "replace")), no bytes made.
- *   first_rows(cols, cells, strong) the rows a column scan scores (_rows.c).
+ *   first_rows(cols, cells, strong[, rows]) the rows a column scan scores (_rows.c).
  *   rows_with(columns, sets)        the rows with a cell in its column's set (_rows.c).
  *   slots_objects(cls, names, cols) instances of a slots class made from columns
  *                                  (_objects.c).
@@ -524,7 +524,8 @@ static PyMethodDef methods[] = {
      "prose_attempts(table, fields, kind, mode, window, lo, lengths, budget, cap, out, starts, "
      "answers) -> budget left (_prose.c)."},
     {"first_rows", native_first_rows, METH_VARARGS,
-     "first_rows(columns, cells, strong) -> (rows, founds) (matchers.columns.first_rows)."},
+     "first_rows(columns, cells, strong[, rows]) -> (rows, founds) "
+     "(matchers.columns.first_rows)."},
     {"slots_objects", native_slots_objects, METH_VARARGS,
      "slots_objects(cls, names, columns) -> instances with their slots set, no __init__ "
      "called (_objects.c)."},

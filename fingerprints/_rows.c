@@ -1,6 +1,6 @@
 /* The rows a column scan scores (issue 15): matchers.columns.first_rows in C.
  *
- *   first_rows(columns, cells, strong) -> (rows, founds)
+ *   first_rows(columns, cells, strong[, rows]) -> (rows, founds)
  *
  * ``columns`` are the hit columns' cell values (lists of str, all of one length),
  * ``cells`` per hit column the dict value -> list of its (pair, column) hits, and
@@ -8,7 +8,9 @@
  * None. A row is scored when one of its cells is strong, and only when the hit cells
  * of no earlier row are the same (same records, same kinds, a later line: nothing
  * new). ``rows`` are those rows' indices, ascending; ``founds`` each one's hits, the
- * hit columns' lists concatenated in column order.
+ * hit columns' lists concatenated in column order. Given ``rows`` (ascending; the
+ * rows with a strong cell, as rows_with finds them from the same sets), only those are
+ * looked at, and their strong cells not looked for again.
  *
  * A row's signature is, per hit column, the list object its cell maps to (NULL for a
  * miss): one list per distinct value, so equal signatures are equal pointers.
@@ -35,10 +37,11 @@ static uint64_t sig_hash(PyObject *const *sig, Py_ssize_t nc) {
 #define RING 8        /* a power of two above LOOK_AHEAD */
 
 /* Row i's keep flag (-1 on error) and signature into sig[0..nc): whether one of its
- * cells is strong, and per hit column the list its cell maps to (NULL for a miss). */
+ * cells is strong (``strong`` NULL: known to be), and per hit column the list its
+ * cell maps to (NULL for a miss). */
 static int look_up(PyObject *columns, PyObject *cells, PyObject *strong, Py_ssize_t nc,
                    Py_ssize_t i, PyObject **sig) {
-    int keep = 0;
+    int keep = strong == NULL;
     for (Py_ssize_t c = 0; c < nc && !keep; c++) {
         PyObject *s = PyList_GET_ITEM(strong, c);
         if (s == Py_None) continue;
@@ -58,10 +61,14 @@ static int look_up(PyObject *columns, PyObject *cells, PyObject *strong, Py_ssiz
 }
 
 PyObject *native_first_rows(PyObject *self, PyObject *args) {
-    PyObject *columns, *cells, *strong;
-    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &columns, &PyList_Type, &cells,
-                          &PyList_Type, &strong))
+    PyObject *columns, *cells, *strong, *only = Py_None;
+    if (!PyArg_ParseTuple(args, "O!O!O!|O", &PyList_Type, &columns, &PyList_Type, &cells,
+                          &PyList_Type, &strong, &only))
         return NULL;
+    if (only != Py_None && !PyList_Check(only)) {
+        PyErr_SetString(PyExc_TypeError, "first_rows: rows is a list of ints or None");
+        return NULL;
+    }
     Py_ssize_t nc = PyList_GET_SIZE(columns);
     if (PyList_GET_SIZE(cells) != nc || PyList_GET_SIZE(strong) != nc) {
         PyErr_SetString(PyExc_ValueError, "columns, cells and strong differ in length");
@@ -81,38 +88,64 @@ PyObject *native_first_rows(PyObject *self, PyObject *args) {
             return NULL;
         }
     }
+    /* The rows looked at: every row, or those given (ascending, each with a strong
+     * cell: the caller's rows_with over the same strong sets), whose strong cells are
+     * then not looked for again. */
+    Py_ssize_t nlook = only == Py_None ? n : PyList_GET_SIZE(only);
+    Py_ssize_t *at_row = NULL;
+    if (only != Py_None) {
+        at_row = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(nlook ? nlook : 1));
+        if (at_row == NULL) return PyErr_NoMemory();
+        for (Py_ssize_t k = 0; k < nlook; k++) {
+            Py_ssize_t r = PyLong_AsSsize_t(PyList_GET_ITEM(only, k));
+            if (r == -1 && PyErr_Occurred()) {
+                PyMem_Free(at_row);
+                return NULL;
+            }
+            if (r < 0 || r >= n || (k && r <= at_row[k - 1])) {
+                PyMem_Free(at_row);
+                PyErr_SetString(PyExc_ValueError, "first_rows: rows ascend within the columns");
+                return NULL;
+            }
+            at_row[k] = r;
+        }
+    }
+#define ROW_AT(k) (at_row != NULL ? at_row[k] : (k))
+    PyObject *strong_or = at_row != NULL ? NULL : strong;
     Fill rows = {NULL, 0}, founds = {NULL, 0};
     PyObject *result = NULL;
     PyObject **store = NULL; /* the signatures seen, nc pointers each */
     Py_ssize_t nstored = 0, capstored = 0;
     Py_ssize_t *slots = NULL; /* open addressing over store: index + 1, 0 free */
     size_t nslots = 16;
-    while (nslots < (size_t)n * 2 + 2) nslots *= 2;
+    while (nslots < (size_t)nlook * 2 + 2) nslots *= 2;
     /* The next rows' keep flags and signatures, LOOK_AHEAD rows ahead of the
      * row scored: a hit-dense chunk's hit lists and their items are spread over more
      * memory than the caches hold, and each was a wait where it was first read. */
     PyObject **ring = PyMem_Calloc((size_t)(RING * (nc ? nc : 1)), sizeof(PyObject *));
     int keeps[RING];
     slots = PyMem_Calloc(nslots, sizeof(Py_ssize_t));
-    if (fill_new(&rows, n) < 0 || fill_new(&founds, n) < 0) goto done;
+    if (fill_new(&rows, nlook) < 0 || fill_new(&founds, nlook) < 0) goto done;
     if (ring == NULL || slots == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    for (Py_ssize_t i = 0; i < n + LOOK_AHEAD; i++) {
+    for (Py_ssize_t i = 0; i < nlook + LOOK_AHEAD; i++) {
         /* The cells of the row FIRST_AHEAD further on are asked for now (their hashes
          * are read first when they are looked up). */
-        if (i + FIRST_AHEAD < n)
+        if (i + FIRST_AHEAD < nlook)
             for (Py_ssize_t c = 0; c < nc; c++)
-                __builtin_prefetch(PyList_GET_ITEM(PyList_GET_ITEM(columns, c), i + FIRST_AHEAD));
-        if (i < n) {
+                __builtin_prefetch(PyList_GET_ITEM(PyList_GET_ITEM(columns, c),
+                                                   ROW_AT(i + FIRST_AHEAD)));
+        if (i < nlook) {
             Py_ssize_t r = i & (RING - 1);
-            keeps[r] = look_up(columns, cells, strong, nc, i, ring + r * nc);
+            keeps[r] = look_up(columns, cells, strong_or, nc, ROW_AT(i), ring + r * nc);
             if (keeps[r] < 0) goto done;
         }
-        Py_ssize_t row = i - LOOK_AHEAD;
-        if (row < 0) continue;
-        Py_ssize_t r = row & (RING - 1);
+        Py_ssize_t k = i - LOOK_AHEAD;
+        if (k < 0) continue;
+        Py_ssize_t row = ROW_AT(k);
+        Py_ssize_t r = k & (RING - 1);
         if (!keeps[r]) continue;
         PyObject **sig = ring + r * nc;
         Py_ssize_t total = 0;
@@ -148,11 +181,11 @@ PyObject *native_first_rows(PyObject *self, PyObject *args) {
         slots[at] = ++nstored;
         PyObject *found = PyList_New(total);
         if (found == NULL) goto done;
-        Py_ssize_t k = 0;
+        Py_ssize_t put = 0;
         for (Py_ssize_t c = 0; c < nc; c++) {
             if (sig[c] == NULL) continue;
             for (Py_ssize_t m = 0; m < PyList_GET_SIZE(sig[c]); m++)
-                PyList_SET_ITEM(found, k++, Py_NewRef(PyList_GET_ITEM(sig[c], m)));
+                PyList_SET_ITEM(found, put++, Py_NewRef(PyList_GET_ITEM(sig[c], m)));
         }
         PyObject *index = PyLong_FromSsize_t(row);
         if (index == NULL) {
@@ -165,11 +198,13 @@ PyObject *native_first_rows(PyObject *self, PyObject *args) {
     if (fill_done(&rows) != NULL && fill_done(&founds) != NULL)
         result = PyTuple_Pack(2, rows.list, founds.list);
 done:
+#undef ROW_AT
     Py_XDECREF(rows.list);
     Py_XDECREF(founds.list);
     PyMem_Free(store);
     PyMem_Free(slots);
     PyMem_Free(ring);
+    PyMem_Free(at_row);
     return result;
 }
 

@@ -231,6 +231,7 @@ def scan_columns(
         return [], hits, n_prim, 0
     # The cells left for later are read now, those in rows with a strong hit only
     # (evidence.collect skips every other row): all they give is of deferred kinds.
+    rows: list[int] | None = None  # the rows with a strong hit, once they are known
     if later:
         rows = _strong_rows(columns, results, hit_set, shaped_hits, known)
         later = [(col, col_hint, _in_rows(waiting, columns[col], rows))
@@ -284,7 +285,7 @@ def scan_columns(
     # Only candidates that hit are kept: nothing after this (evidence, snippet)
     # looks at the others.
     picked = (core.first_rows if core is not None else first_rows)(
-        [columns[j] for j in hit_columns], [hit_cells[j] for j in hit_columns], strong
+        [columns[j] for j in hit_columns], [hit_cells[j] for j in hit_columns], strong, rows
     )
     joiner = layout.delimiter or ("  " if layout.kind == "aligned" else " ")
     picked_rows, founds = picked
@@ -424,6 +425,7 @@ def first_rows(
     columns: Sequence[Sequence[str]],
     cells: Sequence[Mapping[str, list[tuple[Pair, int]]]],
     strong: Sequence[Set[str] | None],
+    kept_rows: Sequence[int] | None = None,
 ) -> tuple[list[int], list[list[tuple[Pair, int]]]]:
     """The rows a column scan scores, as (row indices, their hits): the reference of
     the native ``first_rows`` (``fingerprints/_rows.c``). ``columns`` are the hit
@@ -437,11 +439,17 @@ def first_rows(
     (column, value). A row's set is the tuple of its hit values per hit column (None
     where it did not hit); the first row of each distinct tuple is found by C-level
     zips (reversed, so that the first row wins). Rows without a strong hit
-    (evidence.collect skips them) are left out first.
+    (evidence.collect skips them) are left out first; ``kept_rows``, when the caller
+    has them (:func:`rows_with` of the same strong sets), are those with one.
     """
-    keep = list(map(any, zip(*(map(s.__contains__, col)
-                               for col, s in zip(columns, strong, strict=True) if s),
-                             strict=True)))
+    if kept_rows is None:
+        keep = list(map(any, zip(*(map(s.__contains__, col)
+                                   for col, s in zip(columns, strong, strict=True) if s),
+                                 strict=True)))
+    else:
+        keep = [False] * (len(columns[0]) if columns else 0)
+        for i in kept_rows:
+            keep[i] = True
     kept = list(compress(range(len(keep)), keep))
     marks = []  # per hit column: each kept row's value if it hit, else None
     for col, cell in zip(columns, cells, strict=True):

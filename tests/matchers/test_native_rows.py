@@ -47,6 +47,21 @@ def test_native_first_rows_are_the_reference(table: Table) -> None:
     assert _native.first_rows(columns, cells, strong) == first_rows(columns, cells, strong)
 
 
+@given(tables())
+@settings(max_examples=500, deadline=None)
+def test_first_rows_of_the_rows_with_a_strong_cell(table: Table) -> None:
+    """Given the rows with a strong cell (as the column scan has them from rows_with),
+    the same rows scored with the same hits as when they are found from the sets."""
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    columns, cells, strong = table
+    want = first_rows(columns, cells, strong)
+    rows = rows_with(columns, strong)
+    assert first_rows(columns, cells, strong, rows) == want
+    assert _native.first_rows(columns, cells, strong, rows) == want
+    assert _native.first_rows(columns, cells, strong, _native.rows_with(columns, strong)) == want
+
+
 def test_first_rows_cases() -> None:
     from fingerprints import _native  # type: ignore[attr-defined]
 
@@ -61,6 +76,13 @@ def test_first_rows_cases() -> None:
     assert _native.first_rows(columns, cells, [None, None]) == ([], [])
     with pytest.raises(ValueError):
         _native.first_rows([["a"], ["a", "b"]], [{}, {}], [None, None])
+    # rows given: only those are scored, and they must ascend within the columns
+    assert _native.first_rows(columns, cells, strong, [3, 4]) == ([3, 4], want[1][1:])
+    for bad in ([4, 3], [5], [-1], [1, 1]):
+        with pytest.raises(ValueError):
+            _native.first_rows(columns, cells, strong, bad)
+    with pytest.raises(TypeError):
+        _native.first_rows(columns, cells, strong, (0,))
 
 
 @given(tables())
