@@ -25,9 +25,19 @@ static int strip_bounds(PyObject *v, Py_ssize_t *a, Py_ssize_t *b) {
     while (j > i && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j - 1))) j--;
     *a = i;
     *b = j;
-    for (Py_ssize_t k = i; k < j; k++)
-        if (PyUnicode_READ(kind, data, k) == '\n') return 0;
-    return 1;
+    /* (A line break inside, per kind: most cells are 1-byte strs, searched by memchr.) */
+    switch (kind) {
+    case PyUnicode_1BYTE_KIND:
+        return j <= i || memchr((const Py_UCS1 *)data + i, '\n', (size_t)(j - i)) == NULL;
+    case PyUnicode_2BYTE_KIND:
+        for (Py_ssize_t k = i; k < j; k++)
+            if (((const Py_UCS2 *)data)[k] == '\n') return 0;
+        return 1;
+    default:
+        for (Py_ssize_t k = i; k < j; k++)
+            if (((const Py_UCS4 *)data)[k] == '\n') return 0;
+        return 1;
+    }
 }
 
 /* prepare(v.strip()) as a new reference: the native preparation, or the Python one
@@ -264,7 +274,9 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
         PyObject *v = items[i], *canon = NULL;
         cell = prepared_cell(v, bounds[2 * i], bounds[2 * i + 1], prepare_py, &buf, &cap);
         if (cell == NULL) goto done;
-        if (PyUnicode_FindChar(cell, '\n', 0, PY_SSIZE_T_MAX, 1) >= 0) {
+        /* (An ASCII value is prepared as it stands: its trimmed span, already known to
+         * hold no line break.) */
+        if (!PyUnicode_IS_ASCII(v) && PyUnicode_FindChar(cell, '\n', 0, PY_SSIZE_T_MAX, 1) >= 0) {
             /* Preparing made a line break: the reference's line count differs. */
             result = Py_None;
             Py_INCREF(result);
