@@ -23,6 +23,7 @@ setup(
              "fingerprints/_summary.c", "fingerprints/_guards.c"],
             depends=[
                 "fingerprints/_answers.h",
+                "fingerprints/_ascii.h",
                 "fingerprints/_blake2b.h",
                 "fingerprints/_keymap.h",
                 "fingerprints/_blake2b_x4.h",

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_ascii.h"
 #include "_canon_chars.h"
 
 static int is_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
@@ -97,7 +98,7 @@ static PyObject *canon_postal(PyObject *self, PyObject *s) {
     }
     chars_free(&c);
     if (!ok) Py_RETURN_NONE;
-    return PyUnicode_FromStringAndSize(out, 7);
+    return ascii_str(out, 7);
 }
 
 /* ---- birth dates ----------------------------------------------------------- */
@@ -167,7 +168,7 @@ static PyObject *iso(long y, long m, long d) {
                     (char)('0' + y / 10 % 10), (char)('0' + y % 10), '-',
                     (char)('0' + m / 10), (char)('0' + m % 10), '-',
                     (char)('0' + d / 10), (char)('0' + d % 10)};
-    return PyUnicode_FromStringAndSize(out, 10);
+    return ascii_str(out, 10);
 }
 
 static PyObject *canon_birthdate(PyObject *self, PyObject *s) {

@@ -454,6 +454,7 @@ fail:
 
 /* -------------------------------------------- column fast path and line shapes */
 
+#include "_ascii.h"
 #include "_fill.h"
 #include "_pair.h"
 #include "_native_cells.h"

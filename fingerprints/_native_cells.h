@@ -196,7 +196,7 @@ static int phone_canonical(PyObject *s, const uint8_t *fixed, PyObject **out) {
     if (valid) {
         char e[16] = "+81";
         memcpy(e + 3, dom + 1, (size_t)(dn - 1));
-        *out = PyUnicode_FromStringAndSize(e, dn + 2);
+        *out = ascii_str(e, dn + 2);
         return *out == NULL ? -1 : 0;
     }
     Py_INCREF(Py_None);
