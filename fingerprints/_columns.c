@@ -64,6 +64,9 @@ typedef struct {
 
 #define SAMPLE 512
 #define HASH_BASIS 1469598103934665603ULL
+/* A cell's hash keeps its class in its top two bits (cell_hash). */
+#define CLASS_SHIFT 62
+#define CLASS_MASK (3ULL << CLASS_SHIFT)
 
 /* Whether str s holds exactly the code points data[a:b]. */
 static int same(PyObject *s, int kind, const void *data, Py_ssize_t a, Py_ssize_t b) {
@@ -104,13 +107,33 @@ static int grow_to(Table *t, size_t n) {
 
 static int grow(Table *t) { return grow_to(t, t->n ? t->n * 2 : t->first); }
 
+/* The str of line[sp->a:sp->b], made in the kind its hash's class names (what
+ * PyUnicode_Substring makes, without its scan for the widest code point). */
+static PyObject *make_cell(PyObject *line, const Span *sp) {
+    static const Py_UCS4 widest[4] = {0x7F, 0xFF, 0xFFFF, 0x10FFFF};
+    Py_ssize_t n = (Py_ssize_t)sp->b - (Py_ssize_t)sp->a;
+    PyObject *s = PyUnicode_New(n, widest[sp->hash >> CLASS_SHIFT]);
+    if (s == NULL) return NULL;
+    int kind = PyUnicode_KIND(line), sk = PyUnicode_KIND(s);
+    const char *src = (const char *)PyUnicode_DATA(line) + (size_t)sp->a * (size_t)kind;
+    void *dst = PyUnicode_DATA(s);
+    if (sk == kind) {
+        memcpy(dst, src, (size_t)n * (size_t)kind);
+    } else if (kind == PyUnicode_2BYTE_KIND) { /* (and sk 1: the common narrowing) */
+        for (Py_ssize_t i = 0; i < n; i++) ((Py_UCS1 *)dst)[i] = (Py_UCS1)((const Py_UCS2 *)src)[i];
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) PyUnicode_WRITE(sk, dst, i, PyUnicode_READ(kind, src, i));
+    }
+    return s;
+}
+
 /* A new reference to the one str of line[sp->a:sp->b] (t NULL: a new str); *fresh set
  * when the table did not hold it yet. ``line`` is the row's str (its own line, or the
  * chunk's text). */
 static PyObject *cell(Table *t, PyObject *line, const Span *sp, int *fresh) {
     *fresh = 0;
     if (sp->a == sp->b) return PyUnicode_New(0, 0);
-    if (t == NULL) return PyUnicode_Substring(line, sp->a, sp->b);
+    if (t == NULL) return make_cell(line, sp);
     if ((t->used + 1) * 2 > t->n && grow(t) < 0) return NULL;
     int kind = PyUnicode_KIND(line);
     const void *data = PyUnicode_DATA(line);
@@ -121,7 +144,7 @@ static PyObject *cell(Table *t, PyObject *line, const Span *sp, int *fresh) {
             return t->slots[s].str;
         }
     }
-    PyObject *str = PyUnicode_Substring(line, sp->a, sp->b);
+    PyObject *str = make_cell(line, sp);
     if (str == NULL) return NULL;
     t->slots[s].hash = sp->hash;
     t->slots[s].str = str; /* the column's reference keeps it alive */
@@ -146,8 +169,16 @@ static inline uint64_t mix(uint64_t h, uint64_t w) {
 #define LP_LITTLE 1
 #endif
 
+/* The top two bits of a cell's hash: the str kind the cell's str is made in (its
+ * widest code point: ASCII, Latin-1, 2 or 4 bytes), found as the code points are
+ * hashed; equal cells have equal code points, so equal classes. */
+
+static inline uint64_t with_class(uint64_t h, uint64_t cls) {
+    return (h & ~CLASS_MASK) | cls << CLASS_SHIFT;
+}
+
 static uint64_t cell_hash(int kind, const void *data, Py_ssize_t a, Py_ssize_t b) {
-    uint64_t h = HASH_BASIS ^ (uint64_t)(b - a), w, hi;
+    uint64_t h = HASH_BASIS ^ (uint64_t)(b - a), w, hi, seen = 0, cls;
     Py_ssize_t i = a;
     switch (kind) {
     case PyUnicode_1BYTE_KIND: {
@@ -156,16 +187,23 @@ static uint64_t cell_hash(int kind, const void *data, Py_ssize_t a, Py_ssize_t b
         for (; i + 4 <= b; i += 4) {
             uint32_t u;
             memcpy(&u, p + i, 4);
+            seen |= u;
             w = u; /* bytes 0..3 to 16-bit lanes 0..3 */
             w = (w | (w << 16)) & 0x0000FFFF0000FFFFULL;
             w = (w | (w << 8)) & 0x00FF00FF00FF00FFULL;
             h = mix(h, w);
         }
 #endif
-        for (; i + 4 <= b; i += 4)
+        for (; i + 4 <= b; i += 4) {
+            seen |= (uint64_t)(p[i] | p[i + 1] | p[i + 2] | p[i + 3]);
             h = mix(h, (uint64_t)p[i] | (uint64_t)p[i + 1] << 16 | (uint64_t)p[i + 2] << 32 |
                            (uint64_t)p[i + 3] << 48);
-        for (w = 0; i < b; i++) w = w << 16 | p[i];
+        }
+        for (w = 0; i < b; i++) {
+            seen |= p[i];
+            w = w << 16 | p[i];
+        }
+        cls = seen & 0x80808080ULL ? 1 : 0;
         break;
     }
     case PyUnicode_2BYTE_KIND: {
@@ -177,14 +215,21 @@ static uint64_t cell_hash(int kind, const void *data, Py_ssize_t a, Py_ssize_t b
             w = (uint64_t)p[i] | (uint64_t)p[i + 1] << 16 | (uint64_t)p[i + 2] << 32 |
                 (uint64_t)p[i + 3] << 48;
 #endif
+            seen |= w;
             h = mix(h, w);
         }
-        for (w = 0; i < b; i++) w = w << 16 | p[i];
+        for (w = 0; i < b; i++) {
+            seen |= p[i];
+            w = w << 16 | p[i];
+        }
+        /* (every 16-bit lane of ``seen`` is a code point's or an OR of some) */
+        cls = seen & 0xFF00FF00FF00FF00ULL ? 2 : seen & 0x0080008000800080ULL ? 1 : 0;
         break;
     }
     default: {
         const Py_UCS4 *p = (const Py_UCS4 *)data;
         for (; i + 4 <= b; i += 4) {
+            seen |= (uint64_t)(p[i] | p[i + 1] | p[i + 2] | p[i + 3]);
             h = mix(h, (uint64_t)(p[i] & 0xFFFF) | (uint64_t)(p[i + 1] & 0xFFFF) << 16 |
                            (uint64_t)(p[i + 2] & 0xFFFF) << 32 |
                            (uint64_t)(p[i + 3] & 0xFFFF) << 48);
@@ -193,16 +238,18 @@ static uint64_t cell_hash(int kind, const void *data, Py_ssize_t a, Py_ssize_t b
             if (hi) h = mix(h, hi | 1ULL << 63);
         }
         for (w = 0, hi = 0; i < b; i++) {
+            seen |= p[i];
             w = w << 16 | (p[i] & 0xFFFF);
             hi = hi << 8 | p[i] >> 16;
         }
         if (hi) h = mix(h, hi | 1ULL << 63);
+        cls = seen >= 0x10000 ? 3 : seen >= 0x100 ? 2 : seen >= 0x80 ? 1 : 0;
         break;
     }
     }
     /* (the last one to three code points; the length, mixed in first, tells a cell
      * that ends in U+0000 from one that is shorter) */
-    return (b - a) & 3 ? mix(h, w) : h;
+    return with_class((b - a) & 3 ? mix(h, w) : h, cls);
 }
 
 /* A row's cell bounds and hashes into sp[0..width): the row is the code points
