@@ -169,10 +169,9 @@ static inline uint64_t mix(uint64_t h, uint64_t w) {
 #define LP_LITTLE 1
 #endif
 
-/* The top two bits of a cell's hash: the str kind the cell's str is made in (its
- * widest code point: ASCII, Latin-1, 2 or 4 bytes), found as the code points are
+/* ``h`` with its top two bits the cell's class: the str kind the cell's str is made in
+ * (its widest code point: ASCII, Latin-1, 2 or 4 bytes), found as the code points are
  * hashed; equal cells have equal code points, so equal classes. */
-
 static inline uint64_t with_class(uint64_t h, uint64_t cls) {
     return (h & ~CLASS_MASK) | cls << CLASS_SHIFT;
 }
@@ -300,10 +299,10 @@ static int cut_span(int kind, const void *data, Py_ssize_t s, Py_ssize_t e, Py_U
 }
 
 /* The rows of a cut: each a line of its own (``texts``, a list of str), or the spans
- * [starts[i], ends[i]) of one text (``text``). */
+ * [bounds[2i], bounds[2i + 1]) of one text (``text``). */
 typedef struct {
     PyObject *texts, *text;
-    const Py_ssize_t *starts, *ends;
+    const int64_t *bounds;
     Py_ssize_t n;
 } Rows;
 
@@ -312,11 +311,12 @@ static inline PyObject *row_source(const Rows *r, Py_ssize_t i) {
 }
 
 static inline Py_ssize_t row_start(const Rows *r, Py_ssize_t i) {
-    return r->text != NULL ? r->starts[i] : 0;
+    return r->text != NULL ? (Py_ssize_t)r->bounds[2 * i] : 0;
 }
 
 static inline Py_ssize_t row_end(const Rows *r, Py_ssize_t i) {
-    return r->text != NULL ? r->ends[i] : PyUnicode_GET_LENGTH(PyList_GET_ITEM(r->texts, i));
+    return r->text != NULL ? (Py_ssize_t)r->bounds[2 * i + 1]
+                           : PyUnicode_GET_LENGTH(PyList_GET_ITEM(r->texts, i));
 }
 
 static int cut_row(const Rows *r, Py_ssize_t i, Py_UCS4 d, Py_ssize_t width, Span *sp,
@@ -492,7 +492,7 @@ PyObject *native_split_columns(PyObject *self, PyObject *args) {
             return NULL;
         }
     }
-    Rows rows = {texts, NULL, NULL, NULL, nrows};
+    Rows rows = {texts, NULL, NULL, nrows};
     return cut_columns(&rows, delim, width, want_distinct);
 }
 
@@ -538,7 +538,8 @@ PyObject *native_text_columns(PyObject *self, PyObject *args) {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t cap = 1024, n = 0;
-    Py_ssize_t *se = PyMem_Malloc(sizeof(Py_ssize_t) * 2 * (size_t)cap);
+    /* the rows' [start, end) in the text: read by the cut, and returned as ``bounds`` */
+    int64_t *se = PyMem_Malloc(sizeof(int64_t) * 2 * (size_t)cap);
     PyObject *lines = PyList_New(0), *out = NULL, *cut = NULL, *bounds = NULL;
     if (se == NULL || lines == NULL) {
         if (se == NULL) PyErr_NoMemory();
@@ -554,7 +555,7 @@ PyObject *native_text_columns(PyObject *self, PyObject *args) {
             blank = Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, k));
         if (!blank && !(index < 64 && (drop >> index) & 1)) {
             if (n == cap) {
-                Py_ssize_t *grown = PyMem_Realloc(se, sizeof(Py_ssize_t) * 4 * (size_t)cap);
+                int64_t *grown = PyMem_Realloc(se, sizeof(int64_t) * 4 * (size_t)cap);
                 if (grown == NULL) {
                     PyErr_NoMemory();
                     goto done;
@@ -575,33 +576,15 @@ PyObject *native_text_columns(PyObject *self, PyObject *args) {
         start = end + 1;
         index++;
     }
-    /* (the rows' starts and ends, apart, for the cut; together, for ``bounds``) */
-    Py_ssize_t *starts = PyMem_Malloc(sizeof(Py_ssize_t) * 2 * (size_t)(n ? n : 1));
-    if (starts == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        starts[i] = se[2 * i];
-        starts[n + i] = se[2 * i + 1];
-    }
-    Rows rows = {NULL, text, starts, starts + n, n};
+    Rows rows = {NULL, text, se, n};
     cut = n ? cut_columns(&rows, delim, 0, 1) : Py_BuildValue("([][][])");
-    PyMem_Free(starts);
     if (cut == NULL) goto done;
     if (cut == Py_None) {
         out = cut;
         cut = NULL;
         goto done;
     }
-    int64_t *pairs = PyMem_Malloc(sizeof(int64_t) * 2 * (size_t)(n ? n : 1));
-    if (pairs == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < 2 * n; i++) pairs[i] = (int64_t)se[i];
-    bounds = PyBytes_FromStringAndSize((const char *)pairs, (Py_ssize_t)sizeof(int64_t) * 2 * n);
-    PyMem_Free(pairs);
+    bounds = PyBytes_FromStringAndSize((const char *)se, (Py_ssize_t)sizeof(int64_t) * 2 * n);
     if (bounds == NULL) goto done;
     out = Py_BuildValue("(OOOOO)", PyTuple_GET_ITEM(cut, 0), PyTuple_GET_ITEM(cut, 1),
                         PyTuple_GET_ITEM(cut, 2), lines, bounds);

@@ -249,6 +249,18 @@ done:
     return result;
 }
 
+/* Hole i of ``holes`` (a tuple of (ha, hb)) into *ha, *hb: -1 with an error set when
+ * it is no pair of ints or lies outside a:b (``who`` names the caller). */
+static int read_hole(PyObject *holes, Py_ssize_t i, Py_ssize_t a, Py_ssize_t b,
+                     const char *who, Py_ssize_t *ha, Py_ssize_t *hb) {
+    if (!PyArg_ParseTuple(PyTuple_GET_ITEM(holes, i), "nn", ha, hb)) return -1;
+    if (*ha < a || *hb > b || *hb < *ha) {
+        PyErr_Format(PyExc_IndexError, "%s: a hole outside a:b", who);
+        return -1;
+    }
+    return 0;
+}
+
 PyObject *native_blank_holes(PyObject *self, PyObject *args) {
     PyObject *lines, *holes;
     Py_ssize_t a, b;
@@ -265,11 +277,7 @@ PyObject *native_blank_holes(PyObject *self, PyObject *args) {
     if (empty == NULL) goto fail;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(holes); i++) {
         Py_ssize_t ha, hb;
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(holes, i), "nn", &ha, &hb)) goto fail;
-        if (ha < a || hb > b || hb < ha) {
-            PyErr_SetString(PyExc_IndexError, "blank_holes: a hole outside a:b");
-            goto fail;
-        }
+        if (read_hole(holes, i, a, b, "blank_holes", &ha, &hb) < 0) goto fail;
         for (Py_ssize_t j = ha; j < hb; j++) {
             PyObject *old = PyList_GET_ITEM(body, j - a);
             PyList_SET_ITEM(body, j - a, Py_NewRef(empty));
@@ -319,9 +327,8 @@ PyObject *native_region_texts(PyObject *self, PyObject *args) {
     }
     starts[n] = len + 1; /* (line i ends at starts[i + 1] - 1) */
     hole = PyMem_Calloc((size_t)n + 1, 1);
-    buf = PyMem_Malloc((size_t)(len + 1) * (size_t)kind);
     out = PyList_New(PyList_GET_SIZE(spans));
-    if (hole == NULL || buf == NULL) {
+    if (hole == NULL) {
         PyErr_NoMemory();
         goto fail;
     }
@@ -338,11 +345,7 @@ PyObject *native_region_texts(PyObject *self, PyObject *args) {
         }
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(holes); i++) {
             Py_ssize_t ha, hb;
-            if (!PyArg_ParseTuple(PyTuple_GET_ITEM(holes, i), "nn", &ha, &hb)) goto fail;
-            if (ha < a || hb > b || hb < ha) {
-                PyErr_SetString(PyExc_IndexError, "region_texts: a hole outside a:b");
-                goto fail;
-            }
+            if (read_hole(holes, i, a, b, "region_texts", &ha, &hb) < 0) goto fail;
             memset(hole + ha, 1, (size_t)(hb - ha));
         }
         /* The result's length, and whether one of its code points needs the text's
@@ -361,6 +364,12 @@ PyObject *native_region_texts(PyObject *self, PyObject *args) {
         }
         PyObject *t = wide ? PyUnicode_New(o, PyUnicode_MAX_CHAR_VALUE(text)) : NULL;
         if (wide && t == NULL) goto fail;
+        /* (else into a buffer of the text's kind, made once, and the str from it) */
+        if (!wide && buf == NULL &&
+            (buf = PyMem_Malloc((size_t)(len + 1) * (size_t)kind)) == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
         char *dst = wide ? (char *)PyUnicode_DATA(t) : buf;
         Py_ssize_t w = 0;
         for (Py_ssize_t j = a; j < b; j++) {

@@ -24,7 +24,7 @@ paste page's line numbers come out of extraction) are not content.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -88,25 +88,20 @@ def cut_regions(text: str) -> list[Region]:
     one = _one_region(text, shapes)
     if one is not None:
         return one
-    gutters = GUTTER in shapes
-    merged = None if gutters else _merged_spans(shapes)
-    if merged is not None and len(merged) == 1 and merged[0][:2] == (0, len(shapes)):
-        # One region of every line (a dump file's chunk with a line of chatter now and
-        # then, mostly): the text as it is, its lines not made (a table's column scan
-        # cuts them from the text).
-        return [Region(0, text, merged[0][2])]
-    if merged is not None and core is not None and RULE not in shapes:
-        return _regions_of_text(core, text, merged, shapes)
-    lines = text.split("\n")
-    if gutters:
+    lines: list[str] | None = None
+    if GUTTER in shapes:
+        lines = text.split("\n")
         _mark_gutters(lines, shapes)
-        merged = _merged_spans(shapes)
-    assert merged is not None
-    if len(merged) == 1 and not gutters:
-        # One region: nothing to drop, nothing to copy.
-        a, b, shape, _holes = merged[0]
-        body = lines[a:b]
-        return [Region(a, "\n".join(body), shape, body)]
+    merged = _merged_spans(shapes)
+    if lines is None:
+        if len(merged) == 1 and merged[0][:2] == (0, len(shapes)):
+            # One region of every line (a dump file's chunk, mostly; a span with
+            # holes never comes alone): the text as it is, its lines not made (a
+            # table's column scan cuts them from the text).
+            return [Region(0, text, merged[0][2])]
+        if core is not None and RULE not in shapes:
+            return _regions_of_text(core, text, merged, shapes)
+        lines = text.split("\n")
     regions: list[Region] = []
     # The content lines of the regions kept, made only once some region may be a
     # copy: a region whose first content line is in no kept region's text is none
@@ -123,7 +118,7 @@ def cut_regions(text: str) -> list[Region]:
             for j in range(a, b):
                 if shapes[j] == GUTTER:
                     body[j - a] = ""
-        if seen is not None or _may_be_copy(body, a, lines, shapes, regions):
+        if seen is not None or _may_be_copy(body, a, b, lines, shapes, regions):
             if seen is None:
                 seen = set().union(*(_content(r.text.split("\n"), r.first, lines, shapes)
                                      for r in regions))
@@ -139,19 +134,16 @@ def _regions_of_text(core: NativeCore, text: str, merged: list[Span],
                      shapes: list[str]) -> list[Region]:
     """What cut_regions' loop below gives for a text without gutters or rule lines,
     with no str per line: each region's text is made from the text by the native
-    ``region_texts`` (its lines joined, its holes' lines empty), and lines are split
-    only from a region that may be a copy. (Without rule lines, ``_content`` and
+    ``region_texts`` (its lines joined, its holes' lines empty), and a region's lines
+    are split only when it may be a copy. (Without rule lines, ``_content`` and
     ``_may_be_copy`` never read the chunk's lines.)"""
-    if len(merged) == 1:
-        # One region: nothing to drop, nothing to copy (its holes kept, as below).
-        a, b, shape, _holes = merged[0]
-        return [Region(a, core.region_texts(text, [(a, b, shape, ())])[0], shape)]
     no_lines: list[str] = []
     regions: list[Region] = []
     seen: set[str] | None = None
-    for (a, _b, shape, _holes), region_text in zip(merged, core.region_texts(text, merged),
-                                                   strict=True):
-        if seen is not None or _first_in(region_text, regions):
+    for (a, b, shape, _holes), region_text in zip(merged, core.region_texts(text, merged),
+                                                  strict=True):
+        if seen is not None or _may_be_copy(_lines_of(region_text), a, b, no_lines, shapes,
+                                            regions):
             if seen is None:
                 seen = set().union(*(_content(r.text.split("\n"), r.first, no_lines, shapes)
                                      for r in regions))
@@ -163,20 +155,14 @@ def _regions_of_text(core: NativeCore, text: str, merged: list[Span],
     return regions
 
 
-def _first_in(text: str, regions: Sequence[Region]) -> bool:
-    """``_may_be_copy`` of a region's text without rule lines: its first content line
-    is in the text of one of ``regions``."""
-    if not regions:
-        return False
+def _lines_of(text: str) -> Iterator[str]:
+    """``text.split("\n")``, one line at a time (a copy test reads to the first
+    content line, not a region's every line)."""
     start = 0
-    while start <= len(text):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        first = text[start:end].strip()
-        if first:
-            return any(first in region.text for region in regions)
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end]
         start = end + 1
-    return False  # no content: not a copy
+    yield text[start:]
 
 
 def _merged_spans(shapes: list[str]) -> list[Span]:
@@ -207,13 +193,13 @@ def _content(body: list[str], a: int, lines: Sequence[str], shapes: Sequence[str
     return content
 
 
-def _may_be_copy(body: list[str], a: int, lines: Sequence[str], shapes: Sequence[str],
-                 regions: Sequence[Region]) -> bool:
-    """False when the region cannot be a copy of the ``regions`` kept before it: its
-    first content line is in none of their texts (so not in their content lines)."""
+def _may_be_copy(body: Iterable[str], a: int, b: int, lines: Sequence[str],
+                 shapes: Sequence[str], regions: Sequence[Region]) -> bool:
+    """False when the region of lines a:b (``body``) cannot be a copy of the
+    ``regions`` kept before it: its first content line is in none of their texts (so
+    not in their content lines)."""
     if not regions:
         return False
-    b = a + len(body)
     rules = ({lines[j].strip() for j in range(a, b) if shapes[j] == RULE}
              if RULE in shapes[a:b] else ())
     for line in body:

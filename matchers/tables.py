@@ -10,7 +10,7 @@ column. :func:`table_cells` gives the same rows as lists of cells, as
 
 from __future__ import annotations
 
-from array import array
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
@@ -20,6 +20,8 @@ from fingerprints import native
 from matchers.rows import HEADER_LINES, Layout, _is_header_row, _split_lines
 
 __all__ = ["Table", "TextRows", "table_cells", "table_columns"]
+
+_BOUNDS = struct.Struct("=qq")  # a row's [start, end) in its text, as text_columns gives it
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +55,12 @@ def table_columns(text: str, layout: Layout, first_line: int = 1,
     """The rows of a line-based table (header left out), transposed into columns.
     ``split`` is ``text.split("\n")`` when the caller has it (not changed here).
 
-    When every row is one line split on the delimiter (no quoting), the lines are
-    joined by the delimiter and split once, and each column is a slice with a
-    step of that flat list: a few C-level passes instead of one list per row. The
-    native core cuts the same columns with each repeated value as one object.
+    When every row is one line split on the delimiter (no quoting), the native core
+    cuts the columns from the text itself, each repeated value of a column one
+    object (``text_columns``: no str per line; ``split`` is then not needed). The
+    reference joins the lines by the delimiter and splits them once, each column a
+    slice with a step of that flat list: a few C-level passes instead of one list
+    per row.
     """
     delim = layout.delimiter
     if (
@@ -134,11 +138,10 @@ class TextRows(Sequence[str]):
 
     def __init__(self, text: str, bounds: bytes) -> None:
         self._text = text
-        self._bounds = array("q")  # (an array, not a view of the bytes: it copies, pickles)
-        self._bounds.frombytes(bounds)
+        self._bounds = bounds  # (int64 pairs, read where a row is asked for)
 
     def __len__(self) -> int:
-        return len(self._bounds) // 2
+        return len(self._bounds) // _BOUNDS.size
 
     def __eq__(self, other: object) -> bool:
         # (Equal to the rows as a list, as the reference's table holds them.)
@@ -151,8 +154,8 @@ class TextRows(Sequence[str]):
     def __getitem__(self, i: int) -> str:  # type: ignore[override]
         if not -len(self) <= i < len(self):
             raise IndexError(i)
-        i %= len(self)
-        return self._text[self._bounds[2 * i]:self._bounds[2 * i + 1]]
+        start, end = _BOUNDS.unpack_from(self._bounds, i % len(self) * _BOUNDS.size)
+        return self._text[start:end]
 
 
 def _transpose(rows: list[list[str]]) -> list[list[str]]:
