@@ -9,8 +9,9 @@ leakprint's :class:`~leakprint.pipeline.MatchPipeline` (fresh database: every pa
 is new and is matched) — with the settings of the measurement in perf.md §4:
 AutoThrottle and robots.txt off, 16 concurrent requests per domain, no delay.
 Pages per second are timed from the first response to ``spider_closed`` (which
-comes after the pipeline has matched and stored everything), and the run checks
-that the pipeline found every planted customer.
+comes after the pipeline has matched and stored everything), with the crawl
+process's CPU time over the same span (a steadier figure on a machine whose speed
+drifts), and the run checks that the pipeline found every planted customer.
 
     .venv/bin/python -m benchmarks.crawl_throughput [--pages 2000] [--rounds 2]
 """
@@ -149,6 +150,7 @@ class BenchTimer:
     def __init__(self, path: str) -> None:
         self.path = path
         self.start: float | None = None
+        self.cpu_start: Any = None
         self.last = 0.0
         self.pages = 0
 
@@ -165,13 +167,17 @@ class BenchTimer:
         self.last = time.perf_counter()
         if self.start is None:
             self.start = self.last
+            self.cpu_start = os.times()
         self.pages += 1
 
     def spider_closed(self, **kwargs: Any) -> None:
-        end = time.perf_counter()
-        start = self.start or end
+        end, cpu = time.perf_counter(), os.times()
+        start, cpu_start = self.start or end, self.cpu_start or cpu
         Path(self.path).write_text(json.dumps(
-            {"seconds": end - start, "fetch_seconds": self.last - start, "pages": self.pages}))
+            {"seconds": end - start, "fetch_seconds": self.last - start, "pages": self.pages,
+             # The crawl process's CPU (all its threads, not the matcher processes).
+             "user_seconds": cpu.user - cpu_start.user,
+             "system_seconds": cpu.system - cpu_start.system}))
 
 
 def store_only(tasks: list[Any], run_id: int, incident_id: int | None) -> list[Any]:
@@ -292,6 +298,7 @@ obey_robots = false
     data: dict[str, float] = json.loads(timer.read_text())
     data["pages_per_s"] = data["pages"] / data["seconds"]
     data["fetch_pages_per_s"] = data["pages"] / data["fetch_seconds"]
+    data["cpu_ms_per_page"] = 1000 * (data["user_seconds"] + data["system_seconds"]) / data["pages"]
     return data
 
 
@@ -351,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         matched: list[float] = []
         stored: list[float] = []
         fetch: list[float] = []
+        cpu: dict[str, list[float]] = {"plain": [], "store": [], "match": []}
         for r in range(args.rounds):
             a = crawl(root, base, args.pages, home=None, label=f"plain-{r}")
             c = crawl(root, base, args.pages, home=home, label=f"store-only-{r}",
@@ -363,12 +371,16 @@ def main(argv: list[str] | None = None) -> int:
             stored.append(c["pages_per_s"])
             matched.append(b["pages_per_s"])
             fetch.append(b["fetch_pages_per_s"])
+            for name, run in (("plain", a), ("store", c), ("match", b)):
+                cpu[name].append(run["cpu_ms_per_page"])
             print(f"round {r + 1}: no pipeline {a['pages_per_s']:.0f} pages/s "
                   f"({a['pages']:.0f} pages, {a['seconds']:.2f} s); pipeline without matching "
                   f"{c['pages_per_s']:.0f} pages/s ({c['seconds']:.2f} s); with pipeline "
                   f"{b['pages_per_s']:.0f} pages/s ({b['seconds']:.2f} s, all pages fetched "
                   f"after {b['fetch_seconds']:.2f} s = {b['fetch_pages_per_s']:.0f} pages/s); "
-                  f"{n_findings} findings, {n_found}/{len(planted_refs)} planted records found")
+                  f"{n_findings} findings, {n_found}/{len(planted_refs)} planted records found; "
+                  f"the crawl process's CPU a page: {a['cpu_ms_per_page']:.3f}, "
+                  f"{c['cpu_ms_per_page']:.3f} and {b['cpu_ms_per_page']:.3f} ms")
             if n_found != len(planted_refs):
                 print("  WARNING: the pipeline missed planted records")
         p, m = statistics.median(plain), statistics.median(matched)
@@ -376,7 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"median: no pipeline {p:.0f} pages/s; pipeline without matching {s:.0f} pages/s "
               f"(ratio {s / p:.2f}); with pipeline {m:.0f} pages/s, ratio {m / p:.2f} "
               f"(target >= 0.80); fetching while the worker matches: {f:.0f} pages/s "
-              f"(ratio {f / p:.2f})")
+              f"(ratio {f / p:.2f}); the crawl process's CPU a page (all its threads, not "
+              f"the matcher processes): {statistics.median(cpu['plain']):.3f}, "
+              f"{statistics.median(cpu['store']):.3f} and {statistics.median(cpu['match']):.3f} ms")
     finally:
         server.terminate()
         server.join(10)

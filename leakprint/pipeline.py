@@ -44,6 +44,7 @@ from leakprint.setsecrets import snapshot
 from leakprint.urlsafe import UrlGuard
 from matchers.companion import matcher_for
 from matchers.lifeline import die_with_parent
+from matchers.stream import freeze_heap
 
 if TYPE_CHECKING:
     from typing import Self
@@ -226,6 +227,10 @@ class MatchPipeline:
         parent = self.crawler.settings.getint("LEAKPRINT_PARENT_PID")
         if parent:
             self._watch = asyncio.ensure_future(self._watch_parent(parent))
+        # What this pipeline loaded (the guard's matchers, the ORM, numpy) lives as
+        # long as the crawl: the cyclic collector's full walks, set off by Scrapy's
+        # requests, need not walk it again and again.
+        freeze_heap()
 
     async def _watch_parent(self, parent: int) -> None:
         """Stop the crawl (gracefully: queued documents are still stored) when the

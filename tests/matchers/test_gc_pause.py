@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from matchers.stream import no_cyclic_gc
+from matchers.stream import freeze_heap, no_cyclic_gc, thaw_heap
 
 
 def test_the_collector_comes_back_on_only_when_the_last_pause_ends() -> None:
@@ -85,3 +85,29 @@ class _Finalized:
 
     def __del__(self) -> None:
         type(self).done.set()
+
+
+def test_a_frozen_heap_stays_frozen_and_is_never_counted(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """After freeze_heap (the crawl process), a scan's pause neither releases the
+    frozen objects nor asks how many there are (get_freeze_count walks them all)."""
+    held = [[i] for i in range(100)]
+    freeze_heap()
+    try:
+        assert not _in_generations(held)
+
+        def walks_them_all() -> int:
+            raise AssertionError("get_freeze_count called")
+
+        monkeypatch.setattr(gc, "get_freeze_count", walks_them_all)
+        with no_cyclic_gc():
+            [[i] for i in range(1000)]
+        assert gc.isenabled()
+        assert not _in_generations(held)
+    finally:
+        monkeypatch.undo()
+        thaw_heap()
+    assert _in_generations(held)
+    with no_cyclic_gc():  # thawed: the pause ages what it makes again
+        kept = [[i] for i in range(1000)]
+    assert not any(o is kept[-1] for o in gc.get_objects(generation=0))
