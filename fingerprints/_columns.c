@@ -147,10 +147,10 @@ static PyObject *cell(Table *t, PyObject *line, const Span *sp, int *fresh) {
     PyObject *str = make_cell(line, sp);
     if (str == NULL) return NULL;
     t->slots[s].hash = sp->hash;
-    t->slots[s].str = str; /* the column's reference keeps it alive */
+    /* (borrowed: the reference returned, which the column keeps, keeps it alive) */
+    t->slots[s].str = str;
     t->used++;
     *fresh = 1;
-    Py_INCREF(str);
     return str;
 }
 
