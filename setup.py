@@ -20,7 +20,8 @@ setup(
              "fingerprints/_memo.c", "fingerprints/_hits.c", "fingerprints/_regions.c",
              "fingerprints/_pair.c", "fingerprints/_objects.c",
              "fingerprints/_common.c", "fingerprints/_answers.c",
-             "fingerprints/_summary.c", "fingerprints/_guards.c"],
+             "fingerprints/_summary.c", "fingerprints/_guards.c",
+             "fingerprints/_memory.c"],
             depends=[
                 "fingerprints/_answers.h",
                 "fingerprints/_ascii.h",

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from matchers.scan import Matcher
+from matchers.stream import keep_freed_memory
 
 
 def open_matchers(home: Path) -> list[Matcher]:
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--dump", type=Path, help="write every page's result here (pickle)")
     args = ap.parse_args(argv)
+    keep_freed_memory()  # (as a matcher process of the crawl does: what each scan frees is kept)
     customers = customer_rows(20_000)
     n_planted = ((args.pages + PLANT_EVERY - 1) // PLANT_EVERY) * PLANTED_PER_PAGE
     root = Path(tempfile.mkdtemp(prefix="crawl-matching-"))

@@ -29,6 +29,7 @@ from fingerprints import native  # noqa: E402
 from fingerprints.fpset import FingerprintSet  # noqa: E402
 from matchers.result import MatchResult  # noqa: E402
 from matchers.scan import Matcher  # noqa: E402
+from matchers.stream import keep_freed_memory  # noqa: E402
 from tests.matchers.factories import build_set, make_customers  # noqa: E402
 
 
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-clean", action="store_true")
     ap.add_argument("--skip-hit-dense", action="store_true")
     args = ap.parse_args(argv)
+    keep_freed_memory()  # (as `leakprint scan` does, for both cores: what a scan frees is kept)
     if not native.available():
         print("the native core is not built: setup.py build_ext --inplace")
         return 2

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from fingerprints import native  # noqa: E402
 from matchers.scan import Matcher  # noqa: E402
+from matchers.stream import keep_freed_memory  # noqa: E402
 from tests.matchers.factories import Customer, build_set, make_customers, vary  # noqa: E402
 
 CHATTER = (
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--calls", type=int, default=2000, help="0.5 KB calls; 1/5 and 1/20 larger")
     ap.add_argument("--rounds", type=int, default=3, help="alternations; the fastest is kept")
     args = ap.parse_args(argv)
+    keep_freed_memory()  # (as a matcher process of a crawl does: what each scan frees is kept)
     if not native.available():
         print("the native core is not built: setup.py build_ext --inplace")
         return 2

@@ -61,6 +61,7 @@ from fingerprints.normalizers import NORMALIZER_VERSION  # noqa: E402
 from matchers.probe import POSTINGS_CAP, Common, Hits  # noqa: E402
 from matchers.result import MatchResult  # noqa: E402
 from matchers.scan import Matcher  # noqa: E402
+from matchers.stream import keep_freed_memory  # noqa: E402
 from tests.matchers.factories import (  # noqa: E402
     KEY,
     Customer,
@@ -272,6 +273,8 @@ def scan_with_workers(dump: Path, set_dir: Path, workers: int) -> tuple[float, f
     code = (
         "import json, resource, sys, time\n"
         "from matchers.parallel import scan_file\n"
+        "from matchers.stream import keep_freed_memory\n"
+        "keep_freed_memory()  # (as leakprint scan's process)\n"
         "from tests.matchers.factories import KEY\n"
         "def cpu():\n"
         "    s, c = (resource.getrusage(w) for w in (resource.RUSAGE_SELF,"
@@ -307,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set-dir", type=Path, help="--hit-dense: build the set here once, reuse")
     ap.add_argument("--no-raw", action="store_true", help="--hit-dense: skip the raw baseline")
     args = ap.parse_args(argv)
+    # This process scans as `leakprint scan` does: keeping what each piece frees.
+    keep_freed_memory()
     if args.hit_dense:
         from benchmarks.hit_dense import run
 

@@ -485,6 +485,8 @@ PyObject *native_column_hits(PyObject *self, PyObject *args); /* _hits.c */
 PyObject *native_memo_settle(PyObject *self, PyObject *args); /* _memo.c */
 PyObject *native_sorted_counts(PyObject *self, PyObject *args); /* _summary.c */
 PyObject *native_prose_guards(PyObject *self, PyObject *arg); /* _guards.c */
+PyObject *native_keep_freed_memory(PyObject *self, PyObject *args); /* _memory.c */
+PyObject *native_freed_memory(PyObject *self, PyObject *unused); /* _memory.c */
 int canon_register(PyObject *module); /* _canon.c */
 int pair_register(PyObject *module); /* _pair.c */
 int common_register(PyObject *module); /* _common.c */
@@ -567,6 +569,11 @@ static PyMethodDef methods[] = {
     {"sorted_counts", native_sorted_counts, METH_VARARGS,
      "sorted_counts(cls, items, keys, counted) -> (items sorted by the two keys, "
      "[Counter dict per counted slot]) or None (_summary.c)."},
+    {"keep_freed_memory", native_keep_freed_memory, METH_VARARGS,
+     "keep_freed_memory(arenas, mmap_threshold, trim_threshold) -> None: freed memory kept "
+     "for the next chunk (_memory.c)."},
+    {"freed_memory", native_freed_memory, METH_NOARGS,
+     "freed_memory() -> (arenas kept now, their limit, arenas handed out again) (_memory.c)."},
     {"layer_many", native_layer_many, METH_VARARGS,
      "layer_many(secret, person, digests, width) -> layered 16-byte digests (_layer.c)."},
     {NULL, NULL, 0, NULL}};

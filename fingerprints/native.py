@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from types import ModuleType, NotImplementedType
 from typing import Any, Protocol, cast, overload
 
-__all__ = ["CORE", "NativeCore", "available", "use"]
+__all__ = ["CORE", "NativeCore", "available", "built", "use"]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,11 @@ class NativeCore(Protocol):
 
     def layer_many(self, secret: bytes, person: bytes, digests: bytes, width: int,
                    lanes: int = 4, /) -> bytes: ...
+
+    def keep_freed_memory(self, arenas: int, mmap_threshold: int, trim_threshold: int, /
+                          ) -> None: ...
+
+    def freed_memory(self) -> tuple[int, int, int]: ...
 
     def address_cells(self, values: Sequence[str], kind: str, max_cell: int, /
                       ) -> tuple[dict[str, Any], list[str]]: ...
@@ -194,6 +199,13 @@ CORE: NativeCore | None = _initial()
 def available() -> bool:
     """Whether the extension is built (whatever ``LEAKPRINT_PURE_PYTHON`` says)."""
     return _BUILT is not None
+
+
+def built() -> NativeCore | None:
+    """The extension whichever core scans (``LEAKPRINT_PURE_PYTHON`` selects only the
+    matching code): for what is no part of matching, such as a scanning process's
+    memory (``matchers.stream.keep_freed_memory``). None when it is not built."""
+    return _BUILT
 
 
 @contextmanager

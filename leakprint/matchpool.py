@@ -40,6 +40,7 @@ from matchers.companion import matcher_for
 from matchers.lifeline import die_with_parent
 from matchers.scan import Matcher, MatchResult
 from matchers.spawning import worker_start
+from matchers.stream import keep_freed_memory
 
 if TYPE_CHECKING:
     from leakprint.scanning import StoreEntry
@@ -98,6 +99,7 @@ def _init(set_dirs: list[str], key_hex: str, database_url: str | None,
     # any more: a worker starts no process of its own, so it lets go of it first.
     _release_fork_server()
     die_with_parent(parent)
+    keep_freed_memory()  # (the worker scans page after page)
     if priority is not None:
         lower_priority(0, priority)
     key = FingerprintKey.from_hex(key_hex)

@@ -45,6 +45,7 @@ from matchers.scan import (
     safe_cut,
 )
 from matchers.spawning import worker_start
+from matchers.stream import keep_freed_memory
 
 # Ranges per task: a few MB keeps the per-task overhead negligible (two pieces).
 RANGE_BYTES: Final = 2 * CHUNK_BYTES
@@ -253,6 +254,7 @@ def _open(fpset_dir: str, key_hex: str, parent: int | None = None,
     """A spawned worker's start: open the set (memory-mapped) once for all its ranges."""
     global _worker_matcher
     die_with_parent(parent)
+    keep_freed_memory()  # (the worker scans range after range)
     key = FingerprintKey.from_hex(key_hex)
     _worker_matcher = matcher_for(FingerprintSet.open(fpset_dir, key, secrets=secrets), key)
 

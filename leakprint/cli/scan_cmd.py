@@ -23,6 +23,7 @@ from leakprint.findings import at_least, query_findings
 from leakprint.findingview import FindingView, finding_views
 from leakprint.scanning import ScanInputError, ScanOutcome, scan_paths
 from matchers.confidence import Confidence
+from matchers.stream import keep_freed_memory
 
 
 @click.command("scan")
@@ -87,6 +88,9 @@ def scan(app: AppContext, files: tuple[str, ...], urls: tuple[str, ...], render:
     # Progress goes to stderr, but machine-readable output is read by a program: none.
     quiet = output != "table"
     if files:
+        # This process scans the files (and hands large ones' ranges to workers that
+        # do the same): what each piece frees is kept for the next.
+        keep_freed_memory()
         outcome = scan_paths(
             app.settings, app.db, files, datasets=list(datasets) or None, workers=workers,
             stdin=sys.stdin.buffer if "-" in files else None,
