@@ -1,4 +1,4 @@
-/* One column's cells with a hit (issue 12, 15): matchers.columns.column_hits in C.
+/* One column's cells with a hit (issue 12, 15): matchers.columnrefs.column_hits in C.
  *
  *   column_hits(found, hit_set, hits, j, weak, memo, known=None)
  *     -> (cell_hits, strong_values, matched_values)

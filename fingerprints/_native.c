@@ -528,12 +528,12 @@ static PyMethodDef methods[] = {
      "answers) -> budget left (_prose.c)."},
     {"first_rows", native_first_rows, METH_VARARGS,
      "first_rows(columns, cells, strong[, rows]) -> (rows, founds) "
-     "(matchers.columns.first_rows)."},
+     "(matchers.columnrefs.first_rows)."},
     {"slots_objects", native_slots_objects, METH_VARARGS,
      "slots_objects(cls, names, columns) -> instances with their slots set, no __init__ "
      "called (_objects.c)."},
     {"rows_with", native_rows_with, METH_VARARGS,
-     "rows_with(columns, sets) -> rows with a cell in its column's set (matchers.columns)."},
+     "rows_with(columns, sets) -> rows with a cell in its column's set (matchers.columnrefs)."},
     {"index_answers", native_index_answers, METH_VARARGS,
      "index_answers(keys, buckets, shift, queries, where, kinds, codes, rows, kcodes, cap, "
      "common) -> ([position], [answer]) (matchers.probe.DigestProber._found)."},
@@ -549,7 +549,7 @@ static PyMethodDef methods[] = {
      "bounds) or None: split_columns of a text's non-blank lines (_columns.c)."},
     {"column_hits", native_column_hits, METH_VARARGS,
      "column_hits(found, hit_set, hits, j, weak, memo, known=None) -> (cell_hits, strong_values, "
-     "matched_values) (matchers.columns.column_hits, _hits.c)."},
+     "matched_values) (matchers.columnrefs.column_hits, _hits.c)."},
     {"region_spans", native_region_spans, METH_VARARGS,
      "region_spans(shapes, names, join, not_content, interruption) -> (spans, sort) or None "
      "(_regions.c)."},

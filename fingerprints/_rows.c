@@ -1,4 +1,4 @@
-/* The rows a column scan scores (issue 15): matchers.columns.first_rows in C.
+/* The rows a column scan scores (issue 15): matchers.columnrefs.first_rows in C.
  *
  *   first_rows(columns, cells, strong[, rows]) -> (rows, founds)
  *
@@ -209,7 +209,7 @@ done:
 }
 
 /* rows_with(columns, sets) -> the indices, ascending, of the rows in which the cell of
- * some column is in that column's set (None: no set): matchers.columns.rows_with. */
+ * some column is in that column's set (None: no set): matchers.columnrefs.rows_with. */
 PyObject *native_rows_with(PyObject *self, PyObject *args) {
     PyObject *columns, *sets;
     if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &columns, &PyList_Type, &sets))

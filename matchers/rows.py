@@ -234,7 +234,7 @@ def split_rows(
         yield from structured.sql_rows(text, first_line, continues=continues)
 
 
-def _is_header_row(layout: Layout, line_index: int, cells: Sequence[str]) -> bool:
+def is_header_row(layout: Layout, line_index: int, cells: Sequence[str]) -> bool:
     """True for the layout's header row itself (it carries no data)."""
     header = layout.header
     return (
@@ -245,7 +245,7 @@ def _is_header_row(layout: Layout, line_index: int, cells: Sequence[str]) -> boo
     )
 
 
-def _split_lines(text: str, layout: Layout, first_line: int) -> tuple[list[list[str]], list[int]]:
+def split_lines(text: str, layout: Layout, first_line: int) -> tuple[list[list[str]], list[int]]:
     """:func:`table_cells` line by line, for layouts whose cells are not plain splits."""
     delim = layout.delimiter
     plain = layout.kind == "delimited" and delim != "\t"
@@ -258,7 +258,7 @@ def _split_lines(text: str, layout: Layout, first_line: int) -> tuple[list[list[
             cells = line.split(delim)
         else:
             cells = split_cells(line, layout)
-        if _is_header_row(layout, i, cells):
+        if is_header_row(layout, i, cells):
             continue
         rows.append(cells)
         lines.append(first_line + i)
@@ -274,6 +274,6 @@ def _table_rows(text: str, layout: Layout, first_line: int) -> Iterator[Row]:
         if not line or line.isspace():
             continue
         cells = split_cells(line, layout)
-        if _is_header_row(layout, i, cells):
+        if is_header_row(layout, i, cells):
             continue
         yield Row(first_line + i, cells, hints, header, joiner, pairs)

@@ -17,7 +17,7 @@ from itertools import compress, repeat
 from operator import itemgetter
 
 from fingerprints import native
-from matchers.rows import HEADER_LINES, Layout, _is_header_row, _split_lines
+from matchers.rows import HEADER_LINES, Layout, is_header_row, split_lines
 
 __all__ = ["Table", "TextRows", "table_cells", "table_columns"]
 
@@ -68,7 +68,7 @@ def table_columns(text: str, layout: Layout, first_line: int = 1,
         or delim is None
         or (delim != "\t" and '"' in text)
     ):
-        rows, lines = _split_lines(text, layout, first_line)
+        rows, lines = split_lines(text, layout, first_line)
         return Table(_transpose(rows), lines, rows, [], "")
     core = native.CORE
     if core is not None and len(delim) == 1:
@@ -89,7 +89,7 @@ def table_columns(text: str, layout: Layout, first_line: int = 1,
         drop = [
             n
             for n, line in enumerate(lines[:HEADER_LINES])
-            if _is_header_row(layout, line - first_line, texts[n].split(delim))
+            if is_header_row(layout, line - first_line, texts[n].split(delim))
         ]
         for n in reversed(drop):
             del texts[n], lines[n]
@@ -115,7 +115,7 @@ def table_columns(text: str, layout: Layout, first_line: int = 1,
 
 def _header_rows(text: str, layout: Layout, delim: str) -> list[int]:
     """The indices of the lines of ``text`` that :func:`table_columns` leaves out as
-    the header: among its first ``HEADER_LINES`` lines (``_is_header_row`` looks no
+    the header: among its first ``HEADER_LINES`` lines (``is_header_row`` looks no
     further), those not blank whose cells are the header's."""
     head: list[str] = []
     start = 0
@@ -127,7 +127,7 @@ def _header_rows(text: str, layout: Layout, delim: str) -> list[int]:
             break
         start = end + 1
     return [i for i, line in enumerate(head)
-            if line.strip() and _is_header_row(layout, i, line.split(delim))]
+            if line.strip() and is_header_row(layout, i, line.split(delim))]
 
 
 class TextRows(Sequence[str]):

@@ -1,5 +1,5 @@
 """The native ``column_hits`` (``fingerprints/_hits.c``) against its Python reference
-(``matchers.columns.column_hits``, issues 12 and 15): the same cell hits, strong values
+(``matchers.columnrefs.column_hits``, issues 12 and 15): the same cell hits, strong values
 and matched counts, the same lists shared between the cell hits and the memo, the
 same memo entries in the same order, the column's memoized values merged in alike,
 from columns of one- and many-pair cells, primary and not, hit and missed, with
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints import native
-from matchers.columns import column_hits
+from matchers.columnrefs import column_hits
 from matchers.confidence import WEAK_KINDS
 from matchers.probe import NO_HITS, Common
 

@@ -1,5 +1,5 @@
 """The column memo's lookups in C (``memo_split``, ``memo_settle``, ``fingerprints/_memo.c``)
-against their Python reference (``matchers.columns._memo_split`` and the loop of
+against their Python reference (``matchers.columnrefs.memo_split`` and the loop of
 ``_read_values``, issue 15): the same lists, in the same order, the same entries added.
 """
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints import native
-from matchers.columns import _memo_settle, _memo_split
+from matchers.columnrefs import memo_settle, memo_split
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
 
@@ -29,7 +29,7 @@ def test_split_as_the_reference(entries: dict[str, Any], values: list[str], as_i
         core = native.CORE
     assert core is not None
     got = core.memo_split(entries, iter(values) if as_iter else values)
-    assert got == _memo_split(entries, values)
+    assert got == memo_split(entries, values)
     fresh, known_values, known_res, unread = got
     assert fresh == [v for v in values if v not in entries]
     assert all(a is b for a, b in zip(known_res, (entries[v] for v in known_values), strict=True))
@@ -53,7 +53,7 @@ def test_settle_as_the_reference(entries: dict[str, Any], fresh: list[str],
             expected[value] = ()
             added += 1
     by_reference = dict(entries)
-    assert _memo_settle(by_reference, fresh, found) == added
+    assert memo_settle(by_reference, fresh, found) == added
     assert core.memo_settle(entries, fresh, found) == added
     assert entries == expected
     assert list(entries) == list(expected)  # the same order of insertion

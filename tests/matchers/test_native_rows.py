@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints import native
-from matchers.columns import first_rows, rows_with
+from matchers.columnrefs import first_rows, rows_with
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
 
