@@ -15,9 +15,9 @@
  * asked of the system (an arena allocator, PyObject_SetArenaAllocator, in front of
  * the one in place: what it does not keep it hands back to it), and on glibc the heap
  * is trimmed only past ``trim_threshold`` bytes and blocks of up to
- * ``mmap_threshold`` bytes come from the heap (mallopt). Nothing is kept beyond what
- * the process already held at its peak: the memory a scan freed is what the next
- * chunk needs, so the peak is the same and only the faults are gone. For the
+ * ``mmap_threshold`` bytes come from the heap (mallopt). What is kept is what the
+ * next chunk asks for again: the process stays near its peak instead of shrinking
+ * between chunks, and the peak itself hardly moves (docs/design.md). For the
  * processes that scan (``matchers.stream.keep_freed_memory``). A later call sets new
  * limits; arenas kept past a lower one are handed back as they come and go.
  */

@@ -180,9 +180,10 @@ def keep_freed_memory() -> bool:
     CPython's allocator, and glibc's heap trimmed only past :data:`TRIM_THRESHOLD`.
 
     For a process that scans (``leakprint scan``, the matcher processes of a crawl
-    and of ``scan --file``): its peak is unchanged, it just stays at it. Scanning
-    the hit-dense dump against ten million records, each scan took 28,000-50,000
-    page faults and 0.07-0.17 s of system time in 1.1 s without this, none with it
+    and of ``scan --file``): it stays near its peak (which moved by 7 % at most in
+    the benchmarks) instead of shrinking between chunks. Scanning the hit-dense dump
+    against ten million records, each scan took 28,000-50,000 page faults and
+    0.07-0.17 s of system time in 1.1 s without this, 0-130 faults with it
     (docs/benchmarks.md, "Stop 39"). Process-wide, so never called by the library's
     scans themselves: the process's owner calls it. False when the extension is not
     built (whichever core scans: this is no part of matching).
