@@ -1,7 +1,7 @@
 """Scanning keeps no memory: a scan's objects are all freed with its result.
 
 A reference counted once too often in the native core is a leak no finding shows: a
-cut that kept one extra reference to each distinct cell of a table (stops 24-38)
+cut that kept one extra reference to each distinct cell of a table (stops 26-38)
 grew a scan of a 50 MB dump by 88 MB, and a scan of a 10 GB dump would have grown
 without bound. Each document below is scanned by a fresh matcher again and again,
 through every path (tables of every layout, prose, pages, bytes cut into pieces),
