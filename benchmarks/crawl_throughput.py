@@ -150,7 +150,7 @@ class BenchTimer:
     def __init__(self, path: str) -> None:
         self.path = path
         self.start: float | None = None
-        self.cpu_start: Any = None
+        self.cpu_start: os.times_result | None = None
         self.last = 0.0
         self.pages = 0
 

@@ -33,27 +33,22 @@
 static PyObjectArenaAllocator next; /* the allocator in place before ours */
 static int installed;
 static void *kept[MOST_ARENAS];
-static size_t kept_size[MOST_ARENAS];
+static size_t arena_bytes; /* the size of every arena kept (CPython asks for one size) */
 static Py_ssize_t nkept, limit, reused;
 
 /* (called with the GIL held, as every pymalloc call is) */
 static void *arena_alloc(void *ctx, size_t size) {
-    for (Py_ssize_t i = nkept - 1; i >= 0; i--) {
-        if (kept_size[i] != size) continue;
-        void *p = kept[i];
-        kept[i] = kept[nkept - 1];
-        kept_size[i] = kept_size[nkept - 1];
-        nkept--;
+    if (nkept > 0 && size == arena_bytes) {
         reused++;
-        return p;
+        return kept[--nkept];
     }
     return next.alloc(next.ctx, size);
 }
 
 static void arena_free(void *ctx, void *ptr, size_t size) {
-    if (ptr != NULL && nkept < limit) {
-        kept[nkept] = ptr;
-        kept_size[nkept++] = size;
+    if (ptr != NULL && nkept < limit && (nkept == 0 || size == arena_bytes)) {
+        arena_bytes = size;
+        kept[nkept++] = ptr;
         return;
     }
     next.free(next.ctx, ptr, size);
