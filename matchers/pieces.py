@@ -37,15 +37,22 @@ def line_chunks(chunks: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[by
         yield piece
 
 
-def line_pieces(chunks: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[tuple[bytes, int]]:
+def line_pieces(
+    chunks: Iterable[bytes], size: int = CHUNK_BYTES, slack: int = 0
+) -> Iterator[tuple[bytes, int]]:
     """``(piece, fresh bytes)``: ~``size`` pieces ending on a line break.
+
+    With ``slack``, a piece is cut only once ``size + slack`` bytes are in, so the
+    end of the input leaves one last piece of up to ``size + slack`` bytes, never a
+    sliver (a piece costs less per byte the larger it is): for input whose length
+    is not known in advance, such as standard input.
 
     A line longer than ``size`` (a dump without line breaks) is cut into windows
     of ``size`` bytes that overlap by :data:`LINE_OVERLAP` bytes, so that a record
     cut by one window's end is whole in the next; ``fresh`` is the number of bytes
     of the piece that no earlier piece held. Every byte is searched for a line
-    break once, and the buffer never holds much more than ``size`` plus one read
-    piece: linear time, bounded memory, whatever the line lengths.
+    break once, and the buffer never holds much more than ``size + slack`` plus one
+    read piece: linear time, bounded memory, whatever the line lengths.
     """
     pending: list[bytes] = []  # reads not yet handed on, in order
     have = 0  # their bytes
@@ -57,7 +64,7 @@ def line_pieces(chunks: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[tu
     for data in chunks:
         pending.append(data)
         have += len(data)
-        if have < size:
+        if have < size + slack:
             continue
         # The reads are joined once a piece's worth is in (one copy of each byte; a
         # growing buffer cut at the front copied each byte three times), and pieces
@@ -65,7 +72,7 @@ def line_pieces(chunks: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[tu
         # as it is.
         buf = bytes(pending[0]) if len(pending) == 1 else b"".join(pending)
         pos = 0  # what is left of buf starts here (positions below are in buf)
-        while len(buf) - pos >= size:
+        while len(buf) - pos >= size + slack:
             cut = buf.rfind(b"\n", pos, pos + size)
             if cut >= 0:
                 yield buf[pos : cut + 1], cut + 1 - pos - carried

@@ -48,7 +48,9 @@ def scan_stream_many(
     """
     totals = [Accumulator(m.dataset, m.primary) for m in matchers]
     layouts: list[Layout | None] = [None] * len(matchers)
-    texts = _decoded_pieces(line_pieces(chunks, piece_bytes))
+    # (The input's length is unknown: up to half a piece more is held back, so that
+    # its end is not read as a sliver of a piece.)
+    texts = _decoded_pieces(line_pieces(chunks, piece_bytes, piece_bytes // 2))
     encoding = ""
     line = 1
     # The collector stays paused for the whole loop, not chunk by chunk:
