@@ -10,6 +10,7 @@ So the order of events is the test's, never the machine's speed.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Executor, Future
@@ -27,6 +28,7 @@ from leakprint.matchpool import DocOutcome, DocTask
 from leakprint.pipeline import MatchPipeline, PipelineConfig
 from leakprint.runs import start_run
 from leakprint.urlsafe import UrlGuard
+from matchers.stream import thaw_heap
 
 # Planted in URLs: a log line of a failed batch may say how many documents, never which.
 SECRET_PATH = "kanbee.planted"
@@ -220,3 +222,26 @@ def test_a_document_error_in_a_good_batch_is_retried_alone(home: Path) -> None:
     run = scan_run(home, run_id)
     assert (run.docs_new, run.docs_unchanged, run.errors) == (2, 1, 1)
     assert run.error is not None and run.error.startswith("1 documents could not be matched")
+
+
+def test_opening_the_crawl_freezes_what_the_pipeline_loaded(home: Path) -> None:
+    """``open_spider`` freezes the heap (``matchers.stream.freeze_heap``): what the
+    pipeline loaded lives as long as the crawl, and the collector's full collections,
+    which Scrapy's requests set off, no longer walk it (docs/design.md, stop 38)."""
+    pipe, _pool, run_id = make_pipeline(home)
+    pipe.pool = None  # (no matcher processes: only the freeze is looked at)
+    before = gc.get_freeze_count()
+    try:
+        run_loop(pipe.open_spider)
+        assert gc.get_freeze_count() > before
+        # The frozen objects are in no generation the collector walks.
+        walked = gc.get_objects()
+        assert not any(o is pipe for o in walked)
+        assert not any(o is pipe.guard for o in walked)
+        fresh = [object()]  # made after the freeze: walked (and collected) as before
+        assert any(o is fresh for o in gc.get_objects())
+    finally:
+        thaw_heap()
+        run_loop(pipe.close_spider)
+    assert gc.get_freeze_count() == 0
+    assert scan_run(home, run_id).error is None
