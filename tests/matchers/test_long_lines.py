@@ -80,6 +80,28 @@ def test_line_pieces_is_the_buffered_reference(reads: list[bytes], size: int) ->
     assert all(type(piece) is bytes for piece, _ in got)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    reads=st.lists(st.lists(_BYTES, max_size=120).map(b"".join), max_size=12),
+    size=st.sampled_from([16, 17, 40, 64, 100, 1000]),
+)
+def test_with_slack_the_last_piece_is_no_sliver(reads: list[bytes], size: int) -> None:
+    """``slack`` (a stream of unknown length, as scan_stream reads it): the same
+    bytes, every piece but the last at most ``size``, and the last at most ``size +
+    slack`` and, after any cut, at least ``slack`` long."""
+    slack = size // 2
+    got = list(line_pieces(iter(reads), size, slack))
+    data = b"".join(reads)
+    assert b"".join(p[len(p) - fresh :] for p, fresh in got) == data
+    assert all(len(p) <= size for p, _ in got[:-1])
+    if got:
+        assert len(got[-1][0]) < size + slack
+    if len(got) > 1:
+        assert len(got[-1][0]) >= slack
+    if len(data) < size + slack:
+        assert len(got) <= 1  # (read whole: one piece)
+
+
 def test_a_record_cut_by_a_window_end_is_found_whole(
     matcher: Matcher, customers: list[Customer]
 ) -> None:
