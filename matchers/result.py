@@ -111,13 +111,19 @@ class Accumulator:
     """Merges the results of many chunks of one document in one pass.
 
     Record hits are kept in a dict by reference (highest confidence, union of
-    fields); ``bulk`` and the summary are computed once, in :meth:`result`.
+    fields); ``bulk`` and the summary are computed once, in :meth:`result`. A part
+    holds one record hit per record (as :class:`ChunkHits` and :class:`MatchResult`
+    do), so a document of one part (a page, a small file) needs no dict: its record
+    hits are kept as they come, and put in one only when a second part comes (at ten
+    million customers a hit-dense 9 MB dump gives 278,000 record hits, and the dict
+    took 50-55 ms of a 0.9 s scan).
     """
 
     def __init__(self, dataset: str, primary_kinds: frozenset[str] = _PRIMARY_DEFAULT) -> None:
         self.dataset = dataset
         self.primary_kinds = primary_kinds
-        self._hits: dict[str, RecordHit] = {}
+        self._hits: dict[str, RecordHit] | None = None
+        self._first: list[RecordHit] | None = None  # the only part's, while there is one
         self._primary = 0
         self._matched = 0
         self._snippet = ""
@@ -127,8 +133,29 @@ class Accumulator:
         self._bytes = 0
 
     def add(self, part: MatchResult | ChunkHits) -> None:
+        if self._hits is None and self._first is None:
+            self._first = part.record_hits
+        else:
+            self._merge(part.record_hits)
+        if part.snippet and (
+            not self._snippet
+            or RANK.get(part.snippet_confidence or "", 0) > RANK.get(self._snippet_conf or "", 0)
+        ):
+            self._snippet, self._snippet_conf = part.snippet, part.snippet_confidence
+        self.primary_kinds = self.primary_kinds | part.primary_kinds
+        self._primary += part.primary_candidates
+        self._matched += part.matched_primary_candidates
+        self._encoding = self._encoding or part.encoding
+        self._lossy = self._lossy or part.lossy
+        self._bytes += part.bytes_scanned
+
+    def _merge(self, records: list[RecordHit]) -> None:
         hits = self._hits
-        for h in part.record_hits:
+        if hits is None:
+            first = self._first or []
+            hits = self._hits = dict(zip(map(_REF, first), first, strict=True))
+            self._first = None
+        for h in records:
             mine = hits.get(h.ref)
             if mine is None:
                 hits[h.ref] = h
@@ -146,26 +173,18 @@ class Accumulator:
             hits[h.ref] = RecordHit(
                 best.row, h.ref, best.confidence, fields, best.chance, best.matched, best.why
             )
-        if part.snippet and (
-            not self._snippet
-            or RANK.get(part.snippet_confidence or "", 0) > RANK.get(self._snippet_conf or "", 0)
-        ):
-            self._snippet, self._snippet_conf = part.snippet, part.snippet_confidence
-        self.primary_kinds = self.primary_kinds | part.primary_kinds
-        self._primary += part.primary_candidates
-        self._matched += part.matched_primary_candidates
-        self._encoding = self._encoding or part.encoding
-        self._lossy = self._lossy or part.lossy
-        self._bytes += part.bytes_scanned
 
     def result(self) -> MatchResult:
+        records = (list(self._hits.values()) if self._hits is not None
+                   else list(self._first or ()))
         return ChunkHits(
-            list(self._hits.values()), self.primary_kinds, self._primary, self._matched,
+            records, self.primary_kinds, self._primary, self._matched,
             self._snippet, self._snippet_conf, self._encoding, self._lossy, self._bytes,
         ).summarized(self.dataset)
 
 
 _order = attrgetter("row", "ref")
+_REF = attrgetter("ref")
 _CONFIDENCE = attrgetter("confidence")
 _FIELDS = attrgetter("fields")
 

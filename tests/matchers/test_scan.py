@@ -380,6 +380,28 @@ def test_streaming_wide_and_legacy_encodings(
     assert by_ref(scan_file(path, set_dir, KEY, workers=2, range_bytes=8192)) == whole
 
 
+def test_a_chunk_holds_one_record_hit_per_record_and_one_part_needs_no_merge(
+    matcher: Matcher, customers: list[Customer]
+) -> None:
+    """``Accumulator`` keeps a lone part's record hits as they come (no dict by
+    reference): right because a chunk holds one record hit per record, even when a
+    customer's rows come back again and again; and a document of one part sums up to
+    that part's own summary."""
+    from matchers.result import Accumulator
+
+    text = render_delimited(customers[:40] * 3, ",")  # every customer three times
+    got, _layout = matcher.chunk_hits(text)
+    refs = [h.ref for h in got.record_hits]
+    assert len(refs) == len(set(refs)) >= 40
+    one = Accumulator(matcher.dataset, matcher.primary)
+    one.add(got)
+    assert one.result() == got.summarized(matcher.dataset)
+    two = Accumulator(matcher.dataset, matcher.primary)  # the same part twice: merged
+    two.add(got)
+    two.add(got)
+    assert two.result().record_hits == one.result().record_hits
+
+
 def test_chunk_hits_accumulate_to_what_summarized_chunks_do(
     matcher: Matcher, customers: list[Customer]
 ) -> None:
