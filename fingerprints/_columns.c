@@ -3,7 +3,8 @@
  *
  *   split_columns(texts, delim, width[, distinct]) -> [column, ...]
  *                                     | ([column, ...], [values, ...], [repeats, ...])
- *   text_columns(text, delim, first_line, drop) -> the same from a text's lines (below)
+ *   text_columns(text, delim, first_line, drop) -> the same from a text's lines
+ *                                     (_text_columns.c)
  *
  * ``texts`` are the table's rows (one line each, no quoting), ``delim`` one code
  * point and ``width`` the number of columns (one more than the most delimiters of a
@@ -40,11 +41,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_cut.h"
 #include "_fill.h"
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 typedef struct {
     uint64_t hash;
@@ -57,16 +55,7 @@ typedef struct {
     size_t first;   /* the size of the first table (a power of two) */
 } Table;
 
-typedef struct {
-    uint64_t hash;
-    uint32_t a, b; /* the cell is line[a:b] (a chunk's line is far shorter than 2**32) */
-} Span;
-
 #define SAMPLE 512
-#define HASH_BASIS 1469598103934665603ULL
-/* A cell's hash keeps its class in its top two bits (cell_hash). */
-#define CLASS_SHIFT 62
-#define CLASS_MASK (3ULL << CLASS_SHIFT)
 
 /* Whether str s holds exactly the code points data[a:b]. */
 static int same(PyObject *s, int kind, const void *data, Py_ssize_t a, Py_ssize_t b) {
@@ -154,178 +143,6 @@ static PyObject *cell(Table *t, PyObject *line, const Span *sp, int *fresh) {
     return str;
 }
 
-/* A cell's hash, of its code points four at a time (16 bits each, one mixing step per
- * four), the same whatever the str kind of its row: equal cells of a 1-, 2- or 4-byte
- * row hash equal (one table holds them all). A code point past U+FFFF (only a 4-byte
- * row has one) adds its high bits in a step of its own. The hash per code point of the
- * cut before (FNV-1a, a multiply per character in one dependent chain) cost more
- * than the rest of the cut. */
-static inline uint64_t mix(uint64_t h, uint64_t w) {
-    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
-    return h ^ (h >> 29);
-}
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define LP_LITTLE 1
-#endif
-
-/* ``h`` with its top two bits the cell's class: the str kind the cell's str is made in
- * (its widest code point: ASCII, Latin-1, 2 or 4 bytes), found as the code points are
- * hashed; equal cells have equal code points, so equal classes. */
-static inline uint64_t with_class(uint64_t h, uint64_t cls) {
-    return (h & ~CLASS_MASK) | cls << CLASS_SHIFT;
-}
-
-static uint64_t cell_hash(int kind, const void *data, Py_ssize_t a, Py_ssize_t b) {
-    uint64_t h = HASH_BASIS ^ (uint64_t)(b - a), w, hi, seen = 0, cls;
-    Py_ssize_t i = a;
-    switch (kind) {
-    case PyUnicode_1BYTE_KIND: {
-        const Py_UCS1 *p = (const Py_UCS1 *)data;
-#ifdef LP_LITTLE
-        for (; i + 4 <= b; i += 4) {
-            uint32_t u;
-            memcpy(&u, p + i, 4);
-            seen |= u;
-            w = u; /* bytes 0..3 to 16-bit lanes 0..3 */
-            w = (w | (w << 16)) & 0x0000FFFF0000FFFFULL;
-            w = (w | (w << 8)) & 0x00FF00FF00FF00FFULL;
-            h = mix(h, w);
-        }
-#endif
-        for (; i + 4 <= b; i += 4) {
-            seen |= (uint64_t)(p[i] | p[i + 1] | p[i + 2] | p[i + 3]);
-            h = mix(h, (uint64_t)p[i] | (uint64_t)p[i + 1] << 16 | (uint64_t)p[i + 2] << 32 |
-                           (uint64_t)p[i + 3] << 48);
-        }
-        for (w = 0; i < b; i++) {
-            seen |= p[i];
-            w = w << 16 | p[i];
-        }
-        cls = seen & 0x80808080ULL ? 1 : 0;
-        break;
-    }
-    case PyUnicode_2BYTE_KIND: {
-        const Py_UCS2 *p = (const Py_UCS2 *)data;
-        for (; i + 4 <= b; i += 4) {
-#ifdef LP_LITTLE
-            memcpy(&w, p + i, 8);
-#else
-            w = (uint64_t)p[i] | (uint64_t)p[i + 1] << 16 | (uint64_t)p[i + 2] << 32 |
-                (uint64_t)p[i + 3] << 48;
-#endif
-            seen |= w;
-            h = mix(h, w);
-        }
-        for (w = 0; i < b; i++) {
-            seen |= p[i];
-            w = w << 16 | p[i];
-        }
-        /* (every 16-bit lane of ``seen`` is a code point's or an OR of some) */
-        cls = seen & 0xFF00FF00FF00FF00ULL ? 2 : seen & 0x0080008000800080ULL ? 1 : 0;
-        break;
-    }
-    default: {
-        const Py_UCS4 *p = (const Py_UCS4 *)data;
-        for (; i + 4 <= b; i += 4) {
-            seen |= (uint64_t)(p[i] | p[i + 1] | p[i + 2] | p[i + 3]);
-            h = mix(h, (uint64_t)(p[i] & 0xFFFF) | (uint64_t)(p[i + 1] & 0xFFFF) << 16 |
-                           (uint64_t)(p[i + 2] & 0xFFFF) << 32 |
-                           (uint64_t)(p[i + 3] & 0xFFFF) << 48);
-            hi = (p[i] >> 16) | (p[i + 1] >> 16) << 8 | (p[i + 2] >> 16) << 16 |
-                 (uint64_t)(p[i + 3] >> 16) << 24;
-            if (hi) h = mix(h, hi | 1ULL << 63);
-        }
-        for (w = 0, hi = 0; i < b; i++) {
-            seen |= p[i];
-            w = w << 16 | (p[i] & 0xFFFF);
-            hi = hi << 8 | p[i] >> 16;
-        }
-        if (hi) h = mix(h, hi | 1ULL << 63);
-        cls = seen >= 0x10000 ? 3 : seen >= 0x100 ? 2 : seen >= 0x80 ? 1 : 0;
-        break;
-    }
-    }
-    /* (the last one to three code points; the length, mixed in first, tells a cell
-     * that ends in U+0000 from one that is shorter) */
-    return with_class((b - a) & 3 ? mix(h, w) : h, cls);
-}
-
-/* A row's cell bounds and hashes into sp[0..width): the row is the code points
- * data[s:e] of a str of ``kind`` (a line of its own, or a line of a chunk's text), and
- * the bounds are positions in that str. Short rows are padded with empty spans.
- * Returns 0 (its number of cells in *cells), or 1 when the row has more than width.
- * The delimiters of a 1- or 2-byte row are found sixteen bytes a step where SSE2 is
- * (every x86-64). */
-static int cut_span(int kind, const void *data, Py_ssize_t s, Py_ssize_t e, Py_UCS4 d,
-                    Py_ssize_t width, Span *sp, Py_ssize_t *cells) {
-    Py_ssize_t start = s, j = 0, k = s;
-    if (e >= (Py_ssize_t)UINT32_MAX) return 1; /* the caller runs the reference */
-#define CUT_AT(AT)                                                                     \
-    {                                                                                  \
-        if (j == width) return 1;                                                      \
-        sp[j].a = (uint32_t)start;                                                     \
-        sp[j].b = (uint32_t)(AT);                                                      \
-        sp[j++].hash = cell_hash(kind, data, start, (AT));                             \
-        start = (AT) + 1;                                                              \
-    }
-#ifdef __SSE2__
-    if ((kind == PyUnicode_1BYTE_KIND && d <= 0xFF) ||
-        (kind == PyUnicode_2BYTE_KIND && d <= 0xFFFF)) {
-        int wide = kind == PyUnicode_2BYTE_KIND;
-        Py_ssize_t step = wide ? 8 : 16;
-        const char *base = (const char *)data;
-        const __m128i dv = wide ? _mm_set1_epi16((short)d) : _mm_set1_epi8((char)d);
-        for (; k + step <= e; k += step) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(base + k * (wide ? 2 : 1)));
-            unsigned bits = (unsigned)_mm_movemask_epi8(wide ? _mm_cmpeq_epi16(v, dv)
-                                                             : _mm_cmpeq_epi8(v, dv));
-            while (bits) {
-                Py_ssize_t at = k + __builtin_ctz(bits) / (wide ? 2 : 1);
-                bits &= bits - 1;
-                if (wide) bits &= bits - 1; /* (a unit's second bit) */
-                CUT_AT(at);
-            }
-        }
-    }
-#endif
-    for (; k < e; k++)
-        if (PyUnicode_READ(kind, data, k) == d) CUT_AT(k);
-    CUT_AT(e);
-#undef CUT_AT
-    *cells = j;
-    for (; j < width; j++) sp[j].a = sp[j].b = 0;
-    return 0;
-}
-
-/* The rows of a cut: each a line of its own (``texts``, a list of str), or the spans
- * [bounds[2i], bounds[2i + 1]) of one text (``text``). */
-typedef struct {
-    PyObject *texts, *text;
-    const int64_t *bounds;
-    Py_ssize_t n;
-} Rows;
-
-static inline PyObject *row_source(const Rows *r, Py_ssize_t i) {
-    return r->text != NULL ? r->text : PyList_GET_ITEM(r->texts, i);
-}
-
-static inline Py_ssize_t row_start(const Rows *r, Py_ssize_t i) {
-    return r->text != NULL ? (Py_ssize_t)r->bounds[2 * i] : 0;
-}
-
-static inline Py_ssize_t row_end(const Rows *r, Py_ssize_t i) {
-    return r->text != NULL ? (Py_ssize_t)r->bounds[2 * i + 1]
-                           : PyUnicode_GET_LENGTH(PyList_GET_ITEM(r->texts, i));
-}
-
-static int cut_row(const Rows *r, Py_ssize_t i, Py_UCS4 d, Py_ssize_t width, Span *sp,
-                   Py_ssize_t *cells) {
-    PyObject *src = row_source(r, i);
-    return cut_span(PyUnicode_KIND(src), PyUnicode_DATA(src), row_start(r, i), row_end(r, i),
-                    d, width, sp, cells);
-}
-
 /* Column j of every row; deduplicated unless its first SAMPLE cells nearly all differ
  * and ``distinct`` is NULL. With ``distinct`` (not NULL): *distinct is the column's
  * distinct values in the order they first occur (what dict.fromkeys(column) holds). */
@@ -390,8 +207,8 @@ fail_done:
 }
 
 /* The columns of ``rows``: see split_columns above (``width`` 0: counted by the cut). */
-static PyObject *cut_columns(const Rows *rows, PyObject *delim, Py_ssize_t width,
-                             int want_distinct) {
+PyObject *cut_columns(const Rows *rows, PyObject *delim, Py_ssize_t width,
+                      int want_distinct) {
     Py_UCS4 d = PyUnicode_READ_CHAR(delim, 0);
     Py_ssize_t nrows = rows->n;
     /* Width 0: one more than the most delimiters of a row, found by the cut itself
@@ -494,104 +311,4 @@ PyObject *native_split_columns(PyObject *self, PyObject *args) {
     }
     Rows rows = {texts, NULL, NULL, nrows};
     return cut_columns(&rows, delim, width, want_distinct);
-}
-
-/* text_columns(text, delim, first_line, drop)
- *     -> (columns, distinct, repeats, lines, bounds) | None
- *
- * matchers.rows.table_columns of a delimited table without quoting, from the text
- * itself: its lines (split at "\n") that are not blank (str.strip() leaves something)
- * and whose index is not in ``drop`` (the header rows, among the first 64 lines) are
- * the rows, cut as split_columns(rows, delim, 0, True) cuts them. ``lines`` are the
- * rows' line numbers (first_line + index), ``bounds`` the rows' [start, end) in the
- * text as native-endian int64 pairs (a row's text is made only when it is asked for).
- * No str is made for a line: a chunk of a dump has a hundred thousand, each made,
- * stripped, filtered and freed only to be cut again. None where split_columns gives
- * None, or for a text of 2**32 code points or more. */
-PyObject *native_text_columns(PyObject *self, PyObject *args) {
-    PyObject *text, *delim, *drop_seq;
-    Py_ssize_t first_line;
-    if (!PyArg_ParseTuple(args, "UUnO", &text, &delim, &first_line, &drop_seq)) return NULL;
-    if (PyUnicode_GET_LENGTH(delim) != 1) {
-        PyErr_SetString(PyExc_ValueError, "text_columns: one delimiter");
-        return NULL;
-    }
-    uint64_t drop = 0;
-    PyObject *dseq = PySequence_Fast(drop_seq, "text_columns: drop is a sequence of ints");
-    if (dseq == NULL) return NULL;
-    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(dseq); i++) {
-        Py_ssize_t at = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(dseq, i));
-        if (at == -1 && PyErr_Occurred()) {
-            Py_DECREF(dseq);
-            return NULL;
-        }
-        if (at < 0 || at >= 64) {
-            Py_DECREF(dseq);
-            PyErr_SetString(PyExc_ValueError, "text_columns: drop holds line indices under 64");
-            return NULL;
-        }
-        drop |= 1ULL << at;
-    }
-    Py_DECREF(dseq);
-    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
-    if (len >= (Py_ssize_t)UINT32_MAX) Py_RETURN_NONE;
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t cap = 1024, n = 0;
-    /* the rows' [start, end) in the text: read by the cut, and returned as ``bounds`` */
-    int64_t *se = PyMem_Malloc(sizeof(int64_t) * 2 * (size_t)cap);
-    PyObject *lines = PyList_New(0), *out = NULL, *cut = NULL, *bounds = NULL;
-    if (se == NULL || lines == NULL) {
-        if (se == NULL) PyErr_NoMemory();
-        goto done;
-    }
-    Py_ssize_t start = 0, index = 0;
-    while (start <= len) {
-        Py_ssize_t end = PyUnicode_FindChar(text, '\n', start, len, 1);
-        if (end == -2) goto done;
-        if (end < 0) end = len;
-        int blank = 1;
-        for (Py_ssize_t k = start; k < end && blank; k++)
-            blank = Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, k));
-        if (!blank && !(index < 64 && (drop >> index) & 1)) {
-            if (n == cap) {
-                int64_t *grown = PyMem_Realloc(se, sizeof(int64_t) * 4 * (size_t)cap);
-                if (grown == NULL) {
-                    PyErr_NoMemory();
-                    goto done;
-                }
-                se = grown;
-                cap *= 2;
-            }
-            se[2 * n] = start;
-            se[2 * n + 1] = end;
-            n++;
-            PyObject *num = PyLong_FromSsize_t(first_line + index);
-            if (num == NULL || PyList_Append(lines, num) < 0) {
-                Py_XDECREF(num);
-                goto done;
-            }
-            Py_DECREF(num);
-        }
-        start = end + 1;
-        index++;
-    }
-    Rows rows = {NULL, text, se, n};
-    cut = n ? cut_columns(&rows, delim, 0, 1) : Py_BuildValue("([][][])");
-    if (cut == NULL) goto done;
-    if (cut == Py_None) {
-        out = cut;
-        cut = NULL;
-        goto done;
-    }
-    bounds = PyBytes_FromStringAndSize((const char *)se, (Py_ssize_t)sizeof(int64_t) * 2 * n);
-    if (bounds == NULL) goto done;
-    out = Py_BuildValue("(OOOOO)", PyTuple_GET_ITEM(cut, 0), PyTuple_GET_ITEM(cut, 1),
-                        PyTuple_GET_ITEM(cut, 2), lines, bounds);
-done:
-    PyMem_Free(se);
-    Py_XDECREF(lines);
-    Py_XDECREF(cut);
-    Py_XDECREF(bounds);
-    return out;
 }
