@@ -249,3 +249,21 @@ def test_pure_python_switch() -> None:
         assert native.CORE is None
     with native.use(True):
         assert native.CORE is not None
+
+
+def test_the_build_lists_every_native_source_and_header() -> None:
+    """setup.py compiles every ``fingerprints/*.c`` and rebuilds when any
+    ``fingerprints/*.h`` changes: a file left out fails only on a fresh machine's
+    build (an unresolved symbol) or leaves a stale extension after an edit."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    call = next(node for node in ast.walk(ast.parse((root / "setup.py").read_text()))
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Extension")
+    sources = {elt.value for elt in call.args[1].elts}  # type: ignore[attr-defined]
+    depends = next(kw.value for kw in call.keywords if kw.arg == "depends")
+    headers = {elt.value for elt in depends.elts}  # type: ignore[attr-defined]
+    here = root / "fingerprints"
+    assert sources == {f"fingerprints/{p.name}" for p in here.glob("*.c")}
+    assert headers == {f"fingerprints/{p.name}" for p in here.glob("*.h")}
