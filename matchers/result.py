@@ -116,7 +116,7 @@ class Accumulator:
     do), so a document of one part (a page, a small file) needs no dict: its record
     hits are kept as they come, and put in one only when a second part comes (at ten
     million customers a hit-dense 9 MB dump gives 278,000 record hits, and the dict
-    took 50-55 ms of a 0.9 s scan).
+    took 52-58 ms of a 0.9-1.1 s scan).
     """
 
     def __init__(self, dataset: str, primary_kinds: frozenset[str] = _PRIMARY_DEFAULT) -> None:
