@@ -11,8 +11,8 @@ setup(
     ext_modules=[
         Extension(
             "fingerprints._native",
-            ["fingerprints/_native.c", "fingerprints/_digest.c", "fingerprints/_tie.c", "fingerprints/_layer.c",
-             "fingerprints/_prose.c", "fingerprints/_rows.c",
+            ["fingerprints/_native.c", "fingerprints/_digest.c", "fingerprints/_tie.c",
+             "fingerprints/_layer.c", "fingerprints/_prose.c", "fingerprints/_rows.c",
              "fingerprints/_postings.c", "fingerprints/_refs.c",
              "fingerprints/_snippet.c",
              "fingerprints/_canon.c", "fingerprints/_canon_names.c",
