@@ -175,8 +175,8 @@ class Accumulator:
             )
 
     def result(self) -> MatchResult:
-        records = (list(self._hits.values()) if self._hits is not None
-                   else list(self._first or ()))
+        # (A lone part's list as it is: the summary sorts into a list of its own.)
+        records = list(self._hits.values()) if self._hits is not None else self._first or []
         return ChunkHits(
             records, self.primary_kinds, self._primary, self._matched,
             self._snippet, self._snippet_conf, self._encoding, self._lossy, self._bytes,

@@ -394,8 +394,10 @@ def test_a_chunk_holds_one_record_hit_per_record_and_one_part_needs_no_merge(
     refs = [h.ref for h in got.record_hits]
     assert len(refs) == len(set(refs)) >= 40
     one = Accumulator(matcher.dataset, matcher.primary)
+    as_given = list(got.record_hits)
     one.add(got)
     assert one.result() == got.summarized(matcher.dataset)
+    assert got.record_hits == as_given  # (the part's own list, kept, is never reordered)
     two = Accumulator(matcher.dataset, matcher.primary)  # the same part twice: merged
     two.add(got)
     two.add(got)
