@@ -12,6 +12,7 @@ setup(
         Extension(
             "fingerprints._native",
             ["fingerprints/_native.c", "fingerprints/_digest.c", "fingerprints/_tie.c",
+             "fingerprints/_tie_score.c",
              "fingerprints/_layer.c", "fingerprints/_prose.c", "fingerprints/_rows.c",
              "fingerprints/_postings.c", "fingerprints/_refs.c",
              "fingerprints/_snippet.c",
@@ -41,6 +42,7 @@ setup(
                 "fingerprints/_native_phone_runs.h",
                 "fingerprints/_pair.h",
                 "fingerprints/_slots.h",
+                "fingerprints/_tie.h",
                 "fingerprints/_tie_values.h",
             ],
             extra_compile_args=["-std=c99", "-Wall", "-Wno-unused-parameter"],

@@ -1,5 +1,5 @@
 /* An open-addressed map from a nonzero uint64 key to a Py_ssize_t value: the tables of
- * tie_rows (fingerprints/_tie.c, _tie_values.h; included there only) — a record id + 1
+ * tie_rows (fingerprints/_tie.h, for _tie.c and _tie_score.c) — a record id + 1
  * to its candidate or its best row, a kind mask to its shape, a pair object's address
  * to its value in the table. Key 0 marks a free slot; slots keep the key beside the
  * value, so a lookup reads the table alone. */

@@ -1,89 +1,12 @@
-/* tie_rows' types and the resolution of a pair's probe answer into a value of
- * the C table (fingerprints/_tie.c; included there only). */
+/* The resolution of a pair's probe answer into a value of tie_rows' C table
+ * (fingerprints/_tie.c; included there only), and the Python side's tables and
+ * callbacks it reads them with. */
 #ifndef LEAKPRINT_TIE_VALUES_H
 #define LEAKPRINT_TIE_VALUES_H
 
 #include "_answers.h"
 #include "_common.h"
-#include "_keymap.h"
-
-#define MAXBITS 64
-#define WCOUNTS 64
-
-typedef struct {
-    PyObject *rec;     /* borrowed from the answer tuple the table holds; NULL for a
-                        * Postings' row (an int is made for it only if it is kept) */
-    long long id;
-    uint64_t bits;
-} RecBits;
-
-typedef struct {
-    int common;        /* a value too common to expand: data is its key */
-    PyObject *data;    /* the probe answer, or the key (owned by Work.table) */
-    RecBits *recs;     /* the answer's records, merged (owned by Work.table) */
-    Py_ssize_t nrec;
-    uint64_t pbits, pp, ps;  /* its kinds' bits; their primary and strong parts */
-    int kind;          /* bit index of the kind its weight is for */
-    double w;
-    uint64_t ckey;     /* a common value's key as uint64 (0 and ckey_ok 0 if not one) */
-    int ckey_ok;
-} Value;
-
-typedef struct {
-    PyObject *rec;     /* borrowed: a key of some value's {record: bits}, or NULL */
-    long long id;      /* its value */
-    uint64_t mask;
-    int nk;            /* kinds with a weight, in insertion order */
-    unsigned char kinds[MAXBITS];
-    double w[MAXBITS];
-} Cand;
-
-typedef struct {
-    PyObject *rec;     /* owned */
-    long long id;      /* its value */
-    PyObject *fields;  /* owned */
-    int rank;
-    double lc;
-    uint64_t mask;
-    PyObject *line;    /* owned */
-    Py_ssize_t ri;
-} Best;
-
-typedef struct {
-    Value *table;      /* every pair object's value with bits, resolved once */
-    Py_ssize_t ntable, captable;
-    Value *vals;       /* the current row's */
-    Py_ssize_t nvals, capvals;
-    Cand *cands;
-    Py_ssize_t ncands, capcands;
-    KeyMap cmap;       /* a record's id + 1 -> its candidate in this row */
-    Best *best;
-    Py_ssize_t nbest, capbest;
-    KeyMap bmap;       /* a record's id + 1 -> its entry in best */
-    KeyMap smap;       /* a kind mask -> shape_of's 4-tuple (borrowed from ``shapes``) */
-    long gids[MAXBITS]; /* the field group of each kind bit, as read from ``groups`` */
-    Py_ssize_t ngids;
-    /* pair object's address -> index into table, or -1 for a miss. Rows share one
-     * pair object per distinct value (the extractor's caches hand out the same tuple),
-     * so the object's address is the key: cheaper than the tuple, whose hash CPython
-     * does not cache. Two equal pairs that are distinct objects are resolved twice, to
-     * the same value. The pairs stay alive for the whole call (the rows hold them). */
-    KeyMap pmap;
-} Work;
-
-static int grow(void **p, Py_ssize_t *cap, Py_ssize_t need, size_t size) {
-    if (need <= *cap) return 0;
-    Py_ssize_t n = *cap ? *cap : 16;
-    while (n < need) n *= 2;
-    void *q = PyMem_Realloc(*p, (size_t)n * size);
-    if (q == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    *p = q;
-    *cap = n;
-    return 0;
-}
+#include "_tie.h"
 
 static int as_u64(PyObject *o, uint64_t *out) {
     unsigned long long v = PyLong_AsUnsignedLongLong(o);
