@@ -35,6 +35,7 @@ setup(
                 "fingerprints/_cut.h",
                 "fingerprints/_dashes.h",
                 "fingerprints/_fill.h",
+                "fingerprints/_hint.h",
                 "fingerprints/_native_address_cells.h",
                 "fingerprints/_native_cells.h",
                 "fingerprints/_native_kind_cells.h",

@@ -38,11 +38,13 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "_cut.h"
 #include "_fill.h"
+#include "_hint.h"
 
 typedef struct {
     uint64_t hash;
@@ -143,6 +145,25 @@ static PyObject *cell(Table *t, PyObject *line, const Span *sp, int *fresh) {
     return str;
 }
 
+/* The table's slots of the cells CELL_AHEAD rows on, and the strs of those in the
+ * slots of the cells half as far on: a column of phone numbers has a table of a few
+ * MB, and each cell's probe of it, then the read of the str its slot holds, were two
+ * cache misses in a row (half the cut's time on the clean dump). A slot or str
+ * fetched for nothing (the table grows, or the cell's value sits in a later slot)
+ * costs only the fetch. */
+#define CELL_AHEAD 16
+
+PREFETCH_HELPER void prefetch_ahead(const Table *t, const Span *spans, Py_ssize_t nrows,
+                                  Py_ssize_t stride, Py_ssize_t j, Py_ssize_t i) {
+    if (t->n == 0) return;
+    if (i + CELL_AHEAD < nrows)
+        __builtin_prefetch(&t->slots[slot_of(spans[(i + CELL_AHEAD) * stride + j].hash, t->n)]);
+    if (i + CELL_AHEAD / 2 < nrows) {
+        const Slot *s = &t->slots[slot_of(spans[(i + CELL_AHEAD / 2) * stride + j].hash, t->n)];
+        if (s->str != NULL) __builtin_prefetch((const char *)s->str + offsetof(PyASCIIObject, state));
+    }
+}
+
 /* Column j of every row; deduplicated unless its first SAMPLE cells nearly all differ
  * and ``distinct`` is NULL. With ``distinct`` (not NULL): *distinct is the column's
  * distinct values in the order they first occur (what dict.fromkeys(column) holds). */
@@ -174,6 +195,7 @@ static PyObject *column(const Rows *rows, const Span *spans, Py_ssize_t nrows, P
             }
         }
         const Span *sp = &spans[i * stride + j];
+        if (tp != NULL) prefetch_ahead(tp, spans, nrows, stride, j, i);
         PyObject *c = cell(tp, row_source(rows, i), sp, &fresh);
         if (c == NULL) goto fail;
         PyList_SET_ITEM(col, i, c);

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_hint.h"
+
 typedef struct {
     uint64_t key;   /* 0: free */
     Py_ssize_t val;
@@ -70,7 +72,7 @@ static inline void keymap_clear(KeyMap *m) {
 }
 
 /* Ask for ``key``'s first slot ahead of reading it (a hint only). */
-static inline void keymap_prefetch(const KeyMap *m, uint64_t key) {
+PREFETCH_HELPER void keymap_prefetch(const KeyMap *m, uint64_t key) {
     if (m->n) __builtin_prefetch(&m->slots[keymap_slot(key, m->n)]);
 }
 

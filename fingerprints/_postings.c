@@ -25,6 +25,7 @@
 
 #include "_answers.h"
 #include "_common.h"
+#include "_hint.h"
 
 /* The first position in [lo, hi) whose key is >= q (or > q when ``after``). */
 static inline Py_ssize_t bound(const uint64_t *k, Py_ssize_t lo, Py_ssize_t hi, uint64_t q,
@@ -69,7 +70,7 @@ static inline int key_range(const uint64_t *k, Py_ssize_t n, const int64_t *b, i
 
 /* Ask for query ``ahead``'s bucket, and for the first keys of query ``half``'s (whose
  * bucket was asked for before): the misses of a batch's searches overlap. */
-static inline void prefetch_search(const uint64_t *k, Py_ssize_t n, const int64_t *b,
+PREFETCH_HELPER void prefetch_search(const uint64_t *k, Py_ssize_t n, const int64_t *b,
                                    int shift, const uint64_t *q, Py_ssize_t nq,
                                    Py_ssize_t ahead, Py_ssize_t half) {
     if (shift >= 64) return;

@@ -76,14 +76,14 @@ static Cand *cand_add(Work *wk, PyObject *rec, long long id) {
  * the index's key arrays and the call's table of records are far larger than the
  * caches): its record's first slot in the table of bests, and, when ``roff`` is
  * given, its offset into the index's record keys. Only hints: nothing is read. */
-static inline void prefetch_cand(const Work *wk, long long id, const Py_buffer *roff) {
+PREFETCH_HELPER void prefetch_cand(const Work *wk, long long id, const Py_buffer *roff) {
     keymap_prefetch(&wk->bmap, id_key(id));
     if (roff != NULL && id >= 0 && (id + 1) * 8 < roff->len)
         __builtin_prefetch((const uint64_t *)roff->buf + id);
 }
 
 /* The same for the record's entry in the table of bests, once its slot has come. */
-static inline void prefetch_best(const Work *wk, long long id) {
+PREFETCH_HELPER void prefetch_best(const Work *wk, long long id) {
     Py_ssize_t at = best_find(wk, id);
     if (at >= 0) __builtin_prefetch(&wk->best[at]);
 }
@@ -123,7 +123,7 @@ static Py_ssize_t slot_offset(PyTypeObject *tp, PyObject *name) {
  * more memory than the caches hold): the found items of the row after next are asked
  * for, and for the next row, whose items have come, the slots of their pairs in the
  * table of pair objects. Only hints: nothing is read that the loop would not read. */
-static void prefetch_rows(const Work *wk, PyObject *seq, Py_ssize_t ri, Py_ssize_t nrows,
+PREFETCH_HELPER void prefetch_rows(const Work *wk, PyObject *seq, Py_ssize_t ri, Py_ssize_t nrows,
                           PyTypeObject *tp, Py_ssize_t off) {
     if (ri + 2 < nrows) {
         PyObject *f = found_ahead(PySequence_Fast_GET_ITEM(seq, ri + 2), tp, off);
