@@ -267,3 +267,26 @@ def test_the_build_lists_every_native_source_and_header() -> None:
     here = root / "fingerprints"
     assert sources == {f"fingerprints/{p.name}" for p in here.glob("*.c")}
     assert headers == {f"fingerprints/{p.name}" for p in here.glob("*.h")}
+
+
+def test_a_helper_that_asks_for_memory_ahead_is_always_inlined() -> None:
+    """A ``void`` function holding a ``__builtin_prefetch`` is declared PREFETCH_HELPER
+    (_hint.h). gcc counts a prefetch as no side effect: such a helper, when not inlined
+    early, is a pure call whose result nobody reads, and gcc 12 -O2 deleted the calls
+    of three of them without a word (the compiled code asked for nothing ahead)."""
+    import re
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parents[2] / "fingerprints"
+    helpers, unmarked = [], []
+    definition = re.compile(r"^([A-Za-z][^\n;{]*?\b(\w+)\([^;{]*?\)\s*)\{(.*?)^\}", re.S | re.M)
+    for path in sorted(here.glob("_*.[ch]")):
+        for m in definition.finditer(path.read_text()):
+            head, name, body = m.groups()
+            if "__builtin_prefetch" not in body or not re.search(r"\bvoid\b", head):
+                continue
+            helpers.append(name)
+            if not head.startswith("PREFETCH_HELPER "):
+                unmarked.append(f"{path.name}: {name}")
+    assert {"prefetch_search", "prefetch_rows", "keymap_prefetch"} <= set(helpers)
+    assert unmarked == []
