@@ -34,6 +34,7 @@ setup(
                 "fingerprints/_common.h",
                 "fingerprints/_cut.h",
                 "fingerprints/_dashes.h",
+                "fingerprints/_dictpeek.h",
                 "fingerprints/_fill.h",
                 "fingerprints/_hint.h",
                 "fingerprints/_native_address_cells.h",

@@ -68,3 +68,33 @@ def test_a_bad_entry_is_an_error() -> None:
         core.memo_split({"a": ["not", "a", "tuple"]}, ["a"])
     with pytest.raises(ValueError):
         core.memo_split({"a": (1, 2)}, ["a"])
+
+
+@pytest.mark.parametrize("size", [200, 50_000])
+@pytest.mark.parametrize("general", [False, True])
+def test_split_of_a_large_memo_with_deleted_keys(size: int, general: bool) -> None:
+    """memo_split asks for the dict's slots, entries and keys ahead as CPython 3.11
+    lays them out (``_dictpeek.h``): hints only, so the answer is the reference's for
+    index slots of 1, 2 and 4 bytes, a dict whose keys are not all str (its entries
+    hold hashes), deleted keys, values that are not there, and values that repeat."""
+    with native.use(True):  # (LEAKPRINT_PURE_PYTHON=1 only unselects it)
+        core = native.CORE
+    assert core is not None
+    kinds: list[Any] = [(), (_CELL,), ([(("name", "佐藤"), 0)], True, ((("name", "佐藤"), 1),))]
+    entries: dict[Any, Any] = {f"佐藤{i}": kinds[i % 3] for i in range(size)}
+    if general:
+        entries[12345] = ()
+    for i in range(0, size, 7):
+        del entries[f"佐藤{i}"]
+    values = [f"佐藤{i}" for i in range(0, size + 100, 2)] + ["佐藤1", "佐藤5"]
+    got = core.memo_split(entries, values)
+    assert got == memo_split(entries, values)
+    assert len(got[1]) > size // 10 and len(got[0]) > 50 and got[3] is not None
+
+
+def test_an_unhashable_value_is_an_error() -> None:
+    with native.use(True):  # (LEAKPRINT_PURE_PYTHON=1 only unselects it)
+        core = native.CORE
+    assert core is not None
+    with pytest.raises(TypeError):
+        core.memo_split({"a": ()}, ["a"] * 20 + [["b"]])

@@ -1,0 +1,94 @@
+/* Asking ahead for a dict's memory, for loops that look up many keys in a large dict
+ * (issue 15): dict_ahead(), three stages a few keys apart.
+ *
+ * A lookup in a dict far larger than the caches waits on three reads in a row: the
+ * slot of the hash's index, the entry it names, then the key object the entry holds
+ * (CPython 3.11 keeps no hash in a str-keyed dict's entries: the key is read for its
+ * hash, then its text). The loops that look up a column's values one after the other
+ * (memo_split) waited on each in turn. Each stage reads what the one before asked for
+ * and asks for the next, so the reads of several keys overlap.
+ *
+ * The stages read the dict's keys object as CPython 3.11 lays it out
+ * (Include/internal/pycore_dict.h), which is not public API. Only for hints: what is
+ * read is only ever used as an address to prefetch (a prefetch never faults, and a
+ * wrong guess costs a fetch), every position read is checked against the sizes the
+ * keys object states, and the dict must not change while a loop runs. On any other
+ * version the stages do nothing. */
+#ifndef LEAKPRINT_DICTPEEK_H
+#define LEAKPRINT_DICTPEEK_H
+
+#include <Python.h>
+#include <stdint.h>
+
+#include "_hint.h"
+
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define DICTPEEK 1
+
+typedef struct {
+    Py_ssize_t dk_refcnt;
+    uint8_t dk_log2_size;
+    uint8_t dk_log2_index_bytes;
+    uint8_t dk_kind; /* DICT_KEYS_GENERAL 0: entries hold (hash, key, value) */
+    uint32_t dk_version;
+    Py_ssize_t dk_usable;
+    Py_ssize_t dk_nentries;
+    char dk_indices[];
+} PeekKeys;
+
+static inline const PeekKeys *peek_keys(PyObject *dict) {
+    return (const PeekKeys *)((PyDictObject *)dict)->ma_keys;
+}
+
+/* The entry index in the first slot ``hash`` probes, or -1 (an empty or deleted slot,
+ * or a slot outside the table). */
+static inline Py_ssize_t peek_index(const PeekKeys *k, Py_hash_t hash) {
+    if (k->dk_log2_size >= 8 * sizeof(size_t)) return -1;
+    size_t i = (size_t)hash & (((size_t)1 << k->dk_log2_size) - 1);
+    if (k->dk_log2_size < 8) return ((const int8_t *)k->dk_indices)[i];
+    if (k->dk_log2_size < 16) return ((const int16_t *)k->dk_indices)[i];
+#if SIZEOF_VOID_P > 4
+    if (k->dk_log2_size >= 32) return (Py_ssize_t)((const int64_t *)k->dk_indices)[i];
+#endif
+    return ((const int32_t *)k->dk_indices)[i];
+}
+
+/* The address of entry ``ix`` and of its key (a str-keyed dict's entries are (key,
+ * value), a general one's (hash, key, value)). */
+static inline const PyObject *const *peek_entry(const PeekKeys *k, Py_ssize_t ix) {
+    const char *entries = k->dk_indices + ((size_t)1 << k->dk_log2_index_bytes);
+    return k->dk_kind ? (const PyObject *const *)(entries + (size_t)ix * 2 * sizeof(void *))
+                      : (const PyObject *const *)(entries + (size_t)ix * 3 * sizeof(void *)) + 1;
+}
+#endif
+
+/* Stage ``stage`` (0, 1, 2) of the lookup of a key of hash ``hash`` in ``dict``: its
+ * index slot; its entry (the slot read); the key object (the entry read). */
+PREFETCH_HELPER void dict_ahead(PyObject *dict, Py_hash_t hash, int stage) {
+#ifdef DICTPEEK
+    const PeekKeys *k = peek_keys(dict);
+    if (k->dk_log2_size >= 8 * sizeof(size_t) || k->dk_log2_index_bytes >= 8 * sizeof(size_t))
+        return;
+    size_t i = (size_t)hash & (((size_t)1 << k->dk_log2_size) - 1);
+    if (stage == 0) {
+        size_t width = (size_t)1 << k->dk_log2_index_bytes >> k->dk_log2_size;
+        __builtin_prefetch(k->dk_indices + i * width);
+        return;
+    }
+    Py_ssize_t ix = peek_index(k, hash);
+    if (ix < 0 || ix >= k->dk_nentries) return;
+    const PyObject *const *key = peek_entry(k, ix);
+    if (stage == 1) {
+        __builtin_prefetch(key);
+    } else if (*key != NULL) {
+        __builtin_prefetch(*key);
+        __builtin_prefetch((const char *)*key + 64);
+    }
+#else
+    (void)dict;
+    (void)hash;
+    (void)stage;
+#endif
+}
+
+#endif
