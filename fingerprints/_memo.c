@@ -33,11 +33,14 @@
 PyObject *native_memo_split(PyObject *self, PyObject *args) {
     PyObject *entries, *values;
     if (!PyArg_ParseTuple(args, "O!O", &PyDict_Type, &entries, &values)) return NULL;
-    PyObject *seq = PySequence_Fast(values, "memo_split: values must be iterable");
+    /* (a tuple: nothing a lookup runs can move its items, as it could a list's) */
+    PyObject *seq = PySequence_Tuple(values);
     if (seq == NULL) return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    PyObject **items = PySequence_Fast_ITEMS(seq);
-    Py_hash_t *hashes = PyMem_Malloc(sizeof(Py_hash_t) * (size_t)(n ? n : 1));
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
+    PyObject **items = ((PyTupleObject *)seq)->ob_item;
+    /* (a page's column has a few values: their hashes on the stack) */
+    Py_hash_t few[64];
+    Py_hash_t *hashes = n <= 64 ? few : PyMem_Malloc(sizeof(Py_hash_t) * (size_t)n);
     PyObject *fresh = PyList_New(0), *kv = PyList_New(0), *kr = PyList_New(0);
     PyObject *unread = NULL;
     if (hashes == NULL) PyErr_NoMemory();
@@ -74,11 +77,11 @@ PyObject *native_memo_split(PyObject *self, PyObject *args) {
             goto fail;
         }
     }
-    PyMem_Free(hashes);
+    if (hashes != few) PyMem_Free(hashes);
     Py_DECREF(seq);
     return Py_BuildValue("(NNNN)", fresh, kv, kr, unread != NULL ? unread : Py_NewRef(Py_None));
 fail:
-    PyMem_Free(hashes);
+    if (hashes != few) PyMem_Free(hashes);
     Py_DECREF(seq);
     Py_XDECREF(fresh);
     Py_XDECREF(kv);
