@@ -96,5 +96,7 @@ def test_an_unhashable_value_is_an_error() -> None:
     with native.use(True):  # (LEAKPRINT_PURE_PYTHON=1 only unselects it)
         core = native.CORE
     assert core is not None
+    values: list[Any] = ["a"] * 20
+    values.append(["b"])  # (a list: no hash)
     with pytest.raises(TypeError):
-        core.memo_split({"a": ()}, ["a"] * 20 + [["b"]])
+        core.memo_split({"a": ()}, values)
