@@ -290,3 +290,18 @@ def test_a_helper_that_asks_for_memory_ahead_is_always_inlined() -> None:
                 unmarked.append(f"{path.name}: {name}")
     assert {"prefetch_search", "prefetch_rows", "keymap_prefetch"} <= set(helpers)
     assert unmarked == []
+
+
+def test_the_package_data_holds_every_native_header() -> None:
+    """A build from the installed package (an sdist, a wheel's source) finds every
+    header the C sources include: the list of names it had missed five of them."""
+    import tomllib
+    from fnmatch import fnmatch
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    data = tomllib.loads((root / "pyproject.toml").read_text())
+    patterns = data["tool"]["setuptools"]["package-data"]["fingerprints"]
+    headers = [p.name for p in (root / "fingerprints").glob("*.h")]
+    assert headers
+    assert [h for h in headers if not any(fnmatch(h, pat) for pat in patterns)] == []
