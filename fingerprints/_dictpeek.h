@@ -40,10 +40,9 @@ static inline const PeekKeys *peek_keys(PyObject *dict) {
     return (const PeekKeys *)((PyDictObject *)dict)->ma_keys;
 }
 
-/* The entry index in the first slot ``hash`` probes, or -1 (an empty or deleted slot,
- * or a slot outside the table). */
+/* The entry index in the first slot ``hash`` probes, or -1 (an empty or deleted
+ * slot); the caller checked dk_log2_size. */
 static inline Py_ssize_t peek_index(const PeekKeys *k, Py_hash_t hash) {
-    if (k->dk_log2_size >= 8 * sizeof(size_t)) return -1;
     size_t i = (size_t)hash & (((size_t)1 << k->dk_log2_size) - 1);
     if (k->dk_log2_size < 8) return ((const int8_t *)k->dk_indices)[i];
     if (k->dk_log2_size < 16) return ((const int16_t *)k->dk_indices)[i];
@@ -69,8 +68,8 @@ PREFETCH_HELPER void dict_ahead(PyObject *dict, Py_hash_t hash, int stage) {
     const PeekKeys *k = peek_keys(dict);
     if (k->dk_log2_size >= 8 * sizeof(size_t) || k->dk_log2_index_bytes >= 8 * sizeof(size_t))
         return;
-    size_t i = (size_t)hash & (((size_t)1 << k->dk_log2_size) - 1);
     if (stage == 0) {
+        size_t i = (size_t)hash & (((size_t)1 << k->dk_log2_size) - 1);
         size_t width = (size_t)1 << k->dk_log2_index_bytes >> k->dk_log2_size;
         __builtin_prefetch(k->dk_indices + i * width);
         return;
