@@ -57,6 +57,8 @@ typedef struct {
     Py_ssize_t ntable, captable;
     Value *vals;       /* the current row's */
     Py_ssize_t nvals, capvals;
+    Value *next;       /* the next row's, resolved a row ahead (see RowAhead) */
+    Py_ssize_t nnext, capnext;
     Cand *cands;
     Py_ssize_t ncands, capcands;
     KeyMap cmap;       /* a record's id + 1 -> its candidate in this row */

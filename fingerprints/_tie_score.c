@@ -237,6 +237,7 @@ void tie_work_free(Work *wk) {
         Py_DECREF(wk->best[i].line);
     }
     PyMem_Free(wk->vals);
+    PyMem_Free(wk->next);
     PyMem_Free(wk->cands);
     PyMem_Free(wk->best);
     keymap_free(&wk->cmap);
