@@ -305,6 +305,7 @@ PyObject *native_blank_holes(PyObject *self, PyObject *args); /* _regions.c */
 PyObject *native_region_texts(PyObject *self, PyObject *args); /* _regions.c */
 PyObject *native_column_hits(PyObject *self, PyObject *args); /* _hits.c */
 PyObject *native_memo_settle(PyObject *self, PyObject *args); /* _memo.c */
+PyObject *native_cache_split(PyObject *self, PyObject *args); /* _memo.c */
 PyObject *native_sorted_counts(PyObject *self, PyObject *args); /* _summary.c */
 PyObject *native_prose_guards(PyObject *self, PyObject *arg); /* _guards.c */
 PyObject *native_keep_freed_memory(PyObject *self, PyObject *args); /* _memory.c */
@@ -385,6 +386,9 @@ static PyMethodDef methods[] = {
      "(_memo.c)."},
     {"memo_settle", native_memo_settle, METH_VARARGS,
      "memo_settle(entries, fresh, found) -> entries added (_memo.c)."},
+    {"cache_split", native_cache_split, METH_VARARGS,
+     "cache_split(cache, pairs) -> (each pair's answer or None, {kind: positions of the "
+     "pairs the cache lacks}) (_memo.c)."},
     {"prose_guards", native_prose_guards, METH_O,
      "prose_guards(window) -> bits: 1 date, 2 postal code, 4 address guards match "
      "(_guards.c)."},

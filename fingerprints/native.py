@@ -134,6 +134,9 @@ class NativeCore(Protocol):
     def memo_settle(self, entries: dict[str, Any], fresh: list[str],
                     found: dict[str, Any], /) -> int: ...
 
+    def cache_split(self, cache: dict[tuple[str, str], Any], pairs: Sequence[tuple[str, str]],
+                    /) -> tuple[list[Any], dict[str, list[int]]]: ...
+
     # The supporting kinds' canonical forms on prepared text (``fingerprints/_canon.c``):
     # each returns the reference's answer, or NotImplemented where it cannot decide
     # exactly and the normalizer's Python code must run.

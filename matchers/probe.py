@@ -255,36 +255,72 @@ class DigestProber:
             else:
                 evict_oldest_half(cache)
         # Hundreds of thousands of values per chunk: every step per value below
-        # runs in C (map, compress, sort, zip); Python only loops per kind and
-        # per Bloom survivor.
-        known = list(map(cache.get, pairs))
-        missing = list(compress(pairs, map(is_, known, repeat(None))))
-        if not missing:
-            return known  # type: ignore[return-value]  # no None left in it
-        # Grouped by kind (a stable sort), so each kind's pre-keyed state is reused.
-        missing.sort(key=_KIND)
+        # runs in C (the cache's lookups in one native pass, then map, compress,
+        # zip); Python only loops per kind and per Bloom survivor.
+        core = native.CORE
+        known: list[Hits | None]
+        if core is not None:
+            known, by_kind = core.cache_split(cache, pairs)
+            if not by_kind:
+                return known  # type: ignore[return-value]  # no None left in it
+            groups = sorted(by_kind.items())
+        else:
+            known = list(map(cache.get, pairs))
+            groups = _missing_by_kind(pairs, known)
+            if not groups:
+                return known  # type: ignore[return-value]  # no None left in it
         probed: list[tuple[str, str]] = []
+        probed_at: list[int] = []
         kinds: list[str] = []
         chunks: list[bytes] = []
-        for kind, group in groupby(missing, _KIND):
+        kept: list[tuple[int, int]] = []  # ranges of ``probed`` whose misses are kept
+        once: list[bool] = []  # per value of ``probed``: of a kind whose misses are not
+        for kind, where in groups:
             if kind not in self._kinds:
+                list(map(known.__setitem__, where, repeat(NO_HITS)))
                 continue
-            values = list(group)
+            values = list(map(pairs.__getitem__, where))
             chunks.append(self._hasher.digest_blob(kind, list(map(_VALUE, values))))
-            probed += values
-            kinds += repeat(kind, len(values))
             # Misses are remembered too, except those of the kinds that rarely
             # repeat (phone numbers, e-mail addresses): they would only push out
             # the names and dates that do.
             if kind not in self._once:
-                cache.update(zip(values, repeat(NO_HITS)))
+                kept.append((len(probed), len(probed) + len(values)))
+            once += repeat(kind in self._once, len(values))
+            probed += values
+            probed_at += where
+            kinds += repeat(kind, len(values))
         at, got = self._found(b"".join(chunks), kinds)
-        if at:
-            cache.update(zip(map(probed.__getitem__, at), got, strict=True))
-        # Every answer of this batch is in the cache now (nothing leaves it within a
-        # call), save the misses of the kinds not remembered and of kinds the set
-        # lacks: those are NO_HITS.
-        return list(map(cache.get, pairs, repeat(NO_HITS)))
+        # Each answer is put where it goes, and in the cache once (a hit of a kind
+        # whose misses are kept, with them, in the order of the values): no second
+        # lookup of every value, no second insert of every hit.
+        answers: list[Hits] = [NO_HITS] * len(probed)
+        list(map(answers.__setitem__, at, got))
+        list(map(known.__setitem__, probed_at, answers))
+        for lo, hi in kept:
+            cache.update(zip(probed[lo:hi], answers[lo:hi], strict=True))
+        hit_once = list(compress(at, map(once.__getitem__, at)))
+        cache.update(zip(map(probed.__getitem__, hit_once), map(answers.__getitem__, hit_once),
+                         strict=True))
+        return known  # type: ignore[return-value]  # every None filled
+
+
+def _missing_by_kind(pairs: Sequence[tuple[str, str]], known: list[Hits | None]
+                     ) -> list[tuple[str, list[int]]]:
+    """The positions of the pairs ``known`` lacks an answer for (None), grouped by
+    kind in the kinds' order, each group in the pairs' order (the reference of the
+    native ``cache_split``)."""
+    where = list(compress(range(len(pairs)), map(is_, known, repeat(None))))
+    where_kinds = list(map(_KIND, map(pairs.__getitem__, where)))
+    order = sorted(range(len(where)), key=where_kinds.__getitem__)
+    where = list(map(where.__getitem__, order))
+    groups: list[tuple[str, list[int]]] = []
+    start = 0
+    for kind, group in groupby(map(where_kinds.__getitem__, order)):
+        size = len(list(group))
+        groups.append((kind, where[start:start + size]))
+        start += size
+    return groups
 
 
 def _plain(a: np.ndarray) -> bool:

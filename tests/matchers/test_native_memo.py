@@ -100,3 +100,41 @@ def test_an_unhashable_value_is_an_error() -> None:
     values.append(["b"])  # (a list: no hash)
     with pytest.raises(TypeError):
         core.memo_split({"a": ()}, values)
+
+
+_PAIRS = st.tuples(st.sampled_from(["name", "phone", "birthdate"]),
+                   st.text(alphabet="ab1", max_size=3))
+
+
+@given(st.dictionaries(_PAIRS, st.sampled_from([(), (1,), "x"]), max_size=10),
+       st.lists(_PAIRS, max_size=90), st.booleans())
+@settings(max_examples=500, deadline=None)
+def test_cache_split_as_the_reference(cache: dict[tuple[str, str], Any],
+                                      pairs: list[tuple[str, str]], as_tuple: bool) -> None:
+    """Each pair's answer (the cache's own object) or None, and the positions of the
+    missing ones grouped by kind, in order: as ``_missing_by_kind`` groups them. Lists
+    past 64 pairs take the heap array of hashes; repeated pairs are each looked up."""
+    from matchers.probe import _missing_by_kind
+
+    with native.use(True):
+        core = native.CORE
+    assert core is not None
+    # (equal pairs that are other objects than the cache's keys)
+    pairs = [(k, "".join(v)) for k, v in pairs]
+    known, by_kind = core.cache_split(cache, tuple(pairs) if as_tuple else pairs)
+    assert known == [cache.get(p) for p in pairs]
+    assert all(a is cache[p] for a, p in zip(known, pairs, strict=True) if a is not None)
+    reference = list(map(cache.get, pairs))
+    assert sorted(by_kind.items()) == _missing_by_kind(pairs, reference)
+    assert all(pairs[i] not in cache for where in by_kind.values() for i in where)
+
+
+def test_cache_split_refuses_what_is_no_pair() -> None:
+    with native.use(True):
+        core: Any = native.CORE  # (called with what the signature refuses)
+    assert core is not None
+    with pytest.raises(TypeError):
+        core.cache_split({}, [("name", "a"), ["unhashable"]])
+    with pytest.raises(TypeError, match="a pair is"):
+        core.cache_split({}, [("name", "a"), "name"])
+    assert core.cache_split({"name": 1}, ["name"]) == ([1], {})
