@@ -191,10 +191,11 @@ typedef struct {
     int has_common;
 } RowValues;
 
-/* Row ``ri``'s values with bits into wk->next (the row loop resolves each row a row
- * ahead of tying it); ``a`` gets its items and bits. Returns 0, 2 to fall back (a kind
- * past 64 bits), or -1 on error; ``a->fseq`` is set only on 0. */
-static int row_values(Work *wk, Ctx *cx, const RowType *rt, PyObject *rc, RowValues *a) {
+/* A row's values with bits into ``buf`` (the row loop resolves each row two rows ahead
+ * of tying it); ``a`` gets its items and bits. Returns 0, 2 to fall back (a kind past
+ * 64 bits), or -1 on error; ``a->fseq`` is set only on 0. */
+static int row_values(Work *wk, Ctx *cx, const RowType *rt, PyObject *rc, ValueBuf *buf,
+                      RowValues *a) {
     memset(a, 0, sizeof *a);
     PyObject *found = row_attr(rc, rt->tp, rt->found_off, rt->s_found);
     if (found == NULL) return -1;
@@ -202,15 +203,15 @@ static int row_values(Work *wk, Ctx *cx, const RowType *rt, PyObject *rc, RowVal
     Py_DECREF(found);
     if (fseq == NULL) return -1;
     Py_ssize_t nf = PySequence_Fast_GET_SIZE(fseq);
-    if (grow((void **)&wk->next, &wk->capnext, nf, sizeof(Value)) < 0) goto fail;
-    wk->nnext = 0;
+    if (grow((void **)&buf->v, &buf->cap, nf, sizeof(Value)) < 0) goto fail;
+    buf->n = 0;
     for (Py_ssize_t f = 0; f < nf; f++) {
         PyObject *item = PySequence_Fast_GET_ITEM(fseq, f);
         if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 1) {
             PyErr_SetString(PyExc_TypeError, "found holds (pair, where) tuples");
             goto fail;
         }
-        Value *v = &wk->next[wk->nnext];
+        Value *v = &buf->v[buf->n];
         int got = value_of(wk, PyTuple_GET_ITEM(item, 0), cx, v);
         if (got == 2) {
             Py_DECREF(fseq);
@@ -221,7 +222,7 @@ static int row_values(Work *wk, Ctx *cx, const RowType *rt, PyObject *rc, RowVal
         a->prim |= v->pp;
         a->strong |= v->ps;
         a->has_common |= v->common;
-        wk->nnext++;
+        buf->n++;
     }
     a->fseq = fseq;
     return 0;
@@ -230,37 +231,55 @@ fail:
     return -1;
 }
 
-/* The resolved next row becomes the current one (wk->vals). */
+/* The row resolved first ahead becomes the current one (wk->vals); the current one's
+ * array is reused for the row after next. */
 static void take_next(Work *wk) {
-    Value *v = wk->vals;
-    Py_ssize_t cap = wk->capvals;
-    wk->vals = wk->next;
-    wk->nvals = wk->nnext;
-    wk->capvals = wk->capnext;
-    wk->next = v;
-    wk->capnext = cap;
-    wk->nnext = 0;
+    ValueBuf done = {wk->vals, 0, wk->capvals};
+    wk->vals = wk->ahead[0].v;
+    wk->nvals = wk->ahead[0].n;
+    wk->capvals = wk->ahead[0].cap;
+    wk->ahead[0] = wk->ahead[1];
+    wk->ahead[1] = done;
 }
 
-/* For the next row (resolved in wk->next), ask for the index's record offsets of the
- * records its candidates will be, when its common values will read their keys: at ten
- * million records each is a miss, and asked for only as the row's candidates were
- * gathered it had not come when they were read (perf: a third of tie_rows' time at
- * 10M waited on it). A row ahead, it comes while this row is tied. Only hints. */
-PREFETCH_HELPER void prefetch_offsets(const Work *wk, const RowValues *a, const RecordKeys *k) {
+/* Each record id of a row resolved ahead (``buf``, ``a`` its bits) that row_cands
+ * will make a candidate: the records of its wanted rare values. */
+#define EACH_CAND_ID(buf, a, id, body)                                                 \
+    for (Py_ssize_t i_ = 0; i_ < (buf)->n; i_++) {                                     \
+        const Value *v_ = &(buf)->v[i_];                                               \
+        uint64_t wanted_ = (a)->prim ? v_->pp : v_->ps;                                \
+        if (v_->common || !wanted_) continue;                                          \
+        for (Py_ssize_t r_ = 0; r_ < v_->nrec; r_++) {                                 \
+            long long id = v_->recs[r_].id;                                            \
+            if (v_->recs[r_].bits & wanted_) body                                      \
+        }                                                                              \
+    }
+
+/* At ten million records a candidate's keys, read when the row's common values are
+ * checked, are two misses in a row: its offset into the index's record keys, then the
+ * keys. Asked for as the row's candidates were gathered, they had not come when they
+ * were read (perf: a third of tie_rows' time at 10M). The row after next asks for
+ * its candidates' offsets, the next row (whose offsets have come) for their keys.
+ * Only hints. */
+PREFETCH_HELPER void prefetch_offsets(const ValueBuf *buf, const RowValues *a,
+                                      const RecordKeys *k) {
     if (!a->has_common || !a->strong || k->call != NULL) return;
     const uint64_t *off = k->off.buf;
     long long noff = (long long)(k->off.len / 8);
-    for (Py_ssize_t i = 0; i < wk->nnext; i++) {
-        const Value *v = &wk->next[i];
-        uint64_t wanted = a->prim ? v->pp : v->ps;
-        if (v->common || !wanted) continue;
-        for (Py_ssize_t r = 0; r < v->nrec; r++) {
-            long long id = v->recs[r].id;
-            if ((v->recs[r].bits & wanted) && id >= 0 && id + 1 < noff)
-                __builtin_prefetch(&off[id]);
-        }
-    }
+    EACH_CAND_ID(buf, a, id, {
+        if (id >= 0 && id + 1 < noff) __builtin_prefetch(&off[id]);
+    })
+}
+
+PREFETCH_HELPER void prefetch_keys(const ValueBuf *buf, const RowValues *a,
+                                   const RecordKeys *k) {
+    if (!a->has_common || !a->strong || k->call != NULL) return;
+    const uint64_t *off = k->off.buf, *rk = k->keys.buf;
+    long long noff = (long long)(k->off.len / 8);
+    uint64_t nrk = (uint64_t)(k->keys.len / 8);
+    EACH_CAND_ID(buf, a, id, {
+        if (id >= 0 && id + 1 < noff && off[id] < nrk) __builtin_prefetch(&rk[off[id]]);
+    })
 }
 
 /* The row's candidate records: those its rare values of a wanted kind name (of a
@@ -449,29 +468,38 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
         rt.found_off = slot_offset(rt.tp, s_found);
         rt.line_off = slot_offset(rt.tp, s_line);
     }
-    /* Each row's values are resolved a row ahead of its tie (prefetch_offsets); the
-     * table of values fills in the same order as row by row. */
-    RowValues cur = {0}, nxt = {0};
-    if (nrows && (r = row_values(&wk, &cx, &rt, PySequence_Fast_GET_ITEM(seq, 0), &nxt)) != 0)
-        goto done;
+    /* Each row's values are resolved two rows ahead of its tie (prefetch_offsets,
+     * prefetch_keys); the table of values fills in the same order as row by row. */
+    RowValues cur = {0}, ahead[2] = {{0}, {0}};
+    for (Py_ssize_t i = 0; i < 2 && i < nrows; i++) {
+        r = row_values(&wk, &cx, &rt, PySequence_Fast_GET_ITEM(seq, i), &wk.ahead[i],
+                       &ahead[i]);
+        if (r != 0) {
+            Py_CLEAR(ahead[0].fseq);
+            goto done;
+        }
+        prefetch_offsets(&wk.ahead[i], &ahead[i], &keys);
+    }
     for (Py_ssize_t ri = 0; ri < nrows; ri++) {
         PyObject *rc = PySequence_Fast_GET_ITEM(seq, ri);
         take_next(&wk);
-        cur = nxt;
-        nxt.fseq = NULL;
-        prefetch_rows(&wk, seq, ri + 1, nrows, rt.tp, rt.found_off);
-        if (ri + 1 < nrows) {
-            r = row_values(&wk, &cx, &rt, PySequence_Fast_GET_ITEM(seq, ri + 1), &nxt);
-            if (r != 0) {
-                Py_CLEAR(cur.fseq);
-                goto done;
-            }
-            prefetch_offsets(&wk, &nxt, &keys);
+        cur = ahead[0];
+        ahead[0] = ahead[1];
+        ahead[1] = (RowValues){0};
+        prefetch_rows(&wk, seq, ri + 2, nrows, rt.tp, rt.found_off);
+        if (ri + 2 < nrows) {
+            r = row_values(&wk, &cx, &rt, PySequence_Fast_GET_ITEM(seq, ri + 2), &wk.ahead[1],
+                           &ahead[1]);
+            if (r == 0) prefetch_offsets(&wk.ahead[1], &ahead[1], &keys);
         }
-        r = tie_row(&wk, &keys, &sc, &rt, rc, &cur, ri);
+        if (r == 0) {
+            prefetch_keys(&wk.ahead[0], &ahead[0], &keys);
+            r = tie_row(&wk, &keys, &sc, &rt, rc, &cur, ri);
+        }
         Py_CLEAR(cur.fseq);
         if (r != 0) {
-            Py_CLEAR(nxt.fseq);
+            Py_CLEAR(ahead[0].fseq);
+            Py_CLEAR(ahead[1].fseq);
             goto done;
         }
     }

@@ -33,6 +33,11 @@ typedef struct {
 } Value;
 
 typedef struct {
+    Value *v;
+    Py_ssize_t n, cap;
+} ValueBuf;
+
+typedef struct {
     PyObject *rec;     /* borrowed: a key of some value's {record: bits}, or NULL */
     long long id;      /* its value */
     uint64_t mask;
@@ -57,8 +62,7 @@ typedef struct {
     Py_ssize_t ntable, captable;
     Value *vals;       /* the current row's */
     Py_ssize_t nvals, capvals;
-    Value *next;       /* the next row's, resolved a row ahead (see RowAhead) */
-    Py_ssize_t nnext, capnext;
+    ValueBuf ahead[2]; /* the next two rows', resolved ahead of their tie (_tie.c) */
     Cand *cands;
     Py_ssize_t ncands, capcands;
     KeyMap cmap;       /* a record's id + 1 -> its candidate in this row */

@@ -237,7 +237,8 @@ void tie_work_free(Work *wk) {
         Py_DECREF(wk->best[i].line);
     }
     PyMem_Free(wk->vals);
-    PyMem_Free(wk->next);
+    PyMem_Free(wk->ahead[0].v);
+    PyMem_Free(wk->ahead[1].v);
     PyMem_Free(wk->cands);
     PyMem_Free(wk->best);
     keymap_free(&wk->cmap);
