@@ -25,6 +25,7 @@ import numpy.typing as npt
 from fingerprints import native
 from fingerprints.errors import FingerprintSetError
 from fingerprints.keyed import DIGEST_SIZE
+from fingerprints.pages import advise_large_pages
 
 MAGIC = b"LPBLOOM\x00"
 FORMAT_VERSION = 1
@@ -231,6 +232,7 @@ class BloomFilter:
                 f"id {key_id}: use the key it was built with, or re-fingerprint"
             )
         mm = np.memmap(p, dtype="<u8", mode="r", offset=HEADER_SIZE, shape=(nwords,))
+        advise_large_pages(getattr(mm, "_mmap", None))
         return cls(np.asarray(mm), m, k, n, stored)
 
     # -- lookup ----------------------------------------------------------------------

@@ -59,6 +59,7 @@ from fingerprints.manifest import (
     default_normalizer_version,
     tool_version,
 )
+from fingerprints.pages import drop_written
 from fingerprints.reader import FingerprintSet, Hit
 from fingerprints.shred import SetSecret
 from fingerprints.streambuild import (
@@ -439,6 +440,8 @@ class FingerprintSetBuilder:
         manifest.mac = manifest_mac(self._key, manifest)
         write_fsync(tmp / MANIFEST_FILE, manifest.to_json().encode("utf-8"))
         write_stamp(tmp, self._key, manifest)  # the files were just hashed
+        for name in _data_files():
+            drop_written(tmp / name)  # (the first open reads them back in large pages)
         return manifest
 
     def _write_bloom(self, path: Path, n: int) -> tuple[int, int]:

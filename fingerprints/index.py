@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from fingerprints import native
 from fingerprints.errors import FingerprintSetError
+from fingerprints.pages import advise_large_pages
 
 U64 = npt.NDArray[np.uint64]
 ARRAYS: dict[str, np.dtype[Any]] = {
@@ -94,6 +95,8 @@ def load_npy(path: Path, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
             f"{path.name} in fingerprint set {path.parent} has the wrong shape or type: "
             "copy the set again or re-fingerprint"
         )
+    # (np.memmap keeps its map as ``_mmap``; an array read in has none)
+    advise_large_pages(getattr(arr, "_mmap", None))
     return np.asarray(arr)
 
 
@@ -328,6 +331,8 @@ class RefStore:
                 self._blob: mmap.mmap | bytes = (
                     mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
                 )
+                if isinstance(self._blob, mmap.mmap):
+                    advise_large_pages(self._blob)
         except OSError:
             raise FingerprintSetError(
                 f"{REFS_FILE} of fingerprint set {directory} is missing: copy the set again"
