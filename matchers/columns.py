@@ -205,13 +205,14 @@ def scan_columns(
     for j, shaped in shaped_of.items():
         got = prober.probe_kind(shaped.kind, shaped.canonicals)
         if any(got):
-            kind, values, canons = shaped.kind, shaped.values, shaped.canonicals
-            cells: dict[str, Pair] = {}
-            for i in compress(range(len(got)), got):
-                pair = (kind, canons[i])
-                hits[pair] = got[i]
-                cells[values[i]] = pair
-            shaped_hits[j] = cells
+            # (a clean dump's customers' phone numbers hit by the ten thousand a
+            # chunk: made into pairs in C, not one by one in Python)
+            at = list(compress(range(len(got)), got))
+            hit_pairs = list(zip(repeat(shaped.kind), map(shaped.canonicals.__getitem__, at),
+                                 strict=False))
+            hits.update(zip(hit_pairs, map(got.__getitem__, at), strict=True))
+            shaped_hits[j] = dict(zip(map(shaped.values.__getitem__, at), hit_pairs,
+                                      strict=True))
     if not hit_set and not shaped_hits and not any(
         any(map(MEMO_STRONG, res)) for _values, res in known
     ):
@@ -259,10 +260,13 @@ def scan_columns(
         cell_hits, strong_values, matched_values = read_hits(
             found, hit_set, hits, j, WEAK_KINDS, memos[j], known[j] if known[j][0] else None
         )
-        for value, pair in shaped_hits.get(j, {}).items():
-            cell_hits[value] = [(pair, j)]
-            strong_values.add(value)  # phone and e-mail are primary kinds
-            matched_values[value] = 1
+        shaped_cells = shaped_hits.get(j)
+        if shaped_cells:
+            # value -> [(pair, j)], each its own list, as column_hits makes them
+            items = zip(shaped_cells.values(), repeat(j), strict=False)
+            cell_hits.update(zip(shaped_cells, map(list, zip(items, strict=True)), strict=True))
+            strong_values.update(shaped_cells)  # phone and e-mail are primary kinds
+            matched_values.update(zip(shaped_cells, repeat(1), strict=False))
         if not cell_hits:
             continue
         if matched_values:
