@@ -90,4 +90,41 @@ PREFETCH_HELPER void dict_ahead(PyObject *dict, Py_hash_t hash, int stage) {
 #endif
 }
 
+/* Step ``i`` of a loop that looks ``items[0..n)`` up in ``dict`` one after the other,
+ * ``stages`` (1 to 3) stages of dict_ahead ``ahead`` keys apart: the key
+ * ``stages * ahead`` on is hashed into ``hashes`` and its index slot asked for, the
+ * later stages for the keys nearer. The loop runs ``i`` from ``-stages * ahead``, and
+ * looks up key ``i`` (when ``i >= 0``) with ``hashes[i]``. -1 when a hash fails. */
+static inline int dict_lookahead(PyObject *dict, PyObject *const *items, Py_hash_t *hashes,
+                                 Py_ssize_t n, Py_ssize_t i, Py_ssize_t ahead, int stages) {
+    Py_ssize_t first = i + stages * ahead;
+    if (first >= 0 && first < n) {
+        if ((hashes[first] = PyObject_Hash(items[first])) == -1) return -1;
+        dict_ahead(dict, hashes[first], 0);
+    }
+    for (int s = 1; s < stages; s++) {
+        Py_ssize_t k = i + (stages - s) * ahead;
+        if (k >= 0 && k < n) dict_ahead(dict, hashes[k], s);
+    }
+    return 0;
+}
+
+/* A loop's hashes: on the stack for a few keys (a page's column), else on the heap. */
+#define FEW_HASHES 64
+typedef struct {
+    Py_hash_t few[FEW_HASHES];
+    Py_hash_t *at;
+} Hashes;
+
+/* hs->at for ``n`` keys, or NULL with MemoryError. */
+static inline Py_hash_t *hashes_for(Hashes *hs, Py_ssize_t n) {
+    hs->at = n <= FEW_HASHES ? hs->few : PyMem_Malloc(sizeof(Py_hash_t) * (size_t)n);
+    if (hs->at == NULL) PyErr_NoMemory();
+    return hs->at;
+}
+
+static inline void hashes_free(Hashes *hs) {
+    if (hs->at != hs->few) PyMem_Free(hs->at);
+}
+
 #endif

@@ -38,23 +38,13 @@ PyObject *native_memo_split(PyObject *self, PyObject *args) {
     if (seq == NULL) return NULL;
     Py_ssize_t n = PyTuple_GET_SIZE(seq);
     PyObject **items = ((PyTupleObject *)seq)->ob_item;
-    /* (a page's column has a few values: their hashes on the stack) */
-    Py_hash_t few[64];
-    Py_hash_t *hashes = n <= 64 ? few : PyMem_Malloc(sizeof(Py_hash_t) * (size_t)n);
+    Hashes hs;
+    Py_hash_t *hashes = hashes_for(&hs, n);
     PyObject *fresh = PyList_New(0), *kv = PyList_New(0), *kr = PyList_New(0);
     PyObject *unread = NULL;
-    if (hashes == NULL) PyErr_NoMemory();
     if (hashes == NULL || fresh == NULL || kv == NULL || kr == NULL) goto fail;
     for (Py_ssize_t i = -3 * MEMO_AHEAD; i < n; i++) {
-        Py_ssize_t ahead = i + 3 * MEMO_AHEAD;
-        if (ahead < n) {
-            if ((hashes[ahead] = PyObject_Hash(items[ahead])) == -1) goto fail;
-            dict_ahead(entries, hashes[ahead], 0);
-        }
-        if (i + 2 * MEMO_AHEAD >= 0 && i + 2 * MEMO_AHEAD < n)
-            dict_ahead(entries, hashes[i + 2 * MEMO_AHEAD], 1);
-        if (i + MEMO_AHEAD >= 0 && i + MEMO_AHEAD < n)
-            dict_ahead(entries, hashes[i + MEMO_AHEAD], 2);
+        if (dict_lookahead(entries, items, hashes, n, i, MEMO_AHEAD, 3) < 0) goto fail;
         if (i < 0) continue;
         PyObject *v = items[i];
         PyObject *r = PyDict_GetItemWithError(entries, v); /* borrowed */
@@ -77,11 +67,11 @@ PyObject *native_memo_split(PyObject *self, PyObject *args) {
             goto fail;
         }
     }
-    if (hashes != few) PyMem_Free(hashes);
+    hashes_free(&hs);
     Py_DECREF(seq);
     return Py_BuildValue("(NNNN)", fresh, kv, kr, unread != NULL ? unread : Py_NewRef(Py_None));
 fail:
-    if (hashes != few) PyMem_Free(hashes);
+    hashes_free(&hs);
     Py_DECREF(seq);
     Py_XDECREF(fresh);
     Py_XDECREF(kv);
@@ -153,20 +143,14 @@ PyObject *native_cache_split(PyObject *self, PyObject *args) {
     if (seq == NULL) return NULL;
     Py_ssize_t n = PyTuple_GET_SIZE(seq);
     PyObject **items = ((PyTupleObject *)seq)->ob_item;
-    Py_hash_t few[64];
-    Py_hash_t *hashes = n <= 64 ? few : PyMem_Malloc(sizeof(Py_hash_t) * (size_t)n);
+    Hashes hs;
+    Py_hash_t *hashes = hashes_for(&hs, n);
     PyObject *known = PyList_New(n), *missing = PyDict_New(), *out = NULL;
     PyObject *last_kind = NULL, *last_list = NULL;
-    if (hashes == NULL) PyErr_NoMemory();
     if (hashes == NULL || known == NULL || missing == NULL) goto done;
     for (Py_ssize_t i = -2 * CACHE_AHEAD; i < n; i++) {
-        Py_ssize_t ahead = i + 2 * CACHE_AHEAD;
-        if (ahead < n) {
-            if ((hashes[ahead] = PyObject_Hash(items[ahead])) == -1) goto done;
-            dict_ahead(cache, hashes[ahead], 0);
-        }
-        if (i + CACHE_AHEAD >= 0 && i + CACHE_AHEAD < n)
-            dict_ahead(cache, hashes[i + CACHE_AHEAD], 1);
+        /* (a tuple key is compared by identity first: its object is not read) */
+        if (dict_lookahead(cache, items, hashes, n, i, CACHE_AHEAD, 2) < 0) goto done;
         if (i < 0) continue;
         PyObject *p = items[i];
         PyObject *a = _PyDict_GetItem_KnownHash(cache, p, hashes[i]); /* borrowed */
@@ -185,7 +169,7 @@ PyObject *native_cache_split(PyObject *self, PyObject *args) {
     }
     out = PyTuple_Pack(2, known, missing);
 done:
-    if (hashes != few) PyMem_Free(hashes);
+    hashes_free(&hs);
     Py_XDECREF(known);
     Py_XDECREF(missing);
     Py_DECREF(seq);
