@@ -71,15 +71,12 @@ static Cand *cand_add(Work *wk, PyObject *rec, long long id) {
     return c;
 }
 
-/* Ask for what a new candidate will be read with, so that the misses of a row's
- * candidates overlap instead of coming one after the other (at ten million records
- * the index's key arrays and the call's table of records are far larger than the
- * caches): its record's first slot in the table of bests, and, when ``roff`` is
- * given, its offset into the index's record keys. Only hints: nothing is read. */
-PREFETCH_HELPER void prefetch_cand(const Work *wk, long long id, const Py_buffer *roff) {
+/* Ask for a new candidate's first slot in the table of bests, so that the misses of a
+ * row's candidates overlap instead of coming one after the other (at ten million
+ * records the call's table of records is far larger than the caches; the candidate's
+ * keys in the index were asked for rows ahead: prefetch_offsets, prefetch_keys). */
+PREFETCH_HELPER void prefetch_cand(const Work *wk, long long id) {
     keymap_prefetch(&wk->bmap, id_key(id));
-    if (roff != NULL && id >= 0 && (id + 1) * 8 < roff->len)
-        __builtin_prefetch((const uint64_t *)roff->buf + id);
 }
 
 /* The same for the record's entry in the table of bests, once its slot has come. */
@@ -182,36 +179,28 @@ typedef struct {
     PyObject *s_found, *s_line;
 } RowType;
 
-/* A row whose values are resolved: its found items (owned: the candidates' records are
- * keys of values found in it, so they are kept until the row is done), and the bits of
- * its values' primary and strong kinds. */
-typedef struct {
-    PyObject *fseq;
-    uint64_t prim, strong;
-    int has_common;
-} RowValues;
-
-/* A row's values with bits into ``buf`` (the row loop resolves each row two rows ahead
- * of tying it); ``a`` gets its items and bits. Returns 0, 2 to fall back (a kind past
- * 64 bits), or -1 on error; ``a->fseq`` is set only on 0. */
-static int row_values(Work *wk, Ctx *cx, const RowType *rt, PyObject *rc, ValueBuf *buf,
-                      RowValues *a) {
-    memset(a, 0, sizeof *a);
+/* A row's values with bits, its items and their bits into ``a`` (the row loop resolves
+ * each row two rows ahead of tying it). Returns 0, 2 to fall back (a kind past 64
+ * bits), or -1 on error; ``a->fseq`` is set only on 0. */
+static int row_values(Work *wk, Ctx *cx, const RowType *rt, PyObject *rc, RowVals *a) {
+    Py_CLEAR(a->fseq);
+    a->n = 0;
+    a->prim = a->strong = 0;
+    a->has_common = 0;
     PyObject *found = row_attr(rc, rt->tp, rt->found_off, rt->s_found);
     if (found == NULL) return -1;
     PyObject *fseq = PySequence_Fast(found, "found must be a sequence");
     Py_DECREF(found);
     if (fseq == NULL) return -1;
     Py_ssize_t nf = PySequence_Fast_GET_SIZE(fseq);
-    if (grow((void **)&buf->v, &buf->cap, nf, sizeof(Value)) < 0) goto fail;
-    buf->n = 0;
+    if (grow((void **)&a->v, &a->cap, nf, sizeof(Value)) < 0) goto fail;
     for (Py_ssize_t f = 0; f < nf; f++) {
         PyObject *item = PySequence_Fast_GET_ITEM(fseq, f);
         if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 1) {
             PyErr_SetString(PyExc_TypeError, "found holds (pair, where) tuples");
             goto fail;
         }
-        Value *v = &buf->v[buf->n];
+        Value *v = &a->v[a->n];
         int got = value_of(wk, PyTuple_GET_ITEM(item, 0), cx, v);
         if (got == 2) {
             Py_DECREF(fseq);
@@ -222,7 +211,7 @@ static int row_values(Work *wk, Ctx *cx, const RowType *rt, PyObject *rc, ValueB
         a->prim |= v->pp;
         a->strong |= v->ps;
         a->has_common |= v->common;
-        buf->n++;
+        a->n++;
     }
     a->fseq = fseq;
     return 0;
@@ -231,22 +220,22 @@ fail:
     return -1;
 }
 
-/* The row resolved first ahead becomes the current one (wk->vals); the current one's
- * array is reused for the row after next. */
+/* The next row becomes the one tied (rows[0]); the row just tied lets its items go,
+ * and its array is reused for the row after next. */
 static void take_next(Work *wk) {
-    ValueBuf done = {wk->vals, 0, wk->capvals};
-    wk->vals = wk->ahead[0].v;
-    wk->nvals = wk->ahead[0].n;
-    wk->capvals = wk->ahead[0].cap;
-    wk->ahead[0] = wk->ahead[1];
-    wk->ahead[1] = done;
+    RowVals done = wk->rows[0];
+    Py_CLEAR(done.fseq);
+    done.n = 0;
+    wk->rows[0] = wk->rows[1];
+    wk->rows[1] = wk->rows[2];
+    wk->rows[2] = done;
 }
 
-/* Each record id of a row resolved ahead (``buf``, ``a`` its bits) that row_cands
- * will make a candidate: the records of its wanted rare values. */
-#define EACH_CAND_ID(buf, a, id, body)                                                 \
-    for (Py_ssize_t i_ = 0; i_ < (buf)->n; i_++) {                                     \
-        const Value *v_ = &(buf)->v[i_];                                               \
+/* Each record id of a row resolved ahead (``a``) that row_cands will make a
+ * candidate: the records of its wanted rare values. */
+#define EACH_CAND_ID(a, id, body)                                                      \
+    for (Py_ssize_t i_ = 0; i_ < (a)->n; i_++) {                                       \
+        const Value *v_ = &(a)->v[i_];                                                 \
         uint64_t wanted_ = (a)->prim ? v_->pp : v_->ps;                                \
         if (v_->common || !wanted_) continue;                                          \
         for (Py_ssize_t r_ = 0; r_ < v_->nrec; r_++) {                                 \
@@ -261,42 +250,39 @@ static void take_next(Work *wk) {
  * were read (perf: a third of tie_rows' time at 10M). The row after next asks for
  * its candidates' offsets, the next row (whose offsets have come) for their keys.
  * Only hints. */
-PREFETCH_HELPER void prefetch_offsets(const ValueBuf *buf, const RowValues *a,
-                                      const RecordKeys *k) {
+PREFETCH_HELPER void prefetch_offsets(const RowVals *a, const RecordKeys *k) {
     if (!a->has_common || !a->strong || k->call != NULL) return;
     const uint64_t *off = k->off.buf;
     long long noff = (long long)(k->off.len / 8);
-    EACH_CAND_ID(buf, a, id, {
+    EACH_CAND_ID(a, id, {
         if (id >= 0 && id + 1 < noff) __builtin_prefetch(&off[id]);
     })
 }
 
-PREFETCH_HELPER void prefetch_keys(const ValueBuf *buf, const RowValues *a,
-                                   const RecordKeys *k) {
+PREFETCH_HELPER void prefetch_keys(const RowVals *a, const RecordKeys *k) {
     if (!a->has_common || !a->strong || k->call != NULL) return;
     const uint64_t *off = k->off.buf, *rk = k->keys.buf;
     long long noff = (long long)(k->off.len / 8);
     uint64_t nrk = (uint64_t)(k->keys.len / 8);
-    EACH_CAND_ID(buf, a, id, {
+    EACH_CAND_ID(a, id, {
         if (id >= 0 && id + 1 < noff && off[id] < nrk) __builtin_prefetch(&rk[off[id]]);
     })
 }
 
 /* The row's candidate records: those its rare values of a wanted kind name (of a
- * primary kind when the row has one, else of a strong kind). ``roff``: the index's
- * record offsets, asked for ahead when common values will read them; or NULL. */
-static int row_cands(Work *wk, int has_primary, const Py_buffer *roff) {
+ * primary kind when the row has one, else of a strong kind). */
+static int row_cands(Work *wk, int has_primary) {
     wk->ncands = 0;
     keymap_clear(&wk->cmap);
-    for (Py_ssize_t i = 0; i < wk->nvals; i++) {
-        const Value *v = &wk->vals[i];
+    for (Py_ssize_t i = 0; i < wk->rows[0].n; i++) {
+        const Value *v = &wk->rows[0].v[i];
         uint64_t wanted = has_primary ? v->pp : v->ps;
         if (v->common || !wanted) continue;
         for (Py_ssize_t r = 0; r < v->nrec; r++) {
             const RecBits *rb = &v->recs[r];
             if (!(rb->bits & wanted) || find_cand(wk, rb->id) >= 0) continue;
             if (cand_add(wk, rb->rec, rb->id) == NULL) return -1;
-            prefetch_cand(wk, rb->id, roff);
+            prefetch_cand(wk, rb->id);
         }
     }
     return 0;
@@ -306,8 +292,8 @@ static int row_cands(Work *wk, int has_primary, const Py_buffer *roff) {
  * value's answer once: the order of the updates of one candidate is the order of the
  * values, as in the reference. */
 static void weigh_rare(Work *wk) {
-    for (Py_ssize_t i = 0; i < wk->nvals; i++) {
-        const Value *v = &wk->vals[i];
+    for (Py_ssize_t i = 0; i < wk->rows[0].n; i++) {
+        const Value *v = &wk->rows[0].v[i];
         if (v->common) continue;
         if (wk->ncands <= FEW_CANDS) {
             /* A row has a candidate or two, and a name or a birth date names up to
@@ -344,15 +330,9 @@ static void weigh_rare(Work *wk) {
 static int weigh_common_arrays(Work *wk, const RecordKeys *k) {
     const uint64_t *off = k->off.buf, *rk = k->keys.buf;
     Py_ssize_t noff = k->off.len / 8, nrk = k->keys.len / 8;
-    /* At millions of records each candidate's keys are a cache miss or two: all of
-     * them are asked for before any is read, so they overlap (their offsets were asked
-     * for as the candidates were added). */
-    for (Py_ssize_t j = 0; j < wk->ncands; j++) {
-        long long id = wk->cands[j].id;
-        if (id >= 0 && id + 1 < noff && off[id] < (uint64_t)nrk)
-            __builtin_prefetch(&rk[off[id]]);
-        prefetch_best(wk, id);
-    }
+    /* (each candidate's keys were asked for a row ahead, by prefetch_keys; its entry in
+     * the table of bests is asked for now, its slot having come) */
+    for (Py_ssize_t j = 0; j < wk->ncands; j++) prefetch_best(wk, wk->cands[j].id);
     for (Py_ssize_t j = 0; j < wk->ncands; j++) {
         Cand *c = &wk->cands[j];
         if (c->id < 0 || c->id + 1 >= noff || off[c->id] > off[c->id + 1] ||
@@ -360,8 +340,8 @@ static int weigh_common_arrays(Work *wk, const RecordKeys *k) {
             PyErr_SetString(PyExc_IndexError, "a record outside the index's keys");
             return -1;
         }
-        for (Py_ssize_t i = 0; i < wk->nvals; i++) {
-            const Value *v = &wk->vals[i];
+        for (Py_ssize_t i = 0; i < wk->rows[0].n; i++) {
+            const Value *v = &wk->rows[0].v[i];
             if (!v->common || !v->ckey_ok) continue;
             int in = 0;
             for (uint64_t p = off[c->id]; p < off[c->id + 1] && !in; p++)
@@ -383,8 +363,8 @@ static int weigh_common_call(Work *wk, PyObject *call) {
         PyObject *keys = rec == NULL ? NULL : PyObject_CallOneArg(call, rec);
         Py_XDECREF(rec);
         if (keys == NULL) return -1;
-        for (Py_ssize_t i = 0; i < wk->nvals; i++) {
-            const Value *v = &wk->vals[i];
+        for (Py_ssize_t i = 0; i < wk->rows[0].n; i++) {
+            const Value *v = &wk->rows[0].v[i];
             if (!v->common) continue;
             int in = PySequence_Contains(keys, v->data);
             if (in < 0) {
@@ -401,25 +381,23 @@ static int weigh_common_call(Work *wk, PyObject *call) {
     return 0;
 }
 
-/* One row, its values resolved (in wk->vals, ``a`` its bits): tied to candidate
- * records and these scored. Returns 0, or -1 on error. */
+/* The row in wk->rows[0], its values resolved: tied to candidate records and these
+ * scored. Returns 0, or -1 on error. */
 static int tie_row(Work *wk, const RecordKeys *k, const Scoring *sc, const RowType *rt,
-                   PyObject *rc, const RowValues *a, Py_ssize_t ri) {
-    uint64_t row_prim = a->prim, row_strong = a->strong;
-    int has_common = a->has_common, r;
+                   PyObject *rc, Py_ssize_t ri) {
+    const RowVals *a = &wk->rows[0];
     /* (no strong value: nothing but names, birth dates, postal codes, no evidence of
      * anyone) */
-    if (!row_strong) return 0;
-    const Py_buffer *roff = has_common && k->call == NULL ? &k->off : NULL;
-    if (row_cands(wk, row_prim != 0, roff) < 0) return -1;
+    if (!a->strong) return 0;
+    if (row_cands(wk, a->prim != 0) < 0) return -1;
     if (wk->ncands == 0) return 0;
     weigh_rare(wk);
-    if (has_common &&
+    if (a->has_common &&
         (k->call == NULL ? weigh_common_arrays(wk, k) : weigh_common_call(wk, k->call)) < 0)
         return -1;
     PyObject *line = row_attr(rc, rt->tp, rt->line_off, rt->s_line);
     if (line == NULL) return -1;
-    r = tie_score_row(wk, sc, row_strong, line, ri);
+    int r = tie_score_row(wk, sc, a->strong, line, ri);
     Py_DECREF(line);
     return r;
 }
@@ -470,38 +448,22 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
     }
     /* Each row's values are resolved two rows ahead of its tie (prefetch_offsets,
      * prefetch_keys); the table of values fills in the same order as row by row. */
-    RowValues cur = {0}, ahead[2] = {{0}, {0}};
     for (Py_ssize_t i = 0; i < 2 && i < nrows; i++) {
-        r = row_values(&wk, &cx, &rt, PySequence_Fast_GET_ITEM(seq, i), &wk.ahead[i],
-                       &ahead[i]);
-        if (r != 0) {
-            Py_CLEAR(ahead[0].fseq);
-            goto done;
-        }
-        prefetch_offsets(&wk.ahead[i], &ahead[i], &keys);
+        r = row_values(&wk, &cx, &rt, PySequence_Fast_GET_ITEM(seq, i), &wk.rows[i + 1]);
+        if (r != 0) goto done;
+        prefetch_offsets(&wk.rows[i + 1], &keys);
     }
     for (Py_ssize_t ri = 0; ri < nrows; ri++) {
-        PyObject *rc = PySequence_Fast_GET_ITEM(seq, ri);
         take_next(&wk);
-        cur = ahead[0];
-        ahead[0] = ahead[1];
-        ahead[1] = (RowValues){0};
         prefetch_rows(&wk, seq, ri + 2, nrows, rt.tp, rt.found_off);
         if (ri + 2 < nrows) {
-            r = row_values(&wk, &cx, &rt, PySequence_Fast_GET_ITEM(seq, ri + 2), &wk.ahead[1],
-                           &ahead[1]);
-            if (r == 0) prefetch_offsets(&wk.ahead[1], &ahead[1], &keys);
+            r = row_values(&wk, &cx, &rt, PySequence_Fast_GET_ITEM(seq, ri + 2), &wk.rows[2]);
+            if (r != 0) goto done;
+            prefetch_offsets(&wk.rows[2], &keys);
         }
-        if (r == 0) {
-            prefetch_keys(&wk.ahead[0], &ahead[0], &keys);
-            r = tie_row(&wk, &keys, &sc, &rt, rc, &cur, ri);
-        }
-        Py_CLEAR(cur.fseq);
-        if (r != 0) {
-            Py_CLEAR(ahead[0].fseq);
-            Py_CLEAR(ahead[1].fseq);
-            goto done;
-        }
+        prefetch_keys(&wk.rows[1], &keys);
+        r = tie_row(&wk, &keys, &sc, &rt, PySequence_Fast_GET_ITEM(seq, ri), ri);
+        if (r != 0) goto done;
     }
     r = 0;
     out = tie_columns(&wk);

@@ -32,10 +32,16 @@ typedef struct {
     int ckey_ok;
 } Value;
 
+/* A row's values resolved ahead of its tie (_tie.c): those with bits, its found items
+ * (owned: the candidates' records are keys of values found in it, so they are kept
+ * until the row is tied), and the bits of its values' primary and strong kinds. */
 typedef struct {
     Value *v;
     Py_ssize_t n, cap;
-} ValueBuf;
+    PyObject *fseq;
+    uint64_t prim, strong;
+    int has_common;
+} RowVals;
 
 typedef struct {
     PyObject *rec;     /* borrowed: a key of some value's {record: bits}, or NULL */
@@ -60,9 +66,7 @@ typedef struct {
 typedef struct {
     Value *table;      /* every pair object's value with bits, resolved once */
     Py_ssize_t ntable, captable;
-    Value *vals;       /* the current row's */
-    Py_ssize_t nvals, capvals;
-    ValueBuf ahead[2]; /* the next two rows', resolved ahead of their tie (_tie.c) */
+    RowVals rows[3];   /* the row being tied, then the next two, resolved ahead */
     Cand *cands;
     Py_ssize_t ncands, capcands;
     KeyMap cmap;       /* a record's id + 1 -> its candidate in this row */

@@ -236,9 +236,10 @@ void tie_work_free(Work *wk) {
         Py_DECREF(wk->best[i].fields);
         Py_DECREF(wk->best[i].line);
     }
-    PyMem_Free(wk->vals);
-    PyMem_Free(wk->ahead[0].v);
-    PyMem_Free(wk->ahead[1].v);
+    for (int i = 0; i < 3; i++) {
+        PyMem_Free(wk->rows[i].v);
+        Py_XDECREF(wk->rows[i].fseq);
+    }
     PyMem_Free(wk->cands);
     PyMem_Free(wk->best);
     keymap_free(&wk->cmap);

@@ -12,6 +12,7 @@ only ever uses :class:`DigestProber`.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Container, Iterable, Sequence
 from itertools import compress, groupby, repeat
 from operator import is_, itemgetter
@@ -273,8 +274,8 @@ class DigestProber:
         probed_at: list[int] = []
         kinds: list[str] = []
         chunks: list[bytes] = []
-        kept: list[tuple[int, int]] = []  # ranges of ``probed`` whose misses are kept
-        once: list[bool] = []  # per value of ``probed``: of a kind whose misses are not
+        spans: list[tuple[int, int, bool]] = []  # per kind: its range of ``probed``, and
+        # whether its misses are kept
         for kind, where in groups:
             if kind not in self._kinds:
                 list(map(known.__setitem__, where, repeat(NO_HITS)))
@@ -284,9 +285,7 @@ class DigestProber:
             # Misses are remembered too, except those of the kinds that rarely
             # repeat (phone numbers, e-mail addresses): they would only push out
             # the names and dates that do.
-            if kind not in self._once:
-                kept.append((len(probed), len(probed) + len(values)))
-            once += repeat(kind in self._once, len(values))
+            spans.append((len(probed), len(probed) + len(values), kind not in self._once))
             probed += values
             probed_at += where
             kinds += repeat(kind, len(values))
@@ -297,11 +296,13 @@ class DigestProber:
         answers: list[Hits] = [NO_HITS] * len(probed)
         list(map(answers.__setitem__, at, got))
         list(map(known.__setitem__, probed_at, answers))
-        for lo, hi in kept:
-            cache.update(zip(probed[lo:hi], answers[lo:hi], strict=True))
-        hit_once = list(compress(at, map(once.__getitem__, at)))
-        cache.update(zip(map(probed.__getitem__, hit_once), map(answers.__getitem__, hit_once),
-                         strict=True))
+        for lo, hi, keep_misses in spans:
+            if keep_misses:
+                cache.update(zip(probed[lo:hi], answers[lo:hi], strict=True))
+            else:  # (``at`` ascends: the span's hits are a slice of it)
+                hit = at[bisect_left(at, lo):bisect_left(at, hi)]
+                cache.update(zip(map(probed.__getitem__, hit), map(answers.__getitem__, hit),
+                                 strict=True))
         return known  # type: ignore[return-value]  # every None filled
 
 
