@@ -43,6 +43,7 @@ setup(
                 "fingerprints/_native_lines.h",
                 "fingerprints/_native_phone_runs.h",
                 "fingerprints/_pair.h",
+                "fingerprints/_ptrset.h",
                 "fingerprints/_slots.h",
                 "fingerprints/_tie.h",
                 "fingerprints/_tie_values.h",

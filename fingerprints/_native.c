@@ -31,7 +31,9 @@
  *   may_hold_insert(text)          the pre-test of matchers.regions.whole_document.
  *   utf8_length(text)              len(text.encode("utf-8", "replace")), no bytes made.
  *   first_rows(cols, cells, strong[, rows]) the rows a column scan scores (_rows.c).
- *   rows_with(columns, sets)        the rows with a cell in its column's set (_rows.c).
+ *   rows_with(columns, sets[, distinct]) the rows with a cell in its column's set (_rows.c).
+ *   in_rows(values, column, rows, distinct) the values that are a cell of those rows
+ *                                   (_rows.c).
  *   slots_objects(cls, names, cols) instances of a slots class made from columns
  *                                  (_objects.c).
  *   sorted_counts(cls, items, ...)  record hits in report order, and the summary's
@@ -291,6 +293,7 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
 PyObject *native_layer_many(PyObject *self, PyObject *args); /* _layer.c */
 PyObject *native_first_rows(PyObject *self, PyObject *args); /* _rows.c */
 PyObject *native_rows_with(PyObject *self, PyObject *args); /* _rows.c */
+PyObject *native_in_rows(PyObject *self, PyObject *args);   /* _rows.c */
 PyObject *native_slots_objects(PyObject *self, PyObject *args); /* _objects.c */
 PyObject *native_index_answers(PyObject *self, PyObject *args); /* _postings.c */
 PyObject *native_record_refs(PyObject *self, PyObject *args); /* _refs.c */
@@ -356,7 +359,11 @@ static PyMethodDef methods[] = {
      "slots_objects(cls, names, columns) -> instances with their slots set, no __init__ "
      "called (_objects.c)."},
     {"rows_with", native_rows_with, METH_VARARGS,
-     "rows_with(columns, sets) -> rows with a cell in its column's set (matchers.columnrefs)."},
+     "rows_with(columns, sets[, distinct]) -> rows with a cell in its column's set "
+     "(matchers.columnrefs)."},
+    {"in_rows", native_in_rows, METH_VARARGS,
+     "in_rows(values, column, rows, distinct) -> the values that are a cell of those rows, "
+     "or None (matchers.columns._in_rows)."},
     {"index_answers", native_index_answers, METH_VARARGS,
      "index_answers(keys, buckets, shift, queries, where, kinds, codes, rows, kcodes, cap, "
      "common) -> ([position], [answer]) (matchers.probe.DigestProber._found)."},

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "_fill.h"
+#include "_ptrset.h"
 
 static uint64_t sig_hash(PyObject *const *sig, Py_ssize_t nc) {
     uint64_t h = 0x9E3779B97F4A7C15ULL;
@@ -208,22 +209,45 @@ done:
     return result;
 }
 
-/* rows_with(columns, sets) -> the indices, ascending, of the rows in which the cell of
- * some column is in that column's set (None: no set): matchers.columnrefs.rows_with. */
+/* Whether every value of ``set`` is one of the objects of ``distinct`` (a column's
+ * distinct values as the native cut made them): then *out holds their addresses, and a
+ * cell of that column is in the set exactly when its address is (its value's one
+ * object). Else *out is left empty (no slots). -1 on error. */
+static int same_objects(PyObject *set, PyObject *distinct, PtrSet *out) {
+    Py_ssize_t size = PySet_GET_SIZE(set), pos = 0, met = 0;
+    PyObject *key;
+    Py_hash_t hash;
+    if (ptrset_new(out, size) < 0) return -1;
+    while (_PySet_NextEntry(set, &pos, &key, &hash)) ptrset_add(out, key);
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(distinct) && met < size; i++)
+        met += ptrset_take(out, PyList_GET_ITEM(distinct, i));
+    if (met != size) ptrset_free(out);
+    return 0;
+}
+
+/* rows_with(columns, sets[, distinct]) -> the indices, ascending, of the rows in which
+ * the cell of some column is in that column's set (None: no set):
+ * matchers.columnrefs.rows_with. ``distinct``, per column, its distinct values where
+ * the native cut made the table (text_columns, split_columns: equal cells one object),
+ * or None: a column whose set holds only those objects is tested by address
+ * (_ptrset.h), the others by value. */
 PyObject *native_rows_with(PyObject *self, PyObject *args) {
-    PyObject *columns, *sets;
-    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &columns, &PyList_Type, &sets))
+    PyObject *columns, *sets, *distinct = Py_None;
+    if (!PyArg_ParseTuple(args, "O!O!|O", &PyList_Type, &columns, &PyList_Type, &sets,
+                          &distinct))
         return NULL;
     Py_ssize_t nc = PyList_GET_SIZE(columns);
-    if (PyList_GET_SIZE(sets) != nc) {
-        PyErr_SetString(PyExc_ValueError, "columns and sets differ in length");
+    if (PyList_GET_SIZE(sets) != nc ||
+        (distinct != Py_None && (!PyList_Check(distinct) || PyList_GET_SIZE(distinct) != nc))) {
+        PyErr_SetString(PyExc_ValueError, "columns, sets and distinct differ in length");
         return NULL;
     }
     Fill out = {NULL, 0};
     PyObject **cols = PyMem_Calloc((size_t)nc + 1, sizeof(PyObject *));
     PyObject **wanted = PyMem_Calloc((size_t)nc + 1, sizeof(PyObject *));
+    PtrSet *same = PyMem_Calloc((size_t)nc + 1, sizeof(PtrSet)); /* no slots: by value */
     Py_ssize_t n = 0, nw = 0;
-    if (cols == NULL || wanted == NULL) {
+    if (cols == NULL || wanted == NULL || same == NULL) {
         PyErr_NoMemory();
         goto fail;
     }
@@ -237,7 +261,13 @@ PyObject *native_rows_with(PyObject *self, PyObject *args) {
         PyObject *col = PySequence_Fast(PyList_GET_ITEM(columns, c), "a column is a sequence");
         if (col == NULL) goto fail;
         cols[nw] = col;
-        wanted[nw++] = s;
+        wanted[nw] = s;
+        PyObject *d = distinct == Py_None ? Py_None : PyList_GET_ITEM(distinct, c);
+        if (PyList_Check(d) && same_objects(s, d, &same[nw]) < 0) {
+            nw++;
+            goto fail;
+        }
+        nw++;
         Py_ssize_t len = PySequence_Fast_GET_SIZE(col);
         if (len > n) n = len;
     }
@@ -245,7 +275,9 @@ PyObject *native_rows_with(PyObject *self, PyObject *args) {
     for (Py_ssize_t i = 0; i < n; i++) {
         for (Py_ssize_t w = 0; w < nw; w++) {
             if (i >= PySequence_Fast_GET_SIZE(cols[w])) continue;
-            int in = PySet_Contains(wanted[w], PySequence_Fast_GET_ITEM(cols[w], i));
+            PyObject *cell = PySequence_Fast_GET_ITEM(cols[w], i);
+            int in = same[w].slots != NULL ? ptrset_has(&same[w], cell)
+                                           : PySet_Contains(wanted[w], cell);
             if (in < 0) goto fail;
             if (!in) continue;
             PyObject *row = PyLong_FromSsize_t(i);
@@ -258,8 +290,58 @@ PyObject *native_rows_with(PyObject *self, PyObject *args) {
 fail:
     Py_CLEAR(out.list);
 done:
-    for (Py_ssize_t w = 0; w < nw; w++) Py_DECREF(cols[w]);
+    for (Py_ssize_t w = 0; w < nw; w++) {
+        Py_DECREF(cols[w]);
+        ptrset_free(&same[w]);
+    }
     PyMem_Free(cols);
     PyMem_Free(wanted);
+    PyMem_Free(same);
     return out.list;
+}
+
+/* in_rows(values, column, rows, distinct) -> those of ``values`` (some of the column's
+ * distinct values) that are the cell of one of ``rows`` (indices into the column), in
+ * their order: matchers.columns._in_rows, by address (_ptrset.h) in a column the
+ * native cut made (``distinct`` its distinct values: equal cells one object). None
+ * when a value is not one of those objects (the caller then looks them up by value). */
+PyObject *native_in_rows(PyObject *self, PyObject *args) {
+    PyObject *values, *column, *rows, *distinct;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!", &PyList_Type, &values, &PyList_Type, &column,
+                          &PyList_Type, &rows, &PyList_Type, &distinct))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(column), nv = PyList_GET_SIZE(values);
+    if (PyList_GET_SIZE(rows) == n) return Py_NewRef(values); /* every row */
+    PtrSet known = {NULL}, there = {NULL};
+    Fill out = {NULL, 0};
+    PyObject *result = NULL;
+    if (ptrset_new(&known, PyList_GET_SIZE(distinct)) < 0 ||
+        ptrset_new(&there, PyList_GET_SIZE(rows)) < 0 || fill_new(&out, nv) < 0)
+        goto done;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(distinct); i++)
+        ptrset_add(&known, PyList_GET_ITEM(distinct, i));
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(rows); k++) {
+        Py_ssize_t r = PyLong_AsSsize_t(PyList_GET_ITEM(rows, k));
+        if (r == -1 && PyErr_Occurred()) goto done;
+        if (r < 0 || r >= n) {
+            PyErr_SetString(PyExc_IndexError, "in_rows: a row outside the column");
+            goto done;
+        }
+        ptrset_add(&there, PyList_GET_ITEM(column, r));
+    }
+    for (Py_ssize_t i = 0; i < nv; i++) {
+        PyObject *v = PyList_GET_ITEM(values, i);
+        if (!ptrset_has(&known, v)) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+        if (ptrset_has(&there, v)) fill_put(&out, v);
+    }
+    result = fill_done(&out);
+    if (result != NULL) out.list = NULL; /* (the reference is the result's) */
+done:
+    Py_XDECREF(out.list);
+    ptrset_free(&known);
+    ptrset_free(&there);
+    return result;
 }

@@ -228,8 +228,9 @@ def scan_columns(
     # (evidence.collect skips every other row): all they give is of deferred kinds.
     rows: list[int] | None = None  # the rows with a strong hit, once they are known
     if later:
-        rows = _strong_rows(columns, results, hit_set, shaped_hits, known)
-        later = [(col, col_hint, _in_rows(waiting, columns[col], rows))
+        rows = _strong_rows(columns, results, hit_set, shaped_hits, known, table.distinct)
+        later = [(col, col_hint, _in_rows(waiting, columns[col], rows,
+                                          table.distinct[col] if table.distinct else None))
                  for col, col_hint, waiting in later]
     late: list[Pair] = []
     for col, col_hint, waiting in later:
@@ -296,10 +297,13 @@ def _strong_rows(
     hit_set: Set[Pair],
     shaped_hits: Mapping[int, Mapping[str, Pair]],
     known: Sequence[tuple[list[str], list[Resolved]]],
+    distinct: list[list[str]] | None = None,
 ) -> list[int]:
     """The rows with a hit of a strong kind, before the deferred values are probed
     (so every pair in ``hit_set`` is of a kind not deferred, and strong): through a
-    probed candidate, a bare phone number or e-mail address, or a memoized value."""
+    probed candidate, a bare phone number or e-mail address, or a memoized value.
+    ``distinct`` is the table's (:class:`~matchers.tables.Table`) where the native cut
+    made it: the native core then tests cells by address where it can."""
     sets: list[set[str] | None] = []
     for j in range(len(columns)):
         found = results[j]
@@ -313,14 +317,24 @@ def _strong_rows(
             strong.update(compress(values, map(MEMO_STRONG, res)))
         sets.append(strong or None)
     core = native.CORE
-    return (core.rows_with if core is not None else rows_with)(list(columns), sets)
+    if core is None:
+        return rows_with(columns, sets)
+    return core.rows_with(list(columns), sets, distinct)
 
 
-def _in_rows(values: list[str], column: Sequence[str], rows: Sequence[int]) -> list[str]:
-    """Those of a column's distinct ``values`` that are in one of ``rows``."""
+def _in_rows(values: list[str], column: list[str], rows: list[int],
+             distinct: list[str] | None = None) -> list[str]:
+    """Those of a column's distinct ``values`` that are in one of ``rows``.
+    ``distinct`` is the column's distinct values where the native cut made them (equal
+    cells one object): the native core then compares addresses, not strings."""
     if len(rows) == len(column):
         # Every row (a hit-dense table: each row has a strong hit): every value.
         return values
+    core = native.CORE
+    if core is not None and distinct is not None:
+        got = core.in_rows(values, column, rows, distinct)
+        if got is not None:
+            return got
     there = set(map(column.__getitem__, rows))
     return list(compress(values, map(there.__contains__, values)))
 

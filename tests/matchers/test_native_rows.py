@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from fingerprints import native
 from matchers.columnrefs import first_rows, rows_with
+from matchers.columns import _in_rows
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native core not built")
 
@@ -107,3 +108,79 @@ def test_rows_with_cases() -> None:
         _native.rows_with(columns, [["090"], None])
     with pytest.raises(ValueError):
         _native.rows_with(columns, [None])
+
+
+def _copy(s: str) -> str:
+    """An equal str that is another object (one-character strs are shared: padded)."""
+    return (s + "\x00")[:-1]
+
+
+@st.composite
+def cut_tables(draw: st.DrawFn) -> tuple[list[list[str]], list[list[str]]]:
+    """Columns and their distinct values as the native cut makes them (equal cells one
+    object), from a text of ``n`` rows (a first column numbers them: no blank line)."""
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    n = draw(st.integers(1, 40))
+    ncols = draw(st.integers(1, 3))
+    rows = [[f"r{i}"] + [draw(st.sampled_from(_VALUES)) for _ in range(ncols)] for i in range(n)]
+    cut = _native.text_columns("\n".join(map(",".join, rows)), ",", 1, [])
+    assert cut is not None
+    columns, distinct = cut[0], cut[1]
+    return columns, distinct
+
+
+@given(cut_tables(), st.data())
+@settings(max_examples=300, deadline=None)
+def test_native_rows_with_by_address_is_the_reference(
+    table: tuple[list[list[str]], list[list[str]]], data: st.DataObject
+) -> None:
+    """Given a cut table's distinct values, a set of the column's own objects is tested
+    by address; a set holding an equal str that is another object, by value: the rows
+    are the reference's either way."""
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    columns, distinct = table
+    sets: list[set[str] | None] = []
+    for values in distinct:
+        picked = data.draw(st.lists(st.sampled_from(values), unique=True))
+        copy_first: bool = data.draw(st.booleans())
+        if picked and copy_first:
+            picked[0] = _copy(picked[0])
+        if data.draw(st.booleans()):
+            picked.append("not a cell")
+        sets.append(set(picked) or None)
+    want = rows_with(columns, sets)
+    assert _native.rows_with(columns, sets, distinct) == want
+    assert _native.rows_with(columns, sets, None) == want
+
+
+@given(cut_tables(), st.data())
+@settings(max_examples=300, deadline=None)
+def test_native_in_rows_is_the_reference(
+    table: tuple[list[list[str]], list[list[str]]], data: st.DataObject
+) -> None:
+    """The values of a cut column in the given rows, compared by address; None (the
+    caller looks them up by value) when a value is not one of the column's objects."""
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    columns, distinct = table
+    j = data.draw(st.integers(0, len(columns) - 1))
+    column = columns[j]
+    values = data.draw(st.permutations(distinct[j]))
+    rows = sorted(data.draw(st.sets(st.integers(0, len(column) - 1))))
+    want = [v for v in values if any(column[i] == v for i in rows)]
+    assert _native.in_rows(values, column, rows, distinct[j]) == want
+    if values and len(rows) < len(column) and len(values[0]) > 0:
+        # (an empty str is one object in CPython: its copy is itself)
+        assert _native.in_rows([_copy(values[0]), *values[1:]], column, rows,
+                               distinct[j]) is None
+    assert _in_rows(values, column, rows, distinct[j]) == want
+    assert _in_rows(values, column, rows) == want
+
+
+def test_in_rows_outside_the_column() -> None:
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    with pytest.raises(IndexError):
+        _native.in_rows(["a"], ["a", "b"], [2], ["a", "b"])
