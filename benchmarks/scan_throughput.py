@@ -119,8 +119,10 @@ class RawSetProber:
     def probe(self, pairs: Sequence[tuple[str, str]]) -> list[Hits]:
         return [self._answer(p) for p in pairs]
 
-    def probe_kind(self, kind: str, values: Sequence[str]) -> list[Hits]:
-        return [self._answer((kind, v)) for v in values]
+    def hits_of_kind(self, kind: str, values: Sequence[str]) -> tuple[list[int], list[Hits]]:
+        answers = [self._answer((kind, v)) for v in values]
+        at = [i for i, hits in enumerate(answers) if hits]
+        return at, [answers[i] for i in at]
 
     def record_ref(self, row: int) -> str:
         return self._ref(row)

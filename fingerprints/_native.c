@@ -14,11 +14,15 @@
  *                                  (hashlib.blake2b(v, key=, person=, digest_size=16)),
  *                                  concatenated: one call per kind and batch
  *                                  (_digest.c).
+ *   digest_packed(key, person, blob, ends) the same of packed values
+ *                                  (fingerprints.packed; _digest.c).
+ *   packed_strs(blob, ends, positions) some packed values as strs (_digest.c).
  *   bloom_survivors(d, words, m, k) positions of the 16-byte digests whose k probes
  *                                  all hit (fingerprints.bloom.BloomFilter.contains;
  *                                  _digest.c).
  *   shaped_column(values, ...)     a column of bare phone numbers or e-mail addresses:
  *                                  trimmed, prepared, shape-tested and canonicalized
+ *                                  (the canonical forms packed)
  *                                  (matchers.candidates.Extractor._shaped_cells;
  *                                  _native_cells.h).
  *   weak_cells(values, max_cell)   the cells of a weak column that can only give weak
@@ -288,6 +292,8 @@ fail:
 /* ---------------------------------------------------------------------- module */
 
 PyObject *native_digest_many(PyObject *self, PyObject *args); /* _digest.c */
+PyObject *native_digest_packed(PyObject *self, PyObject *args); /* _digest.c */
+PyObject *native_packed_strs(PyObject *self, PyObject *args); /* _digest.c */
 PyObject *native_bloom_survivors(PyObject *self, PyObject *args); /* _digest.c */
 PyObject *native_tie_rows(PyObject *self, PyObject *args); /* _tie.c */
 PyObject *native_layer_many(PyObject *self, PyObject *args); /* _layer.c */
@@ -326,11 +332,15 @@ static PyMethodDef methods[] = {
     {"digest_many", native_digest_many, METH_VARARGS,
      "digest_many(key, person, values[, lanes]) -> 16-byte keyed BLAKE2b digests, "
      "concatenated (lanes=1: one value at a time)."},
+    {"digest_packed", native_digest_packed, METH_VARARGS,
+     "digest_packed(key, person, blob, ends[, lanes]) -> digest_many of packed values."},
+    {"packed_strs", native_packed_strs, METH_VARARGS,
+     "packed_strs(blob, ends, positions) -> the packed values at those positions as strs."},
     {"bloom_survivors", native_bloom_survivors, METH_VARARGS,
      "bloom_survivors(digests, words, m, k) -> positions whose k probes all hit."},
     {"shaped_column", native_shaped_column, METH_VARARGS,
      "shaped_column(values, phone, email, fixed, prepare, sample, max_cell) -> None or "
-     "(is_phone, raws, canons, todo, rest) (matchers.candidates._shaped_cells)."},
+     "(is_phone, shaped, blob, ends, rest) (matchers.shaped)."},
     {"phone_runs", native_phone_runs, METH_VARARGS,
      "phone_runs(text, fixed) -> [(start, end, canonical or None)] "
      "(matchers.primaries.PrimarySearch._phones)."},

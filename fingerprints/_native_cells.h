@@ -3,13 +3,16 @@
  *
  *   shaped_column(values, phone, email, fixed, prepare, sample, max_cell)
  *     -> None                              where the reference returns None
- *      | (is_phone, raws, canons, rest)
+ *      | (is_phone, shaped, blob, ends, rest)
  *
- * ``raws`` are the values whose trimmed, prepared cell has the kind's shape
- * (PHONE_CELL_RE / EMAIL_CELL_RE fullmatch), ``canons`` their canonical forms
- * (PhoneNormalizer / EmailNormalizer .canonical_many, international phone forms
- * included) or None, ``rest`` the values that are not shaped cells with a canonical
- * form. ``fixed`` is 1,000 bytes: whether each
+ * ``shaped`` are the values whose trimmed, prepared cell has the kind's shape
+ * (PHONE_CELL_RE / EMAIL_CELL_RE fullmatch) and a canonical form (PhoneNormalizer /
+ * EmailNormalizer .canonical_many, international phone forms included), in order;
+ * their canonical forms are packed, not made into strs (fingerprints.packed: the UTF-8
+ * forms end to end in ``blob``, each one's end an int64 in ``ends``): only the few
+ * that hit are ever wanted as strs, and a column of phone numbers made, digested and
+ * freed a str for each. ``rest`` are the other values.
+ * ``fixed`` is 1,000 bytes: whether each
  * three-digit area prefix after the trunk 0 is one of the normalizer's fixed-line
  * prefixes (computed from its pattern, fingerprints.normalizers.phone). ``prepare``
  * is fingerprints.text.prepare, called for a cell with a character the native
@@ -146,13 +149,12 @@ static PyObject *email_canonical(PyObject *s, Py_ssize_t at) {
  * international), +81/0081/01081/81… made domestic as phone.py's _domestic does, then
  * a mobile/IP or fixed-line domestic number gives +81…, any other None (also a cell
  * with a character neither shape allows, which no caller hands it: a None leaves the
- * cell to the Python rules). 0, or -1 with an error set. */
-static int phone_canonical(PyObject *s, const uint8_t *fixed, PyObject **out) {
+ * cell to the Python rules). Returns its length, its characters in e (0: None). */
+static Py_ssize_t phone_chars(PyObject *s, const uint8_t *fixed, char e[16]) {
     int kind = PyUnicode_KIND(s);
     const void *d = PyUnicode_DATA(s);
     Py_ssize_t n = PyUnicode_GET_LENGTH(s), m = 0, first = 0;
     char c[32] = {0};
-    *out = NULL;
     while (first < n && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, first))) first++;
     int plus = first < n && PyUnicode_READ(kind, d, first) == '+';
     for (Py_ssize_t k = 0; k < n; k++) {
@@ -160,10 +162,7 @@ static int phone_canonical(PyObject *s, const uint8_t *fixed, PyObject **out) {
         if (ch == '-' || ch == ' ' || ch == '(' || ch == ')' || ch == '.' || ch == '\t' ||
             ch == '+')
             continue;
-        if (ch < '0' || ch > '9' || m == (Py_ssize_t)sizeof c) {
-            *out = Py_NewRef(Py_None);
-            return 0;
-        }
+        if (ch < '0' || ch > '9' || m == (Py_ssize_t)sizeof c) return 0;
         c[m++] = (char)ch;
     }
     /* _domestic: the international forms as a domestic 0… number */
@@ -193,16 +192,52 @@ static int phone_canonical(PyObject *s, const uint8_t *fixed, PyObject **out) {
             valid = fixed[(dom[1] - '0') * 100 + (dom[2] - '0') * 10 + (dom[3] - '0')] != 0;
         }
     }
-    if (valid) {
-        char e[16] = "+81";
-        memcpy(e + 3, dom + 1, (size_t)(dn - 1));
-        *out = ascii_str(e, dn + 2);
-        return *out == NULL ? -1 : 0;
-    }
-    Py_INCREF(Py_None);
-    *out = Py_None;
-    return 0;
+    if (!valid) return 0;
+    memcpy(e, "+81", 3);
+    memcpy(e + 3, dom + 1, (size_t)(dn - 1));
+    return dn + 2;
 }
+
+/* The same as a str, or None (phone_runs): 0, or -1 with an error set. */
+static int phone_canonical(PyObject *s, const uint8_t *fixed, PyObject **out) {
+    char e[16];
+    Py_ssize_t len = phone_chars(s, fixed, e);
+    *out = len ? ascii_str(e, len) : Py_NewRef(Py_None);
+    return *out == NULL ? -1 : 0;
+}
+
+/* A growing bytes object of UTF-8 forms end to end (shaped_column's canonical forms). */
+typedef struct {
+    PyObject *bytes;
+    Py_ssize_t used;
+} Packed;
+
+static int packed_new(Packed *p, Py_ssize_t cap) {
+    p->used = 0;
+    p->bytes = PyBytes_FromStringAndSize(NULL, cap > 64 ? cap : 64);
+    return p->bytes == NULL ? -1 : 0;
+}
+
+/* Appends s[0:len]: 1, or -1 with MemoryError set. */
+static int packed_put(Packed *p, const char *s, Py_ssize_t len) {
+    Py_ssize_t cap = PyBytes_GET_SIZE(p->bytes);
+    if (p->used + len > cap) {
+        while (p->used + len > cap) cap *= 2;
+        if (_PyBytes_Resize(&p->bytes, cap) < 0) return -1;
+    }
+    memcpy(PyBytes_AS_STRING(p->bytes) + p->used, s, (size_t)len);
+    p->used += len;
+    return 1;
+}
+
+/* Appends the UTF-8 form of str s (an ASCII str's is its data, nothing made). */
+static int packed_put_str(Packed *p, PyObject *s) {
+    Py_ssize_t len;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(s, &len);
+    return utf8 == NULL ? -1 : packed_put(p, utf8, len);
+}
+
+static int packed_done(Packed *p) { return _PyBytes_Resize(&p->bytes, p->used); }
 
 static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
     PyObject *values, *prepare_py;
@@ -213,7 +248,9 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
                           &prepare_py, &sample, &max_cell))
         return NULL;
     PyObject *seq = NULL, *result = NULL, *cell = NULL;
-    Fill raws = {NULL, 0}, canons = {NULL, 0}, rest = {NULL, 0};
+    Fill shaped = {NULL, 0}, rest = {NULL, 0};
+    Packed blob = {NULL, 0};
+    PyObject *ends = NULL;
     Py_ssize_t *bounds = NULL;
     Py_ssize_t cap = 64;
     Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)cap);
@@ -268,10 +305,12 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
             goto done;
         }
     }
-    if (fill_new(&raws, n) < 0 || fill_new(&canons, n) < 0 || fill_new(&rest, n) < 0)
-        goto done;
+    if (fill_new(&shaped, n) < 0 || fill_new(&rest, n) < 0) goto done;
+    ends = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(int64_t) * n);
+    if (ends == NULL || packed_new(&blob, n * 16) < 0) goto done;
+    int64_t *endp = (int64_t *)PyBytes_AS_STRING(ends);
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *v = items[i], *canon = NULL;
+        PyObject *v = items[i];
         cell = prepared_cell(v, bounds[2 * i], bounds[2 * i + 1], prepare_py, &buf, &cap);
         if (cell == NULL) goto done;
         /* (An ASCII value is prepared as it stands: its trimmed span, already known to
@@ -282,36 +321,40 @@ static PyObject *native_shaped_column(PyObject *self, PyObject *args) {
             Py_INCREF(result);
             goto done;
         }
+        int put;
         if (phone) {
-            if (!phone_shape(cell)) goto plain;
-            if (phone_canonical(cell, (const uint8_t *)fixed.buf, &canon) < 0) goto done;
+            char e[16];
+            Py_ssize_t len = phone_shape(cell) ? phone_chars(cell, (const uint8_t *)fixed.buf, e)
+                                               : 0;
+            put = len ? packed_put(&blob, e, len) : 0;
         } else {
             Py_ssize_t at = email_shape(cell);
-            if (at < 0) goto plain;
-            canon = email_canonical(cell, at);
-            if (canon == NULL) goto done;
+            PyObject *canon = at < 0 ? NULL : email_canonical(cell, at);
+            if (at >= 0 && canon == NULL) goto done;
+            put = canon != NULL ? packed_put_str(&blob, canon) : 0;
+            Py_XDECREF(canon);
         }
-        fill_put(&raws, v);
-        fill_put(&canons, canon);
-        if (canon != Py_None) {
-            Py_DECREF(canon);
-            Py_CLEAR(cell);
-            continue;
-        }
-        Py_DECREF(canon);
-    plain:
         Py_CLEAR(cell);
-        fill_put(&rest, v);
+        if (put < 0) goto done;
+        if (put) {
+            endp[shaped.used] = (int64_t)blob.used;
+            fill_put(&shaped, v);
+        } else {
+            fill_put(&rest, v);
+        }
     }
-    if (fill_done(&raws) != NULL && fill_done(&canons) != NULL && fill_done(&rest) != NULL)
-        result = Py_BuildValue("(OOOO)", phone ? Py_True : Py_False, raws.list, canons.list,
-                               rest.list);
+    if (fill_done(&shaped) != NULL && fill_done(&rest) != NULL &&
+        packed_done(&blob) == 0 &&
+        _PyBytes_Resize(&ends, (Py_ssize_t)sizeof(int64_t) * shaped.used) == 0)
+        result = Py_BuildValue("(OOOOO)", phone ? Py_True : Py_False, shaped.list, blob.bytes,
+                               ends, rest.list);
 done:
     Py_XDECREF(cell);
     Py_XDECREF(seq);
-    Py_XDECREF(raws.list);
-    Py_XDECREF(canons.list);
+    Py_XDECREF(shaped.list);
     Py_XDECREF(rest.list);
+    Py_XDECREF(blob.bytes);
+    Py_XDECREF(ends);
     PyMem_Free(buf);
     PyMem_Free(bounds);
     PyBuffer_Release(&fixed);

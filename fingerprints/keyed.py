@@ -18,6 +18,7 @@ from pathlib import Path
 
 from fingerprints import native
 from fingerprints.errors import KeyFileError
+from fingerprints.packed import PackedStrs
 
 KEY_SIZE = 32
 DIGEST_SIZE = 16
@@ -178,8 +179,12 @@ class Hasher:
 
     def digest_blob(self, kind: str, values: Sequence[str]) -> bytes:
         """The digests of ``values`` (of one kind) concatenated, 16 bytes each: the
-        scan's batch form, computed by the native core when it runs."""
+        scan's batch form, computed by the native core when it runs (packed values,
+        :class:`~fingerprints.packed.PackedStrs`, where they lie)."""
         core = native.CORE
         if core is not None:
+            if isinstance(values, PackedStrs):
+                return core.digest_packed(self._key.raw, check_kind(kind), values.blob,
+                                          values.ends)
             return core.digest_many(self._key.raw, check_kind(kind), values)
         return b"".join(self.digest_many(kind, values))

@@ -18,6 +18,7 @@ from itertools import chain, compress, repeat
 from operator import itemgetter, not_
 
 from fingerprints import native
+from fingerprints.packed import PackedStrs
 from matchers.candidates import Extractor
 from matchers.columnrefs import (
     MEMO_STRONG,
@@ -203,14 +204,15 @@ def scan_columns(
     # the few that hit are made into pairs.
     shaped_hits: dict[int, dict[str, Pair]] = {}
     for j, shaped in shaped_of.items():
-        got = prober.probe_kind(shaped.kind, shaped.canonicals)
-        if any(got):
+        at, got = prober.hits_of_kind(shaped.kind, shaped.canonicals)
+        if at:
             # (a clean dump's customers' phone numbers hit by the ten thousand a
-            # chunk: made into pairs in C, not one by one in Python)
-            at = list(compress(range(len(got)), got))
-            hit_pairs = list(zip(repeat(shaped.kind), map(shaped.canonicals.__getitem__, at),
-                                 strict=False))
-            hits.update(zip(hit_pairs, map(got.__getitem__, at), strict=True))
+            # chunk: made into pairs in C, not one by one in Python; their canonical
+            # forms made strs only now, where they are packed)
+            canons = (shaped.canonicals.take(at) if isinstance(shaped.canonicals, PackedStrs)
+                      else list(map(shaped.canonicals.__getitem__, at)))
+            hit_pairs = list(zip(repeat(shaped.kind), canons, strict=False))
+            hits.update(zip(hit_pairs, got, strict=True))
             shaped_hits[j] = dict(zip(map(shaped.values.__getitem__, at), hit_pairs,
                                       strict=True))
     if not hit_set and not shaped_hits and not any(

@@ -107,11 +107,23 @@ class CompanionProber:
             self._join(answers, extra.probe(pairs), start)
         return answers
 
-    def probe_kind(self, kind: str, values: Sequence[str]) -> list[Hits]:
-        answers = self.main.probe_kind(kind, values)
+    def hits_of_kind(self, kind: str, values: Sequence[str]) -> tuple[list[int], list[Hits]]:
+        at, got = self.main.hits_of_kind(kind, values)
+        if not self.extras:
+            return at, got
+        answers = _spread(len(values), at, got)
         for extra, start in zip(self.extras, self._starts, strict=True):
-            self._join(answers, extra.probe_kind(kind, values), start)
-        return answers
+            self._join(answers, _spread(len(values), *extra.hits_of_kind(kind, values)), start)
+        at = [i for i, hits in enumerate(answers) if hits]
+        return at, [answers[i] for i in at]
+
+
+def _spread(n: int, at: list[int], got: list[Hits]) -> list[Hits]:
+    """The answers of ``n`` values from those of the ones that hit (``at``)."""
+    answers: list[Hits] = [()] * n
+    for i, hits in zip(at, got, strict=True):
+        answers[i] = hits
+    return answers
 
 
 def open_companions(fpset: FingerprintSet, key: FingerprintKey) -> list[FingerprintSet]:

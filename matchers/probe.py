@@ -103,9 +103,10 @@ class Prober(Protocol):
         """One ``Hits`` per ``(kind, canonical)`` pair, in order."""
         ...
 
-    def probe_kind(self, kind: str, values: Sequence[str]) -> list[Hits]:
-        """``probe`` of ``(kind, v)`` for each of ``values``: for the many distinct
-        values of one kind that hardly repeat (a column of phone numbers)."""
+    def hits_of_kind(self, kind: str, values: Sequence[str]) -> tuple[list[int], list[Hits]]:
+        """``probe`` of ``(kind, v)`` for each of ``values``, as the positions of those
+        that hit (ascending) and their answers: for the many distinct values of one
+        kind that hardly repeat and hardly hit (a column of phone numbers)."""
         ...
 
     def record_ref(self, row: int) -> str: ...
@@ -187,14 +188,10 @@ class DigestProber:
     def kind_lengths(self, kind: str) -> list[int]:
         return self.fpset.kind_lengths(kind)
 
-    def probe_kind(self, kind: str, values: Sequence[str]) -> list[Hits]:
-        out: list[Hits] = [NO_HITS] * len(values)
+    def hits_of_kind(self, kind: str, values: Sequence[str]) -> tuple[list[int], list[Hits]]:
         if not values or kind not in self._kinds:
-            return out
-        for i, hits in zip(*self._found(self._hasher.digest_blob(kind, values),
-                                        repeat(kind, len(values))), strict=True):
-            out[i] = hits
-        return out
+            return [], []
+        return self._found(self._hasher.digest_blob(kind, values), repeat(kind, len(values)))
 
     def _found(self, digests: bytes, kinds: Iterable[str]) -> tuple[list[int], list[Hits]]:
         """The positions of the digests that hit, and their answers: the Bloom filter

@@ -24,6 +24,7 @@ from typing import Final
 from fingerprints import native
 from fingerprints.normalizers.email import EmailNormalizer
 from fingerprints.normalizers.phone import FIXED_PREFIXES, PhoneNormalizer
+from fingerprints.packed import PackedStrs
 from fingerprints.text import prepare
 from matchers.shapes import (
     EMAIL,
@@ -70,11 +71,10 @@ class ColumnShapes:
         )
         if got is None:
             return None, values
-        is_phone, raws, canons, rest = got
-        # (Position by position with their canonical forms: a list, no dict that hashed
-        # a column's values again.)
-        return ShapedCells(PHONE if is_phone else EMAIL, list(compress(raws, canons)),
-                           list(filter(None, canons))), rest
+        is_phone, cells, blob, ends, rest = got
+        # (Position by position with their canonical forms, packed: only those that hit
+        # are made strs.)
+        return ShapedCells(PHONE if is_phone else EMAIL, cells, PackedStrs(blob, ends)), rest
 
     def reference(self, values: Collection[str]) -> ShapedCells | None:
         """The shaped cells of a column, in Python (the specification)."""

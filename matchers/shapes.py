@@ -128,11 +128,12 @@ Pair = tuple[str, str]
 @dataclass(frozen=True, slots=True)
 class ShapedCells:
     """Cells of one column that are bare values of one primary kind: ``values``
-    (in the order given) and their canonical forms, position by position."""
+    (in the order given) and their canonical forms, position by position (packed
+    where the native core made them: :class:`fingerprints.packed.PackedStrs`)."""
 
     kind: str
     values: list[str]
-    canonicals: list[str]
+    canonicals: Sequence[str]
 
 
 @dataclass(slots=True)
