@@ -16,11 +16,20 @@
  *
  * Against a base of a million customers nearly every name, kana and birth date of a
  * dump hits someone, and the reference's loop ran once per such value in Python.
+ *
+ *   shaped_hits(values, at, kind, canons, answers, j, hits) -> {value: [(pair, j)]}
+ *
+ * The hit cells of a column of bare phone numbers or e-mail addresses
+ * (matchers.columnrefs.shaped_hits): for each position ``at[k]`` into ``values``, the
+ * pair (kind, canons[k]) (a Pair, _pair.c: its hash kept for the lookups to come) with
+ * ``hits[pair] = answers[k]``, and the value's cell_hits list. A clean dump's chunk has
+ * thousands such, and their zips and lists in Python cost more than the lookups.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #include "_fill.h"
+#include "_pair.h"
 
 static int bad_cell(void) {
     PyErr_SetString(PyExc_TypeError, "column_hits: a CellResult is (tuple of pairs, int, label)");
@@ -276,4 +285,45 @@ done:
     Py_XDECREF(matched_values);
     Py_XDECREF(empty);
     return out;
+}
+
+PyObject *native_shaped_hits(PyObject *self, PyObject *args) {
+    PyObject *values, *at, *kind, *canons, *answers, *jobj, *hits;
+    if (!PyArg_ParseTuple(args, "O!O!UO!O!OO!", &PyList_Type, &values, &PyList_Type, &at,
+                          &kind, &PyList_Type, &canons, &PyList_Type, &answers, &jobj,
+                          &PyDict_Type, &hits))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(at);
+    if (PyList_GET_SIZE(canons) != n || PyList_GET_SIZE(answers) != n) {
+        PyErr_SetString(PyExc_ValueError, "shaped_hits: at, canons and answers differ in length");
+        return NULL;
+    }
+    PyObject *out = _PyDict_NewPresized(n);
+    if (out == NULL) return NULL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(at, k));
+        if (i == -1 && PyErr_Occurred()) goto fail;
+        if (i < 0 || i >= PyList_GET_SIZE(values)) {
+            PyErr_SetString(PyExc_IndexError, "shaped_hits: a position outside the values");
+            goto fail;
+        }
+        PyObject *pair = pair_new(kind, PyList_GET_ITEM(canons, k));
+        if (pair == NULL) goto fail;
+        PyObject *item = PyDict_SetItem(hits, pair, PyList_GET_ITEM(answers, k)) < 0
+                         ? NULL : tuple2(pair, jobj);
+        Py_DECREF(pair);
+        PyObject *got = item != NULL ? PyList_New(1) : NULL;
+        if (got == NULL) {
+            Py_XDECREF(item);
+            goto fail;
+        }
+        PyList_SET_ITEM(got, 0, item);
+        int e = PyDict_SetItem(out, PyList_GET_ITEM(values, i), got);
+        Py_DECREF(got);
+        if (e < 0) goto fail;
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
 }

@@ -38,6 +38,7 @@
  *   rows_with(columns, sets[, distinct]) the rows with a cell in its column's set (_rows.c).
  *   in_rows(values, column, rows, distinct) the values that are a cell of those rows
  *                                   (_rows.c).
+ *   shaped_hits(values, at, ...)   a column of phone numbers' cells that hit (_hits.c).
  *   slots_objects(cls, names, cols) instances of a slots class made from columns
  *                                  (_objects.c).
  *   sorted_counts(cls, items, ...)  record hits in report order, and the summary's
@@ -300,6 +301,7 @@ PyObject *native_layer_many(PyObject *self, PyObject *args); /* _layer.c */
 PyObject *native_first_rows(PyObject *self, PyObject *args); /* _rows.c */
 PyObject *native_rows_with(PyObject *self, PyObject *args); /* _rows.c */
 PyObject *native_in_rows(PyObject *self, PyObject *args);   /* _rows.c */
+PyObject *native_shaped_hits(PyObject *self, PyObject *args); /* _hits.c */
 PyObject *native_slots_objects(PyObject *self, PyObject *args); /* _objects.c */
 PyObject *native_index_answers(PyObject *self, PyObject *args); /* _postings.c */
 PyObject *native_record_refs(PyObject *self, PyObject *args); /* _refs.c */
@@ -371,6 +373,9 @@ static PyMethodDef methods[] = {
     {"rows_with", native_rows_with, METH_VARARGS,
      "rows_with(columns, sets[, distinct]) -> rows with a cell in its column's set "
      "(matchers.columnrefs)."},
+    {"shaped_hits", native_shaped_hits, METH_VARARGS,
+     "shaped_hits(values, at, kind, canons, answers, j, hits) -> {value: [(pair, j)]} "
+     "(matchers.columnrefs.shaped_hits)."},
     {"in_rows", native_in_rows, METH_VARARGS,
      "in_rows(values, column, rows, distinct) -> the values that are a cell of those rows, "
      "or None (matchers.columns._in_rows)."},

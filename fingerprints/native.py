@@ -127,6 +127,10 @@ class NativeCore(Protocol):
         known: tuple[list[str], list[Any]] | None = None, /,
     ) -> tuple[dict[str, list[Any]], set[str], dict[str, int]]: ...
 
+    def shaped_hits(self, values: list[str], at: list[int], kind: str, canons: list[str],
+                    answers: list[Any], j: int, hits: dict[Any, Any], /
+                    ) -> dict[str, list[Any]]: ...
+
     def region_spans(self, shapes: list[str], names: tuple[str, ...], join: Set[str],
                      not_content: Set[str], interruption: int, /
                      ) -> tuple[list[_Span], bool] | None: ...

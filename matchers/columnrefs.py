@@ -124,6 +124,19 @@ def first_rows(
     return rows, founds
 
 
+def shaped_hits(values: Sequence[str], at: Sequence[int], kind: str, canons: Sequence[str],
+                answers: Sequence[Hits], j: int, hits: dict[Pair, Hits]
+                ) -> dict[str, list[tuple[Pair, int]]]:
+    """The hit cells of a column of bare phone numbers or e-mail addresses: for each
+    position ``at[k]`` into ``values``, the pair ``(kind, canons[k])`` goes into
+    ``hits`` with ``answers[k]``, and the value gets its cell hits ``[(pair, j)]`` (as
+    :func:`column_hits` gives a cell's): the reference of the native ``shaped_hits``
+    (``fingerprints/_hits.c``)."""
+    pairs = [(kind, canon) for canon in canons]
+    hits.update(zip(pairs, answers, strict=True))
+    return {values[i]: [(pair, j)] for i, pair in zip(at, pairs, strict=True)}
+
+
 def column_hits(
     found: Mapping[str, CellResult],
     hit_set: Set[Pair],

@@ -29,6 +29,7 @@ from matchers.columnrefs import (
     memo_split,
     rows_with,
 )
+from matchers.columnrefs import shaped_hits as ref_shaped_hits
 from matchers.confidence import WEAK_KINDS
 from matchers.probe import Hits, Prober
 from matchers.rows import Layout
@@ -202,19 +203,19 @@ def scan_columns(
     hit_set = set(compress(unique, answers))
     # Bare phone numbers and e-mail addresses: probed as plain lists, and only
     # the few that hit are made into pairs.
-    shaped_hits: dict[int, dict[str, Pair]] = {}
+    # (per shaped column: value -> its cell hits [(pair, j)], as column_hits makes them)
+    shaped_hits: dict[int, dict[str, list[tuple[Pair, int]]]] = {}
+    core = native.CORE
     for j, shaped in shaped_of.items():
         at, got = prober.hits_of_kind(shaped.kind, shaped.canonicals)
         if at:
             # (a clean dump's customers' phone numbers hit by the ten thousand a
-            # chunk: made into pairs in C, not one by one in Python; their canonical
-            # forms made strs only now, where they are packed)
+            # chunk: their canonical forms made strs only now, where they are packed,
+            # and their pairs and cells made in C)
             canons = (shaped.canonicals.take(at) if isinstance(shaped.canonicals, PackedStrs)
                       else list(map(shaped.canonicals.__getitem__, at)))
-            hit_pairs = list(zip(repeat(shaped.kind), canons, strict=False))
-            hits.update(zip(hit_pairs, got, strict=True))
-            shaped_hits[j] = dict(zip(map(shaped.values.__getitem__, at), hit_pairs,
-                                      strict=True))
+            shaped_hits[j] = (core.shaped_hits if core is not None else ref_shaped_hits)(
+                shaped.values, at, shaped.kind, canons, got, j, hits)
     if not hit_set and not shaped_hits and not any(
         any(map(MEMO_STRONG, res)) for _values, res in known
     ):
@@ -257,7 +258,6 @@ def scan_columns(
     hit_columns: list[int] = []
     hit_cells: dict[int, dict[str, list[tuple[Pair, int]]]] = {}
     strong: list[set[str] | None] = []  # per hit column: its values with a strong hit
-    core = native.CORE
     read_hits = core.column_hits if core is not None else column_hits
     for j, found in enumerate(results):
         cell_hits, strong_values, matched_values = read_hits(
@@ -265,11 +265,9 @@ def scan_columns(
         )
         shaped_cells = shaped_hits.get(j)
         if shaped_cells:
-            # value -> [(pair, j)], each its own list, as column_hits makes them
-            items = zip(shaped_cells.values(), repeat(j), strict=False)
-            cell_hits.update(zip(shaped_cells, map(list, zip(items, strict=True)), strict=True))
+            cell_hits.update(shaped_cells)
             strong_values.update(shaped_cells)  # phone and e-mail are primary kinds
-            matched_values.update(zip(shaped_cells, repeat(1), strict=False))
+            matched_values.update(dict.fromkeys(shaped_cells, 1))
         if not cell_hits:
             continue
         if matched_values:
@@ -297,7 +295,7 @@ def _strong_rows(
     columns: Sequence[Sequence[str]],
     results: Sequence[Mapping[str, CellResult]],
     hit_set: Set[Pair],
-    shaped_hits: Mapping[int, Mapping[str, Pair]],
+    shaped_hits: Mapping[int, Collection[str]],
     known: Sequence[tuple[list[str], list[Resolved]]],
     distinct: list[list[str]] | None = None,
 ) -> list[int]:

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerprints import native
-from matchers.columnrefs import column_hits
+from matchers.columnrefs import column_hits, shaped_hits
 from matchers.confidence import WEAK_KINDS
 from matchers.probe import NO_HITS, Common
 
@@ -114,3 +114,35 @@ def test_a_pair_without_an_answer_is_an_error() -> None:
     for known in bad:
         with pytest.raises(TypeError):
             core.column_hits({}, set(), {}, 0, WEAK_KINDS, None, known)
+
+
+@given(st.lists(st.text(alphabet="0123456789+", min_size=1, max_size=4), unique=True,
+                max_size=12), st.data())
+@settings(max_examples=300, deadline=None)
+def test_shaped_hits_as_the_reference(values: list[str], data: st.DataObject) -> None:
+    """A column of bare phone numbers' hit cells: the same cells, each its own
+    ``[(pair, j)]``, and the same answers added to the chunk's, in the same order;
+    the native pairs keep their hash and equal the reference's tuples."""
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    at = sorted(data.draw(st.sets(st.integers(0, max(len(values) - 1, 0)), max_size=len(values)))
+                ) if values else []
+    canons = [f"+81{v}" for v in data.draw(st.permutations(values))][: len(at)]
+    answers = data.draw(st.lists(_ANSWER, min_size=len(at), max_size=len(at)))
+    before = {("name", "x"): NO_HITS}
+    want_hits, got_hits = dict(before), dict(before)
+    want = shaped_hits(values, at, "phone", canons, answers, 3, want_hits)
+    got = _native.shaped_hits(values, at, "phone", canons, answers, 3, got_hits)
+    assert got == want and list(got) == list(want)
+    assert list(got_hits.items()) == list(want_hits.items())
+    assert all(type(cell[0][0]) is _native.Pair for cell in got.values())
+    assert len({id(cell) for cell in got.values()}) == len(got)  # each its own list
+
+
+def test_shaped_hits_checks_its_arguments() -> None:
+    from fingerprints import _native  # type: ignore[attr-defined]
+
+    with pytest.raises(IndexError):
+        _native.shaped_hits(["a"], [1], "phone", ["+81"], [NO_HITS], 0, {})
+    with pytest.raises(ValueError):
+        _native.shaped_hits(["a"], [0], "phone", [], [NO_HITS], 0, {})
