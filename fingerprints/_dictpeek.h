@@ -61,8 +61,9 @@ static inline const PyObject *const *peek_entry(const PeekKeys *k, Py_ssize_t ix
 }
 #endif
 
-/* Stage ``stage`` (0, 1, 2) of the lookup of a key of hash ``hash`` in ``dict``: its
- * index slot; its entry (the slot read); the key object (the entry read). */
+/* Stage ``stage`` (0, 1, 2, 3) of the lookup of a key of hash ``hash`` in ``dict``: its
+ * index slot; its entry (the slot read); the key object (the entry read); or, instead
+ * of the key (one the caller holds), the value object. */
 PREFETCH_HELPER void dict_ahead(PyObject *dict, Py_hash_t hash, int stage) {
 #ifdef DICTPEEK
     const PeekKeys *k = peek_keys(dict);
@@ -79,6 +80,8 @@ PREFETCH_HELPER void dict_ahead(PyObject *dict, Py_hash_t hash, int stage) {
     const PyObject *const *key = peek_entry(k, ix);
     if (stage == 1) {
         __builtin_prefetch(key);
+    } else if (stage == 3) {
+        if (key[1] != NULL) __builtin_prefetch(key[1]);
     } else if (*key != NULL) {
         __builtin_prefetch(*key);
         __builtin_prefetch((const char *)*key + 64);

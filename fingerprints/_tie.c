@@ -32,6 +32,8 @@
 
 #include <structmember.h>
 
+#include "_dictpeek.h"
+#include "_pair.h"
 #include "_tie_values.h"
 
 /* d[kind] = w where w beats what the candidate has (insertion order kept). */
@@ -116,24 +118,46 @@ static Py_ssize_t slot_offset(PyTypeObject *tp, PyObject *name) {
 }
 
 /* Look ahead over the rows, so that the misses of the next rows' values overlap with
- * this row's work (a hit-dense chunk's hundred thousand values are spread over far
- * more memory than the caches hold): the found items of the row after next are asked
- * for, and for the next row, whose items have come, the slots of their pairs in the
- * table of pair objects. Only hints: nothing is read that the loop would not read. */
-PREFETCH_HELPER void prefetch_rows(const Work *wk, PyObject *seq, Py_ssize_t ri, Py_ssize_t nrows,
-                          PyTypeObject *tp, Py_ssize_t off) {
-    if (ri + 2 < nrows) {
-        PyObject *f = found_ahead(PySequence_Fast_GET_ITEM(seq, ri + 2), tp, off);
-        for (Py_ssize_t i = 0; f != NULL && i < PyList_GET_SIZE(f); i++)
-            __builtin_prefetch(PyList_GET_ITEM(f, i));
-    }
-    if (ri + 1 < nrows) {
-        PyObject *f = found_ahead(PySequence_Fast_GET_ITEM(seq, ri + 1), tp, off);
-        for (Py_ssize_t i = 0; f != NULL && i < PyList_GET_SIZE(f); i++) {
-            PyObject *item = PyList_GET_ITEM(f, i);
-            if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 1) continue;
-            keymap_prefetch(&wk->pmap, pair_key(PyTuple_GET_ITEM(item, 0)));
+ * this row's work (a chunk's tens of thousands of new values are spread over more
+ * memory than the caches hold, and each was looked up in the chunk's answers as its
+ * row was resolved: a third of tie_rows on the clean dump, waiting on the answers'
+ * index slot, entry and value one after the other). Each row goes through stages
+ * one row apart, each reading what the one before asked for: its found items; their
+ * pairs and the pairs' slots in the table of pair objects; the slot of each pair's
+ * kept hash (a Pair's, _pair.c) in the answers' index, then its entry, then the answer
+ * (_dictpeek.h). Only hints: nothing is read that the loop would not read, but the
+ * answers' layout, which dict_ahead reads only to prefetch. */
+#define STAGES 5
+
+PREFETCH_HELPER void prefetch_stage(const Work *wk, PyObject *hits, PyObject *row,
+                                    PyTypeObject *tp, Py_ssize_t off, int stage) {
+    PyObject *f = found_ahead(row, tp, off);
+    for (Py_ssize_t i = 0; f != NULL && i < PyList_GET_SIZE(f); i++) {
+        PyObject *item = PyList_GET_ITEM(f, i);
+        if (stage == 0) {
+            __builtin_prefetch(item);
+            continue;
         }
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 1) continue;
+        PyObject *pair = PyTuple_GET_ITEM(item, 0);
+        if (stage == 1) {
+            __builtin_prefetch(pair);
+            keymap_prefetch(&wk->pmap, pair_key(pair));
+            continue;
+        }
+        Py_hash_t h = Py_IS_TYPE(pair, &PairType) ? pair_kept_hash(pair) : -1;
+        if (h != -1 && PyDict_CheckExact(hits)) dict_ahead(hits, h, stage == 2 ? 0 : stage == 3 ? 1 : 3);
+    }
+}
+
+/* The stages of the rows after row ``ri`` (the row resolved next): row ri + 1 + s at
+ * stage STAGES - 1 - s. */
+PREFETCH_HELPER void prefetch_rows(const Work *wk, PyObject *hits, PyObject *seq, Py_ssize_t ri,
+                                   Py_ssize_t nrows, PyTypeObject *tp, Py_ssize_t off) {
+    for (int s = 0; s < STAGES; s++) {
+        Py_ssize_t r = ri + 1 + s;
+        if (r < nrows)
+            prefetch_stage(wk, hits, PySequence_Fast_GET_ITEM(seq, r), tp, off, STAGES - 1 - s);
     }
 }
 
@@ -455,7 +479,7 @@ PyObject *native_tie_rows(PyObject *self, PyObject *args) {
     }
     for (Py_ssize_t ri = 0; ri < nrows; ri++) {
         take_next(&wk);
-        prefetch_rows(&wk, seq, ri + 2, nrows, rt.tp, rt.found_off);
+        prefetch_rows(&wk, cx.hits, seq, ri + 2, nrows, rt.tp, rt.found_off);
         if (ri + 2 < nrows) {
             r = row_values(&wk, &cx, &rt, PySequence_Fast_GET_ITEM(seq, ri + 2), &wk.rows[2]);
             if (r != 0) goto done;

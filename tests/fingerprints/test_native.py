@@ -288,7 +288,7 @@ def test_a_helper_that_asks_for_memory_ahead_is_always_inlined() -> None:
             helpers.append(name)
             if not head.startswith("PREFETCH_HELPER "):
                 unmarked.append(f"{path.name}: {name}")
-    assert {"prefetch_search", "prefetch_rows", "keymap_prefetch"} <= set(helpers)
+    assert {"prefetch_search", "prefetch_stage", "keymap_prefetch"} <= set(helpers)
     assert unmarked == []
 
 
