@@ -111,12 +111,20 @@ static void batch_put(Batch *b, const uint8_t *msg, Py_ssize_t len, uint8_t *out
     digest16(b->param, b->keyed, b->keyblock, msg, len, out);
 }
 
-/* The values still waiting digested; the key material wiped. */
-static void batch_end(Batch *b) {
+/* The values still waiting digested (only when every value was put: on an error the
+ * output they would go to is gone). */
+static void batch_flush(Batch *b) {
 #if LP_X4
     for (int k = 0; k < b->waiting; k++)
         digest16(b->param, b->keyed, b->keyblock, b->blocks[k], (Py_ssize_t)(b->tt[k] - 128),
                  b->outs[k]);
+    b->waiting = 0;
+#endif
+}
+
+/* The key material (and the values waiting) wiped. */
+static void batch_end(Batch *b) {
+#if LP_X4
     b->waiting = 0;
     wipe(b->blocks, sizeof b->blocks);
 #endif
@@ -156,6 +164,7 @@ PyObject *native_digest_many(PyObject *self, PyObject *args) {
         }
         batch_put(&b, (const uint8_t *)utf8, len, out + 16 * i);
     }
+    batch_flush(&b);
 done:
     if (started) batch_end(&b);
     Py_XDECREF(seq);
@@ -205,6 +214,7 @@ PyObject *native_digest_packed(PyObject *self, PyObject *args) {
         }
         batch_put(&b, (const uint8_t *)blob.buf + lo, hi - lo, out + 16 * i);
     }
+    batch_flush(&b);
 done:
     if (started) batch_end(&b);
     PyBuffer_Release(&key);

@@ -29,7 +29,7 @@ from matchers.columnrefs import (
     memo_split,
     rows_with,
 )
-from matchers.columnrefs import shaped_hits as ref_shaped_hits
+from matchers.columnrefs import shaped_hits as ref_shaped_hits  # (a local's name below)
 from matchers.confidence import WEAK_KINDS
 from matchers.probe import Hits, Prober
 from matchers.rows import Layout

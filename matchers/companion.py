@@ -21,7 +21,7 @@ from pathlib import Path
 from fingerprints.keyed import FingerprintKey
 from fingerprints.manifest import MANIFEST_FILE
 from fingerprints.reader import FingerprintSet
-from matchers.probe import Common, DigestProber, Hits
+from matchers.probe import NO_HITS, Common, DigestProber, Hits
 from matchers.scan import Matcher
 
 #: Every canary reference starts with this (minted by leakprint, never imported).
@@ -120,7 +120,7 @@ class CompanionProber:
 
 def _spread(n: int, at: list[int], got: list[Hits]) -> list[Hits]:
     """The answers of ``n`` values from those of the ones that hit (``at``)."""
-    answers: list[Hits] = [()] * n
+    answers: list[Hits] = [NO_HITS] * n
     for i, hits in zip(at, got, strict=True):
         answers[i] = hits
     return answers

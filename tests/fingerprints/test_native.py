@@ -195,6 +195,10 @@ def test_native_digests_at_block_edges(size: int) -> None:
 def test_native_digests_reject_non_str() -> None:
     with pytest.raises(TypeError):
         N.digest_many(bytes(32), b"phone", [b"bytes"])
+    # (after values waiting in a four: nothing is written where the result was)
+    for _ in range(100):
+        with pytest.raises(TypeError):
+            N.digest_many(bytes(32), b"phone", ["a", "b", "c", b"bytes", "d"])
 
 
 def _filter(members: np.ndarray, fp_rate: float) -> BloomFilter:

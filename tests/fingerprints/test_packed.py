@@ -65,7 +65,8 @@ def test_native_packed_bounds_are_checked() -> None:
     packed = PackedStrs.of(["ab", "cde"])
     ends = packed.ends
     backwards = ends[8:] + ends[:8]
-    for bad in (backwards, (99).to_bytes(8, sys.byteorder) * 2, ends[:5]):
+    late = PackedStrs.of(["a", "b", "c", "d", "e"]).ends[:32] + (99).to_bytes(8, sys.byteorder)
+    for bad in (backwards, (99).to_bytes(8, sys.byteorder) * 2, ends[:5], late):
         with pytest.raises(ValueError):
             N.digest_packed(KEY.raw, b"phone", packed.blob, bad)
     with pytest.raises(ValueError):
