@@ -4,7 +4,7 @@ native core makes them.
 A column of phone numbers has tens of thousands of canonical forms per chunk of a
 dump, and only the few that hit a record are ever wanted as strs; the rest are only
 digested. :class:`PackedStrs` holds them as one ``blob`` of their UTF-8 forms and the
-end of each in ``ends`` (native int64s): ``fingerprints.keyed.KeyedHasher.digest_blob``
+end of each in ``ends`` (native int64s): ``fingerprints.keyed.Hasher.digest_blob``
 digests them where they lie, and :meth:`PackedStrs.take` makes strs of some. It is a
 read-only sequence of str like any other (equal to the list of the same strs), so a
 caller that does not know it reads it one item at a time.
