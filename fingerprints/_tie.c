@@ -145,8 +145,10 @@ PREFETCH_HELPER void prefetch_stage(const Work *wk, PyObject *hits, PyObject *ro
             keymap_prefetch(&wk->pmap, pair_key(pair));
             continue;
         }
+        /* (stages 2, 3, 4: dict_ahead's index slot, entry, value) */
         Py_hash_t h = Py_IS_TYPE(pair, &PairType) ? pair_kept_hash(pair) : -1;
-        if (h != -1 && PyDict_CheckExact(hits)) dict_ahead(hits, h, stage == 2 ? 0 : stage == 3 ? 1 : 3);
+        if (h != -1 && PyDict_CheckExact(hits))
+            dict_ahead(hits, h, stage == 2 ? 0 : stage == 3 ? 1 : 3);
     }
 }
 
