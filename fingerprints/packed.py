@@ -18,7 +18,7 @@ from typing import overload
 
 from fingerprints import native
 
-__all__ = ["PackedStrs"]
+__all__ = ["PackedStrs", "take"]
 
 
 class PackedStrs(Sequence[str]):
@@ -83,3 +83,9 @@ class PackedStrs(Sequence[str]):
     def __repr__(self) -> str:
         return f"PackedStrs({len(self)} strs)"
 
+
+def take(values: Sequence[str], positions: list[int]) -> list[str]:
+    """``[values[i] for i in positions]``: packed values made strs in one pass."""
+    if isinstance(values, PackedStrs):
+        return values.take(positions)
+    return list(map(values.__getitem__, positions))

@@ -18,7 +18,7 @@ from itertools import chain, compress, repeat
 from operator import itemgetter, not_
 
 from fingerprints import native
-from fingerprints.packed import PackedStrs
+from fingerprints.packed import take
 from matchers.candidates import Extractor
 from matchers.columnrefs import (
     MEMO_STRONG,
@@ -212,10 +212,8 @@ def scan_columns(
             # (a clean dump's customers' phone numbers hit by the ten thousand a
             # chunk: their canonical forms made strs only now, where they are packed,
             # and their pairs and cells made in C)
-            canons = (shaped.canonicals.take(at) if isinstance(shaped.canonicals, PackedStrs)
-                      else list(map(shaped.canonicals.__getitem__, at)))
             shaped_hits[j] = (core.shaped_hits if core is not None else ref_shaped_hits)(
-                shaped.values, at, shaped.kind, canons, got, j, hits)
+                shaped.values, at, shaped.kind, take(shaped.canonicals, at), got, j, hits)
     if not hit_set and not shaped_hits and not any(
         any(map(MEMO_STRONG, res)) for _values, res in known
     ):

@@ -13,7 +13,7 @@ only ever uses :class:`DigestProber`.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Sequence
 from itertools import compress, groupby, repeat
 from operator import is_, itemgetter
 from typing import Protocol
@@ -191,9 +191,9 @@ class DigestProber:
     def hits_of_kind(self, kind: str, values: Sequence[str]) -> tuple[list[int], list[Hits]]:
         if not values or kind not in self._kinds:
             return [], []
-        return self._found(self._hasher.digest_blob(kind, values), repeat(kind, len(values)))
+        return self._found(self._hasher.digest_blob(kind, values), [kind] * len(values))
 
-    def _found(self, digests: bytes, kinds: Iterable[str]) -> tuple[list[int], list[Hits]]:
+    def _found(self, digests: bytes, kinds: list[str]) -> tuple[list[int], list[Hits]]:
         """The positions of the digests that hit, and their answers: the Bloom filter
         over the whole batch, and only its survivors through the exact index. Postings
         are read only for values held by at most ``POSTINGS_CAP`` records."""
@@ -204,7 +204,6 @@ class DigestProber:
         if not survivors.size:
             return [], []
         arr = np.frombuffer(layered, dtype=np.uint8).reshape(-1, 16)
-        kinds = list(kinds)
         index = self.fpset.index
         keys = digest_keys(arr[survivors])
         codes = self._codes

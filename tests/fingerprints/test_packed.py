@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from fingerprints import native
 from fingerprints.keyed import FingerprintKey, Hasher
-from fingerprints.packed import PackedStrs
+from fingerprints.packed import PackedStrs, take
 
 KEY = FingerprintKey(bytes(range(32)))
 _VALUES = st.lists(st.text(max_size=200) | st.sampled_from(["+819012345678", "", "あ𠮷"]),
@@ -33,6 +33,7 @@ def test_packed_strs_are_the_list(values: list[str]) -> None:
     for core in (True, False):
         with native.use(core):
             assert packed.take(positions) == [values[i] for i in positions]
+            assert take(packed, positions) == take(values, positions) == packed.take(positions)
     with pytest.raises(IndexError):
         packed[len(values)]
 
